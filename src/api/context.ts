@@ -1,0 +1,232 @@
+// One request as the route handlers see it: parsed params, query and body, and ways to answer
+// (JSON, streams, or a hijacked raw connection for attach and exec).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { invalidParameter } from '../errdefs.ts';
+import { statusOf, messageOf } from './errors.ts';
+
+const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
+
+/** A bidirectional raw stream to the client after hijacking (attach, exec start). */
+export interface RawConn {
+  write(data: Buffer | string): boolean;
+  /** Data the client sends (stdin). */
+  input: NodeJS.ReadableStream;
+  /** Half-close: tell the client no more output comes. */
+  end(): void;
+  /** Called when the client goes away. */
+  onClose(cb: () => void): void;
+  destroy(): void;
+}
+
+export class Ctx {
+  readonly req: IncomingMessage;
+  readonly res?: ServerResponse;
+  /** Present when the request came as an HTTP upgrade (Upgrade: tcp). */
+  readonly upgradeSocket?: Duplex;
+  private upgradeHead: Buffer;
+  params: Record<string, string | undefined> = {};
+  readonly query: URLSearchParams;
+  readonly path: string;
+  /** The API version the client asked for (or the daemon's). */
+  version: string;
+  private bodyCache?: Promise<Buffer>;
+  responded = false;
+
+  constructor(req: IncomingMessage, res: ServerResponse | undefined, path: string, query: URLSearchParams, version: string, upgrade?: { socket: Duplex; head: Buffer }) {
+    this.req = req;
+    this.res = res;
+    this.path = path;
+    this.query = query;
+    this.version = version;
+    this.upgradeSocket = upgrade?.socket;
+    this.upgradeHead = upgrade?.head ?? Buffer.alloc(0);
+  }
+
+  // --- query helpers -------------------------------------------------------
+  q(name: string): string | undefined {
+    const v = this.query.get(name);
+    return v === null ? undefined : v;
+  }
+  qBool(name: string, dflt = false): boolean {
+    const v = this.query.get(name);
+    if (v === null) return dflt;
+    // Docker: "1", "true", "True" are true; "0", "false", "" are false.
+    return !(v === '' || v === '0' || v.toLowerCase() === 'false' || v.toLowerCase() === 'no');
+  }
+  qInt(name: string): number | undefined {
+    const v = this.query.get(name);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw invalidParameter(`invalid value for ${name}: ${v}`);
+    return Math.trunc(n);
+  }
+  /** Docker's `filters` query parameter: {"key": ["v1"]} or the old {"key": {"v1": true}}. */
+  filters(): Map<string, string[]> {
+    const raw = this.query.get('filters');
+    const out = new Map<string, string[]>();
+    if (!raw) return out;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw invalidParameter(`invalid filter: ${raw}`);
+    }
+    if (!parsed || typeof parsed !== 'object') throw invalidParameter('invalid filter');
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (Array.isArray(v)) out.set(k, v.map(String));
+      else if (v && typeof v === 'object') out.set(k, Object.keys(v as object).filter((x) => (v as Record<string, unknown>)[x]));
+      else throw invalidParameter(`invalid filter '${k}'`);
+    }
+    return out;
+  }
+
+  // --- body ----------------------------------------------------------------
+  rawBody(): Promise<Buffer> {
+    if (!this.bodyCache) this.bodyCache = this.upgradeSocket ? this.readUpgradeBody() : readAll(this.req);
+    return this.bodyCache;
+  }
+  /** The JSON body, or `dflt` if empty. Malformed JSON is a 400 as in Docker. */
+  async json<T = any>(dflt?: T): Promise<T> {
+    const buf = await this.rawBody();
+    if (buf.length === 0 || buf.toString().trim() === '') {
+      if (dflt !== undefined) return dflt;
+      throw invalidParameter('bad parameter: request body is empty');
+    }
+    try {
+      return JSON.parse(buf.toString('utf8')) as T;
+    } catch (e) {
+      throw invalidParameter(`invalid JSON: ${(e as Error).message}`);
+    }
+  }
+  private readUpgradeBody(): Promise<Buffer> {
+    // With an upgrade, Node hands us the socket right after the headers; the body (if any) follows on it.
+    const len = Number(this.req.headers['content-length'] ?? 0);
+    if (!len) return Promise.resolve(Buffer.alloc(0));
+    const sock = this.upgradeSocket!;
+    return new Promise((resolve, reject) => {
+      let buf = this.upgradeHead;
+      const finish = () => {
+        sock.off('data', onData);
+        sock.pause();
+        const body = buf.subarray(0, len);
+        const rest = buf.subarray(len);
+        this.upgradeHead = rest;
+        resolve(body);
+      };
+      const onData = (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        if (buf.length >= len) finish();
+      };
+      if (buf.length >= len) return finish();
+      sock.on('data', onData);
+      sock.once('error', reject);
+      sock.resume();
+    });
+  }
+
+  // --- answers -------------------------------------------------------------
+  send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    this.responded = true;
+    const data = body === undefined ? '' : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) + '\n';
+    const hdrs: Record<string, string | number> = { ...baseHeaders(), ...headers };
+    if (body !== undefined && !hdrs['Content-Type']) hdrs['Content-Type'] = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+    if (this.res) {
+      if (this.res.headersSent) return void this.res.end();
+      this.res.writeHead(status, { ...hdrs, 'Content-Length': Buffer.byteLength(data) });
+      this.res.end(data);
+    } else if (this.upgradeSocket) {
+      const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}`];
+      for (const [k, v] of Object.entries({ ...hdrs, 'Content-Length': Buffer.byteLength(data) })) lines.push(`${k}: ${v}`);
+      this.upgradeSocket.end(lines.join('\r\n') + '\r\n\r\n' + data);
+    }
+  }
+  ok(body: unknown): void {
+    this.send(200, body);
+  }
+  created(body: unknown): void {
+    this.send(201, body);
+  }
+  noContent(): void {
+    this.send(204);
+  }
+  error(err: unknown): void {
+    const status = statusOf(err);
+    this.send(status, { message: messageOf(err) });
+  }
+
+  /** Start a streamed (chunked) response; returns the writable response. */
+  stream(contentType: string, status = 200): ServerResponse {
+    this.responded = true;
+    const res = this.res!;
+    res.writeHead(status, { ...baseHeaders(), 'Content-Type': contentType });
+    res.flushHeaders();
+    return res;
+  }
+
+  /**
+   * Take over the connection for a raw bidirectional stream (attach, exec start).
+   * With `Upgrade: tcp` answer 101 as dockerd does; otherwise answer 200 and keep the connection.
+   */
+  hijack(contentType: string): RawConn {
+    this.responded = true;
+    if (this.upgradeSocket) {
+      const sock = this.upgradeSocket;
+      sock.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${apiHeaderLines()}\r\n`);
+      if (this.upgradeHead.length) sock.unshift(this.upgradeHead);
+      sock.resume();
+      return rawFromSocket(sock);
+    }
+    const res = this.res!;
+    const sock = this.req.socket;
+    res.writeHead(200, { ...baseHeaders(), 'Content-Type': contentType });
+    res.flushHeaders();
+    return {
+      write: (d) => res.write(d),
+      input: this.req,
+      end: () => res.end(),
+      onClose: (cb) => sock.once('close', cb),
+      destroy: () => sock.destroy(),
+    };
+  }
+
+  /** Write an error to a client in whatever state the answer is. */
+  fail(err: unknown): void {
+    if (!this.responded) return this.error(err);
+    if (this.res && !this.res.writableEnded) this.res.end();
+  }
+}
+
+function rawFromSocket(sock: Duplex): RawConn {
+  return {
+    write: (d) => (sock.writable ? sock.write(d) : false),
+    input: sock,
+    end: () => {
+      if (sock.writable) sock.end();
+    },
+    onClose: (cb) => sock.once('close', cb),
+    destroy: () => sock.destroy(),
+  };
+}
+
+let serverVersion = '';
+export function setServerHeader(v: string) {
+  serverVersion = v;
+}
+function baseHeaders(): Record<string, string> {
+  return { 'Api-Version': '1.50', 'Docker-Experimental': 'false', Ostype: 'linux', Server: `Docker/${serverVersion} (linux)` };
+}
+function apiHeaderLines(): string {
+  return Object.entries(baseHeaders())
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}

@@ -1,0 +1,19 @@
+// Engine API version negotiation, as dockerd does it.
+export const API_VERSION = '1.50';
+export const MIN_API_VERSION = '1.24';
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Split "/v1.41/containers/json" into ["1.41", "/containers/json"]. */
+export function splitVersion(path: string): { version?: string; path: string } {
+  const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
+  return m ? { version: m[1], path: m[2] } : { path };
+}

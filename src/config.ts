@@ -1,0 +1,31 @@
+// Daemon configuration from dockerd-style flags.
+import path from 'node:path';
+
+export interface DaemonConfig {
+  /** unix:// socket path the API listens on. */
+  socketPath: string;
+  /** Persistent state: images, layers, containers, metadata. */
+  dataRoot: string;
+  /** Runtime state: bundles, monitor sockets, exit files. */
+  execRoot: string;
+  logLevel: string;
+}
+
+export const DEFAULTS: DaemonConfig = {
+  socketPath: '/run/berth/berth.sock',
+  dataRoot: '/var/lib/berth',
+  execRoot: '/run/berth',
+  logLevel: 'info',
+};
+
+/** Well-known places under the data and exec roots. */
+export function layout(cfg: DaemonConfig) {
+  return {
+    db: path.join(cfg.dataRoot, 'berth.db'),
+    blobs: path.join(cfg.dataRoot, 'content', 'blobs', 'sha256'),
+    layers: path.join(cfg.dataRoot, 'layers'),
+    containers: path.join(cfg.dataRoot, 'containers'),
+    tmp: path.join(cfg.dataRoot, 'tmp'),
+    runtimeState: path.join(cfg.execRoot, 'runtime'),
+  };
+}
