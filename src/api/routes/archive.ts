@@ -1,0 +1,46 @@
+// Engine API: /containers/{id}/archive — the file copy endpoints behind `docker cp`.
+import type { Router } from '../router.ts';
+import type { Ctx } from '../context.ts';
+import type { ContainerService } from '../../engine/containers/service.ts';
+import { invalidParameter } from '../../errdefs.ts';
+import { statPath, getArchive, putArchive } from '../../engine/archive.ts';
+
+export function registerArchiveRoutes(r: Router, d: { containers: ContainerService }): void {
+  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string) => Promise<T>): Promise<T> => {
+    const p = ctx.q('path');
+    if (!p) throw invalidParameter('path cannot be empty');
+    const c = d.containers.get(ctx.params.id!);
+    const rootfs = await d.containers.rootfs(c.Id);
+    return fn(rootfs, c.Id, p);
+  };
+  const statHeader = (st: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
+
+  r.head('/containers/:id/archive', (ctx) =>
+    withRootfs(ctx, async (rootfs, id, p) => {
+      const st = await statPath(rootfs, p, id);
+      ctx.send(200, undefined, statHeader(st));
+    }),
+  );
+
+  r.get('/containers/:id/archive', (ctx) =>
+    withRootfs(ctx, async (rootfs, id, p) => {
+      const st = await statPath(rootfs, p, id);
+      const tar = await getArchive(rootfs, p, id);
+      const res = ctx.res!;
+      ctx.responded = true;
+      res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(st) });
+      tar.pipe(res);
+      tar.on('error', () => res.destroy());
+      res.on('close', () => void d.containers.releaseRootfs(id));
+    }),
+  );
+
+  r.put('/containers/:id/archive', (ctx) =>
+    withRootfs(ctx, async (rootfs, id, p) => {
+      await putArchive(rootfs, p, ctx.req, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID') }, id);
+      await d.containers.releaseRootfs(id);
+      d.containers.emitEvent(id, 'extract-to-dir');
+      ctx.send(200, '');
+    }),
+  );
+}

@@ -1,0 +1,66 @@
+// Engine API: exec create/start/resize/inspect.
+import type { Router } from '../router.ts';
+import type { ExecService, ExecConfig } from '../../engine/exec.ts';
+import { invalidParameter } from '../../errdefs.ts';
+import { frame, streamContentType } from '../stdcopy.ts';
+import { parseDetachKeys, DetachScanner } from '../detach-keys.ts';
+
+export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
+  r.post('/containers/:id/exec', async (ctx) => {
+    const body = await ctx.json<ExecConfig>();
+    if (body.Cmd !== undefined && !Array.isArray(body.Cmd)) throw invalidParameter('json: cannot unmarshal string into Go struct field ExecConfig.Cmd of type []string');
+    ctx.created({ Id: d.execs.create(ctx.params.id!, body) });
+  });
+
+  r.get('/exec/:id/json', (ctx) => ctx.ok(d.execs.inspect(ctx.params.id!)));
+
+  r.post('/exec/:id/resize', async (ctx) => {
+    const h = ctx.qInt('h');
+    const w = ctx.qInt('w');
+    if (h === undefined || w === undefined) throw invalidParameter('invalid resize: h and w are required');
+    await d.execs.resize(ctx.params.id!, h, w);
+    ctx.send(200, '');
+  });
+
+  r.post('/exec/:id/start', async (ctx) => {
+    const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>({});
+    const rec = d.execs.get(ctx.params.id!);
+    if (body.ConsoleSize) rec.config.ConsoleSize = body.ConsoleSize;
+    const tty = body.Tty ?? !!rec.config.Tty;
+    if (body.Detach) {
+      await d.execs.start(rec.id, { tty });
+      return ctx.send(200, '');
+    }
+    const e = await d.execs.start(rec.id, { tty });
+    const conn = ctx.hijack(streamContentType(tty));
+    const session = e.handle!.attach;
+    let finished = false;
+    session.onData((s, data) => {
+      if ((s === 'stdout' && rec.config.AttachStdout === false) || (s === 'stderr' && rec.config.AttachStderr === false)) return;
+      conn.write(tty ? data : frame(s, data));
+    });
+    // The client reads the exit code right after the stream ends: close only once it is recorded.
+    session.onEnd(() => {
+      void e.handle!.exited.then(() => {
+        finished = true;
+        conn.end();
+      });
+    });
+    conn.onClose(() => {
+      if (!finished) session.close();
+    });
+    if (rec.config.AttachStdin) {
+      const scanner = tty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
+      conn.input.on('data', (chunk: Buffer) => {
+        if (!scanner) return session.write(chunk);
+        const { pass, detach } = scanner.feed(chunk);
+        if (pass.length) session.write(pass);
+        if (detach) {
+          session.close();
+          conn.end();
+        }
+      });
+      conn.input.on('end', () => session.endStdin());
+    }
+  });
+}

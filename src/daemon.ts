@@ -1,0 +1,85 @@
+// The daemon is a composition: stores, drivers and engine services wired together behind the API server.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DaemonConfig } from './config.ts';
+import { layout } from './config.ts';
+import { MetaDB } from './store/db.ts';
+import { EventsService } from './engine/events.ts';
+import { ContainerService } from './engine/containers/service.ts';
+import { ExecService } from './engine/exec.ts';
+import { ApiServer } from './api/server.ts';
+import { setServerHeader } from './api/context.ts';
+import { registerContainerRoutes } from './api/routes/containers.ts';
+import { registerExecRoutes } from './api/routes/exec.ts';
+import { registerSystemRoutes, BERTH_VERSION } from './api/routes/system.ts';
+import { registerArchiveRoutes } from './api/routes/archive.ts';
+import { registerImageRoutes } from './api/routes/images.ts';
+import { ImageStoreService } from './images/image-service.ts';
+import { ImagesEngine } from './engine/images.ts';
+import { RuncDriver } from './runtime/runc-driver.ts';
+import { newId } from './util/ids.ts';
+import { log } from './util/log.ts';
+import { writeFileAtomic } from './util/fs.ts';
+
+export class Daemon {
+  readonly cfg: DaemonConfig;
+  readonly db: MetaDB;
+  readonly events = new EventsService();
+  readonly api = new ApiServer();
+  private containers!: ContainerService;
+
+  constructor(cfg: DaemonConfig) {
+    this.cfg = cfg;
+    const dirs = layout(cfg);
+    for (const d of [cfg.dataRoot, cfg.execRoot, dirs.containers, dirs.tmp]) fs.mkdirSync(d, { recursive: true, mode: 0o711 });
+    this.db = new MetaDB(dirs.db);
+  }
+
+  async start(): Promise<void> {
+    const { cfg, db, events } = this;
+    const images = new ImageStoreService({ cfg, db, events });
+    const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc') });
+    const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime }));
+    const execs = new ExecService({ containers, runtime });
+    const imagesEngine = new ImagesEngine({ cfg, db, events, store: images });
+
+    setServerHeader(BERTH_VERSION);
+    const r = this.api.router;
+    registerSystemRoutes(r, {
+      cfg,
+      events,
+      containers,
+      daemonId: this.daemonId(),
+      runtimes: { runc: { path: runtime.runtimePath } },
+      defaultRuntime: 'runc',
+      imageCount: () => imagesEngine.count(),
+      diskUsage: () => imagesEngine.diskUsage(),
+    });
+    registerContainerRoutes(r, { containers, images, runtime });
+    registerArchiveRoutes(r, { containers });
+    registerExecRoutes(r, { execs });
+    registerImageRoutes(r, { images: imagesEngine });
+
+    await containers.recover();
+    await this.api.listen(cfg.socketPath);
+    log.info(`API listen on ${cfg.socketPath}`);
+  }
+
+  /** A stable daemon id, kept in the data root. */
+  private daemonId(): string {
+    const file = path.join(this.cfg.dataRoot, 'engine-id');
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      const id = newId().slice(0, 36);
+      writeFileAtomic(file, id);
+      return id;
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Containers keep running: their monitors hold them, and the next daemon picks them up.
+    await this.api.close();
+    this.db.close();
+  }
+}

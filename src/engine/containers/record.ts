@@ -1,0 +1,96 @@
+// A container as the daemon stores it: Docker's Config and HostConfig as the client sent them
+// (merged with the image), plus the state the engine maintains.
+import type { ContainerConfig } from '../../images/types.ts';
+
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: Status;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export interface HostConfig {
+  Binds?: string[] | null;
+  NetworkMode?: string;
+  AutoRemove?: boolean;
+  RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+  Tmpfs?: Record<string, string> | null;
+  ReadonlyRootfs?: boolean;
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  ShmSize?: number;
+  SecurityOpt?: string[] | null;
+  Sysctls?: Record<string, string> | null;
+  GroupAdd?: string[] | null;
+  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
+  ExtraHosts?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  Init?: boolean | null;
+  Isolation?: string;
+  Runtime?: string;
+  LogConfig?: { Type: string; Config: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  /** Image id ("sha256:..."). */
+  Image: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  State: ContainerState;
+  RestartCount: number;
+  LogPath: string;
+  HostnamePath: string;
+  HostsPath: string;
+  ResolvConfPath: string;
+  Mounts: MountPoint[];
+  /** Execs currently running in the container (ids). */
+  ExecIDs: string[];
+  /** Whether the user stopped it explicitly (for restart policies). */
+  HasBeenManuallyStopped?: boolean;
+}
+
+export function initialState(): ContainerState {
+  return {
+    Status: 'created',
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: '0001-01-01T00:00:00Z',
+    FinishedAt: '0001-01-01T00:00:00Z',
+  };
+}

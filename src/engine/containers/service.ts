@@ -1,0 +1,580 @@
+// The container service: owns every container's state transitions, locking and events.
+// It composes the image service (root filesystems) and a runtime driver (processes); it knows nothing of HTTP.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MetaDB, Collection } from '../../store/db.ts';
+import type { EventsService } from '../events.ts';
+import type { ImageService, ContainerConfig } from '../../images/types.ts';
+import type { RuntimeDriver, AttachSession, RunSpec } from '../../runtime/types.ts';
+import type { DaemonConfig } from '../../config.ts';
+import { layout } from '../../config.ts';
+import { conflict, invalidParameter, notFound, notModified, BerthError } from '../../errdefs.ts';
+import { newId, shortId } from '../../util/ids.ts';
+import { log } from '../../util/log.ts';
+import { KeyedLock } from './lock.ts';
+import { normalizeName, randomName } from './names.ts';
+import { mergeConfig, commandOf } from './config-merge.ts';
+import { initialState, type ContainerRecord, type HostConfig } from './record.ts';
+import { writeEtcFiles } from './etc-files.ts';
+import { resolveMounts } from './mounts.ts';
+import { signalNumber } from './signals.ts';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (r: { StatusCode: number; Error: { Message: string } | null }) => void;
+}
+
+export interface CreateRequest {
+  name?: string;
+  config: ContainerConfig & { HostConfig?: HostConfig; NetworkingConfig?: unknown };
+}
+
+export class ContainerService {
+  private readonly db: MetaDB;
+  private readonly docs: Collection<ContainerRecord>;
+  private readonly events: EventsService;
+  private readonly images: ImageService;
+  private readonly runtime: RuntimeDriver;
+  private readonly dirs: ReturnType<typeof layout>;
+  private readonly cfg: DaemonConfig;
+  private readonly lock = new KeyedLock();
+  /** In-memory cache of all records; the database is the source of truth written on every change. */
+  private readonly byId = new Map<string, ContainerRecord>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Attach requests made before start: connected to the monitor between create and start so no output is lost. */
+  private readonly pendingAttach = new Map<string, Set<(s: AttachSession | Error) => void>>();
+  /** Exits we caused with stop/kill, to tell a stop from a crash. */
+  private readonly stopping = new Set<string>();
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver }) {
+    this.cfg = deps.cfg;
+    this.db = deps.db;
+    this.docs = deps.db.collection<ContainerRecord>('containers');
+    this.events = deps.events;
+    this.images = deps.images;
+    this.runtime = deps.runtime;
+    this.dirs = layout(deps.cfg);
+    for (const c of this.docs.all()) this.byId.set(c.Id, c);
+    this.runtime.onExit((id, code) => void this.handleExit(id, code));
+    this.images.setInUseCheck((imageId) => {
+      let found: { running: boolean; containerId?: string } | undefined;
+      for (const c of this.byId.values()) {
+        if (c.Image !== imageId) continue;
+        if (c.State.Running) return { running: true, containerId: c.Id };
+        found ??= { running: false, containerId: c.Id };
+      }
+      return found;
+    });
+  }
+
+  // --- lookup --------------------------------------------------------------
+
+  /** Find by full id, unique id prefix, or name (Docker's order). */
+  get(ref: string): ContainerRecord {
+    const c = this.find(ref);
+    if (!c) throw notFound(`No such container: ${ref}`);
+    return c;
+  }
+
+  find(ref: string): ContainerRecord | undefined {
+    if (!ref) return undefined;
+    const byId = this.byId.get(ref);
+    if (byId) return byId;
+    const name = ref.startsWith('/') ? ref : '/' + ref;
+    for (const c of this.byId.values()) if (c.Name === name) return c;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const matches = [...this.byId.values()].filter((c) => c.Id.startsWith(ref));
+      if (matches.length === 1) return matches[0];
+      if (matches.length > 1) throw invalidParameter(`multiple IDs found with provided prefix: ${ref}`);
+    }
+    return undefined;
+  }
+
+  list(): ContainerRecord[] {
+    return [...this.byId.values()];
+  }
+
+  private save(c: ContainerRecord): void {
+    this.byId.set(c.Id, c);
+    this.docs.put(c.Id, c);
+  }
+
+  private attrs(c: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(c.Config.Labels ?? {}), image: c.Config.Image ?? '', name: c.Name.slice(1), ...extra };
+  }
+
+  private emit(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.events.publish('container', action, c.Id, this.attrs(c, extra));
+  }
+
+  containerDir(id: string): string {
+    return path.join(this.dirs.containers, id);
+  }
+
+  // --- create --------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+    const { HostConfig: hcIn, NetworkingConfig: _nc, ...userConfig } = req.config;
+    const hc: HostConfig = { ...(hcIn ?? {}) };
+    if (!userConfig.Image) throw invalidParameter('No image specified');
+    validateConfig(userConfig, hc);
+    const image = this.images.resolve(userConfig.Image);
+    const config = mergeConfig(userConfig, image.config.config ?? {});
+    const cmd = commandOf(config);
+    if (cmd.length === 0) throw invalidParameter('No command specified');
+
+    let name: string;
+    if (req.name) {
+      name = normalizeName(req.name);
+      const other = this.find(name);
+      if (other && other.Name === name)
+        throw conflict(`Conflict. The container name "${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    } else {
+      name = randomName((n) => [...this.byId.values()].some((c) => c.Name === n));
+    }
+
+    const id = newId();
+    if (!hc.NetworkMode || hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
+    hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
+    hc.LogConfig ??= { Type: 'k8s-file', Config: {} };
+    hc.Isolation ??= '';
+    hc.Runtime ??= this.runtime.name;
+    const hostNetwork = hc.NetworkMode === 'host';
+    if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
+    config.Image = userConfig.Image;
+    const mounts = resolveMounts(hc);
+
+    const dir = this.containerDir(id);
+    fs.mkdirSync(dir, { recursive: true });
+    const etc = writeEtcFiles(dir, {
+      hostname: config.Hostname,
+      hostNetwork,
+      extraHosts: hc.ExtraHosts ?? [],
+      dns: hc.Dns ?? [],
+      dnsSearch: hc.DnsSearch ?? [],
+      dnsOptions: hc.DnsOptions ?? [],
+    });
+    try {
+      await this.images.createRWLayer(id, image.id);
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const c: ContainerRecord = {
+      Id: id,
+      Name: name,
+      Created: new Date().toISOString(),
+      Path: cmd[0],
+      Args: cmd.slice(1),
+      Image: image.id,
+      Config: config,
+      HostConfig: hc,
+      State: initialState(),
+      RestartCount: 0,
+      LogPath: path.join(dir, 'container.log'),
+      HostnamePath: etc.hostnamePath,
+      HostsPath: etc.hostsPath,
+      ResolvConfPath: etc.resolvConfPath,
+      Mounts: mounts.points,
+      ExecIDs: [],
+    };
+    this.save(c);
+    this.emit(c, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  // --- start ---------------------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const c0 = this.get(ref);
+    await this.lock.run(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      if (c.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
+      if (c.State.Running) throw notModified('container already started');
+      if (c.State.Status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
+      await this.startLocked(c);
+    });
+  }
+
+  private async startLocked(c: ContainerRecord): Promise<void> {
+    try {
+      // A leftover runtime record (a previous run) must go before a new create.
+      await this.runtime.delete(c.Id, true).catch(() => {});
+      const rootfs = await this.images.mountRWLayer(c.Id);
+      const spec = this.runSpec(c, rootfs);
+      fs.rmSync(c.LogPath, { force: true });
+      const { pid } = await this.runtime.create(spec);
+      await this.connectPendingAttaches(c.Id);
+      await this.runtime.start(c.Id);
+      c.State = { ...c.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString() };
+      c.HasBeenManuallyStopped = false;
+      this.save(c);
+      this.emit(c, 'start');
+    } catch (e) {
+      const msg = (e as Error).message;
+      const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+      this.failPendingAttaches(c.Id, e as Error);
+      await this.runtime.delete(c.Id, true).catch(() => {});
+      c.State = { ...c.State, Status: c.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: msg };
+      this.save(c);
+      if (e instanceof BerthError && e.kind !== 'system') throw e;
+      // Docker answers 400 for a command that cannot be run (the CLI turns it into exit code 126/127).
+      if (code !== 128) throw invalidParameter(msg);
+      throw e;
+    }
+  }
+
+  private runSpec(c: ContainerRecord, rootfs: string): RunSpec {
+    const hc = c.HostConfig;
+    const mounts = resolveMounts(hc).specs;
+    const etcMounts = [
+      { destination: '/etc/resolv.conf', source: c.ResolvConfPath },
+      { destination: '/etc/hostname', source: c.HostnamePath },
+      { destination: '/etc/hosts', source: c.HostsPath },
+    ]
+      .filter((m) => !mounts.some((x) => x.destination === m.destination))
+      .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', hc.ReadonlyRootfs ? 'ro' : 'rw'] }));
+    const nm = hc.NetworkMode ?? 'bridge';
+    return {
+      id: c.Id,
+      rootfs,
+      stateDir: path.join(this.cfg.execRoot, 'containers', c.Id),
+      logPath: c.LogPath,
+      args: [c.Path, ...c.Args],
+      env: c.Config.Env ?? [],
+      cwd: c.Config.WorkingDir || '/',
+      user: c.Config.User ?? '',
+      groupAdd: hc.GroupAdd ?? [],
+      tty: !!c.Config.Tty,
+      openStdin: !!c.Config.OpenStdin,
+      stdinOnce: !!c.Config.StdinOnce,
+      hostname: c.Config.Hostname ?? '',
+      domainname: c.Config.Domainname,
+      readonlyRootfs: !!hc.ReadonlyRootfs,
+      // Until the network issue adds bridges, every non-host container gets its own namespace with loopback.
+      network: nm === 'host' ? 'host' : 'none',
+      mounts: [...etcMounts, ...mounts],
+      privileged: !!hc.Privileged,
+      capAdd: hc.CapAdd ?? [],
+      capDrop: hc.CapDrop ?? [],
+      ulimits: hc.Ulimits ?? [],
+      shmSize: hc.ShmSize || 64 * 1024 * 1024,
+      securityOpt: hc.SecurityOpt ?? [],
+      sysctls: hc.Sysctls ?? {},
+      stopSignal: c.Config.StopSignal,
+      resources: hc,
+    };
+  }
+
+  // --- attach --------------------------------------------------------------
+
+  /** Attach to a container's stdio: now if it runs, or at its next start (docker run attaches before starting). */
+  attach(ref: string): Promise<AttachSession> {
+    const c = this.get(ref);
+    if (c.State.Running) return this.runtime.attach(c.Id);
+    return new Promise((resolve, reject) => {
+      let set = this.pendingAttach.get(c.Id);
+      if (!set) this.pendingAttach.set(c.Id, (set = new Set()));
+      set.add((s) => (s instanceof Error ? reject(s) : resolve(s)));
+    });
+  }
+
+  private async connectPendingAttaches(id: string): Promise<void> {
+    const set = this.pendingAttach.get(id);
+    if (!set) return;
+    this.pendingAttach.delete(id);
+    for (const cb of set) {
+      try {
+        cb(await this.runtime.attach(id));
+      } catch (e) {
+        cb(e as Error);
+      }
+    }
+  }
+
+  private failPendingAttaches(id: string, err: Error): void {
+    const set = this.pendingAttach.get(id);
+    this.pendingAttach.delete(id);
+    for (const cb of set ?? []) cb(err);
+  }
+
+  async resize(ref: string, h: number, w: number): Promise<void> {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+    await this.runtime.resize(c.Id, h, w);
+  }
+
+  // --- exit ----------------------------------------------------------------
+
+  private async handleExit(id: string, code: number, finishedAt?: Date): Promise<void> {
+    await this.lock.run(id, async () => {
+      const c = this.byId.get(id);
+      if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
+      c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
+      this.save(c);
+      await this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`));
+      await this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`));
+      this.emit(c, 'die', { exitCode: String(code) });
+      this.stopping.delete(id);
+      this.notifyWaiters(c, ['not-running', 'next-exit']);
+    });
+    const c = this.byId.get(id);
+    if (c?.HostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch((e) => log.warn(`auto-remove ${id}: ${e.message}`));
+  }
+
+  private notifyWaiters(c: ContainerRecord, conditions: WaitCondition[]): void {
+    const set = this.waiters.get(c.Id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (!conditions.includes(w.condition)) continue;
+      set.delete(w);
+      w.resolve({ StatusCode: c.State.ExitCode, Error: null });
+    }
+    if (set.size === 0) this.waiters.delete(c.Id);
+  }
+
+  /** Wait for a container to reach a condition; resolves with its exit code. */
+  wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    const c = this.get(ref);
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalidParameter(`invalid condition: "${condition}"`);
+    if (condition === 'not-running' && !c.State.Running) return Promise.resolve({ StatusCode: c.State.ExitCode, Error: null });
+    return new Promise((resolve) => {
+      let set = this.waiters.get(c.Id);
+      if (!set) this.waiters.set(c.Id, (set = new Set()));
+      const w: Waiter = { condition, resolve };
+      set.add(w);
+      signal?.addEventListener('abort', () => set.delete(w));
+    });
+  }
+
+  // --- stop / kill / restart ---------------------------------------------
+
+  async kill(ref: string, signal = 'KILL'): Promise<void> {
+    const c = this.get(ref);
+    const sig = signalNumber(signal);
+    if (!c.State.Running) throw conflict(`Cannot kill container: ${ref}: Container ${c.Id} is not running`);
+    this.emit(c, 'kill', { signal: String(sig) });
+    if (sig === 9) this.stopping.add(c.Id);
+    await this.runtime.kill(c.Id, sig, true);
+    if (c.State.Paused && sig === 9) await this.runtime.resume(c.Id).catch(() => {});
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.get(ref);
+    if (!c.State.Running) throw notModified('container already stopped');
+    c.HasBeenManuallyStopped = true;
+    this.save(c);
+    const sig = signalNumber(opts.signal || c.Config.StopSignal || 'TERM');
+    const timeout = opts.timeout ?? c.Config.StopTimeout ?? 10;
+    const exited = this.wait(c.Id, 'not-running');
+    this.stopping.add(c.Id);
+    if (timeout !== 0 || sig === 9) {
+      this.emit(c, 'kill', { signal: String(sig) });
+      await this.runtime.kill(c.Id, sig).catch(() => {});
+      if (c.State.Paused) await this.runtime.resume(c.Id).catch(() => {});
+    }
+    if (sig !== 9 && timeout >= 0) {
+      const done = await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
+      if (!done) {
+        log.info(`Container ${c.Id} failed to exit within ${timeout} seconds of signal ${sig} - using the force`);
+        this.emit(c, 'kill', { signal: '9' });
+        await this.runtime.kill(c.Id, 9, true).catch(() => {});
+        if (c.State.Paused) await this.runtime.resume(c.Id).catch(() => {});
+      }
+    }
+    await exited;
+    this.emit(this.get(c.Id), 'stop');
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.get(ref);
+    if (c.State.Running) await this.stop(c.Id, opts).catch((e) => { if (!(e instanceof BerthError && e.kind === 'not-modified')) throw e; });
+    await this.start(c.Id);
+    this.emit(this.get(c.Id), 'restart');
+  }
+
+  // --- pause ---------------------------------------------------------------
+
+  async pause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    await this.lock.run(c.Id, async () => {
+      if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+      if (c.State.Paused) throw conflict(`Container ${c.Id} is already paused`);
+      await this.runtime.pause(c.Id);
+      c.State = { ...c.State, Status: 'paused', Paused: true };
+      this.save(c);
+      this.emit(c, 'pause');
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    await this.lock.run(c.Id, async () => {
+      if (!c.State.Paused) throw conflict(`Container ${c.Id} is not paused`);
+      await this.runtime.resume(c.Id);
+      c.State = { ...c.State, Status: 'running', Paused: false };
+      this.save(c);
+      this.emit(c, 'unpause');
+    });
+  }
+
+  // --- remove / rename -----------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const c0 = this.get(ref);
+    if (c0.State.Running && !opts.force) {
+      throw conflict(`cannot remove container "${c0.Name}": container is running: stop the container before removing or force remove`);
+    }
+    if (c0.State.Running) {
+      this.stopping.add(c0.Id);
+      await this.runtime.kill(c0.Id, 9, true).catch(() => {});
+      if (c0.State.Paused) await this.runtime.resume(c0.Id).catch(() => {});
+      await Promise.race([this.wait(c0.Id, 'not-running'), sleep(10_000)]);
+    }
+    await this.lock.run(c0.Id, async () => {
+      const c = this.byId.get(c0.Id);
+      if (!c) throw notFound(`No such container: ${ref}`);
+      if (c.State.Status === 'removing') throw conflict(`removal of container ${c.Id} is already in progress`);
+      if (c.State.Running) {
+        // The monitor did not report the exit in time: tear down the runtime state ourselves.
+        await this.runtime.delete(c.Id, true).catch(() => {});
+        c.State = { ...c.State, Running: false, Paused: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString() };
+      }
+      c.State = { ...c.State, Status: 'removing' };
+      this.save(c);
+      await this.runtime.delete(c.Id, true).catch(() => {});
+      await this.images.unmountRWLayer(c.Id).catch(() => {});
+      await this.images.removeRWLayer(c.Id);
+      fs.rmSync(this.containerDir(c.Id), { recursive: true, force: true });
+      fs.rmSync(path.join(this.cfg.execRoot, 'containers', c.Id), { recursive: true, force: true });
+      this.docs.delete(c.Id);
+      this.byId.delete(c.Id);
+      this.emit(c, 'destroy');
+      this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+    });
+  }
+
+  rename(ref: string, newName: string): void {
+    const c = this.get(ref);
+    if (!newName) throw invalidParameter('Neither old nor new names may be empty');
+    const name = normalizeName(newName);
+    if (name === c.Name) throw invalidParameter(`Renaming a container with the same name as its current name`);
+    const other = [...this.byId.values()].find((x) => x.Name === name);
+    if (other) throw conflict(`Error when allocating new name: Conflict. The container name "${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const old = c.Name;
+    c.Name = name;
+    this.save(c);
+    this.emit(c, 'rename', { oldName: old });
+  }
+
+  /** Mark containers whose name, label or id matches; used by prune. */
+  async prune(keep: (c: ContainerRecord) => boolean): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    for (const c of this.list()) {
+      if (c.State.Running || keep(c)) continue;
+      await this.remove(c.Id).catch(() => {});
+      deleted.push(c.Id);
+    }
+    this.events.publish('container', 'prune', '', { reclaimed: '0' });
+    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  // --- startup recovery ---------------------------------------------------
+
+  /** After a daemon restart: find out what happened to containers that were running. */
+  async recover(): Promise<void> {
+    for (const c of this.list()) {
+      if (c.State.Status === 'removing') {
+        await this.remove(c.Id, { force: true }).catch((e) => log.warn(`finishing removal of ${c.Id}: ${e.message}`));
+        continue;
+      }
+      if (!c.State.Running) continue;
+      const exit = this.runtime.exitCode(c.Id);
+      if (exit) {
+        await this.handleExit(c.Id, exit.code, exit.at);
+        continue;
+      }
+      const st = await this.runtime.state(c.Id).catch(() => undefined);
+      if (st && (st.status === 'running' || st.status === 'paused')) {
+        this.runtime.recover(c.Id);
+        continue;
+      }
+      // Neither an exit record nor a live process (e.g. the host rebooted): Docker reports such a container as exited.
+      await this.handleExit(c.Id, 255);
+    }
+  }
+
+  // --- misc -----------------------------------------------------------------
+
+  async top(ref: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+    const pids = new Set(await this.runtime.pids(c.Id));
+    const { run } = await import('../../util/exec.ts');
+    const res = await run('ps', psArgs.split(/\s+/).filter(Boolean));
+    const lines = res.stdout.trimEnd().split('\n');
+    const Titles = lines[0].trim().split(/\s+/);
+    const pidCol = Titles.indexOf('PID');
+    if (pidCol < 0) throw invalidParameter(`Couldn't find PID field in ps output`);
+    const Processes: string[][] = [];
+    for (const line of lines.slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (!pids.has(Number(fields[pidCol]))) continue;
+      Processes.push([...fields.slice(0, Titles.length - 1), fields.slice(Titles.length - 1).join(' ')]);
+    }
+    return { Titles, Processes };
+  }
+
+  /** Make sure the container's rootfs is mounted (for cp, export, diff on a stopped container). */
+  async rootfs(ref: string): Promise<string> {
+    const c = this.get(ref);
+    return this.images.mountRWLayer(c.Id);
+  }
+
+  /** Unmount the rootfs again if the container is not running (after cp/export on a stopped container). */
+  async releaseRootfs(id: string): Promise<void> {
+    const c = this.byId.get(id);
+    if (c && !c.State.Running) await this.images.unmountRWLayer(id).catch(() => {});
+  }
+
+  emitEvent(ref: string, action: string, extra: Record<string, string> = {}): void {
+    this.emit(this.get(ref), action, extra);
+  }
+
+  shortId(id: string): string {
+    return shortId(id);
+  }
+}
+
+function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
+  const arr = (v: unknown, field: string) => {
+    if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+      throw invalidParameter(`json: cannot unmarshal ${typeof v} into Go struct field ${field} of type []string`);
+  };
+  arr(cfg.Env, 'Config.Env');
+  arr(cfg.Cmd, 'Config.Cmd');
+  arr(cfg.Entrypoint, 'Config.Entrypoint');
+  arr(hc.Binds, 'HostConfig.Binds');
+  if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw invalidParameter(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
+  const nm = hc.NetworkMode ?? '';
+  if (nm && !['default', 'bridge', 'none', 'host'].includes(nm)) {
+    if (nm.startsWith('container:')) throw invalidParameter('network mode container:<id> is not supported yet');
+    throw new BerthError('not-found', `network ${nm} not found`);
+  }
+  const rp = hc.RestartPolicy?.Name ?? '';
+  if (rp && !['no', 'always', 'on-failure', 'unless-stopped'].includes(rp)) throw invalidParameter(`invalid restart policy '${rp}'`);
+  if (hc.AutoRemove && rp && rp !== 'no') throw invalidParameter(`can't create 'AutoRemove' container with restart policy`);
+  for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw invalidParameter(`invalid environment variable: ${e}`);
+}
+
+function readHostname(): string {
+  try {
+    return fs.readFileSync('/etc/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,120 @@
+// Exec sessions: extra processes in a running container (docker exec). Kept in memory as dockerd does.
+import type { RuntimeDriver, ExecHandle } from '../runtime/types.ts';
+import type { ContainerService } from './containers/service.ts';
+import { conflict, invalidParameter, notFound } from '../errdefs.ts';
+import { newId } from '../util/ids.ts';
+
+export interface ExecConfig {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  Tty?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[];
+  Privileged?: boolean;
+  User?: string;
+  WorkingDir?: string;
+  ConsoleSize?: [number, number] | null;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  running: boolean;
+  started: boolean;
+  exitCode: number | null;
+  pid: number;
+  handle?: ExecHandle;
+}
+
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+  private readonly containers: ContainerService;
+  private readonly runtime: RuntimeDriver;
+
+  constructor(deps: { containers: ContainerService; runtime: RuntimeDriver }) {
+    this.containers = deps.containers;
+    this.runtime = deps.runtime;
+  }
+
+  create(containerRef: string, config: ExecConfig): string {
+    const c = this.containers.get(containerRef);
+    if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw invalidParameter('No exec command specified');
+    if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
+    if (c.State.Paused) throw conflict(`container ${c.Id} is paused, unpause the container before exec`);
+    const id = newId();
+    this.execs.set(id, { id, containerId: c.Id, config, running: false, started: false, exitCode: null, pid: 0 });
+    c.ExecIDs.push(id);
+    this.containers.emitEvent(c.Id, `exec_create: ${config.Cmd.join(' ')}`, { execID: id });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw notFound(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  /** Start the process; resolves once it runs. */
+  async start(id: string, opts: { tty?: boolean } = {}): Promise<ExecRecord> {
+    const e = this.get(id);
+    if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
+    const c = this.containers.get(e.containerId);
+    if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
+    e.started = true;
+    const tty = opts.tty ?? !!e.config.Tty;
+    const handle = await this.runtime.exec(c.Id, {
+      execId: id,
+      args: e.config.Cmd!,
+      env: [...(c.Config.Env ?? []), ...(e.config.Env ?? [])],
+      cwd: e.config.WorkingDir || c.Config.WorkingDir || '/',
+      user: e.config.User || c.Config.User || '',
+      tty,
+      openStdin: !!e.config.AttachStdin,
+      privileged: !!e.config.Privileged,
+    });
+    e.handle = handle;
+    e.running = true;
+    e.pid = handle.pid;
+    this.containers.emitEvent(c.Id, `exec_start: ${e.config.Cmd!.join(' ')}`, { execID: id });
+    void handle.exited.then((code) => {
+      e.running = false;
+      e.exitCode = code;
+      const cur = this.containers.find(c.Id);
+      if (cur) {
+        cur.ExecIDs = cur.ExecIDs.filter((x) => x !== id);
+        this.containers.emitEvent(c.Id, 'exec_die', { execID: id, exitCode: String(code) });
+      }
+      // Forget finished execs after a while, as dockerd does when the container goes.
+      setTimeout(() => this.execs.delete(id), 5 * 60_000).unref();
+    });
+    if (e.config.ConsoleSize && tty) await handle.resize(e.config.ConsoleSize[0], e.config.ConsoleSize[1]).catch(() => {});
+    return e;
+  }
+
+  async resize(id: string, h: number, w: number): Promise<void> {
+    const e = this.get(id);
+    if (!e.handle) throw conflict(`Exec ${id} is not running`);
+    await e.handle.resize(h, w);
+  }
+
+  inspect(id: string) {
+    const e = this.get(id);
+    const [entrypoint, ...args] = e.config.Cmd ?? [];
+    return {
+      CanRemove: false,
+      ContainerID: e.containerId,
+      DetachKeys: e.config.DetachKeys ?? '',
+      ExitCode: e.exitCode,
+      ID: e.id,
+      OpenStderr: !!e.config.AttachStderr,
+      OpenStdin: !!e.config.AttachStdin,
+      OpenStdout: !!e.config.AttachStdout,
+      ProcessConfig: { arguments: args, entrypoint, privileged: !!e.config.Privileged, tty: !!e.config.Tty, user: e.config.User ?? '' },
+      Running: e.running,
+      Pid: e.pid,
+    };
+  }
+}
