@@ -26,12 +26,15 @@ export function mergeConfig(user: ContainerConfig, image: ContainerConfig): Cont
   c.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
   if (image.ExposedPorts || user.ExposedPorts) c.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
   if (image.Volumes || user.Volumes) c.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
-  // An entrypoint given by the user resets the image's Cmd (Docker's rule).
-  const userEntrypoint = user.Entrypoint && user.Entrypoint.length > 0 ? user.Entrypoint : null;
-  if (!userEntrypoint) {
+  // `--entrypoint ""` sends [""]: it clears the image's entrypoint (and the image's Cmd then applies).
+  const cleared = user.Entrypoint?.length === 1 && user.Entrypoint[0] === '';
+  const userEntrypoint = !cleared && user.Entrypoint && user.Entrypoint.length > 0 ? user.Entrypoint : null;
+  if (userEntrypoint) {
+    // An entrypoint given by the user resets the image's Cmd (Docker's rule).
+    c.Entrypoint = userEntrypoint;
+  } else {
     if (!user.Cmd || user.Cmd.length === 0) c.Cmd = image.Cmd ?? null;
-    // `--entrypoint ""` sends [""]: it clears the image's entrypoint.
-    c.Entrypoint = user.Entrypoint === undefined || user.Entrypoint === null ? image.Entrypoint ?? null : null;
+    c.Entrypoint = cleared ? null : user.Entrypoint === undefined || user.Entrypoint === null ? image.Entrypoint ?? null : user.Entrypoint;
   }
   if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;
   if (!c.Healthcheck && image.Healthcheck) c.Healthcheck = image.Healthcheck;
