@@ -1,0 +1,163 @@
+// An AttachSession over conmon's attach socket: a SOCK_SEQPACKET unix socket whose packets from conmon carry
+// one byte of stream id (2 = stdout, 3 = stderr) before the data; what we write goes to the process's stdin.
+import fs from 'node:fs';
+import { SeqpacketSocket } from 'node-unix-socket';
+import type { AttachSession, StreamName } from './types.ts';
+import { systemError } from '../errdefs.ts';
+
+const STDOUT = 2;
+const STDERR = 3;
+/** conmon reads at most 32 KiB - 1 per packet (and a SEQPACKET read truncates the rest); stay well below. */
+const MAX_PACKET = 16 * 1024;
+const SUN_PATH_MAX = 107;
+
+type DataCb = (stream: StreamName, data: Buffer) => void;
+
+export class SeqpacketAttach implements AttachSession {
+  private readonly sock: SeqpacketSocket;
+  private dataCbs: DataCb[] = [];
+  /** Output that arrived before anyone listened (attach happens before start; listeners come a tick later). */
+  private pending: [StreamName, Buffer][] = [];
+  private ended = false;
+  private closed = false;
+  private stdinEnded = false;
+  /** An optional gate: the end is reported only after it settles (exec: after the exit code is known). */
+  private endGate: Promise<unknown> | undefined;
+  private endResolve!: () => void;
+  private readonly endReady = new Promise<void>((r) => (this.endResolve = r));
+
+  constructor(sock: SeqpacketSocket) {
+    this.sock = sock;
+    sock.on('data', (buf: Buffer) => {
+      if (buf.length === 0 || (buf[0] !== STDOUT && buf[0] !== STDERR)) return;
+      const stream: StreamName = buf[0] === STDERR ? 'stderr' : 'stdout';
+      const data = buf.subarray(1);
+      if (this.dataCbs.length === 0) this.pending.push([stream, data]);
+      else for (const cb of this.dataCbs) cb(stream, data);
+    });
+    const end = () => this.markEnded();
+    sock.on('end', end);
+    sock.on('close', end);
+    sock.on('error', end);
+  }
+
+  /** Delay the end notification until `p` settles (bounded by `maxMs`). */
+  gateEnd(p: Promise<unknown>, maxMs = 5000): void {
+    this.endGate = Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, maxMs).unref())]);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private markEnded(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        this.sock.destroy();
+      } catch {}
+    }
+    void (this.endGate ?? Promise.resolve()).then(() => this.endResolve());
+  }
+
+  private flushPending(): void {
+    const p = this.pending;
+    this.pending = [];
+    for (const [s, d] of p) for (const cb of this.dataCbs) cb(s, d);
+  }
+
+  onData(cb: DataCb): void {
+    this.dataCbs.push(cb);
+    if (this.pending.length) this.flushPending();
+  }
+
+  onEnd(cb: () => void): void {
+    void this.endReady.then(() =>
+      setImmediate(() => {
+        if (this.pending.length && this.dataCbs.length) this.flushPending();
+        cb();
+      }),
+    );
+  }
+
+  write(data: Buffer): void {
+    if (this.closed || this.stdinEnded || data.length === 0) return;
+    try {
+      for (let off = 0; off < data.length; off += MAX_PACKET) {
+        const chunk = data.subarray(off, Math.min(off + MAX_PACKET, data.length));
+        this.sock.write(chunk, 0, chunk.length);
+      }
+    } catch {
+      // The monitor is gone; the end notification follows.
+    }
+  }
+
+  endStdin(): void {
+    if (this.closed || this.stdinEnded) return;
+    this.stdinEnded = true;
+    try {
+      this.sock.end();
+    } catch {}
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.sock.destroy();
+    } catch {}
+    this.markEnded();
+  }
+}
+
+/**
+ * Connect to an attach socket. Paths longer than sun_path are reached through /proc/self/fd/N of their
+ * directory, so deep state directories work.
+ */
+export function connectAttach(socketPath: string, timeoutMs = 10_000): Promise<SeqpacketAttach> {
+  return new Promise((resolve, reject) => {
+    let dirFd: number | undefined;
+    let target = socketPath;
+    if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
+      const slash = socketPath.lastIndexOf('/');
+      try {
+        dirFd = fs.openSync(socketPath.slice(0, slash) || '/', fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch (e) {
+        return reject(systemError(`attach: ${(e as Error).message}`));
+      }
+      target = `/proc/self/fd/${dirFd}/${socketPath.slice(slash + 1)}`;
+    }
+    const cleanup = () => {
+      if (dirFd !== undefined) fs.closeSync(dirFd);
+      dirFd = undefined;
+    };
+    const sock = new SeqpacketSocket();
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error('timed out')), timeoutMs);
+    const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cleanup();
+      try {
+        sock.destroy();
+      } catch {}
+      reject(systemError(`cannot attach to ${socketPath}: ${e.message}`));
+    };
+    sock.once('error', fail);
+    try {
+      sock.connect(target, () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        cleanup();
+        sock.off('error', fail);
+        resolve(new SeqpacketAttach(sock));
+      });
+    } catch (e) {
+      fail(e as Error);
+    }
+  });
+}

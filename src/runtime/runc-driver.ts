@@ -1,0 +1,524 @@
+// The runc runtime driver: an OCI bundle per container (RunSpec.stateDir), conmon as the per-container monitor
+// (it owns stdio, the k8s-file log, the attach socket and the exit file, and outlives the daemon), and runc
+// for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
+// `runc create`) and, on delete, `runc delete`; start reads runc's exec fifo itself and exits come by inotify.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle, LogEntry, LogOptions } from './types.ts';
+import type { OciSpec, OciProcess } from './oci.ts';
+import { toJson } from './oci.ts';
+import { buildSpec, hostInfo, rootfsUserFiles, processEnv } from './spec.ts';
+import { ociUser } from './user.ts';
+import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
+import { connectAttach } from './attach.ts';
+import { ExitWatcher } from './exits.ts';
+import { readLog } from './logs.ts';
+import { run } from '../util/exec.ts';
+import { log } from '../util/log.ts';
+import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
+
+export interface RuncDriverOptions {
+  /** The driver's own state directory (exit files, bundle links). Survives daemon restarts (exec root). */
+  root: string;
+  /** runc's state root (`runc --root`); default: <root>/runc. */
+  runcRoot?: string;
+  /** Path of runc; default: found on PATH (/usr/sbin, /usr/bin, ...). */
+  runtimePath?: string;
+  /** Path of conmon; default: found on PATH (/usr/bin, /usr/libexec/podman, ...). */
+  conmonPath?: string;
+  /** Fallback poll interval for exits (ms); inotify does the real work. */
+  exitPollMs?: number;
+}
+
+const EXTRA_PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec/podman', '/usr/lib/podman', '/usr/libexec/crio'];
+
+/** Find an executable on PATH (plus the usual system directories) without spawning `which`. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...EXTRA_PATHS];
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** Is this pid a live (non-zombie) process? With `needle`, its command line must contain it too. */
+export function pidAlive(pid: number, needle?: string): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+    if (needle) return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(needle);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number {
+  try {
+    return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The start time (clock ticks since boot, field 22 of /proc/<pid>/stat) of a process; runc records it for init. */
+function startTimeOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** rmdir a cgroup directory and its children (control files go with their directory); retries while busy. */
+async function removeCgroup(dir: string): Promise<boolean> {
+  const rmTree = (d: string): void => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (e: any) {
+      if (e.code === 'ENOENT') return;
+      throw e;
+    }
+    for (const e of entries) if (e.isDirectory()) rmTree(path.join(d, e.name));
+    try {
+      fs.rmdirSync(d);
+    } catch (e: any) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+  };
+  for (let attempt = 0, delay = 1; attempt < 6; attempt++, delay *= 2) {
+    try {
+      rmTree(dir);
+      return true;
+    } catch (e: any) {
+      if (e.code !== 'EBUSY') return false;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return false;
+}
+
+/** Write a resize request to a conmon control fifo. */
+function writeCtl(dir: string, height: number, width: number): void {
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) throw invalidParameter(`invalid terminal size ${height}x${width}`);
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, 'ctl'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (e: any) {
+    if (e.code === 'ENXIO' || e.code === 'ENOENT') throw conflict('the process is not running');
+    throw systemError(`resize: ${e.message}`);
+  }
+  try {
+    fs.writeSync(fd, `1 ${height} ${width}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface Sidecar {
+  groupAdd: string[];
+}
+
+export class RuncDriver implements RuntimeDriver {
+  readonly name = 'runc';
+  readonly root: string;
+  readonly runcRoot: string;
+  readonly runtimePath: string;
+  readonly conmonPath: string;
+  private readonly exits: ExitWatcher;
+  private readonly exitDir: string;
+  private readonly linkDir: string;
+  /** id → bundle directory (RunSpec.stateDir); persisted as symlinks in <root>/bundles. */
+  private readonly bundles = new Map<string, string>();
+  private readonly specs = new Map<string, OciSpec>();
+  private readonly exitSubscribers = new Map<string, Set<() => void>>();
+
+  constructor(opts: RuncDriverOptions) {
+    this.root = opts.root;
+    this.runcRoot = opts.runcRoot ?? path.join(opts.root, 'runc');
+    const runtimePath = opts.runtimePath ?? findExecutable('runc');
+    const conmonPath = opts.conmonPath ?? findExecutable('conmon');
+    if (!runtimePath) throw systemError('runc not found in PATH');
+    if (!conmonPath) throw systemError('conmon not found in PATH');
+    this.runtimePath = runtimePath;
+    this.conmonPath = conmonPath;
+    this.exitDir = path.join(this.root, 'exits');
+    this.linkDir = path.join(this.root, 'bundles');
+    for (const d of [this.root, this.runcRoot, this.exitDir, this.linkDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.exits = new ExitWatcher(this.exitDir, { pollMs: opts.exitPollMs, monitorAlive: (id) => this.monitorAlive(id) });
+    this.exits.onExit((id) => {
+      for (const cb of this.exitSubscribers.get(id) ?? []) cb();
+    });
+  }
+
+  // --- bookkeeping ------------------------------------------------------------
+
+  /** The bundle directory of a container, or undefined if the driver has no record of it. */
+  bundleOf(id: string): string | undefined {
+    const cached = this.bundles.get(id);
+    if (cached) return cached;
+    try {
+      const target = fs.readlinkSync(path.join(this.linkDir, id));
+      this.bundles.set(id, target);
+      return target;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private bundle(id: string): string {
+    const b = this.bundleOf(id);
+    if (!b) throw notFound(`No such container: ${id}`);
+    return b;
+  }
+
+  private rememberBundle(id: string, dir: string): void {
+    this.bundles.set(id, dir);
+    const link = path.join(this.linkDir, id);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(dir, link);
+  }
+
+  private containerSpec(id: string): OciSpec {
+    let s = this.specs.get(id);
+    if (!s) {
+      try {
+        s = JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'config.json'), 'utf8')) as OciSpec;
+      } catch (e) {
+        if (e instanceof BerthError) throw e;
+        throw notFound(`No such container: ${id}`);
+      }
+      this.specs.set(id, s);
+    }
+    return s;
+  }
+
+  private sidecar(id: string): Sidecar {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'berth.json'), 'utf8')) as Sidecar;
+    } catch {
+      return { groupAdd: [] };
+    }
+  }
+
+  /** undefined: unknown; true: the monitor (or, without it, the container's init) still runs. */
+  private monitorAlive(id: string): boolean | undefined {
+    const b = this.bundleOf(id);
+    if (!b) return undefined;
+    const conmonPid = readPid(path.join(b, 'conmon.pid'));
+    if (!conmonPid) return undefined;
+    if (pidAlive(conmonPid, id)) return true;
+    return pidAlive(readPid(path.join(b, 'pidfile')));
+  }
+
+  private runc(args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}) {
+    return run(this.runtimePath, ['--root', this.runcRoot, ...args], { allowFailure: opts.allowFailure, timeoutMs: opts.timeoutMs ?? 30_000 });
+  }
+
+  /** A runc failure as a Berth error with runc's own message. */
+  private runcError(op: string, id: string, stderr: string): BerthError {
+    const msg = runtimeMessage(stderr);
+    if (/does not exist|not found/i.test(msg)) return notFound(`No such container: ${id}`);
+    if (/not running|not stopped|already finished|is paused|not paused|is stopped/i.test(msg)) return conflict(msg);
+    return systemError(`runc ${op} failed: ${msg}`);
+  }
+
+  private async runcOp(op: string, id: string, args: string[]): Promise<string> {
+    const res = await this.runc(args, { allowFailure: true });
+    if (res.code !== 0) throw this.runcError(op, id, res.stderr || res.stdout);
+    return res.stdout;
+  }
+
+  // --- lifecycle ----------------------------------------------------------------
+
+  async create(spec: RunSpec): Promise<{ pid: number }> {
+    const id = spec.id;
+    if (spec.logPath.includes(':')) throw invalidParameter(`log path must not contain ':': ${spec.logPath}`);
+    const bundle = spec.stateDir;
+    fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
+    for (const f of ['attach', 'ctl', 'winsz', 'pidfile', 'conmon.pid']) fs.rmSync(path.join(bundle, f), { force: true });
+    this.exits.disarm(id);
+    this.exits.clear(id);
+
+    const oci = buildSpec(spec, hostInfo(), rootfsUserFiles(spec.rootfs));
+    fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
+    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [] } satisfies Sidecar));
+    this.specs.set(id, oci);
+    this.rememberBundle(id, bundle);
+    fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+
+    const args = [
+      '--api-version',
+      '-c', id,
+      '-u', id,
+      '-r', this.runtimePath,
+      '-b', bundle,
+      '-p', path.join(bundle, 'pidfile'),
+      '-l', `k8s-file:${spec.logPath}`,
+      '--exit-dir', this.exitDir,
+      '--full-attach',
+      '--socket-dir-path', this.root,
+      '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
+      `--runtime-arg=--root=${this.runcRoot}`,
+      '--no-sync-log',
+    ];
+    if (spec.tty) args.push('-t');
+    if (spec.openStdin) {
+      args.push('-i');
+      if (!spec.stdinOnce) args.push('--leave-stdin-open');
+    }
+    const mon = spawnConmon(this.conmonPath, args, { cwd: bundle });
+    try {
+      const pid = await awaitPid(mon, 'create');
+      this.exits.arm(id);
+      return { pid };
+    } finally {
+      mon.sync.close();
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    const fifo = path.join(this.runcRoot, id, 'exec.fifo');
+    let fd: number;
+    try {
+      fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e: any) {
+      if (e.code !== 'ENOENT') throw systemError(`start ${id}: ${e.message}`);
+      // Not a runc we know the internals of, or already started: let runc decide.
+      await this.runcOp('start', id, ['start', id]);
+      return;
+    }
+    // `runc start` is exactly this: read runc init's byte from the exec fifo (it execs the process and the
+    // writer closes), then remove the fifo, which marks the container as running.
+    const got = await new Promise<number>((resolve, reject) => {
+      const sock = new net.Socket({ fd, readable: true, writable: false });
+      let n = 0;
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(systemError(`OCI runtime start failed: timed out waiting for the container process`));
+      }, 30_000);
+      sock.on('data', (b: Buffer) => (n += b.length));
+      sock.on('error', (e) => {
+        clearTimeout(timer);
+        reject(systemError(`OCI runtime start failed: ${e.message}`));
+      });
+      sock.on('end', () => {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(n);
+      });
+    });
+    fs.rmSync(fifo, { force: true });
+    if (got <= 0) throw conflict('OCI runtime start failed: container process is already dead');
+  }
+
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    await this.runcOp('kill', id, ['kill', ...(all ? ['--all'] : []), id, String(signal)]);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.runcOp('pause', id, ['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.runcOp('resume', id, ['resume', id]);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    if (fs.existsSync(path.join(this.runcRoot, id)) && !(await this.destroyStopped(id))) {
+      const res = await this.runc(['delete', ...(force ? ['--force'] : []), id], { allowFailure: true });
+      if (res.code !== 0) {
+        const err = this.runcError('delete', id, res.stderr || res.stdout);
+        if (err.kind !== 'not-found') throw err;
+      }
+    }
+    this.exits.disarm(id);
+    this.exits.clear(id);
+    const bundle = this.bundleOf(id);
+    if (bundle) fs.rmSync(bundle, { recursive: true, force: true });
+    fs.rmSync(path.join(this.linkDir, id), { force: true });
+    this.bundles.delete(id);
+    this.specs.delete(id);
+  }
+
+  /**
+   * `runc delete` of a container whose process has exited, done in-process (it is on the hot path of
+   * `docker run --rm`): remove its cgroups and runc's state directory. Returns false (and changes nothing
+   * runc would miss) when the container may still have processes or needs runc (hooks): then runc does it.
+   */
+  private async destroyStopped(id: string): Promise<boolean> {
+    const dir = path.join(this.runcRoot, id);
+    let state: { init_process_pid?: number; init_process_start?: number; cgroup_paths?: Record<string, string>; config?: { hooks?: unknown; namespaces?: { type: string; path?: string }[] } };
+    try {
+      state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
+    } catch {
+      return false;
+    }
+    const hooks = state.config?.hooks as Record<string, unknown[]> | null | undefined;
+    if (hooks && Object.values(hooks).some((h) => Array.isArray(h) && h.length > 0)) return false;
+    // Without a private pid namespace other processes may outlive init; runc delete --force kills them.
+    const pidns = state.config?.namespaces?.find((n) => n.type === 'NEWPID');
+    if (!pidns || pidns.path) return false;
+    const pid = state.init_process_pid ?? 0;
+    if (pidAlive(pid) && startTimeOf(pid) === state.init_process_start) return false;
+    const paths = Object.values(state.cgroup_paths ?? {});
+    for (const p of new Set(paths)) {
+      if (!(await removeCgroup(p))) return false;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return true;
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const res = await this.runc(['state', id], { allowFailure: true });
+    if (res.code !== 0) {
+      const err = this.runcError('state', id, res.stderr || res.stdout);
+      if (err.kind === 'not-found') return undefined;
+      throw err;
+    }
+    const st = JSON.parse(res.stdout) as { status: string; pid: number };
+    const status = (['created', 'running', 'paused', 'stopped'].includes(st.status) ? st.status : 'unknown') as RuntimeState['status'];
+    return { status, pid: st.pid };
+  }
+
+  exitCode(id: string): { code: number; at: Date } | undefined {
+    return this.exits.read(id);
+  }
+
+  onExit(cb: (id: string, code: number) => void): void {
+    this.exits.onExit(cb);
+  }
+
+  recover(id: string): void {
+    if (!this.bundleOf(id)) log.warn(`recover ${id}: no bundle recorded`);
+    this.exits.arm(id);
+  }
+
+  // --- stdio ------------------------------------------------------------------------
+
+  async attach(id: string): Promise<AttachSession> {
+    return connectAttach(path.join(this.bundle(id), 'attach'));
+  }
+
+  async resize(id: string, height: number, width: number): Promise<void> {
+    writeCtl(this.bundle(id), height, width);
+  }
+
+  logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
+    const done = () => this.exits.read(id) !== undefined || this.monitorAlive(id) !== true;
+    const subscribe = (cb: () => void) => {
+      let set = this.exitSubscribers.get(id);
+      if (!set) this.exitSubscribers.set(id, (set = new Set()));
+      set.add(cb);
+      return () => {
+        set!.delete(cb);
+        if (set!.size === 0) this.exitSubscribers.delete(id);
+      };
+    };
+    return readLog(logPath, opts, signal, { done, subscribe });
+  }
+
+  async pids(id: string): Promise<number[]> {
+    const out = await this.runcOp('ps', id, ['ps', '--format', 'json', id]);
+    const list = JSON.parse(out || '[]') as number[] | null;
+    return list ?? [];
+  }
+
+  // --- exec ---------------------------------------------------------------------------
+
+  async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
+    const bundle = this.bundle(id);
+    const cspec = this.containerSpec(id);
+    const execDir = path.join(bundle, 'exec', spec.execId);
+    fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
+
+    const files = rootfsUserFiles(cspec.root.path);
+    const user = ociUser(spec.user, this.sidecar(id).groupAdd, files.passwd, files.group);
+    const base = cspec.process;
+    const all = hostInfo().capabilities;
+    const process: OciProcess = {
+      terminal: spec.tty,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      args: spec.args,
+      env: processEnv(spec.env, { hostname: cspec.hostname ?? '', tty: spec.tty, home: user.home }),
+      cwd: spec.cwd || '/',
+      capabilities: spec.privileged ? { bounding: all, effective: all, permitted: all } : base.capabilities,
+      rlimits: base.rlimits,
+      noNewPrivileges: base.noNewPrivileges,
+      oomScoreAdj: base.oomScoreAdj,
+    };
+    if (base.apparmorProfile) process.apparmorProfile = base.apparmorProfile;
+    const processFile = path.join(execDir, 'process.json');
+    fs.writeFileSync(processFile, toJson(process));
+
+    const args = [
+      '--api-version',
+      '-c', id,
+      '-u', spec.execId,
+      '-r', this.runtimePath,
+      '-b', execDir,
+      '-p', path.join(execDir, 'pidfile'),
+      '-l', 'none',
+      '--exit-dir', execDir,
+      '--full-attach',
+      '--socket-dir-path', this.root,
+      '--conmon-pidfile', path.join(execDir, 'conmon.pid'),
+      `--runtime-arg=--root=${this.runcRoot}`,
+      '--no-sync-log',
+      '-e',
+      '--exec-attach',
+      '--exec-process-spec', processFile,
+    ];
+    if (spec.tty) args.push('-t');
+    if (spec.openStdin) args.push('-i');
+    const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
+    const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
+    let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
+    try {
+      // Handshake: let conmon set up; it reports when its attach socket listens; we connect, then let runc exec run.
+      mon.start!.write('0');
+      const ready = await mon.attach!.next();
+      mon.attach!.close();
+      if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
+      session = await connectAttach(path.join(execDir, 'attach'));
+      mon.start!.end('1');
+      const pid = await awaitPid(mon, 'exec');
+      const exited = (async () => {
+        const m = await mon.sync.next();
+        mon.sync.close();
+        if (m) return m.data;
+        // The pipe closed without a status: the exit file (named after the container) is the fallback.
+        try {
+          const code = Number.parseInt(fs.readFileSync(path.join(execDir, id), 'utf8').trim(), 10);
+          return Number.isNaN(code) ? -1 : code;
+        } catch {
+          return -1;
+        }
+      })();
+      void exited.then(cleanup);
+      session.gateEnd(exited);
+      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w) };
+    } catch (e) {
+      session?.close();
+      mon.sync.close();
+      mon.start?.destroy();
+      cleanup();
+      throw e;
+    }
+  }
+
+  /** Stop watching (for tests and shutdown); containers keep running under their monitors. */
+  close(): void {
+    this.exits.close();
+  }
+}
