@@ -119,6 +119,9 @@ export function tailOffset(fd: number, size: number, n: number): number {
     }
     pos = start;
   }
+  // The file's first line has no newline before it.
+  const len = Math.min(64, lineEnd);
+  if (len > 0 && isFullLine(head.subarray(0, fs.readSync(fd, head, 0, len, 0))) && fulls + 1 === n + 1) return lineEnd + 1;
   return 0;
 }
 
