@@ -3,13 +3,15 @@
 import fs from 'node:fs';
 import { SeqpacketSocket } from 'node-unix-socket';
 import type { AttachSession, StreamName } from './types.ts';
-import { systemError } from '../errdefs.ts';
+import { conflict, systemError } from '../errdefs.ts';
 
 const STDOUT = 2;
 const STDERR = 3;
 /** conmon reads at most 32 KiB - 1 per packet (and a SEQPACKET read truncates the rest); stay well below. */
 const MAX_PACKET = 16 * 1024;
 const SUN_PATH_MAX = 107;
+/** Output kept for a session nobody listens to yet. */
+const MAX_PENDING = 4 * 1024 * 1024;
 
 type DataCb = (stream: StreamName, data: Buffer) => void;
 
@@ -18,6 +20,7 @@ export class SeqpacketAttach implements AttachSession {
   private dataCbs: DataCb[] = [];
   /** Output that arrived before anyone listened (attach happens before start; listeners come a tick later). */
   private pending: [StreamName, Buffer][] = [];
+  private pendingBytes = 0;
   private ended = false;
   private closed = false;
   private stdinEnded = false;
@@ -32,7 +35,7 @@ export class SeqpacketAttach implements AttachSession {
       if (buf.length === 0 || (buf[0] !== STDOUT && buf[0] !== STDERR)) return;
       const stream: StreamName = buf[0] === STDERR ? 'stderr' : 'stdout';
       const data = buf.subarray(1);
-      if (this.dataCbs.length === 0) this.pending.push([stream, data]);
+      if (this.dataCbs.length === 0) this.buffer(stream, data);
       else for (const cb of this.dataCbs) cb(stream, data);
     });
     const end = () => this.markEnded();
@@ -62,7 +65,15 @@ export class SeqpacketAttach implements AttachSession {
     void (this.endGate ?? Promise.resolve()).then(() => this.endResolve());
   }
 
+  /** Keep output until a listener comes, bounded: with nobody listening (a detached exec) the oldest goes. */
+  private buffer(stream: StreamName, data: Buffer): void {
+    this.pending.push([stream, data]);
+    this.pendingBytes += data.length;
+    while (this.pendingBytes > MAX_PENDING && this.pending.length > 1) this.pendingBytes -= this.pending.shift()![1].length;
+  }
+
   private flushPending(): void {
+    this.pendingBytes = 0;
     const p = this.pending;
     this.pending = [];
     for (const [s, d] of p) for (const cb of this.dataCbs) cb(s, d);
@@ -144,7 +155,9 @@ export function connectAttach(socketPath: string, timeoutMs = 10_000): Promise<S
       try {
         sock.destroy();
       } catch {}
-      reject(systemError(`cannot attach to ${socketPath}: ${e.message}`));
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      const gone = code === 'ENOENT' || code === 'ECONNREFUSED' || /No such file|Connection refused/i.test(e.message);
+      reject(gone ? conflict('the process is not running') : systemError(`cannot attach to ${socketPath}: ${e.message}`));
     };
     sock.once('error', fail);
     try {

@@ -81,24 +81,24 @@ function startTimeOf(pid: number): number | undefined {
 
 /** rmdir a cgroup directory and its children (control files go with their directory); retries while busy. */
 async function removeCgroup(dir: string): Promise<boolean> {
-  const rmTree = (d: string): void => {
+  const rmTree = async (d: string): Promise<void> => {
     let entries: fs.Dirent[] = [];
     try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
+      entries = await fs.promises.readdir(d, { withFileTypes: true });
     } catch (e: any) {
       if (e.code === 'ENOENT') return;
       throw e;
     }
-    for (const e of entries) if (e.isDirectory()) rmTree(path.join(d, e.name));
+    for (const e of entries) if (e.isDirectory()) await rmTree(path.join(d, e.name));
     try {
-      fs.rmdirSync(d);
+      await fs.promises.rmdir(d);
     } catch (e: any) {
       if (e.code !== 'ENOENT') throw e;
     }
   };
   for (let attempt = 0, delay = 1; attempt < 6; attempt++, delay *= 2) {
     try {
-      rmTree(dir);
+      await rmTree(dir);
       return true;
     } catch (e: any) {
       if (e.code !== 'EBUSY') return false;
@@ -371,10 +371,9 @@ export class RuncDriver implements RuntimeDriver {
     if (!pidns || pidns.path) return false;
     const pid = state.init_process_pid ?? 0;
     if (pidAlive(pid) && startTimeOf(pid) === state.init_process_start) return false;
-    const paths = Object.values(state.cgroup_paths ?? {});
-    for (const p of new Set(paths)) {
-      if (!(await removeCgroup(p))) return false;
-    }
+    // The controllers' directories are independent: remove them in parallel (memory cgroups are slow to go).
+    const results = await Promise.all([...new Set(Object.values(state.cgroup_paths ?? {}))].map((p) => removeCgroup(p)));
+    if (results.includes(false)) return false;
     fs.rmSync(dir, { recursive: true, force: true });
     return true;
   }
@@ -407,11 +406,21 @@ export class RuncDriver implements RuntimeDriver {
   // --- stdio ------------------------------------------------------------------------
 
   async attach(id: string): Promise<AttachSession> {
-    return connectAttach(path.join(this.bundle(id), 'attach'));
+    try {
+      return await connectAttach(path.join(this.bundle(id), 'attach'));
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
+      throw e;
+    }
   }
 
   async resize(id: string, height: number, width: number): Promise<void> {
-    writeCtl(this.bundle(id), height, width);
+    try {
+      writeCtl(this.bundle(id), height, width);
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
+      throw e;
+    }
   }
 
   logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
@@ -492,7 +501,9 @@ export class RuncDriver implements RuntimeDriver {
       if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
       session = await connectAttach(path.join(execDir, 'attach'));
       mon.start!.end('1');
-      const pid = await awaitPid(mon, 'exec');
+      const pid = await awaitPid(mon, 'exec').catch((e: Error) => {
+        throw /stopped container|not running|does not exist/.test(e.message) ? conflict(`container ${id} is not running`) : e;
+      });
       const exited = (async () => {
         const m = await mon.sync.next();
         mon.sync.close();
