@@ -1,7 +1,8 @@
 // The runc runtime driver: an OCI bundle per container (RunSpec.stateDir), conmon as the per-container monitor
 // (it owns stdio, the k8s-file log, the attach socket and the exit file, and outlives the daemon), and runc
 // for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
-// `runc create`) and, on delete, `runc delete`; start reads runc's exec fifo itself and exits come by inotify.
+// `runc create`): start reads runc's exec fifo itself, exits come by inotify, and deleting a container whose
+// process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -275,7 +276,9 @@ export class RuncDriver implements RuntimeDriver {
     if (spec.tty) args.push('-t');
     if (spec.openStdin) {
       args.push('-i');
-      if (!spec.stdinOnce) args.push('--leave-stdin-open');
+      // Docker closes a container's stdin when the (first) attached client goes only for StdinOnce without a TTY;
+      // a TTY's input stays open so `docker attach` works after a detach.
+      if (!spec.stdinOnce || spec.tty) args.push('--leave-stdin-open');
     }
     const mon = spawnConmon(this.conmonPath, args, { cwd: bundle });
     try {

@@ -116,6 +116,33 @@ test('attach with stdin: cat echoes, EOF ends it', { skip }, async () => {
   assert.equal(c.out(), 'hello\n' + 'x'.repeat(100_000) + '\n');
 });
 
+test('stdin once: a detach closes stdin without a TTY, keeps it open with one', { skip }, async () => {
+  const s = spec({ args: ['cat'], openStdin: true, stdinOnce: true });
+  const exited = exitOf(s.id);
+  await driver.create(s);
+  await driver.start(s.id);
+  const a = await driver.attach(s.id);
+  a.write(Buffer.from('x\n'));
+  await new Promise((r) => setTimeout(r, 50));
+  a.close();
+  assert.equal(await exited, 0);
+
+  const t = spec({ args: ['sh', '-c', 'read a; echo A=$a; read b; echo B=$b'], openStdin: true, stdinOnce: true, tty: true });
+  const exited2 = exitOf(t.id);
+  await driver.create(t);
+  await driver.start(t.id);
+  const a1 = await driver.attach(t.id);
+  a1.write(Buffer.from('one\r'));
+  await new Promise((r) => setTimeout(r, 100));
+  a1.close();
+  const a2 = await driver.attach(t.id);
+  const c = collect(a2);
+  a2.write(Buffer.from('two\r'));
+  assert.equal(await exited2, 0);
+  await c.ended;
+  assert.match(c.out(), /B=two/);
+});
+
 test('tty: resize reaches the terminal; output is one stream with CRLF', { skip }, async () => {
   const s = spec({ args: ['sh', '-c', 'stty size; sleep 0.3; stty size; echo err >&2'], tty: true, resources: { ConsoleSize: [24, 80] } });
   const exited = exitOf(s.id);
