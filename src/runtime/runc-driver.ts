@@ -247,7 +247,7 @@ export class RuncDriver implements RuntimeDriver {
     if (spec.logPath.includes(':')) throw invalidParameter(`log path must not contain ':': ${spec.logPath}`);
     const bundle = spec.stateDir;
     fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
-    for (const f of ['attach', 'ctl', 'winsz', 'pidfile', 'conmon.pid']) fs.rmSync(path.join(bundle, f), { force: true });
+    for (const f of ['attach', 'ctl', 'winsz', 'pidfile', 'conmon.pid', 'oom']) fs.rmSync(path.join(bundle, f), { force: true });
     this.exits.disarm(id);
     this.exits.clear(id);
 
@@ -395,6 +395,12 @@ export class RuncDriver implements RuntimeDriver {
 
   exitCode(id: string): { code: number; at: Date } | undefined {
     return this.exits.read(id);
+  }
+
+  /** conmon creates `oom` in its working directory (the bundle) when the cgroup's OOM killer fires. */
+  oomKilled(id: string): boolean {
+    const b = this.bundleOf(id);
+    return !!b && fs.existsSync(path.join(b, 'oom'));
   }
 
   onExit(cb: (id: string, code: number) => void): void {

@@ -131,6 +131,8 @@ export interface RuntimeDriver {
   state(id: string): Promise<RuntimeState | undefined>;
   /** The exit code recorded by the monitor, if the process has exited (works across daemon restarts). */
   exitCode(id: string): { code: number; at: Date } | undefined;
+  /** Whether the kernel's OOM killer hit the container during its last run (State.OOMKilled). Ask before delete(). */
+  oomKilled?(id: string): boolean;
   /** Calls cb once per container exit noticed while the daemon runs. */
   onExit(cb: (id: string, code: number) => void): void;
   /** Connect to the main process's stdio through the monitor. */

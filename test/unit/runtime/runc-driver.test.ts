@@ -232,6 +232,14 @@ test('container environment: hostname, env defaults, capabilities, rlimits, netw
   assert.equal(out[4].trim(), '1');
 });
 
+test('memory limit: the OOM killer ends the container and is reported', { skip }, async () => {
+  const { s, code } = await runToExit({ args: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'], resources: { Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 } });
+  assert.equal(code, 137);
+  assert.equal(driver.oomKilled(s.id), true);
+  const ok = await runToExit({ args: ['true'] });
+  assert.equal(driver.oomKilled(ok.s.id), false);
+});
+
 test('logs follow until the container exits', { skip }, async () => {
   const s = spec({ args: ['sh', '-c', 'for i in 1 2 3; do echo $i; sleep 0.1; done; printf end'] });
   await driver.create(s);
