@@ -1,0 +1,127 @@
+// Debian's real dockerd (package docker.io), started on private paths for comparison, interop
+// tests and the benchmark. It starts its own containerd under the exec root. Never touches
+// /var/lib/docker or /run/docker.sock.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { waitForPing, terminate, removeTree, tail, pidsMatching, killPids, waitExit } from './daemon-common.ts';
+
+export const DOCKERD = process.env.BERTH_TEST_DOCKERD ?? '/usr/sbin/dockerd';
+
+export interface Dockerd {
+  root: string;
+  socket: string;
+  dataRoot: string;
+  execRoot: string;
+  logFile: string;
+  env: { DOCKER_HOST: string };
+  pid: number;
+  logs(fromOffset?: number): string;
+  stop(): Promise<void>;
+}
+
+export interface DockerdOptions {
+  timeoutMs?: number;
+  extraArgs?: string[];
+  logLevel?: string;
+}
+
+/** Is dockerd installed here, and are we root? (A reason string when it can't be used.) */
+export function dockerdUnavailable(): string | false {
+  if (process.getuid?.() !== 0) return 'dockerd needs root';
+  if (!fs.existsSync(DOCKERD)) return `${DOCKERD} is not installed (apt-get install docker.io)`;
+  if (!fs.existsSync('/usr/bin/containerd') && !spawnSync('sh', ['-c', 'command -v containerd']).stdout.length) return 'containerd is not installed';
+  return false;
+}
+
+export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
+  const why = dockerdUnavailable();
+  if (why) throw new Error(why);
+  const root = fs.mkdtempSync('/tmp/dref-');
+  const dataRoot = path.join(root, 'data');
+  const execRoot = path.join(root, 'exec');
+  const socket = path.join(root, 'docker.sock');
+  const logFile = path.join(root, 'dockerd.log');
+  fs.mkdirSync(dataRoot);
+  fs.mkdirSync(execRoot);
+  const args = [
+    '--data-root', dataRoot,
+    '--exec-root', execRoot,
+    '-H', `unix://${socket}`,
+    '--pidfile', path.join(root, 'docker.pid'),
+    '--bridge', 'none',
+    '--iptables=false',
+    '--ip-masq=false',
+    '--ip-forward=false',
+    '--log-level', opts.logLevel ?? 'info',
+    // a private config file keeps /etc/docker/daemon.json out of it
+    '--config-file', path.join(root, 'daemon.json'),
+    ...(opts.extraArgs ?? []),
+  ];
+  fs.writeFileSync(path.join(root, 'daemon.json'), '{}\n');
+  const out = fs.openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(DOCKERD, args, { stdio: ['ignore', out, out], detached: false, env: { ...process.env, DOCKER_HOST: '' } });
+  } finally {
+    fs.closeSync(out);
+  }
+  child.on('error', () => {});
+  try {
+    await waitForPing(socket, child, opts.timeoutMs ?? 60_000, 'dockerd', logFile);
+  } catch (e) {
+    await terminate(child, 10_000);
+    cleanupLeftovers(root);
+    removeTree(root);
+    throw e;
+  }
+  let stopped = false;
+  return {
+    root,
+    socket,
+    dataRoot,
+    execRoot,
+    logFile,
+    env: { DOCKER_HOST: `unix://${socket}` },
+    pid: child.pid!,
+    logs: (from = 0) => tail(logFile, 400, from),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // dockerd stops its containers (10 s default each, run in parallel) and its containerd.
+      await terminate(child, 30_000);
+      cleanupLeftovers(root);
+      removeTree(root);
+    },
+  };
+}
+
+/** Kills any containerd / shim / container process still running from this private root. */
+function cleanupLeftovers(root: string): void {
+  // containerd of this dockerd: its config lives under our exec root.
+  const containerd = pidsMatching(`${root}/exec/containerd`);
+  // shims are started with -namespace moby -address <our containerd socket>
+  const shims = pidsMatching(`${root}/exec/containerd/containerd.sock`).filter((p) => !containerd.includes(p));
+  // runc containers of this dockerd
+  const runcRoot = path.join(root, 'exec', 'runtime-runc', 'moby');
+  if (fs.existsSync(runcRoot)) {
+    const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
+    for (const id of (list.stdout ?? '').split('\n').filter(Boolean)) {
+      spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id], { stdio: 'ignore', timeout: 10_000 });
+    }
+  }
+  killPids([...shims, ...containerd]);
+}
+
+/** For scripts: start, print the socket, and wait for a signal. */
+if (import.meta.main) {
+  const d = await startDockerd();
+  console.log(`dockerd on ${d.socket} (pid ${d.pid}); export DOCKER_HOST=${d.env.DOCKER_HOST}`);
+  const stop = async () => {
+    await d.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  void waitExit;
+}
