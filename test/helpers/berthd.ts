@@ -17,6 +17,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const BERTHD = process.env.BERTH_TEST_BERTHD ?? path.join(REPO, 'bin', 'berthd');
 
 export interface Berthd {
+  kind: 'berthd';
   root: string;
   socket: string;
   dataRoot: string;
@@ -106,6 +107,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<Berthd> {
   }
 
   const d: Berthd = {
+    kind: 'berthd',
     root,
     socket,
     dataRoot,
@@ -180,9 +182,9 @@ export function logWatcher(get: () => Berthd | undefined) {
     beforeEach: () => {
       offset = get()?.logSize() ?? 0;
     },
-    afterEach: (t: { passed?: boolean; name: string }) => {
+    afterEach: (t: { name: string }) => {
       const d = get();
-      if (!d || t.passed !== false) return;
+      if (!d || (t as { passed?: boolean }).passed !== false) return;
       const text = tail(d.logFile, 200, offset);
       process.stderr.write(`\n----- berthd log during failed test "${t.name}" (${d.logFile}) -----\n${text}\n----- end of berthd log -----\n`);
     },

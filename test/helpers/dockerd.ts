@@ -4,19 +4,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { waitForPing, terminate, removeTree, tail, pidsMatching, killPids, waitExit } from './daemon-common.ts';
+import { waitForPing, terminate, removeTree, tail, pidsMatching, killPids } from './daemon-common.ts';
 
 export const DOCKERD = process.env.BERTH_TEST_DOCKERD ?? '/usr/sbin/dockerd';
 
 export interface Dockerd {
+  kind: 'dockerd';
   root: string;
   socket: string;
   dataRoot: string;
   execRoot: string;
   logFile: string;
   env: { DOCKER_HOST: string };
-  pid: number;
+  readonly pid: number;
   logs(fromOffset?: number): string;
+  logSize(): number;
+  /** SIGTERM dockerd and wait (with --live-restore its containers keep running). */
+  stopDaemon(opts?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<void>;
+  startDaemon(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stop dockerd and remove everything it made. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -30,7 +37,7 @@ export interface DockerdOptions {
 export function dockerdUnavailable(): string | false {
   if (process.getuid?.() !== 0) return 'dockerd needs root';
   if (!fs.existsSync(DOCKERD)) return `${DOCKERD} is not installed (apt-get install docker.io)`;
-  if (!fs.existsSync('/usr/bin/containerd') && !spawnSync('sh', ['-c', 'command -v containerd']).stdout.length) return 'containerd is not installed';
+  if (spawnSync('sh', ['-c', 'command -v containerd']).status !== 0) return 'containerd is not installed';
   return false;
 }
 
@@ -44,6 +51,8 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
   const logFile = path.join(root, 'dockerd.log');
   fs.mkdirSync(dataRoot);
   fs.mkdirSync(execRoot);
+  // a private config file keeps /etc/docker/daemon.json out of it
+  fs.writeFileSync(path.join(root, 'daemon.json'), '{}\n');
   const args = [
     '--data-root', dataRoot,
     '--exec-root', execRoot,
@@ -54,42 +63,77 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '--ip-masq=false',
     '--ip-forward=false',
     '--log-level', opts.logLevel ?? 'info',
-    // a private config file keeps /etc/docker/daemon.json out of it
     '--config-file', path.join(root, 'daemon.json'),
     ...(opts.extraArgs ?? []),
   ];
-  fs.writeFileSync(path.join(root, 'daemon.json'), '{}\n');
-  const out = fs.openSync(logFile, 'a');
-  let child: ChildProcess;
+  let child: ChildProcess | undefined;
+  let removed = false;
+
+  const launch = async () => {
+    fs.appendFileSync(logFile, `\n===== [test helper] ${new Date().toISOString()} starting ${DOCKERD} ${args.join(' ')}\n`);
+    const out = fs.openSync(logFile, 'a');
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.DOCKER_HOST;
+      child = spawn(DOCKERD, args, { stdio: ['ignore', out, out], env });
+    } finally {
+      fs.closeSync(out);
+    }
+    child.on('error', () => {});
+    try {
+      await waitForPing(socket, child, opts.timeoutMs ?? 60_000, 'dockerd', logFile);
+    } catch (e) {
+      await terminate(child, 10_000);
+      child = undefined;
+      throw e;
+    }
+  };
+
+  const stopDaemon = async (o: { signal?: NodeJS.Signals; timeoutMs?: number } = {}) => {
+    const c = child;
+    if (!c) return;
+    child = undefined;
+    if (o.signal && o.signal !== 'SIGTERM') c.kill(o.signal);
+    // dockerd stops its containers (10 s each, in parallel) and its containerd.
+    await terminate(c, o.timeoutMs ?? 30_000);
+  };
+
   try {
-    child = spawn(DOCKERD, args, { stdio: ['ignore', out, out], detached: false, env: { ...process.env, DOCKER_HOST: '' } });
-  } finally {
-    fs.closeSync(out);
-  }
-  child.on('error', () => {});
-  try {
-    await waitForPing(socket, child, opts.timeoutMs ?? 60_000, 'dockerd', logFile);
+    await launch();
   } catch (e) {
-    await terminate(child, 10_000);
     cleanupLeftovers(root);
     removeTree(root);
     throw e;
   }
-  let stopped = false;
   return {
+    kind: 'dockerd',
     root,
     socket,
     dataRoot,
     execRoot,
     logFile,
     env: { DOCKER_HOST: `unix://${socket}` },
-    pid: child.pid!,
-    logs: (from = 0) => tail(logFile, 400, from),
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    logs: (from = 0) => tail(logFile, 300, from),
+    logSize: () => {
+      try {
+        return fs.statSync(logFile).size;
+      } catch {
+        return 0;
+      }
+    },
+    stopDaemon,
+    startDaemon: launch,
+    async restart() {
+      await stopDaemon();
+      await launch();
+    },
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      // dockerd stops its containers (10 s default each, run in parallel) and its containerd.
-      await terminate(child, 30_000);
+      if (removed) return;
+      removed = true;
+      await stopDaemon().catch(() => {});
       cleanupLeftovers(root);
       removeTree(root);
     },
@@ -123,5 +167,4 @@ if (import.meta.main) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  void waitExit;
 }

@@ -1,0 +1,69 @@
+// The daemon an end-to-end test file runs against: berthd (default), or Debian's real dockerd
+// when BERTH_E2E_DAEMON=dockerd, to check that the tests themselves describe Docker's behaviour.
+//
+//   const t = e2e();                 // registers before/after/beforeEach/afterEach hooks
+//   test('x', async () => { await docker(t.d.env, ['ps']) });
+import { before, after, beforeEach, afterEach } from 'node:test';
+import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
+import { startDockerd, dockerdUnavailable, type Dockerd } from './dockerd.ts';
+import { busyboxDockerArchive, TEST_IMAGE, type BuiltArchive } from './images.ts';
+import { docker, describeRun } from './docker.ts';
+import { tail } from './daemon-common.ts';
+
+export type Daemon = Berthd | Dockerd;
+export const TARGET: 'berthd' | 'dockerd' = process.env.BERTH_E2E_DAEMON === 'dockerd' ? 'dockerd' : 'berthd';
+/** true when running against the real dockerd (for the few places Docker 20.10 differs from API 1.50) */
+export const REAL_DOCKER = TARGET === 'dockerd';
+
+/** Why the e2e tests cannot run here, or false. Tests are skipped (not failed) only when not root;
+ * a missing runc/conmon/berthd fails loudly, since CI installs them. */
+export function e2eSkipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'end-to-end tests need root';
+  return false;
+}
+
+export async function startDaemon(): Promise<Daemon> {
+  if (TARGET === 'dockerd') {
+    const why = dockerdUnavailable();
+    if (why) throw new Error(why);
+    // --live-restore: like berthd, containers outlive a daemon restart
+    return startDockerd({ extraArgs: ['--live-restore'] });
+  }
+  const why = berthdUnavailable();
+  if (why) throw new Error(why);
+  return startBerthd();
+}
+
+export interface E2E {
+  /** the daemon (set in before()) */
+  d: Daemon;
+  image: string;
+  archive: BuiltArchive;
+}
+
+/** Starts one daemon for the file (before), loads the busybox test image into it unless
+ * `loadImage: false`, prints the daemon's log for failed tests, and stops it (after). */
+export function e2e(opts: { loadImage?: boolean } = {}): E2E {
+  const ctx = { image: TEST_IMAGE } as E2E;
+  let offset = 0;
+  before(async () => {
+    ctx.archive = await busyboxDockerArchive();
+    ctx.d = await startDaemon();
+    if (opts.loadImage !== false) {
+      const r = await docker(ctx.d.env, ['load', '-i', ctx.archive.file], { timeoutMs: 60_000 });
+      if (r.code !== 0) throw new Error(`could not load the test image:\n${describeRun(['docker', 'load'], r)}\n${ctx.d.logs()}`);
+    }
+  });
+  after(async () => {
+    await ctx.d?.stop();
+  });
+  beforeEach(() => {
+    offset = ctx.d?.logSize() ?? 0;
+  });
+  afterEach((t) => {
+    if (!ctx.d || (t as { passed?: boolean }).passed !== false) return;
+    const text = tail(ctx.d.logFile, 150, offset);
+    process.stderr.write(`\n----- ${ctx.d.kind} log during failed test "${t.name}" (${ctx.d.logFile}) -----\n${text}\n----- end of ${ctx.d.kind} log -----\n`);
+  });
+  return ctx;
+}
