@@ -93,8 +93,15 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     const c = child;
     if (!c) return;
     child = undefined;
-    if (o.signal && o.signal !== 'SIGTERM') c.kill(o.signal);
-    // dockerd stops its containers (10 s each, in parallel) and its containerd.
+    if (o.signal === 'SIGKILL') {
+      // a crash: its containerd (a child) would be left behind and block the next start; the
+      // containerd shims, and so the containers, live on.
+      c.kill('SIGKILL');
+      killPids(pidsMatching(`${root}/exec/containerd/containerd.toml`));
+      // (a killed containerd may linger as a zombie, which dockerd would take for a live one)
+      fs.rmSync(path.join(execRoot, 'containerd', 'containerd.pid'), { force: true });
+    } else if (o.signal && o.signal !== 'SIGTERM') c.kill(o.signal);
+    // dockerd stops its containers (10 s each, in parallel; not with --live-restore) and its containerd.
     await terminate(c, o.timeoutMs ?? 30_000);
   };
 
