@@ -1,0 +1,490 @@
+// cp, diff, commit, top, port, export, stats
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { StatusError, type Cli, type CommandDef } from '../cli.ts';
+import { TabWriter } from '../tabwriter.ts';
+import { humanSize, bytesSize, truncateId } from '../units.ts';
+import { FormatContext, renderFormat, chooseFormat } from '../formatter.ts';
+import { FORMAT_FLAG } from './common.ts';
+import type { ContainerStatsResponse } from '../../sdk/types.ts';
+
+// ------------------------------------------------------------------ cp
+
+function splitCpArg(arg: string): { container: string; path: string } {
+  if (path.isAbsolute(arg) || arg.startsWith('.')) return { container: '', path: arg };
+  const i = arg.indexOf(':');
+  if (i <= 0) return { container: '', path: arg };
+  return { container: arg.slice(0, i), path: arg.slice(i + 1) };
+}
+
+/** Extract a tar stream into dst following docker's CopyTo rules (copy into a dir, or rename). */
+async function extractTo(tarStream: NodeJS.ReadableStream, srcBase: string, srcIsDir: boolean, dst: string, followLink: boolean): Promise<number> {
+  const tar = await import('tar-stream');
+  let dstIsDir = false;
+  let dstExists = false;
+  try {
+    const st = followLink ? fs.statSync(dst) : fs.lstatSync(dst);
+    dstExists = true;
+    dstIsDir = st.isDirectory();
+  } catch {
+    // does not exist
+  }
+  if (!dstExists && (dst.endsWith('/') || dst.endsWith('/.'))) {
+    if (!fs.existsSync(path.dirname(dst))) throw new Error(`destination directory "${dst}" must exist`);
+    throw new Error(`no such directory: ${dst}`);
+  }
+  if (dstExists && !dstIsDir && srcIsDir) throw new Error(`cannot copy a directory to a file: ${dst}`);
+  // Where the archive's top entry lands, and under which name.
+  let root: string;
+  let rename: string | null = null;
+  if (dstExists && dstIsDir) root = dst;
+  else {
+    root = path.dirname(dst);
+    rename = path.basename(dst);
+  }
+  let total = 0;
+  const ex = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      let name = header.name.replace(/^\.\//, '').replace(/\/$/, '');
+      if (rename !== null) {
+        const parts = name.split('/');
+        if (parts[0] === srcBase || parts.length === 1) parts[0] = rename;
+        name = parts.join('/');
+      }
+      const target = path.join(root, name);
+      const fail = (e: unknown) => reject(e);
+      const mode = header.mode ?? 0o644;
+      try {
+        if (header.type === 'directory') {
+          fs.mkdirSync(target, { recursive: true, mode });
+          stream.resume();
+          stream.on('end', next);
+        } else if (header.type === 'symlink') {
+          fs.rmSync(target, { force: true });
+          fs.symlinkSync(header.linkname!, target);
+          stream.resume();
+          stream.on('end', next);
+        } else if (header.type === 'link') {
+          fs.rmSync(target, { force: true });
+          fs.linkSync(path.join(root, header.linkname!), target);
+          stream.resume();
+          stream.on('end', next);
+        } else if (header.type === 'file' || header.type === 'contiguous-file') {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          const out = fs.createWriteStream(target, { mode });
+          stream.on('data', (c: unknown) => void (total += (c as Buffer).length));
+          stream.pipe(out);
+          out.on('finish', () => {
+            if (header.mtime) fs.utimesSync(target, header.mtime, header.mtime);
+            next();
+          });
+          out.on('error', fail);
+        } else {
+          stream.resume();
+          stream.on('end', next);
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  (tarStream as NodeJS.ReadableStream).pipe(ex);
+  await done;
+  return total;
+}
+
+/** Builds a tar of a local path, its top entry named `name`. */
+async function packLocal(src: string, name: string, followLink: boolean): Promise<{ stream: NodeJS.ReadableStream; size: () => number }> {
+  const tar = await import('tar-stream');
+  const pack = tar.pack();
+  let size = 0;
+  const add = (abs: string, rel: string, top: boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const st = top && followLink ? fs.statSync(abs) : fs.lstatSync(abs);
+      const base = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid };
+      if (st.isDirectory()) {
+        pack.entry({ ...base, type: 'directory' }, (err) => {
+          if (err) return reject(err);
+          const kids = fs.readdirSync(abs).sort();
+          kids.reduce((p, k) => p.then(() => add(path.join(abs, k), `${rel}/${k}`, false)), Promise.resolve()).then(resolve, reject);
+        });
+      } else if (st.isSymbolicLink()) {
+        pack.entry({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) }, (err) => (err ? reject(err) : resolve()));
+      } else if (st.isFile()) {
+        size += st.size;
+        const entry = pack.entry({ ...base, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
+        fs.createReadStream(abs).pipe(entry);
+      } else resolve();
+    });
+  add(src, name, true).then(
+    () => pack.finalize(),
+    (e) => pack.destroy(e),
+  );
+  return { stream: pack as unknown as NodeJS.ReadableStream, size: () => size };
+}
+
+export const cp: CommandDef = {
+  usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
+  long: `Copy files/folders between a container and the local filesystem
+
+Use '-' as the source to read a tar archive from stdin
+and extract it to a directory destination in a container.
+Use '-' as the destination to stream a tar archive of a
+container source to stdout.`,
+  args: { min: 2, max: 2 },
+  flags: [
+    { name: 'archive', short: 'a', kind: 'bool', usage: 'Archive mode (copy all uid/gid information)' },
+    { name: 'follow-link', short: 'L', kind: 'bool', usage: 'Always follow symbol link in SRC_PATH' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached' },
+  ],
+  async run(cli, p) {
+    const [srcArg, dstArg] = p.args;
+    if (!srcArg) throw new StatusError(1, 'source can not be empty');
+    if (!dstArg) throw new StatusError(1, 'destination can not be empty');
+    const src = splitCpArg(srcArg);
+    const dst = splitCpArg(dstArg);
+    if (src.container && dst.container) throw new StatusError(1, 'copying between containers is not supported');
+    if (!src.container && !dst.container) throw new StatusError(1, 'must specify at least one container source');
+    const client = await cli.client();
+    const quiet = p.values.quiet || !cli.err.isTTY;
+    if (src.container) {
+      const { stream, stat } = await client.containers.getArchive(src.container, src.path);
+      if (dst.path === '-') {
+        await pipeline(stream, cli.out);
+        return;
+      }
+      const isDir = stat ? (stat.mode & 0x80000000) !== 0 : false;
+      const base = stat?.name ?? path.basename(src.path);
+      const copied = await extractTo(stream, base, isDir, dst.path, p.values['follow-link']);
+      if (!p.values.quiet) cli.err.write(`Successfully copied ${humanSize(isDir ? copied : (stat?.size ?? copied))} to ${dst.path}\n`);
+      void quiet;
+      return;
+    }
+    // Local → container.
+    let dstDir = dst.path;
+    let name: string;
+    if (src.path === '-') {
+      await client.containers.putArchive(dst.container, dst.path, cli.in as unknown as import('node:stream').Readable, { copyUIDGID: p.values.archive });
+      return;
+    }
+    let local: fs.Stats;
+    try {
+      local = p.values['follow-link'] ? fs.statSync(src.path) : fs.lstatSync(src.path);
+    } catch {
+      throw new StatusError(1, `lstat ${path.resolve(src.path)}: no such file or directory`);
+    }
+    const dstStat = await client.containers.statPath(dst.container, dst.path).catch(() => undefined);
+    const dstIsDir = dstStat ? (dstStat.mode & 0x80000000) !== 0 : false;
+    if (dstStat && dstIsDir) name = path.basename(path.resolve(src.path));
+    else {
+      if (!dstStat && dst.path.endsWith('/')) throw new StatusError(1, `Error response from daemon: Could not find the file ${dst.path} in container ${dst.container}`);
+      if (dstStat && !dstIsDir && local.isDirectory()) throw new StatusError(1, 'cannot copy directory');
+      dstDir = path.posix.dirname(dst.path);
+      name = path.posix.basename(dst.path);
+    }
+    const { stream, size } = await packLocal(src.path, name, p.values['follow-link']);
+    await client.containers.putArchive(dst.container, dstDir, stream as unknown as import('node:stream').Readable, { copyUIDGID: p.values.archive });
+    if (!p.values.quiet) cli.err.write(`Successfully copied ${humanSize(size())} to ${dst.container}:${dst.path}\n`);
+  },
+};
+
+// ------------------------------------------------------------------ diff, commit, top, port, export
+
+export const diff: CommandDef = {
+  usage: 'CONTAINER',
+  args: { min: 1, max: 1 },
+  flags: [FORMAT_FLAG],
+  async run(cli, p) {
+    const client = await cli.client();
+    const changes = (await client.containers.changes(p.args[0])) ?? [];
+    const kinds = ['C', 'A', 'D'];
+    if (p.values.format) {
+      const items = changes.map((c) => new DiffContext(kinds[c.Kind ?? 0] ?? '?', c.Path ?? ''));
+      cli.print(renderFormat(p.values.format, items, { Type: 'CHANGE TYPE', Path: 'PATH' }));
+      return;
+    }
+    for (const c of changes) cli.println(`${kinds[c.Kind ?? 0] ?? '?'} ${c.Path}`);
+  },
+};
+
+class DiffContext extends FormatContext {
+  private readonly t: string;
+  private readonly p: string;
+  constructor(t: string, p: string) {
+    super();
+    this.t = t;
+    this.p = p;
+  }
+  fields(): string[] {
+    return ['Type', 'Path'];
+  }
+  Type(): string {
+    return this.t;
+  }
+  Path(): string {
+    return this.p;
+  }
+}
+
+export const commit: CommandDef = {
+  usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
+  args: { min: 1, max: 2 },
+  flags: [
+    { name: 'author', short: 'a', kind: 'string', usage: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
+    { name: 'change', short: 'c', kind: 'list', usage: 'Apply Dockerfile instruction to the created image' },
+    { name: 'message', short: 'm', kind: 'string', usage: 'Commit message' },
+    { name: 'no-pause', kind: 'bool', usage: 'Disable pausing container during commit', hidden: true },
+    { name: 'pause', short: 'p', kind: 'bool', usage: 'Pause container during commit', def: true },
+  ],
+  async run(cli, p) {
+    const [container, ref] = p.args;
+    let repo: string | undefined;
+    let tag: string | undefined;
+    if (ref) {
+      const lastSlash = ref.lastIndexOf('/');
+      const colon = ref.lastIndexOf(':');
+      if (colon > lastSlash) {
+        repo = ref.slice(0, colon);
+        tag = ref.slice(colon + 1);
+      } else repo = ref;
+    }
+    const client = await cli.client();
+    const r = await client.containers.commit({
+      container,
+      repo,
+      tag,
+      comment: p.values.message,
+      author: p.values.author,
+      pause: p.values['no-pause'] ? false : p.values.pause,
+      changes: p.values.change.length ? p.values.change : undefined,
+    });
+    cli.println(r.Id ?? '');
+  },
+};
+
+export const top: CommandDef = {
+  usage: 'CONTAINER [ps OPTIONS]',
+  args: { min: 1 },
+  interspersed: false,
+  async run(cli, p) {
+    const [container, ...psArgs] = p.args;
+    const client = await cli.client();
+    const r = await client.containers.top(container, psArgs.length ? psArgs.join(' ') : undefined);
+    const tw = new TabWriter(20, 3);
+    tw.write((r.Titles ?? []).join('\t') + '\n');
+    for (const proc of r.Processes ?? []) tw.write(proc.join('\t') + '\n');
+    cli.print(tw.flush());
+  },
+};
+
+export const port: CommandDef = {
+  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  args: { min: 1, max: 2 },
+  async run(cli, p) {
+    const [container, want] = p.args;
+    const client = await cli.client();
+    const c = await client.containers.inspect(container);
+    const ports = c.NetworkSettings?.Ports ?? {};
+    const fmt = (b: { HostIp?: string; HostPort?: string }) => {
+      const ip = b.HostIp || '0.0.0.0';
+      return ip.includes(':') ? `[${ip}]:${b.HostPort}` : `${ip}:${b.HostPort}`;
+    };
+    if (want) {
+      const [num, proto = 'tcp'] = want.split('/');
+      if (!/^\d+$/.test(num)) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing "${num}": invalid syntax`);
+      const key = `${num}/${proto}`;
+      const bindings = ports[key];
+      if (bindings?.length) {
+        cli.println(bindings.map(fmt).join('\n'));
+        return;
+      }
+      throw new StatusError(1, `Error: No public port '${key}' published for ${container}`);
+    }
+    const lines: string[] = [];
+    for (const [key, bindings] of Object.entries(ports).sort(([a], [b]) => Number(a.split('/')[0]) - Number(b.split('/')[0]))) {
+      for (const b of bindings ?? []) lines.push(`${key} -> ${fmt(b)}`);
+    }
+    if (lines.length) cli.println(lines.join('\n'));
+  },
+};
+
+export const exportCmd: CommandDef = {
+  usage: '[OPTIONS] CONTAINER',
+  args: { min: 1, max: 1 },
+  flags: [{ name: 'output', short: 'o', kind: 'string', usage: 'Write to a file, instead of STDOUT' }],
+  async run(cli, p) {
+    const output: string | undefined = p.values.output;
+    if (!output && cli.out.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    const client = await cli.client();
+    const res = await client.containers.export(p.args[0]);
+    if (output) {
+      const tmp = `${output}.berth-tmp-${process.pid}`;
+      try {
+        await pipeline(res, fs.createWriteStream(tmp));
+        fs.renameSync(tmp, output);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw new StatusError(1, `failed to export container: ${(e as Error).message}`);
+      }
+    } else await pipeline(res, cli.out);
+  },
+};
+
+// ------------------------------------------------------------------ stats
+
+export interface StatsEntry {
+  id: string;
+  name: string;
+  cpu: number;
+  mem: number;
+  memLimit: number;
+  memPerc: number;
+  netRx: number;
+  netTx: number;
+  blkRead: number;
+  blkWrite: number;
+  pids: number;
+  invalid: boolean;
+}
+
+/** docker's calculateCPUPercentUnix and friends. */
+export function computeStats(id: string, s: ContainerStatsResponse): StatsEntry {
+  const cpu = s.cpu_stats ?? {};
+  const pre = s.precpu_stats ?? {};
+  const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
+  const sysDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const online = cpu.online_cpus || cpu.cpu_usage?.percpu_usage?.length || 1;
+  const cpuPerc = sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * online * 100 : 0;
+  const m = s.memory_stats ?? {};
+  const st = (m.stats ?? {}) as Record<string, number>;
+  let mem = m.usage ?? 0;
+  if (st.total_inactive_file !== undefined && st.total_inactive_file < mem) mem -= st.total_inactive_file;
+  else if (st.inactive_file !== undefined && st.inactive_file < mem) mem -= st.inactive_file;
+  const limit = m.limit ?? 0;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values((s.networks ?? {}) as Record<string, { rx_bytes?: number; tx_bytes?: number }>)) {
+    rx += n.rx_bytes ?? 0;
+    tx += n.tx_bytes ?? 0;
+  }
+  let rd = 0;
+  let wr = 0;
+  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = (e.op ?? '').toLowerCase();
+    if (op === 'read') rd += e.value ?? 0;
+    else if (op === 'write') wr += e.value ?? 0;
+  }
+  return {
+    id,
+    name: (s.name ?? '').replace(/^\//, ''),
+    cpu: cpuPerc,
+    mem,
+    memLimit: limit,
+    memPerc: limit ? (mem / limit) * 100 : 0,
+    netRx: rx,
+    netTx: tx,
+    blkRead: rd,
+    blkWrite: wr,
+    pids: s.pids_stats?.current ?? 0,
+    invalid: false,
+  };
+}
+
+class StatsContext extends FormatContext {
+  private readonly s: StatsEntry;
+  private readonly trunc: boolean;
+  private readonly container: string;
+  constructor(s: StatsEntry, trunc: boolean, container: string) {
+    super();
+    this.s = s;
+    this.trunc = trunc;
+    this.container = container;
+  }
+  fields(): string[] {
+    return ['Container', 'Name', 'ID', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs'];
+  }
+  Container(): string {
+    return this.container;
+  }
+  Name(): string {
+    return this.s.name || '--';
+  }
+  ID(): string {
+    return this.trunc ? truncateId(this.s.id) : this.s.id;
+  }
+  CPUPerc(): string {
+    return this.s.invalid ? '--' : `${this.s.cpu.toFixed(2)}%`;
+  }
+  MemUsage(): string {
+    return this.s.invalid ? '-- / --' : `${bytesSize(this.s.mem)} / ${bytesSize(this.s.memLimit)}`;
+  }
+  MemPerc(): string {
+    return this.s.invalid ? '--' : `${this.s.memPerc.toFixed(2)}%`;
+  }
+  NetIO(): string {
+    return this.s.invalid ? '--' : `${humanSize(this.s.netRx)} / ${humanSize(this.s.netTx)}`;
+  }
+  BlockIO(): string {
+    return this.s.invalid ? '--' : `${humanSize(this.s.blkRead)} / ${humanSize(this.s.blkWrite)}`;
+  }
+  PIDs(): string {
+    return this.s.invalid ? '--' : String(this.s.pids);
+  }
+}
+
+const STATS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+const STATS_HEADER = { Container: 'CONTAINER', Name: 'NAME', ID: 'CONTAINER ID', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+
+export const stats: CommandDef = {
+  usage: '[OPTIONS] [CONTAINER...]',
+  flags: [
+    { name: 'all', short: 'a', kind: 'bool', usage: 'Show all containers (default shows just running)' },
+    FORMAT_FLAG,
+    { name: 'no-stream', kind: 'bool', usage: 'Disable streaming stats and only pull the first result' },
+    { name: 'no-trunc', kind: 'bool', usage: "Don't truncate output" },
+  ],
+  async run(cli, p) {
+    const v = p.values;
+    const client = await cli.client();
+    const format = chooseFormat({ format: v.format, defaultTable: STATS_TABLE });
+    const snapshot = async (): Promise<{ ctx: StatsContext[]; errs: string[] }> => {
+      const names = p.args.length ? p.args : (await client.containers.list({ all: v.all })).map((c) => c.Id!);
+      const errs: string[] = [];
+      const ctx: StatsContext[] = [];
+      await Promise.all(
+        names.map(async (n, i) => {
+          try {
+            const it = await client.containers.stats(n, { stream: false });
+            const first = await it.next();
+            const s = first.value as ContainerStatsResponse;
+            ctx[i] = new StatsContext(computeStats(s.id ?? n, s), !v['no-trunc'], n);
+          } catch (e) {
+            errs.push((e as Error).message);
+          }
+        }),
+      );
+      return { ctx: ctx.filter(Boolean), errs };
+    };
+    if (v['no-stream'] || !cli.out.isTTY) {
+      const { ctx, errs } = await snapshot();
+      if (errs.length && !ctx.length) throw new StatusError(1, errs.join('\n'));
+      cli.print(renderFormat(format, ctx, STATS_HEADER));
+      return errs.length ? 1 : 0;
+    }
+    let stop = false;
+    process.once('SIGINT', () => (stop = true));
+    while (!stop) {
+      const { ctx } = await snapshot();
+      cli.print('\x1b[2J\x1b[H' + renderFormat(format, ctx, STATS_HEADER));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return 0;
+  },
+};
+
+
+

@@ -1,0 +1,166 @@
+// network ls / create / rm / inspect / connect / disconnect / prune
+import { StatusError, forEachName, type CommandDef } from '../cli.ts';
+import { FormatContext, renderFormat, chooseFormat } from '../formatter.ts';
+import { goTimeString, truncateId } from '../units.ts';
+import { FORMAT_FLAG, INSPECT_FORMAT_FLAG, filterFlag, parseFilters } from './common.ts';
+import { inspectRefs, fetchNetwork } from './inspect.ts';
+import { confirm } from './lifecycle.ts';
+import { kvToMap } from '../container-opts.ts';
+import type { Network } from '../../sdk/types.ts';
+
+class NetworkContext extends FormatContext {
+  private readonly n: Network;
+  private readonly trunc: boolean;
+  constructor(n: Network, trunc: boolean) {
+    super();
+    this.n = n;
+    this.trunc = trunc;
+  }
+  fields(): string[] {
+    return ['ID', 'Name', 'Driver', 'Scope', 'IPv4', 'IPv6', 'Internal', 'Labels', 'CreatedAt'];
+  }
+  ID(): string {
+    return this.trunc ? truncateId(this.n.Id ?? '') : (this.n.Id ?? '');
+  }
+  Name(): string {
+    return this.n.Name ?? '';
+  }
+  Driver(): string {
+    return this.n.Driver ?? '';
+  }
+  Scope(): string {
+    return this.n.Scope ?? '';
+  }
+  IPv4(): string {
+    return String(this.n.EnableIPv4 ?? true);
+  }
+  IPv6(): string {
+    return String(!!this.n.EnableIPv6);
+  }
+  Internal(): string {
+    return String(!!this.n.Internal);
+  }
+  Labels(): string {
+    return Object.entries(this.n.Labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join(',');
+  }
+  Label(name: string): string {
+    return this.n.Labels?.[name] ?? '';
+  }
+  CreatedAt(): string {
+    return this.n.Created ? goTimeString(Date.parse(this.n.Created) / 1000) : '';
+  }
+}
+
+export const ls: CommandDef = {
+  usage: '[OPTIONS]',
+  args: { max: 0 },
+  flags: [filterFlag('Provide filter values (e.g. "driver=bridge")'), FORMAT_FLAG, { name: 'no-trunc', kind: 'bool', usage: 'Do not truncate the output' }, { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only display network IDs' }],
+  async run(cli, p) {
+    const v = p.values;
+    const client = await cli.client();
+    const list = await client.networks.list({ filters: parseFilters(v.filter) });
+    list.sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''));
+    const format = chooseFormat({ format: v.format, quiet: v.quiet, defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}' });
+    cli.print(renderFormat(format, list.map((n) => new NetworkContext(n, !v['no-trunc'])), { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' }));
+  },
+};
+
+export const create: CommandDef = {
+  usage: '[OPTIONS] NETWORK',
+  args: { min: 1, max: 1 },
+  flags: [
+    { name: 'attachable', kind: 'bool', usage: 'Enable manual container attachment' },
+    { name: 'driver', short: 'd', kind: 'string', usage: 'Driver to manage the Network', def: 'bridge' },
+    { name: 'gateway', kind: 'list', usage: 'IPv4 or IPv6 Gateway for the master subnet', typeName: 'strings' },
+    { name: 'internal', kind: 'bool', usage: 'Restrict external access to the network' },
+    { name: 'ip-range', kind: 'list', usage: 'Allocate container ip from a sub-range', typeName: 'strings' },
+    { name: 'ipv6', kind: 'bool', usage: 'Enable or disable IPv6 networking' },
+    { name: 'label', kind: 'list', usage: 'Set metadata on a network' },
+    { name: 'opt', short: 'o', kind: 'map', usage: 'Set driver specific options' },
+    { name: 'subnet', kind: 'list', usage: 'Subnet in CIDR format that represents a network segment', typeName: 'strings' },
+  ],
+  async run(cli, p) {
+    const v = p.values;
+    const subnets: string[] = v.subnet;
+    const config = subnets.map((s, i) => ({ Subnet: s, Gateway: v.gateway[i], IPRange: v['ip-range'][i] }));
+    const client = await cli.client();
+    const r = await client.networks.create({
+      Name: p.args[0],
+      Driver: v.driver,
+      Internal: v.internal,
+      Attachable: v.attachable,
+      EnableIPv6: v.ipv6 || undefined,
+      IPAM: config.length ? { Driver: 'default', Config: config } : undefined,
+      Options: v.opt,
+      Labels: kvToMap(v.label),
+    });
+    if (r.Warning) cli.eprintln(`WARNING: ${r.Warning}`);
+    cli.println(r.Id ?? '');
+  },
+};
+
+export const rm: CommandDef = {
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  args: { min: 1 },
+  flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Do not error if the network does not exist' }],
+  async run(cli, p) {
+    const client = await cli.client();
+    return forEachName(cli, p.args, async (n) => {
+      try {
+        await client.networks.remove(n);
+      } catch (e) {
+        if (p.values.force && (e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+      return n;
+    });
+  },
+};
+
+export const inspect: CommandDef = {
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  args: { min: 1 },
+  flags: [INSPECT_FORMAT_FLAG, { name: 'verbose', short: 'v', kind: 'bool', usage: 'Verbose output for diagnostics' }],
+  run: (cli, p) => inspectRefs(cli, p.args, p.values.format, fetchNetwork(cli)),
+};
+
+export const connect: CommandDef = {
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  args: { min: 2, max: 2 },
+  flags: [
+    { name: 'alias', kind: 'list', usage: 'Add network-scoped alias for the container', typeName: 'strings' },
+    { name: 'ip', kind: 'string', usage: 'IPv4 address (e.g., "172.30.100.104")' },
+    { name: 'ip6', kind: 'string', usage: 'IPv6 address (e.g., "2001:db8::33")' },
+  ],
+  async run(cli, p) {
+    const v = p.values;
+    const client = await cli.client();
+    await client.networks.connect(p.args[0], p.args[1], { Aliases: v.alias.length ? v.alias : undefined, IPAMConfig: v.ip || v.ip6 ? { IPv4Address: v.ip, IPv6Address: v.ip6 } : undefined });
+  },
+};
+
+export const disconnect: CommandDef = {
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  args: { min: 2, max: 2 },
+  flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Force the container to disconnect from a network' }],
+  async run(cli, p) {
+    const client = await cli.client();
+    await client.networks.disconnect(p.args[0], p.args[1], p.values.force);
+  },
+};
+
+export const prune: CommandDef = {
+  usage: '[OPTIONS]',
+  args: { max: 0 },
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")'), { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' }],
+  async run(cli, p) {
+    if (!p.values.force && !(await confirm(cli, 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?'))) return 0;
+    const client = await cli.client();
+    const r = await client.networks.prune(parseFilters(p.values.filter));
+    if (r.NetworksDeleted?.length) cli.println(`Deleted Networks:\n${r.NetworksDeleted.join('\n')}`);
+    void StatusError;
+  },
+};

@@ -1,0 +1,24 @@
+// Commands docker has that Berth does not offer yet: accepted, and refused with one clear line.
+import { StatusError, PROG, type CommandDef } from '../cli.ts';
+
+function notSupported(name: string, usage: string): CommandDef {
+  return {
+    usage,
+    interspersed: false,
+    flags: [],
+    async run() {
+      throw new StatusError(1, `${PROG}: '${name}' is not supported by Berth yet.\nSee '${PROG} --help'`);
+    },
+  };
+}
+
+// Flags are not declared: anything after the command is accepted, then refused as a whole.
+function permissive(def: CommandDef): CommandDef {
+  return { ...def, rawArgs: true };
+}
+
+export const build = permissive(notSupported('build', '[OPTIONS] PATH | URL | -'));
+export const login = permissive(notSupported('login', '[OPTIONS] [SERVER]'));
+export const logout = permissive(notSupported('logout', '[SERVER]'));
+export const search = permissive(notSupported('search', '[OPTIONS] TERM'));
+export const builderPrune = permissive(notSupported('builder prune', '[OPTIONS]'));

@@ -1,0 +1,215 @@
+// Running a hijacked attach/exec session against the local terminal: raw mode, detach keys,
+// stdin half-close, stdcopy demultiplexing, window-size tracking and signal forwarding
+// (docker/cli's hijackedIOStreamer, MonitorTtySize and ForwardAllSignals).
+import type { Writable } from 'node:stream';
+import type { Hijacked } from '../sdk/transport.ts';
+import { stdCopy } from '../sdk/stdcopy.ts';
+
+const DEFAULT_DETACH = Buffer.from([16, 17]); // ctrl-p, ctrl-q
+
+/** moby/term.ToBytes: "ctrl-p,ctrl-q" → bytes. */
+export function parseDetachKeys(spec: string | undefined): Buffer {
+  if (!spec) return DEFAULT_DETACH;
+  const out: number[] = [];
+  for (const key of spec.split(',')) {
+    if (key.length === 1) {
+      out.push(key.charCodeAt(0));
+      continue;
+    }
+    const m = /^ctrl-([a-z@\[\\\]^_])$/.exec(key);
+    if (!m) throw new Error(`invalid detach keys (${spec}): Unknown character: '${key}'`);
+    const c = m[1];
+    out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : ({ '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 } as Record<string, number>)[c]);
+  }
+  return Buffer.from(out);
+}
+
+/** moby/term's EscapeProxy: holds back a partial match; reports when the whole sequence is typed. */
+export class DetachScanner {
+  private readonly keys: Buffer;
+  private matched = 0;
+  constructor(keys: Buffer) {
+    this.keys = keys;
+  }
+  feed(chunk: Buffer): { pass: Buffer; detach: boolean } {
+    const pass: number[] = [];
+    for (const b of chunk) {
+      if (b === this.keys[this.matched]) {
+        this.matched++;
+        if (this.matched === this.keys.length) {
+          this.matched = 0;
+          return { pass: Buffer.from(pass), detach: true };
+        }
+        continue;
+      }
+      if (this.matched) pass.push(...this.keys.subarray(0, this.matched));
+      this.matched = 0;
+      if (b === this.keys[0]) this.matched = 1;
+      else pass.push(b);
+    }
+    return { pass: Buffer.from(pass), detach: false };
+  }
+}
+
+export class EscapeError extends Error {
+  constructor() {
+    super('read escape sequence');
+    this.name = 'EscapeError';
+  }
+}
+
+export interface StreamOptions {
+  conn: Hijacked;
+  tty: boolean;
+  stdin?: NodeJS.ReadStream | null;
+  stdout?: Writable | null;
+  stderr?: Writable | null;
+  detachKeys?: string;
+  /** Called once the input side is done (EOF sent) or the output has ended. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Streams until the output ends (resolves), or the detach keys are typed (rejects with
+ * EscapeError). stdin EOF half-closes the connection and keeps reading output.
+ */
+export function streamHijacked(o: StreamOptions): Promise<void> {
+  const { conn, tty } = o;
+  const stdin = o.stdin ?? null;
+  const keys = parseDetachKeys(o.detachKeys);
+  let restored = false;
+  const rawMode = !!(stdin && tty && stdin.isTTY);
+  if (rawMode) stdin!.setRawMode(true);
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    if (rawMode) {
+      try {
+        stdin!.setRawMode(false);
+      } catch {
+        // stdin already gone
+      }
+    }
+    if (stdin) {
+      stdin.off('data', onInput);
+      stdin.off('end', onInputEnd);
+      stdin.pause();
+    }
+  };
+
+  let finish!: (err?: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      restore();
+      if (err) reject(err);
+      else resolve();
+    };
+  });
+
+  const scanner = rawMode || (tty && stdin) ? new DetachScanner(keys) : null;
+  const onInput = (chunk: Buffer) => {
+    let data = chunk;
+    if (scanner) {
+      const r = scanner.feed(chunk);
+      data = r.pass;
+      if (r.detach) {
+        if (data.length) conn.socket.write(data);
+        conn.close();
+        finish(new EscapeError());
+        return;
+      }
+    }
+    if (data.length && !conn.socket.destroyed) {
+      if (!conn.socket.write(data)) {
+        stdin!.pause();
+        conn.socket.once('drain', () => stdin!.resume());
+      }
+    }
+  };
+  const onInputEnd = () => {
+    conn.closeWrite();
+    if (!o.stdout && !o.stderr) finish();
+  };
+  if (stdin) {
+    stdin.on('data', onInput);
+    stdin.once('end', onInputEnd);
+    stdin.resume();
+  }
+
+  const outputDone: Promise<unknown> =
+    !o.stdout && !o.stderr
+      ? new Promise((r) => conn.output.once('close', r).once('end', r))
+      : tty
+        ? new Promise<void>((resolve, reject) => {
+            const out = o.stdout ?? o.stderr!;
+            conn.output.on('data', (c: Buffer) => {
+              if (!out.write(c)) {
+                conn.output.pause();
+                out.once('drain', () => conn.output.resume());
+              }
+            });
+            conn.output.once('end', () => resolve());
+            conn.output.once('close', () => resolve());
+            conn.output.once('error', reject);
+          })
+        : stdCopy(conn.output, o.stdout ?? null, o.stderr ?? null);
+  outputDone.then(
+    () => finish(),
+    (e: NodeJS.ErrnoException) => (e?.code === 'ECONNRESET' ? finish() : finish(e)),
+  );
+  o.signal?.addEventListener('abort', () => {
+    conn.close();
+    finish();
+  });
+  return done;
+}
+
+/** The terminal's size, or null when stdout is not a terminal. */
+export function ttySize(out: NodeJS.WriteStream): { rows: number; cols: number } | null {
+  if (!out.isTTY) return null;
+  const [cols, rows] = out.getWindowSize();
+  return { rows, cols };
+}
+
+/**
+ * Sends the terminal size now (retrying a few times, as the process may not exist yet) and on
+ * every SIGWINCH. Returns a function that stops watching.
+ */
+export function monitorTtySize(out: NodeJS.WriteStream, resize: (h: number, w: number) => Promise<void>, onFail?: () => void): () => void {
+  const send = async () => {
+    const s = ttySize(out);
+    if (!s || (!s.rows && !s.cols)) return;
+    await resize(s.rows, s.cols);
+  };
+  void (async () => {
+    for (let attempt = 0; attempt <= 10; attempt++) {
+      try {
+        await send();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, (attempt + 1) * 10));
+      }
+    }
+    onFail?.();
+  })();
+  const onWinch = () => void send().catch(() => {});
+  process.on('SIGWINCH', onWinch);
+  return () => process.off('SIGWINCH', onWinch);
+}
+
+const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** Forwards the signals we receive to the container (docker's --sig-proxy). Returns a stopper. */
+export function forwardSignals(kill: (signal: string) => Promise<void>): () => void {
+  const handlers = PROXIED.map((sig) => {
+    const h = () => void kill(sig.slice(3)).catch(() => {});
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
