@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, REAL_DOCKER } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, fails, uniq, curl } from '../helpers/util.ts';
 import { busyboxEntries, dockerArchive, tarBuffer, type TarEntry } from '../helpers/images.ts';
 
 const skip = e2eSkipReason();
 const UP = '../'.repeat(12);
 
-describe('bad input', { skip }, () => {
+describe('bad input', SUITE(skip), () => {
   const t = e2e();
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   const api = (method: string, p: string, body?: string, type?: string) => curl(t.d.socket, method, p, body, type);
@@ -44,18 +44,18 @@ describe('bad input', { skip }, () => {
   };
 
   describe('unknown objects', () => {
-    test('run of an unknown image with --pull never: exit 125, No such image', async () => {
+    test('run of an unknown image with --pull never: exit 125, No such image', T, async () => {
       const r = await dk(['run', '--rm', '--pull', 'never', 'berth-nosuch:1']);
       fails(r, 125, /No such image: berth-nosuch:1/);
     });
 
-    test('run of an unknown image from an unreachable registry: exit 125', async () => {
+    test('run of an unknown image from an unreachable registry: exit 125', T, async () => {
       // localhost:1 refuses connections: the pull fails without leaving the machine
       const r = await dk(['run', '--rm', 'localhost:1/berth-nosuch:1'], { timeoutMs: 60_000 });
       fails(r, 125, /Unable to find image 'localhost:1\/berth-nosuch:1' locally/);
     });
 
-    test('container commands on an unknown container: exit 1, No such container', async () => {
+    test('container commands on an unknown container: exit 1, No such container', T, async () => {
       for (const args of [['rm', 'nosuch'], ['stop', 'nosuch'], ['kill', 'nosuch'], ['start', 'nosuch'], ['logs', 'nosuch'], ['exec', 'nosuch', 'true'], ['wait', 'nosuch'], ['restart', 'nosuch'], ['top', 'nosuch'], ['diff', 'nosuch'], ['export', 'nosuch'], ['pause', 'nosuch']]) {
         const r = await dk(args);
         fails(r, 1, /No such container: nosuch/, `docker ${args.join(' ')}`);
@@ -65,7 +65,7 @@ describe('bad input', { skip }, () => {
       fails(await dk(['cp', 'nosuch:/etc/passwd', tmp('x')]), 1, /No such container: nosuch/);
     });
 
-    test('image commands on an unknown image: exit 1, No such image', async () => {
+    test('image commands on an unknown image: exit 1, No such image', T, async () => {
       fails(await dk(['image', 'inspect', 'nosuch']), 1, /No such image: nosuch/);
       fails(await dk(['rmi', 'nosuch']), 1, /No such image: nosuch:latest/);
       fails(await dk(['tag', 'nosuch', 'other:1']), 1, /No such image: nosuch:latest/);
@@ -75,7 +75,7 @@ describe('bad input', { skip }, () => {
       assert.match(s.stderr, /No such image: nosuch|reference does not exist/);
     });
 
-    test('API: 404 with a JSON message', async () => {
+    test('API: 404 with a JSON message', T, async () => {
       const c = await api('GET', '/v1.41/containers/nosuch/json');
       assert.equal(c.status, 404);
       assert.match(c.headers, /content-type: application\/json/i);
@@ -93,7 +93,7 @@ describe('bad input', { skip }, () => {
   });
 
   describe('malformed requests', () => {
-    test('malformed JSON → 400 with a message', async () => {
+    test('malformed JSON → 400 with a message', T, async () => {
       const r = await api('POST', '/v1.41/containers/create', '{"Image": "x", bad json');
       // (dockerd 20.10 answered 500 here; later versions and Berth: 400)
       assert.equal(r.status, REAL_DOCKER ? 500 : 400, r.body);
@@ -113,7 +113,7 @@ describe('bad input', { skip }, () => {
       assert.equal(typeof arr.json?.message, 'string');
     });
 
-    test('invalid names and parameters → 400', async () => {
+    test('invalid names and parameters → 400', T, async () => {
       const n = await api('POST', '/v1.41/containers/create?name=bad/name', JSON.stringify({ Image: t.image, Cmd: ['true'] }));
       assert.equal(n.status, 400, n.body);
       assert.match(n.json.message, /Invalid container name \(bad\/name\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\] are allowed/);
@@ -126,7 +126,7 @@ describe('bad input', { skip }, () => {
       assert.match(tooNew.json.message, /client version 9\.99 is too new\. Maximum supported API version is 1\.\d+/);
     });
 
-    test('run errors: unknown user, missing workdir parent is created, bad command', async () => {
+    test('run errors: unknown user, missing workdir parent is created, bad command', T, async () => {
       const u = await dk(['run', '--rm', '-u', 'nosuchuser', t.image, 'true']);
       assert.ok(u.code === 126 || u.code === 125, `exit ${u.code}: ${u.stderr}`);
       assert.match(u.stderr, /unable to find user nosuchuser: no matching entries in passwd file/);
@@ -136,7 +136,7 @@ describe('bad input', { skip }, () => {
       assert.match(c.stderr, /permission denied/);
     });
 
-    test('exec on a stopped container → error, not running', async () => {
+    test('exec on a stopped container → error, not running', T, async () => {
       const id = ok(await dk(['create', t.image, 'true'])).trim();
       const r = await dk(['exec', id, 'true']);
       assert.equal(r.code, 1);
@@ -148,7 +148,7 @@ describe('bad input', { skip }, () => {
   });
 
   describe('conflicts', () => {
-    test('name in use → 409 Conflict with Docker\'s message', async () => {
+    test('name in use → 409 Conflict with Docker\'s message', T, async () => {
       const name = uniq('dup');
       const id = ok(await dk(['create', '--name', name, t.image, 'true'])).trim();
       const again = await dk(['create', '--name', name, t.image, 'true']);
@@ -179,7 +179,7 @@ describe('bad input', { skip }, () => {
       assert.equal(ok(await dk(['run', '--rm', t.image, 'echo', 'alive'])), 'alive\n');
     };
 
-    test('docker load: layer entries with ../', async () => {
+    test('docker load: layer entries with ../', T, async () => {
       const tag = `${uniq('dotdot')}:v1`;
       const built = await dockerArchive(tmp('dotdot.tar'), {
         tags: [tag],
@@ -190,7 +190,7 @@ describe('bad input', { skip }, () => {
       if (r.code === 0) await dk(['rmi', tag]);
     });
 
-    test('docker load: an absolute symlink, then a write through it (same layer and next layer)', async () => {
+    test('docker load: an absolute symlink, then a write through it (same layer and next layer)', T, async () => {
       const tag = `${uniq('symlink')}:v1`;
       const built = await dockerArchive(tmp('symlink.tar'), {
         tags: [tag],
@@ -211,7 +211,7 @@ describe('bad input', { skip }, () => {
       }
     });
 
-    test('docker load: manifest.json pointing outside the archive', async () => {
+    test('docker load: manifest.json pointing outside the archive', T, async () => {
       const tag = `${uniq('manifest')}:v1`;
       const built = await dockerArchive(tmp('manifest.tar'), {
         tags: [tag],
@@ -232,7 +232,7 @@ describe('bad input', { skip }, () => {
       assertTargetUntouched();
     });
 
-    test('docker load: not a tar, an empty tar, a truncated archive', async () => {
+    test('docker load: not a tar, an empty tar, a truncated archive', T, async () => {
       fs.writeFileSync(tmp('garbage.tar'), crypto.randomBytes(4096));
       const g = await dk(['load', '-i', tmp('garbage.tar')]);
       assert.equal(g.code, 1);
@@ -247,7 +247,7 @@ describe('bad input', { skip }, () => {
       assert.equal(ok(await dk(['run', '--rm', t.image, 'echo', 'alive'])), 'alive\n');
     });
 
-    test('docker import: ../ entries, absolute symlinks with writes through them, hard links out', async () => {
+    test('docker import: ../ entries, absolute symlinks with writes through them, hard links out', T, async () => {
       const entries: TarEntry[] = [
         ...busyboxEntries(),
         { name: `${UP}${target.slice(1)}/pwned-import`, content: 'pwned\n' },
@@ -268,7 +268,7 @@ describe('bad input', { skip }, () => {
       assertTargetUntouched();
     });
 
-    test('docker cp: symlinks inside the container resolve inside it', async () => {
+    test('docker cp: symlinks inside the container resolve inside it', T, async () => {
       const id = ok(await dk(['run', '-d', t.image, 'sh', '-c', `ln -s ${target} /esc && ln -s / /root-link && sleep 1000`])).trim();
       try {
         fs.writeFileSync(tmp('payload'), 'pwned\n');
@@ -298,7 +298,7 @@ describe('bad input', { skip }, () => {
     });
   });
 
-  test('the daemon answers normally after all of that', async () => {
+  test('the daemon answers normally after all of that', T, async () => {
     assert.equal(ok(await dk(['run', '--rm', t.image, 'echo', 'still', 'fine'])), 'still fine\n');
     if (!REAL_DOCKER) assert.equal((await api('GET', '/_ping')).body, 'OK');
   });

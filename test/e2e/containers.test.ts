@@ -7,13 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker, dockerPty, plain } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, REAL_DOCKER } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, fails, waitFor, uniq } from '../helpers/util.ts';
 import { readTar } from '../helpers/images.ts';
 
 const skip = e2eSkipReason();
 
-describe('containers', { skip }, () => {
+describe('containers', SUITE(skip), () => {
   const t = e2e();
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   const inspect = async (ref: string, fmt: string) => ok(await dk(['inspect', '-f', fmt, ref]), `inspect ${fmt}`).trim();
@@ -24,7 +24,7 @@ describe('containers', { skip }, () => {
     return out;
   };
 
-  test('run --rm echo hello prints hello and leaves no container', async () => {
+  test('run --rm echo hello prints hello and leaves no container', T, async () => {
     const name = uniq('hello');
     const r = await dk(['run', '--rm', '--name', name, t.image, 'echo', 'hello']);
     assert.equal(ok(r), 'hello\n');
@@ -33,27 +33,27 @@ describe('containers', { skip }, () => {
     assert.equal(ps.trim(), '');
   });
 
-  test('run uses the image Cmd and Env', async () => {
+  test('run uses the image Cmd and Env', T, async () => {
     // Cmd is ["sh"]; with stdin closed sh reads EOF and exits 0
     assert.equal((await dk(['run', '--rm', t.image])).code, 0);
     assert.equal(ok(await dk(['run', '--rm', t.image, 'sh', '-c', 'echo $PATH'])), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
     assert.equal(ok(await dk(['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'nobody', t.image, 'sh', '-c', 'echo $FOO $(pwd) $(id -u)'])), 'bar /tmp 65534\n');
   });
 
-  test('run propagates the exit code; stdout and stderr stay apart', async () => {
+  test('run propagates the exit code; stdout and stderr stay apart', T, async () => {
     const r = await dk(['run', '--rm', t.image, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.equal(r.code, 3);
     assert.equal(r.stdout, 'out\n');
     assert.equal(r.stderr, 'err\n');
   });
 
-  test('run of a missing command fails with 127 and a message', async () => {
+  test('run of a missing command fails with 127 and a message', T, async () => {
     const r = await dk(['run', '--rm', t.image, '/no/such/binary']);
     assert.equal(r.code, 127, r.stderr);
     assert.match(r.stderr, /no such file or directory/i);
   });
 
-  test('run -d, ps shows it, inspect templates', async () => {
+  test('run -d, ps shows it, inspect templates', T, async () => {
     const name = uniq('sleeper');
     const id = await runDetached(['sleep', '1000'], ['--name', name, '--network', 'none']);
     const ps = ok(await dk(['ps', '--no-trunc', '--format', '{{.ID}}|{{.Image}}|{{.Command}}|{{.Status}}|{{.Names}}']));
@@ -87,7 +87,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', name]));
   });
 
-  test('inspect: the default network mode and container name lookups by ID prefix', async () => {
+  test('inspect: the default network mode and container name lookups by ID prefix', T, async () => {
     const id = await runDetached(['sleep', '1000']);
     // API >= 1.44 reports "bridge" for the default network; dockerd 20.10 says "default"
     assert.equal(await inspect(id, '{{.HostConfig.NetworkMode}}'), REAL_DOCKER ? 'default' : 'bridge');
@@ -95,7 +95,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', id]));
   });
 
-  test('logs, logs -f, --tail, --timestamps', async () => {
+  test('logs, logs -f, --tail, --timestamps', T, async () => {
     const id = await runDetached(['sh', '-c', 'for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done; echo oops >&2']);
     // follow from the start: ends when the container exits, with every line
     const f = await dk(['logs', '-f', id], { timeoutMs: 30_000 });
@@ -108,7 +108,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', id]));
   });
 
-  test('logs -f streams a running container and stops with it', async () => {
+  test('logs -f streams a running container and stops with it', T, async () => {
     const id = await runDetached(['sh', '-c', 'echo start; sleep 1; echo middle; sleep 1; echo end']);
     await waitFor(async () => (await dk(['logs', id])).stdout.includes('start'), 'first line');
     const f = await dk(['logs', '-f', id], { timeoutMs: 20_000 });
@@ -116,7 +116,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', id]));
   });
 
-  test('exec: output, exit codes, user/workdir/env, stdin, no tty', async () => {
+  test('exec: output, exit codes, user/workdir/env, stdin, no tty', T, async () => {
     const id = await runDetached(['sleep', '1000']);
     assert.equal(ok(await dk(['exec', id, 'echo', 'hi'])), 'hi\n');
     assert.equal((await dk(['exec', id, 'sh', '-c', 'exit 7'])).code, 7);
@@ -135,7 +135,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', id]));
   });
 
-  test('exec -t and exec -it under a pty', async () => {
+  test('exec -t and exec -it under a pty', T, async () => {
     const id = await runDetached(['sleep', '1000']);
     const t1 = await dockerPty(t.d.env, ['exec', '-t', id, 'tty'], [], { timeoutMs: 20_000 });
     assert.equal(t1.code, 0, JSON.stringify(t1));
@@ -149,7 +149,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', id]));
   });
 
-  test('run -it: a working TTY under a pty', async () => {
+  test('run -it: a working TTY under a pty', T, async () => {
     const r = await dockerPty(t.d.env, ['run', '-it', '--rm', t.image], [
       { expect: '# ', send: 'tty\r' },
       { expect: '/dev/pts/0', send: 'stty size; echo $TERM\r' },
@@ -162,19 +162,19 @@ describe('containers', { skip }, () => {
     assert.match(out, /24 80\nxterm\n/);
   });
 
-  test('run -it: exit code of the shell, and Ctrl-D', async () => {
+  test('run -it: exit code of the shell, and Ctrl-D', T, async () => {
     const r = await dockerPty(t.d.env, ['run', '-it', '--rm', t.image, 'sh'], [{ expect: '# ', send: 'exit 3\r' }], { timeoutMs: 30_000 });
     assert.equal(r.code, 3, JSON.stringify(r));
     const r2 = await dockerPty(t.d.env, ['run', '-it', '--rm', t.image, 'sh'], [{ expect: '# ', send: '\x04' }], { timeoutMs: 30_000 });
     assert.equal(r2.code, 0, JSON.stringify(r2));
   });
 
-  test('run -t without -i: output through the tty, \\n becomes \\r\\n', async () => {
+  test('run -t without -i: output through the tty, \\n becomes \\r\\n', T, async () => {
     const r = await dk(['run', '--rm', '-t', t.image, 'sh', '-c', 'echo a; echo b']);
     assert.equal(ok(r), 'a\r\nb\r\n');
   });
 
-  test('echo x | docker run -i IMG cat', async () => {
+  test('echo x | docker run -i IMG cat', T, async () => {
     assert.equal(ok(await dk(['run', '-i', '--rm', t.image, 'cat'], { input: 'x\n' })), 'x\n');
     // larger input, and the exit code after stdin closes
     const big = 'abcdefghij'.repeat(100_000) + '\n';
@@ -183,7 +183,7 @@ describe('containers', { skip }, () => {
     assert.equal(r.stdout.trim(), String(big.length));
   });
 
-  test('cp both ways', async () => {
+  test('cp both ways', T, async () => {
     const id = await runDetached(['sleep', '1000']);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cp-'));
     try {
@@ -223,7 +223,7 @@ describe('containers', { skip }, () => {
     }
   });
 
-  test('diff, commit, and run the committed image', async () => {
+  test('diff, commit, and run the committed image', T, async () => {
     const name = uniq('committer');
     const id = await runDetached(['sleep', '1000'], ['--name', name]);
     ok(await dk(['exec', id, 'sh', '-c', 'echo x > /tmp/new && mkdir /made && rm /etc/group && echo more >> /etc/passwd']));
@@ -254,7 +254,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rmi', tag, tag2]));
   });
 
-  test('stop: SIGTERM handled → exit 0; ignored → SIGKILL after the timeout → 137', async () => {
+  test('stop: SIGTERM handled → exit 0; ignored → SIGKILL after the timeout → 137', T, async () => {
     const handled = await runDetached(['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
     const t0 = Date.now();
     assert.equal(ok(await dk(['stop', handled])).trim(), handled);
@@ -277,7 +277,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', handled, stubborn]));
   });
 
-  test('kill: SIGKILL → 137; -s sends a signal; killing a stopped container is a 409', async () => {
+  test('kill: SIGKILL → 137; -s sends a signal; killing a stopped container is a 409', T, async () => {
     const id = await runDetached(['sleep', '1000']);
     assert.equal(ok(await dk(['kill', id])).trim(), id);
     assert.equal(ok(await dk(['wait', id])).trim(), '137');
@@ -291,7 +291,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', id, trap]));
   });
 
-  test('wait: exit codes 0, 3, 137', async () => {
+  test('wait: exit codes 0, 3, 137', T, async () => {
     const zero = await runDetached(['true']);
     const three = await runDetached(['sh', '-c', 'exit 3']);
     const killed = await runDetached(['sleep', '100']);
@@ -307,7 +307,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', zero, three, killed]));
   });
 
-  test('create, start, attach-less start, restart', async () => {
+  test('create, start, attach-less start, restart', T, async () => {
     const name = uniq('created');
     const id = ok(await dk(['create', '--name', name, t.image, 'sh', '-c', 'echo ran; sleep 1000'])).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
@@ -323,7 +323,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', name]));
   });
 
-  test('start -a prints the output and returns the exit code', async () => {
+  test('start -a prints the output and returns the exit code', T, async () => {
     const id = ok(await dk(['create', t.image, 'sh', '-c', 'echo attached; exit 6'])).trim();
     const r = await dk(['start', '-a', id]);
     assert.equal(r.code, 6);
@@ -331,7 +331,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', id]));
   });
 
-  test('rm -f removes a running container; rm of a running one without -f is refused', async () => {
+  test('rm -f removes a running container; rm of a running one without -f is refused', T, async () => {
     const name = uniq('rmf');
     const id = await runDetached(['sleep', '1000'], ['--name', name]);
     const refused = await dk(['rm', name]);
@@ -344,14 +344,14 @@ describe('containers', { skip }, () => {
     assert.equal(ok(await dk(['ps', '-a', '--filter', `id=${id}`, '-q'])).trim(), '');
   });
 
-  test('run --rm removes the container after it exits, also after docker stop', async () => {
+  test('run --rm removes the container after it exits, also after docker stop', T, async () => {
     const name = uniq('autorm');
     const id = await runDetached(['sleep', '1000'], ['--rm', '--name', name]);
     ok(await dk(['stop', '-t', '0', name]));
     await waitFor(async () => (await dk(['inspect', id])).code === 1, 'auto-removal');
   });
 
-  test('ps -a, filters, --format, -n/-l', async () => {
+  test('ps -a, filters, --format, -n/-l', T, async () => {
     const label = uniq('lbl');
     const a = await runDetached(['sleep', '1000'], ['--label', `suite=${label}`]);
     const b = ok(await dk(['create', '--label', `suite=${label}`, t.image, 'true'])).trim();
@@ -369,7 +369,7 @@ describe('containers', { skip }, () => {
     ok(await dk(['rm', '-f', a, b]));
   });
 
-  test('rename, pause/unpause, top, stats --no-stream', async () => {
+  test('rename, pause/unpause, top, stats --no-stream', T, async () => {
     const name = uniq('misc');
     const id = await runDetached(['sleep', '1000'], ['--name', name]);
     const renamed = uniq('renamed');

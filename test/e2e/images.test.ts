@@ -5,20 +5,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok, fails, uniq } from '../helpers/util.ts';
 import { busyboxEntries, busyboxImportTar, dockerArchive, readTar } from '../helpers/images.ts';
 
 const skip = e2eSkipReason();
 
-describe('images', { skip }, () => {
+describe('images', SUITE(skip), () => {
   const t = e2e({ loadImage: false });
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   let dir: string;
   const tmp = (name: string) => path.join((dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'berth-img-'))), name);
   process.once('exit', () => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('docker load of the busybox archive', async () => {
+  test('docker load of the busybox archive', T, async () => {
     const r = await dk(['load', '-i', t.archive.file]);
     assert.equal(ok(r), `Loaded image: ${t.image}\n`);
     // the image ID is the digest of its config, as in any daemon
@@ -28,14 +28,14 @@ describe('images', { skip }, () => {
     assert.equal(ok(await dk(['run', '--rm', t.image, 'echo', 'hello'])), 'hello\n');
   });
 
-  test('loading the same archive again is a no-op; from stdin too', async () => {
+  test('loading the same archive again is a no-op; from stdin too', T, async () => {
     assert.equal(ok(await dk(['load', '-i', t.archive.file])), `Loaded image: ${t.image}\n`);
     const r = await dk(['load'], { input: fs.readFileSync(t.archive.file) });
     assert.equal(ok(r), `Loaded image: ${t.image}\n`);
     assert.equal(ok(await dk(['images', '-q', '--no-trunc', t.image])).trim(), t.archive.id);
   });
 
-  test('image inspect: config, rootfs, os/arch', async () => {
+  test('image inspect: config, rootfs, os/arch', T, async () => {
     const j = JSON.parse(ok(await dk(['image', 'inspect', t.image])))[0];
     assert.equal(j.Id, t.archive.id);
     assert.deepEqual(j.RepoTags, [t.image]);
@@ -51,7 +51,7 @@ describe('images', { skip }, () => {
     assert.match(h, /busybox from the host/);
   });
 
-  test('tag, images filters, rmi untags then deletes', async () => {
+  test('tag, images filters, rmi untags then deletes', T, async () => {
     const tag = `${uniq('tagged')}:v1`;
     ok(await dk(['tag', t.image, tag]));
     assert.equal(ok(await dk(['image', 'inspect', '-f', '{{.Id}}', tag])).trim(), t.archive.id);
@@ -63,7 +63,7 @@ describe('images', { skip }, () => {
     fails(await dk(['image', 'inspect', tag]), 1, /No such image/);
   });
 
-  test('rmi of an image a container uses is a conflict; -f untags it', async () => {
+  test('rmi of an image a container uses is a conflict; -f untags it', T, async () => {
     const tag = `${uniq('inuse')}:v1`;
     ok(await dk(['tag', t.image, tag]));
     const tag2 = `${uniq('inuse2')}:v1`;
@@ -77,7 +77,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rm', c]));
   });
 
-  test('save/load round trip', async () => {
+  test('save/load round trip', T, async () => {
     const tag = `${uniq('saved')}:v1`;
     ok(await dk(['tag', t.image, tag]));
     const file = tmp('saved.tar');
@@ -102,7 +102,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', tag]));
   });
 
-  test('save an image by ID: no tags; load prints "Loaded image ID"', async () => {
+  test('save an image by ID: no tags; load prints "Loaded image ID"', T, async () => {
     // a fresh image so the save does not carry the test image's tags
     const built = await dockerArchive(tmp('untagged-src.tar'), { layers: [busyboxEntries(), [{ name: 'marker', content: 'untagged\n' }]] });
     const r = await dk(['load', '-i', built.file]);
@@ -115,7 +115,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', built.id]));
   });
 
-  test('a multi-layer archive with a whiteout', async () => {
+  test('a multi-layer archive with a whiteout', T, async () => {
     const tag = `${uniq('layers')}:v1`;
     const built = await dockerArchive(tmp('layers.tar'), {
       tags: [tag],
@@ -129,7 +129,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', tag]));
   });
 
-  test('export/import', async () => {
+  test('export/import', T, async () => {
     const c = ok(await dk(['create', t.image, 'true'])).trim();
     const file = tmp('export.tar');
     ok(await dk(['export', '-o', file, c]));
@@ -149,7 +149,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', tag]));
   });
 
-  test('import from stdin with --change and --message', async () => {
+  test('import from stdin with --change and --message', T, async () => {
     const tag = `${uniq('stdin')}:v1`;
     const rootfs = await busyboxImportTar();
     const r = await dk(['import', '-c', 'CMD ["echo","from","stdin"]', '-c', 'ENV A=b', '-m', 'imported from stdin', '-', tag], { input: fs.readFileSync(rootfs) });
@@ -161,7 +161,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', tag]));
   });
 
-  test('an imported rootfs with absolute symlinks works inside the container', async () => {
+  test('an imported rootfs with absolute symlinks works inside the container', T, async () => {
     const tag = `${uniq('abslink')}:v1`;
     const tarFile = tmp('abslink.tar');
     const { tarBuffer } = await import('../helpers/images.ts');
@@ -172,7 +172,7 @@ describe('images', { skip }, () => {
     ok(await dk(['rmi', tag]));
   });
 
-  test('image prune -a removes unused images; an image in use stays', async () => {
+  test('image prune -a removes unused images; an image in use stays', T, async () => {
     const unused = ok(await dk(['import', await busyboxImportTar(), `${uniq('unused')}:v1`])).trim();
     const used = ok(await dk(['import', '-c', 'CMD ["true"]', await busyboxImportTar(), `${uniq('used')}:v1`])).trim();
     const c = ok(await dk(['create', used])).trim();

@@ -5,13 +5,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, REAL_DOCKER } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, fails, waitFor, uniq } from '../helpers/util.ts';
 import { alive } from '../helpers/daemon-common.ts';
 
 const skip = e2eSkipReason();
 
-describe('daemon restart', { skip }, () => {
+describe('daemon restart', SUITE(skip), () => {
   const t = e2e();
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   const inspect = async (ref: string, fmt: string) => ok(await dk(['inspect', '-f', fmt, ref]), `inspect ${fmt}`).trim();
@@ -20,7 +20,7 @@ describe('daemon restart', { skip }, () => {
   /** a process that ends on SIGTERM with `code`, printing a tick every 0.2 s */
   const ticker = (code: number) => ['sh', '-c', `trap "echo bye; exit ${code}" TERM; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done`];
 
-  test('a running container survives a restart: running, logs, exec, wait, stop', async () => {
+  test('a running container survives a restart: running, logs, exec, wait, stop', T, async () => {
     const name = uniq('survivor');
     const id = await runDetached(ticker(0), ['--name', name]);
     await waitFor(async () => (await ticks(id)) >= 2, 'two ticks');
@@ -54,7 +54,7 @@ describe('daemon restart', { skip }, () => {
     ok(await dk(['rm', id]));
   });
 
-  test('a container that exits while the daemon is down: the exit code is reported after', async () => {
+  test('a container that exits while the daemon is down: the exit code is reported after', T, async () => {
     const five = await runDetached(ticker(5));
     const killed = await runDetached(['sleep', '1000']);
     const autoRm = await runDetached(ticker(0), ['--rm']);
@@ -89,7 +89,7 @@ describe('daemon restart', { skip }, () => {
     ok(await dk(['rm', '-f', five, killed]));
   });
 
-  test('after a crash (SIGKILL) of the daemon, containers still run and can be stopped', async () => {
+  test('after a crash (SIGKILL) of the daemon, containers still run and can be stopped', T, async () => {
     const id = await runDetached(ticker(0));
     await waitFor(async () => (await ticks(id)) >= 1, 'a tick');
     const pid = await inspect(id, '{{.State.Pid}}');
@@ -102,7 +102,7 @@ describe('daemon restart', { skip }, () => {
     ok(await dk(['rm', id]));
   });
 
-  test('state survives a restart: images, created and stopped containers, names', async () => {
+  test('state survives a restart: images, created and stopped containers, names', T, async () => {
     const created = uniq('created');
     const stopped = uniq('stopped');
     ok(await dk(['create', '--name', created, '-e', 'X=1', '--label', 'a=b', t.image, 'echo', 'later']));

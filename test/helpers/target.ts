@@ -11,6 +11,11 @@ import { docker, describeRun } from './docker.ts';
 import { tail } from './daemon-common.ts';
 
 export type Daemon = Berthd | Dockerd;
+/** Per-test options: no single e2e test may take more than 3 minutes (every CLI call has its own
+ * time limit too), so a hung daemon fails tests instead of the whole CI run. */
+export const T = { timeout: 180_000 };
+/** Per-file suite options: skip when not root, and a generous limit for the whole file. */
+export const SUITE = (skip: string | false) => ({ skip, timeout: 30 * 60_000 });
 export const TARGET: 'berthd' | 'dockerd' = process.env.BERTH_E2E_DAEMON === 'dockerd' ? 'dockerd' : 'berthd';
 /** true when running against the real dockerd (for the few places Docker 20.10 differs from API 1.50) */
 export const REAL_DOCKER = TARGET === 'dockerd';
@@ -46,17 +51,23 @@ export interface E2E {
 export function e2e(opts: { loadImage?: boolean } = {}): E2E {
   const ctx = { image: TEST_IMAGE } as E2E;
   let offset = 0;
-  before(async () => {
-    ctx.archive = await busyboxDockerArchive();
-    ctx.d = await startDaemon();
-    if (opts.loadImage !== false) {
-      const r = await docker(ctx.d.env, ['load', '-i', ctx.archive.file], { timeoutMs: 60_000 });
-      if (r.code !== 0) throw new Error(`could not load the test image:\n${describeRun(['docker', 'load'], r)}\n${ctx.d.logs()}`);
-    }
-  });
-  after(async () => {
-    await ctx.d?.stop();
-  });
+  before(
+    async () => {
+      ctx.archive = await busyboxDockerArchive();
+      ctx.d = await startDaemon();
+      if (opts.loadImage !== false) {
+        const r = await docker(ctx.d.env, ['load', '-i', ctx.archive.file], { timeoutMs: 60_000 });
+        if (r.code !== 0) throw new Error(`could not load the test image:\n${describeRun(['docker', 'load'], r)}\n${ctx.d.logs()}`);
+      }
+    },
+    { timeout: 120_000 },
+  );
+  after(
+    async () => {
+      await ctx.d?.stop();
+    },
+    { timeout: 120_000 },
+  );
   beforeEach(() => {
     offset = ctx.d?.logSize() ?? 0;
   });

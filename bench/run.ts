@@ -1,0 +1,261 @@
+// Benchmark: berthd against Debian's real dockerd, side by side, through the real docker CLI.
+//
+//   npm run bench                         # every scenario, 30 runs after 3 warm-ups, interleaved
+//   npm run bench -- --runs 10 --only run-true
+//   npm run bench -- --json bench.json    # also write the raw timings
+//   npm run bench -- --no-dockerd         # berthd alone
+//   npm run bench -- --check              # exit 1 when the target is not met
+//
+// Each scenario runs against both daemons on private sockets and data roots; runs alternate
+// between the daemons (berthd, dockerd, dockerd, berthd, …) so drift in the machine's load hits
+// both alike. Times are wall-clock, spawn to exit of the docker CLI, so they include the CLI's
+// own start-up: the `docker version` scenario shows that floor for each daemon.
+//
+// Scenarios are a list: add one to SCENARIOS (pull, build, network, sandbox, …) with a name,
+// the docker arguments, and optional setup/teardown run once per daemon.
+import os from 'node:os';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startBerthd } from '../test/helpers/berthd.ts';
+import { startDockerd, dockerdUnavailable } from '../test/helpers/dockerd.ts';
+import { docker, DOCKER_CLI, describeRun, type DaemonEnv, type RunResult } from '../test/helpers/docker.ts';
+import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
+
+interface BenchDaemon {
+  name: 'berthd' | 'dockerd';
+  env: DaemonEnv;
+  stop(): Promise<void>;
+}
+
+export interface ScenarioContext {
+  image: string;
+  daemon: BenchDaemon;
+  /** scratch state a scenario's setup may keep for its args/teardown */
+  state: Record<string, string>;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** docker CLI arguments for one measured run */
+  args(ctx: ScenarioContext): string[];
+  setup?(ctx: ScenarioContext): Promise<void>;
+  teardown?(ctx: ScenarioContext): Promise<void>;
+  /** stdin for each run */
+  input?: string;
+  /** the target this scenario must meet, if any */
+  target?: { maxMedianMs: number; minSpeedup: number };
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'version',
+    title: 'docker version (CLI start-up + 2 API calls: the floor)',
+    args: () => ['version'],
+  },
+  {
+    name: 'ps',
+    title: 'docker ps -a',
+    args: () => ['ps', '-a'],
+  },
+  {
+    name: 'run-true',
+    title: 'docker run --rm --network none IMAGE true',
+    args: (c) => ['run', '--rm', '--network', 'none', c.image, 'true'],
+    target: { maxMedianMs: 50, minSpeedup: 4 },
+  },
+  {
+    name: 'exec-true',
+    title: 'docker exec CONTAINER true',
+    setup: async (c) => {
+      c.state.id = (await must(c.daemon.env, ['run', '-d', '--network', 'none', c.image, 'sleep', '100000'])).trim();
+    },
+    args: (c) => ['exec', c.state.id, 'true'],
+    teardown: async (c) => {
+      await docker(c.daemon.env, ['rm', '-f', c.state.id]);
+    },
+  },
+];
+
+async function must(env: DaemonEnv, args: string[]): Promise<string> {
+  const r = await docker(env, args, { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(describeRun(['docker', ...args], r));
+  return r.stdout;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+interface Series {
+  ms: number[];
+  failures: RunResult[];
+}
+
+function stats(s: Series) {
+  const sorted = [...s.ms].sort((a, b) => a - b);
+  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN, failed: s.failures.length };
+}
+
+const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : '—');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') + (j === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n');
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '3' },
+      only: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      'no-dockerd': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log('usage: npm run bench -- [--runs N] [--warmup N] [--only NAME]... [--json FILE] [--no-dockerd] [--check]');
+    console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    return;
+  }
+  const runs = Number(values.runs);
+  const warmup = Number(values.warmup);
+  const scenarios = values.only?.length ? SCENARIOS.filter((s) => values.only!.includes(s.name)) : SCENARIOS;
+  if (!scenarios.length) throw new Error(`no scenario named ${values.only?.join(', ')}`);
+  if (process.getuid?.() !== 0) throw new Error('the benchmark starts daemons: run it as root');
+
+  console.log(`Berth benchmark — ${new Date().toISOString()}`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}`);
+  const cliVersion = (await docker({ DOCKER_HOST: 'unix:///nonexistent' }, ['version', '--format', '{{.Client.Version}}'])).stdout.trim();
+  console.log(`docker CLI: ${DOCKER_CLI} ${cliVersion}; ${runs} runs after ${warmup} warm-ups per daemon, interleaved\n`);
+
+  const archive = await busyboxDockerArchive();
+  const daemons: BenchDaemon[] = [];
+  const notes: string[] = [];
+  try {
+    process.stdout.write('starting berthd… ');
+    const b = await startBerthd({ logLevel: 'info' });
+    daemons.push({ name: 'berthd', env: b.env, stop: () => b.stop() });
+    console.log(`ok (${b.socket})`);
+  } catch (e) {
+    console.log('FAILED');
+    notes.push(`berthd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
+  }
+  if (!values['no-dockerd']) {
+    const why = dockerdUnavailable();
+    if (why) notes.push(`dockerd not measured: ${why}`);
+    else {
+      try {
+        process.stdout.write('starting dockerd… ');
+        const d = await startDockerd();
+        daemons.push({ name: 'dockerd', env: d.env, stop: () => d.stop() });
+        console.log(`ok (${d.socket})`);
+      } catch (e) {
+        console.log('FAILED');
+        notes.push(`dockerd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
+      }
+    }
+  }
+  const stopAll = async () => {
+    for (const d of daemons) await d.stop().catch(() => {});
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+  const results: Record<string, Record<string, Series>> = {};
+  let targetMet: boolean | undefined;
+  try {
+    for (const d of [...daemons]) {
+      const r = await docker(d.env, ['load', '-i', archive.file], { timeoutMs: 120_000 });
+      if (r.code !== 0) {
+        notes.push(`${d.name}: docker load failed, not measured: ${r.stderr.trim()}`);
+        await d.stop().catch(() => {});
+        daemons.splice(daemons.indexOf(d), 1);
+      }
+    }
+    if (!daemons.length) throw new Error(`no daemon to measure:\n${notes.join('\n')}`);
+
+    for (const sc of scenarios) {
+      process.stdout.write(`\n${sc.name}: ${sc.title}\n  `);
+      const ctxs = new Map(daemons.map((d) => [d.name, { image: TEST_IMAGE, daemon: d, state: {} } as ScenarioContext]));
+      const series: Record<string, Series> = {};
+      const active: BenchDaemon[] = [];
+      for (const d of daemons) {
+        try {
+          await sc.setup?.(ctxs.get(d.name)!);
+          active.push(d);
+          series[d.name] = { ms: [], failures: [] };
+        } catch (e) {
+          notes.push(`${sc.name} on ${d.name}: setup failed: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+      const once = async (d: BenchDaemon, record: boolean) => {
+        const r = await docker(d.env, sc.args(ctxs.get(d.name)!), { input: sc.input, timeoutMs: 60_000 });
+        if (!record) return;
+        if (r.code === 0) series[d.name].ms.push(r.ms);
+        else series[d.name].failures.push(r);
+      };
+      for (let i = 0; i < warmup; i++) for (const d of active) await once(d, false);
+      for (let i = 0; i < runs; i++) {
+        const order = i % 2 === 0 ? active : [...active].reverse();
+        for (const d of order) await once(d, true);
+        if (i % 5 === 4) process.stdout.write('.');
+      }
+      for (const d of active) await sc.teardown?.(ctxs.get(d.name)!).catch(() => {});
+      results[sc.name] = series;
+      for (const [name, s] of Object.entries(series)) {
+        if (s.failures.length) {
+          const f = s.failures[0];
+          notes.push(`${sc.name} on ${name}: ${s.failures.length} of ${runs} runs failed; first: exit ${f.code}: ${(f.stderr || f.stdout).trim().split('\n')[0]}`);
+        }
+      }
+    }
+  } finally {
+    await stopAll();
+  }
+
+  // ---- report
+  console.log('\n');
+  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/berthd']];
+  for (const sc of scenarios) {
+    const series = results[sc.name];
+    if (!series) continue;
+    const b = series.berthd ? stats(series.berthd) : undefined;
+    const d = series.dockerd ? stats(series.dockerd) : undefined;
+    const ratio = b && d && b.n && d.n ? d.median / b.median : NaN;
+    for (const [name, st] of [['berthd', b], ['dockerd', d]] as const) {
+      if (!st) continue;
+      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
+    }
+    if (sc.target) {
+      const okMedian = !!b && b.n > 0 && b.median <= sc.target.maxMedianMs;
+      const okRatio = Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
+      const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
+      targetMet = (targetMet ?? true) && met && okRatio === true;
+      notes.unshift(
+        `target for ${sc.name} (berthd median ≤ ${sc.target.maxMedianMs} ms and ≥ ${sc.target.minSpeedup}x faster than dockerd): ` +
+          `${met && okRatio ? 'MET' : 'NOT MET'} — berthd median ${b ? fmt(b.median) : 'n/a'}${okMedian ? ' ✓' : ' ✗'}, ` +
+          `speedup ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : 'n/a (needs figures from both daemons)'}${okRatio === undefined ? '' : okRatio ? ' ✓' : ' ✗'}`,
+      );
+    }
+  }
+  console.log(table(rows));
+  if (notes.length) console.log('\n' + notes.map((n) => `* ${n}`).join('\n'));
+
+  if (values.json) {
+    fs.writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), runs, warmup, cli: cliVersion, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { ms: s.ms, ...stats(s) }]))])), notes }, null, 2));
+    console.log(`\nraw timings: ${values.json}`);
+  }
+  if (values.check && targetMet !== true) process.exitCode = 1;
+}
+
+await main().catch((e) => {
+  console.error(`bench: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+});
