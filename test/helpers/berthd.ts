@@ -5,8 +5,8 @@
 //   await d.restart();                    // SIGTERM + start again on the same dirs
 //   await d.stop();                       // SIGTERM, kill leftover containers, unmount, rm -rf
 //
-// The daemon's stdout+stderr go to <root>/berthd.log; `logs()` returns its tail, and
-// `printLogsOnFailure(d)` (an afterEach hook) prints what it logged during a failed test.
+// The daemon's stdout+stderr go to <root>/berthd.log; `logs()` returns its tail (target.ts's
+// e2e() prints what it logged during each failed test). BERTH_TEST_KEEP=1 keeps the dirs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -173,20 +173,3 @@ process.once('exit', () => {
     }
   }
 });
-
-/** An afterEach hook: prints the daemon's log lines written during a failed test. Use with
- * `beforeEach(markLog(d))`; or simply `afterEach(printLogsOnFailure(() => d))`. */
-export function logWatcher(get: () => Berthd | undefined) {
-  let offset = 0;
-  return {
-    beforeEach: () => {
-      offset = get()?.logSize() ?? 0;
-    },
-    afterEach: (t: { name: string }) => {
-      const d = get();
-      if (!d || (t as { passed?: boolean }).passed !== false) return;
-      const text = tail(d.logFile, 200, offset);
-      process.stderr.write(`\n----- berthd log during failed test "${t.name}" (${d.logFile}) -----\n${text}\n----- end of berthd log -----\n`);
-    },
-  };
-}

@@ -1,0 +1,64 @@
+// Interop with Debian's real dockerd: the test images load and run there too (so failures of the
+// same archives against berthd are berthd's), and `docker save` output of each daemon loads into
+// the other. Skipped when dockerd is not installed.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { docker } from '../helpers/docker.ts';
+import { startDockerd, dockerdUnavailable, type Dockerd } from '../helpers/dockerd.ts';
+import { e2e, e2eSkipReason, T, SUITE, TARGET } from '../helpers/target.ts';
+import { ok, uniq } from '../helpers/util.ts';
+import { busyboxImportTar } from '../helpers/images.ts';
+
+const skip = e2eSkipReason() || dockerdUnavailable() || (TARGET === 'dockerd' ? 'the target is dockerd already' : false);
+
+describe('interop with dockerd', SUITE(skip), () => {
+  const t = e2e();
+  let ref: Dockerd;
+  let dir: string;
+  before(async () => {
+    ref = await startDockerd();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-interop-'));
+  }, { timeout: 120_000 });
+  after(async () => {
+    await ref?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, { timeout: 120_000 });
+
+  test('the busybox archive loads and runs in dockerd, with the same image ID', T, async () => {
+    assert.equal(ok(await docker(ref.env, ['load', '-i', t.archive.file])), `Loaded image: ${t.image}\n`);
+    assert.equal(ok(await docker(ref.env, ['image', 'inspect', '-f', '{{.Id}}', t.image])).trim(), t.archive.id);
+    assert.equal(ok(await docker(ref.env, ['run', '--rm', '--network', 'none', t.image, 'echo', 'hello'])), 'hello\n');
+    assert.equal(ok(await docker(t.d.env, ['image', 'inspect', '-f', '{{.Id}}', t.image])).trim(), t.archive.id);
+  });
+
+  test('docker save from berthd loads into dockerd, and back', T, async () => {
+    const tag = `${uniq('interop')}:v1`;
+    ok(await docker(t.d.env, ['import', '-c', 'CMD ["echo","interop"]', await busyboxImportTar(), tag]));
+    const fromBerth = path.join(dir, 'from-berth.tar');
+    ok(await docker(t.d.env, ['save', '-o', fromBerth, tag]));
+    assert.equal(ok(await docker(ref.env, ['load', '-i', fromBerth])), `Loaded image: ${tag}\n`);
+    assert.equal(ok(await docker(ref.env, ['run', '--rm', '--network', 'none', tag])), 'interop\n');
+    const id = ok(await docker(t.d.env, ['image', 'inspect', '-f', '{{.Id}}', tag])).trim();
+    assert.equal(ok(await docker(ref.env, ['image', 'inspect', '-f', '{{.Id}}', tag])).trim(), id);
+
+    const fromDocker = path.join(dir, 'from-docker.tar');
+    ok(await docker(ref.env, ['save', '-o', fromDocker, tag]));
+    ok(await docker(t.d.env, ['rmi', tag]));
+    assert.equal(ok(await docker(t.d.env, ['load', '-i', fromDocker])), `Loaded image: ${tag}\n`);
+    assert.equal(ok(await docker(t.d.env, ['run', '--rm', tag])), 'interop\n');
+    assert.equal(ok(await docker(t.d.env, ['image', 'inspect', '-f', '{{.Id}}', tag])).trim(), id);
+  });
+
+  test('docker export from dockerd imports into berthd', T, async () => {
+    const c = ok(await docker(ref.env, ['create', '--network', 'none', t.image, 'true'])).trim();
+    const file = path.join(dir, 'export.tar');
+    ok(await docker(ref.env, ['export', '-o', file, c]));
+    const tag = `${uniq('exported')}:v1`;
+    ok(await docker(t.d.env, ['import', file, tag]));
+    assert.equal(ok(await docker(t.d.env, ['run', '--rm', tag, '/bin/sh', '-c', 'echo $((40+2))'])), '42\n');
+    ok(await docker(t.d.env, ['rmi', tag]));
+  });
+});
