@@ -67,6 +67,10 @@ export interface ImageRecord {
   loaded: string;
   /** "repo@sha256:..." digests known for it (after pull/push). */
   repoDigests?: string[];
+  /** When a tag was last set on it (Metadata.LastTagTime). */
+  lastTagTime?: string;
+  /** Extra blobs (manifests, indexes) kept alive with this image in the content store. */
+  blobs?: string[];
 }
 
 /** One entry of `docker diff`: Kind 0 = modified, 1 = added, 2 = deleted. */
@@ -87,6 +91,8 @@ export interface CommitOptions {
   /** Image id of the container's image (becomes the parent). */
   parentImageId: string;
   containerId: string;
+  /** The container's own config (history "created_by" is its Cmd); defaults to `config`. */
+  containerConfig?: ContainerConfig;
 }
 
 /** What the container engine needs from the image side. */

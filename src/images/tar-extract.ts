@@ -1,0 +1,467 @@
+// Streaming tar extraction onto the filesystem, for layer unpacking and `docker cp` uploads.
+//
+// Safety: entry names are cleaned and may not climb out of the destination; symlinks met in
+// parent paths are resolved inside `root` (as Docker does by chrooting), never on the host;
+// the final component of an entry is never followed (files are created O_EXCL, existing
+// entries are removed first). Operations that need a child process (mknod for whiteouts and
+// device nodes, setfattr for opaque dirs and xattrs) are rare; they are collected and run at
+// the end, after re-checking that no parent of their path has become a symlink.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { run } from '../util/exec.ts';
+import { systemError } from '../errdefs.ts';
+import { patchTarStream, xattrsOf, mtimeOf, atimeOf, uidOf, gidOf, type TarHeader } from './tar-pax.ts';
+
+patchTarStream();
+
+export interface ExtractOptions {
+  /** Absolute directory the entries land in; must exist. */
+  dest: string;
+  /** Symlinks in parent paths resolve inside this directory (default: dest). dest must be inside it. */
+  root?: string;
+  /** Layer mode: `.wh.NAME` → overlay whiteout (char device 0/0), `.wh..wh..opq` → opaque xattr. */
+  overlayWhiteouts?: boolean;
+  /** Refuse to replace a directory with a non-directory or the reverse. */
+  noOverwriteDirNonDir?: boolean;
+  /** Force this owner on every entry instead of the one in the archive. */
+  chown?: { uid: number; gid: number };
+}
+
+export interface ExtractResult {
+  /** Bytes as Docker's layer size counts them: regular files (hard links once) and symlink targets. */
+  size: number;
+  entries: number;
+}
+
+interface Special {
+  type: 'c' | 'b' | 'p';
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  atime?: number;
+  mtime?: number;
+  whiteout: boolean;
+}
+
+const MAX_SYMLINK_HOPS = 255;
+const IMPLIED_DIR_MODE = 0o755;
+const WH_PREFIX = '.wh.';
+const WH_META_PREFIX = '.wh..wh.';
+const WH_OPAQUE = '.wh..wh..opq';
+
+export async function extractTar(src: Readable, opts: ExtractOptions): Promise<ExtractResult> {
+  const x = new Extractor(opts);
+  const ex = tar.extract({ allowUnknownFormat: true } as object);
+  ex.on('entry', (h, stream, next) => x.entry(h as unknown as TarHeader, stream as unknown as Readable, next as (err?: unknown) => void));
+  await pipeline(src, ex as unknown as NodeJS.WritableStream);
+  await x.finish();
+  return { size: x.totalSize(), entries: x.entries };
+}
+
+class Extractor {
+  private readonly root: string;
+  private readonly dest: string;
+  private readonly opts: ExtractOptions;
+  /** dest-relative dir path → real absolute dir (already verified: real dirs only). */
+  private dirCache = new Map<string, string>();
+  private sizes = new Map<string, number>();
+  private dirTimes = new Map<string, [number, number]>();
+  private specials = new Map<string, Special>();
+  private xattrs = new Map<string, Map<string, Buffer>>();
+  entries = 0;
+
+  constructor(opts: ExtractOptions) {
+    this.opts = opts;
+    this.dest = path.resolve(opts.dest);
+    this.root = path.resolve(opts.root ?? opts.dest);
+    const rel = path.relative(this.root, this.dest);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`extract destination ${this.dest} is outside ${this.root}`);
+    this.dirCache.set('', this.dest);
+  }
+
+  totalSize(): number {
+    let n = 0;
+    for (const s of this.sizes.values()) n += s;
+    return n;
+  }
+
+  entry(h: TarHeader, stream: Readable, next: (err?: unknown) => void): void {
+    let called = false;
+    const done = (err?: unknown) => {
+      if (called) return;
+      called = true;
+      next(err);
+    };
+    try {
+      this.entries++;
+      if (h.type === 'file' || h.type === 'contiguous-file') {
+        const target = this.prepare(h);
+        if (target) return this.writeFile(stream, target.abs, h, done);
+      } else {
+        this.prepareOther(h);
+      }
+      drain(stream, done);
+    } catch (e) {
+      drain(stream, () => done(e));
+    }
+  }
+
+  /** Clean an entry name as Docker does; undefined for the root itself. Refuses names climbing out. */
+  private clean(name: string): string | undefined {
+    let n = path.posix.normalize(name);
+    if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
+    n = n.replace(/\/+$/, '');
+    if (n === '' || n === '.') return undefined;
+    if (n === '..' || n.startsWith('../')) throw systemError(`${JSON.stringify(n)} is outside of ${JSON.stringify(this.dest)}`);
+    return n;
+  }
+
+  private ids(h: TarHeader): [number, number] {
+    if (this.opts.chown) return [this.opts.chown.uid, this.opts.chown.gid];
+    return [uidOf(h), gidOf(h)];
+  }
+
+  /** For regular files: resolve the parent, handle whiteouts. Returns where to write, or undefined to skip. */
+  private prepare(h: TarHeader): { abs: string; rel: string } | undefined {
+    const rel = this.clean(h.name);
+    if (rel === undefined) return undefined;
+    const slash = rel.lastIndexOf('/');
+    const dirRel = slash < 0 ? '' : rel.slice(0, slash);
+    const base = slash < 0 ? rel : rel.slice(slash + 1);
+    if (this.opts.overlayWhiteouts && base.startsWith(WH_PREFIX)) {
+      this.whiteout(h, dirRel, base);
+      return undefined;
+    }
+    const abs = path.join(this.resolveDir(dirRel), base);
+    if (this.specials.size) this.specials.delete(abs);
+    return { abs, rel };
+  }
+
+  private whiteout(h: TarHeader, dirRel: string, base: string): void {
+    const dir = this.resolveDir(dirRel);
+    if (base === WH_OPAQUE) return this.addXattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+    if (base.startsWith(WH_META_PREFIX)) return; // AUFS bookkeeping (.wh..wh.plnk etc.)
+    const abs = path.join(dir, base.slice(WH_PREFIX.length));
+    // Whiteouts hide lower layers only: an entry of this same layer at that path wins.
+    if (lexists(abs)) return;
+    const [uid, gid] = this.ids(h);
+    this.specials.set(abs, { type: 'c', major: 0, minor: 0, mode: 0, uid, gid, whiteout: true });
+  }
+
+  private prepareOther(h: TarHeader): void {
+    const t = this.prepare(h);
+    if (!t) return;
+    const { abs, rel } = t;
+    const [uid, gid] = this.ids(h);
+    const mtime = mtimeOf(h);
+    const atime = atimeOf(h, mtime);
+    const mode = (h.mode ?? 0) & 0o7777;
+    switch (h.type) {
+      case 'directory': {
+        try {
+          fs.mkdirSync(abs, 0o700);
+        } catch (e: any) {
+          if (e.code !== 'EEXIST') throw e;
+          this.replace(abs, rel, true);
+          if (!isDir(abs)) fs.mkdirSync(abs, 0o700);
+        }
+        this.dirCache.set(rel, abs);
+        fs.lchownSync(abs, uid, gid);
+        fs.chmodSync(abs, mode);
+        this.dirTimes.set(abs, [atime, mtime]);
+        break;
+      }
+      case 'symlink': {
+        const target = h.linkname ?? '';
+        const logical = path.join(this.dest, path.dirname(rel), target);
+        if (!inside(this.dest, logical)) throw systemError(`invalid symlink ${JSON.stringify(path.join(this.dest, rel))} -> ${JSON.stringify(target)}`);
+        this.create(abs, rel, () => fs.symlinkSync(target, abs));
+        fs.lchownSync(abs, uid, gid);
+        fs.lutimesSync(abs, atime, mtime);
+        this.sizes.set(abs, Buffer.byteLength(target));
+        break;
+      }
+      case 'link': {
+        const targetRel = this.clean(h.linkname ?? '');
+        if (targetRel === undefined) throw systemError(`invalid hardlink ${JSON.stringify(abs)} -> ${JSON.stringify(h.linkname)}`);
+        const ts = targetRel.lastIndexOf('/');
+        const targetAbs = path.join(this.resolveDir(ts < 0 ? '' : targetRel.slice(0, ts)), ts < 0 ? targetRel : targetRel.slice(ts + 1));
+        if (targetAbs === abs) break;
+        this.create(abs, rel, () => fs.linkSync(targetAbs, abs));
+        const st = fs.lstatSync(abs);
+        if (!st.isSymbolicLink()) {
+          fs.lchownSync(abs, uid, gid);
+          fs.chmodSync(abs, mode);
+          fs.lutimesSync(abs, atime, mtime);
+        }
+        break;
+      }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        this.replace(abs, rel, false);
+        const type = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
+        this.specials.set(abs, { type, major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode, uid, gid, atime, mtime, whiteout: false });
+        break;
+      }
+      default:
+        throw systemError(`unhandled tar header type ${JSON.stringify(h.type)} for ${JSON.stringify(h.name)}`);
+    }
+    const xa = xattrsOf(h);
+    if (xa) for (const [k, v] of xa) this.addXattr(abs, k, v);
+  }
+
+  private writeFile(stream: Readable, abs: string, h: TarHeader, done: (err?: unknown) => void): void {
+    let fd: number;
+    try {
+      fd = this.openExclusive(abs, path.relative(this.dest, abs));
+    } catch (e) {
+      return drain(stream, () => done(e));
+    }
+    let err: unknown;
+    let written = 0;
+    stream.on('data', (c: Buffer) => {
+      if (err) return;
+      try {
+        let off = 0;
+        while (off < c.length) off += fs.writeSync(fd, c, off);
+        written += c.length;
+      } catch (e) {
+        err = e;
+      }
+    });
+    stream.once('error', (e) => {
+      try {
+        fs.closeSync(fd);
+      } catch {}
+      done(e);
+    });
+    stream.once('end', () => {
+      try {
+        fs.closeSync(fd);
+        if (!err) {
+          const [uid, gid] = this.ids(h);
+          const mtime = mtimeOf(h);
+          fs.lchownSync(abs, uid, gid);
+          fs.chmodSync(abs, (h.mode ?? 0) & 0o7777);
+          fs.lutimesSync(abs, atimeOf(h, mtime), mtime);
+          this.sizes.set(abs, written);
+          const xa = xattrsOf(h);
+          if (xa) for (const [k, v] of xa) this.addXattr(abs, k, v);
+        }
+      } catch (e) {
+        err ??= e;
+      }
+      done(err);
+    });
+  }
+
+  private openExclusive(abs: string, rel: string): number {
+    try {
+      return fs.openSync(abs, 'wx', 0o600);
+    } catch (e: any) {
+      if (e.code !== 'EEXIST') throw e;
+      this.replace(abs, rel, false);
+      return fs.openSync(abs, 'wx', 0o600);
+    }
+  }
+
+  /** Run a create; if the name is taken, replace what is there (Docker's rule) and try once more. */
+  private create(abs: string, rel: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e: any) {
+      if (e.code !== 'EEXIST') throw e;
+      this.replace(abs, rel, false);
+      fn();
+    }
+  }
+
+  /**
+   * Make room for a new entry at abs. An existing directory is kept when the new entry is a
+   * directory too (its metadata is merged); anything else is removed.
+   */
+  private replace(abs: string, rel: string, newIsDir: boolean): void {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (e: any) {
+      if (e.code === 'ENOENT') return;
+      throw e;
+    }
+    const shown = '/' + path.relative(this.root, abs);
+    const destShown = '/' + path.relative(this.root, this.dest);
+    if (st.isDirectory()) {
+      if (newIsDir) return;
+      if (this.opts.noOverwriteDirNonDir) throw systemError(`cannot overwrite directory ${JSON.stringify(shown)} with non-directory ${JSON.stringify(destShown)}`);
+      fs.rmSync(abs, { recursive: true, force: true });
+      this.forgetUnder(abs);
+    } else {
+      if (newIsDir && this.opts.noOverwriteDirNonDir) throw systemError(`cannot overwrite non-directory ${JSON.stringify(shown)} with directory ${JSON.stringify(destShown)}`);
+      fs.unlinkSync(abs);
+      this.sizes.delete(abs);
+      if (st.isSymbolicLink()) this.dirCache = new Map([['', this.dest]]);
+    }
+    void rel;
+  }
+
+  private forgetUnder(abs: string): void {
+    const prefix = abs + '/';
+    for (const k of this.sizes.keys()) if (k === abs || k.startsWith(prefix)) this.sizes.delete(k);
+    for (const k of this.dirTimes.keys()) if (k === abs || k.startsWith(prefix)) this.dirTimes.delete(k);
+    this.dirCache = new Map([['', this.dest]]);
+  }
+
+  /**
+   * The real directory for a dest-relative path: missing components are created (0755, as
+   * Docker's implied directories), symlinks are followed inside root, a non-directory fails.
+   */
+  private resolveDir(rel: string): string {
+    const hit = this.dirCache.get(rel);
+    if (hit) return hit;
+    const resolved = path.relative(this.root, this.dest).split('/').filter(Boolean);
+    const todo = rel.split('/').filter(Boolean);
+    let hops = 0;
+    while (todo.length) {
+      const part = todo.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      const abs = path.join(this.root, ...resolved, part);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(abs);
+      } catch (e: any) {
+        if (e.code !== 'ENOENT') throw e;
+        fs.mkdirSync(abs);
+        fs.chmodSync(abs, IMPLIED_DIR_MODE);
+        if (this.opts.chown) fs.lchownSync(abs, this.opts.chown.uid, this.opts.chown.gid);
+        resolved.push(part);
+        continue;
+      }
+      if (st.isDirectory()) {
+        resolved.push(part);
+      } else if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) throw systemError(`too many levels of symbolic links: ${rel}`);
+        const target = fs.readlinkSync(abs);
+        if (target.startsWith('/')) resolved.length = 0;
+        todo.unshift(...target.split('/').filter(Boolean));
+      } else {
+        throw systemError(`mkdir ${path.join('/', path.relative(this.root, abs))}: not a directory`);
+      }
+    }
+    const out = path.join(this.root, ...resolved);
+    this.dirCache.set(rel, out);
+    return out;
+  }
+
+  private addXattr(abs: string, name: string, value: Buffer): void {
+    let m = this.xattrs.get(abs);
+    if (!m) this.xattrs.set(abs, (m = new Map()));
+    m.set(name, value);
+  }
+
+  /**
+   * Whether every ancestor of abs (below root) is still a real directory. Later entries may
+   * have replaced a directory by a symlink after a deferred operation was queued under it.
+   */
+  private stillSafe(abs: string): boolean {
+    const parts = path.relative(this.root, path.dirname(abs)).split('/').filter(Boolean);
+    let cur = this.root;
+    for (const p of parts) {
+      cur = path.join(cur, p);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(cur);
+      } catch {
+        return false;
+      }
+      if (!st.isDirectory()) return false;
+    }
+    return true;
+  }
+
+  async finish(): Promise<void> {
+    // Device nodes and whiteouts.
+    const jobs = [...this.specials].filter(([abs]) => this.stillSafe(abs) && !lexists(abs));
+    await parallel(jobs, 8, async ([abs, sp]) => {
+      const args = ['-m', (sp.mode & 0o7777).toString(8), abs, sp.type];
+      if (sp.type !== 'p') args.push(String(sp.major), String(sp.minor));
+      await run('mknod', args);
+      fs.lchownSync(abs, sp.uid, sp.gid);
+      if (sp.mode & 0o7000) fs.chmodSync(abs, sp.mode);
+      if (!sp.whiteout && sp.mtime !== undefined) fs.utimesSync(abs, sp.atime ?? sp.mtime, sp.mtime);
+    });
+    // Extended attributes, opaque markers included, in one setfattr run.
+    const dump: string[] = [];
+    for (const [abs, attrs] of this.xattrs) {
+      if (!this.stillSafe(abs) || !lexists(abs)) continue;
+      dump.push(`# file: ${escapeName(path.relative(this.root, abs) || '.')}`);
+      for (const [k, v] of attrs) dump.push(`${k}=0s${v.toString('base64')}`);
+      dump.push('');
+    }
+    if (dump.length) await run('setfattr', ['-h', '--restore=-'], { input: dump.join('\n') + '\n', cwd: this.root });
+    // Directory times last: creating entries inside a directory bumps its mtime.
+    for (const [abs, [atime, mtime]] of this.dirTimes) {
+      try {
+        fs.utimesSync(abs, atime, mtime);
+      } catch (e: any) {
+        if (e.code !== 'ENOENT') throw e;
+      }
+    }
+  }
+}
+
+/** getfattr/setfattr dump file names: octal escapes for control bytes, backslash and non-ASCII. */
+function escapeName(name: string): string {
+  let out = '';
+  for (const b of Buffer.from(name)) {
+    if (b < 0x21 || b > 0x7e || b === 0x5c) out += '\\' + b.toString(8).padStart(3, '0');
+    else out += String.fromCharCode(b);
+  }
+  return out;
+}
+
+function drain(stream: Readable, cb: (err?: unknown) => void): void {
+  stream.once('end', () => cb());
+  stream.once('error', (e) => cb(e));
+  stream.resume();
+}
+
+function lexists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Docker's check that a joined path stays under the extraction directory (lexically). */
+function inside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !path.isAbsolute(rel));
+}
+
+async function parallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  });
+  await Promise.all(workers);
+}

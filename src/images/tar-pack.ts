@@ -1,0 +1,186 @@
+// Tar streams of directories, as Docker's archive package writes them: used by `docker export`,
+// `docker cp` (GET archive) and `docker commit` (an overlay upper dir turned into an OCI layer).
+// Entries come in sorted walk order, hard links are detected by inode, sockets are skipped,
+// times are truncated to seconds. Files are read from disk as the consumer pulls.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar, { type Pack } from 'tar-stream';
+import type { TarHeader } from './tar-pax.ts';
+import { log } from '../util/log.ts';
+
+export interface PackOptions {
+  /**
+   * Convert an overlayfs upper dir to an OCI layer: whiteout char devices (0/0) become
+   * `.wh.NAME` files, directories listed in `opaque` (relative paths) get `.wh..wh..opq`.
+   */
+  overlayToOCI?: { opaque: Set<string> };
+}
+
+export interface PackItem {
+  /** Host path of the file or directory. */
+  abs: string;
+  /** Its name in the archive. */
+  name: string;
+}
+
+/** The contents of dir (not dir itself), names relative to it, like `docker export`. */
+export function packDir(dir: string, opts: PackOptions = {}): Readable {
+  return packWith(async (p) => {
+    for (const child of sortedChildren(dir)) await p.walk(path.join(dir, child), child, child);
+  }, opts);
+}
+
+/** One path (file, symlink or directory tree) under a given archive name, like `docker cp` from a container. */
+export function packPath(item: PackItem, opts: PackOptions = {}): Readable {
+  return packWith((p) => p.walk(item.abs, item.name, ''), opts);
+}
+
+function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const packer = new Packer(pack, opts);
+  produce(packer).then(
+    () => pack.finalize(),
+    (err) => pack.destroy(err),
+  );
+  pipeline(pack as unknown as Readable, out).catch((err) => out.destroy(err));
+  return out;
+}
+
+function sortedChildren(dir: string): string[] {
+  try {
+    // Byte order, as Go's WalkDir.
+    return fs.readdirSync(dir).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  } catch (e: any) {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+    throw e;
+  }
+}
+
+export function devMajor(rdev: number): number {
+  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+}
+export function devMinor(rdev: number): number {
+  return (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff);
+}
+
+class Packer {
+  private readonly pack: Pack;
+  private readonly opts: PackOptions;
+  /** "dev:ino" of files with several links → the first name written. */
+  private links = new Map<string, string>();
+
+  constructor(pack: Pack, opts: PackOptions) {
+    this.pack = pack;
+    this.opts = opts;
+  }
+
+  /** Write abs under `name`, then (for directories) its children. `rel` is abs relative to the walk root. */
+  async walk(abs: string, name: string, rel: string): Promise<void> {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (e: any) {
+      // A running container may remove files while we walk; Docker logs and goes on.
+      log.debug(`tar: skipping ${abs}: ${e.message}`);
+      return;
+    }
+    await this.add(abs, name, st, rel);
+    if (st.isDirectory()) {
+      for (const child of sortedChildren(abs)) await this.walk(path.join(abs, child), `${name}/${child}`, rel ? `${rel}/${child}` : child);
+    }
+  }
+
+  private entry(h: TarHeader, body?: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (body) this.pack.entry(h as any, body, cb);
+      else this.pack.entry(h as any, cb);
+    });
+  }
+
+  private async add(abs: string, name: string, st: fs.Stats, rel: string): Promise<void> {
+    if (st.isSocket()) return;
+    const base: TarHeader = {
+      name,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+    };
+    const ov = this.opts.overlayToOCI;
+    if (st.isCharacterDevice() && st.rdev === 0 && ov) {
+      const dir = path.posix.dirname(name);
+      const wh = (dir === '.' ? '' : dir + '/') + '.wh.' + path.posix.basename(name);
+      return this.entry({ ...base, name: wh, type: 'file', mode: 0o600, size: 0 });
+    }
+    if (st.isDirectory()) {
+      await this.entry({ ...base, name: name.endsWith('/') ? name : name + '/', type: 'directory' });
+      if (ov && ov.opaque.has(rel)) {
+        await this.entry({ ...base, name: `${name}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, size: 0 });
+      }
+      return;
+    }
+    if (st.isSymbolicLink()) {
+      return this.entry({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) });
+    }
+    if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
+      const type = st.isFIFO() ? 'fifo' : st.isBlockDevice() ? 'block-device' : 'character-device';
+      return this.entry({ ...base, type, devmajor: devMajor(st.rdev), devminor: devMinor(st.rdev) });
+    }
+    if (!st.isFile()) return;
+    if (st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = this.links.get(key);
+      if (first !== undefined) return this.entry({ ...base, type: 'link', linkname: first, size: 0 });
+      this.links.set(key, name);
+    }
+    await this.file(abs, { ...base, type: 'file', size: st.size });
+  }
+
+  /** Exactly header.size bytes: a file that shrank meanwhile is padded, one that grew is cut. */
+  private async file(abs: string, h: TarHeader): Promise<void> {
+    const size = h.size ?? 0;
+    let fd: fs.promises.FileHandle;
+    try {
+      fd = await fs.promises.open(abs, 'r');
+    } catch (e: any) {
+      log.debug(`tar: skipping ${abs}: ${e.message}`);
+      return;
+    }
+    try {
+      if (size <= 1 << 20) {
+        const buf = Buffer.alloc(size);
+        let off = 0;
+        while (off < size) {
+          const { bytesRead } = await fd.read(buf, off, size - off, off);
+          if (bytesRead === 0) break;
+          off += bytesRead;
+        }
+        return await this.entry(h, buf);
+      }
+      await new Promise<void>((resolve, reject) => {
+        const sink: any = this.pack.entry(h as any, (err?: Error | null) => (err ? reject(err) : resolve()));
+        void (async () => {
+          let pos = 0;
+          while (pos < size) {
+            const want = Math.min(1 << 20, size - pos);
+            const buf = Buffer.alloc(want);
+            const { bytesRead } = await fd.read(buf, 0, want, pos);
+            const chunk = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
+            pos += chunk.length;
+            if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
+          }
+          sink.end();
+        })().catch((e) => {
+          sink.destroy(e);
+          reject(e);
+        });
+      });
+    } finally {
+      await fd.close();
+    }
+  }
+}
