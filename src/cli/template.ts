@@ -640,7 +640,12 @@ function goLen(v: unknown): number {
 
 function toJSONText(v: unknown): string {
   if (v === MISSING || v === undefined) return 'null';
-  return JSON.stringify(v) ?? 'null';
+  const text = JSON.stringify(v) ?? 'null';
+  // docker's format contexts marshal themselves with json.Marshal, which escapes HTML characters.
+  if (isStruct(v) && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  return text;
 }
 
 function titleCase(s: string): string {

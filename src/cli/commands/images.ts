@@ -63,7 +63,7 @@ class ImageContext extends FormatContext {
     return humanSize(this.i.Size ?? 0);
   }
   VirtualSize(): string {
-    return humanSize(this.i.Size ?? 0);
+    return humanSize(this.i.Size ?? 0, 4);
   }
   Containers(): string {
     return this.i.Containers === -1 || this.i.Containers === undefined ? 'N/A' : String(this.i.Containers);

@@ -45,7 +45,7 @@ export class ContainerContext extends FormatContext {
     this.trunc = trunc;
   }
   fields(): string[] {
-    return ['ID', 'Names', 'Image', 'Command', 'CreatedAt', 'RunningFor', 'Ports', 'State', 'Status', 'Size', 'Labels', 'Mounts', 'LocalVolumes', 'Networks'];
+    return ['ID', 'Names', 'Image', 'Command', 'CreatedAt', 'RunningFor', 'Ports', 'State', 'Status', 'Size', 'Labels', 'Mounts', 'LocalVolumes', 'Networks', 'Platform'];
   }
   ID(): string {
     return this.trunc ? truncateId(this.c.Id ?? '') : (this.c.Id ?? '');
@@ -111,6 +111,9 @@ export class ContainerContext extends FormatContext {
   }
   Networks(): string {
     return Object.keys(this.c.NetworkSettings?.Networks ?? {}).join(',');
+  }
+  Platform(): unknown {
+    return this.c.ImageManifestDescriptor?.platform ?? null;
   }
   HealthStatus(): string {
     const m = /\((?:health: )?(healthy|unhealthy|starting)\)$/.exec(this.c.Status ?? '');
