@@ -44,25 +44,34 @@ export async function displayJSONMessages(stream: Readable, out: Out, opts: { tt
     return aux;
   }
   const { MultiBar } = await import('cli-progress');
-  const bars = new Map<string, { bar: import('cli-progress').SingleBar; status: string }>();
-  const multi = new MultiBar(
-    {
+  type Payload = { id: string; status: string; hasTotal: boolean };
+  let bars = new Map<string, import('cli-progress').SingleBar>();
+  let multi: import('cli-progress').MultiBar | null = null;
+  const newMulti = () =>
+    new MultiBar({
       stream: out,
       hideCursor: true,
       clearOnComplete: false,
       autopadding: false,
-      barsize: 40,
+      barsize: 50,
       fps: 10,
-      format: (options, params, payload: { id: string; status: string; hasTotal: boolean }) => {
+      format: (options, params, payload: Payload) => {
         const head = `${payload.id}: ${payload.status}`;
         if (!payload.hasTotal) return head;
-        const size = options.barsize ?? 40;
-        const done = Math.round(params.progress * size);
-        const bar = '='.repeat(Math.max(0, done - 1)) + (done > 0 ? (done >= size ? '=' : '>') : '') + ' '.repeat(Math.max(0, size - done));
-        return `${head} [${bar}] ${humanSize(params.value).padStart(8)}/${humanSize(params.total)}`;
+        const size = options.barsize ?? 50;
+        const done = Math.min(size, Math.floor(params.progress * size));
+        const bar = done >= size ? '='.repeat(size) : '='.repeat(Math.max(0, done - 1)) + (done > 0 ? '>' : '>') + ' '.repeat(size - Math.max(done, 1));
+        return `${head} [${bar}] ${humanSize(params.value, 4).padStart(8)}/${humanSize(params.total, 4)}`;
       },
-    },
-  );
+    });
+  /** Ends the current group of bars (drawn in their final state) so that text can follow them. */
+  const settle = () => {
+    if (!multi) return;
+    multi.update();
+    multi.stop();
+    multi = null;
+    bars = new Map();
+  };
   try {
     for await (const m of jsonMessages<JSONMessage>(stream)) {
       const err = errorOf(m);
@@ -71,21 +80,23 @@ export async function displayJSONMessages(stream: Readable, out: Out, opts: { tt
       if (m.id && m.status !== undefined && !m.stream) {
         const total = m.progressDetail?.total ?? 0;
         const current = m.progressDetail?.current ?? 0;
-        let entry = bars.get(m.id);
-        if (!entry) {
-          entry = { bar: multi.create(Math.max(total, 1), current, { id: m.id, status: m.status, hasTotal: total > 0 }), status: m.status };
-          bars.set(m.id, entry);
-        } else {
-          if (total > 0) entry.bar.setTotal(total);
-          entry.bar.update(total > 0 ? current : 0, { id: m.id, status: m.status, hasTotal: total > 0 });
+        const payload: Payload = { id: m.id, status: m.status, hasTotal: total > 0 };
+        multi ??= newMulti();
+        const bar = bars.get(m.id);
+        if (!bar) bars.set(m.id, multi.create(Math.max(total, 1), current, payload));
+        else {
+          if (total > 0) bar.setTotal(total);
+          bar.update(total > 0 ? current : 0, payload);
         }
         continue;
       }
       const line = plainLine(m);
-      if (line !== null && line !== '') multi.log(line.endsWith('\n') ? line : line + '\n');
+      if (line === null || line === '') continue;
+      settle();
+      out.write(line.endsWith('\n') ? line : line + '\n');
     }
   } finally {
-    multi.stop();
+    settle();
   }
   return aux;
 }

@@ -322,7 +322,7 @@ export class Images extends Group {
 
   /** Load a docker-archive: a progress stream (JSON when the daemon sends application/json). */
   load(tar: Readable, o: { quiet?: boolean; platform?: string } = {}): Promise<IncomingMessage> {
-    return this.t.request({ method: 'POST', path: '/images/load', query: { quiet: o.quiet || undefined, platform: o.platform }, headers: { 'Content-Type': 'application/x-tar' }, body: tar });
+    return this.t.request({ method: 'POST', path: '/images/load', query: { quiet: o.quiet, platform: o.platform }, headers: { 'Content-Type': 'application/x-tar' }, body: tar });
   }
 
   /** Build from a tar context: a progress stream. */

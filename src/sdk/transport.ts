@@ -142,7 +142,7 @@ export class Transport {
 
   private prepareBody(body: unknown, headers: Record<string, string>): Buffer | Readable | undefined {
     if (body === undefined) return undefined;
-    if (body instanceof Readable) return body;
+    if (isStream(body)) return body;
     if (Buffer.isBuffer(body)) {
       headers['Content-Length'] = String(body.length);
       return body;
@@ -159,13 +159,13 @@ export class Transport {
     const path = await this.fullPath(opts);
     const headers = { ...opts.headers };
     const body = this.prepareBody(opts.body, headers);
-    if (body instanceof Readable && !headers['Content-Length']) headers['Transfer-Encoding'] = 'chunked';
+    if (isStream(body) && !headers['Content-Length']) headers['Transfer-Encoding'] = 'chunked';
     return new Promise((resolve, reject) => {
       const req = http.request({ ...this.requestOptions(method, path, headers), agent: this.agent, signal: opts.signal });
       req.once('response', resolve);
       req.once('error', (e) => reject(isConnectError(e) ? new DaemonUnreachableError(this.endpoint.url, e) : e));
-      if (body instanceof Readable) {
-        body.once('error', (e) => req.destroy(e));
+      if (isStream(body)) {
+        body.once('error', (e: Error) => req.destroy(e));
         body.pipe(req);
       } else req.end(body);
     });
@@ -245,6 +245,11 @@ export class Transport {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** Node streams and stream-likes (tar-stream's streamx packs) are sent as they are. */
+function isStream(b: unknown): b is Readable {
+  return b instanceof Readable || (typeof b === 'object' && b !== null && typeof (b as { pipe?: unknown }).pipe === 'function' && typeof (b as { on?: unknown }).on === 'function');
 }
 
 export function readBody(res: Readable): Promise<Buffer> {

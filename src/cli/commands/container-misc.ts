@@ -160,8 +160,7 @@ container source to stdout.`,
       const isDir = stat ? (stat.mode & 0x80000000) !== 0 : false;
       const base = stat?.name ?? path.basename(src.path);
       const copied = await extractTo(stream, base, isDir, dst.path, p.values['follow-link']);
-      if (!p.values.quiet) cli.err.write(`Successfully copied ${humanSize(isDir ? copied : (stat?.size ?? copied))} to ${dst.path}\n`);
-      void quiet;
+      if (!quiet) cli.err.write(`Successfully copied ${humanSize(isDir ? copied : (stat?.size ?? copied))} to ${dst.path}\n`);
       return;
     }
     // Local → container.
@@ -188,7 +187,7 @@ container source to stdout.`,
     }
     const { stream, size } = await packLocal(src.path, name, p.values['follow-link']);
     await client.containers.putArchive(dst.container, dstDir, stream as unknown as import('node:stream').Readable, { copyUIDGID: p.values.archive });
-    if (!p.values.quiet) cli.err.write(`Successfully copied ${humanSize(size())} to ${dst.container}:${dst.path}\n`);
+    if (!quiet) cli.err.write(`Successfully copied ${humanSize(size())} to ${dst.container}:${dst.path}\n`);
   },
 };
 
