@@ -59,11 +59,26 @@ export class JsonSplitter {
   }
 }
 
+/**
+ * Parses one message. Event timestamps in nanoseconds do not fit a double, so the exact digits of
+ * a top-level "timeNano" are kept as a non-enumerable `timeNanoText` property.
+ */
+export function parseMessage<T = unknown>(text: string): T {
+  if (!text.includes('"timeNano"')) return JSON.parse(text) as T;
+  let exact: string | undefined;
+  const v = JSON.parse(text, function (this: unknown, key: string, value: unknown, context?: { source?: string }) {
+    if (key === 'timeNano' && context?.source) exact = context.source;
+    return value;
+  });
+  if (exact && v && typeof v === 'object') Object.defineProperty(v, 'timeNanoText', { value: exact, enumerable: false });
+  return v as T;
+}
+
 /** Async iterator over the JSON messages of a response stream. */
 export async function* jsonMessages<T = unknown>(src: Readable): AsyncGenerator<T> {
   const splitter = new JsonSplitter();
   src.setEncoding('utf8');
   for await (const chunk of src as AsyncIterable<string>) {
-    for (const text of splitter.feed(chunk)) yield JSON.parse(text) as T;
+    for (const text of splitter.feed(chunk)) yield parseMessage<T>(text);
   }
 }

@@ -360,13 +360,11 @@ export const prune: CommandDef = {
 };
 
 /** RFC3339Nano with a fixed 9-digit fraction, in UTC: 2006-01-02T15:04:05.000000000Z. */
-function rfc3339NanoFixed(timeNano: number | undefined, time: number | undefined): string {
+function rfc3339NanoFixed(timeNano: number | string | undefined, time: number | undefined): string {
   let sec: number;
   let nanos: number;
   if (timeNano) {
-    sec = Math.floor(timeNano / 1e9);
-    nanos = timeNano - sec * 1e9;
-    const big = BigInt(Math.round(timeNano));
+    const big = typeof timeNano === 'string' ? BigInt(timeNano) : BigInt(Math.round(timeNano));
     sec = Number(big / 1_000_000_000n);
     nanos = Number(big % 1_000_000_000n);
   } else {
@@ -380,7 +378,7 @@ function rfc3339NanoFixed(timeNano: number | undefined, time: number | undefined
 export function formatEvent(e: EventMessage): string {
   const attrs = e.Actor?.Attributes ?? {};
   const keys = Object.keys(attrs).sort();
-  let s = `${rfc3339NanoFixed(e.timeNano, e.time)} ${e.Type} ${e.Action} ${e.Actor?.ID ?? ''}`;
+  let s = `${rfc3339NanoFixed((e as { timeNanoText?: string }).timeNanoText ?? e.timeNano, e.time)} ${e.Type} ${e.Action} ${e.Actor?.ID ?? ''}`;
   if (keys.length) s += ` (${keys.map((k) => `${k}=${attrs[k]}`).join(', ')})`;
   return s;
 }

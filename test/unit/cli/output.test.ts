@@ -7,6 +7,8 @@ import { computeStats } from '../../../src/cli/commands/container-misc.ts';
 import { indentJSON, compactJSON } from '../../../src/cli/jsonfmt.ts';
 import { formatEvent } from '../../../src/cli/commands/system.ts';
 import { plainLine } from '../../../src/cli/progress.ts';
+import { parseMessage } from '../../../src/sdk/jsonstream.ts';
+import type { EventMessage } from '../../../src/sdk/types.ts';
 
 test("tabwriter: docker's minwidth 10, padding 3, last column unpadded", () => {
   const out = table([
@@ -105,10 +107,9 @@ test("JSON re-indenting keeps the daemon's bytes", () => {
 });
 
 test('events and progress lines', () => {
-  assert.equal(
-    formatEvent({ Type: 'container', Action: 'start', Actor: { ID: 'abc', Attributes: { name: 'web', image: 'busybox' } }, time: 1700000000, timeNano: 1700000000123456789 }),
-    '2023-11-14T22:13:20.123456768Z container start abc (image=busybox, name=web)',
-  );
+  const ev = parseMessage<EventMessage>('{"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"web","image":"busybox"}},"time":1700000000,"timeNano":1700000000123456789}');
+  assert.equal(formatEvent(ev), '2023-11-14T22:13:20.123456789Z container start abc (image=busybox, name=web)');
+  assert.equal(formatEvent({ Type: 'network', Action: 'create', Actor: { ID: 'n1' }, time: 1700000000 }), '2023-11-14T22:13:20.000000000Z network create n1');
   assert.equal(plainLine({ status: 'Loading layer', progressDetail: { current: 1, total: 2 }, id: 'abc' }), null);
   assert.equal(plainLine({ stream: 'Loaded image: busybox:latest\n' }), 'Loaded image: busybox:latest\n');
   assert.equal(plainLine({ id: 'abc', status: 'Pull complete' }), 'abc: Pull complete\n');
