@@ -1,10 +1,16 @@
 // HTTP/1.1 to the daemon over a unix socket or TCP, with API version negotiation and
 // hijacked (upgraded) connections for attach and exec.
-import http from 'node:http';
+import { createRequire } from 'node:module';
+import type * as HTTP from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { parseHost, type Endpoint } from './host.ts';
 import { ApiError, DaemonUnreachableError, errorMessageFromBody, isConnectError } from './errors.ts';
+
+// Loaded through require: the ESM facade of node:http evaluates every export, including the lazy
+// fetch/WebSocket machinery (undici), which costs tens of milliseconds at startup.
+const http = createRequire(import.meta.url)('node:http') as typeof HTTP;
+type IncomingMessage = HTTP.IncomingMessage;
 
 export const CLIENT_API_VERSION = '1.50';
 /** The oldest API version this client can speak (the daemon's default when it sends none). */
@@ -82,7 +88,7 @@ export interface Hijacked {
 
 export class Transport {
   readonly endpoint: Endpoint;
-  private readonly agent: http.Agent;
+  private readonly agent: HTTP.Agent;
   private readonly userAgent: string;
   private negotiated: Promise<string> | null = null;
   private pinned: string | undefined;
@@ -125,8 +131,8 @@ export class Transport {
     return p;
   }
 
-  private requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
-    const base: http.RequestOptions = { method, path, headers: { 'User-Agent': this.userAgent, ...headers } };
+  private requestOptions(method: string, path: string, headers: Record<string, string>): HTTP.RequestOptions {
+    const base: HTTP.RequestOptions = { method, path, headers: { 'User-Agent': this.userAgent, ...headers } };
     if (this.endpoint.kind === 'unix') base.socketPath = this.endpoint.socketPath;
     else {
       base.host = this.endpoint.hostname;
@@ -154,7 +160,7 @@ export class Transport {
   }
 
   /** Sends a request and returns the response whatever its status. */
-  async raw(opts: RequestOptions): Promise<http.IncomingMessage> {
+  async raw(opts: RequestOptions): Promise<IncomingMessage> {
     const method = opts.method ?? 'GET';
     const path = await this.fullPath(opts);
     const headers = { ...opts.headers };
@@ -172,7 +178,7 @@ export class Transport {
   }
 
   /** Sends a request; a status >= 400 becomes an ApiError with the daemon's message. */
-  async request(opts: RequestOptions): Promise<http.IncomingMessage> {
+  async request(opts: RequestOptions): Promise<IncomingMessage> {
     const res = await this.raw(opts);
     if (res.statusCode! >= 400) {
       const body = await readBody(res);
