@@ -57,7 +57,7 @@ const C = {
 };
 
 const I = {
-  build: e('build', 'Build an image from a Dockerfile', () => unsup().then((m) => m.build)),
+  build: e('build', 'Build an image from a Dockerfile', () => import('./commands/build.ts').then((m) => m.build)),
   history: e('history', 'Show the history of an image', () => img().then((m) => m.history)),
   import: e('import', 'Import the contents from a tarball to create a filesystem image', () => img().then((m) => m.importCmd)),
   inspect: e('inspect', 'Display detailed information on one or more images', () => insp().then((m) => m.imageInspect)),

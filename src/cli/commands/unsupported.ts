@@ -17,7 +17,6 @@ function permissive(def: CommandDef): CommandDef {
   return { ...def, rawArgs: true };
 }
 
-export const build = permissive(notSupported('build', '[OPTIONS] PATH | URL | -'));
 export const login = permissive(notSupported('login', '[OPTIONS] [SERVER]'));
 export const logout = permissive(notSupported('logout', '[SERVER]'));
 export const search = permissive(notSupported('search', '[OPTIONS] TERM'));

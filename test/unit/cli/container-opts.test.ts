@@ -82,3 +82,17 @@ test("run's exit codes for start failures, and default tags", () => {
   assert.equal(withDefaultTag('app:1.0'), 'app:1.0');
   assert.equal(withDefaultTag('app@sha256:abc'), 'app@sha256:abc');
 });
+
+test('.dockerignore matching', async () => {
+  const { dockerignore } = await import('../../../src/cli/commands/build.ts');
+  const ex = dockerignore(['# comment', '*.log', '**/tmp', 'secret/', '!keep.log', 'docs/*.md']);
+  assert.equal(ex('a.log'), true);
+  assert.equal(ex('keep.log'), false);
+  assert.equal(ex('sub/a.log'), false);
+  assert.equal(ex('x/y/tmp'), true);
+  assert.equal(ex('tmp/file'), true);
+  assert.equal(ex('secret/key'), true);
+  assert.equal(ex('docs/a.md'), true);
+  assert.equal(ex('docs/sub/a.md'), false);
+  assert.equal(ex('main.go'), false);
+});
