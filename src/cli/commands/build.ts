@@ -13,7 +13,7 @@ export function dockerignore(patterns: string[]): (rel: string) => boolean {
     .filter((p) => p && !p.startsWith('#'))
     .map((p) => {
       const negate = p.startsWith('!');
-      let pat = path.posix.normalize((negate ? p.slice(1) : p).trim()).replace(/^\/+/, '');
+      let pat = path.posix.normalize((negate ? p.slice(1) : p).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
       if (pat === '.') pat = '';
       let re = '';
       for (let i = 0; i < pat.length; i++) {
