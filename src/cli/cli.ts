@@ -97,10 +97,11 @@ export class Cli {
 
   /** Nothing answers on the default socket: start bin/berthd in the background and wait for it. */
   private async startDaemon(client: Client, original: Error): Promise<void> {
-    const berthd = path.resolve(import.meta.dirname, '../../bin/berthd');
+    // bin/berthd next to bin/berth (BERTH_BERTHD overrides it, for tests and unusual installs).
+    const berthd = process.env.BERTH_BERTHD || path.resolve(import.meta.dirname, '../../bin/berthd');
     if (!fs.existsSync(berthd) || (process.getuid && process.getuid() !== 0)) throw original;
     const { spawn } = await import('node:child_process');
-    const logPath = '/var/log/berthd.log';
+    const logPath = process.env.BERTH_BERTHD_LOG || '/var/log/berthd.log';
     let fd: number;
     try {
       fd = fs.openSync(logPath, 'a');

@@ -228,7 +228,7 @@ export const info: CommandDef = {
     if (infoData) out += `\nServer:\n${infoLines(infoData, cli)}`;
     cli.print(out);
     if (err) {
-      if (err instanceof DaemonUnreachableError) throw new StatusError(1, `\nServer:\nERROR: ${err.message}\nerrors pretty printing info`);
+      if (err instanceof DaemonUnreachableError) throw new StatusError(1, `\nServer:\n${err.message}`);
       throw err;
     }
   },
