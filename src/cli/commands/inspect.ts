@@ -43,6 +43,8 @@ export function typedView(v: unknown, key = ''): unknown {
     const isMap = MAP_KEYS.has(key);
     const fields: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) fields[k] = typedView(val, isMap ? '' : k);
+    // Pointer fields the daemon omits when nil still exist in docker's Go structs.
+    if (key === 'State' && 'Status' in fields && !('Health' in fields)) fields.Health = null;
     return isMap ? fields : new GoStruct(fields);
   }
   return v;
