@@ -105,7 +105,7 @@ test('errors read like Go text/template', () => {
 test('typed view of inspect JSON prints structs, maps and nil like docker', () => {
   const raw = { State: { Status: 'running', Running: true, Pid: 5, Error: '' }, Config: { Labels: { a: 'b' }, ExposedPorts: null, Cmd: null }, HostConfig: { RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Dns: null } };
   const v = typedView(raw);
-  assert.equal(r('{{.State}}', v), '{running true 5 }');
+  assert.equal(r('{{.State}}', v), '{running true 5  <nil>}');
   assert.equal(r('{{.HostConfig.RestartPolicy}} {{.Config.ExposedPorts}} {{.HostConfig.Dns}} {{.Config.Cmd}}', v), '{no 0} map[] [] []');
   assert.equal(r('{{.Config.Labels.x}}', v), '<no value>');
   assert.equal(r('{{json .Config.ExposedPorts}}', v), 'null');
