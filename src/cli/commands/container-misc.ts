@@ -301,7 +301,7 @@ export const port: CommandDef = {
         cli.println(bindings.map(fmt).join('\n'));
         return;
       }
-      throw new StatusError(1, `Error: No public port '${key}' published for ${container}`);
+      throw new StatusError(1, `Error: No public port '${want}' published for ${container}`);
     }
     const lines: string[] = [];
     for (const [key, bindings] of Object.entries(ports).sort(([a], [b]) => Number(a.split('/')[0]) - Number(b.split('/')[0]))) {

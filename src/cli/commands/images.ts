@@ -189,7 +189,8 @@ export const tag: CommandDef = {
     const t = splitRef(target);
     if (t.digest) throw new StatusError(1, 'refusing to create a tag with a digest reference');
     if (!/^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/.test(t.repo.replace(/^[a-zA-Z0-9.-]+(:\d+)?\//, (h) => (h.includes('.') || h.includes(':') || h.startsWith('localhost') ? '' : h)))) {
-      throw new StatusError(1, `invalid reference format${/[A-Z]/.test(t.repo) ? ': repository name (' + t.repo + ') must be lowercase' : ''}`);
+      const full = t.repo.includes('/') ? t.repo : `library/${t.repo}`;
+      throw new StatusError(1, `Error parsing reference: "${target}" is not a valid repository/tag: invalid reference format${/[A-Z]/.test(t.repo) ? `: repository name (${full}) must be lowercase` : ''}`);
     }
     const client = await cli.client();
     await client.images.tag(source, t.repo, t.tag ?? 'latest');
