@@ -65,7 +65,13 @@ export async function createContainer(cli: Cli, client: Client, o: ContainerOpti
   } catch (e) {
     if (!(e instanceof ApiError && e.statusCode === 404 && o.pull === 'missing' && /no such image/i.test(e.reason))) throw e;
     if (!o.quiet) cli.err.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
-    await pullImage(cli, client, image, { quiet: o.quiet, platform: o.platform });
+    try {
+      await pullImage(cli, client, image, { quiet: o.quiet, platform: o.platform });
+    } catch (pullErr) {
+      // A daemon without pulling (no route, or not implemented): report the missing image itself.
+      if (pullErr instanceof ApiError && (pullErr.statusCode === 501 || (pullErr.statusCode === 404 && /page not found|not found$/i.test(pullErr.reason) && !/image/i.test(pullErr.reason)))) throw e;
+      throw pullErr;
+    }
     res = await client.containers.create(o.body, { name: o.name, platform: o.platform });
   }
   for (const w of res.Warnings ?? []) cli.err.write(`WARNING: ${w}\n`);
