@@ -474,14 +474,13 @@ export const stats: CommandDef = {
       cli.print(renderFormat(format, ctx, STATS_HEADER));
       return errs.length ? 1 : 0;
     }
-    let stop = false;
-    process.once('SIGINT', () => (stop = true));
-    while (!stop) {
-      const { ctx } = await snapshot();
-      cli.print('\x1b[2J\x1b[H' + renderFormat(format, ctx, STATS_HEADER));
-      await new Promise((r) => setTimeout(r, 500));
+    const interrupted = new Promise<null>((r) => process.once('SIGINT', () => r(null)));
+    for (;;) {
+      const snap = await Promise.race([snapshot(), interrupted]);
+      if (!snap) return 0;
+      cli.print('\x1b[2J\x1b[H' + renderFormat(format, snap.ctx, STATS_HEADER));
+      if ((await Promise.race([new Promise((r) => setTimeout(() => r(true), 500)), interrupted])) === null) return 0;
     }
-    return 0;
   },
 };
 
