@@ -22,6 +22,8 @@ export class BlobWriter {
   private fd: number;
   private hash: Hash = createHash('sha256');
   size = 0;
+  /** After commit: whether the blob was there already (this write added nothing). */
+  existed = false;
   private done = false;
 
   constructor(store: ContentStore, tmp: string) {
@@ -53,7 +55,8 @@ export class BlobWriter {
       throw invalidParameter(`digest mismatch: expected ${expected}, got ${digest}`);
     }
     const dest = this.store.path(digest);
-    if (fs.existsSync(dest)) fs.rmSync(this.tmp, { force: true });
+    this.existed = fs.existsSync(dest);
+    if (this.existed) fs.rmSync(this.tmp, { force: true });
     else fs.renameSync(this.tmp, dest);
     return digest;
   }
@@ -113,7 +116,7 @@ export class ContentStore {
   }
 
   /** Store a stream. The source is consumed to its end. */
-  async putStream(src: Readable, expected?: string): Promise<{ digest: string; size: number }> {
+  async putStream(src: Readable, expected?: string): Promise<{ digest: string; size: number; existed: boolean }> {
     const w = this.writer();
     try {
       for await (const chunk of src) w.write(chunk as Buffer);
@@ -122,7 +125,7 @@ export class ContentStore {
       throw e;
     }
     const digest = w.commit(expected);
-    return { digest, size: w.size };
+    return { digest, size: w.size, existed: w.existed };
   }
 
   read(digest: string): Buffer {

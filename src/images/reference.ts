@@ -180,7 +180,7 @@ export function familiar(stored: string): string {
 export function repoTagReference(repo: string | undefined, tag: string | undefined): Reference | undefined {
   if (!repo) return undefined;
   let ref = parseNormalizedNamed(repo);
-  if (ref.digest) throw bad('cannot tag digested reference');
+  if (ref.digest) throw bad('cannot import digest reference');
   if (tag) ref = withTag(ref, tag);
   return tagNameOnly(ref);
 }

@@ -89,7 +89,7 @@ class Packer {
     }
     await this.add(abs, name, st, rel);
     if (st.isDirectory()) {
-      for (const child of sortedChildren(abs)) await this.walk(path.join(abs, child), `${name}/${child}`, rel ? `${rel}/${child}` : child);
+      for (const child of sortedChildren(abs)) await this.walk(path.join(abs, child), name.endsWith('/') ? name + child : `${name}/${child}`, rel ? `${rel}/${child}` : child);
     }
   }
 

@@ -1,0 +1,483 @@
+// Image operations behind the Engine API: import, list, inspect, history, tag, remove, prune,
+// save, load, and the image part of /system/df. Docker's shapes, filters, messages and events.
+import type { Readable } from 'node:stream';
+import type { DaemonConfig } from '../config.ts';
+import type { MetaDB } from '../store/db.ts';
+import type { EventsService } from './events.ts';
+import { conflict, invalidParameter, isKind, notFound } from '../errdefs.ts';
+import { shortId } from '../util/ids.ts';
+import type { ImageStoreService } from '../images/image-service.ts';
+import type { ContainerConfig, ImageConfigFile, ImageRecord } from '../images/types.ts';
+import { applyChanges } from '../images/config-changes.ts';
+import { goArch, goTime, inspectConfigView, serializeConfig, unixSeconds } from '../images/image-config.ts';
+import { parseDuration } from '../images/config-changes.ts';
+import { selectImages, saveArchive } from '../images/archive-save.ts';
+import { chainIdOf } from '../images/layer-store.ts';
+import { loadArchive, type LoadMessage } from '../images/archive-load.ts';
+import {
+  familiarMatch,
+  familiarString,
+  fullName,
+  parseNormalizedNamed,
+  repoTagReference,
+  tagNameOnly,
+  type Reference,
+} from '../images/reference.ts';
+
+export type Filters = Map<string, string[]>;
+
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  Labels: Record<string, string> | null;
+  Containers: number;
+}
+
+export interface DeleteResponseItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+export interface ImportOptions {
+  repo?: string;
+  tag?: string;
+  message?: string;
+  changes?: string[];
+  /** "os[/arch[/variant]]" */
+  platform?: string;
+}
+
+export class ImagesEngine {
+  readonly cfg: DaemonConfig;
+  readonly db: MetaDB;
+  readonly events: EventsService;
+  readonly store: ImageStoreService;
+  private pruneRunning = false;
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; store: ImageStoreService }) {
+    this.cfg = deps.cfg;
+    this.db = deps.db;
+    this.events = deps.events;
+    this.store = deps.store;
+  }
+
+  count(): number {
+    return this.store.images.count();
+  }
+
+  resolve(name: string): ImageRecord {
+    return this.store.images.resolve(name);
+  }
+
+  // --- import ------------------------------------------------------------------
+
+  /** `docker import`: one layer from a (possibly compressed) tar, config from `changes`. Returns the image id. */
+  async importImage(src: Readable, o: ImportOptions): Promise<string> {
+    const newRef = repoTagReference(o.repo, o.tag);
+    const { os, architecture, variant } = parsePlatform(o.platform);
+    const config = applyChanges({}, o.changes);
+    const message = o.message || 'Imported from -';
+    const layer = await this.store.layers.register(src, undefined, { storeBlob: true });
+    try {
+      const created = goTime();
+      const file: ImageConfigFile = {
+        architecture,
+        os,
+        comment: message,
+        created,
+        config,
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+        history: [{ created, comment: message }],
+      };
+      if (variant) file.variant = variant;
+      const rec = this.store.createImage(serializeConfig(file));
+      if (newRef) this.store.tag(rec.id, newRef);
+      this.store.imageEvent('import', rec.id, rec.id);
+      return rec.id;
+    } finally {
+      this.store.layers.unpin(layer.chainId);
+    }
+  }
+
+  // --- list / inspect / history --------------------------------------------------
+
+  list(o: { all?: boolean; filters?: Filters; sharedSize?: boolean } = {}): ImageSummary[] {
+    const f: Filters = o.filters ?? new Map();
+    validateFilters(f, ['dangling', 'label', 'before', 'since', 'reference', 'until']);
+    const danglingOnly = boolFilter(f, 'dangling', false);
+    let before: number | undefined;
+    let since: number | undefined;
+    for (const v of f.get('before') ?? []) {
+      const t = createdMs(this.resolve(v));
+      if (before === undefined || t < before) before = t;
+    }
+    for (const v of f.get('until') ?? []) {
+      const t = parseTimestamp(v) * 1000;
+      if (before === undefined || t < before) before = t;
+    }
+    for (const v of f.get('since') ?? []) {
+      const t = createdMs(this.resolve(v));
+      if (since === undefined || t > since) since = t;
+    }
+    const imgs = this.store.images.all();
+    const parents = new Set(imgs.map((i) => i.parent).filter(Boolean));
+    const out: ImageSummary[] = [];
+    for (const img of imgs) {
+      const hasChildren = parents.has(img.id);
+      if (danglingOnly && hasChildren) continue;
+      const created = createdMs(img);
+      if (before !== undefined && !(created < before)) continue;
+      if (since !== undefined && !(created > since)) continue;
+      if (f.has('label') && !matchLabels(f.get('label')!, img.config.config?.Labels ?? {})) continue;
+      const refs = this.store.images.refs(img.id);
+      const repoTags: string[] = [];
+      const repoDigests: string[] = [];
+      for (const r of refs) {
+        if (f.has('reference') && !f.get('reference')!.some((p) => familiarMatch(p, r))) continue;
+        if (r.digest) repoDigests.push(familiarString(r));
+        else if (r.tag) repoTags.push(familiarString(r));
+      }
+      if (repoTags.length === 0 && repoDigests.length === 0) {
+        if (!o.all && hasChildren) continue;
+        if (f.has('dangling') && !danglingOnly) continue;
+        if (f.has('reference')) continue;
+      } else if (danglingOnly && repoTags.length > 0) {
+        continue;
+      }
+      out.push(this.summary(img, repoTags, repoDigests));
+    }
+    if (o.sharedSize) this.fillSharedSize(out);
+    return out.sort((a, b) => b.Created - a.Created);
+  }
+
+  private summary(img: ImageRecord, repoTags: string[], repoDigests: string[]): ImageSummary {
+    return {
+      Containers: -1,
+      Created: unixSeconds(img.config.created),
+      Id: img.id,
+      Labels: img.config.config?.Labels ?? null,
+      ParentId: img.parent ?? '',
+      RepoDigests: repoDigests,
+      RepoTags: repoTags,
+      SharedSize: -1,
+      Size: img.size,
+    };
+  }
+
+  /** SharedSize: bytes of the image's layers that other images use too. */
+  private fillSharedSize(summaries: ImageSummary[]): void {
+    const refs = new Map<string, number>();
+    for (const img of this.store.images.all()) for (const c of this.store.images.chain(img)) refs.set(c, (refs.get(c) ?? 0) + 1);
+    for (const s of summaries) {
+      const img = this.store.images.get(s.Id)!;
+      s.SharedSize = 0;
+      for (const c of this.store.images.chain(img)) if ((refs.get(c) ?? 0) > 1) s.SharedSize += this.store.layers.get(c)?.size ?? 0;
+    }
+  }
+
+  inspect(name: string): Record<string, unknown> {
+    const img = this.resolve(name);
+    const c = img.config;
+    const comment = c.comment || (c.history?.length ? (c.history[c.history.length - 1]!.comment ?? '') : '');
+    const out: Record<string, unknown> = {
+      Id: img.id,
+      RepoTags: this.store.images.repoTags(img.id),
+      RepoDigests: this.store.images.repoDigests(img.id),
+      Parent: img.parent ?? '',
+      Comment: comment,
+    };
+    if (c.created) out.Created = c.created;
+    out.DockerVersion = c.docker_version ?? '';
+    out.Author = c.author ?? '';
+    out.Config = inspectConfigView(c.config);
+    out.Architecture = c.architecture ?? '';
+    if (c.variant) out.Variant = c.variant;
+    out.Os = c.os || 'linux';
+    if ((c as any)['os.version']) out.OsVersion = (c as any)['os.version'];
+    out.Size = img.size;
+    out.GraphDriver = { Data: this.store.imageGraphDriverData(img), Name: 'overlay2' };
+    const layers = c.rootfs.diff_ids;
+    out.RootFS = layers.length ? { Type: c.rootfs.type, Layers: layers } : { Type: c.rootfs.type };
+    out.Metadata = { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' };
+    return out;
+  }
+
+  history(name: string): { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[] {
+    const img = this.resolve(name);
+    const diffs = img.config.rootfs.diff_ids;
+    const items: { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[] = [];
+    let layer = 0;
+    let parent: string | undefined;
+    for (const h of img.config.history ?? []) {
+      let size = 0;
+      if (!h.empty_layer) {
+        if (layer >= diffs.length) throw invalidParameter('too many non-empty layers in History section');
+        parent = chainIdOf(parent, diffs[layer]!);
+        size = this.store.layers.get(parent)?.size ?? 0;
+        layer++;
+      }
+      items.unshift({ Id: '<missing>', Created: unixSeconds(h.created), CreatedBy: h.created_by ?? '', Tags: null, Size: size, Comment: h.comment ?? '' });
+    }
+    // The newest entry is the image itself, the ones below it its parents while they exist locally.
+    let cur: ImageRecord | undefined = img;
+    for (const item of items) {
+      if (!cur) break;
+      item.Id = cur.id;
+      const tags = this.store.images.repoTags(cur.id);
+      item.Tags = tags.length ? tags : null;
+      cur = cur.parent ? this.store.images.get(cur.parent) : undefined;
+    }
+    return items;
+  }
+
+  // --- tag / remove / prune ------------------------------------------------------
+
+  tag(name: string, repo: string | undefined, tag: string | undefined): void {
+    let ref: Reference | undefined;
+    try {
+      ref = repoTagReference(repo, tag);
+    } catch (e) {
+      throw isKind(e, 'invalid-parameter') ? e : invalidParameter((e as Error).message);
+    }
+    if (!ref) throw invalidParameter('repository name must have at least one component');
+    if (familiarString({ domain: ref.domain, path: ref.path }) === 'sha256')
+      throw invalidParameter('refusing to create an ambiguous tag using digest algorithm as name');
+    let img: ImageRecord;
+    try {
+      img = this.resolve(name);
+    } catch (e) {
+      throw isKind(e, 'invalid-parameter') ? notFound((e as Error).message) : e;
+    }
+    this.store.tag(img.id, ref);
+  }
+
+  /** `docker rmi`: Docker's ImageDelete, reference by reference, with its conflict rules. */
+  remove(name: string, o: { force?: boolean; noprune?: boolean } = {}): DeleteResponseItem[] {
+    if (name.trim() === '') throw invalidParameter('image name cannot be blank');
+    const img = this.resolve(name);
+    const force = !!o.force;
+    const prune = !o.noprune;
+    const records: DeleteResponseItem[] = [];
+    const images = this.store.images;
+    let repoRefs = images.refs(img.id);
+    let removedRepositoryRef = false;
+    if (!isImageIdPrefix(img.id, name)) {
+      const using = this.store.inUse(img.id);
+      if (!force && isSingleReference(repoRefs) && using?.containerId) {
+        throw conflict(`conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(using.containerId)} is using its referenced image ${shortId(img.id)}`);
+      }
+      const parsed = tagNameOnly(parseNormalizedNamed(name));
+      images.deleteRef(parsed);
+      this.store.imageEvent('untag', img.id, img.id);
+      records.push({ Untagged: familiarString(parsed) });
+      repoRefs = images.refs(img.id);
+      if (!parsed.digest) {
+        // Untagging the last tag of a repository drops that repository's digests too.
+        const sameRepoTag = repoRefs.some((r) => !r.digest && fullName(r) === fullName(parsed));
+        if (!sameRepoTag) {
+          for (const r of repoRefs.filter((r) => r.digest && fullName(r) === fullName(parsed))) {
+            images.deleteRef(r);
+            records.push({ Untagged: familiarString(r) });
+          }
+          repoRefs = images.refs(img.id);
+        }
+      }
+      if (repoRefs.length > 0) return records;
+      removedRepositoryRef = true;
+    } else if (isSingleReference(repoRefs)) {
+      const c = this.conflictFor(img.id, { hard: true, soft: !force, activeRef: false });
+      if (c) throw conflict(c);
+      for (const r of repoRefs) {
+        images.deleteRef(r);
+        this.store.imageEvent('untag', img.id, img.id);
+        records.push({ Untagged: familiarString(tagNameOnly(r)) });
+      }
+    }
+    this.deleteHelper(img.id, records, force, prune, removedRepositoryRef);
+    return records;
+  }
+
+  /** Docker's imageDeleteHelper: delete the image unless conflicts; then maybe its untagged parents, quietly. */
+  private deleteHelper(id: string, records: DeleteResponseItem[], force: boolean, prune: boolean, quiet: boolean): void {
+    const c = this.conflictFor(id, { hard: true, soft: !force, activeRef: !force });
+    if (c) {
+      const dangling = this.store.images.refs(id).length === 0 && this.store.images.children(id).length === 0;
+      const used = /being used by/.test(c);
+      if (quiet && (!dangling || used)) return;
+      throw conflict(c);
+    }
+    const img = this.store.images.get(id)!;
+    for (const r of this.store.images.refs(id)) {
+      this.store.images.deleteRef(r);
+      this.store.imageEvent('untag', id, id);
+      records.push({ Untagged: familiarString(tagNameOnly(r)) });
+    }
+    this.store.images.delete(id);
+    this.events.publish('image', 'delete', id, { name: id });
+    records.push({ Deleted: id });
+    for (const l of this.store.releaseLayers(this.store.images.chain(img))) records.push({ Deleted: l.chainId });
+    if (prune && img.parent && this.store.images.get(img.parent)) this.deleteHelper(img.parent, records, false, true, true);
+  }
+
+  /** The conflict message, if any, in Docker's order: child images, running container, references, stopped container. */
+  private conflictFor(id: string, o: { hard: boolean; soft: boolean; activeRef: boolean }): string | undefined {
+    const msg = (hard: boolean, why: string) => `conflict: unable to delete ${shortId(id)} (${hard ? 'cannot be forced' : 'must be forced'}) - ${why}`;
+    if (o.hard && this.store.images.children(id).length > 0) return msg(true, 'image has dependent child images');
+    const using = this.store.inUse(id);
+    if (o.hard && using?.running) return msg(true, `image is being used by running container ${shortId(using.containerId ?? '')}`);
+    if (o.soft && o.activeRef && this.store.images.refs(id).length > 0) return msg(false, 'image is referenced in multiple repositories');
+    if (o.soft && using && !using.running) return msg(false, `image is being used by stopped container ${shortId(using.containerId ?? '')}`);
+    return undefined;
+  }
+
+  prune(filters: Filters = new Map()): { ImagesDeleted: DeleteResponseItem[] | null; SpaceReclaimed: number } {
+    if (this.pruneRunning) throw conflict('a prune operation is already running');
+    this.pruneRunning = true;
+    try {
+      validateFilters(filters, ['dangling', 'label', 'label!', 'until']);
+      const danglingOnly = boolFilter(filters, 'dangling', true);
+      let until: number | undefined;
+      const u = filters.get('until') ?? [];
+      if (u.length > 1) throw invalidParameter('more than one until filter specified');
+      if (u.length === 1) until = parseTimestamp(u[0]!) * 1000;
+      const layerSizes = new Map(this.store.layers.all().map((l) => [l.chainId, l.size]));
+      const deleted: DeleteResponseItem[] = [];
+      const candidates = this.store.images.all().filter((img) => {
+        const refs = this.store.images.refs(img.id);
+        if (danglingOnly && this.store.images.children(img.id).length > 0) return false;
+        if (refs.length === 0 && this.store.images.children(img.id).length > 0) return false;
+        if (until !== undefined && !(createdMs(img) <= until)) return false;
+        const labels = img.config.config?.Labels ?? {};
+        if (filters.has('label') && !matchLabels(filters.get('label')!, labels)) return false;
+        if (filters.has('label!') && matchLabels(filters.get('label!')!, labels)) return false;
+        return true;
+      });
+      for (const img of candidates) {
+        if (!this.store.images.get(img.id)) continue;
+        const refs = this.store.images.refs(img.id);
+        try {
+          if (refs.length > 0) {
+            if (danglingOnly && refs.some((r) => r.tag && !r.digest)) continue;
+            for (const r of refs) {
+              if (!this.store.images.get(img.id)) break;
+              deleted.push(...this.remove(familiarString(r), {}));
+            }
+          } else {
+            deleted.push(...this.remove(img.id.slice(7), {}));
+          }
+        } catch (e) {
+          if (!isKind(e, 'conflict')) throw e;
+        }
+      }
+      let reclaimed = 0;
+      for (const d of deleted) if (d.Deleted && layerSizes.has(d.Deleted)) reclaimed += layerSizes.get(d.Deleted)!;
+      this.events.publish('image', 'prune', '', { reclaimed: String(reclaimed) });
+      return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+    } finally {
+      this.pruneRunning = false;
+    }
+  }
+
+  // --- save / load ------------------------------------------------------------------
+
+  /** Resolve all names first (errors before any byte), then stream the archive. */
+  save(names: string[]): Readable {
+    return saveArchive(this.store, selectImages(this.store, names));
+  }
+
+  load(src: Readable, o: { quiet: boolean }, emit: (m: LoadMessage) => void): Promise<void> {
+    return loadArchive(this.store, src, o, emit);
+  }
+
+  // --- system df -----------------------------------------------------------------------
+
+  async diskUsage(): Promise<{ LayersSize: number; Images: ImageSummary[] }> {
+    const images = this.list({ all: true, sharedSize: true });
+    const counts = new Map<string, number>();
+    for (const c of this.store.containerList()) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
+    for (const s of images) s.Containers = counts.get(s.Id) ?? 0;
+    const referenced = new Set<string>();
+    for (const img of this.store.images.all()) for (const c of this.store.images.chain(img)) referenced.add(c);
+    let layersSize = 0;
+    for (const l of this.store.layers.all()) if (referenced.has(l.chainId)) layersSize += l.size;
+    return { LayersSize: layersSize, Images: images };
+  }
+
+  /** For `docker commit` callers that want the parsed config back. */
+  applyChanges(config: ContainerConfig, changes: string[]): ContainerConfig {
+    return applyChanges(config, changes);
+  }
+}
+
+function createdMs(img: ImageRecord): number {
+  const t = img.config.created ? Date.parse(img.config.created) : NaN;
+  return Number.isFinite(t) ? t : 0;
+}
+
+function isImageIdPrefix(id: string, name: string): boolean {
+  return id.startsWith(name) || id.slice(7).startsWith(name);
+}
+
+/** Docker's isSingleReference: all references in one repository, at most one tag. False for none. */
+function isSingleReference(refs: Reference[]): boolean {
+  if (refs.length <= 1) return refs.length === 1;
+  let single: Reference | undefined;
+  const canonical = new Set<string>();
+  for (const r of refs) {
+    if (r.digest) canonical.add(fullName(r));
+    else if (!single) single = r;
+    else return false;
+  }
+  single ??= refs[0]!;
+  return canonical.size === 1 && canonical.has(fullName(single));
+}
+
+export function validateFilters(f: Filters, accepted: string[]): void {
+  for (const k of f.keys()) if (!accepted.includes(k)) throw invalidParameter(`invalid filter '${k}'`);
+}
+
+/** filters.GetBoolOrDefault */
+export function boolFilter(f: Filters, key: string, dflt: boolean): boolean {
+  const v = f.get(key);
+  if (!v) return dflt;
+  if (v.length === 0) throw invalidParameter(`invalid filter '${key}'`);
+  const isTrue = v.some((x) => x === '1' || x.toLowerCase() === 'true');
+  const isFalse = v.some((x) => x === '0' || x.toLowerCase() === 'false');
+  if (isTrue === isFalse) throw invalidParameter(`invalid filter '${key}=${v.join(',')}'`);
+  return isTrue;
+}
+
+/** filters.MatchKVList: every "key" or "key=value" must hold. */
+function matchLabels(wanted: string[], labels: Record<string, string>): boolean {
+  return wanted.every((w) => {
+    const i = w.indexOf('=');
+    if (i < 0) return Object.prototype.hasOwnProperty.call(labels, w);
+    const k = w.slice(0, i);
+    return Object.prototype.hasOwnProperty.call(labels, k) && labels[k] === w.slice(i + 1);
+  });
+}
+
+/** Docker's timestamp filter values: a duration ago ("10m"), a unix time, or an RFC 3339 date. Unix seconds. */
+export function parseTimestamp(v: string, now = Date.now()): number {
+  if (v !== '0') {
+    try {
+      return (now - parseDuration(v) / 1e6) / 1000;
+    } catch {}
+  }
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const t = Date.parse(v.includes('T') || v.length <= 10 ? v : v.replace(' ', 'T'));
+  if (!Number.isFinite(t)) throw invalidParameter(`invalid value for 'until' filter: failed to parse value as time or duration: "${v}"`);
+  return t / 1000;
+}
+
+function parsePlatform(p: string | undefined): { os: string; architecture: string; variant?: string } {
+  if (!p) return { os: 'linux', architecture: goArch() };
+  const [os, arch, variant] = p.split('/');
+  if (os && os !== 'linux') throw invalidParameter(`operating system is not supported`);
+  return { os: 'linux', architecture: arch || goArch(), variant: variant || undefined };
+}

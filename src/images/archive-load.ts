@@ -1,0 +1,352 @@
+// `docker load`: docker-archive tars from old and new Docker (manifest.json with <id>/layer.tar
+// or blobs/sha256/... paths) and plain OCI image layouts (index.json).
+//
+// Two passes, nothing extracted to a scratch directory: the archive streams once, small files
+// (configs, manifests, index) are kept in memory and everything else goes straight into the
+// content store (verified when its name is a digest); then the manifests are read and each
+// missing layer is unpacked from its blob, its diffID checked against the image config.
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { invalidParameter, systemError } from '../errdefs.ts';
+import type { ImageStoreService } from './image-service.ts';
+import { parseConfig, goArch } from './image-config.ts';
+import { chainIdOf } from './layer-store.ts';
+import { familiarString, parseNormalizedNamed, tagNameOnly, type Reference } from './reference.ts';
+import { patchTarStream, type TarHeader } from './tar-pax.ts';
+
+patchTarStream();
+
+/** A JSON stream message as dockerd writes it ({"stream": ...} or progress). */
+export type LoadMessage = Record<string, unknown>;
+
+const SMALL_FILE = 1 << 20;
+const MAX_BUFFERED = 128 << 20;
+
+interface ArchiveFile {
+  size: number;
+  data?: Buffer;
+  digest?: string;
+}
+
+interface ImageToLoad {
+  config: Buffer;
+  /** Where each layer's bytes are (archive paths or digests), bottom to top. */
+  layers: ArchiveFile[];
+  repoTags: string[];
+  parent?: string;
+}
+
+export async function loadArchive(svc: ImageStoreService, src: Readable, opts: { quiet: boolean }, emit: (m: LoadMessage) => void): Promise<void> {
+  const archive = new ArchiveContents(svc);
+  try {
+    await archive.read(src);
+    const images = archive.has('manifest.json') ? archive.dockerImages() : archive.has('index.json') ? archive.ociImages() : undefined;
+    if (!images) throw invalidParameter('invalid archive: does not contain a manifest.json');
+    await loadImages(svc, archive, images, opts, emit);
+  } finally {
+    archive.cleanup();
+  }
+}
+
+async function loadImages(svc: ImageStoreService, archive: ArchiveContents, images: ImageToLoad[], opts: { quiet: boolean }, emit: (m: LoadMessage) => void): Promise<void> {
+  const pinned: string[] = [];
+  const loaded: { id: string; parent?: string; history: number }[] = [];
+  let ids = '';
+  let refCount = 0;
+  try {
+    for (const img of images) {
+      let cfg;
+      try {
+        cfg = parseConfig(img.config);
+      } catch (e) {
+        throw invalidParameter((e as Error).message);
+      }
+      if ((cfg.os || 'linux') !== 'linux') throw invalidParameter(`cannot load ${cfg.os} image on linux`);
+      const diffs = cfg.rootfs.diff_ids;
+      if (img.layers.length !== diffs.length) throw invalidParameter(`invalid manifest, layers length mismatch: expected ${img.layers.length}, got ${diffs.length}`);
+      let parent: string | undefined;
+      for (let i = 0; i < diffs.length; i++) {
+        const chain = chainIdOf(parent, diffs[i]!);
+        let rec = svc.layers.get(chain);
+        if (rec) svc.layers.pin(chain);
+        else {
+          const blob = archive.blobOf(img.layers[i]!);
+          try {
+            rec = await svc.layers.registerBlob(blob, parent, diffs[i]);
+          } catch (e) {
+            const m = /invalid diffID: expected (.*), got (.*)$/.exec((e as Error).message);
+            if (m) throw systemError(`invalid diffID for layer ${i}: expected ${m[1]}, got ${m[2]}`);
+            throw e;
+          }
+          if (!opts.quiet) emit(progressMessage(diffs[i]!, rec.tarSize));
+        }
+        pinned.push(chain);
+        parent = chain;
+      }
+      const rec = svc.createImage(img.config);
+      ids += `Loaded image ID: ${rec.id}\n`;
+      refCount = 0;
+      for (const tag of img.repoTags) {
+        let ref: Reference;
+        ref = parseNormalizedNamed(tag);
+        if (!ref.tag || ref.digest) throw invalidParameter(`invalid tag ${JSON.stringify(tag)}`);
+        ref = tagNameOnly(ref);
+        const prev = svc.images.lookupRef(ref);
+        if (prev && prev !== rec.id)
+          emit({ stream: `The image ${familiarString(ref)} already exists, renaming the old one with ID ${prev} to empty string\n` });
+        svc.images.setRef(ref, rec.id);
+        emit({ stream: `Loaded image: ${familiarString(ref)}\n` });
+        refCount++;
+      }
+      loaded.push({ id: rec.id, parent: img.parent, history: cfg.history?.length ?? 0 });
+      svc.imageEvent('load', rec.id, rec.id);
+    }
+    // Parent links only between images of this archive, and only when the histories agree.
+    for (const l of loaded) {
+      if (!l.parent || l.parent === l.id || !loaded.some((o) => o.id === l.parent)) continue;
+      const child = svc.images.get(l.id);
+      const parent = svc.images.get(l.parent);
+      if (child && parent && validParent(child.config.history ?? [], parent.config.history ?? [])) {
+        child.parent = l.parent;
+        svc.images.put(child);
+      }
+    }
+    if (refCount === 0) emit({ stream: ids });
+  } finally {
+    for (const c of pinned) svc.layers.unpin(c);
+  }
+}
+
+function validParent(child: { created?: string }[], parent: { created?: string }[]): boolean {
+  if (child.length === 0 && parent.length === 0) return true;
+  if (child.length - parent.length !== 1) return false;
+  return parent.every((h, i) => JSON.stringify(h) === JSON.stringify(child[i]));
+}
+
+function progressMessage(diffId: string, size: number): LoadMessage {
+  const human = humanSize(size);
+  return {
+    status: 'Loading layer',
+    progressDetail: { current: size, total: size },
+    progress: `[${'='.repeat(49)}>]  ${human}/${human}`,
+    id: diffId.slice(7, 19),
+  };
+}
+
+function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 2)}${units[i]}`;
+}
+
+/** The files of the archive: small ones in memory, large ones in the content store. */
+class ArchiveContents {
+  private readonly svc: ImageStoreService;
+  private files = new Map<string, ArchiveFile>();
+  private links = new Map<string, string>();
+  /** Blobs this load added to the content store; unreferenced ones are removed at the end. */
+  private written = new Set<string>();
+  private buffered = 0;
+
+  constructor(svc: ImageStoreService) {
+    this.svc = svc;
+  }
+
+  async read(src: Readable): Promise<void> {
+    const ex = tar.extract({ allowUnknownFormat: true } as object);
+    ex.on('entry', (h, stream, next) => {
+      this.entry(h as unknown as TarHeader, stream as unknown as Readable).then(
+        () => next(),
+        (e) => {
+          stream.resume();
+          next(e);
+        },
+      );
+    });
+    try {
+      await pipeline(src, ex as unknown as NodeJS.WritableStream);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/Unexpected end of data/.test(msg)) throw invalidParameter('unexpected EOF');
+      if (/Invalid tar header/.test(msg)) throw invalidParameter(`invalid archive: ${msg}`);
+      throw e;
+    }
+  }
+
+  private async entry(h: TarHeader, stream: Readable): Promise<void> {
+    const name = clean(h.name);
+    if (!name) return drain(stream);
+    if (h.type === 'symlink' || h.type === 'link') {
+      const target = h.type === 'symlink' && !(h.linkname ?? '').startsWith('/') ? path.posix.join(path.posix.dirname(name), h.linkname ?? '') : (h.linkname ?? '');
+      const t = clean(target);
+      if (t) this.links.set(name, t);
+      return drain(stream);
+    }
+    if (h.type !== 'file' && h.type !== 'contiguous-file') return drain(stream);
+    const size = h.size ?? 0;
+    const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+    const expected = named ? `sha256:${named[1]}` : undefined;
+    if (expected && this.svc.content.has(expected)) {
+      // Already have these bytes (a layer shared with a loaded image, or a reload): skip them.
+      this.files.set(name, { size, digest: expected });
+      return drain(stream);
+    }
+    if (size <= SMALL_FILE && this.buffered + size <= MAX_BUFFERED) {
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      this.buffered += size;
+      this.files.set(name, { size, data: Buffer.concat(chunks) });
+      return;
+    }
+    const r = await this.svc.content.putStream(stream, expected).catch((e) => {
+      throw invalidParameter(`invalid archive: ${name}: ${(e as Error).message}`);
+    });
+    if (!r.existed) this.written.add(r.digest);
+    this.files.set(name, { size, digest: r.digest });
+  }
+
+  has(name: string): boolean {
+    return this.lookup(name) !== undefined;
+  }
+
+  lookup(name: string): ArchiveFile | undefined {
+    let n = clean(name);
+    for (let hops = 0; n && hops < 16; hops++) {
+      const f = this.files.get(n);
+      if (f) return f;
+      n = this.links.get(n);
+    }
+    return undefined;
+  }
+
+  must(name: string): ArchiveFile {
+    const f = this.lookup(name);
+    if (!f) throw invalidParameter(`invalid archive: ${name}: no such file in the archive`);
+    return f;
+  }
+
+  bytes(f: ArchiveFile): Buffer {
+    return f.data ?? this.svc.content.read(f.digest!);
+  }
+
+  json(name: string): any {
+    try {
+      return JSON.parse(this.bytes(this.must(name)).toString('utf8'));
+    } catch (e) {
+      throw invalidParameter(`invalid archive: failed to decode ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The blob holding a layer file (small in-memory ones are stored now). */
+  blobOf(f: ArchiveFile): { digest: string; size: number } {
+    if (!f.digest) {
+      const w = this.svc.content.writer();
+      w.write(f.data!);
+      f.digest = w.commit();
+      if (!w.existed) this.written.add(f.digest);
+    }
+    return { digest: f.digest, size: f.size };
+  }
+
+  /** Images of a docker-archive (manifest.json). */
+  dockerImages(): ImageToLoad[] {
+    const manifest = this.json('manifest.json');
+    if (manifest === null) throw invalidParameter('invalid manifest, manifest cannot be null (but can be [])');
+    if (!Array.isArray(manifest)) throw invalidParameter('invalid archive: failed to decode manifest.json: not a list');
+    return manifest.map((m: { Config: string; RepoTags?: string[] | null; Layers?: string[]; Parent?: string }) => ({
+      config: this.bytes(this.must(m.Config)),
+      layers: (m.Layers ?? []).map((l) => this.must(l)),
+      repoTags: m.RepoTags ?? [],
+      parent: m.Parent || undefined,
+    }));
+  }
+
+  /** Images of an OCI image layout (index.json → manifests, following nested indexes, for this platform). */
+  ociImages(): ImageToLoad[] {
+    const out: ImageToLoad[] = [];
+    const blob = (desc: { digest: string }) => {
+      const [alg, hex] = String(desc.digest).split(':');
+      return this.must(`blobs/${alg}/${hex}`);
+    };
+    const visit = (desc: any, names: string[], depth: number): void => {
+      if (depth > 4) return;
+      const mt = desc.mediaType;
+      const doc = JSON.parse(this.bytes(blob(desc)).toString('utf8'));
+      const isIndex = mt === 'application/vnd.oci.image.index.v1+json' || mt === 'application/vnd.docker.distribution.manifest.list.v2+json' || (!mt && Array.isArray(doc.manifests));
+      if (isIndex) {
+        const candidates = (doc.manifests ?? []).filter((m: any) => !isAttestation(m));
+        const pick = candidates.find((m: any) => m.platform?.os === 'linux' && m.platform?.architecture === goArch()) ?? (candidates.length === 1 ? candidates[0] : undefined);
+        if (!pick) throw invalidParameter(`no image for platform linux/${goArch()} in the archive`);
+        visit(pick, names, depth + 1);
+        return;
+      }
+      out.push({
+        config: this.bytes(blob(doc.config)),
+        layers: (doc.layers ?? []).map((l: any) => blob(l)),
+        repoTags: names,
+      });
+    };
+    const index = this.json('index.json');
+    for (const m of index.manifests ?? []) {
+      if (isAttestation(m)) continue;
+      visit(m, ociNames(m.annotations ?? {}), 0);
+    }
+    // Several index entries (one per tag) may point at the same image.
+    const merged = new Map<string, ImageToLoad>();
+    for (const img of out) {
+      const key = img.config.toString('base64');
+      const prev = merged.get(key);
+      if (prev) prev.repoTags.push(...img.repoTags.filter((t) => !prev.repoTags.includes(t)));
+      else merged.set(key, { ...img, repoTags: [...img.repoTags] });
+    }
+    return [...merged.values()];
+  }
+
+  /** Remove blobs this load wrote that nothing ended up referencing. */
+  cleanup(): void {
+    if (this.written.size === 0) return;
+    const keep = new Set<string>();
+    for (const l of this.svc.layers.all()) if (l.blob) keep.add(l.blob.digest);
+    for (const img of this.svc.images.all()) keep.add(img.id);
+    for (const d of this.written) if (!keep.has(d)) this.svc.content.delete(d);
+  }
+}
+
+function isAttestation(m: any): boolean {
+  return m?.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (m?.platform?.os === 'unknown' && m?.platform?.architecture === 'unknown');
+}
+
+/** Names of an OCI index entry: containerd's full name, or a ref.name that is itself a full reference. */
+function ociNames(a: Record<string, string>): string[] {
+  const full = a['io.containerd.image.name'];
+  if (full) return [full];
+  const ref = a['org.opencontainers.image.ref.name'];
+  if (ref && /[:/]/.test(ref)) {
+    try {
+      const r = parseNormalizedNamed(ref);
+      if (r.tag && !r.digest) return [ref];
+    } catch {}
+  }
+  return [];
+}
+
+function clean(name: string): string | undefined {
+  const n = path.posix.normalize(name.replace(/^\/+/, '')).replace(/\/+$/, '');
+  if (!n || n === '.' || n === '..' || n.startsWith('../')) return undefined;
+  return n;
+}
+
+function drain(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+    stream.resume();
+  });
+}

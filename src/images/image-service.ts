@@ -1,0 +1,272 @@
+// The image side of the daemon as the container engine sees it (ImageService), and the shared
+// plumbing the image API operations (engine/images.ts) build on: the content, layer and image
+// stores, container writable layers, image creation, tagging, layer garbage collection.
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { DaemonConfig } from '../config.ts';
+import { layout } from '../config.ts';
+import type { MetaDB } from '../store/db.ts';
+import type { EventsService } from '../engine/events.ts';
+import { invalidParameter, notFound, systemError } from '../errdefs.ts';
+import { log } from '../util/log.ts';
+import type { Change, CommitOptions, ImageRecord, ImageService, HistoryEntry, ImageConfigFile } from './types.ts';
+import { ContentStore } from './content-store.ts';
+import { LayerStore, EMPTY_LAYER_DIFF_ID, chainIds, type LayerRecord } from './layer-store.ts';
+import { ImageStore } from './image-store.ts';
+import { RWLayers } from './rw-layer.ts';
+import { overlayChanges, opaqueDirs } from './changes.ts';
+import { packDir } from './tar-pack.ts';
+import { applyChanges } from './config-changes.ts';
+import { goArch, goTime, parseConfig, serializeConfig } from './image-config.ts';
+import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, tagNameOnly, type Reference } from './reference.ts';
+
+export type InUseCheck = (imageId: string) => { running: boolean; containerId?: string } | undefined;
+/** Every container's image and state, for container counts (`docker system df`). */
+export type ContainerLister = () => { imageId: string; running: boolean }[];
+
+export class ImageStoreService implements ImageService {
+  readonly cfg: DaemonConfig;
+  readonly db: MetaDB;
+  readonly events: EventsService;
+  readonly content: ContentStore;
+  readonly layers: LayerStore;
+  readonly images: ImageStore;
+  readonly rw: RWLayers;
+  private inUseCheck: InUseCheck = () => undefined;
+  private containerLister?: ContainerLister;
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
+    this.cfg = deps.cfg;
+    this.db = deps.db;
+    this.events = deps.events;
+    const dirs = layout(deps.cfg);
+    this.content = new ContentStore(dirs.blobs, dirs.tmp);
+    this.layers = new LayerStore({ db: deps.db, content: this.content, dir: dirs.layers, tmp: dirs.tmp });
+    this.images = new ImageStore({ db: deps.db, content: this.content });
+    this.rw = new RWLayers({ db: deps.db, layers: this.layers, containersDir: dirs.containers });
+    this.recover();
+  }
+
+  /** At start nothing is in flight: sweep what a crash left (temp files, orphan layers and blobs). */
+  private recover(): void {
+    this.content.cleanTemp();
+    this.layers.recover();
+    const referenced = this.referencedChains();
+    const orphans = this.layers.all().filter((l) => !referenced.has(l.chainId));
+    if (orphans.length) {
+      log.info(`removing ${orphans.length} unreferenced layer(s)`);
+      this.layers.release(orphans.map((l) => l.chainId), referenced);
+    }
+    const keep = new Set<string>();
+    for (const img of this.images.all()) {
+      keep.add(img.id);
+      for (const b of img.blobs ?? []) keep.add(b);
+    }
+    for (const l of this.layers.all()) if (l.blob) keep.add(l.blob.digest);
+    for (const d of this.content.list()) if (!keep.has(d)) this.content.delete(d);
+  }
+
+  // --- lookups -----------------------------------------------------------------
+
+  resolve(ref: string): ImageRecord {
+    return this.images.resolve(ref);
+  }
+
+  setInUseCheck(fn: InUseCheck): void {
+    this.inUseCheck = fn;
+  }
+
+  inUse(imageId: string): ReturnType<InUseCheck> {
+    return this.inUseCheck(imageId);
+  }
+
+  /** Optional: lets `docker system df` count containers per image. */
+  setContainerLister(fn: ContainerLister): void {
+    this.containerLister = fn;
+  }
+
+  containerList(): { imageId: string; running: boolean }[] {
+    return this.containerLister?.() ?? [];
+  }
+
+  /** Chain IDs referenced by images and container layers. */
+  referencedChains(): Set<string> {
+    const out = new Set<string>();
+    for (const img of this.images.all()) for (const c of this.images.chain(img)) out.add(c);
+    for (const rw of this.rw.all()) for (const c of rw.layers) out.add(c);
+    return out;
+  }
+
+  /** Remove the image's layers nobody else uses (top first). */
+  releaseLayers(chain: string[]): LayerRecord[] {
+    return this.layers.release([...chain].reverse(), this.referencedChains());
+  }
+
+  // --- image creation and tags ---------------------------------------------------
+
+  /**
+   * Record an image from its config bytes (stored as a blob; its digest is the id). All of its
+   * layers must be registered. Returns the existing record when the same config is known.
+   */
+  createImage(configBytes: Buffer, opts: { parent?: string } = {}): ImageRecord {
+    const config = parseConfig(configBytes);
+    const chain = chainIds(config.rootfs.diff_ids);
+    let size = 0;
+    for (const c of chain) {
+      const l = this.layers.get(c);
+      if (!l) throw systemError(`layer ${c} does not exist`);
+      size += l.size;
+    }
+    const id = this.content.put(configBytes);
+    const existing = this.images.get(id);
+    if (existing) {
+      if (opts.parent && existing.parent !== opts.parent) {
+        existing.parent = opts.parent;
+        this.images.put(existing);
+      }
+      return existing;
+    }
+    const rec: ImageRecord = { id, config, size, loaded: new Date().toISOString() };
+    if (opts.parent) rec.parent = opts.parent;
+    this.images.put(rec);
+    return rec;
+  }
+
+  /** Docker's TagImage: point ref at the image (moving it from another image), stamp LastTagTime, event. */
+  tag(imageId: string, ref: Reference): void {
+    if (ref.digest && !ref.tag) throw invalidParameter('refusing to create a tag with a digest reference');
+    if (familiarName(ref) === 'sha256' || (ref.domain === DEFAULT_DOMAIN && ref.path === 'library/sha256'))
+      throw invalidParameter('refusing to create an ambiguous tag using digest algorithm as name');
+    const rec = this.images.get(imageId);
+    if (!rec) throw notFound(`No such image: ${imageId}`);
+    const tagged = tagNameOnly(ref);
+    this.db.tx(() => {
+      this.images.setRef(tagged, imageId);
+      rec.lastTagTime = goTime();
+      this.images.put(rec);
+    });
+    this.imageEvent('tag', imageId, familiarString(tagged));
+  }
+
+  /** Docker's LogImageEvent: the image's labels plus name. */
+  imageEvent(action: string, imageId: string, name?: string): void {
+    const attrs: Record<string, string> = { ...(this.images.get(imageId)?.config.config?.Labels ?? {}) };
+    if (name) attrs.name = name;
+    this.events.publish('image', action, imageId, attrs);
+  }
+
+  /** GraphDriver data of an image, as overlay2 reports it. */
+  imageGraphDriverData(rec: ImageRecord): Record<string, string> | null {
+    const chain = this.images.chain(rec);
+    if (chain.length === 0) return null;
+    const top = chain[chain.length - 1]!;
+    const diff = this.layers.diffDir(top);
+    const dir = diff.replace(/\/diff$/, '');
+    const data: Record<string, string> = {};
+    const lowers = chain
+      .slice(0, -1)
+      .reverse()
+      .map((c) => this.layers.diffDir(c));
+    if (lowers.length) data.LowerDir = lowers.join(':');
+    data.MergedDir = `${dir}/merged`;
+    data.UpperDir = diff;
+    data.WorkDir = `${dir}/work`;
+    return data;
+  }
+
+  // --- container layers -----------------------------------------------------------
+
+  async createRWLayer(containerId: string, imageId: string): Promise<void> {
+    const img = this.images.get(imageId);
+    if (!img) throw notFound(`No such image: ${imageId}`);
+    const chain = this.images.chain(img);
+    for (const c of chain) if (!this.layers.get(c)) throw systemError(`layer ${c} of image ${imageId} is missing`);
+    this.rw.create(containerId, imageId, chain);
+  }
+
+  mountRWLayer(containerId: string): Promise<string> {
+    return this.rw.mount(containerId);
+  }
+
+  unmountRWLayer(containerId: string): Promise<void> {
+    return this.rw.unmount(containerId);
+  }
+
+  async removeRWLayer(containerId: string): Promise<void> {
+    const rec = this.rw.get(containerId);
+    await this.rw.remove(containerId);
+    // The image may have been removed (rmi -f) while this container kept its layers alive.
+    if (rec && !this.images.get(rec.imageId)) this.releaseLayers(rec.layers);
+  }
+
+  graphDriverData(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } {
+    const d = this.rw.graphDriverData(containerId);
+    if (d) return d;
+    const p = this.rw.paths(containerId);
+    return { UpperDir: p.upper, MergedDir: p.merged, WorkDir: p.work };
+  }
+
+  async changes(containerId: string): Promise<Change[]> {
+    if (!this.rw.get(containerId)) throw notFound(`No such container: ${containerId}`);
+    return overlayChanges(this.rw.paths(containerId).upper, this.rw.lowerDirs(containerId));
+  }
+
+  async exportRootfs(containerId: string): Promise<Readable> {
+    const merged = await this.rw.mount(containerId);
+    return packDir(merged);
+  }
+
+  async commit(o: CommitOptions): Promise<ImageRecord> {
+    const rw = this.rw.get(o.containerId);
+    if (!rw) throw notFound(`No such container: ${o.containerId}`);
+    let parent: ImageRecord | undefined;
+    if (o.parentImageId) {
+      parent = this.images.get(o.parentImageId);
+      if (!parent) throw notFound(`No such image: ${o.parentImageId}`);
+    }
+    let newRef: Reference | undefined;
+    if (o.reference) {
+      newRef = parseNormalizedNamed(o.reference);
+      if (newRef.digest) throw invalidParameter('cannot tag digested reference');
+      newRef = tagNameOnly(newRef);
+    }
+    const config = applyChanges(o.config, o.changes);
+    const parentDiffs = parent?.config.rootfs.diff_ids ?? [];
+    const parentChain = chainIds(parentDiffs);
+    const upper = this.rw.paths(o.containerId).upper;
+    const tar = packDir(upper, { overlayToOCI: { opaque: await opaqueDirs(upper) } });
+    const layer = await this.layers.register(tar, parentChain[parentChain.length - 1], { storeBlob: true });
+    try {
+      const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
+      const created = goTime();
+      const containerConfig = o.containerConfig ?? o.config;
+      const h: HistoryEntry = { created, created_by: (containerConfig.Cmd ?? []).join(' ') };
+      if (o.author) h.author = o.author;
+      if (o.comment) h.comment = o.comment;
+      if (empty) h.empty_layer = true;
+      const file: ImageConfigFile = {
+        architecture: parent?.config.architecture ?? goArch(),
+        os: parent?.config.os ?? 'linux',
+        created,
+        container: o.containerId,
+        container_config: containerConfig,
+        config,
+        rootfs: { type: 'layers', diff_ids: empty ? parentDiffs : [...parentDiffs, layer.diffId] },
+        history: [...(parent?.config.history ?? []), h],
+      };
+      if (parent?.config.variant) file.variant = parent.config.variant;
+      if (o.author) file.author = o.author;
+      const rec = this.createImage(serializeConfig(file), { parent: o.parentImageId || undefined });
+      if (newRef) this.tag(rec.id, newRef);
+      return rec;
+    } finally {
+      this.layers.unpin(layer.chainId);
+      if (layer.diffId === EMPTY_LAYER_DIFF_ID) this.layers.release([layer.chainId], this.referencedChains());
+    }
+  }
+
+  /** Images whose config blob went missing cannot be saved; used by `docker save`. */
+  hasConfigBlob(id: string): boolean {
+    return fs.existsSync(this.content.path(id));
+  }
+}

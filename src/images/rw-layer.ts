@@ -1,0 +1,218 @@
+// Container writable layers on overlayfs.
+//
+// <containers>/<id>/rw/upper    the container's changes
+// <containers>/<id>/rw/work     overlayfs work dir
+// <containers>/<id>/rw/merged   the mounted root filesystem
+// <containers>/<id>/rw/init     Docker's "-init" layer: mount points and files the daemon
+//                               bind-mounts over (/etc/hosts, /.dockerenv, ...), so they exist
+//                               without showing up in `docker diff` or `docker commit`.
+//
+// lowerdir lists init, then the image layers topmost first, as short relative links (l/XXXX)
+// with the mount run from the layers dir, so ~120 layers fit in one page of mount options.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Collection, MetaDB } from '../store/db.ts';
+import { notFound, systemError } from '../errdefs.ts';
+import { run } from '../util/exec.ts';
+import { log } from '../util/log.ts';
+import type { LayerStore } from './layer-store.ts';
+
+export interface RWLayerRecord {
+  id: string;
+  imageId: string;
+  /** Chain IDs of the image layers, bottom to top. */
+  layers: string[];
+}
+
+export interface RWPaths {
+  root: string;
+  upper: string;
+  work: string;
+  merged: string;
+  init: string;
+}
+
+/** Paths Docker's init layer provides: directories, empty files, and the /etc/mtab link. */
+const INIT_ENTRIES: [string, 'dir' | 'file' | string][] = [
+  ['dev/pts', 'dir'],
+  ['dev/shm', 'dir'],
+  ['proc', 'dir'],
+  ['sys', 'dir'],
+  ['.dockerenv', 'file'],
+  ['etc/resolv.conf', 'file'],
+  ['etc/hosts', 'file'],
+  ['etc/hostname', 'file'],
+  ['dev/console', 'file'],
+  ['etc/mtab', '/proc/mounts'],
+];
+
+const MAX_MOUNT_OPTIONS = 4095;
+
+export class RWLayers {
+  private readonly docs: Collection<RWLayerRecord>;
+  private readonly layers: LayerStore;
+  private readonly containersDir: string;
+
+  constructor(deps: { db: MetaDB; layers: LayerStore; containersDir: string }) {
+    this.docs = deps.db.collection<RWLayerRecord>('rwlayers');
+    this.layers = deps.layers;
+    this.containersDir = deps.containersDir;
+  }
+
+  get(id: string): RWLayerRecord | undefined {
+    return this.docs.get(id);
+  }
+
+  all(): RWLayerRecord[] {
+    return this.docs.all();
+  }
+
+  paths(id: string): RWPaths {
+    const root = path.join(this.containersDir, id, 'rw');
+    return { root, upper: path.join(root, 'upper'), work: path.join(root, 'work'), merged: path.join(root, 'merged'), init: path.join(root, 'init') };
+  }
+
+  private must(id: string): RWLayerRecord {
+    const rec = this.get(id);
+    if (!rec) throw notFound(`No such container: ${id}`);
+    return rec;
+  }
+
+  /** Lower directories, topmost first: init, then the image layers. */
+  lowerDirs(id: string): string[] {
+    const rec = this.must(id);
+    return [this.paths(id).init, ...[...rec.layers].reverse().map((c) => this.layers.diffDir(c))];
+  }
+
+  /** Build the layer dirs under a temp name, rename into place, then record (crash leaves nothing half made). */
+  create(id: string, imageId: string, layerChain: string[]): void {
+    const p = this.paths(id);
+    fs.mkdirSync(path.dirname(p.root), { recursive: true });
+    const tmp = `${p.root}.tmp-${randomBytes(4).toString('hex')}`;
+    fs.mkdirSync(tmp, { mode: 0o710 });
+    try {
+      for (const d of ['upper', 'work', 'merged', 'init']) fs.mkdirSync(path.join(tmp, d), { mode: 0o755 });
+      this.populateInit(path.join(tmp, 'init'), [...layerChain].reverse().map((c) => this.layers.diffDir(c)));
+      fs.rmSync(p.root, { recursive: true, force: true });
+      fs.renameSync(tmp, p.root);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    this.docs.put(id, { id, imageId, layers: layerChain });
+  }
+
+  /**
+   * What Docker's init layer holds: the files are always fresh empty ones (0755, as Docker makes
+   * them); parent directories copy the image's metadata, as an overlay copy-up would.
+   */
+  private populateInit(init: string, lowers: string[]): void {
+    const made = new Set<string>();
+    const mkdirFromImage = (rel: string) => {
+      if (made.has(rel)) return;
+      const parent = path.posix.dirname(rel);
+      if (parent !== '.') mkdirFromImage(parent);
+      const found = lookup(lowers, rel);
+      const abs = path.join(init, rel);
+      fs.mkdirSync(abs);
+      if (found?.isDirectory()) {
+        fs.chmodSync(abs, found.mode & 0o7777);
+        fs.lchownSync(abs, found.uid, found.gid);
+        fs.utimesSync(abs, found.atime, found.mtime);
+      } else fs.chmodSync(abs, 0o755);
+      made.add(rel);
+    };
+    for (const [rel, kind] of INIT_ENTRIES) {
+      const parent = path.posix.dirname(rel);
+      if (kind === 'dir') {
+        if (lookup(lowers, rel)?.isDirectory()) continue;
+        mkdirFromImage(rel);
+        continue;
+      }
+      if (parent !== '.') mkdirFromImage(parent);
+      const abs = path.join(init, rel);
+      if (kind === 'file') fs.writeFileSync(abs, '', { mode: 0o755 });
+      else fs.symlinkSync(kind, abs);
+    }
+    // Directories we made get their times back (creating children bumped them).
+    for (const rel of [...made].sort().reverse()) {
+      const found = lookup(lowers, rel);
+      if (found?.isDirectory()) fs.utimesSync(path.join(init, rel), found.atime, found.mtime);
+    }
+  }
+
+  async isMounted(id: string): Promise<boolean> {
+    return mountPoints().has(this.paths(id).merged);
+  }
+
+  /** Mount the overlay (idempotent) and return the merged path. */
+  async mount(id: string): Promise<string> {
+    const rec = this.must(id);
+    const p = this.paths(id);
+    if (mountPoints().has(p.merged)) return p.merged;
+    for (const d of [p.upper, p.work, p.merged, p.init]) fs.mkdirSync(d, { recursive: true });
+    const lowers = [p.init];
+    for (const c of [...rec.layers].reverse()) {
+      if (!this.layers.get(c)) throw systemError(`layer ${c} of container ${id} is missing`);
+      this.layers.ensureLink(c);
+      lowers.push(this.layers.linkName(c));
+    }
+    const opts = `index=off,lowerdir=${lowers.join(':')},upperdir=${p.upper},workdir=${p.work}`;
+    if (opts.length > MAX_MOUNT_OPTIONS) throw systemError(`cannot mount ${rec.layers.length} layers: mount options too long`);
+    // Relative lower dirs resolve against the mount process's working directory.
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.merged], { cwd: this.layers.dir });
+    return p.merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    const merged = this.paths(id).merged;
+    if (!mountPoints().has(merged)) return;
+    const r = await run('umount', [merged], { allowFailure: true });
+    if (r.code !== 0 && mountPoints().has(merged)) {
+      log.warn(`umount ${merged}: ${r.stderr.trim()}; detaching lazily`);
+      await run('umount', ['-l', merged]);
+    }
+  }
+
+  /** Unmount, forget, delete. The record goes first: a crash leaves only files the container removal sweeps. */
+  async remove(id: string): Promise<void> {
+    await this.unmount(id);
+    this.docs.delete(id);
+    await fs.promises.rm(this.paths(id).root, { recursive: true, force: true });
+  }
+
+  graphDriverData(id: string): { LowerDir: string; UpperDir: string; MergedDir: string; WorkDir: string } | undefined {
+    if (!this.get(id)) return undefined;
+    const p = this.paths(id);
+    return { LowerDir: this.lowerDirs(id).join(':'), UpperDir: p.upper, MergedDir: p.merged, WorkDir: p.work };
+  }
+}
+
+/** The first entry for rel in the lower layers (topmost first); a whiteout hides it. */
+export function lookup(lowers: string[], rel: string): fs.Stats | undefined {
+  for (const l of lowers) {
+    try {
+      const st = fs.lstatSync(path.join(l, rel));
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined;
+      return st;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** Mount points of this process's mount namespace. */
+export function mountPoints(): Set<string> {
+  const out = new Set<string>();
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length > 4) out.add(f[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
