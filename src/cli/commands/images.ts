@@ -404,7 +404,8 @@ export const pull: CommandDef = {
     const full = p.values['all-tags'] ? r.repo : withDefaultTag(ref);
     const s = splitRef(full);
     if (!p.values['all-tags'] && !r.tag && !r.digest) cli.println('Using default tag: latest');
-    const res = await client.images.pull(s.repo, { tag: s.tag ?? s.digest, platform: p.values.platform });
+    const { registryAuthHeader } = await import('../auth.ts');
+    const res = await client.images.pull(s.repo, { tag: s.tag ?? s.digest, platform: p.values.platform, registryAuth: registryAuthHeader(cli.opts.config, s.repo) });
     const { displayJSONMessages } = await import('../progress.ts');
     const sink = p.values.quiet ? (new (await import('node:stream')).PassThrough().resume() as unknown as NodeJS.WriteStream) : cli.out;
     try {
@@ -429,7 +430,8 @@ export const push: CommandDef = {
     const r = splitRef(p.args[0]);
     if (!p.values['all-tags'] && !r.tag) cli.println('Using default tag: latest');
     const client = await cli.client();
-    const res = await client.images.push(r.repo, { tag: p.values['all-tags'] ? undefined : (r.tag ?? 'latest') });
+    const { registryAuthHeader } = await import('../auth.ts');
+    const res = await client.images.push(r.repo, { tag: p.values['all-tags'] ? undefined : (r.tag ?? 'latest'), registryAuth: registryAuthHeader(cli.opts.config, r.repo) });
     await showStream(cli, res, cli.out);
   },
 };

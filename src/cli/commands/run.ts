@@ -44,7 +44,8 @@ export async function pullImage(cli: Cli, client: Client, image: string, opts: {
     name = ref.slice(0, i);
     tag = ref.slice(i + 1);
   }
-  const res = await client.images.pull(name, { tag, platform: opts.platform });
+  const { registryAuthHeader } = await import('../auth.ts');
+  const res = await client.images.pull(name, { tag, platform: opts.platform, registryAuth: registryAuthHeader(cli.opts.config, name) });
   const { displayJSONMessages } = await import('../progress.ts');
   const out = opts.quiet ? null : (opts.out ?? cli.err);
   if (!out) {

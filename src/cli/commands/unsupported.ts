@@ -17,7 +17,5 @@ function permissive(def: CommandDef): CommandDef {
   return { ...def, rawArgs: true };
 }
 
-export const login = permissive(notSupported('login', '[OPTIONS] [SERVER]'));
-export const logout = permissive(notSupported('logout', '[SERVER]'));
 export const search = permissive(notSupported('search', '[OPTIONS] TERM'));
 export const builderPrune = permissive(notSupported('builder prune', '[OPTIONS]'));
