@@ -66,7 +66,10 @@ function historyJSON(h: HistoryEntry): Record<string, unknown> {
   return out;
 }
 
-/** The config bytes for an image made here (import, commit). Their sha256 is the image ID. */
+/**
+ * The config bytes for an image made here (import, commit). Their sha256 is the image ID.
+ * Docker marshals the image through a map, so top-level keys come out sorted.
+ */
 export function serializeConfig(cfg: ImageConfigFile & { parent?: string }): Buffer {
   const out: Record<string, unknown> = {};
   if (cfg.comment) out.comment = cfg.comment;
@@ -82,7 +85,9 @@ export function serializeConfig(cfg: ImageConfigFile & { parent?: string }): Buf
   if (cfg.parent) out.parent = cfg.parent;
   out.rootfs = { type: 'layers', diff_ids: cfg.rootfs.diff_ids };
   if (cfg.history?.length) out.history = cfg.history.map(historyJSON);
-  return Buffer.from(JSON.stringify(out));
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(out).sort()) sorted[k] = out[k];
+  return Buffer.from(JSON.stringify(sorted));
 }
 
 /** Parse and sanity-check image config bytes (from a load or a pull). */
