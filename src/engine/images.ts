@@ -317,10 +317,10 @@ export class ImagesEngine {
       this.store.imageEvent('untag', id, id);
       records.push({ Untagged: familiarString(tagNameOnly(r)) });
     }
-    this.store.images.delete(id);
+    const removedLayers = this.store.deleteImage(id);
     this.events.publish('image', 'delete', id, { name: id });
     records.push({ Deleted: id });
-    for (const l of this.store.releaseLayers(this.store.images.chain(img))) records.push({ Deleted: l.chainId });
+    for (const l of removedLayers) records.push({ Deleted: l.chainId });
     if (prune && img.parent && this.store.images.get(img.parent)) this.deleteHelper(img.parent, records, false, true, true);
   }
 

@@ -97,6 +97,18 @@ export class ImageStoreService implements ImageService {
     return out;
   }
 
+  /**
+   * Forget an image: record and references (one transaction), then its config and extra blobs,
+   * then its layers nobody else uses. Returns the removed layers, top first.
+   */
+  deleteImage(id: string): LayerRecord[] {
+    const img = this.images.get(id);
+    if (!img) return [];
+    this.images.delete(id);
+    for (const b of [id, ...(img.blobs ?? [])]) if (!this.layers.blobInUse(b)) this.content.delete(b);
+    return this.releaseLayers(this.images.chain(img));
+  }
+
   /** Remove the image's layers nobody else uses (top first). */
   releaseLayers(chain: string[]): LayerRecord[] {
     return this.layers.release([...chain].reverse(), this.referencedChains());

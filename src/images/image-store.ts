@@ -62,8 +62,14 @@ export class ImageStore {
 
   // --- references ------------------------------------------------------------
 
+  /** References to the image, in Docker's order (lexical by familiar form). */
   refs(id: string): Reference[] {
-    return this.db.refsOf(id).map(parseStored);
+    return this.db
+      .refsOf(id)
+      .map(parseStored)
+      .map((r) => [familiarString(r), r] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([, r]) => r);
   }
 
   repoTags(id: string): string[] {
