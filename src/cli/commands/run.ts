@@ -195,7 +195,8 @@ async function runAttached(cli: Cli, client: Client, id: string, o: ContainerOpt
       abort.abort();
       await streaming!.catch(() => {});
     }
-    if (o.autoRemove) await status?.catch(() => {});
+    // docker waits for the removal here; bound it so that a daemon that never removes cannot hang us.
+    if (o.autoRemove) await Promise.race([status, new Promise((r) => setTimeout(r, 10_000).unref())]);
     throw statusError(e, 'run');
   }
 
