@@ -400,12 +400,12 @@ export const pull: CommandDef = {
     const r = splitRef(ref);
     if (p.values['all-tags'] && (r.tag || r.digest)) throw new StatusError(1, 'tag can\'t be used with --all-tags/-a');
     const client = await cli.client();
-    const { withDefaultTag } = await import('./run.ts');
+    const { withDefaultTag, normalizeRepo } = await import('./run.ts');
     const full = p.values['all-tags'] ? r.repo : withDefaultTag(ref);
     const s = splitRef(full);
     if (!p.values['all-tags'] && !r.tag && !r.digest) cli.println('Using default tag: latest');
     const { registryAuthHeader } = await import('../auth.ts');
-    const res = await client.images.pull(s.repo, { tag: s.tag ?? s.digest, platform: p.values.platform, registryAuth: registryAuthHeader(cli.opts.config, s.repo) });
+    const res = await client.images.pull(normalizeRepo(s.repo), { tag: s.tag ?? s.digest, platform: p.values.platform, registryAuth: registryAuthHeader(cli.opts.config, s.repo) });
     const { displayJSONMessages } = await import('../progress.ts');
     const sink = p.values.quiet ? (new (await import('node:stream')).PassThrough().resume() as unknown as NodeJS.WriteStream) : cli.out;
     try {
@@ -413,7 +413,7 @@ export const pull: CommandDef = {
     } catch (e) {
       throw new StatusError(1, (e as Error).message);
     }
-    cli.println(full.includes('/') && full.split('/')[0].includes('.') ? full : `docker.io/${full.includes('/') ? '' : 'library/'}${full}`);
+    cli.println(`${normalizeRepo(s.repo)}${s.digest ? '@' + s.digest : s.tag ? ':' + s.tag : ''}`);
   },
 };
 

@@ -34,6 +34,15 @@ export function withDefaultTag(image: string): string {
   return tagColon >= 0 ? image : `${image}:latest`;
 }
 
+/** reference.ParseNormalizedNamed(...).Name(): "busybox" → "docker.io/library/busybox". */
+export function normalizeRepo(repo: string): string {
+  const parts = repo.split('/');
+  if (parts.length === 1) return `docker.io/library/${repo}`;
+  const first = parts[0];
+  if (first.includes('.') || first.includes(':') || first === 'localhost') return repo;
+  return `docker.io/${repo}`;
+}
+
 export async function pullImage(cli: Cli, client: Client, image: string, opts: { quiet?: boolean; platform?: string; out?: NodeJS.WriteStream } = {}): Promise<void> {
   const ref = withDefaultTag(image);
   const at = ref.indexOf('@');
@@ -45,7 +54,7 @@ export async function pullImage(cli: Cli, client: Client, image: string, opts: {
     tag = ref.slice(i + 1);
   }
   const { registryAuthHeader } = await import('../auth.ts');
-  const res = await client.images.pull(name, { tag, platform: opts.platform, registryAuth: registryAuthHeader(cli.opts.config, name) });
+  const res = await client.images.pull(normalizeRepo(name), { tag, platform: opts.platform, registryAuth: registryAuthHeader(cli.opts.config, name) });
   const { displayJSONMessages } = await import('../progress.ts');
   const out = opts.quiet ? null : (opts.out ?? cli.err);
   if (!out) {
