@@ -212,6 +212,7 @@ export function reportError(cli: Cli, e: unknown): number {
     return e.code;
   }
   const err = e as Error;
+  if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 141;
   if (cli.opts.debug && err?.stack) cli.err.write(err.stack + '\n');
   else cli.err.write(`${err?.message ?? String(e)}\n`);
   return 1;
