@@ -220,7 +220,8 @@ export class ImageStoreService implements ImageService {
 
   async changes(containerId: string): Promise<Change[]> {
     if (!this.rw.get(containerId)) throw notFound(`No such container: ${containerId}`);
-    return overlayChanges(this.rw.paths(containerId).upper, this.rw.lowerDirs(containerId));
+    const upper = this.rw.paths(containerId).upper;
+    return this.rw.withLowerView(containerId, (lower) => overlayChanges(upper, lower));
   }
 
   async exportRootfs(containerId: string): Promise<Readable> {

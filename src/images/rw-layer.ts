@@ -142,6 +142,33 @@ export class RWLayers {
     }
   }
 
+  /**
+   * Run fn with the container's lower layers (init + image) mounted read-only at a private
+   * temp dir: the "parent" view `docker diff` compares against.
+   */
+  async withLowerView<T>(id: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    const rec = this.must(id);
+    const p = this.paths(id);
+    const view = path.join(p.root, `view-${randomBytes(4).toString('hex')}`);
+    const empty = path.join(p.root, 'empty');
+    fs.mkdirSync(view);
+    fs.mkdirSync(empty, { recursive: true });
+    try {
+      // Without an upper dir overlayfs wants two lower dirs at least: an empty one closes the list.
+      const lowers = [p.init, ...[...rec.layers].reverse().map((c) => this.layers.linkName(c)), empty];
+      for (const c of rec.layers) this.layers.ensureLink(c);
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `ro,index=off,lowerdir=${lowers.join(':')}`, view], { cwd: this.layers.dir });
+      try {
+        return await fn(view);
+      } finally {
+        await run('umount', [view], { allowFailure: true }).then((r) => (r.code !== 0 ? run('umount', ['-l', view]) : r));
+      }
+    } finally {
+      // Never recursive: were the unmount to have failed, this must not reach into the layers.
+      fs.rmdirSync(view);
+    }
+  }
+
   async isMounted(id: string): Promise<boolean> {
     return mountPoints().has(this.paths(id).merged);
   }

@@ -96,6 +96,8 @@ class Packer {
   private entry(h: TarHeader, body?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      // A file entry without a body would wait for one: give empty files an empty body.
+      if (!body && h.type === 'file') body = Buffer.alloc(0);
       if (body) this.pack.entry(h as any, body, cb);
       else this.pack.entry(h as any, cb);
     });
