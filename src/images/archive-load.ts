@@ -15,6 +15,7 @@ import { parseConfig, goArch } from './image-config.ts';
 import { chainIdOf } from './layer-store.ts';
 import { familiarString, parseNormalizedNamed, tagNameOnly, type Reference } from './reference.ts';
 import { patchTarStream, type TarHeader } from './tar-pax.ts';
+import { decompress } from './compression.ts';
 
 patchTarStream();
 
@@ -41,7 +42,9 @@ interface ImageToLoad {
 export async function loadArchive(svc: ImageStoreService, src: Readable, opts: { quiet: boolean }, emit: (m: LoadMessage) => void): Promise<void> {
   const archive = new ArchiveContents(svc);
   try {
-    await archive.read(src);
+    // `docker load` also takes a compressed archive (docker save | gzip).
+    const { stream } = await decompress(src);
+    await archive.read(stream);
     const images = archive.has('manifest.json') ? archive.dockerImages() : archive.has('index.json') ? archive.ociImages() : undefined;
     if (!images) throw invalidParameter('invalid archive: does not contain a manifest.json');
     await loadImages(svc, archive, images, opts, emit);

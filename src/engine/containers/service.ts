@@ -206,6 +206,9 @@ export class ContainerService {
       const spec = this.runSpec(c, rootfs);
       fs.rmSync(c.LogPath, { force: true });
       const { pid } = await this.runtime.create(spec);
+      const size = c.HostConfig.ConsoleSize as [number, number] | undefined;
+      // The initial terminal size (docker run -t sends it at create) must be there before the process starts.
+      if (c.Config.Tty && size && size[0] > 0 && size[1] > 0) await this.runtime.resize(c.Id, size[0], size[1]).catch(() => {});
       await this.connectPendingAttaches(c.Id);
       await this.runtime.start(c.Id);
       c.State = { ...c.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString() };
