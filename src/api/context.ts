@@ -174,7 +174,9 @@ export class Ctx {
       const sock = this.upgradeSocket;
       sock.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${apiHeaderLines()}\r\n`);
       if (this.upgradeHead.length) sock.unshift(this.upgradeHead);
-      sock.resume();
+      // Held until the handler has its stdin listeners in place (it calls input.resume()):
+      // a client may send stdin and half-close before the container is attached.
+      sock.pause();
       return rawFromSocket(sock);
     }
     const res = this.res!;

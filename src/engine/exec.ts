@@ -58,14 +58,24 @@ export class ExecService {
   }
 
   /** Start the process; resolves once it runs. */
-  async start(id: string, opts: { tty?: boolean } = {}): Promise<ExecRecord> {
+  /** The checks dockerd makes before it hijacks the connection. */
+  checkStartable(id: string): void {
     const e = this.get(id);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
     const c = this.containers.get(e.containerId);
     if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
+    if (c.State.Paused) throw conflict(`Container ${c.Id} is paused, unpause the container before exec`);
+  }
+
+  async start(id: string, opts: { tty?: boolean } = {}): Promise<ExecRecord> {
+    this.checkStartable(id);
+    const e = this.get(id);
+    const c = this.containers.get(e.containerId);
     e.started = true;
     const tty = opts.tty ?? !!e.config.Tty;
-    const handle = await this.runtime.exec(c.Id, {
+    let handle;
+    try {
+      handle = await this.runtime.exec(c.Id, {
       execId: id,
       args: e.config.Cmd!,
       env: [...(c.Config.Env ?? []), ...(e.config.Env ?? [])],
@@ -75,6 +85,13 @@ export class ExecService {
       openStdin: !!e.config.AttachStdin,
       privileged: !!e.config.Privileged,
     });
+    } catch (err) {
+      // As dockerd: a command that cannot be run ends the exec with 127 (not found) or 126.
+      const msg = (err as Error).message;
+      e.exitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : 126;
+      setTimeout(() => this.execs.delete(id), 5 * 60_000).unref();
+      throw err;
+    }
     e.handle = handle;
     e.running = true;
     e.pid = handle.pid;

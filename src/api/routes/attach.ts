@@ -62,4 +62,5 @@ export async function attachToContainer(ctx: Ctx, containers: ContainerService, 
       if (c.Config.StdinOnce && !tty) session.endStdin();
     });
   }
+  conn.input.resume();
 }

@@ -31,8 +31,18 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
       await d.execs.start(rec.id, { tty });
       return ctx.send(200, '');
     }
-    const e = await d.execs.start(rec.id, { tty });
+    d.execs.checkStartable(rec.id);
     const conn = ctx.hijack(streamContentType(tty));
+    let e;
+    try {
+      e = await d.execs.start(rec.id, { tty });
+    } catch (err) {
+      // dockerd writes the failure into the hijacked stream; the client then reads the exit code.
+      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      conn.write(tty ? text : frame('stdout', text));
+      conn.input.resume();
+      return conn.end();
+    }
     const session = e.handle!.attach;
     let finished = false;
     session.onData((s, data) => {
@@ -62,5 +72,6 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
       });
       conn.input.on('end', () => session.endStdin());
     }
+    conn.input.resume();
   });
 }

@@ -220,8 +220,12 @@ export class ContainerService {
       const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
       this.failPendingAttaches(c.Id, e as Error);
       await this.runtime.delete(c.Id, true).catch(() => {});
+      await this.images.unmountRWLayer(c.Id).catch(() => {});
       c.State = { ...c.State, Status: c.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: msg };
       this.save(c);
+      // Like dockerd, a container that was to be removed on exit is removed when it cannot start
+      // (docker run --rm waits for condition=removed). After the lock: remove() takes it too.
+      if (c.HostConfig.AutoRemove) setImmediate(() => void this.remove(c.Id, { force: true, volumes: true }).catch((err) => log.warn(`auto-remove ${c.Id}: ${err.message}`)));
       if (e instanceof BerthError && e.kind !== 'system') throw e;
       // Docker answers 400 for a command that cannot be run (the CLI turns it into exit code 126/127).
       if (code !== 128) throw invalidParameter(msg);
