@@ -118,6 +118,24 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.post('/containers/:id/attach', (ctx) => attachToContainer(ctx, containers, d.runtime));
 
+  r.post('/commit', async (ctx) => {
+    const ref = ctx.q('container');
+    if (!ref) throw invalidParameter('No container name or ID supplied');
+    const repo = ctx.q('repo') ?? '';
+    const tag = ctx.q('tag') ?? '';
+    if (!repo && tag) throw invalidParameter('invalid reference format: tag without a repository');
+    const config = await ctx.json<any>(null as never);
+    const id = await containers.commit(ref, {
+      reference: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
+      comment: ctx.q('comment'),
+      author: ctx.q('author'),
+      changes: ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim()),
+      pause: ctx.qBool('pause', true),
+      config,
+    });
+    ctx.created({ Id: id });
+  });
+
   r.get('/containers/:id/changes', async (ctx) => {
     const c = containers.get(ctx.params.id!);
     const changes = await d.images.changes(c.Id);

@@ -18,6 +18,7 @@ import { initialState, type ContainerRecord, type HostConfig } from './record.ts
 import { writeEtcFiles } from './etc-files.ts';
 import { resolveMounts } from './mounts.ts';
 import { signalNumber } from './signals.ts';
+import { mergeCommitConfig } from './commit.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -204,7 +205,6 @@ export class ContainerService {
       await this.runtime.delete(c.Id, true).catch(() => {});
       const rootfs = await this.images.mountRWLayer(c.Id);
       const spec = this.runSpec(c, rootfs);
-      fs.rmSync(c.LogPath, { force: true });
       const { pid } = await this.runtime.create(spec);
       const size = c.HostConfig.ConsoleSize as [number, number] | undefined;
       // The initial terminal size (docker run -t sends it at create) must be there before the process starts.
@@ -425,6 +425,33 @@ export class ContainerService {
       this.save(c);
       this.emit(c, 'unpause');
     });
+  }
+
+  // --- commit --------------------------------------------------------------
+
+  /** docker commit: the container's changes become a new image (paused meanwhile unless asked not to). */
+  async commit(ref: string, o: { reference?: string; comment?: string; author?: string; changes: string[]; pause: boolean; config?: ContainerConfig | null }): Promise<string> {
+    const c = this.get(ref);
+    const pause = o.pause && c.State.Running && !c.State.Paused;
+    if (pause) await this.runtime.pause(c.Id);
+    try {
+      const config = mergeCommitConfig(o.config as never, c.Config as never);
+      delete (config as Record<string, unknown>).Image;
+      const rec = await this.images.commit({
+        config,
+        changes: o.changes,
+        comment: o.comment,
+        author: o.author,
+        reference: o.reference,
+        parentImageId: c.Image,
+        containerId: c.Id,
+        containerConfig: c.Config,
+      });
+      this.emit(c, 'commit', { comment: o.comment ?? '', imageID: rec.id, imageRef: o.reference ?? '' });
+      return rec.id;
+    } finally {
+      if (pause) await this.runtime.resume(c.Id).catch(() => {});
+    }
   }
 
   // --- remove / rename -----------------------------------------------------

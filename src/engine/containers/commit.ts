@@ -1,0 +1,32 @@
+// docker commit: which config the new image gets. dockerd starts from the config the client sent
+// (or the container's own) and fills what the client left empty from the container's config
+// (moby daemon/commit.go merge), then applies the --change instructions.
+import type { ContainerConfig } from '../../images/types.ts';
+
+type Cfg = ContainerConfig & Record<string, unknown>;
+
+export function mergeCommitConfig(user: Cfg | null | undefined, container: Cfg): Cfg {
+  if (!user || Object.keys(user).length === 0) return structuredClone(container);
+  const out: Cfg = structuredClone(user);
+  if (!out.User) out.User = container.User;
+  if (!out.ExposedPorts || Object.keys(out.ExposedPorts).length === 0) out.ExposedPorts = container.ExposedPorts;
+  else if (container.ExposedPorts) out.ExposedPorts = { ...container.ExposedPorts, ...out.ExposedPorts };
+  // Env: the user's values win; the container's other variables are kept.
+  const env = [...(out.Env ?? [])];
+  const keys = new Set(env.map((e) => e.split('=')[0]));
+  for (const e of container.Env ?? []) if (!keys.has(e.split('=')[0])) env.push(e);
+  out.Env = env;
+  if (!out.Labels) out.Labels = container.Labels;
+  else out.Labels = { ...(container.Labels ?? {}), ...out.Labels };
+  if (!out.Cmd?.length) {
+    out.Cmd = container.Cmd;
+    if (!out.Entrypoint?.length) out.Entrypoint = container.Entrypoint;
+  }
+  if (!out.Healthcheck) out.Healthcheck = container.Healthcheck;
+  if (!out.WorkingDir) out.WorkingDir = container.WorkingDir;
+  if (!out.Volumes || Object.keys(out.Volumes).length === 0) out.Volumes = container.Volumes;
+  else if (container.Volumes) out.Volumes = { ...container.Volumes, ...out.Volumes };
+  if (!out.StopSignal) out.StopSignal = container.StopSignal;
+  if (!out.OnBuild?.length) out.OnBuild = container.OnBuild;
+  return out;
+}
