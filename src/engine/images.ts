@@ -9,7 +9,7 @@ import { shortId } from '../util/ids.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
 import type { ContainerConfig, ImageConfigFile, ImageRecord } from '../images/types.ts';
 import { applyChanges } from '../images/config-changes.ts';
-import { goArch, goTime, inspectConfigView, serializeConfig, unixSeconds } from '../images/image-config.ts';
+import { goArch, goTime, goTimeString, inspectConfigView, serializeConfig, unixSeconds } from '../images/image-config.ts';
 import { parseDuration } from '../images/config-changes.ts';
 import { selectImages, saveArchive } from '../images/archive-save.ts';
 import { chainIdOf } from '../images/layer-store.ts';
@@ -191,7 +191,7 @@ export class ImagesEngine {
       Parent: img.parent ?? '',
       Comment: comment,
     };
-    if (c.created) out.Created = c.created;
+    if (c.created) out.Created = goTimeString(c.created);
     out.DockerVersion = c.docker_version ?? '';
     out.Author = c.author ?? '';
     out.Config = inspectConfigView(c.config);

@@ -8,6 +8,14 @@ export function goTime(d: Date = new Date()): string {
   return iso.replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
 }
 
+/** An RFC3339 time as Go prints it back (RFC3339Nano: no trailing zeros in the fraction). */
+export function goTimeString(s: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+  if (!m) return s;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return `${m[1]}${frac ? '.' + frac : ''}${m[3]}`;
+}
+
 /** Unix seconds of an RFC3339 time (0 when missing or unparsable). */
 export function unixSeconds(t: string | undefined): number {
   if (!t) return 0;

@@ -23,6 +23,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   r.post('/containers/create', async (ctx) => {
     const body = await ctx.json<any>();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
+    if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     const res = await containers.create({ name: ctx.q('name'), config: body });
     ctx.created(res);
   });

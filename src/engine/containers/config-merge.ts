@@ -21,7 +21,8 @@ export function mergeEnv(base: string[], over: string[]): string[] {
 export function mergeConfig(user: ContainerConfig, image: ContainerConfig): ContainerConfig {
   const c: ContainerConfig = { ...user };
   if (!c.User) c.User = image.User ?? '';
-  c.Env = mergeEnv(image.Env ?? [], user.Env ?? []);
+  // Docker keeps the user's variables first and appends the image's that the user did not set.
+  c.Env = mergeEnv(user.Env ?? [], (image.Env ?? []).filter((e) => !(user.Env ?? []).some((u) => envKey(u) === envKey(e))));
   if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? '';
   c.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
   if (image.ExposedPorts || user.ExposedPorts) c.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
