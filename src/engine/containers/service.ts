@@ -321,8 +321,11 @@ export class ContainerService {
       if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
       c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
-      await this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`));
-      await this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`));
+      // Independent teardowns, side by side: this is on the path of every `docker run --rm`.
+      await Promise.all([
+        this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`)),
+        this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`)),
+      ]);
       this.emit(c, 'die', { exitCode: String(code) });
       this.stopping.delete(id);
       this.notifyWaiters(c, ['not-running', 'next-exit']);
@@ -478,8 +481,7 @@ export class ContainerService {
       }
       c.State = { ...c.State, Status: 'removing' };
       this.save(c);
-      await this.runtime.delete(c.Id, true).catch(() => {});
-      await this.images.unmountRWLayer(c.Id).catch(() => {});
+      await Promise.all([this.runtime.delete(c.Id, true).catch(() => {}), this.images.unmountRWLayer(c.Id).catch(() => {})]);
       await this.images.removeRWLayer(c.Id);
       fs.rmSync(this.containerDir(c.Id), { recursive: true, force: true });
       fs.rmSync(path.join(this.cfg.execRoot, 'containers', c.Id), { recursive: true, force: true });
