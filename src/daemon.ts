@@ -80,6 +80,7 @@ export class Daemon {
   async stop(): Promise<void> {
     // Containers keep running: their monitors hold them, and the next daemon picks them up.
     await this.api.close();
+    await this.containers?.drain();
     this.db.close();
   }
 }

@@ -183,6 +183,8 @@ export class ContainerService {
     };
     this.save(c);
     this.emit(c, 'create');
+    // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
+    this.premounts.set(id, this.images.mountRWLayer(id).then(() => {}, () => {}));
     return { Id: id, Warnings: [] };
   }
 
@@ -203,6 +205,9 @@ export class ContainerService {
     try {
       // A leftover runtime record (a previous run) must go before a new create.
       await this.runtime.delete(c.Id, true).catch(() => {});
+      const pre = this.premounts.get(c.Id);
+      this.premounts.delete(c.Id);
+      if (pre) await pre;
       const rootfs = await this.images.mountRWLayer(c.Id);
       const spec = this.runSpec(c, rootfs);
       const { pid } = await this.runtime.create(spec);
@@ -321,17 +326,22 @@ export class ContainerService {
       if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
       c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
-      // Independent teardowns, side by side: this is on the path of every `docker run --rm`.
-      await Promise.all([
-        this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`)),
-        this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`)),
-      ]);
+      // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
+      if (!c.HostConfig.AutoRemove) await this.teardown(id);
       this.emit(c, 'die', { exitCode: String(code) });
       this.stopping.delete(id);
       this.notifyWaiters(c, ['not-running', 'next-exit']);
+      if (c.HostConfig.AutoRemove) this.removeLocked(c);
     });
-    const c = this.byId.get(id);
-    if (c?.HostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch((e) => log.warn(`auto-remove ${id}: ${e.message}`));
+  }
+
+  /** Undo what start did: the runtime's state (cgroups, runc's record) and the rootfs mount. */
+  private async teardown(id: string): Promise<void> {
+    // Independent, so side by side.
+    await Promise.all([
+      this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`)),
+      this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`)),
+    ]);
   }
 
   private notifyWaiters(c: ContainerRecord, conditions: WaitCondition[]): void {
@@ -395,7 +405,7 @@ export class ContainerService {
       }
     }
     await exited;
-    this.emit(this.get(c.Id), 'stop');
+    this.emit(this.byId.get(c.Id) ?? c, 'stop');
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -479,17 +489,42 @@ export class ContainerService {
         await this.runtime.delete(c.Id, true).catch(() => {});
         c.State = { ...c.State, Running: false, Paused: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString() };
       }
-      c.State = { ...c.State, Status: 'removing' };
-      this.save(c);
-      await Promise.all([this.runtime.delete(c.Id, true).catch(() => {}), this.images.unmountRWLayer(c.Id).catch(() => {})]);
-      await this.images.removeRWLayer(c.Id);
-      fs.rmSync(this.containerDir(c.Id), { recursive: true, force: true });
-      fs.rmSync(path.join(this.cfg.execRoot, 'containers', c.Id), { recursive: true, force: true });
-      this.docs.delete(c.Id);
-      this.byId.delete(c.Id);
-      this.emit(c, 'destroy');
-      this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+      this.removeLocked(c);
     });
+  }
+
+  /**
+   * The container ceases to exist for every client at once (record gone, name free, `destroy`, waiters
+   * for `removed` answered); its files go in the background. A crash before they are gone leaves a
+   * directory without a record, which recover() sweeps.
+   */
+  private removeLocked(c: ContainerRecord): void {
+    this.docs.delete(c.Id);
+    this.byId.delete(c.Id);
+    this.emit(c, 'destroy');
+    this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
+    this.track(this.removeFiles(c.Id));
+  }
+
+  private async removeFiles(id: string): Promise<void> {
+    await this.premounts.get(id);
+    this.premounts.delete(id);
+    await this.teardown(id);
+    await this.images.removeRWLayer(id).catch((e) => log.warn(`remove rw layer ${id}: ${e.message}`));
+    await fs.promises.rm(this.containerDir(id), { recursive: true, force: true });
+    await fs.promises.rm(path.join(this.cfg.execRoot, 'containers', id), { recursive: true, force: true });
+  }
+
+  private readonly pending = new Set<Promise<void>>();
+  private readonly premounts = new Map<string, Promise<void>>();
+  private track(p: Promise<void>): void {
+    const q = p.catch((e) => log.warn(`cleanup: ${e.message}`)).finally(() => this.pending.delete(q));
+    this.pending.add(q);
+  }
+
+  /** Wait for background cleanups (daemon shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
   }
 
   rename(ref: string, newName: string): void {
@@ -521,6 +556,10 @@ export class ContainerService {
 
   /** After a daemon restart: find out what happened to containers that were running. */
   async recover(): Promise<void> {
+    // Containers removed just before a crash: their record is gone, their files may not be.
+    for (const id of fs.readdirSync(layout(this.cfg).containers)) {
+      if (/^[0-9a-f]{64}$/.test(id) && !this.byId.has(id)) this.track(this.removeFiles(id));
+    }
     for (const c of this.list()) {
       if (c.State.Status === 'removing') {
         await this.remove(c.Id, { force: true }).catch((e) => log.warn(`finishing removal of ${c.Id}: ${e.message}`));
