@@ -5,7 +5,7 @@ import { humanDuration } from './human-duration.ts';
 const HOSTCONFIG_DEFAULTS = {
   Binds: null,
   ContainerIDFile: '',
-  LogConfig: { Type: 'k8s-file', Config: {} },
+  LogConfig: { Type: 'json-file', Config: {} },
   NetworkMode: 'bridge',
   PortBindings: {},
   RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },

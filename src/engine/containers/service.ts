@@ -139,7 +139,9 @@ export class ContainerService {
     const id = newId();
     if (!hc.NetworkMode || hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
     hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
-    hc.LogConfig ??= { Type: 'k8s-file', Config: {} };
+    // Every container logs to a file docker logs reads; Docker's default driver name is what clients expect.
+    if (!hc.LogConfig?.Type) hc.LogConfig = { Type: 'json-file', Config: hc.LogConfig?.Config ?? {} };
+    if (!['json-file', 'local', 'k8s-file'].includes(hc.LogConfig.Type)) throw invalidParameter(`logger: no log driver named '${hc.LogConfig.Type}' is registered`);
     hc.Isolation ??= '';
     hc.Runtime ??= this.runtime.name;
     const hostNetwork = hc.NetworkMode === 'host';
