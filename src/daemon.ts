@@ -20,6 +20,7 @@ import { RuncDriver } from './runtime/runc-driver.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
+import { lockDataRoot } from './store/daemon-lock.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -27,11 +28,13 @@ export class Daemon {
   readonly events = new EventsService();
   readonly api = new ApiServer();
   private containers!: ContainerService;
+  private readonly unlock: () => void;
 
   constructor(cfg: DaemonConfig) {
     this.cfg = cfg;
     const dirs = layout(cfg);
     for (const d of [cfg.dataRoot, cfg.execRoot, dirs.containers, dirs.tmp]) fs.mkdirSync(d, { recursive: true, mode: 0o711 });
+    this.unlock = lockDataRoot(cfg.dataRoot);
     this.db = new MetaDB(dirs.db);
   }
 
@@ -82,5 +85,6 @@ export class Daemon {
     await this.api.close();
     await this.containers?.drain();
     this.db.close();
+    this.unlock();
   }
 }

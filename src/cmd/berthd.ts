@@ -1,6 +1,7 @@
 // berthd: the Berth daemon, with dockerd's flags.
 import { parseArgs } from 'node:util';
 import { Daemon } from '../daemon.ts';
+import { BerthError } from '../errdefs.ts';
 import { DEFAULTS, type DaemonConfig } from '../config.ts';
 import { log, type Level } from '../util/log.ts';
 
@@ -79,12 +80,14 @@ async function main() {
     process.exit(1);
   }
   const { writeFileSync, rmSync } = await import('node:fs');
-  if (cfg.pidfile) writeFileSync(cfg.pidfile, String(process.pid));
-  const daemon = new Daemon(cfg);
+  let daemon: Daemon;
   try {
+    daemon = new Daemon(cfg);
+    if (cfg.pidfile) writeFileSync(cfg.pidfile, String(process.pid));
     await daemon.start();
   } catch (e) {
-    log.error(`failed to start daemon: ${(e as Error).stack ?? e}`);
+    // Expected failures (another daemon, a socket in use) in one line; anything else with its stack.
+    log.error(`failed to start daemon: ${e instanceof BerthError ? e.message : ((e as Error).stack ?? e)}`);
     process.exit(1);
   }
   log.info('Daemon has completed initialization');
