@@ -133,7 +133,8 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Entrypoint: null,
       OnBuild: null,
       Labels: {},
-      ...c.Config,
+      // (an unset field keeps its default: Docker always sends these keys)
+      ...Object.fromEntries(Object.entries(c.Config).filter(([, v]) => v !== undefined)),
     },
     NetworkSettings: {
       Bridge: '',
