@@ -14,6 +14,8 @@ import { registerExecRoutes } from './api/routes/exec.ts';
 import { registerSystemRoutes, BERTH_VERSION } from './api/routes/system.ts';
 import { registerArchiveRoutes } from './api/routes/archive.ts';
 import { registerImageRoutes } from './api/routes/images.ts';
+import { registerStatsRoutes } from './api/routes/stats.ts';
+import { StatsService } from './engine/stats.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver } from './runtime/runc-driver.ts';
@@ -62,6 +64,7 @@ export class Daemon {
     registerArchiveRoutes(r, { containers });
     registerExecRoutes(r, { execs });
     registerImageRoutes(r, { images: imagesEngine });
+    registerStatsRoutes(r, { stats: new StatsService({ containers }) });
 
     await containers.recover();
     await this.api.listen(cfg.socketPath);
