@@ -186,7 +186,8 @@ export class ContainerService {
     this.save(c);
     this.emit(c, 'create');
     // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
-    this.premounts.set(id, this.images.mountRWLayer(id).then(() => {}, () => {}));
+    // (after this turn of the event loop, so that the answer to create goes out first)
+    this.premounts.set(id, new Promise((resolve) => setImmediate(() => void this.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
     return { Id: id, Warnings: [] };
   }
 
