@@ -16,6 +16,8 @@ import { registerArchiveRoutes } from './api/routes/archive.ts';
 import { registerImageRoutes } from './api/routes/images.ts';
 import { registerStatsRoutes } from './api/routes/stats.ts';
 import { StatsService } from './engine/stats.ts';
+import { NetworkService } from './engine/networks.ts';
+import { registerNetworkRoutes } from './api/routes/networks.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver } from './runtime/runc-driver.ts';
@@ -31,6 +33,7 @@ export class Daemon {
   readonly api = new ApiServer();
   private containers!: ContainerService;
   private readonly unlock: () => void;
+  private networks?: NetworkService;
 
   constructor(cfg: DaemonConfig) {
     this.cfg = cfg;
@@ -44,7 +47,9 @@ export class Daemon {
     const { cfg, db, events } = this;
     const images = new ImageStoreService({ cfg, db, events });
     const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc') });
-    const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime }));
+    const networks = (this.networks = new NetworkService({ cfg, db, events }));
+    await networks.init();
+    const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime, networks }));
     const execs = new ExecService({ containers, runtime });
     const imagesEngine = new ImagesEngine({ cfg, db, events, store: images });
 
@@ -65,6 +70,7 @@ export class Daemon {
     registerExecRoutes(r, { execs });
     registerImageRoutes(r, { images: imagesEngine });
     registerStatsRoutes(r, { stats: new StatsService({ containers }) });
+    registerNetworkRoutes(r, { networks, containers });
 
     await containers.recover();
     await this.api.listen(cfg.socketPath);
@@ -87,6 +93,7 @@ export class Daemon {
     // Containers keep running: their monitors hold them, and the next daemon picks them up.
     await this.api.close();
     await this.containers?.drain();
+    this.networks?.close();
     this.db.close();
     this.unlock();
   }

@@ -1,5 +1,5 @@
 // Container records → the Engine API's JSON shapes (inspect and list).
-import type { ContainerRecord } from '../../engine/containers/record.ts';
+import type { ContainerRecord, EndpointSettings } from '../../engine/containers/record.ts';
 import { humanDuration } from './human-duration.ts';
 
 const HOSTCONFIG_DEFAULTS = {
@@ -68,27 +68,47 @@ const HOSTCONFIG_DEFAULTS = {
   ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
 };
 
-function networks(c: ContainerRecord) {
-  const mode = c.HostConfig.NetworkMode ?? 'bridge';
+function endpoint({ ifName: _i, ...ep }: Partial<EndpointSettings> = {}) {
   return {
-    [mode]: {
-      IPAMConfig: null,
-      Links: null,
-      Aliases: null,
-      MacAddress: '',
-      DriverOpts: null,
-      GwPriority: 0,
-      NetworkID: '',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DNSNames: null,
-    },
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    DriverOpts: null,
+    GwPriority: 0,
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+    ...ep,
   };
+}
+
+function networks(c: ContainerRecord) {
+  const eps = c.NetworkSettings?.Networks;
+  if (eps) return Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, endpoint(v)]));
+  return { [c.HostConfig.NetworkMode ?? 'bridge']: endpoint() };
+}
+
+/** The default-bridge fields at the top of NetworkSettings (Docker fills them from the `bridge` endpoint). */
+function bridgeTop(c: ContainerRecord) {
+  const ep = c.NetworkSettings?.Networks.bridge;
+  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '' };
+}
+
+function portList(c: ContainerRecord) {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  for (const [k, list] of Object.entries(c.NetworkSettings?.Ports ?? {})) {
+    const [p, proto = 'tcp'] = k.split('/');
+    if (!list?.length) out.push({ PrivatePort: Number(p), Type: proto });
+    else for (const b of list) out.push({ IP: b.HostIp, PrivatePort: Number(p), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return out;
 }
 
 export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }) {
@@ -140,20 +160,16 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Bridge: '',
       SandboxID: '',
       SandboxKey: '',
-      Ports: {},
+      Ports: c.NetworkSettings?.Ports ?? {},
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
       IPv6Gateway: '',
-      MacAddress: '',
+      ...bridgeTop(c),
       Networks: networks(c),
     },
   };
@@ -188,7 +204,7 @@ export function listView(c: ContainerRecord) {
     ImageID: c.Image,
     Command: [c.Path, ...c.Args].map(quote).join(' '),
     Created: Math.floor(Date.parse(c.Created) / 1000),
-    Ports: [],
+    Ports: portList(c),
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c),

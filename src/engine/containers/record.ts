@@ -77,6 +77,7 @@ export interface ContainerRecord {
   ExecIDs: string[];
   /** Whether the user stopped it explicitly (for restart policies). */
   HasBeenManuallyStopped?: boolean;
+  NetworkSettings?: NetworkSettings;
 }
 
 export function initialState(): ContainerState {
@@ -93,4 +94,32 @@ export function initialState(): ContainerState {
     StartedAt: '0001-01-01T00:00:00Z',
     FinishedAt: '0001-01-01T00:00:00Z',
   };
+}
+
+/** A container's endpoint on one network (Docker's EndpointSettings). */
+export interface EndpointSettings {
+  IPAMConfig: { IPv4Address?: string } | null;
+  Links: string[] | null;
+  Aliases: string[] | null;
+  MacAddress: string;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  DNSNames: string[] | null;
+  /** the interface in the container (eth0, eth1, ...): Berth's own, not shown by inspect */
+  ifName?: string;
+}
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+export interface NetworkSettings {
+  /** network name → endpoint (addresses filled while the container runs) */
+  Networks: Record<string, EndpointSettings>;
+  /** "80/tcp" → bindings (null for an exposed, unpublished port); filled while it runs */
+  Ports: Record<string, PortBinding[] | null>;
 }

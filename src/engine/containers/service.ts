@@ -19,6 +19,7 @@ import { writeEtcFiles } from './etc-files.ts';
 import { resolveMounts } from './mounts.ts';
 import { signalNumber } from './signals.ts';
 import { mergeCommitConfig } from './commit.ts';
+import type { NetworkService } from '../networks.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -49,8 +50,12 @@ export class ContainerService {
   /** Exits we caused with stop/kill, to tell a stop from a crash. */
   private readonly stopping = new Set<string>();
 
-  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver }) {
+  private readonly networks?: NetworkService;
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver; networks?: NetworkService }) {
     this.cfg = deps.cfg;
+    this.networks = deps.networks;
+    if (this.networks) this.networks.containers = () => this.list();
     this.db = deps.db;
     this.docs = deps.db.collection<ContainerRecord>('containers');
     this.events = deps.events;
@@ -117,7 +122,7 @@ export class ContainerService {
   // --- create --------------------------------------------------------------
 
   async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
-    const { HostConfig: hcIn, NetworkingConfig: _nc, ...userConfig } = req.config;
+    const { HostConfig: hcIn, NetworkingConfig: nc, ...userConfig } = req.config;
     const hc: HostConfig = { ...(hcIn ?? {}) };
     if (!userConfig.Image) throw invalidParameter('No image specified');
     validateConfig(userConfig, hc);
@@ -145,6 +150,8 @@ export class ContainerService {
     hc.Isolation ??= '';
     hc.Runtime ??= this.runtime.name;
     const hostNetwork = hc.NetworkMode === 'host';
+    if (hc.NetworkMode.startsWith('container:')) this.get(hc.NetworkMode.slice('container:'.length));
+    const networkSettings = this.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
     if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
     const mounts = resolveMounts(hc);
@@ -182,6 +189,7 @@ export class ContainerService {
       ResolvConfPath: etc.resolvConfPath,
       Mounts: mounts.points,
       ExecIDs: [],
+      NetworkSettings: networkSettings,
     };
     this.save(c);
     this.emit(c, 'create');
@@ -214,6 +222,10 @@ export class ContainerService {
       const rootfs = await this.images.mountRWLayer(c.Id);
       const spec = this.runSpec(c, rootfs);
       const { pid } = await this.runtime.create(spec);
+      if (spec.network === 'none' && this.networks) {
+        await this.networks.attach(c, `/proc/${pid}/ns/net`);
+        this.writeNetworkFiles(c);
+      }
       const size = c.HostConfig.ConsoleSize as [number, number] | undefined;
       // The initial terminal size (docker run -t sends it at create) must be there before the process starts.
       if (c.Config.Tty && size && size[0] > 0 && size[1] > 0) await this.runtime.resize(c.Id, size[0], size[1]).catch(() => {});
@@ -228,6 +240,7 @@ export class ContainerService {
       const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
       this.failPendingAttaches(c.Id, e as Error);
       await this.runtime.delete(c.Id, true).catch(() => {});
+      await this.networks?.detach(c).catch(() => {});
       await this.images.unmountRWLayer(c.Id).catch(() => {});
       c.State = { ...c.State, Status: c.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: msg };
       this.save(c);
@@ -269,7 +282,7 @@ export class ContainerService {
       domainname: c.Config.Domainname,
       readonlyRootfs: !!hc.ReadonlyRootfs,
       // Until the network issue adds bridges, every non-host container gets its own namespace with loopback.
-      network: nm === 'host' ? 'host' : 'none',
+      network: nm === 'host' ? 'host' : nm.startsWith('container:') ? { netnsPath: this.joinedNetns(nm.slice('container:'.length)) } : 'none',
       mounts: [...etcMounts, ...mounts],
       privileged: !!hc.Privileged,
       capAdd: hc.CapAdd ?? [],
@@ -281,6 +294,52 @@ export class ContainerService {
       stopSignal: c.Config.StopSignal,
       resources: hc,
     };
+  }
+
+  async connectNetwork(ref: string, network: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }): Promise<void> {
+    if (!this.networks) throw invalidParameter('networks are not available');
+    const c0 = this.get(ref);
+    await this.lock.run(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      await this.networks!.connect(c, network, cfg, c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : undefined);
+      this.save(c);
+    });
+  }
+
+  async disconnectNetwork(ref: string, network: string): Promise<void> {
+    if (!this.networks) throw invalidParameter('networks are not available');
+    const c0 = this.get(ref);
+    await this.lock.run(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      await this.networks!.disconnect(c, network, c.State.Running);
+      this.save(c);
+    });
+  }
+
+  /** The network namespace of another running container (--network container:NAME). */
+  private joinedNetns(ref: string): string {
+    const other = this.get(ref);
+    if (!other.State.Running || !other.State.Pid) throw conflict(`cannot join network of a non running container: ${other.Id}`);
+    return `/proc/${other.State.Pid}/ns/net`;
+  }
+
+  /** The container's own address in /etc/hosts, and its network's DNS server in /etc/resolv.conf (files are bind-mounted: rewrite in place). */
+  private writeNetworkFiles(c: ContainerRecord): void {
+    const eps = Object.values(c.NetworkSettings?.Networks ?? {}).filter((e) => e.IPAddress);
+    if (!eps.length) return;
+    try {
+      const hosts = fs.readFileSync(c.HostsPath, 'utf8').split('\n').filter((l) => !l.endsWith(`\t${c.Config.Hostname}`) || !/^\d+\.\d+\.\d+\.\d+\t/.test(l));
+      while (hosts.length && hosts[hosts.length - 1] === '') hosts.pop();
+      for (const e of eps) hosts.push(`${e.IPAddress}\t${c.Config.Hostname}`);
+      fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
+      const dns = this.networks?.dnsServerFor(c);
+      if (dns && !(c.HostConfig.Dns ?? []).length) {
+        const rest = fs.readFileSync(c.ResolvConfPath, 'utf8').split('\n').filter((l) => l && !l.startsWith('nameserver '));
+        fs.writeFileSync(c.ResolvConfPath, [`nameserver ${dns}`, ...rest].join('\n') + '\n');
+      }
+    } catch (e) {
+      log.warn(`network files of ${c.Id}: ${(e as Error).message}`);
+    }
   }
 
   // --- attach --------------------------------------------------------------
@@ -330,7 +389,7 @@ export class ContainerService {
       c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
       // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
-      if (!c.HostConfig.AutoRemove) await this.teardown(id);
+      if (!c.HostConfig.AutoRemove) await this.teardown(id, c);
       this.emit(c, 'die', { exitCode: String(code) });
       this.stopping.delete(id);
       this.notifyWaiters(c, ['not-running', 'next-exit']);
@@ -339,9 +398,10 @@ export class ContainerService {
   }
 
   /** Undo what start did: the runtime's state (cgroups, runc's record) and the rootfs mount. */
-  private async teardown(id: string): Promise<void> {
+  private async teardown(id: string, c?: ContainerRecord): Promise<void> {
     // Independent, so side by side.
     await Promise.all([
+      c && this.networks ? this.networks.detach(c).then(() => this.byId.has(c.Id) && this.save(c)) : undefined,
       this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`)),
       this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`)),
     ]);
@@ -506,13 +566,13 @@ export class ContainerService {
     this.byId.delete(c.Id);
     this.emit(c, 'destroy');
     this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
-    this.track(this.removeFiles(c.Id));
+    this.track(this.removeFiles(c.Id, c));
   }
 
-  private async removeFiles(id: string): Promise<void> {
+  private async removeFiles(id: string, c?: ContainerRecord): Promise<void> {
     await this.premounts.get(id);
     this.premounts.delete(id);
-    await this.teardown(id);
+    await this.teardown(id, c);
     await this.images.removeRWLayer(id).catch((e) => log.warn(`remove rw layer ${id}: ${e.message}`));
     await fs.promises.rm(this.containerDir(id), { recursive: true, force: true });
     await fs.promises.rm(path.join(this.cfg.execRoot, 'containers', id), { recursive: true, force: true });
@@ -636,11 +696,6 @@ function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
   arr(cfg.Entrypoint, 'Config.Entrypoint');
   arr(hc.Binds, 'HostConfig.Binds');
   if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw invalidParameter(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
-  const nm = hc.NetworkMode ?? '';
-  if (nm && !['default', 'bridge', 'none', 'host'].includes(nm)) {
-    if (nm.startsWith('container:')) throw invalidParameter('network mode container:<id> is not supported yet');
-    throw new BerthError('not-found', `network ${nm} not found`);
-  }
   const rp = hc.RestartPolicy?.Name ?? '';
   if (rp && !['no', 'always', 'on-failure', 'unless-stopped'].includes(rp)) throw invalidParameter(`invalid restart policy '${rp}'`);
   if (hc.AutoRemove && rp && rp !== 'no') throw invalidParameter(`can't create 'AutoRemove' container with restart policy`);

@@ -1,0 +1,126 @@
+// Name resolution on user-defined networks (Docker's embedded DNS): a small DNS server on each network's
+// gateway address answers A queries for the names of the containers on that network (container name,
+// network aliases, short id); anything else goes to the host's resolvers.
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import { log } from '../util/log.ts';
+
+export type Lookup = (name: string) => string[];
+
+const TYPE_A = 1;
+const TYPE_AAAA = 28;
+
+interface Question {
+  name: string;
+  type: number;
+  end: number;
+}
+
+export function parseQuestion(msg: Buffer): Question | undefined {
+  if (msg.length < 12 || msg.readUInt16BE(4) !== 1) return undefined;
+  let off = 12;
+  const labels: string[] = [];
+  while (off < msg.length) {
+    const len = msg[off]!;
+    if (len === 0) {
+      off++;
+      break;
+    }
+    if (len > 63 || off + 1 + len > msg.length) return undefined;
+    labels.push(msg.subarray(off + 1, off + 1 + len).toString('latin1'));
+    off += 1 + len;
+  }
+  if (off + 4 > msg.length) return undefined;
+  return { name: labels.join('.').toLowerCase(), type: msg.readUInt16BE(off), end: off + 4 };
+}
+
+/** An answer to `query` with the given IPv4 addresses (none: an empty NOERROR, or NXDOMAIN). */
+export function answer(query: Buffer, q: Question, ips: string[], rcode = 0): Buffer {
+  const head = Buffer.alloc(12);
+  query.copy(head, 0, 0, 2);
+  const rd = query[2]! & 1;
+  head.writeUInt16BE(0x8080 | (rd << 8) | rcode, 2);
+  head.writeUInt16BE(1, 4);
+  head.writeUInt16BE(ips.length, 6);
+  const rrs = ips.map((ip) => {
+    const rr = Buffer.alloc(16);
+    rr.writeUInt16BE(0xc00c, 0);
+    rr.writeUInt16BE(TYPE_A, 2);
+    rr.writeUInt16BE(1, 4);
+    rr.writeUInt32BE(600, 6);
+    rr.writeUInt16BE(4, 10);
+    ip.split('.').forEach((p, i) => rr.writeUInt8(Number(p), 12 + i));
+    return rr;
+  });
+  return Buffer.concat([head, query.subarray(12, q.end), ...rrs]);
+}
+
+function upstreams(): string[] {
+  let text = '';
+  try {
+    text = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {}
+  return text.split('\n').filter((l) => /^nameserver\s+\d+\.\d+\.\d+\.\d+/.test(l)).map((l) => l.split(/\s+/)[1]!);
+}
+
+export class NetworkDns {
+  private readonly servers = new Map<string, dgram.Socket>();
+
+  /** Serve names on addr:53 (the gateway of a network). Idempotent. */
+  async listen(addr: string, lookup: Lookup): Promise<void> {
+    if (this.servers.has(addr)) return;
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (msg, rinfo) => this.handle(sock, msg, rinfo, lookup));
+    sock.on('error', (e) => log.warn(`dns ${addr}: ${e.message}`));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(53, addr, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    }).catch((e: Error) => {
+      sock.close();
+      log.warn(`cannot serve DNS on ${addr}:53: ${e.message}`);
+      return;
+    });
+    this.servers.set(addr, sock);
+  }
+
+  close(addr?: string): void {
+    for (const [a, s] of this.servers) {
+      if (addr && a !== addr) continue;
+      s.close();
+      this.servers.delete(a);
+    }
+  }
+
+  private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup): void {
+    const q = parseQuestion(msg);
+    if (!q) return;
+    const ips = lookup(q.name);
+    if (ips.length) {
+      sock.send(answer(msg, q, q.type === TYPE_A ? ips : []), rinfo.port, rinfo.address);
+      return;
+    }
+    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
+    this.forward(msg, q, (res) => sock.send(res, rinfo.port, rinfo.address));
+  }
+
+  /** Ask the host's first resolver; NXDOMAIN when there is none or it does not answer in time. */
+  private forward(msg: Buffer, q: Question, reply: (b: Buffer) => void): void {
+    const up = upstreams()[0];
+    if (!up) return reply(answer(msg, q, [], 3));
+    const c = dgram.createSocket('udp4');
+    const t = setTimeout(() => {
+      c.close();
+      reply(answer(msg, q, [], 2));
+    }, 2000);
+    c.on('message', (res) => {
+      clearTimeout(t);
+      c.close();
+      reply(res);
+    });
+    c.on('error', () => {});
+    c.send(msg, 53, up);
+  }
+}

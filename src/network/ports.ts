@@ -1,0 +1,111 @@
+// Published ports: HostConfig.PortBindings (and -P's ephemeral ports for the image's exposed ports) turned
+// into the mappings the CNI portmap plugin programs; a host port already taken is refused as dockerd does.
+import net from 'node:net';
+import dgram from 'node:dgram';
+import { conflict, invalidParameter } from '../errdefs.ts';
+import type { PortBinding } from '../engine/containers/record.ts';
+
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP: string;
+}
+
+const EPHEMERAL_LOW = 32768;
+const EPHEMERAL_HIGH = 60999;
+
+function splitPort(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' } {
+  const [p, proto = 'tcp'] = key.split('/');
+  const port = Number(p);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidParameter(`invalid port specification: "${key}"`);
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw invalidParameter(`invalid proto: ${proto}`);
+  return { port, proto };
+}
+
+/** Whether the port can be bound on the host right now (nothing else, Berth's or not, listens there). */
+function hostPortFree(port: number, proto: string, ip: string): Promise<boolean> {
+  const host = ip || '0.0.0.0';
+  return new Promise((resolve) => {
+    if (proto === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, host, () => s.close(() => resolve(true)));
+      return;
+    }
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The mappings for a container, given the host ports other containers hold (`taken`: "proto/ip/port").
+ * Throws dockerd's "port is already allocated" for a host port in use.
+ */
+export async function allocatePorts(
+  bindings: Record<string, PortBinding[] | null> | null | undefined,
+  exposed: Record<string, object> | null | undefined,
+  publishAll: boolean,
+  taken: Set<string>,
+  who: string,
+): Promise<{ mappings: PortMapping[]; ports: Record<string, PortBinding[] | null> }> {
+  const mappings: PortMapping[] = [];
+  const ports: Record<string, PortBinding[] | null> = {};
+  const wanted: Record<string, PortBinding[]> = {};
+  for (const [k, v] of Object.entries(bindings ?? {})) wanted[k] = v?.length ? v : [{ HostIp: '', HostPort: '' }];
+  for (const k of Object.keys(exposed ?? {})) {
+    if (!(k in wanted)) {
+      if (publishAll) wanted[k] = [{ HostIp: '', HostPort: '' }];
+      else ports[k] = null;
+    }
+  }
+  const mine = new Set<string>();
+  const key = (proto: string, ip: string, port: number) => `${proto}/${ip || '0.0.0.0'}/${port}`;
+  const inUse = (proto: string, ip: string, port: number) => taken.has(key(proto, ip, port)) || taken.has(key(proto, '', port)) || (!ip && [...taken].some((t) => t.startsWith(`${proto}/`) && t.endsWith(`/${port}`))) || mine.has(key(proto, ip, port));
+  for (const [k, list] of Object.entries(wanted)) {
+    const { port, proto } = splitPort(k);
+    ports[k] = [];
+    for (const b of list) {
+      const ip = b.HostIp ?? '';
+      let hostPorts: number[];
+      if (!b.HostPort || b.HostPort === '0') hostPorts = [];
+      else {
+        const [lo, hi] = b.HostPort.split('-').map(Number);
+        if (!Number.isInteger(lo) || lo! < 1 || lo! > 65535 || (hi !== undefined && (!Number.isInteger(hi) || hi < lo!))) throw invalidParameter(`invalid hostPort: ${b.HostPort}`);
+        hostPorts = hi === undefined ? [lo!] : Array.from({ length: hi - lo! + 1 }, (_, i) => lo! + i);
+      }
+      let chosen: number | undefined;
+      if (hostPorts.length === 1) {
+        const p = hostPorts[0]!;
+        if (inUse(proto, ip, p) || !(await hostPortFree(p, proto, ip))) {
+          throw conflict(`driver failed programming external connectivity on endpoint ${who}: Bind for ${ip || '0.0.0.0'}:${p} failed: port is already allocated`);
+        }
+        chosen = p;
+      } else {
+        // A range (the first free port in it) or none given (an ephemeral port).
+        const candidates = hostPorts.length ? hostPorts : Array.from({ length: 200 }, () => EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW)));
+        for (const p of candidates) {
+          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip))) {
+            chosen = p;
+            break;
+          }
+        }
+        if (chosen === undefined) throw conflict(`driver failed programming external connectivity on endpoint ${who}: all ports are allocated`);
+      }
+      mine.add(key(proto, ip, chosen));
+      mappings.push({ hostPort: chosen, containerPort: port, protocol: proto, hostIP: ip });
+      ports[k]!.push({ HostIp: ip || '0.0.0.0', HostPort: String(chosen) });
+    }
+  }
+  return { mappings, ports };
+}
+
+export function takenKeys(ports: Record<string, PortBinding[] | null> | undefined): string[] {
+  const out: string[] = [];
+  for (const [k, list] of Object.entries(ports ?? {})) {
+    const proto = k.split('/')[1] ?? 'tcp';
+    for (const b of list ?? []) out.push(`${proto}/${b.HostIp === '0.0.0.0' ? '0.0.0.0' : b.HostIp}/${b.HostPort}`);
+  }
+  return out;
+}
