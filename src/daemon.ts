@@ -18,6 +18,8 @@ import { registerStatsRoutes } from './api/routes/stats.ts';
 import { StatsService } from './engine/stats.ts';
 import { NetworkService } from './engine/networks.ts';
 import { registerNetworkRoutes } from './api/routes/networks.ts';
+import { VolumeService } from './engine/volumes.ts';
+import { registerVolumeRoutes } from './api/routes/volumes.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver } from './runtime/runc-driver.ts';
@@ -49,7 +51,8 @@ export class Daemon {
     const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc') });
     const networks = (this.networks = new NetworkService({ cfg, db, events }));
     await networks.init();
-    const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime, networks }));
+    const volumes = new VolumeService({ cfg, db, events });
+    const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime, networks, volumes }));
     const execs = new ExecService({ containers, runtime });
     const imagesEngine = new ImagesEngine({ cfg, db, events, store: images });
 
@@ -71,6 +74,7 @@ export class Daemon {
     registerImageRoutes(r, { images: imagesEngine });
     registerStatsRoutes(r, { stats: new StatsService({ containers }) });
     registerNetworkRoutes(r, { networks, containers });
+    registerVolumeRoutes(r, { volumes });
 
     await containers.recover();
     await this.api.listen(cfg.socketPath);

@@ -90,4 +90,22 @@ describe('networks', SUITE(skip), () => {
     ok(await dk(['rm', '-f', c]));
     ok(await dk(['network', 'rm', net]));
   });
+
+  test('networks, volumes and a running server survive a daemon restart', T, async () => {
+    const net = uniq('keep');
+    const web = uniq('kweb');
+    const vol = uniq('kvol');
+    ok(await dk(['network', 'create', net]));
+    ok(await dk(['run', '-d', '--name', web, '--network', net, '-v', `${vol}:/www`, '-p', '127.0.0.1::80', t.image, 'sh', '-c', 'echo survived > /www/index.html && exec httpd -f -p 80 -h /www']));
+    const port = ok(await dk(['port', web, '80'])).trim();
+    await waitFor(async () => (await get(`http://${port}/`).catch(() => '')) === 'survived\n', 'the server answers');
+    await t.d.restart();
+    assert.equal(await get(`http://${port}/`), 'survived\n');
+    assert.equal(ok(await dk(['run', '--rm', '--network', net, t.image, 'sh', '-c', FETCH_BY_NAME(web)])), 'survived\n');
+    assert.ok(ok(await dk(['volume', 'ls', '-q'])).split('\n').includes(vol));
+    assert.ok(ok(await dk(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes(net));
+    ok(await dk(['rm', '-f', web]));
+    ok(await dk(['network', 'rm', net]));
+    ok(await dk(['volume', 'rm', vol]));
+  });
 });

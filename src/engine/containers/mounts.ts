@@ -4,6 +4,15 @@ import path from 'node:path';
 import { invalidParameter } from '../../errdefs.ts';
 import type { MountSpec } from '../../runtime/types.ts';
 import type { HostConfig, MountPoint } from './record.ts';
+import type { VolumeService } from '../volumes.ts';
+
+export interface MountSources {
+  volumes?: VolumeService;
+  /** the image's (and the config's) VOLUMEs: anonymous volumes where nothing else is mounted */
+  imageVolumes?: Record<string, object> | null;
+  /** --volumes-from: the mounts of another container */
+  volumesFrom?: (ref: string) => { points: MountPoint[]; specs: MountSpec[] };
+}
 
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
@@ -12,7 +21,7 @@ export interface ResolvedMounts {
   points: MountPoint[];
 }
 
-export function resolveMounts(hc: HostConfig): ResolvedMounts {
+export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedMounts {
   const specs: MountSpec[] = [];
   const points: MountPoint[] = [];
   const seen = new Set<string>();
@@ -23,15 +32,40 @@ export function resolveMounts(hc: HostConfig): ResolvedMounts {
     points.push(point);
   };
 
+  const addVolume = (name: string | undefined, dst: string, ro: boolean, mode: string, nocopy: boolean, labels?: Record<string, string>) => {
+    if (!src.volumes) throw invalidParameter('named volumes are not available');
+    const v = src.volumes.create({ Name: name, Labels: labels }, !name);
+    add(
+      { destination: dst, source: v.Mountpoint, type: 'bind', options: ['rbind', ro ? 'ro' : 'rw', 'rprivate'] },
+      { Type: 'volume', Name: v.Name, Source: v.Mountpoint, Destination: dst, Driver: 'local', Mode: nocopy ? (mode ? mode : 'nocopy') : mode, RW: !ro, Propagation: '' },
+    );
+  };
+
+  for (const ref of (hc.VolumesFrom as string[] | null | undefined) ?? []) {
+    if (!src.volumesFrom) throw invalidParameter('--volumes-from is not available');
+    const [name, mode = ''] = ref.split(':');
+    if (mode && mode !== 'ro' && mode !== 'rw') throw invalidParameter(`invalid mode for volumes-from: ${mode}`);
+    const other = src.volumesFrom(name!);
+    other.points.forEach((p, i) => {
+      if (p.Type === 'tmpfs') return;
+      const spec = other.specs.find((x) => x.destination === p.Destination) ?? other.specs[i]!;
+      const ro = mode ? mode === 'ro' : !p.RW;
+      add({ ...spec, options: [...spec.options.filter((o) => o !== 'ro' && o !== 'rw'), ro ? 'ro' : 'rw'] }, { ...p, RW: !ro, Mode: mode || p.Mode });
+    });
+  }
+
   for (const bind of hc.Binds ?? []) {
     const parts = bind.split(':');
     if (parts.length < 2 || parts.length > 3) throw invalidParameter(`invalid volume specification: '${bind}'`);
     const [src, dst, mode = ''] = parts;
     if (!path.isAbsolute(dst)) throw invalidParameter(`invalid volume specification: '${bind}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
-    if (!path.isAbsolute(src)) throw invalidParameter(`invalid volume specification: '${bind}': named volumes are not supported yet`);
     const opts = mode ? mode.split(',') : [];
     for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS].includes(o)) throw invalidParameter(`invalid mode: ${o}`);
     const ro = opts.includes('ro');
+    if (!path.isAbsolute(src)) {
+      addVolume(src, dst, ro, mode, opts.includes('nocopy'));
+      continue;
+    }
     const propagation = opts.find((o) => PROPAGATIONS.includes(o)) ?? 'rprivate';
     // Docker creates a missing bind source directory for -v (not for --mount).
     fs.mkdirSync(src, { recursive: true });
@@ -64,9 +98,17 @@ export function resolveMounts(hc: HostConfig): ResolvedMounts {
       if (m.TmpfsOptions?.Mode) opts.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
       if (m.ReadOnly) opts.push('ro');
       add({ destination: m.Target, source: 'tmpfs', type: 'tmpfs', options: opts }, { Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: '' });
+    } else if (m.Type === 'volume') {
+      const vo = (m as { VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> } }).VolumeOptions;
+      addVolume(m.Source || undefined, m.Target, !!m.ReadOnly, m.ReadOnly ? 'ro' : '', !!vo?.NoCopy, vo?.Labels);
     } else {
       throw invalidParameter(`mount type "${m.Type}" is not supported yet`);
     }
+  }
+
+  // The image's VOLUMEs (and -v /path): anonymous volumes where nothing else is mounted.
+  for (const dst of Object.keys(src.imageVolumes ?? {})) {
+    if (!seen.has(dst) && src.volumes) addVolume(undefined, dst, false, '', false);
   }
   return { specs, points };
 }

@@ -1,6 +1,7 @@
 // A container as the daemon stores it: Docker's Config and HostConfig as the client sent them
 // (merged with the image), plus the state the engine maintains.
 import type { ContainerConfig } from '../../images/types.ts';
+import type { MountSpec } from '../../runtime/types.ts';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -78,6 +79,8 @@ export interface ContainerRecord {
   /** Whether the user stopped it explicitly (for restart policies). */
   HasBeenManuallyStopped?: boolean;
   NetworkSettings?: NetworkSettings;
+  /** the runtime mounts resolved at create (volumes named), used at every start */
+  mountSpecs?: MountSpec[];
 }
 
 export function initialState(): ContainerState {

@@ -20,6 +20,7 @@ import { resolveMounts } from './mounts.ts';
 import { signalNumber } from './signals.ts';
 import { mergeCommitConfig } from './commit.ts';
 import type { NetworkService } from '../networks.ts';
+import type { VolumeService } from '../volumes.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -51,11 +52,14 @@ export class ContainerService {
   private readonly stopping = new Set<string>();
 
   private readonly networks?: NetworkService;
+  private readonly volumes?: VolumeService;
 
-  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver; networks?: NetworkService }) {
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver; networks?: NetworkService; volumes?: VolumeService }) {
     this.cfg = deps.cfg;
     this.networks = deps.networks;
     if (this.networks) this.networks.containers = () => this.list();
+    this.volumes = deps.volumes;
+    if (this.volumes) this.volumes.containers = () => this.list();
     this.db = deps.db;
     this.docs = deps.db.collection<ContainerRecord>('containers');
     this.events = deps.events;
@@ -154,7 +158,14 @@ export class ContainerService {
     const networkSettings = this.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
     if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
-    const mounts = resolveMounts(hc);
+    const mounts = resolveMounts(hc, {
+      volumes: this.volumes,
+      imageVolumes: config.Volumes,
+      volumesFrom: (ref) => {
+        const o = this.get(ref);
+        return { points: o.Mounts, specs: o.mountSpecs ?? resolveMounts(o.HostConfig).specs };
+      },
+    });
 
     const dir = this.containerDir(id);
     fs.mkdirSync(dir, { recursive: true });
@@ -188,6 +199,7 @@ export class ContainerService {
       HostsPath: etc.hostsPath,
       ResolvConfPath: etc.resolvConfPath,
       Mounts: mounts.points,
+      mountSpecs: mounts.specs,
       ExecIDs: [],
       NetworkSettings: networkSettings,
     };
@@ -220,6 +232,7 @@ export class ContainerService {
       this.premounts.delete(c.Id);
       if (pre) await pre;
       const rootfs = await this.images.mountRWLayer(c.Id);
+      for (const m of c.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await this.volumes?.populate(m.Name, rootfs, m.Destination);
       const spec = this.runSpec(c, rootfs);
       const { pid } = await this.runtime.create(spec);
       if (spec.network === 'none' && this.networks) {
@@ -256,7 +269,7 @@ export class ContainerService {
 
   private runSpec(c: ContainerRecord, rootfs: string): RunSpec {
     const hc = c.HostConfig;
-    const mounts = resolveMounts(hc).specs;
+    const mounts = c.mountSpecs ?? resolveMounts(hc).specs;
     const etcMounts = [
       { destination: '/etc/resolv.conf', source: c.ResolvConfPath },
       { destination: '/etc/hostname', source: c.HostnamePath },
@@ -393,7 +406,7 @@ export class ContainerService {
       this.emit(c, 'die', { exitCode: String(code) });
       this.stopping.delete(id);
       this.notifyWaiters(c, ['not-running', 'next-exit']);
-      if (c.HostConfig.AutoRemove) this.removeLocked(c);
+      if (c.HostConfig.AutoRemove) this.removeLocked(c, true);
     });
   }
 
@@ -552,7 +565,7 @@ export class ContainerService {
         await this.runtime.delete(c.Id, true).catch(() => {});
         c.State = { ...c.State, Running: false, Paused: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString() };
       }
-      this.removeLocked(c);
+      this.removeLocked(c, !!opts.volumes);
     });
   }
 
@@ -561,9 +574,22 @@ export class ContainerService {
    * for `removed` answered); its files go in the background. A crash before they are gone leaves a
    * directory without a record, which recover() sweeps.
    */
-  private removeLocked(c: ContainerRecord): void {
+  private removeLocked(c: ContainerRecord, withVolumes: boolean): void {
     this.docs.delete(c.Id);
     this.byId.delete(c.Id);
+    // docker rm -v (and --rm): the container's anonymous volumes go with it; named ones stay.
+    if (withVolumes && this.volumes) {
+      for (const m of c.Mounts) {
+        const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
+        if (v && this.volumes.isAnonymous(v)) {
+          try {
+            this.volumes.remove(v.Name);
+          } catch (e) {
+            log.warn(`volume ${v.Name}: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
     this.emit(c, 'destroy');
     this.notifyWaiters(c, ['removed', 'not-running', 'next-exit']);
     this.track(this.removeFiles(c.Id, c));
