@@ -178,8 +178,11 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.State;
   switch (s.Status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+    case 'running': {
+      const h = s.Health?.Status;
+      const health = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
+      return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${health}`;
+    }
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
     case 'restarting':

@@ -17,6 +17,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** present while a container with a healthcheck runs (and after, with the last result) */
+  Health?: import('./health.ts').Health;
 }
 
 export interface HostConfig {

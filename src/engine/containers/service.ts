@@ -21,6 +21,7 @@ import { signalNumber } from './signals.ts';
 import { mergeCommitConfig } from './commit.ts';
 import type { NetworkService } from '../networks.ts';
 import type { VolumeService } from '../volumes.ts';
+import { HealthMonitor } from './health.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -53,12 +54,21 @@ export class ContainerService {
 
   private readonly networks?: NetworkService;
   private readonly volumes?: VolumeService;
+  private readonly health: HealthMonitor;
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver; networks?: NetworkService; volumes?: VolumeService }) {
     this.cfg = deps.cfg;
     this.networks = deps.networks;
     if (this.networks) this.networks.containers = () => this.list();
     this.volumes = deps.volumes;
+    this.health = new HealthMonitor({
+      runtime: deps.runtime,
+      current: (id) => this.byId.get(id),
+      onChange: (c, status) => {
+        this.save(c);
+        if (status) this.emit(c, `health_status: ${status}`);
+      },
+    });
     if (this.volumes) this.volumes.containers = () => this.list();
     this.db = deps.db;
     this.docs = deps.db.collection<ContainerRecord>('containers');
@@ -248,6 +258,7 @@ export class ContainerService {
       c.HasBeenManuallyStopped = false;
       this.save(c);
       this.emit(c, 'start');
+      this.health.start(c);
     } catch (e) {
       const msg = (e as Error).message;
       const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
@@ -399,6 +410,7 @@ export class ContainerService {
     await this.lock.run(id, async () => {
       const c = this.byId.get(id);
       if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
+      this.health.stop(id);
       c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
       // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
@@ -663,6 +675,7 @@ export class ContainerService {
       const st = await this.runtime.state(c.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
         this.runtime.recover(c.Id);
+        this.health.start(c);
         continue;
       }
       // Neither an exit record nor a live process (e.g. the host rebooted): Docker reports such a container as exited.
