@@ -77,6 +77,7 @@ export class Daemon {
     registerVolumeRoutes(r, { volumes });
 
     await containers.recover();
+    await containers.startByPolicy();
     await this.api.listen(cfg.socketPath);
     log.info(`API listen on ${cfg.socketPath}`);
   }

@@ -22,6 +22,7 @@ import { mergeCommitConfig } from './commit.ts';
 import type { NetworkService } from '../networks.ts';
 import type { VolumeService } from '../volumes.ts';
 import { HealthMonitor } from './health.ts';
+import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -55,6 +56,8 @@ export class ContainerService {
   private readonly networks?: NetworkService;
   private readonly volumes?: VolumeService;
   private readonly health: HealthMonitor;
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly backoffs = new Map<string, Backoff>();
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; images: ImageService; runtime: RuntimeDriver; networks?: NetworkService; volumes?: VolumeService }) {
     this.cfg = deps.cfg;
@@ -230,6 +233,7 @@ export class ContainerService {
       if (c.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
       if (c.State.Running) throw notModified('container already started');
       if (c.State.Status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
+      this.cancelRestart(c);
       await this.startLocked(c);
     });
   }
@@ -340,6 +344,54 @@ export class ContainerService {
     });
   }
 
+  /** After an exit the policy asks to restart: wait the back-off, then start again (RestartCount + 1). */
+  private scheduleRestart(c: ContainerRecord): void {
+    let b = this.backoffs.get(c.Id);
+    if (!b) this.backoffs.set(c.Id, (b = new Backoff()));
+    const ran = Date.parse(c.State.FinishedAt) - Date.parse(c.State.StartedAt);
+    const t = setTimeout(() => {
+      this.restartTimers.delete(c.Id);
+      void this.lock.run(c.Id, async () => {
+        const cur = this.byId.get(c.Id);
+        if (!cur?.State.Restarting) return;
+        cur.RestartCount++;
+        try {
+          await this.startLocked(cur);
+          cur.State.Restarting = false;
+          this.save(cur);
+        } catch (e) {
+          log.warn(`restarting ${cur.Id.slice(0, 12)}: ${(e as Error).message}`);
+          cur.State = { ...cur.State, Status: 'exited', Restarting: false };
+          this.save(cur);
+        }
+      });
+    }, b.next(Number.isFinite(ran) ? ran : 0));
+    this.restartTimers.set(c.Id, t);
+  }
+
+  /** Stop a pending policy restart; true when there was one (the container is then simply exited). */
+  private cancelRestart(c: ContainerRecord): boolean {
+    const t = this.restartTimers.get(c.Id);
+    if (!t && !c.State.Restarting) return false;
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(c.Id);
+    if (!c.State.Restarting) return false;
+    c.State = { ...c.State, Status: 'exited', Restarting: false };
+    c.HasBeenManuallyStopped = true;
+    this.save(c);
+    return true;
+  }
+
+  /** At daemon start: the containers whose policy says they run whenever the daemon does. */
+  async startByPolicy(): Promise<void> {
+    for (const c of this.list()) {
+      if (c.State.Running) continue;
+      if (!restartOnDaemonStart(c.HostConfig.RestartPolicy, !!c.HasBeenManuallyStopped) && !c.State.Restarting) continue;
+      c.State.Restarting = false;
+      await this.start(c.Id).catch((e) => log.warn(`starting ${c.Id.slice(0, 12)} by its restart policy: ${e.message}`));
+    }
+  }
+
   /** The network namespace of another running container (--network container:NAME). */
   private joinedNetns(ref: string): string {
     const other = this.get(ref);
@@ -411,8 +463,10 @@ export class ContainerService {
       const c = this.byId.get(id);
       if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
       this.health.stop(id);
-      c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
+      const restart = !c.HostConfig.AutoRemove && shouldRestart(c.HostConfig.RestartPolicy, { exitCode: code, restartCount: c.RestartCount, manuallyStopped: !!c.HasBeenManuallyStopped || this.stopping.has(id) });
+      c.State = { ...c.State, Status: restart ? 'restarting' : 'exited', Running: false, Restarting: restart, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
+      if (restart) this.scheduleRestart(c);
       // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
       if (!c.HostConfig.AutoRemove) await this.teardown(id, c);
       this.emit(c, 'die', { exitCode: String(code) });
@@ -462,7 +516,11 @@ export class ContainerService {
   async kill(ref: string, signal = 'KILL'): Promise<void> {
     const c = this.get(ref);
     const sig = signalNumber(signal);
+    if (this.cancelRestart(c)) return;
     if (!c.State.Running) throw conflict(`Cannot kill container: ${ref}: Container ${c.Id} is not running`);
+    // As dockerd: a killed container is not restarted by its policy.
+    c.HasBeenManuallyStopped = true;
+    this.save(c);
     this.emit(c, 'kill', { signal: String(sig) });
     if (sig === 9) this.stopping.add(c.Id);
     await this.runtime.kill(c.Id, sig, true);
@@ -470,7 +528,11 @@ export class ContainerService {
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
-    const c = this.get(ref);
+    const c0 = this.get(ref);
+    // A policy restart in flight finishes first; then it is either cancelled or stopped like any run.
+    await this.lock.run(c0.Id, async () => {});
+    const c = this.get(c0.Id);
+    if (this.cancelRestart(c)) return;
     if (!c.State.Running) throw notModified('container already stopped');
     c.HasBeenManuallyStopped = true;
     this.save(c);
@@ -559,6 +621,8 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c0 = this.get(ref);
+    if (c0.State.Restarting && !opts.force) throw conflict(`cannot remove container "${c0.Name}": container is restarting: stop the container before removing or force remove`);
+    this.cancelRestart(c0);
     if (c0.State.Running && !opts.force) {
       throw conflict(`cannot remove container "${c0.Name}": container is running: stop the container before removing or force remove`);
     }
@@ -735,9 +799,8 @@ function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
   arr(cfg.Entrypoint, 'Config.Entrypoint');
   arr(hc.Binds, 'HostConfig.Binds');
   if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw invalidParameter(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
-  const rp = hc.RestartPolicy?.Name ?? '';
-  if (rp && !['no', 'always', 'on-failure', 'unless-stopped'].includes(rp)) throw invalidParameter(`invalid restart policy '${rp}'`);
-  if (hc.AutoRemove && rp && rp !== 'no') throw invalidParameter(`can't create 'AutoRemove' container with restart policy`);
+  const policyError = validatePolicy(hc.RestartPolicy, !!hc.AutoRemove);
+  if (policyError) throw invalidParameter(policyError);
   for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw invalidParameter(`invalid environment variable: ${e}`);
 }
 
