@@ -20,6 +20,8 @@ import { NetworkService } from './engine/networks.ts';
 import { registerNetworkRoutes } from './api/routes/networks.ts';
 import { VolumeService } from './engine/volumes.ts';
 import { registerVolumeRoutes } from './api/routes/volumes.ts';
+import { BuildService } from './engine/build.ts';
+import { registerBuildRoutes } from './api/routes/build.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver } from './runtime/runc-driver.ts';
@@ -75,6 +77,7 @@ export class Daemon {
     registerStatsRoutes(r, { stats: new StatsService({ containers }) });
     registerNetworkRoutes(r, { networks, containers });
     registerVolumeRoutes(r, { volumes });
+    registerBuildRoutes(r, { builds: new BuildService({ cfg, db, containers, images }) });
 
     await containers.recover();
     await containers.startByPolicy();

@@ -1,0 +1,62 @@
+// The build context on disk: sources of COPY/ADD resolved inside it (never outside: ../ and symlinks that
+// leave it are refused), and the checksum of what a COPY takes, which keys the build cache.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { invalidParameter } from '../errdefs.ts';
+
+const GLOB = /[*?[]/;
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + path.sep);
+}
+
+/** The paths (absolute, inside root) a COPY source names; wildcards expanded. */
+export function resolveSources(root: string, src: string, what = 'build context'): string[] {
+  const realRoot = fs.realpathSync(root);
+  const rel = src.replace(/^\/+/, '');
+  const abs = path.resolve(realRoot, rel);
+  if (!inside(realRoot, abs)) throw invalidParameter(`COPY failed: forbidden path outside the ${what}: ${src} ()`);
+  let matches: string[];
+  if (GLOB.test(rel)) {
+    matches = (fs.globSync(rel, { cwd: realRoot }) as string[]).map((m) => path.resolve(realRoot, m)).sort();
+    if (!matches.length) throw invalidParameter(`COPY failed: no source files were specified`);
+  } else {
+    if (!fs.existsSync(abs) && !isLink(abs)) throw invalidParameter(`COPY failed: file not found in ${what}: stat ${rel}: file does not exist`);
+    matches = [abs];
+  }
+  return matches.map((m) => {
+    // A source that is a symlink is followed, but only within the context.
+    let real: string;
+    try {
+      real = fs.realpathSync(m);
+    } catch {
+      throw invalidParameter(`COPY failed: file not found in ${what}: stat ${path.relative(realRoot, m)}: file does not exist`);
+    }
+    if (!inside(realRoot, real)) throw invalidParameter(`COPY failed: forbidden path outside the ${what}: ${path.relative(realRoot, m)} ()`);
+    return real;
+  });
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** A content hash of files/dirs (names, modes, contents, link targets): Docker's "file:<sha>" / "dir:<sha>". */
+export function checksum(paths: string[]): string {
+  const h = crypto.createHash('sha256');
+  const walk = (p: string, rel: string) => {
+    const st = fs.lstatSync(p);
+    h.update(`${rel}\0${st.mode}\0`);
+    if (st.isSymbolicLink()) h.update(fs.readlinkSync(p));
+    else if (st.isFile()) h.update(fs.readFileSync(p));
+    else if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e), `${rel}/${e}`);
+    h.update('\0');
+  };
+  for (const p of paths) walk(p, path.basename(p));
+  return h.digest('hex');
+}
