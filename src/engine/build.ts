@@ -2,7 +2,7 @@
 // the Dockerfile runs through the Builder, and the result is tagged. Also the build cache's prune.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerService } from './containers/service.ts';
@@ -37,7 +37,19 @@ export class BuildService {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
       const { stream } = await decompress(context);
-      await extractTar(stream, { dest: dir });
+      // The docker CLI appends a Dockerfile from outside the context to the tar and may leave out the
+      // end-of-archive blocks (Go's reader does not need them); end the archive ourselves.
+      let n = 0;
+      const ended = stream.pipe(
+        new Transform({
+          transform: (c: Buffer, _e, cb) => {
+            n += c.length;
+            cb(null, c);
+          },
+          flush: (cb) => cb(null, Buffer.alloc(((512 - (n % 512)) % 512) + 1024)),
+        }),
+      );
+      await extractTar(ended, { dest: dir });
       const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache }, dir, opts, out).build();
       tagResult(this.images, id, opts.tags, out);
       return id;
