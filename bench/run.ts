@@ -15,6 +15,10 @@
 // the docker arguments, and optional setup/teardown run once per daemon.
 import os from 'node:os';
 import fs from 'node:fs';
+import path from 'node:path';
+
+// The classic builder on both daemons (Debian's dockerd has no BuildKit client plugin here either).
+process.env.DOCKER_BUILDKIT = '0';
 import { parseArgs } from 'node:util';
 import { startBerthd } from '../test/helpers/berthd.ts';
 import { startDockerd, dockerdUnavailable } from '../test/helpers/dockerd.ts';
@@ -65,6 +69,32 @@ export const SCENARIOS: Scenario[] = [
     target: { maxMedianMs: 50, minSpeedup: 4 },
   },
   {
+    name: 'run-bridge',
+    title: 'docker run --rm IMAGE true (default bridge network; compare with run-true)',
+    args: (c) => ['run', '--rm', c.image, 'true'],
+    target: { maxMedianMs: 70, minSpeedup: 3 },
+  },
+  {
+    name: 'build-cold',
+    title: 'docker build --no-cache of a 10-step Dockerfile (classic builder)',
+    setup: async (c) => {
+      c.state.ctx = buildContext(c.image);
+    },
+    args: (c) => ['build', '--no-cache', '-q', c.state.ctx],
+    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
+  },
+  {
+    name: 'build-cached',
+    title: 'docker build of the same 10-step Dockerfile, fully cached',
+    setup: async (c) => {
+      c.state.ctx = buildContext(c.image);
+      await must(c.daemon.env, ['build', '-q', c.state.ctx]);
+    },
+    args: (c) => ['build', '-q', c.state.ctx],
+    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
+    target: { maxMedianMs: 500, minSpeedup: 3 },
+  },
+  {
     name: 'exec-true',
     title: 'docker exec CONTAINER true',
     setup: async (c) => {
@@ -76,6 +106,19 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** A context with a 10-step Dockerfile: files copied, commands run, config set. */
+function buildContext(image: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ctx-'));
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n'.repeat(1000));
+  fs.mkdirSync(path.join(dir, 'src'));
+  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, 'src', `f${i}.txt`), `file ${i}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [`FROM ${image}`, 'ENV APP=/app', 'WORKDIR /app', 'COPY a.txt .', 'COPY src/ ./src/', 'RUN echo built > built.txt', 'RUN ls src | wc -l > count.txt', 'LABEL bench=yes', 'EXPOSE 8080', 'CMD ["cat", "built.txt"]'].join('\n') + '\n',
+  );
+  return dir;
+}
 
 async function must(env: DaemonEnv, args: string[]): Promise<string> {
   const r = await docker(env, args, { timeoutMs: 120_000 });
