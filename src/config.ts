@@ -9,6 +9,8 @@ export interface DaemonConfig {
   /** Runtime state: bundles, monitor sockets, exit files. */
   execRoot: string;
   logLevel: string;
+  /** Registries reached over plain HTTP besides loopback ones (--insecure-registry). */
+  insecureRegistries?: string[];
 }
 
 export const DEFAULTS: DaemonConfig = {

@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'conflict'
   | 'invalid-parameter'
   | 'forbidden'
+  | 'unauthorized'
   | 'unavailable'
   | 'not-modified'
   | 'not-implemented'

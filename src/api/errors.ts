@@ -7,6 +7,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   'invalid-parameter': 400,
   forbidden: 403,
+  unauthorized: 401,
   unavailable: 503,
   'not-modified': 304,
   'not-implemented': 501,

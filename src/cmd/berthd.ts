@@ -16,6 +16,7 @@ Options:
   -H, --host list             Daemon socket to connect to (default unix://${DEFAULTS.socketPath})
   -l, --log-level string      Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string        Path to use for daemon PID file
+      --insecure-registry list  Enable insecure registry communication
   -v, --version               Print version information and quit
 `;
 
@@ -31,6 +32,7 @@ function parse(argv: string[]): DaemonConfig & { pidfile?: string } {
         'log-level': { type: 'string', short: 'l' },
         debug: { type: 'boolean', short: 'D' },
         pidfile: { type: 'string', short: 'p' },
+        'insecure-registry': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -64,6 +66,7 @@ function parse(argv: string[]): DaemonConfig & { pidfile?: string } {
     execRoot: values['exec-root'] ?? DEFAULTS.execRoot,
     logLevel: values.debug ? 'debug' : values['log-level'] ?? 'info',
     pidfile: values.pidfile,
+    insecureRegistries: values['insecure-registry'] ?? [],
   };
 }
 

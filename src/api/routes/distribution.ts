@@ -1,0 +1,71 @@
+// Registry endpoints: the pull half of POST /images/create, POST /images/{name}/push, POST /auth.
+// Errors before the first progress message are plain HTTP errors (the CLI prints "Error response from
+// daemon"); later ones go into the message stream, as dockerd does.
+import type { ServerResponse } from 'node:http';
+import type { Router } from '../router.ts';
+import type { Ctx } from '../context.ts';
+import type { DistributionService } from '../../engine/distribution.ts';
+import { decodeAuth } from '../../engine/distribution.ts';
+import { parseNormalizedNamed, parseDigest, withTag, type Reference } from '../../images/reference.ts';
+import { writeJSONMessage, errorMessage } from './images.ts';
+
+function lazyStream(ctx: Ctx): { write: (m: unknown) => void; started: () => boolean; end: () => void } {
+  let res: ServerResponse | undefined;
+  return {
+    write: (m) => {
+      res ??= ctx.stream('application/json');
+      writeJSONMessage(res, m);
+    },
+    started: () => !!res,
+    end: () => res?.end(),
+  };
+}
+
+function pullRef(fromImage: string, tag: string | undefined): Reference {
+  let ref = parseNormalizedNamed(fromImage.replace(/:$/, ''));
+  if (tag) {
+    let digest: string | undefined;
+    try {
+      digest = parseDigest(tag);
+    } catch {}
+    ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
+  }
+  return ref;
+}
+
+export function pullHandler(dist: DistributionService) {
+  return async (ctx: Ctx): Promise<void> => {
+    const ref = pullRef(ctx.q('fromImage')!, ctx.q('tag'));
+    const out = lazyStream(ctx);
+    try {
+      await dist.pull(ref, { platform: ctx.q('platform') || undefined, creds: decodeAuth(ctx.req.headers['x-registry-auth'] as string | undefined) }, out.write);
+    } catch (e) {
+      if (!out.started()) throw e;
+      out.write(errorMessage(e));
+    }
+    out.end();
+  };
+}
+
+export function pushHandler(dist: DistributionService) {
+  return async (ctx: Ctx, name: string): Promise<void> => {
+    let ref = parseNormalizedNamed(name);
+    const tag = ctx.q('tag');
+    if (tag) ref = withTag(ref, tag);
+    const out = lazyStream(ctx);
+    try {
+      await dist.push(ref, { creds: decodeAuth(ctx.req.headers['x-registry-auth'] as string | undefined) }, out.write);
+    } catch (e) {
+      if (!out.started()) throw e;
+      out.write(errorMessage(e));
+    }
+    out.end();
+  };
+}
+
+export function registerAuthRoute(r: Router, d: { dist: DistributionService }): void {
+  r.post('/auth', async (ctx) => {
+    const body = await ctx.json<{ username?: string; password?: string; serveraddress?: string; identitytoken?: string }>({});
+    ctx.ok(await d.dist.login(body));
+  });
+}

@@ -1,0 +1,145 @@
+// A registry client for the distribution protocol (v2): the scheme per host (plain HTTP for loopback and
+// --insecure-registry hosts, TLS with /etc/docker/certs.d/HOST CAs otherwise), and the authentication
+// challenge flow (anonymous, Basic, Bearer tokens from the realm the registry names).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Agent } from 'undici';
+import { BerthError } from '../errdefs.ts';
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export class RegistryError extends BerthError {
+  readonly status: number;
+  readonly code?: string;
+  constructor(kind: ConstructorParameters<typeof BerthError>[0], message: string, status: number, code?: string) {
+    super(kind, message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Registry host for a reference domain (Docker Hub's API lives elsewhere). */
+export function registryHost(domain: string): string {
+  return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+export interface ClientOptions {
+  insecureRegistries?: string[];
+  certsDir?: string;
+}
+
+export class RegistryClient {
+  readonly host: string;
+  private readonly base: string;
+  private readonly creds?: Credentials;
+  private token?: string;
+  private basic = false;
+  private readonly dispatcher?: Agent;
+  private readonly scopes: string[];
+
+  constructor(host: string, scopes: string[], creds?: Credentials, o: ClientOptions = {}) {
+    this.host = host;
+    this.creds = creds;
+    this.scopes = scopes;
+    const insecure = isLoopback(host) || (o.insecureRegistries ?? []).some((r) => r === host || r === host.replace(/:\d+$/, ''));
+    this.base = `${insecure ? 'http' : 'https'}://${host}`;
+    const dir = path.join(o.certsDir ?? '/etc/docker/certs.d', host);
+    if (!insecure && fs.existsSync(dir)) {
+      const ca = fs.readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+      const cert = fs.readdirSync(dir).find((f) => f.endsWith('.cert'));
+      const key = fs.readdirSync(dir).find((f) => f.endsWith('.key'));
+      this.dispatcher = new Agent({ connect: { ca: ca.length ? ca : undefined, cert: cert ? fs.readFileSync(path.join(dir, cert)) : undefined, key: key ? fs.readFileSync(path.join(dir, key)) : undefined } });
+    }
+  }
+
+  url(p: string): string {
+    return p.startsWith('http') ? p : `${this.base}${p}`;
+  }
+
+  private authHeader(): Record<string, string> {
+    if (this.token) return { Authorization: `Bearer ${this.token}` };
+    if (this.basic && this.creds?.username) return { Authorization: `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}` };
+    return {};
+  }
+
+  /** A request, answering the registry's auth challenge once. Bodies that are streams cannot be replayed:
+   *  call ping() first so that the challenge is met before them. */
+  async fetch(method: string, p: string, init: { headers?: Record<string, string>; body?: BodyInit | null; redirect?: RequestRedirect } = {}): Promise<Response> {
+    const doFetch = () =>
+      fetch(this.url(p), {
+        method,
+        headers: { ...this.authHeader(), ...(init.headers ?? {}) },
+        body: init.body as never,
+        redirect: init.redirect ?? 'follow',
+        ...(init.body && typeof (init.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit).catch((e: Error & { cause?: Error }) => {
+        throw new RegistryError('unavailable', `Get "${this.url(p)}": ${e.cause?.message ?? e.message}`, 0);
+      });
+    let res = await doFetch();
+    if (res.status === 401 && (await this.answerChallenge(res))) {
+      if (init.body && typeof (init.body as { pipe?: unknown }).pipe === 'function') return res;
+      res = await doFetch();
+    }
+    return res;
+  }
+
+  /** GET /v2/: meets the auth challenge up front; throws when the credentials are refused. */
+  async ping(): Promise<void> {
+    const res = await this.fetch('GET', '/v2/');
+    await res.arrayBuffer().catch(() => {});
+    if (res.status === 401) throw new RegistryError('unauthorized', `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized`, 401);
+    if (res.status >= 500) throw new RegistryError('unavailable', `${this.url('/v2/')}: ${res.status} ${res.statusText}`, res.status);
+  }
+
+  private async answerChallenge(res: Response): Promise<boolean> {
+    const h = res.headers.get('www-authenticate') ?? '';
+    await res.arrayBuffer().catch(() => {});
+    const scheme = h.split(' ')[0]!.toLowerCase();
+    if (scheme === 'basic') {
+      if (!this.creds?.username || this.basic) return false;
+      this.basic = true;
+      return true;
+    }
+    if (scheme !== 'bearer' || this.token) return false;
+    const params: Record<string, string> = {};
+    for (const m of h.slice(7).matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
+    if (!params.realm) return false;
+    const u = new URL(params.realm);
+    if (params.service) u.searchParams.set('service', params.service);
+    for (const s of params.scope ? [params.scope] : this.scopes) u.searchParams.append('scope', s);
+    const headers: Record<string, string> = {};
+    if (this.creds?.username) headers.Authorization = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
+    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch(() => undefined);
+    if (!tr?.ok) return false;
+    const body = (await tr.json()) as { token?: string; access_token?: string };
+    this.token = body.token ?? body.access_token;
+    return !!this.token;
+  }
+}
+
+/** A registry's error body ({"errors":[{code,message}]}) as a Docker-like error. */
+export async function registryError(res: Response, what: string): Promise<RegistryError> {
+  let code: string | undefined;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const j = (await res.json()) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
+    const e = j.errors?.[0];
+    if (e) {
+      code = e.code;
+      message = e.message ?? message;
+    }
+  } catch {}
+  const kind = res.status === 404 ? 'not-found' : res.status === 401 || res.status === 403 ? 'unauthorized' : 'system';
+  return new RegistryError(kind as never, `${what}: ${message}`, res.status, code);
+}

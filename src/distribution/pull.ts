@@ -1,0 +1,128 @@
+// docker pull: manifest (through a list/index to the platform's), config, then each layer that is not
+// here yet, streamed from the registry through digest verification and decompression into the layer
+// store; dockerd's progress messages on the way.
+import { Readable, Transform } from 'node:stream';
+import crypto from 'node:crypto';
+import type { ImageStoreService } from '../images/image-service.ts';
+import { chainIds } from '../images/layer-store.ts';
+import { parseConfig } from '../images/image-config.ts';
+import { familiarName, familiarString, tagNameOnly, type Reference } from '../images/reference.ts';
+import { invalidParameter, systemError } from '../errdefs.ts';
+import { RegistryClient, registryError, RegistryError } from './client.ts';
+import { ACCEPT, isList, selectManifest, platformString, type Manifest, type Platform, type Descriptor } from './manifests.ts';
+import type { Progress } from './progress.ts';
+import type { BlobSources } from './blob-sources.ts';
+
+function shortDigest(d: string): string {
+  return d.replace(/^sha256:/, '').slice(0, 12);
+}
+
+export async function fetchManifest(client: RegistryClient, repo: string, ref: string): Promise<{ manifest: Manifest; digest: string; bytes: Buffer; mediaType: string }> {
+  const res = await client.fetch('GET', `/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
+  if (!res.ok) {
+    const e = await registryError(res, `manifest for ${repo}:${ref}`);
+    if (res.status === 404) throw new RegistryError('not-found', `manifest for ${client.host}/${repo}:${ref} not found: manifest unknown: manifest unknown`, 404);
+    if (res.status === 401) throw new RegistryError('not-found', `pull access denied for ${client.host}/${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, 401);
+    throw e;
+  }
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
+  if (ref.startsWith('sha256:') && ref !== digest) throw systemError(`manifest verification failed for digest ${ref}`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw systemError(`error parsing manifest of ${repo}:${ref}: not JSON`);
+  }
+  if (!manifest || typeof manifest !== 'object') throw systemError(`error parsing manifest of ${repo}:${ref}`);
+  const mediaType = manifest.mediaType ?? res.headers.get('content-type') ?? '';
+  return { manifest, digest, bytes, mediaType };
+}
+
+/** A blob as a stream that fails unless its bytes hash to the digest (and has the size). */
+async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<Readable> {
+  const res = await client.fetch('GET', `/v2/${repo}/blobs/${d.digest}`);
+  if (!res.ok || !res.body) throw await registryError(res, `blob ${d.digest}`);
+  const hash = crypto.createHash('sha256');
+  let n = 0;
+  const verify = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      hash.update(chunk);
+      n += chunk.length;
+      onBytes(n);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const got = `sha256:${hash.digest('hex')}`;
+      if (d.size && n !== d.size) return cb(systemError(`unexpected EOF: ${d.digest} is ${n} bytes of ${d.size}`));
+      if (got !== d.digest) return cb(systemError(`filesystem layer verification failed for digest ${d.digest}`));
+      cb();
+    },
+  });
+  const body = Readable.fromWeb(res.body as never);
+  body.on('error', (e) => verify.destroy(systemError(`error pulling ${d.digest}: ${e.message}`)));
+  return body.pipe(verify);
+}
+
+export async function pull(o: { images: ImageStoreService; client: RegistryClient; ref: Reference; platform: Platform; progress: Progress; sources: BlobSources }): Promise<string> {
+  const { images, client, ref, progress } = o;
+  const repo = ref.path;
+  const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
+  // (dockerd names the repository path: "library/busybox", "app1" for localhost:5000/app1)
+  progress.status(`Pulling from ${ref.path}`, ref.digest ?? tagOrDigest);
+  let { manifest, digest, mediaType } = await fetchManifest(client, repo, tagOrDigest);
+  const topDigest = digest;
+  if (isList(mediaType) || manifest.manifests) {
+    const d = selectManifest(manifest, o.platform);
+    ({ manifest, mediaType } = await fetchManifest(client, repo, d.digest));
+  }
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw systemError(`unsupported manifest of ${repo}:${tagOrDigest} (${mediaType || 'no media type'})`);
+  // The config: verified by digest.
+  const cres = await client.fetch('GET', `/v2/${repo}/blobs/${manifest.config.digest}`);
+  if (!cres.ok) throw await registryError(cres, `config ${manifest.config.digest}`);
+  const configBytes = Buffer.from(await cres.arrayBuffer());
+  if (`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}` !== manifest.config.digest) throw systemError(`image config verification failed for digest ${manifest.config.digest}`);
+  const config = parseConfig(configBytes);
+  if ((config.os || 'linux') !== 'linux') throw invalidParameter(`image operating system "${config.os}" cannot be used on this platform: operating system is not supported`);
+  const diffIds = config.rootfs.diff_ids;
+  if (diffIds.length !== manifest.layers.length) throw systemError(`the manifest of ${repo}:${tagOrDigest} has ${manifest.layers.length} layers, its config ${diffIds.length}`);
+  const chain = chainIds(diffIds);
+  const existing = images.images.get(`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}`);
+  const missing = manifest.layers.map((_l, i) => !images.layers.get(chain[i]!));
+  for (const [i, l] of manifest.layers.entries()) progress.layer(shortDigest(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
+  let parent: string | undefined;
+  const pinned: string[] = [];
+  try {
+    for (const [i, l] of manifest.layers.entries()) {
+      const id = shortDigest(l.digest);
+      if (!missing[i]) {
+        parent = chain[i];
+        images.layers.pin(parent!);
+        pinned.push(parent!);
+        o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
+        continue;
+      }
+      if (l.urls?.length) throw invalidParameter(`foreign layers are not supported: ${l.digest}`);
+      const body = await fetchBlob(client, repo, l, (n) => progress.layer(id, 'Downloading', { current: n, total: l.size }));
+      const rec = await images.layers.register(body, parent, { storeBlob: true, blob: { digest: l.digest, size: l.size, mediaType: l.mediaType }, expectedDiffId: diffIds[i] });
+      pinned.push(rec.chainId);
+      progress.layer(id, 'Verifying Checksum');
+      progress.layer(id, 'Download complete');
+      progress.layer(id, 'Extracting', { current: l.size, total: l.size });
+      progress.layer(id, 'Pull complete');
+      o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
+      parent = rec.chainId;
+    }
+    const rec = images.createImage(configBytes);
+    const named = { domain: ref.domain, path: ref.path };
+    images.images.setRef({ ...named, digest: topDigest }, rec.id);
+    if (!ref.digest) images.tag(rec.id, tagNameOnly({ ...named, tag: ref.tag }));
+    progress.status(`Digest: ${topDigest}`);
+    const name = familiarString(ref.digest ? { ...named, digest: ref.digest } : tagNameOnly(ref));
+    progress.status(existing && !missing.some(Boolean) ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}`);
+    void platformString;
+    return rec.id;
+  } finally {
+    for (const c of pinned) images.layers.unpin(c);
+  }
+}
