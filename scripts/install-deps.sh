@@ -20,7 +20,7 @@ fi
 # dockerd/containerd for interop tests and the benchmark. hyperfine, sqlite3: bench and
 # debugging. curl: raw API tests. python3: the pty driver for -it tests. util-linux: mount,
 # umount, script. iproute2, iptables: networking. git, ca-certificates: npm ci.
-packages=(runc conmon busybox-static attr docker.io containerd hyperfine sqlite3 curl python3 containernetworking-plugins
+packages=(runc conmon busybox-static attr docker.io containerd hyperfine sqlite3 curl python3 containernetworking-plugins docker-registry apache2-utils
   util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils git ca-certificates)
 
 missing=()

@@ -95,10 +95,10 @@ export class RegistryClient {
   }
 
   /** GET /v2/: meets the auth challenge up front; throws when the credentials are refused. */
-  async ping(): Promise<void> {
+  async ping(forLogin = false): Promise<void> {
     const res = await this.fetch('GET', '/v2/');
     await res.arrayBuffer().catch(() => {});
-    if (res.status === 401) throw new RegistryError('unauthorized', `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized`, 401);
+    if (res.status === 401) throw new RegistryError('unauthorized', forLogin ? `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized` : 'unauthorized: authentication required', 401);
     if (res.status >= 500) throw new RegistryError('unavailable', `${this.url('/v2/')}: ${res.status} ${res.statusText}`, res.status);
   }
 

@@ -56,7 +56,7 @@ export class DistributionService {
     let host = (creds.serveraddress || 'https://index.docker.io/v1/').replace(/^https?:\/\//, '').replace(/\/.*$/, '');
     if (host === 'index.docker.io') host = 'registry-1.docker.io';
     const client = new RegistryClient(host, [], creds, { insecureRegistries: this.cfg.insecureRegistries });
-    await client.ping();
+    await client.ping(true);
     return { Status: 'Login Succeeded', IdentityToken: '' };
   }
 }
