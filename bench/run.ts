@@ -24,6 +24,7 @@ import { startBerthd } from '../test/helpers/berthd.ts';
 import { startDockerd, dockerdUnavailable } from '../test/helpers/dockerd.ts';
 import { docker, DOCKER_CLI, describeRun, type DaemonEnv, type RunResult } from '../test/helpers/docker.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
+import { startRegistry } from '../test/helpers/registry.ts';
 
 interface BenchDaemon {
   name: 'berthd' | 'dockerd';
@@ -36,6 +37,8 @@ export interface ScenarioContext {
   daemon: BenchDaemon;
   /** scratch state a scenario's setup may keep for its args/teardown */
   state: Record<string, string>;
+  /** every daemon measured in this run (dockerd first when there is one) */
+  all: BenchDaemon[];
 }
 
 export interface Scenario {
@@ -45,6 +48,11 @@ export interface Scenario {
   args(ctx: ScenarioContext): string[];
   setup?(ctx: ScenarioContext): Promise<void>;
   teardown?(ctx: ScenarioContext): Promise<void>;
+  /** run before every run (warm-ups too), untimed: e.g. remove what the last run made */
+  beforeEach?(ctx: ScenarioContext): Promise<void>;
+  /** fewer runs for slow scenarios (the smaller of this and --runs) */
+  runs?: number;
+  warmup?: number;
   /** stdin for each run */
   input?: string;
   /** the target this scenario must meet, if any */
@@ -95,6 +103,20 @@ export const SCENARIOS: Scenario[] = [
     target: { maxMedianMs: 500, minSpeedup: 3 },
   },
   {
+    name: 'pull',
+    title: 'docker pull of a 5-layer image of ~300 MB (gzip, pushed by dockerd) from a local registry',
+    setup: async (c) => {
+      c.state.ref = await bigImage(c);
+    },
+    beforeEach: async (c) => {
+      await docker(c.daemon.env, ['rmi', c.state.ref]);
+    },
+    args: (c) => ['pull', '-q', c.state.ref],
+    runs: 5,
+    warmup: 1,
+    target: { maxMedianMs: 60_000, minSpeedup: 1.5 },
+  },
+  {
     name: 'exec-true',
     title: 'docker exec CONTAINER true',
     setup: async (c) => {
@@ -106,6 +128,29 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** The registry and the image the pull scenario pulls: made once for the run, by dockerd when it is
+ * measured (its gzip layers are what registries hold), else by berthd. */
+let bigImageRef: Promise<string> | undefined;
+function bigImage(c: ScenarioContext): Promise<string> {
+  bigImageRef ??= (async () => {
+    const reg = await startRegistry();
+    cleanups.push(() => reg.stop());
+    const maker = c.all[0]!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-big-'));
+    // base64 of random bytes: compresses like real files do (about 3:4), unlike raw random bytes
+    const steps = [1, 2, 3, 4, 5].map((i) => `RUN head -c 45000000 /dev/urandom | base64 > /layer${i}`);
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), [`FROM ${c.image}`, ...steps].join('\n') + '\n');
+    const ref = `${reg.host}/bench/big:v1`;
+    await must(maker.env, ['build', '-q', '-t', ref, dir]);
+    await must(maker.env, ['push', ref]);
+    await must(maker.env, ['rmi', ref]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return ref;
+  })();
+  return bigImageRef;
+}
+const cleanups: Array<() => Promise<void>> = [];
 
 /** A context with a 10-step Dockerfile: files copied, commands run, config set. */
 function buildContext(image: string): string {
@@ -208,6 +253,7 @@ async function main() {
   }
   const stopAll = async () => {
     for (const d of daemons) await d.stop().catch(() => {});
+    for (const c of cleanups.splice(0)) await c().catch(() => {});
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
@@ -226,7 +272,8 @@ async function main() {
 
     for (const sc of scenarios) {
       process.stdout.write(`\n${sc.name}: ${sc.title}\n  `);
-      const ctxs = new Map(daemons.map((d) => [d.name, { image: TEST_IMAGE, daemon: d, state: {} } as ScenarioContext]));
+      const all = [...daemons].sort((a, b) => (a.name === 'dockerd' ? -1 : b.name === 'dockerd' ? 1 : 0));
+      const ctxs = new Map(daemons.map((d) => [d.name, { image: TEST_IMAGE, daemon: d, state: {}, all } as ScenarioContext]));
       const series: Record<string, Series> = {};
       const active: BenchDaemon[] = [];
       for (const d of daemons) {
@@ -239,13 +286,16 @@ async function main() {
         }
       }
       const once = async (d: BenchDaemon, record: boolean) => {
-        const r = await docker(d.env, sc.args(ctxs.get(d.name)!), { input: sc.input, timeoutMs: 60_000 });
+        await sc.beforeEach?.(ctxs.get(d.name)!);
+        const r = await docker(d.env, sc.args(ctxs.get(d.name)!), { input: sc.input, timeoutMs: 300_000 });
         if (!record) return;
         if (r.code === 0) series[d.name].ms.push(r.ms);
         else series[d.name].failures.push(r);
       };
-      for (let i = 0; i < warmup; i++) for (const d of active) await once(d, false);
-      for (let i = 0; i < runs; i++) {
+      const scWarmup = Math.min(warmup, sc.warmup ?? warmup);
+      const scRuns = Math.min(runs, sc.runs ?? runs);
+      for (let i = 0; i < scWarmup; i++) for (const d of active) await once(d, false);
+      for (let i = 0; i < scRuns; i++) {
         const order = i % 2 === 0 ? active : [...active].reverse();
         for (const d of order) await once(d, true);
         if (i % 5 === 4) process.stdout.write('.');
@@ -255,7 +305,7 @@ async function main() {
       for (const [name, s] of Object.entries(series)) {
         if (s.failures.length) {
           const f = s.failures[0];
-          notes.push(`${sc.name} on ${name}: ${s.failures.length} of ${runs} runs failed; first: exit ${f.code}: ${(f.stderr || f.stdout).trim().split('\n')[0]}`);
+          notes.push(`${sc.name} on ${name}: ${s.failures.length} of ${s.ms.length + s.failures.length} runs failed; first: exit ${f.code}: ${(f.stderr || f.stdout).trim().split('\n')[0]}`);
         }
       }
     }

@@ -39,8 +39,10 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
   return { manifest, digest, bytes, mediaType };
 }
 
-/** A blob as a stream that fails unless its bytes hash to the digest (and has the size). */
-async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<Readable> {
+/** A blob as a stream that fails unless its bytes hash to the digest (and has the size), and the
+ * outcome of that check: when unpacking fails first (a corrupt blob is usually not a valid gzip or
+ * tar either) the rest is drained and the digest decides which error the user sees. */
+async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<{ stream: Readable; verified: Promise<Error | null> }> {
   const res = await client.fetch('GET', `/v2/${repo}/blobs/${d.digest}`);
   if (!res.ok || !res.body) throw await registryError(res, `blob ${d.digest}`);
   const hash = crypto.createHash('sha256');
@@ -60,14 +62,24 @@ async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, on
     },
   });
   const body = Readable.fromWeb(res.body as never);
-  body.on('error', (e) => verify.destroy(systemError(`error pulling ${d.digest}: ${e.message}`)));
-  return body.pipe(verify);
+  body.on('error', (e) => verify.destroy(systemError(`error pulling ${d.digest}: unexpected EOF (${e.message})`)));
+  const verified = new Promise<Error | null>((resolve) => {
+    verify.once('error', resolve);
+    verify.once('end', () => resolve(null));
+    verify.once('close', () => resolve(null));
+  });
+  return { stream: body.pipe(verify), verified };
 }
+
+/** Docker's default: three layers download at once. */
+const PARALLEL_DOWNLOADS = 3;
 
 export async function pull(o: { images: ImageStoreService; client: RegistryClient; ref: Reference; platform: Platform; progress: Progress; sources: BlobSources }): Promise<string> {
   const { images, client, ref, progress } = o;
   const repo = ref.path;
   const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
+  // (a Windows image can be listed in an index, but cannot run on this platform)
+  if (o.platform.os !== 'linux') throw invalidParameter(`image operating system "${o.platform.os}" cannot be used on this platform: operating system is not supported`);
   // (dockerd names the repository path: "library/busybox", "app1" for localhost:5000/app1)
   progress.status(`Pulling from ${ref.path}`, ref.digest ?? tagOrDigest);
   let { manifest, digest, mediaType } = await fetchManifest(client, repo, tagOrDigest);
@@ -90,29 +102,72 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   const existing = images.images.get(`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}`);
   const missing = manifest.layers.map((_l, i) => !images.layers.get(chain[i]!));
   for (const [i, l] of manifest.layers.entries()) progress.layer(shortDigest(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
-  let parent: string | undefined;
   const pinned: string[] = [];
-  try {
-    for (const [i, l] of manifest.layers.entries()) {
-      const id = shortDigest(l.digest);
-      if (!missing[i]) {
-        parent = chain[i];
-        images.layers.pin(parent!);
-        pinned.push(parent!);
-        o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
-        continue;
-      }
-      if (l.urls?.length) throw invalidParameter(`foreign layers are not supported: ${l.digest}`);
-      const body = await fetchBlob(client, repo, l, (n) => progress.layer(id, 'Downloading', { current: n, total: l.size }));
-      const rec = await images.layers.register(body, parent, { storeBlob: true, blob: { digest: l.digest, size: l.size, mediaType: l.mediaType }, expectedDiffId: diffIds[i] });
-      pinned.push(rec.chainId);
-      progress.layer(id, 'Verifying Checksum');
-      progress.layer(id, 'Download complete');
-      progress.layer(id, 'Extracting', { current: l.size, total: l.size });
-      progress.layer(id, 'Pull complete');
+  // Layers download and unpack in parallel (each streamed straight into its own directory), but
+  // each is recorded only after its parent: committed[i] settles once layer i is in the store.
+  const committed = manifest.layers.map(() => {
+    let settle!: (ok: boolean) => void;
+    const p = new Promise<boolean>((r) => (settle = r));
+    return { p, settle };
+  });
+  const aborts: Array<() => void> = [];
+  let failed: Error | undefined;
+  const fetchLayer = async (i: number): Promise<void> => {
+    const l = manifest.layers[i]!;
+    const id = shortDigest(l.digest);
+    const parent = i > 0 ? chain[i - 1] : undefined;
+    if (!missing[i]) {
+      if (i > 0 && !(await committed[i - 1]!.p)) throw failed!;
+      images.layers.pin(chain[i]!);
+      pinned.push(chain[i]!);
       o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
-      parent = rec.chainId;
+      return;
     }
+    if (l.urls?.length) throw invalidParameter(`foreign layers are not supported: ${l.digest}`);
+    if (failed) throw failed;
+    const blob = await fetchBlob(client, repo, l, (n) => progress.layer(id, 'Downloading', { current: n, total: l.size }));
+    aborts.push(() => blob.stream.destroy(failed));
+    let rec;
+    try {
+      rec = await images.layers.register(blob.stream, parent, {
+        storeBlob: true,
+        blob: { digest: l.digest, size: l.size, mediaType: l.mediaType },
+        expectedDiffId: diffIds[i],
+        beforeCommit: async () => {
+          if (i > 0 && !(await committed[i - 1]!.p)) throw failed!;
+        },
+      });
+    } catch (e) {
+      const bad = await Promise.race([blob.verified, new Promise<null>((r) => setTimeout(() => r(null), 5000).unref())]);
+      throw bad ?? e;
+    }
+    pinned.push(rec.chainId);
+    progress.layer(id, 'Verifying Checksum');
+    progress.layer(id, 'Download complete');
+    progress.layer(id, 'Extracting', { current: l.size, total: l.size });
+    progress.layer(id, 'Pull complete');
+    o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
+  };
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < manifest.layers.length) {
+        const i = next++;
+        try {
+          await fetchLayer(i);
+          committed[i]!.settle(true);
+        } catch (e) {
+          failed ??= e as Error;
+          committed[i]!.settle(false);
+          for (const a of aborts) a();
+          return;
+        }
+      }
+    };
+    // waiting layers say so, as dockerd's do
+    manifest.layers.forEach((l, i) => missing[i] && i >= PARALLEL_DOWNLOADS && progress.layer(shortDigest(l.digest), 'Waiting'));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, manifest.layers.length) }, worker));
+    if (failed) throw failed;
     const rec = images.createImage(configBytes);
     const named = { domain: ref.domain, path: ref.path };
     images.images.setRef({ ...named, digest: topDigest }, rec.id);

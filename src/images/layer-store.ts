@@ -43,6 +43,9 @@ export interface RegisterOptions {
   blob?: { digest: string; size: number; mediaType?: string };
   /** Fail unless the uncompressed tar has this digest (load, pull). */
   expectedDiffId?: string;
+  /** Awaited after unpacking, before the layer is recorded: parallel pulls unpack out of order
+   * but record each layer only after its parent, so the store never holds an orphan. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export function chainIdOf(parent: string | undefined, diffId: string): string {
@@ -171,6 +174,7 @@ export class LayerStore {
     }
     let blob: LayerRecord['blob'];
     try {
+      await opts.beforeCommit?.();
       if (writer) {
         blob = { digest: writer.commit(), size: writer.size, mediaType: MEDIA_TYPES[compression] };
       } else if (opts.blob) {
@@ -179,6 +183,7 @@ export class LayerStore {
         blob = { digest: opts.blob.digest, size: opts.blob.size, mediaType: opts.blob.mediaType ?? MEDIA_TYPES[compression] };
       }
     } catch (e) {
+      writer?.abort();
       removeLater(work);
       throw e;
     }
