@@ -20,6 +20,7 @@ import { NetworkService } from './engine/networks.ts';
 import { registerNetworkRoutes } from './api/routes/networks.ts';
 import { VolumeService } from './engine/volumes.ts';
 import { registerVolumeRoutes } from './api/routes/volumes.ts';
+import { registerSwarmRoutes } from './api/routes/swarm.ts';
 import { BuildService } from './engine/build.ts';
 import { registerBuildRoutes } from './api/routes/build.ts';
 import { DistributionService } from './engine/distribution.ts';
@@ -81,6 +82,7 @@ export class Daemon {
     registerStatsRoutes(r, { stats: new StatsService({ containers }) });
     registerNetworkRoutes(r, { networks, containers });
     registerVolumeRoutes(r, { volumes });
+    registerSwarmRoutes(r);
     registerBuildRoutes(r, { builds: new BuildService({ cfg, db, containers, images }) });
 
     await containers.recover();

@@ -173,8 +173,28 @@ export class RWLayers {
     return mountPoints().has(this.paths(id).merged);
   }
 
+  /** Mounts and unmounts of one container run one at a time: a mount that saw the overlay still
+   * mounted while an unmount was under way would hand out a path about to vanish. */
+  private readonly mountQueue = new Map<string, Promise<unknown>>();
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.mountQueue.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    this.mountQueue.set(id, tail);
+    void tail.then(() => this.mountQueue.get(id) === tail && this.mountQueue.delete(id));
+    return next;
+  }
+
   /** Mount the overlay (idempotent) and return the merged path. */
-  async mount(id: string): Promise<string> {
+  mount(id: string): Promise<string> {
+    return this.serial(id, () => this.mountNow(id));
+  }
+
+  unmount(id: string): Promise<void> {
+    return this.serial(id, () => this.unmountNow(id));
+  }
+
+  private async mountNow(id: string): Promise<string> {
     const rec = this.must(id);
     const p = this.paths(id);
     if (mountPoints().has(p.merged)) return p.merged;
@@ -192,7 +212,7 @@ export class RWLayers {
     return p.merged;
   }
 
-  async unmount(id: string): Promise<void> {
+  private async unmountNow(id: string): Promise<void> {
     const merged = this.paths(id).merged;
     if (!mountPoints().has(merged)) return;
     const r = await run('umount', [merged], { allowFailure: true });

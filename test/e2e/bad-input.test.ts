@@ -90,6 +90,13 @@ describe('bad input', SUITE(skip), () => {
       assert.equal(p.status, 404);
       assert.equal(p.json.message, 'page not found');
     });
+
+    test('swarm-mode commands: 503, not a swarm manager', T, async () => {
+      fails(await dk(['service', 'ls']), 1, /This node is not a swarm manager/);
+      fails(await dk(['node', 'ls']), 1, /This node is not a swarm manager/);
+      const s = await api('GET', '/v1.41/secrets');
+      assert.equal(s.status, 503);
+    });
   });
 
   describe('malformed requests', () => {

@@ -31,6 +31,9 @@ export interface DockerdOptions {
   timeoutMs?: number;
   extraArgs?: string[];
   logLevel?: string;
+  /** Give dockerd its default `bridge` network (docker0, on a private /24 so that it never
+   * collides with berthd's), without NAT: containers reach each other and the host only. */
+  bridge?: boolean;
 }
 
 /** Is dockerd installed here, and are we root? (A reason string when it can't be used.) */
@@ -58,7 +61,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '--exec-root', execRoot,
     '-H', `unix://${socket}`,
     '--pidfile', path.join(root, 'docker.pid'),
-    '--bridge', 'none',
+    ...(opts.bridge ? ['--bip', '10.250.250.1/24'] : ['--bridge', 'none']),
     '--iptables=false',
     '--ip-masq=false',
     '--ip-forward=false',

@@ -32,7 +32,7 @@ export async function startDaemon(): Promise<Daemon> {
     const why = dockerdUnavailable();
     if (why) throw new Error(why);
     // --live-restore: like berthd, containers outlive a daemon restart
-    return startDockerd({ extraArgs: ['--live-restore'] });
+    return startDockerd({ extraArgs: ['--live-restore'], bridge: true });
   }
   const why = berthdUnavailable();
   if (why) throw new Error(why);

@@ -6,12 +6,18 @@ import { invalidParameter } from '../../errdefs.ts';
 import { statPath, getArchive, putArchive } from '../../engine/archive.ts';
 
 export function registerArchiveRoutes(r: Router, d: { containers: ContainerService }): void {
-  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string) => Promise<T>): Promise<T> => {
+  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string, streamed: () => void) => Promise<T>): Promise<T> => {
     const p = ctx.q('path');
     if (!p) throw invalidParameter('path cannot be empty');
     const c = d.containers.get(ctx.params.id!);
     const rootfs = await d.containers.rootfs(c.Id);
-    return fn(rootfs, c.Id, p);
+    let streaming = false;
+    try {
+      return await fn(rootfs, c.Id, p, () => (streaming = true));
+    } finally {
+      // a streamed answer releases the rootfs when its connection closes
+      if (!streaming) await d.containers.releaseRootfs(c.Id);
+    }
   };
   const statHeader = (st: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
 
@@ -23,9 +29,10 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   );
 
   r.get('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (rootfs, id, p) => {
+    withRootfs(ctx, async (rootfs, id, p, streamed) => {
       const st = await statPath(rootfs, p, id);
       const tar = await getArchive(rootfs, p, id);
+      streamed();
       const res = ctx.res!;
       ctx.responded = true;
       res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(st) });
@@ -38,7 +45,6 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   r.put('/containers/:id/archive', (ctx) =>
     withRootfs(ctx, async (rootfs, id, p) => {
       await putArchive(rootfs, p, ctx.req, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID') }, id);
-      await d.containers.releaseRootfs(id);
       d.containers.emitEvent(id, 'extract-to-dir');
       ctx.send(200, '');
     }),

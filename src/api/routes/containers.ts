@@ -145,7 +145,11 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.get('/containers/:id/export', async (ctx) => {
     const c = containers.get(ctx.params.id!);
-    const tar = await d.images.exportRootfs(c.Id);
+    await containers.rootfs(c.Id);
+    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
+      await containers.releaseRootfs(c.Id);
+      throw e;
+    });
     const res = ctx.stream('application/x-tar');
     tar.pipe(res);
     tar.on('error', () => res.destroy());

@@ -42,6 +42,8 @@ export class ContainerService {
   private readonly events: EventsService;
   private readonly images: ImageService;
   private readonly runtime: RuntimeDriver;
+  /** How many cp/export requests use each container's mounted rootfs (see rootfs()). */
+  private readonly rootfsUsers = new Map<string, number>();
   private readonly dirs: ReturnType<typeof layout>;
   private readonly cfg: DaemonConfig;
   private readonly lock = new KeyedLock();
@@ -163,7 +165,12 @@ export class ContainerService {
     hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
     // Every container logs to a file docker logs reads; Docker's default driver name is what clients expect.
     if (!hc.LogConfig?.Type) hc.LogConfig = { Type: 'json-file', Config: hc.LogConfig?.Config ?? {} };
-    if (!['json-file', 'local', 'k8s-file'].includes(hc.LogConfig.Type)) throw invalidParameter(`logger: no log driver named '${hc.LogConfig.Type}' is registered`);
+    if (!LOG_DRIVERS.includes(hc.LogConfig.Type)) {
+      const t = hc.LogConfig.Type;
+      // Docker's own drivers that ship logs elsewhere: name them as unsupported rather than unknown
+      if (DOCKER_ONLY_LOG_DRIVERS.includes(t)) throw invalidParameter(`logger: the ${t} log driver is not supported by Berth; use one of: ${LOG_DRIVERS.join(', ')}`);
+      throw invalidParameter(`error looking up logging plugin ${t}: plugin "${t}" not found`);
+    }
     hc.Isolation ??= '';
     hc.Runtime ??= this.runtime.name;
     const hostNetwork = hc.NetworkMode === 'host';
@@ -768,14 +775,25 @@ export class ContainerService {
     return { Titles, Processes };
   }
 
-  /** Make sure the container's rootfs is mounted (for cp, export, diff on a stopped container). */
+  /** Make sure the container's rootfs is mounted (for cp, export, diff on a stopped container).
+   * Each call is one user until releaseRootfs: two clients copying at once must not unmount the
+   * filesystem under each other. */
   async rootfs(ref: string): Promise<string> {
     const c = this.get(ref);
-    return this.images.mountRWLayer(c.Id);
+    this.rootfsUsers.set(c.Id, (this.rootfsUsers.get(c.Id) ?? 0) + 1);
+    try {
+      return await this.images.mountRWLayer(c.Id);
+    } catch (e) {
+      await this.releaseRootfs(c.Id);
+      throw e;
+    }
   }
 
-  /** Unmount the rootfs again if the container is not running (after cp/export on a stopped container). */
+  /** One user is done; unmount when it was the last and the container is not running. */
   async releaseRootfs(id: string): Promise<void> {
+    const users = Math.max(0, (this.rootfsUsers.get(id) ?? 0) - 1);
+    if (users) return void this.rootfsUsers.set(id, users);
+    this.rootfsUsers.delete(id);
     const c = this.byId.get(id);
     if (c && !c.State.Running) await this.images.unmountRWLayer(id).catch(() => {});
   }
@@ -811,5 +829,9 @@ function readHostname(): string {
     return 'localhost';
   }
 }
+
+/** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
+const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
+const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
