@@ -11,7 +11,21 @@ export interface DaemonConfig {
   logLevel: string;
   /** Registries reached over plain HTTP besides loopback ones (--insecure-registry). */
   insecureRegistries?: string[];
+  /** OCI runtimes besides runc and (when installed) runsc: --add-runtime, daemon.json "runtimes". */
+  runtimes?: RuntimeConfig[];
+  /** --default-runtime / "default-runtime"; default runc. */
+  defaultRuntime?: string;
 }
+
+/** An OCI runtime with runc's command line, as dockerd's `runtimes` entries. */
+export interface RuntimeConfig {
+  name: string;
+  path: string;
+  args?: string[];
+}
+
+/** The runtime that --isolation=hyperv (alias sandbox) selects: gVisor. */
+export const SANDBOX_RUNTIME = 'runsc';
 
 export const DEFAULTS: DaemonConfig = {
   socketPath: '/run/berth/berth.sock',

@@ -1,8 +1,8 @@
 // The daemon is a composition: stores, drivers and engine services wired together behind the API server.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DaemonConfig } from './config.ts';
-import { layout } from './config.ts';
+import type { DaemonConfig, RuntimeConfig } from './config.ts';
+import { layout, SANDBOX_RUNTIME } from './config.ts';
 import { MetaDB } from './store/db.ts';
 import { EventsService } from './engine/events.ts';
 import { ContainerService } from './engine/containers/service.ts';
@@ -27,7 +27,7 @@ import { DistributionService } from './engine/distribution.ts';
 import { pullHandler, pushHandler, registerAuthRoute } from './api/routes/distribution.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
-import { RuncDriver } from './runtime/runc-driver.ts';
+import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
@@ -53,7 +53,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { cfg, db, events } = this;
     const images = new ImageStoreService({ cfg, db, events });
-    const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc') });
+    const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime });
     const networks = (this.networks = new NetworkService({ cfg, db, events }));
     await networks.init();
     const volumes = new VolumeService({ cfg, db, events });
@@ -68,8 +68,8 @@ export class Daemon {
       events,
       containers,
       daemonId: this.daemonId(),
-      runtimes: { runc: { path: runtime.runtimePath } },
-      defaultRuntime: 'runc',
+      runtimes: Object.fromEntries(runtime.runtimes().map((r) => [r.name, { path: r.path, ...(r.args?.length ? { runtimeArgs: r.args } : {}) }])),
+      defaultRuntime: runtime.name,
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
@@ -111,4 +111,15 @@ export class Daemon {
     this.db.close();
     this.unlock();
   }
+}
+
+/** gVisor, when installed and not configured by the operator: the runtime of --isolation=hyperv.
+ * Its default ptrace platform is the one that works everywhere (kvm needs /dev/kvm and hangs in
+ * nested VMs); --network=none because its own network stack cannot adopt interfaces that are
+ * attached after the sandbox started; --file-access=shared so that it sees files that docker cp
+ * puts into the root filesystem from outside. */
+function builtinRuntimes(cfg: DaemonConfig): RuntimeConfig[] {
+  if (cfg.runtimes?.some((r) => r.name === SANDBOX_RUNTIME)) return [];
+  const runsc = findExecutable('runsc');
+  return runsc ? [{ name: SANDBOX_RUNTIME, path: runsc, args: ['--network=none', '--file-access=shared'] }] : [];
 }

@@ -19,13 +19,45 @@ import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
 
+/** An OCI runtime with runc's command line (runc, runsc, crun, ...), as dockerd's `runtimes`. */
+export interface OciRuntimeConfig {
+  name: string;
+  path: string;
+  /** global options put before every subcommand (dockerd's runtimeArgs) */
+  args?: string[];
+}
+
+interface OciRuntime extends Required<OciRuntimeConfig> {
+  /** its state root (`--root`) */
+  root: string;
+  /** runc's on-disk state (exec fifo, state.json) is known, so start and delete can skip a process */
+  runcLayout: boolean;
+  /** what conmon runs as the runtime: the runtime itself, or a shim that adapts conmon's flags to it */
+  monitorPath: string;
+}
+
+/** conmon runs `exec --tty` as for runc; runsc has no such flag (the process spec says whether there
+ * is a terminal), so for runsc conmon runs this shim, which drops it. */
+function runscShim(dir: string, runsc: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'runsc-conmon-shim');
+  const text = `#!/bin/sh\n# written by berthd: drops runc's "exec --tty", which runsc does not take\nfor a; do shift; [ "$a" = --tty ] || set -- "$@" "$a"; done\nexec '${runsc.replace(/'/g, `'\\''`)}' "$@"\n`;
+  fs.writeFileSync(file + '.tmp', text, { mode: 0o755 });
+  fs.renameSync(file + '.tmp', file);
+  return file;
+}
+
 export interface RuncDriverOptions {
   /** The driver's own state directory (exit files, bundle links). Survives daemon restarts (exec root). */
   root: string;
-  /** runc's state root (`runc --root`); default: <root>/runc. */
+  /** runc's state root (`runc --root`); default: <root>/runc. Other runtimes get <root>/<name>. */
   runcRoot?: string;
   /** Path of runc; default: found on PATH (/usr/sbin, /usr/bin, ...). */
   runtimePath?: string;
+  /** More runtimes besides runc, chosen per container by RunSpec.runtime. */
+  runtimes?: OciRuntimeConfig[];
+  /** The runtime of a container that names none; default runc. */
+  defaultRuntime?: string;
   /** Path of conmon; default: found on PATH (/usr/bin, /usr/libexec/podman, ...). */
   conmonPath?: string;
   /** Fallback poll interval for exits (ms); inotify does the real work. */
@@ -128,13 +160,31 @@ function writeCtl(dir: string, height: number, width: number): void {
 
 interface Sidecar {
   groupAdd: string[];
+  /** the runtime's name (absent: runc, from before runtimes could be chosen) */
+  runtime?: string;
+}
+
+/** gVisor mounts its own in-memory tmpfs on /tmp unless the spec mounts something there, which
+ * would hide the image's /tmp and files docker cp puts there: mount the rootfs's own /tmp. */
+function forRunsc(spec: RunSpec, rt: OciRuntime): RunSpec {
+  if (path.basename(rt.path) !== 'runsc' || spec.mounts.some((m) => path.posix.normalize(m.destination) === '/tmp')) return spec;
+  const tmp = path.join(spec.rootfs, 'tmp');
+  let isDir = false;
+  try {
+    isDir = fs.lstatSync(tmp).isDirectory();
+  } catch {}
+  if (!isDir) return spec;
+  return { ...spec, mounts: [...spec.mounts, { destination: '/tmp', source: tmp, type: 'bind', options: ['rbind', 'rprivate', spec.readonlyRootfs ? 'ro' : 'rw'] }] };
 }
 
 export class RuncDriver implements RuntimeDriver {
-  readonly name = 'runc';
+  /** the default runtime's name */
+  readonly name: string;
   readonly root: string;
   readonly runcRoot: string;
   readonly runtimePath: string;
+  private readonly table = new Map<string, OciRuntime>();
+  private readonly runtimeById = new Map<string, OciRuntime>();
   readonly conmonPath: string;
   private readonly exits: ExitWatcher;
   private readonly exitDir: string;
@@ -153,6 +203,14 @@ export class RuncDriver implements RuntimeDriver {
     if (!conmonPath) throw systemError('conmon not found in PATH');
     this.runtimePath = runtimePath;
     this.conmonPath = conmonPath;
+    this.table.set('runc', { name: 'runc', path: runtimePath, args: [], root: this.runcRoot, runcLayout: true, monitorPath: runtimePath });
+    for (const r of opts.runtimes ?? []) {
+      const monitorPath = path.basename(r.path) === 'runsc' ? runscShim(this.root, r.path) : r.path;
+      this.table.set(r.name, { name: r.name, path: r.path, args: r.args ?? [], root: path.join(this.root, r.name), runcLayout: false, monitorPath });
+    }
+    this.name = opts.defaultRuntime ?? 'runc';
+    if (!this.table.has(this.name)) throw systemError(`default runtime ${this.name} is not configured`);
+    for (const r of this.table.values()) fs.mkdirSync(r.root, { recursive: true, mode: 0o700 });
     this.exitDir = path.join(this.root, 'exits');
     this.linkDir = path.join(this.root, 'bundles');
     for (const d of [this.root, this.runcRoot, this.exitDir, this.linkDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -222,20 +280,42 @@ export class RuncDriver implements RuntimeDriver {
     return pidAlive(readPid(path.join(b, 'pidfile')));
   }
 
-  private runc(args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}) {
-    return run(this.runtimePath, ['--root', this.runcRoot, ...args], { allowFailure: opts.allowFailure, timeoutMs: opts.timeoutMs ?? 30_000 });
+  /** The runtimes this driver can use, by name (for `docker info`). */
+  runtimes(): OciRuntimeConfig[] {
+    return [...this.table.values()].map((r) => ({ name: r.name, path: r.path, args: r.args }));
   }
 
-  /** A runc failure as a Berth error with runc's own message. */
+  /** The runtime a container was created with. */
+  private runtimeOf(id: string): OciRuntime {
+    let rt = this.runtimeById.get(id);
+    if (!rt) {
+      const name = this.bundleOf(id) ? (this.sidecar(id).runtime ?? 'runc') : this.name;
+      rt = this.table.get(name);
+      if (!rt) throw systemError(`container ${id} was created with runtime ${name}, which is no longer configured`);
+      this.runtimeById.set(id, rt);
+    }
+    return rt;
+  }
+
+  private globalArgs(rt: OciRuntime): string[] {
+    return [...rt.args, '--root', rt.root];
+  }
+
+  private runc(id: string, args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}) {
+    const rt = this.runtimeOf(id);
+    return run(rt.path, [...this.globalArgs(rt), ...args], { allowFailure: opts.allowFailure, timeoutMs: opts.timeoutMs ?? 30_000 });
+  }
+
+  /** A runtime failure as a Berth error with the runtime's own message. */
   private runcError(op: string, id: string, stderr: string): BerthError {
     const msg = runtimeMessage(stderr);
-    if (/does not exist|not found/i.test(msg)) return notFound(`No such container: ${id}`);
-    if (/not running|not stopped|already finished|is paused|not paused|is stopped/i.test(msg)) return conflict(msg);
-    return systemError(`runc ${op} failed: ${msg}`);
+    if (/does not exist|not found|cannot load container/i.test(msg)) return notFound(`No such container: ${id}`);
+    if (/not running|not stopped|already finished|is paused|not paused|is stopped|cannot signal/i.test(msg)) return conflict(msg);
+    return systemError(`${this.runtimeOf(id).name} ${op} failed: ${msg}`);
   }
 
   private async runcOp(op: string, id: string, args: string[]): Promise<string> {
-    const res = await this.runc(args, { allowFailure: true });
+    const res = await this.runc(id, args, { allowFailure: true });
     if (res.code !== 0) throw this.runcError(op, id, res.stderr || res.stdout);
     return res.stdout;
   }
@@ -251,9 +331,12 @@ export class RuncDriver implements RuntimeDriver {
     this.exits.disarm(id);
     this.exits.clear(id);
 
-    const oci = buildSpec(spec, hostInfo(), rootfsUserFiles(spec.rootfs));
+    const rt = this.table.get(spec.runtime ?? this.name);
+    if (!rt) throw invalidParameter(`unknown or invalid runtime name: ${spec.runtime}`);
+    this.runtimeById.set(id, rt);
+    const oci = buildSpec(rt.name === 'runc' ? spec : forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
     fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
-    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [] } satisfies Sidecar));
+    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
     this.specs.set(id, oci);
     this.rememberBundle(id, bundle);
     fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
@@ -262,7 +345,7 @@ export class RuncDriver implements RuntimeDriver {
       '--api-version',
       '-c', id,
       '-u', id,
-      '-r', this.runtimePath,
+      '-r', rt.monitorPath,
       '-b', bundle,
       '-p', path.join(bundle, 'pidfile'),
       '-l', `k8s-file:${spec.logPath}`,
@@ -270,7 +353,8 @@ export class RuncDriver implements RuntimeDriver {
       '--full-attach',
       '--socket-dir-path', this.root,
       '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
-      `--runtime-arg=--root=${this.runcRoot}`,
+      ...rt.args.map((a) => `--runtime-arg=${a}`),
+      `--runtime-arg=--root=${rt.root}`,
       '--no-sync-log',
     ];
     if (spec.tty) args.push('-t');
@@ -291,7 +375,9 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   async start(id: string): Promise<void> {
-    const fifo = path.join(this.runcRoot, id, 'exec.fifo');
+    const rt = this.runtimeOf(id);
+    if (!rt.runcLayout) return void (await this.runcOp('start', id, ['start', id]));
+    const fifo = path.join(rt.root, id, 'exec.fifo');
     let fd: number;
     try {
       fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -338,8 +424,11 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   async delete(id: string, force = false): Promise<void> {
-    if (fs.existsSync(path.join(this.runcRoot, id)) && !(await this.destroyStopped(id))) {
-      const res = await this.runc(['delete', ...(force ? ['--force'] : []), id], { allowFailure: true });
+    const rt = this.runtimeOf(id);
+    // runc keeps a directory per container; for other runtimes, ask them
+    const known = rt.runcLayout ? fs.existsSync(path.join(rt.root, id)) : true;
+    if (known && !(rt.runcLayout && (await this.destroyStopped(id)))) {
+      const res = await this.runc(id, ['delete', ...(force ? ['--force'] : []), id], { allowFailure: true });
       if (res.code !== 0) {
         const err = this.runcError('delete', id, res.stderr || res.stdout);
         if (err.kind !== 'not-found') throw err;
@@ -352,6 +441,7 @@ export class RuncDriver implements RuntimeDriver {
     fs.rmSync(path.join(this.linkDir, id), { force: true });
     this.bundles.delete(id);
     this.specs.delete(id);
+    this.runtimeById.delete(id);
   }
 
   /**
@@ -382,7 +472,7 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   async state(id: string): Promise<RuntimeState | undefined> {
-    const res = await this.runc(['state', id], { allowFailure: true });
+    const res = await this.runc(id, ['state', id], { allowFailure: true });
     if (res.code !== 0) {
       const err = this.runcError('state', id, res.stderr || res.stdout);
       if (err.kind === 'not-found') return undefined;
@@ -446,6 +536,20 @@ export class RuncDriver implements RuntimeDriver {
     return readLog(logPath, opts, signal, { done, subscribe });
   }
 
+  /** For a runtime whose processes are not host processes (gVisor's live in its own kernel), the
+   * runtime's own process table; undefined when `pids` gives host pids that `ps` can describe. */
+  async processTable(id: string): Promise<{ Titles: string[]; Processes: string[][] } | undefined> {
+    if (this.runtimeOf(id).runcLayout || this.runtimeOf(id).name === 'runc') return undefined;
+    const out = await this.runcOp('ps', id, ['ps', id]);
+    const lines = out.trimEnd().split('\n').filter(Boolean);
+    const Titles = (lines[0] ?? '').trim().split(/\s+/);
+    const Processes = lines.slice(1).map((l) => {
+      const f = l.trim().split(/\s+/);
+      return [...f.slice(0, Titles.length - 1), f.slice(Titles.length - 1).join(' ')];
+    });
+    return { Titles, Processes };
+  }
+
   async pids(id: string): Promise<number[]> {
     const out = await this.runcOp('ps', id, ['ps', '--format', 'json', id]);
     const list = JSON.parse(out || '[]') as number[] | null;
@@ -479,11 +583,12 @@ export class RuncDriver implements RuntimeDriver {
     const processFile = path.join(execDir, 'process.json');
     fs.writeFileSync(processFile, toJson(process));
 
+    const rt = this.runtimeOf(id);
     const args = [
       '--api-version',
       '-c', id,
       '-u', spec.execId,
-      '-r', this.runtimePath,
+      '-r', rt.monitorPath,
       '-b', execDir,
       '-p', path.join(execDir, 'pidfile'),
       '-l', 'none',
@@ -491,7 +596,8 @@ export class RuncDriver implements RuntimeDriver {
       '--full-attach',
       '--socket-dir-path', this.root,
       '--conmon-pidfile', path.join(execDir, 'conmon.pid'),
-      `--runtime-arg=--root=${this.runcRoot}`,
+      ...rt.args.map((a) => `--runtime-arg=${a}`),
+      `--runtime-arg=--root=${rt.root}`,
       '--no-sync-log',
       '-e',
       '--exec-attach',

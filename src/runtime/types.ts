@@ -55,6 +55,8 @@ export interface RunSpec {
   resources: Record<string, unknown>;
   cgroupParent?: string;
   annotations?: Record<string, string>;
+  /** the OCI runtime by name (runc, runsc, ...); default: the driver's default runtime */
+  runtime?: string;
 }
 
 export type StreamName = 'stdout' | 'stderr';
@@ -119,7 +121,10 @@ export interface RuntimeState {
 }
 
 export interface RuntimeDriver {
+  /** the default runtime's name */
   readonly name: string;
+  /** every OCI runtime this driver can run containers with (`docker info`'s Runtimes) */
+  runtimes(): { name: string; path: string; args?: string[] }[];
   /** Write the bundle and start the monitor; the container is created (not started) when this resolves. Returns the init pid. */
   create(spec: RunSpec): Promise<{ pid: number }>;
   start(id: string): Promise<void>;
@@ -144,6 +149,8 @@ export interface RuntimeDriver {
   logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry>;
   /** Host pids of all processes in the container. */
   pids(id: string): Promise<number[]>;
+  /** `docker top` from the runtime itself, for runtimes whose processes are not host processes. */
+  processTable?(id: string): Promise<{ Titles: string[]; Processes: string[][] } | undefined>;
   /** Watch the container's stdio for exit when the daemon (re)starts: re-arm exit detection. */
   recover(id: string): void;
 }

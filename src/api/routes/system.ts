@@ -18,7 +18,7 @@ export interface SystemRouteDeps {
   events: EventsService;
   containers: ContainerService;
   daemonId: string;
-  runtimes: Record<string, { path: string }>;
+  runtimes: Record<string, { path: string; runtimeArgs?: string[] }>;
   defaultRuntime: string;
   imageCount(): number;
   /** Images and layer sizes for /system/df. */
@@ -101,11 +101,12 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
       Labels: [],
       ExperimentalBuild: false,
       ServerVersion: BERTH_VERSION,
-      Runtimes: Object.fromEntries(Object.entries(d.runtimes).map(([k, v]) => [k, { path: v.path }])),
+      Runtimes: d.runtimes,
       DefaultRuntime: d.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true,
-      Isolation: '',
+      // the isolation a container gets without --isolation (hyperv, alias sandbox, runs it in gVisor)
+      Isolation: 'process',
       InitBinary: '',
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },

@@ -7,7 +7,7 @@ import type { EventsService } from '../events.ts';
 import type { ImageService, ContainerConfig } from '../../images/types.ts';
 import type { RuntimeDriver, AttachSession, RunSpec } from '../../runtime/types.ts';
 import type { DaemonConfig } from '../../config.ts';
-import { layout } from '../../config.ts';
+import { layout, SANDBOX_RUNTIME } from '../../config.ts';
 import { conflict, invalidParameter, notFound, notModified, BerthError } from '../../errdefs.ts';
 import { newId, shortId } from '../../util/ids.ts';
 import { log } from '../../util/log.ts';
@@ -161,6 +161,7 @@ export class ContainerService {
     }
 
     const id = newId();
+    const explicitNetwork = !!hc.NetworkMode && hc.NetworkMode !== 'default';
     if (!hc.NetworkMode || hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
     hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
     // Every container logs to a file docker logs reads; Docker's default driver name is what clients expect.
@@ -172,7 +173,10 @@ export class ContainerService {
       throw invalidParameter(`error looking up logging plugin ${t}: plugin "${t}" not found`);
     }
     hc.Isolation ??= '';
-    hc.Runtime ??= this.runtime.name;
+    hc.Runtime = this.chooseRuntime(hc, explicitNetwork);
+    // gVisor's own network stack cannot take over interfaces added after it started: sandboxed
+    // containers get loopback only, unless a network was asked for (refused in chooseRuntime)
+    if (isSandbox(hc.Isolation) && hc.NetworkMode === 'bridge' && !explicitNetwork) hc.NetworkMode = 'none';
     const hostNetwork = hc.NetworkMode === 'host';
     if (hc.NetworkMode.startsWith('container:')) this.get(hc.NetworkMode.slice('container:'.length));
     const networkSettings = this.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
@@ -229,6 +233,21 @@ export class ContainerService {
     // (after this turn of the event loop, so that the answer to create goes out first)
     this.premounts.set(id, new Promise((resolve) => setImmediate(() => void this.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
     return { Id: id, Warnings: [] };
+  }
+
+  /** The OCI runtime for a new container, from --runtime and --isolation. */
+  private chooseRuntime(hc: HostConfig, explicitNetwork: boolean): string {
+    const iso = hc.Isolation ?? '';
+    if (!ISOLATIONS.includes(iso)) throw invalidParameter(`invalid isolation "${iso}": Berth supports 'default', 'process' and 'hyperv' (also spelled 'sandbox')`);
+    const known = this.runtime.runtimes().map((r) => r.name);
+    if (hc.Runtime && !known.includes(hc.Runtime)) throw invalidParameter(`unknown or invalid runtime name: ${hc.Runtime}`);
+    if (!isSandbox(iso)) return hc.Runtime || this.runtime.name;
+    if (!known.includes(SANDBOX_RUNTIME)) throw invalidParameter(`isolation "${iso}" runs containers in gVisor, and its runtime (${SANDBOX_RUNTIME}) is not installed on this host`);
+    if (hc.Runtime && hc.Runtime !== SANDBOX_RUNTIME) throw invalidParameter(`isolation "${iso}" runs containers with the ${SANDBOX_RUNTIME} runtime and cannot be combined with runtime ${hc.Runtime}`);
+    const nm = hc.NetworkMode ?? '';
+    if (explicitNetwork && nm !== 'none')
+      throw invalidParameter(`isolation "${iso}" does not support network mode "${nm}": the gVisor sandbox has loopback networking only here (use --network none)`);
+    return SANDBOX_RUNTIME;
   }
 
   // --- start ---------------------------------------------------------------
@@ -328,6 +347,7 @@ export class ContainerService {
       sysctls: hc.Sysctls ?? {},
       stopSignal: c.Config.StopSignal,
       resources: hc,
+      runtime: hc.Runtime || undefined,
     };
   }
 
@@ -759,6 +779,8 @@ export class ContainerService {
   async top(ref: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
     const c = this.get(ref);
     if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+    const own = await this.runtime.processTable?.(c.Id);
+    if (own) return own;
     const pids = new Set(await this.runtime.pids(c.Id));
     const { run } = await import('../../util/exec.ts');
     const res = await run('ps', psArgs.split(/\s+/).filter(Boolean));
@@ -833,5 +855,8 @@ function readHostname(): string {
 /** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
 const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
 const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+
+const ISOLATIONS = ['', 'default', 'process', 'hyperv', 'sandbox'];
+const isSandbox = (iso: string | undefined) => iso === 'hyperv' || iso === 'sandbox';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

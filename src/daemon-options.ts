@@ -1,0 +1,140 @@
+// berthd's options: dockerd's flags, merged with a daemon.json as dockerd reads it (the same keys;
+// a setting given both as a flag and in the file is an error, as in dockerd).
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
+
+export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
+
+export const USAGE = `Usage:	berthd [OPTIONS]
+
+A self-sufficient runtime for containers.
+
+Options:
+      --add-runtime runtime     Register an additional OCI compatible runtime (NAME=PATH)
+      --config-file string      Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")
+  -D, --debug                   Enable debug mode
+      --data-root string        Root directory of persistent Berth state (default "${DEFAULTS.dataRoot}")
+      --default-runtime string  Default OCI runtime for containers (default "runc")
+      --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
+  -H, --host list               Daemon socket to connect to (default unix://${DEFAULTS.socketPath})
+      --insecure-registry list  Enable insecure registry communication
+  -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+  -p, --pidfile string          Path to use for daemon PID file
+  -v, --version                 Print version information and quit
+`;
+
+export type DaemonOptions = DaemonConfig & { pidfile?: string; help?: boolean; version?: boolean };
+
+/** A bad command line or configuration file: one line for stderr, and the exit code. */
+export class OptionsError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+interface FileConfig {
+  'data-root'?: string;
+  'exec-root'?: string;
+  'log-level'?: string;
+  debug?: boolean;
+  hosts?: string[];
+  pidfile?: string;
+  'insecure-registries'?: string[];
+  runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
+  'default-runtime'?: string;
+}
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime'];
+/** daemon.json key → the flag that sets the same thing */
+const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime' };
+
+export function parseDaemonOptions(argv: string[], readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): DaemonOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string', short: 'H', multiple: true },
+        'data-root': { type: 'string' },
+        'exec-root': { type: 'string' },
+        'log-level': { type: 'string', short: 'l' },
+        debug: { type: 'boolean', short: 'D' },
+        pidfile: { type: 'string', short: 'p' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'add-runtime': { type: 'string', multiple: true },
+        'default-runtime': { type: 'string' },
+        'config-file': { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new OptionsError(`berthd: ${(e as Error).message}\nSee 'berthd --help'.`, 125);
+  }
+  if (values.help || values.version) return { ...DEFAULTS, help: values.help, version: values.version };
+
+  const file = readConfigFile(values['config-file'], readFile);
+  const both = Object.keys(file).filter((k) => FLAG_OF[k] && (values as Record<string, unknown>)[FLAG_OF[k]!] !== undefined);
+  if (both.length) {
+    const list = both.map((k) => `${k}: (from flag: ${String((values as Record<string, unknown>)[FLAG_OF[k]!])}, from file: ${JSON.stringify(file[k as keyof FileConfig])})`);
+    throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
+  }
+
+  let socketPath = DEFAULTS.socketPath;
+  for (const h of values.host ?? file.hosts ?? []) {
+    if (h.startsWith('unix://')) socketPath = h.slice('unix://'.length);
+    else if (h.startsWith('/')) socketPath = h;
+    else throw new OptionsError(`berthd: only unix:// hosts are supported: ${h}`);
+  }
+
+  const runtimes: RuntimeConfig[] = [];
+  for (const [name, r] of Object.entries(file.runtimes ?? {})) {
+    if (!r?.path) throw new OptionsError(`runtime ${name}: no path given in the configuration file`);
+    runtimes.push({ name, path: r.path, args: r.runtimeArgs ?? [] });
+  }
+  for (const spec of values['add-runtime'] ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new OptionsError(`invalid argument "${spec}" for "--add-runtime" flag: invalid runtime argument: ${spec}`);
+    const name = spec.slice(0, eq);
+    if (runtimes.some((r) => r.name === name)) throw new OptionsError(`runtime name '${name}' is already registered`);
+    runtimes.push({ name, path: spec.slice(eq + 1), args: [] });
+  }
+  if (runtimes.some((r) => r.name === 'runc' || r.name === 'io.containerd.runc.v2')) throw new OptionsError(`runtime name 'runc' is reserved`);
+
+  return {
+    socketPath,
+    dataRoot: values['data-root'] ?? file['data-root'] ?? DEFAULTS.dataRoot,
+    execRoot: values['exec-root'] ?? file['exec-root'] ?? DEFAULTS.execRoot,
+    logLevel: (values.debug ?? file.debug) ? 'debug' : (values['log-level'] ?? file['log-level'] ?? 'info'),
+    pidfile: values.pidfile ?? file.pidfile,
+    insecureRegistries: [...(values['insecure-registry'] ?? []), ...(file['insecure-registries'] ?? [])],
+    runtimes,
+    defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
+  };
+}
+
+/** The daemon.json: the default path may be absent; a path given with --config-file must exist. */
+function readConfigFile(given: string | undefined, readFile: (p: string) => string): FileConfig {
+  const p = given ?? DEFAULT_CONFIG_FILE;
+  let text: string;
+  try {
+    text = readFile(p);
+  } catch (e) {
+    if (!given && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new OptionsError(`unable to configure the Berth daemon with file ${p}: ${(e as Error).message}`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new OptionsError(`unable to configure the Berth daemon with file ${p}: ${(e as Error).message}`);
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new OptionsError(`unable to configure the Berth daemon with file ${p}: not a JSON object`);
+  const unknown = Object.keys(obj).filter((k) => !FILE_KEYS.includes(k));
+  if (unknown.length) throw new OptionsError(`unable to configure the Berth daemon with file ${p}: the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  return obj as FileConfig;
+}
