@@ -1,4 +1,5 @@
 // The parts of the OCI runtime spec (config.json, runtime-spec v1.0.2) that Berth writes.
+import type { OciSeccomp } from './seccomp.ts';
 
 export interface OciUser {
   uid: number;
@@ -85,6 +86,7 @@ export interface OciLinux {
   readonlyPaths?: string[];
   rootfsPropagation?: string;
   mountLabel?: string;
+  seccomp?: OciSeccomp;
 }
 
 export interface OciSpec {

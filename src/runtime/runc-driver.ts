@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle, LogEntry, LogOptions } from './types.ts';
 import type { OciSpec, OciProcess } from './oci.ts';
 import { toJson } from './oci.ts';
-import { buildSpec, hostInfo, rootfsUserFiles, processEnv } from './spec.ts';
+import { buildSpec, hostInfo, rootfsUserFiles, processEnv, containerResources } from './spec.ts';
 import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
 import { connectAttach } from './attach.ts';
@@ -534,6 +534,18 @@ export class RuncDriver implements RuntimeDriver {
       };
     };
     return readLog(logPath, opts, signal, { done, subscribe });
+  }
+
+  async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    const rt = this.runtimeOf(id);
+    if (!rt.runcLayout && rt.name !== 'runc') throw invalidParameter(`the ${rt.name} runtime cannot change the limits of a running container; stop it first`);
+    const file = path.join(this.bundle(id), 'update.json');
+    fs.writeFileSync(file, JSON.stringify(containerResources(resources)));
+    try {
+      await this.runcOp('update', id, ['update', '--resources', file, id]);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   }
 
   /** For a runtime whose processes are not host processes (gVisor's live in its own kernel), the

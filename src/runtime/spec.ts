@@ -11,6 +11,7 @@ import { cgroupLayout } from '../platform/linux/cgroups.ts';
 import { hostRlimits, clampRlimit, type Rlimit } from '../platform/linux/rlimits.ts';
 import { hostCapabilities, CAPABILITY_NAMES } from '../platform/linux/capabilities.ts';
 import { hostDevices, type HostDevice } from '../platform/linux/devices.ts';
+import { containerSeccomp } from './seccomp.ts';
 import { readFileInRoot } from '../platform/linux/securejoin.ts';
 
 export const DEFAULT_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -339,6 +340,8 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
       readonlyPaths: unconfinedPaths ? [] : [...DEFAULT_READONLY_PATHS],
     },
   };
+  const seccomp = containerSeccomp(run.securityOpt, run.privileged, caps);
+  if (seccomp) spec.linux.seccomp = seccomp;
   if (run.domainname) spec.domainname = run.domainname;
   if (rootfsPropagation) spec.linux.rootfsPropagation = rootfsPropagation;
   if (run.annotations && Object.keys(run.annotations).length) spec.annotations = { ...run.annotations };

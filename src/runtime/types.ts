@@ -147,6 +147,8 @@ export interface RuntimeDriver {
   exec(id: string, spec: ExecSpec): Promise<ExecHandle>;
   /** Read the container's log; with follow, keeps reading until the container's monitor exits or the signal aborts. */
   logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry>;
+  /** Apply new cgroup limits (Docker HostConfig resource fields) to a running container. */
+  update(id: string, resources: Record<string, unknown>): Promise<void>;
   /** Host pids of all processes in the container. */
   pids(id: string): Promise<number[]>;
   /** `docker top` from the runtime itself, for runtimes whose processes are not host processes. */

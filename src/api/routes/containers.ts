@@ -169,10 +169,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   });
 
   r.post('/containers/:id/update', async (ctx) => {
-    const body = await ctx.json<any>({});
-    const c = containers.get(ctx.params.id!);
-    if (body.RestartPolicy) c.HostConfig.RestartPolicy = body.RestartPolicy;
-    ctx.ok({ Warnings: [] });
+    const body = await ctx.json<Record<string, unknown>>({});
+    ctx.ok(await containers.update(ctx.params.id!, body ?? {}));
   });
 }
 

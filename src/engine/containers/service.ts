@@ -22,6 +22,8 @@ import { mergeCommitConfig } from './commit.ts';
 import type { NetworkService } from '../networks.ts';
 import type { VolumeService } from '../volumes.ts';
 import { HealthMonitor } from './health.ts';
+import { checkResources, type ResourceFields } from './resources.ts';
+import { containerSeccomp } from '../../runtime/seccomp.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -145,6 +147,12 @@ export class ContainerService {
     const hc: HostConfig = { ...(hcIn ?? {}) };
     if (!userConfig.Image) throw invalidParameter('No image specified');
     validateConfig(userConfig, hc);
+    const warnings = checkResources(hc as ResourceFields);
+    try {
+      containerSeccomp(hc.SecurityOpt ?? [], !!hc.Privileged, []);
+    } catch (e) {
+      throw invalidParameter((e as Error).message);
+    }
     const image = this.images.resolve(userConfig.Image);
     const config = mergeConfig(userConfig, image.config.config ?? {});
     const cmd = commandOf(config);
@@ -232,7 +240,7 @@ export class ContainerService {
     // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
     // (after this turn of the event loop, so that the answer to create goes out first)
     this.premounts.set(id, new Promise((resolve) => setImmediate(() => void this.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   /** The OCI runtime for a new container, from --runtime and --isolation. */
@@ -248,6 +256,44 @@ export class ContainerService {
     if (explicitNetwork && nm !== 'none')
       throw invalidParameter(`isolation "${iso}" does not support network mode "${nm}": the gVisor sandbox has loopback networking only here (use --network none)`);
     return SANDBOX_RUNTIME;
+  }
+
+  // --- update --------------------------------------------------------------
+
+  /** docker update: new limits (zero and absent fields keep theirs), applied at once to a running container. */
+  async update(ref: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }> {
+    const c0 = this.get(ref);
+    return this.lock.run(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      const next: HostConfig = { ...c.HostConfig };
+      const set = next as Record<string, unknown>;
+      for (const f of UPDATABLE) {
+        const v = body[f];
+        if (v === undefined || v === null || v === '' || (v === 0 && f !== 'PidsLimit')) continue;
+        set[f] = v;
+      }
+      const prev = c.HostConfig as ResourceFields;
+      const mem = (body.Memory as number) || 0;
+      if (mem > 0 && !body.MemorySwap && (prev.MemorySwap ?? 0) > 0 && mem > (prev.MemorySwap ?? 0))
+        throw invalidParameter(`Cannot update container ${c.Id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
+      const rp = body.RestartPolicy as HostConfig['RestartPolicy'] | undefined;
+      if (rp?.Name) {
+        if (c.HostConfig.AutoRemove && rp.Name !== 'no') throw invalidParameter(`Cannot update container ${c.Id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+        const err = validatePolicy(rp, false);
+        if (err) throw invalidParameter(err);
+        next.RestartPolicy = rp;
+      }
+      const warnings = checkResources(next as ResourceFields, undefined, true);
+      if (c.State.Running) {
+        await this.runtime.update(c.Id, next as Record<string, unknown>).catch((e: Error) => {
+          throw e instanceof BerthError ? new BerthError(e.kind, `Cannot update container ${c.Id}: ${e.message}`) : e;
+        });
+      }
+      c.HostConfig = next;
+      this.save(c);
+      this.emit(c, 'update');
+      return { Warnings: warnings };
+    });
   }
 
   // --- start ---------------------------------------------------------------
@@ -490,12 +536,15 @@ export class ContainerService {
       const c = this.byId.get(id);
       if (!c || (!c.State.Running && c.State.Status !== 'removing')) return;
       this.health.stop(id);
+      // conmon notes the cgroup's OOM kill; ask before teardown deletes the runtime's record
+      const oomKilled = this.runtime.oomKilled?.(id) ?? false;
       const restart = !c.HostConfig.AutoRemove && shouldRestart(c.HostConfig.RestartPolicy, { exitCode: code, restartCount: c.RestartCount, manuallyStopped: !!c.HasBeenManuallyStopped || this.stopping.has(id) });
-      c.State = { ...c.State, Status: restart ? 'restarting' : 'exited', Running: false, Restarting: restart, Paused: false, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
+      c.State = { ...c.State, Status: restart ? 'restarting' : 'exited', Running: false, Restarting: restart, Paused: false, OOMKilled: oomKilled, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       this.save(c);
       if (restart) this.scheduleRestart(c);
       // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
       if (!c.HostConfig.AutoRemove) await this.teardown(id, c);
+      if (oomKilled) this.emit(c, 'oom');
       this.emit(c, 'die', { exitCode: String(code) });
       this.stopping.delete(id);
       this.notifyWaiters(c, ['not-running', 'next-exit']);
@@ -856,6 +905,8 @@ function readHostname(): string {
 const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
 const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
+/** What docker update may change (besides the restart policy). */
+const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'];
 const ISOLATIONS = ['', 'default', 'process', 'hyperv', 'sandbox'];
 const isSandbox = (iso: string | undefined) => iso === 'hyperv' || iso === 'sandbox';
 
