@@ -164,6 +164,9 @@ interface Sidecar {
   runtime?: string;
 }
 
+/** runsc (this version, under conmon) hands the process a console that is not a terminal. */
+const NO_TTY_IN_RUNSC = 'the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t';
+
 /** gVisor mounts its own in-memory tmpfs on /tmp unless the spec mounts something there, which
  * would hide the image's /tmp and files docker cp puts there: mount the rootfs's own /tmp. */
 function forRunsc(spec: RunSpec, rt: OciRuntime): RunSpec {
@@ -333,6 +336,7 @@ export class RuncDriver implements RuntimeDriver {
 
     const rt = this.table.get(spec.runtime ?? this.name);
     if (!rt) throw invalidParameter(`unknown or invalid runtime name: ${spec.runtime}`);
+    if (spec.tty && path.basename(rt.path) === 'runsc') throw invalidParameter(NO_TTY_IN_RUNSC);
     this.runtimeById.set(id, rt);
     const oci = buildSpec(rt.name === 'runc' ? spec : forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
     fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
@@ -572,6 +576,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
     const bundle = this.bundle(id);
+    if (spec.tty && !this.runtimeOf(id).runcLayout && path.basename(this.runtimeOf(id).path) === 'runsc') throw invalidParameter(NO_TTY_IN_RUNSC);
     const cspec = this.containerSpec(id);
     const execDir = path.join(bundle, 'exec', spec.execId);
     fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });

@@ -181,7 +181,7 @@ export class ContainerService {
       throw invalidParameter(`error looking up logging plugin ${t}: plugin "${t}" not found`);
     }
     hc.Isolation ??= '';
-    hc.Runtime = this.chooseRuntime(hc, explicitNetwork);
+    hc.Runtime = this.chooseRuntime(hc, explicitNetwork, !!config.Tty);
     // gVisor's own network stack cannot take over interfaces added after it started: sandboxed
     // containers get loopback only, unless a network was asked for (refused in chooseRuntime)
     if (isSandbox(hc.Isolation) && hc.NetworkMode === 'bridge' && !explicitNetwork) hc.NetworkMode = 'none';
@@ -244,7 +244,7 @@ export class ContainerService {
   }
 
   /** The OCI runtime for a new container, from --runtime and --isolation. */
-  private chooseRuntime(hc: HostConfig, explicitNetwork: boolean): string {
+  private chooseRuntime(hc: HostConfig, explicitNetwork: boolean, tty: boolean): string {
     const iso = hc.Isolation ?? '';
     if (!ISOLATIONS.includes(iso)) throw invalidParameter(`invalid isolation "${iso}": Berth supports 'default', 'process' and 'hyperv' (also spelled 'sandbox')`);
     const known = this.runtime.runtimes().map((r) => r.name);
@@ -252,6 +252,7 @@ export class ContainerService {
     if (!isSandbox(iso)) return hc.Runtime || this.runtime.name;
     if (!known.includes(SANDBOX_RUNTIME)) throw invalidParameter(`isolation "${iso}" runs containers in gVisor, and its runtime (${SANDBOX_RUNTIME}) is not installed on this host`);
     if (hc.Runtime && hc.Runtime !== SANDBOX_RUNTIME) throw invalidParameter(`isolation "${iso}" runs containers with the ${SANDBOX_RUNTIME} runtime and cannot be combined with runtime ${hc.Runtime}`);
+    if (tty) throw invalidParameter(`isolation "${iso}": the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t`);
     const nm = hc.NetworkMode ?? '';
     if (explicitNetwork && nm !== 'none')
       throw invalidParameter(`isolation "${iso}" does not support network mode "${nm}": the gVisor sandbox has loopback networking only here (use --network none)`);
