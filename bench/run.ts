@@ -25,10 +25,15 @@ import { startDockerd, dockerdUnavailable } from '../test/helpers/dockerd.ts';
 import { docker, DOCKER_CLI, describeRun, type DaemonEnv, type RunResult } from '../test/helpers/docker.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
+import { measureOverhead, type Overhead } from './memory.ts';
+
+const MEMORY_CONTAINERS = 50;
 
 interface BenchDaemon {
   name: 'berthd' | 'dockerd';
   env: DaemonEnv;
+  /** its private directory (sockets, data and exec roots) */
+  root: string;
   stop(): Promise<void>;
 }
 
@@ -81,6 +86,15 @@ export const SCENARIOS: Scenario[] = [
     title: 'docker run --rm IMAGE true (default bridge network; compare with run-true)',
     args: (c) => ['run', '--rm', c.image, 'true'],
     target: { maxMedianMs: 70, minSpeedup: 3 },
+  },
+  {
+    name: 'run-sandbox',
+    title: 'docker run --rm --network none --isolation=sandbox IMAGE true (gVisor; compare with run-true)',
+    setup: async (c) => {
+      if (c.daemon.name === 'dockerd') throw new Error('dockerd has no sandbox isolation on Linux');
+    },
+    args: (c) => ['run', '--rm', '--network', 'none', '--isolation=sandbox', c.image, 'true'],
+    runs: 15,
   },
   {
     name: 'build-cold',
@@ -216,7 +230,9 @@ async function main() {
   const runs = Number(values.runs);
   const warmup = Number(values.warmup);
   const scenarios = values.only?.length ? SCENARIOS.filter((s) => values.only!.includes(s.name)) : SCENARIOS;
-  if (!scenarios.length) throw new Error(`no scenario named ${values.only?.join(', ')}`);
+  // `memory` is not timed: the engine's own memory idle and with MEMORY_CONTAINERS running containers
+  const measureMemory = !values.only?.length || values.only.includes('memory');
+  if (!scenarios.length && !measureMemory) throw new Error(`no scenario named ${values.only?.join(', ')}`);
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts daemons: run it as root');
 
   console.log(`Berth benchmark — ${new Date().toISOString()}`);
@@ -230,7 +246,7 @@ async function main() {
   try {
     process.stdout.write('starting berthd… ');
     const b = await startBerthd({ logLevel: 'info' });
-    daemons.push({ name: 'berthd', env: b.env, stop: () => b.stop() });
+    daemons.push({ name: 'berthd', env: b.env, root: b.root, stop: () => b.stop() });
     console.log(`ok (${b.socket})`);
   } catch (e) {
     console.log('FAILED');
@@ -243,7 +259,7 @@ async function main() {
       try {
         process.stdout.write('starting dockerd… ');
         const d = await startDockerd();
-        daemons.push({ name: 'dockerd', env: d.env, stop: () => d.stop() });
+        daemons.push({ name: 'dockerd', env: d.env, root: d.root, stop: () => d.stop() });
         console.log(`ok (${d.socket})`);
       } catch (e) {
         console.log('FAILED');
@@ -258,6 +274,7 @@ async function main() {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
   const results: Record<string, Record<string, Series>> = {};
+  const memory: Record<string, Overhead> = {};
   let targetMet: boolean | undefined;
   try {
     for (const d of [...daemons]) {
@@ -309,6 +326,17 @@ async function main() {
         }
       }
     }
+    if (measureMemory) {
+      process.stdout.write(`\nmemory: engine processes idle and with ${MEMORY_CONTAINERS} running containers\n  `);
+      for (const d of daemons) {
+        try {
+          memory[d.name] = await measureOverhead(d, TEST_IMAGE, MEMORY_CONTAINERS);
+          process.stdout.write('.');
+        } catch (e) {
+          notes.push(`memory on ${d.name}: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
   } finally {
     await stopAll();
   }
@@ -339,10 +367,24 @@ async function main() {
     }
   }
   console.log(table(rows));
+  if (Object.keys(memory).length) {
+    const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+    const mrows = [['daemon', 'idle', 'processes', `with ${MEMORY_CONTAINERS}`, 'processes', 'per container', 'dockerd/berthd']];
+    const b = memory.berthd;
+    const dd = memory.dockerd;
+    const ratio = b && dd ? dd.perContainerKiB / b.perContainerKiB : NaN;
+    for (const [name, m] of Object.entries(memory)) mrows.push([name, mib(m.idle.pssKiB), String(m.idle.processes), mib(m.loaded.pssKiB), String(m.loaded.processes), mib(m.perContainerKiB), name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
+    console.log('\nmemory (PSS of the engine\'s processes: the daemon, its monitors or shims, containerd)\n' + table(mrows));
+    if (b && dd) {
+      const met = b.perContainerKiB * 2 <= dd.perContainerKiB;
+      targetMet = (targetMet ?? true) && met;
+      notes.unshift(`target for memory (berthd's per-container overhead at most half of dockerd's): ${met ? 'MET' : 'NOT MET'} — ${mib(b.perContainerKiB)} vs ${mib(dd.perContainerKiB)} per container (${ratio.toFixed(2)}x)`);
+    }
+  }
   if (notes.length) console.log('\n' + notes.map((n) => `* ${n}`).join('\n'));
 
   if (values.json) {
-    fs.writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), runs, warmup, cli: cliVersion, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { ms: s.ms, ...stats(s) }]))])), notes }, null, 2));
+    fs.writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), runs, warmup, cli: cliVersion, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { ms: s.ms, ...stats(s) }]))])), memory, notes }, null, 2));
     console.log(`\nraw timings: ${values.json}`);
   }
   if (values.check && targetMet !== true) process.exitCode = 1;
