@@ -323,6 +323,12 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     deviceRules = [{ allow: true, access: 'rwm' }];
   }
 
+  for (const d of run.devices ?? []) {
+    if (!run.privileged) devices = devices.filter((x) => x.path !== d.containerPath);
+    devices.push({ type: d.host.type, path: d.containerPath, major: d.host.major, minor: d.host.minor, fileMode: d.host.fileMode, uid: d.host.uid, gid: d.host.gid });
+    if (!run.privileged) deviceRules.push({ allow: true, type: d.host.type, major: d.host.major, minor: d.host.minor, access: d.access || 'rwm' });
+  }
+
   const parent = run.cgroupParent ? '/' + run.cgroupParent.replace(/^\/+|\/+$/g, '') : '/berth';
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',

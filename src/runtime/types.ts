@@ -55,6 +55,8 @@ export interface RunSpec {
   resources: Record<string, unknown>;
   cgroupParent?: string;
   annotations?: Record<string, string>;
+  /** host devices made available (--device): the node, where it appears, and the cgroup access ("rwm") */
+  devices?: { host: import('../platform/linux/devices.ts').HostDevice; containerPath: string; access: string }[];
   /** the OCI runtime by name (runc, runsc, ...); default: the driver's default runtime */
   runtime?: string;
 }

@@ -143,6 +143,11 @@ describe('isolation, resources and security', SUITE(skip), () => {
       fails(await dk(['run', '--rm', '--cap-drop', 'ALL', t.image, 'chown', 'nobody', '/tmp']), 1, /Operation not permitted/);
     });
 
+    test('--device makes a host device available under another name; a missing one is refused', T, async () => {
+      assert.match(ok(await dk(['run', '--rm', '--device', '/dev/zero:/dev/myzero', t.image, 'sh', '-c', 'ls -l /dev/myzero && head -c 4 /dev/myzero | wc -c'])), /^c.* 1,\s+5 .*\/dev\/myzero\n\s*4\n$/);
+      fails(await dk(['run', '--rm', '--device', '/dev/no-such-device', t.image, 'true']), 127, /error gathering device information while adding custom device "\/dev\/no-such-device": no such file or directory/);
+    });
+
     test('a system call blocked by the default seccomp profile fails; unconfined lets it through', T, async () => {
       assert.match(ok(await dk(['run', '--rm', t.image, 'grep', 'Seccomp:', '/proc/self/status'])), /Seccomp:\s+2/);
       fails(await dk(['run', '--rm', t.image, 'unshare', '-U', 'true']), 1, /Operation not permitted/);

@@ -24,6 +24,7 @@ import type { VolumeService } from '../volumes.ts';
 import { HealthMonitor } from './health.ts';
 import { checkResources, type ResourceFields } from './resources.ts';
 import { containerSeccomp } from '../../runtime/seccomp.ts';
+import { devicesAt } from '../../platform/linux/devices.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -150,6 +151,7 @@ export class ContainerService {
     const warnings = checkResources(hc as ResourceFields);
     try {
       containerSeccomp(hc.SecurityOpt ?? [], !!hc.Privileged, []);
+      hostDevicesFor(hc);
     } catch (e) {
       throw invalidParameter((e as Error).message);
     }
@@ -395,6 +397,7 @@ export class ContainerService {
       stopSignal: c.Config.StopSignal,
       resources: hc,
       runtime: hc.Runtime || undefined,
+      devices: hostDevicesFor(hc),
     };
   }
 
@@ -905,6 +908,21 @@ function readHostname(): string {
 /** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
 const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
 const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+
+/** --device: each HostConfig.Devices entry as the host nodes it names (a directory gives all below it). */
+function hostDevicesFor(hc: HostConfig): NonNullable<RunSpec['devices']> {
+  const out: NonNullable<RunSpec['devices']> = [];
+  for (const d of (hc as { Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] }).Devices ?? []) {
+    const hostPath = d.PathOnHost ?? '';
+    const inContainer = d.PathInContainer || hostPath;
+    if (d.CgroupPermissions && !/^[rwm]{1,3}$/.test(d.CgroupPermissions)) throw new Error(`invalid device cgroup permissions: ${d.CgroupPermissions}`);
+    for (const host of devicesAt(hostPath)) {
+      const containerPath = host.path === hostPath ? inContainer : path.posix.join(inContainer, path.relative(hostPath, host.path));
+      out.push({ host, containerPath, access: d.CgroupPermissions || 'rwm' });
+    }
+  }
+  return out;
+}
 
 /** What docker update may change (besides the restart policy). */
 const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'];

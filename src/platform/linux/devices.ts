@@ -53,3 +53,18 @@ export function hostDevices(dir = '/dev'): HostDevice[] {
   }
   return out;
 }
+
+/** The device node at `p` (symlinks followed), or every device below it when it is a directory,
+ * as docker run --device takes them. Throws Docker's message when there is none. */
+export function devicesAt(p: string): HostDevice[] {
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(p, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`error gathering device information while adding custom device "${p}": ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  if (st.isDirectory()) return hostDevices(p);
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new Error(`error gathering device information while adding custom device "${p}": not a device node`);
+  return [{ path: p, type: st.isCharacterDevice() ? 'c' : 'b', major: majorOf(st.rdev), minor: minorOf(st.rdev), fileMode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) }];
+}
