@@ -1,6 +1,7 @@
 // Running a hijacked attach/exec session against the local terminal: raw mode, detach keys,
 // stdin half-close, stdcopy demultiplexing, window-size tracking and signal forwarding
 // (docker/cli's hijackedIOStreamer, MonitorTtySize and ForwardAllSignals).
+import { spawnSync } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Hijacked } from '../sdk/transport.ts';
 import { stdCopy } from '../sdk/stdcopy.ts';
@@ -79,13 +80,22 @@ export function streamHijacked(o: StreamOptions): Promise<void> {
   const keys = parseDetachKeys(o.detachKeys);
   let restored = false;
   const rawMode = !!(stdin && tty && stdin.isTTY);
-  if (rawMode) stdin!.setRawMode(true);
+  // With a TTY the container's terminal already turns \n into \r\n: like docker, put our own
+  // terminal in raw mode even without -i, so that its output processing does not do it twice.
+  const term = rawMode ? stdin : tty && !stdin && process.stdin.isTTY && process.stdout.isTTY ? process.stdin : null;
+  if (term) {
+    term.setRawMode(true);
+    // libuv's raw mode keeps output processing (ONLCR) on, unlike Go's term.MakeRaw that docker
+    // uses: turn it off too, or every \r\n from the container shows as \r\r\n. setRawMode(false)
+    // puts back the settings saved before, this one included.
+    if ((term as unknown as { fd?: number }).fd === 0) spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  }
   const restore = () => {
     if (restored) return;
     restored = true;
-    if (rawMode) {
+    if (term) {
       try {
-        stdin!.setRawMode(false);
+        term.setRawMode(false);
       } catch {
         // stdin already gone
       }

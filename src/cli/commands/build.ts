@@ -1,4 +1,5 @@
 // berth build: the classic builder's client side — send the context as a tar, show the stream.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -46,7 +47,7 @@ export function dockerignore(patterns: string[]): (rel: string) => boolean {
   };
 }
 
-async function tarDirectory(dir: string, excluded: (rel: string) => boolean, dockerfileRel: string): Promise<Readable> {
+async function tarDirectory(dir: string, excluded: (rel: string) => boolean, dockerfileRel: string, extra?: { name: string; content: Buffer }): Promise<Readable> {
   const tar = await import('tar-stream');
   const pack = tar.pack();
   const walk = async (rel: string): Promise<void> => {
@@ -70,7 +71,11 @@ async function tarDirectory(dir: string, excluded: (rel: string) => boolean, doc
       }
     }
   };
-  walk('').then(
+  walk('')
+    .then(() => {
+      if (extra) pack.entry({ name: extra.name, mode: 0o600, mtime: new Date(), uid: 0, gid: 0, type: 'file' }, extra.content);
+    })
+    .then(
     () => pack.finalize(),
     (e) => pack.destroy(e),
   );
@@ -162,19 +167,33 @@ export const build: CommandDef = {
       if (!st.isDirectory()) throw new StatusError(1, `unable to prepare context: context must be a directory: ${path.resolve(source)}`);
       const dir = path.resolve(source);
       let rel = 'Dockerfile';
-      if (dockerfile && dockerfile !== '-') {
+      // A Dockerfile from stdin or from outside the context travels inside the context under a
+      // random name, as the docker CLI sends it.
+      let extra: { name: string; content: Buffer } | undefined;
+      if (dockerfile === '-') {
+        const chunks: Buffer[] = [];
+        for await (const c of cli.in) chunks.push(c as Buffer);
+        extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content: Buffer.concat(chunks) };
+      } else if (dockerfile) {
         const abs = path.resolve(dockerfile);
         rel = path.relative(dir, abs);
-        if (rel.startsWith('..')) throw new StatusError(1, `unable to prepare context: the Dockerfile (${dockerfile}) must be within the build context`);
+        if (rel.startsWith('..')) {
+          try {
+            extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content: fs.readFileSync(abs) };
+          } catch (e) {
+            throw new StatusError(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`);
+          }
+        }
       }
-      if (!fs.existsSync(path.join(dir, rel))) throw new StatusError(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(dir, rel)}: no such file or directory`);
+      if (extra) rel = extra.name;
+      else if (!fs.existsSync(path.join(dir, rel))) throw new StatusError(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(dir, rel)}: no such file or directory`);
       let patterns: string[] = [];
       try {
         patterns = fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8').split(/\r?\n/);
       } catch {
         // no .dockerignore
       }
-      context = await tarDirectory(dir, dockerignore(patterns), rel.split(path.sep).join('/'));
+      context = await tarDirectory(dir, dockerignore(patterns), rel.split(path.sep).join('/'), extra);
       dockerfile = rel.split(path.sep).join('/');
     }
     const buildArgs: Record<string, string | null> = {};

@@ -105,12 +105,9 @@ export const create: CommandDef = {
   async run(cli, p) {
     const o = parseOpts(p, 'create', false);
     const client = await cli.client();
-    try {
-      const id = await createContainer(cli, client, o);
-      cli.println(id);
-    } catch (e) {
-      throw statusError(e, 'create');
-    }
+    // unlike run, docker create reports the daemon's errors as they are, with exit code 1
+    const id = await createContainer(cli, client, o);
+    cli.println(id);
   },
 };
 

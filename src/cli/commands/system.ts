@@ -383,6 +383,16 @@ export function formatEvent(e: EventMessage): string {
   return s;
 }
 
+/** An event as the Go struct docker's templates see: its lowercase JSON keys (status, id, from,
+ * time, timeNano) are also reachable by their Go field names, without changing {{json .}}. */
+function goEventView(e: object): object {
+  const view = { ...(e as Record<string, unknown>) };
+  for (const [go, key] of [['Status', 'status'], ['ID', 'id'], ['From', 'from'], ['Time', 'time'], ['TimeNano', 'timeNano']]) {
+    if (!(go in view)) Object.defineProperty(view, go, { get: () => view[key], enumerable: false });
+  }
+  return view;
+}
+
 export const events: CommandDef = {
   usage: '[OPTIONS]',
   args: { max: 0 },
@@ -405,7 +415,7 @@ export const events: CommandDef = {
       for await (const e of it) {
         if (tmpl) {
           try {
-            cli.println(tmpl.execute(e));
+            cli.println(tmpl.execute(goEventView(e)));
           } catch (err) {
             throw new StatusError(1, (err as Error).message);
           }
