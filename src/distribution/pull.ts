@@ -168,13 +168,15 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
     manifest.layers.forEach((l, i) => missing[i] && i >= PARALLEL_DOWNLOADS && progress.layer(shortDigest(l.digest), 'Waiting'));
     await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, manifest.layers.length) }, worker));
     if (failed) throw failed;
-    const rec = images.createImage(configBytes);
     const named = { domain: ref.domain, path: ref.path };
+    // as dockerd: "up to date" only when nothing was downloaded and the name already meant this image
+    const before = images.images.lookupRef(ref.digest ? { ...named, digest: ref.digest } : tagNameOnly({ ...named, tag: ref.tag }));
+    const rec = images.createImage(configBytes);
     images.images.setRef({ ...named, digest: topDigest }, rec.id);
     if (!ref.digest) images.tag(rec.id, tagNameOnly({ ...named, tag: ref.tag }));
     progress.status(`Digest: ${topDigest}`);
     const name = familiarString(ref.digest ? { ...named, digest: ref.digest } : tagNameOnly(ref));
-    progress.status(existing && !missing.some(Boolean) ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}`);
+    progress.status(existing && before === rec.id && !missing.some(Boolean) ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}`);
     void platformString;
     return rec.id;
   } finally {

@@ -6,7 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2e, e2eSkipReason, SUITE, T } from '../../helpers/target.ts';
 import { run, docker, cliEnv, ptyRun, plain, describeRun, type RunOptions } from '../../helpers/docker.ts';
-import { uniq } from '../../helpers/util.ts';
+import { uniq, waitFor } from '../../helpers/util.ts';
+import { startRegistry } from '../../helpers/registry.ts';
+import { spawnSync } from 'node:child_process';
+
+const tmuxMissing = spawnSync('sh', ['-c', 'command -v tmux']).status !== 0 ? 'tmux is not installed' : false;
 
 const BERTH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/berth');
 
@@ -97,6 +101,65 @@ suite('berth CLI end to end', SUITE(e2eSkipReason()), () => {
       assert.equal(r.code, 0, `${r.error ?? ''}\n${plain(r.output)}`);
       assert.equal((await ok(['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true');
     } finally {
+      await berth(['rm', '-f', name]);
+    }
+  });
+
+  test('pull and push with the local registry', T, async () => {
+    const registry = await startRegistry();
+    try {
+      const ref = `${registry.host}/berth-cli/${uniq('img')}:v1`;
+      await ok(['tag', t.image, ref]);
+      const pushed = await ok(['push', ref]);
+      assert.match(pushed, /v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+      await ok(['rmi', ref]);
+      const pulled = await ok(['pull', ref]);
+      assert.match(pulled, /Status: Downloaded newer image for /);
+      assert.equal(await ok(['run', '--rm', ref, 'echo', 'pulled']), 'pulled\n');
+      await ok(['rmi', ref]);
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  test('a terminal session under tmux: typing, resizing, detaching and attaching back', { ...T, skip: tmuxMissing }, async () => {
+    const name = uniq('tmx');
+    const server = uniq('berth-tmux');
+    const tmux = (args: string[]) => run('tmux', ['-L', server, '-f', '/dev/null', ...args], { envAll: { ...process.env, TERM: 'xterm' } });
+    const screen = async () => (await tmux(['capture-pane', '-p', '-t', 's'])).stdout;
+    const until = async (re: RegExp, what: string) => {
+      try {
+        await waitFor(async () => re.test(await screen()), what, 15_000, 100);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; the screen shows:\n${await screen()}`);
+      }
+    };
+    const env = Object.entries(cliEnv(t.d.env, { TERM: 'xterm', BERTH_NO_AUTOSTART: '1' }))
+      .filter(([k]) => /^(DOCKER_|BERTH_|TERM$|PATH$|HOME$)/.test(k))
+      .map(([k, v]) => `${k}=${v}`);
+    try {
+      const started = await tmux(['new-session', '-d', '-s', 's', '-x', '100', '-y', '30', 'env', ...env, 'sh', '-c', `'${BERTH}' run -it --name ${name} ${t.image} sh; echo "berth exited: $?"; sleep 60`]);
+      assert.equal(started.code, 0, describeRun(['tmux', 'new-session'], started));
+      await tmux(['set-option', '-t', 's', 'remain-on-exit', 'on']);
+      await until(/\/ #\s*$/m, 'the shell prompt');
+      await tmux(['send-keys', '-t', 's', 'echo typed-$((6*7)); stty size', 'Enter']);
+      await until(/typed-42\n30 100/, 'the command output and the terminal size');
+      await tmux(['resize-window', '-t', 's', '-x', '120', '-y', '40']);
+      await tmux(['send-keys', '-t', 's', 'clear; stty size', 'Enter']);
+      await until(/^40 120$/m, 'the new size inside the container');
+      await tmux(['send-keys', '-t', 's', 'C-p', 'C-q']);
+      // berth exits (status 0) and the container keeps running
+      await until(/berth exited: 0$/m, 'berth to exit 0 after the detach keys');
+      assert.equal((await ok(['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true');
+      await tmux(['kill-session', '-t', 's']);
+      await tmux(['new-session', '-d', '-s', 's', '-x', '100', '-y', '30', 'env', ...env, BERTH, 'attach', name]);
+      await tmux(['set-option', '-t', 's', 'remain-on-exit', 'on']);
+      await tmux(['send-keys', '-t', 's', 'echo back-$((2+3))', 'Enter']);
+      await until(/back-5/, 'the attached shell answering');
+      await tmux(['send-keys', '-t', 's', 'exit 3', 'Enter']);
+      await waitFor(async () => (await ok(['inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', name])).trim() === 'false 3', 'the container exits with 3', 15_000);
+    } finally {
+      await tmux(['kill-server']);
       await berth(['rm', '-f', name]);
     }
   });
