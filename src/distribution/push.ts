@@ -2,6 +2,7 @@
 // when one is known to hold it, else uploaded (HEAD first: nothing is sent twice); then the config and an
 // OCI manifest, whose digest is reported as dockerd does.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { ImageStoreService } from '../images/image-service.ts';
 import type { LayerRecord } from '../images/layer-store.ts';
 import { familiarName, fullName, tagNameOnly, type Reference } from '../images/reference.ts';
@@ -24,12 +25,36 @@ function withDigest(location: string, digest: string): string {
   return `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
 }
 
-async function upload(client: RegistryClient, repo: string, d: Descriptor, body: () => NodeJS.ReadableStream | Buffer, location?: string): Promise<void> {
-  if (!location) {
-    const start = await client.fetch('POST', `/v2/${repo}/blobs/uploads/`);
-    await start.arrayBuffer().catch(() => {});
-    if (start.status !== 202) throw await registryError(start, `upload of ${d.digest}`);
-    location = start.headers.get('location') ?? '';
+/** Blobs up to this size go in one PUT (monolithic); bigger ones in PATCH chunks of this size, each
+ * acknowledged before the next, so a failed push never resends what the registry already took. */
+export const CHUNK_SIZE = 16 * 1024 * 1024;
+
+type Body = (range?: { start: number; end: number }) => NodeJS.ReadableStream | Buffer;
+
+async function startUpload(client: RegistryClient, repo: string, d: Descriptor): Promise<string> {
+  const start = await client.fetch('POST', `/v2/${repo}/blobs/uploads/`);
+  await start.arrayBuffer().catch(() => {});
+  if (start.status !== 202) throw await registryError(start, `upload of ${d.digest}`);
+  return start.headers.get('location') ?? '';
+}
+
+async function upload(client: RegistryClient, repo: string, d: Descriptor, body: Body, location?: string): Promise<void> {
+  location ??= await startUpload(client, repo, d);
+  if (d.size > CHUNK_SIZE) {
+    for (let start = 0; start < d.size; start += CHUNK_SIZE) {
+      const end = Math.min(d.size, start + CHUNK_SIZE) - 1;
+      const res = await client.fetch('PATCH', location, {
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(end - start + 1), 'Content-Range': `${start}-${end}` },
+        body: body({ start, end }) as never,
+      });
+      await res.arrayBuffer().catch(() => {});
+      if (res.status !== 202) throw await registryError(res, `upload of ${d.digest} (bytes ${start}-${end})`);
+      location = res.headers.get('location') ?? location;
+    }
+    const done = await client.fetch('PUT', withDigest(location, d.digest), { headers: { 'Content-Length': '0' } });
+    if (done.status !== 201) throw await registryError(done, `upload of ${d.digest}`);
+    await done.arrayBuffer().catch(() => {});
+    return;
   }
   const res = await client.fetch('PUT', withDigest(location, d.digest), {
     headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(d.size) },
@@ -75,8 +100,8 @@ export async function push(o: { images: ImageStoreService; client: RegistryClien
         if (m.status === 202) location = m.headers.get('location') ?? undefined;
       }
       let sent = 0;
-      await upload(client, repo, d, () => {
-        const s = images.content.readStream(d.digest);
+      await upload(client, repo, d, (range) => {
+        const s = range ? fs.createReadStream(images.content.path(d.digest), range) : images.content.readStream(d.digest);
         s.on('data', (c: Buffer) => {
           sent += c.length;
           progress.layer(pid, 'Pushing', { current: sent, total: d.size });

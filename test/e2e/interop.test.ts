@@ -61,4 +61,43 @@ describe('interop with dockerd', SUITE(skip), () => {
     assert.equal(ok(await docker(t.d.env, ['run', '--rm', tag, '/bin/sh', '-c', 'echo $((40+2))'])), '42\n');
     ok(await docker(t.d.env, ['rmi', tag]));
   });
+
+  test('the same Dockerfile builds to the same image config in dockerd and in berthd', T, async () => {
+    const ctx = fs.mkdtempSync(path.join(dir, 'build-'));
+    fs.writeFileSync(path.join(ctx, 'a.txt'), 'hello\n');
+    // the classic builder's instruction set (dockerd's classic builder has no COPY --chmod)
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      `ARG BASE=${t.image}
+FROM \${BASE} AS base
+ARG GREETING=hi
+ENV APP=/app NAME="my app" GREETING=\${GREETING}
+WORKDIR $APP
+COPY --chown=65534:65534 a.txt .
+RUN echo "\${GREETING:-none}" > run.txt
+LABEL org.test=yes other="two words"
+EXPOSE 8080/tcp 9000 53/udp
+VOLUME /data ["/logs"]
+SHELL ["/bin/sh", "-c"]
+ONBUILD RUN echo triggered
+HEALTHCHECK --interval=5s --timeout=2s --start-period=1s --retries=2 CMD test -f /app/run.txt
+STOPSIGNAL SIGINT
+USER nobody
+ENTRYPOINT ["sh", "-c"]
+CMD ["cat /app/run.txt"]
+`,
+    );
+    const tag = `${uniq('same')}:v1`;
+    const configs: Record<string, unknown>[] = [];
+    for (const env of [ref.env, t.d.env]) {
+      if (env === ref.env) ok(await docker(env, ['load', '-i', t.archive.file]));
+      ok(await docker(env, ['build', '-q', '--network', 'none', '--build-arg', 'GREETING=hey', '-t', tag, ctx], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 }));
+      configs.push(JSON.parse(ok(await docker(env, ['image', 'inspect', '-f', '{{json .Config}}', tag]))));
+      assert.equal(ok(await docker(env, ['run', '--rm', '--network', 'none', tag])), 'hey\n');
+    }
+    const [fromDockerd, fromBerthd] = configs;
+    for (const field of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Volumes', 'Labels', 'Healthcheck', 'StopSignal', 'OnBuild', 'Shell']) {
+      assert.deepEqual(fromBerthd![field], fromDockerd![field], `Config.${field}`);
+    }
+  });
 });

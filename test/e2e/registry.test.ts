@@ -109,6 +109,19 @@ describe('registry', SUITE(skip), () => {
     fails(await dk(['pull', `${reg.host}/one/missing:v1`]), 1, /not found|manifest unknown/);
   });
 
+  test('a layer bigger than one upload chunk goes up in pieces and comes back whole', T, async () => {
+    const big = `${reg.host}/big/app:v1`;
+    const dir = fs.mkdtempSync(path.join(ctx, 'big-'));
+    // random bytes do not compress: a ~40 MB blob, several upload chunks
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${t.image}\nRUN head -c 40000000 /dev/urandom > /big && md5sum /big > /big.md5\n`);
+    ok(await dk(['build', '-q', '-t', big, dir], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 }));
+    assert.match(ok(await dk(['push', big], { timeoutMs: 120_000 })), /Pushed/);
+    ok(await dk(['rmi', big]));
+    assert.match(ok(await dk(['pull', big], { timeoutMs: 120_000 })), /Pull complete/);
+    assert.equal(ok(await dk(['run', '--rm', '--network', 'none', big, 'md5sum', '-c', '/big.md5'])), '/big: OK\n');
+    ok(await dk(['rmi', big]));
+  });
+
   test('docker login, then push and pull with basic auth', T, async () => {
     const secure = await startRegistry({ user: 'alice', password: 's3cret' });
     try {
