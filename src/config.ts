@@ -15,6 +15,8 @@ export interface DaemonConfig {
   runtimes?: RuntimeConfig[];
   /** --default-runtime / "default-runtime"; default runc. */
   defaultRuntime?: string;
+  /** --userns-remap: "default" or USER[:GROUP]; container root becomes an unprivileged host id. */
+  usernsRemap?: string;
 }
 
 /** An OCI runtime with runc's command line, as dockerd's `runtimes` entries. */

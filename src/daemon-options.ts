@@ -21,6 +21,7 @@ Options:
       --insecure-registry list  Enable insecure registry communication
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file
+      --userns-remap string     User/Group setting for user namespaces ("default" or USER[:GROUP])
   -v, --version                 Print version information and quit
 `;
 
@@ -45,10 +46,11 @@ interface FileConfig {
   'insecure-registries'?: string[];
   runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
   'default-runtime'?: string;
+  'userns-remap'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap'];
 /** daemon.json key → the flag that sets the same thing */
-const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime' };
+const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime', 'userns-remap': 'userns-remap' };
 
 export function parseDaemonOptions(argv: string[], readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): DaemonOptions {
   let values;
@@ -66,6 +68,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         'add-runtime': { type: 'string', multiple: true },
         'default-runtime': { type: 'string' },
         'config-file': { type: 'string' },
+        'userns-remap': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,6 +117,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     insecureRegistries: [...(values['insecure-registry'] ?? []), ...(file['insecure-registries'] ?? [])],
     runtimes,
     defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
+    usernsRemap: values['userns-remap'] ?? file['userns-remap'],
   };
 }
 

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DaemonConfig, RuntimeConfig } from './config.ts';
 import { layout, SANDBOX_RUNTIME } from './config.ts';
+import { resolveRemap, setDaemonIdMap, type IdMap } from './platform/linux/idmap.ts';
+import { BerthError } from './errdefs.ts';
 import { MetaDB } from './store/db.ts';
 import { EventsService } from './engine/events.ts';
 import { ContainerService } from './engine/containers/service.ts';
@@ -42,7 +44,32 @@ export class Daemon {
   private readonly unlock: () => void;
   private networks?: NetworkService;
 
-  constructor(cfg: DaemonConfig) {
+  constructor(given: DaemonConfig) {
+    let cfg = given;
+    if (cfg.usernsRemap) {
+      // as dockerd: a separate store under <data-root>/<uid>.<gid>, its files owned by the remapped ids
+      let map: IdMap;
+      try {
+        map = resolveRemap(cfg.usernsRemap);
+      } catch (e) {
+        throw new BerthError('invalid-parameter', `--userns-remap ${cfg.usernsRemap}: ${(e as Error).message}`);
+      }
+      setDaemonIdMap(map);
+      const remapped = path.join(cfg.dataRoot, `${map.uid}.${map.gid}`);
+      // container root (inside its namespace) must reach the container filesystems under the
+      // data root: the data root is root:<remapped gid> 0710 and the store inside it theirs, as dockerd does
+      for (let dir = path.dirname(path.resolve(cfg.dataRoot)); dir !== '/'; dir = path.dirname(dir)) {
+        const st = fs.statSync(dir);
+        if (!(st.mode & 0o001)) throw new BerthError('invalid-parameter', `--userns-remap: ${dir} must be searchable by others (mode ${(st.mode & 0o777).toString(8)}) for the remapped root to reach ${cfg.dataRoot}`);
+      }
+      fs.mkdirSync(remapped, { recursive: true, mode: 0o710 });
+      fs.chownSync(cfg.dataRoot, 0, map.gid);
+      fs.chmodSync(cfg.dataRoot, 0o710);
+      fs.chownSync(remapped, map.uid, map.gid);
+      fs.chmodSync(remapped, 0o710);
+      cfg = { ...cfg, dataRoot: remapped };
+      log.info(`user namespaces: container root is host ${map.uid}:${map.gid} (${map.size} ids of ${map.user})`);
+    }
     this.cfg = cfg;
     const dirs = layout(cfg);
     for (const d of [cfg.dataRoot, cfg.execRoot, dirs.containers, dirs.tmp]) fs.mkdirSync(d, { recursive: true, mode: 0o711 });

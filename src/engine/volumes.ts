@@ -1,6 +1,7 @@
 // Volumes with the `local` driver: a directory per volume under the data root, named or anonymous,
 // filled from the image on first use (Docker's copy-up), kept until removed, refused removal while a
 // container uses it. Records live in the metadata store.
+import { daemonIdMap, toHost } from '../platform/linux/idmap.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
@@ -64,6 +65,8 @@ export class VolumeService {
     if (existing) return existing;
     const dir = path.join(this.root, name, '_data');
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // with --userns-remap, container root must be able to write its new volume
+    if (daemonIdMap()) fs.chownSync(dir, toHost(0, 'uid'), toHost(0, 'gid'));
     const v: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: dir, CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), Labels: { ...(o.Labels ?? {}), ...(anonymous || !o.Name ? { [ANON_LABEL]: '' } : {}) }, Scope: 'local', Options: null };
     this.docs.put(name, v);
     this.events.publish('volume', 'create', name, { driver: 'local' });

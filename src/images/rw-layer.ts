@@ -9,6 +9,7 @@
 //
 // lowerdir lists init, then the image layers topmost first, as short relative links (l/XXXX)
 // with the mount run from the layers dir, so ~120 layers fit in one page of mount options.
+import { daemonIdMap, toHost } from '../platform/linux/idmap.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +95,7 @@ export class RWLayers {
     try {
       for (const d of ['upper', 'work', 'merged', 'init']) fs.mkdirSync(path.join(tmp, d), { mode: 0o755 });
       this.populateInit(path.join(tmp, 'init'), [...layerChain].reverse().map((c) => this.layers.diffDir(c)));
+      if (daemonIdMap()) ownByContainerRoot(path.join(tmp, 'upper'), path.join(tmp, 'init'));
       fs.rmSync(p.root, { recursive: true, force: true });
       fs.renameSync(tmp, p.root);
     } catch (e) {
@@ -262,4 +264,20 @@ export function mountPoints(): Set<string> {
     if (f.length > 4) out.add(f[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
   }
   return out;
+}
+
+/** With --userns-remap, what the daemon itself made for a container (the upper layer's root, whose
+ * owner is the root directory's, and the init layer's fresh files) belongs to container root. */
+function ownByContainerRoot(upper: string, init: string): void {
+  const uid = toHost(0, 'uid');
+  const gid = toHost(0, 'gid');
+  // the runtime, already in the user namespace, must reach the rootfs through this 0710 directory
+  fs.lchownSync(path.dirname(upper), 0, gid);
+  fs.lchownSync(upper, uid, gid);
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.uid === 0 && st.gid === 0) fs.lchownSync(p, uid, gid);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+  };
+  walk(init);
 }

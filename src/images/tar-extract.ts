@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { run } from '../util/exec.ts';
 import { systemError } from '../errdefs.ts';
+import { toHost, daemonIdMap } from '../platform/linux/idmap.ts';
 import { patchTarStream, xattrsOf, mtimeOf, atimeOf, uidOf, gidOf, type TarHeader } from './tar-pax.ts';
 
 patchTarStream();
@@ -122,8 +123,9 @@ class Extractor {
   }
 
   private ids(h: TarHeader): [number, number] {
-    if (this.opts.chown) return [this.opts.chown.uid, this.opts.chown.gid];
-    return [uidOf(h), gidOf(h)];
+    const [uid, gid] = this.opts.chown ? [this.opts.chown.uid, this.opts.chown.gid] : [uidOf(h), gidOf(h)];
+    // archives carry container ids; with --userns-remap the files on disk get the host ids
+    return [toHost(uid, 'uid'), toHost(gid, 'gid')];
   }
 
   /** For regular files: resolve the parent, handle whiteouts. Returns where to write, or undefined to skip. */
@@ -342,7 +344,8 @@ class Extractor {
         if (e.code !== 'ENOENT') throw e;
         fs.mkdirSync(abs);
         fs.chmodSync(abs, IMPLIED_DIR_MODE);
-        if (this.opts.chown) fs.lchownSync(abs, this.opts.chown.uid, this.opts.chown.gid);
+        if (this.opts.chown) fs.lchownSync(abs, toHost(this.opts.chown.uid, 'uid'), toHost(this.opts.chown.gid, 'gid'));
+        else if (daemonIdMap()) fs.lchownSync(abs, toHost(0, 'uid'), toHost(0, 'gid'));
         resolved.push(part);
         continue;
       }

@@ -2,6 +2,7 @@
 // `docker cp` (GET archive) and `docker commit` (an overlay upper dir turned into an OCI layer).
 // Entries come in sorted walk order, hard links are detected by inode, sockets are skipped,
 // times are truncated to seconds. Files are read from disk as the consumer pulls.
+import { toContainer } from '../platform/linux/idmap.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -108,8 +109,9 @@ class Packer {
     const base: TarHeader = {
       name,
       mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
+      // host ids on disk, container ids in the archive (they differ with --userns-remap)
+      uid: toContainer(st.uid, 'uid'),
+      gid: toContainer(st.gid, 'gid'),
       mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
     };
     const ov = this.opts.overlayToOCI;

@@ -76,8 +76,16 @@ export interface OciResources {
   blockIO?: { weight?: number };
 }
 
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   devices?: OciDevice[];
   cgroupsPath?: string;
   resources?: OciResources;

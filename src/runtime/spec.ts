@@ -293,6 +293,8 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (userDests.has('/dev') && m.destination.startsWith('/dev/')) continue;
     if (run.readonlyRootfs && !['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) && !m.options!.includes('ro')) m.options!.push('ro');
     if (run.privileged && (m.destination === '/sys' || m.type === 'cgroup')) m.options = m.options!.filter((o) => o !== 'ro');
+    // a user namespace may not mount sysfs for the host's network namespace: bind the host's, as dockerd does
+    if (run.idMap && run.network === 'host' && m.type === 'sysfs') Object.assign(m, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
     mounts.push(m);
   }
   let rootfsPropagation: string | undefined;
@@ -306,12 +308,14 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   if (run.network === 'none') namespaces.push({ type: 'network' });
   else if (typeof run.network === 'object') namespaces.push({ type: 'network', path: run.network.netnsPath });
   namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  if (run.idMap) namespaces.push({ type: 'user' });
   // Docker's default cgroup namespace mode is private on cgroup v2, host on v1.
   if (host.cgroupVersion === 2) namespaces.push({ type: 'cgroup' });
 
   const sysctl: Record<string, string> = {};
   if (run.network !== 'host') {
-    if (host.sysctls.includes('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
+    // in a user namespace only mapped groups may be named
+    if (host.sysctls.includes('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = run.idMap ? `0 ${run.idMap.size - 1}` : '0 2147483647';
     if (host.sysctls.includes('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
   Object.assign(sysctl, run.sysctls);
@@ -346,6 +350,10 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
       readonlyPaths: unconfinedPaths ? [] : [...DEFAULT_READONLY_PATHS],
     },
   };
+  if (run.idMap) {
+    spec.linux.uidMappings = [{ containerID: 0, hostID: run.idMap.uid, size: run.idMap.size }];
+    spec.linux.gidMappings = [{ containerID: 0, hostID: run.idMap.gid, size: run.idMap.size }];
+  }
   const seccomp = containerSeccomp(run.securityOpt, run.privileged, caps);
   if (seccomp) spec.linux.seccomp = seccomp;
   if (run.domainname) spec.domainname = run.domainname;

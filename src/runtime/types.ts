@@ -57,6 +57,8 @@ export interface RunSpec {
   annotations?: Record<string, string>;
   /** host devices made available (--device): the node, where it appears, and the cgroup access ("rwm") */
   devices?: { host: import('../platform/linux/devices.ts').HostDevice; containerPath: string; access: string }[];
+  /** run in a user namespace where container root is this host uid/gid (--userns-remap) */
+  idMap?: { uid: number; gid: number; size: number };
   /** the OCI runtime by name (runc, runsc, ...); default: the driver's default runtime */
   runtime?: string;
 }

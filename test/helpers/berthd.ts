@@ -58,6 +58,8 @@ export function berthdUnavailable(): string | false {
 export async function startBerthd(opts: BerthdOptions = {}): Promise<Berthd> {
   // Short paths: a unix socket path must fit in 107 bytes.
   const root = fs.mkdtempSync('/tmp/b-');
+  // searchable, so that a daemon with --userns-remap can reach its data root below it
+  fs.chmodSync(root, 0o711);
   const dataRoot = path.join(root, 'data');
   const execRoot = path.join(root, 'exec');
   const socket = path.join(root, 's');

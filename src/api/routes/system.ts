@@ -1,4 +1,5 @@
 // Engine API: /_ping, /version, /info, /events, /system/df.
+import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import os from 'node:os';
 import fs from 'node:fs';
 import type { Router } from '../router.ts';
@@ -111,7 +112,7 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },
       InitCommit: { ID: '' },
-      SecurityOptions: ['name=seccomp,profile=builtin'],
+      SecurityOptions: ['name=seccomp,profile=builtin', ...(daemonIdMap() ? ['name=userns'] : [])],
       CDISpecDirs: [],
       Warnings: null,
     });

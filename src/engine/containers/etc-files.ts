@@ -1,4 +1,5 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf Docker bind-mounts into every container.
+import { daemonIdMap, toHost } from '../../platform/linux/idmap.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -25,6 +26,8 @@ export function writeEtcFiles(dir: string, opts: { hostname: string; hostNetwork
   }
   fs.writeFileSync(hostsPath, hosts);
   fs.writeFileSync(resolvConfPath, resolvConf(opts));
+  // with --userns-remap they belong to container root, as in a container without one
+  if (daemonIdMap()) for (const f of [hostnamePath, hostsPath, resolvConfPath]) fs.chownSync(f, toHost(0, 'uid'), toHost(0, 'gid'));
   return { hostnamePath, hostsPath, resolvConfPath };
 }
 

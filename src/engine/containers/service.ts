@@ -25,6 +25,7 @@ import { HealthMonitor } from './health.ts';
 import { checkResources, type ResourceFields } from './resources.ts';
 import { containerSeccomp } from '../../runtime/seccomp.ts';
 import { devicesAt } from '../../platform/linux/devices.ts';
+import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -149,6 +150,9 @@ export class ContainerService {
     if (!userConfig.Image) throw invalidParameter('No image specified');
     validateConfig(userConfig, hc);
     const warnings = checkResources(hc as ResourceFields);
+    const userns = (hc as { UsernsMode?: string }).UsernsMode ?? '';
+    if (userns !== '' && userns !== 'host') throw invalidParameter(`invalid USER mode: ${userns}`);
+    if (hc.Privileged && daemonIdMap() && userns !== 'host') throw invalidParameter('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
     try {
       containerSeccomp(hc.SecurityOpt ?? [], !!hc.Privileged, []);
       hostDevicesFor(hc);
@@ -398,6 +402,7 @@ export class ContainerService {
       resources: hc,
       runtime: hc.Runtime || undefined,
       devices: hostDevicesFor(hc),
+      idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
     };
   }
 
