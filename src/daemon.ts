@@ -5,6 +5,7 @@ import type { DaemonConfig, RuntimeConfig } from './config.ts';
 import { layout, SANDBOX_RUNTIME } from './config.ts';
 import { resolveRemap, setDaemonIdMap, type IdMap } from './platform/linux/idmap.ts';
 import { BerthError } from './errdefs.ts';
+import { parseNormalizedNamed, withTag } from './images/reference.ts';
 import { MetaDB } from './store/db.ts';
 import { EventsService } from './engine/events.ts';
 import { ContainerService } from './engine/containers/service.ts';
@@ -110,7 +111,19 @@ export class Daemon {
     registerNetworkRoutes(r, { networks, containers });
     registerVolumeRoutes(r, { volumes });
     registerSwarmRoutes(r);
-    registerBuildRoutes(r, { builds: new BuildService({ cfg, db, containers, images }) });
+    registerBuildRoutes(r, {
+      builds: new BuildService({
+        cfg,
+        db,
+        containers,
+        images,
+        // FROM images the daemon lacks (or all of them with --pull) come from their registry
+        pull: (ref, platform, write) => {
+          const named = parseNormalizedNamed(ref);
+          return dist.pull(named.tag || named.digest ? named : withTag(named, 'latest'), { platform }, write);
+        },
+      }),
+    });
 
     await containers.recover();
     await containers.startByPolicy();

@@ -28,12 +28,20 @@ export interface BuildOptions {
   networkMode?: string;
   hostConfig?: Record<string, unknown>;
   forceRm: boolean;
+  /** --pull: fetch every base image again, even when one is held */
+  pull?: boolean;
+  /** --platform: the platform base images are chosen for ("linux/arm64") */
+  platform?: string;
 }
 
 export interface BuildDeps {
   containers: ContainerService;
   images: ImageStoreService;
   cache: Collection<{ imageId: string }>;
+  /** Pull an image (progress as Docker's JSON messages); resolves with its ID. Absent: no pulling. */
+  pull?: (ref: string, platform: string | undefined, progress: (m: unknown) => void) => Promise<string>;
+  /** Where pull progress goes (the build's JSON stream) */
+  progress?: (m: unknown) => void;
 }
 
 export class BuildError extends BerthError {
@@ -115,17 +123,31 @@ export class Builder {
     this.out(`Step ${this.step}/${this.total} : ${i.original}\n`);
   }
 
-  private async fromImage(ref: string): Promise<ImageRecord> {
+  private async fromImage(ref: string, platform = this.opts.platform): Promise<ImageRecord> {
     const stage = this.stageImages.get(ref.toLowerCase());
     if (stage) return stage;
     if (ref === 'scratch') {
       const file: ImageConfigFile = { architecture: goArch(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
       return this.deps.images.createImage(serializeConfig(file));
     }
+    let local: ImageRecord | undefined;
     try {
-      return this.deps.images.resolve(ref);
+      local = this.deps.images.resolve(ref);
     } catch (e) {
-      if (e instanceof BerthError && e.kind === 'not-found') throw notFound(`pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login'`);
+      if (!(e instanceof BerthError && e.kind === 'not-found')) throw e;
+    }
+    // a held image for another platform does not do: fetch the right one, as dockerd does
+    if (local && platform && !platformMatches(local, platform)) local = undefined;
+    if (local && !this.opts.pull) return local;
+    if (!this.deps.pull) {
+      if (local) return local;
+      throw notFound(`pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login'`);
+    }
+    try {
+      const id = await this.deps.pull(ref, platform, this.deps.progress ?? (() => {}));
+      return this.deps.images.images.get(id) ?? this.deps.images.resolve(id);
+    } catch (e) {
+      if (e instanceof BerthError && (e.kind === 'not-found' || e.kind === 'unauthorized')) throw notFound(`pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login': ${e.message}`);
       throw e;
     }
   }
@@ -133,7 +155,8 @@ export class Builder {
   private async runStage(stage: Stage, globalArgs: Record<string, string>, escape: string): Promise<ImageRecord> {
     this.begin(stage.from);
     const ref = substitute(stage.from.args.trim().split(/\s+/)[0]!, globalArgs, escape);
-    const image = await this.fromImage(ref);
+    const fromPlatform = stage.from.flags.platform ? substitute(stage.from.flags.platform, globalArgs, escape) : undefined;
+    const image = await this.fromImage(ref, fromPlatform ?? this.opts.platform);
     this.out(` ---> ${short(image.id)}\n`);
     const st: StageState = { image, file: structuredClone(image.config), config: structuredClone(image.config.config ?? {}), args: {}, cmdSet: false };
     const triggers = st.config.OnBuild ?? [];
@@ -478,4 +501,15 @@ export function tagResult(images: ImageStoreService, id: string, tags: string[],
   }
   out(`Successfully built ${short(id)}\n`);
   for (const t of tags) out(`Successfully tagged ${familiarString(tagNameOnly(parseNormalizedNamed(t)))}\n`);
+}
+
+/** Whether an image was made for "os[/arch[/variant]]" (arch names as Go's, amd64 for x86-64). */
+function platformMatches(img: ImageRecord, platform: string): boolean {
+  const [os, arch, variant] = platform.toLowerCase().split('/');
+  const cfg = img.config as { os?: string; architecture?: string; variant?: string };
+  if (os && cfg.os && os !== cfg.os) return false;
+  const norm = (a: string | undefined) => (a === 'x86_64' || a === 'x86-64' ? 'amd64' : a === 'aarch64' ? 'arm64' : a);
+  if (arch && cfg.architecture && norm(arch) !== norm(cfg.architecture)) return false;
+  if (variant && cfg.variant && variant !== cfg.variant) return false;
+  return true;
 }

@@ -11,7 +11,7 @@ import { layout } from '../config.ts';
 import { extractTar } from '../images/tar-extract.ts';
 import { decompress } from '../images/compression.ts';
 import { parseNormalizedNamed } from '../images/reference.ts';
-import { Builder, tagResult, type BuildOptions } from '../build/builder.ts';
+import { Builder, tagResult, type BuildOptions, type BuildDeps } from '../build/builder.ts';
 import { newId } from '../util/ids.ts';
 
 export class BuildService {
@@ -20,7 +20,10 @@ export class BuildService {
   private readonly containers: ContainerService;
   private readonly images: ImageStoreService;
 
-  constructor(deps: { cfg: DaemonConfig; db: MetaDB; containers: ContainerService; images: ImageStoreService }) {
+  private readonly pull?: BuildDeps['pull'];
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; containers: ContainerService; images: ImageStoreService; pull?: BuildDeps['pull'] }) {
+    this.pull = deps.pull;
     this.cache = deps.db.collection('buildcache');
     this.tmp = layout(deps.cfg).tmp;
     this.containers = deps.containers;
@@ -32,7 +35,7 @@ export class BuildService {
     for (const t of opts.tags) parseNormalizedNamed(t);
   }
 
-  async build(context: Readable, opts: BuildOptions, out: (text: string) => void): Promise<string> {
+  async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
     const dir = path.join(this.tmp, `build-${newId().slice(0, 16)}`);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -50,7 +53,7 @@ export class BuildService {
         }),
       );
       await extractTar(ended, { dest: dir });
-      const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache }, dir, opts, out).build();
+      const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress }, dir, opts, out).build();
       tagResult(this.images, id, opts.tags, out);
       return id;
     } finally {

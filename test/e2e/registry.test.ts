@@ -180,6 +180,20 @@ describe('registry', SUITE(skip), () => {
     assert.equal(ok(await dk(['run', '--rm', '--network', 'none', multi, 'echo', 'native'])), 'native\n');
     fails(await dk(['pull', '--platform', 'linux/s390x', multi]), 1, /no matching manifest for linux\/s390x/);
     fails(await dk(['pull', '--platform', 'windows/amd64', multi]), 1, /operating system "windows" cannot be used on this platform/);
+
+    // docker build pulls a FROM image it lacks, for the platform FROM --platform or --platform names
+    ok(await dk(['rmi', multi]));
+    const ctx2 = fs.mkdtempSync(path.join(ctx, 'plat-'));
+    fs.writeFileSync(path.join(ctx2, 'Dockerfile'), `FROM --platform=linux/arm64 ${multi}\nLABEL built=arm\n`);
+    const armTag = `${uniq('armbuilt')}:v1`;
+    const built = ok(await dk(['build', '-t', armTag, ctx2], { env: { DOCKER_BUILDKIT: '0' } }));
+    assert.match(built, /Pulling from multi\/app|Downloaded newer image/, built);
+    assert.equal(ok(await dk(['image', 'inspect', '-f', '{{.Architecture}} {{index .Config.Labels "built"}}', armTag])).trim(), 'arm64 arm');
+    fs.writeFileSync(path.join(ctx2, 'Dockerfile'), `FROM ${multi}\nRUN echo built-natively > /b\nCMD ["cat", "/b"]\n`);
+    const nativeTag = `${uniq('native')}:v1`;
+    ok(await dk(['build', '--pull', '-t', nativeTag, ctx2], { env: { DOCKER_BUILDKIT: '0' } }));
+    assert.equal(ok(await dk(['run', '--rm', '--network', 'none', nativeTag])), 'built-natively\n');
+    ok(await dk(['rmi', armTag, nativeTag]));
   });
 
   test('a bad registry gives a clear error, stores nothing, and the next pull succeeds', T, async () => {

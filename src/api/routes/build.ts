@@ -31,15 +31,24 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
         ...(ctx.qInt('shmsize') ? { ShmSize: ctx.qInt('shmsize') } : {}),
       },
       forceRm: ctx.qBool('forcerm'),
+      pull: ctx.qBool('pull'),
+      platform: ctx.q('platform') || undefined,
     };
     d.builds.validate(opts);
     const quiet = ctx.qBool('q');
     const res = ctx.stream('application/json');
     const send = (o: unknown) => res.write(JSON.stringify(o) + '\n');
     try {
-      const id = await d.builds.build(ctx.req, opts, (text) => {
-        if (!quiet) send({ stream: text });
-      });
+      const id = await d.builds.build(
+        ctx.req,
+        opts,
+        (text) => {
+          if (!quiet) send({ stream: text });
+        },
+        (m) => {
+          if (!quiet) send(m);
+        },
+      );
       if (quiet) send({ stream: `${id}\n` });
       send({ aux: { ID: id } });
     } catch (e) {
