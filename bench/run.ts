@@ -60,8 +60,9 @@ export interface Scenario {
   warmup?: number;
   /** stdin for each run */
   input?: string;
-  /** the target this scenario must meet, if any */
-  target?: { maxMedianMs: number; minSpeedup: number };
+  /** the target this scenario must meet, if any: a median bound (absolute, or over another
+   * scenario's berthd median) and a speedup over dockerd */
+  target?: { maxMedianMs?: number; maxOver?: { scenario: string; ms: number }; minSpeedup: number };
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -85,7 +86,8 @@ export const SCENARIOS: Scenario[] = [
     name: 'run-bridge',
     title: 'docker run --rm IMAGE true (default bridge network; compare with run-true)',
     args: (c) => ['run', '--rm', c.image, 'true'],
-    target: { maxMedianMs: 70, minSpeedup: 3 },
+    // issue 5: the network adds at most 20 ms to run-true, and berthd stays 3x faster than dockerd
+    target: { maxOver: { scenario: 'run-true', ms: 20 }, minSpeedup: 3 },
   },
   {
     name: 'run-sandbox',
@@ -258,7 +260,8 @@ async function main() {
     else {
       try {
         process.stdout.write('starting dockerd… ');
-        const d = await startDockerd();
+        // with its default bridge network (no NAT), as berthd has one: run-bridge compares like with like
+        const d = await startDockerd({ bridge: true });
         daemons.push({ name: 'dockerd', env: d.env, root: d.root, stop: () => d.stop() });
         console.log(`ok (${d.socket})`);
       } catch (e) {
@@ -355,12 +358,15 @@ async function main() {
       rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
     }
     if (sc.target) {
-      const okMedian = !!b && b.n > 0 && b.median <= sc.target.maxMedianMs;
+      const over = sc.target.maxOver;
+      const baseSeries = over ? results[over.scenario]?.berthd : undefined;
+      const bound = over ? (baseSeries?.ms.length ? stats(baseSeries).median + over.ms : NaN) : (sc.target.maxMedianMs ?? Infinity);
+      const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
       targetMet = (targetMet ?? true) && met && okRatio === true;
       notes.unshift(
-        `target for ${sc.name} (berthd median ≤ ${sc.target.maxMedianMs} ms and ≥ ${sc.target.minSpeedup}x faster than dockerd): ` +
+        `target for ${sc.name} (berthd median ≤ ${over ? `${over.scenario} + ${over.ms} ms = ${fmt(bound)}` : `${sc.target.maxMedianMs} ms`} and ≥ ${sc.target.minSpeedup}x faster than dockerd): ` +
           `${met && okRatio ? 'MET' : 'NOT MET'} — berthd median ${b ? fmt(b.median) : 'n/a'}${okMedian ? ' ✓' : ' ✗'}, ` +
           `speedup ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : 'n/a (needs figures from both daemons)'}${okRatio === undefined ? '' : okRatio ? ' ✓' : ' ✗'}`,
       );

@@ -276,6 +276,11 @@ export class NetworkService {
     return { name: `berth-${n.Name}`, plugins };
   }
 
+  /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
+  hasEndpoints(c: ContainerRecord): boolean {
+    return Object.keys(c.NetworkSettings?.Networks ?? {}).some((k) => !['host', 'none'].includes(k));
+  }
+
   /** Connect a created (not yet started) container's network namespace to its networks. */
   async attach(c: ContainerRecord, netnsPath: string): Promise<void> {
     const ns = c.NetworkSettings;

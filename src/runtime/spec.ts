@@ -293,8 +293,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (userDests.has('/dev') && m.destination.startsWith('/dev/')) continue;
     if (run.readonlyRootfs && !['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) && !m.options!.includes('ro')) m.options!.push('ro');
     if (run.privileged && (m.destination === '/sys' || m.type === 'cgroup')) m.options = m.options!.filter((o) => o !== 'ro');
-    // a user namespace may not mount sysfs for the host's network namespace: bind the host's, as dockerd does
-    if (run.idMap && run.network === 'host' && m.type === 'sysfs') Object.assign(m, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+    // a user namespace may not mount sysfs for a network namespace it does not own (the host's,
+    // another container's): bind the host's, as dockerd does
+    if (run.idMap && run.network !== 'none' && m.type === 'sysfs') Object.assign(m, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
     mounts.push(m);
   }
   let rootfsPropagation: string | undefined;

@@ -26,6 +26,7 @@ import { checkResources, type ResourceFields } from './resources.ts';
 import { containerSeccomp } from '../../runtime/seccomp.ts';
 import { devicesAt } from '../../platform/linux/devices.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
+import { createNetns, deleteNetns, loopbackUp, netnsPath } from '../../platform/linux/netns.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -327,11 +328,22 @@ export class ContainerService {
       const rootfs = await this.images.mountRWLayer(c.Id);
       for (const m of c.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await this.volumes?.populate(m.Name, rootfs, m.Destination);
       const spec = this.runSpec(c, rootfs);
-      const { pid } = await this.runtime.create(spec);
-      if (spec.network === 'none' && this.networks) {
-        await this.networks.attach(c, `/proc/${pid}/ns/net`);
-        this.writeNetworkFiles(c);
-      }
+      // A container on networks gets a namespace made first, so that the CNI plugins wire it
+      // while the runtime creates the container in it (the process starts only after both).
+      // (Not with a user namespace: the container must own its network namespace to set its
+      // net.* sysctls and mount sysfs, so runc makes it and the plugins wire it afterwards.)
+      const wired = spec.network === 'none' && !!this.networks?.hasEndpoints(c);
+      const early = wired && !spec.idMap;
+      if (early) spec.network = { netnsPath: await createNetns(netnsName(c.Id)) };
+      const [created, attached] = await Promise.allSettled([
+        this.runtime.create(spec),
+        early ? Promise.all([loopbackUp(netnsName(c.Id)), this.networks!.attach(c, (spec.network as { netnsPath: string }).netnsPath)]) : Promise.resolve(),
+      ]);
+      if (created.status === 'rejected') throw created.reason;
+      if (attached.status === 'rejected') throw attached.reason;
+      const { pid } = created.value;
+      if (wired && !early) await this.networks!.attach(c, `/proc/${pid}/ns/net`);
+      if (wired) this.writeNetworkFiles(c);
       const size = c.HostConfig.ConsoleSize as [number, number] | undefined;
       // The initial terminal size (docker run -t sends it at create) must be there before the process starts.
       if (c.Config.Tty && size && size[0] > 0 && size[1] > 0) await this.runtime.resize(c.Id, size[0], size[1]).catch(() => {});
@@ -348,6 +360,7 @@ export class ContainerService {
       this.failPendingAttaches(c.Id, e as Error);
       await this.runtime.delete(c.Id, true).catch(() => {});
       await this.networks?.detach(c).catch(() => {});
+      await deleteNetns(netnsName(c.Id)).catch(() => {});
       await this.images.unmountRWLayer(c.Id).catch(() => {});
       c.State = { ...c.State, Status: c.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: msg };
       this.save(c);
@@ -564,8 +577,14 @@ export class ContainerService {
   /** Undo what start did: the runtime's state (cgroups, runc's record) and the rootfs mount. */
   private async teardown(id: string, c?: ContainerRecord): Promise<void> {
     // Independent, so side by side.
+    const netns = netnsName(id);
     await Promise.all([
-      c && this.networks ? this.networks.detach(c).then(() => this.byId.has(c.Id) && this.save(c)) : undefined,
+      c && this.networks
+        ? this.networks
+            .detach(c, undefined, fs.existsSync(netnsPath(netns)) ? netnsPath(netns) : '')
+            .then(() => this.byId.has(c.Id) && this.save(c))
+            .finally(() => deleteNetns(netns))
+        : deleteNetns(netns),
       this.runtime.delete(id, true).catch((e) => log.warn(`runtime delete ${id}: ${e.message}`)),
       this.images.unmountRWLayer(id).catch((e) => log.warn(`unmount ${id}: ${e.message}`)),
     ]);
@@ -815,7 +834,11 @@ export class ContainerService {
         await this.remove(c.Id, { force: true }).catch((e) => log.warn(`finishing removal of ${c.Id}: ${e.message}`));
         continue;
       }
-      if (!c.State.Running) continue;
+      if (!c.State.Running) {
+        // a start cut short by a crash may have left its network namespace
+        await deleteNetns(netnsName(c.Id)).catch(() => {});
+        continue;
+      }
       const exit = this.runtime.exitCode(c.Id);
       if (exit) {
         await this.handleExit(c.Id, exit.code, exit.at);
@@ -928,6 +951,9 @@ function hostDevicesFor(hc: HostConfig): NonNullable<RunSpec['devices']> {
   }
   return out;
 }
+
+/** The named network namespace of a container on networks (see startLocked). */
+const netnsName = (id: string) => `berth-${id}`;
 
 /** What docker update may change (besides the restart policy). */
 const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'];
