@@ -28,7 +28,19 @@ export interface ParsedDockerfile {
 
 const KNOWN = ['FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL'];
 
+/** Rebuilds parse the same Dockerfile again and again: keep the last few parses (callers must not change them). */
+const parsed = new Map<string, ParsedDockerfile>();
+
 export function parseDockerfile(text: string): ParsedDockerfile {
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const result = parseUncached(text);
+  if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, result);
+  return result;
+}
+
+function parseUncached(text: string): ParsedDockerfile {
   const df = DockerfileParser.parse(text);
   const escape = df.getEscapeCharacter?.() ?? '\\';
   const out: ParsedDockerfile = { escape, globalArgs: [], stages: [] };

@@ -2,7 +2,7 @@
 // the Dockerfile runs through the Builder, and the result is tagged. Also the build cache's prune.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerService } from './containers/service.ts';
@@ -13,6 +13,31 @@ import { decompress } from '../images/compression.ts';
 import { parseNormalizedNamed } from '../images/reference.ts';
 import { Builder, tagResult, type BuildOptions, type BuildDeps } from '../build/builder.ts';
 import { newId } from '../util/ids.ts';
+
+/** Contexts up to this size are unpacked in memory (see build). */
+const SMALL_CONTEXT = 32 * 1024 * 1024;
+const TMPFS_MAGIC = 0x01021994;
+let memDir: string | null | undefined;
+
+/** Berth's directory on /dev/shm when that is a tmpfs; old leftovers (a crash mid-build) go. */
+function memoryDir(): string | null {
+  if (memDir !== undefined) return memDir;
+  memDir = null;
+  try {
+    if (Number(fs.statfsSync('/dev/shm').type) !== TMPFS_MAGIC) return memDir;
+    const dir = '/dev/shm/berth-build';
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const e of fs.readdirSync(dir)) {
+      const p = path.join(dir, e);
+      // another daemon may be building now: only what is clearly abandoned
+      if (Date.now() - fs.statSync(p).mtimeMs > 3600_000) fs.rmSync(p, { recursive: true, force: true });
+    }
+    memDir = dir;
+  } catch {
+    memDir = null;
+  }
+  return memDir;
+}
 
 export class BuildService {
   private readonly cache: Collection<{ imageId: string }>;
@@ -36,14 +61,37 @@ export class BuildService {
   }
 
   async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
-    const dir = path.join(this.tmp, `build-${newId().slice(0, 16)}`);
+    const { stream } = await decompress(context);
+    // A small context (the usual case) is read whole, then unpacked on a memory filesystem: it is
+    // many small files, and creating them on disk costs more than a whole cached build. A big one
+    // streams to disk.
+    const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    while (size <= SMALL_CONTEXT) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      size += r.value.length;
+    }
+    const base = (ended && memoryDir()) || this.tmp;
+    const dir = path.join(base, `build-${newId().slice(0, 16)}`);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
-      const { stream } = await decompress(context);
       // The docker CLI appends a Dockerfile from outside the context to the tar and may leave out the
       // end-of-archive blocks (Go's reader does not need them); end the archive ourselves.
       let n = 0;
-      const ended = stream.pipe(
+      const body = Readable.from(
+        (async function* () {
+          yield* head;
+          if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        })(),
+      );
+      const complete = body.pipe(
         new Transform({
           transform: (c: Buffer, _e, cb) => {
             n += c.length;
@@ -52,12 +100,13 @@ export class BuildService {
           flush: (cb) => cb(null, Buffer.alloc(((512 - (n % 512)) % 512) + 1024)),
         }),
       );
-      await extractTar(ended, { dest: dir });
+      await extractTar(complete, { dest: dir });
       const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress }, dir, opts, out).build();
       tagResult(this.images, id, opts.tags, out);
       return id;
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      // off the answer's path; a crash leaves it to the layer store's sweep at start
+      void fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
     }
   }
 

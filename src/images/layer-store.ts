@@ -272,7 +272,8 @@ export class LayerStore {
   /** Sweep what a crash may have left: temp dirs, unrecorded layer dirs, stale links. */
   recover(): void {
     for (const n of fs.readdirSync(this.tmp)) {
-      if (n.startsWith('layer-') || n.startsWith('trash-')) removeLater(path.join(this.tmp, n));
+      // (build-*: build contexts, removed in the background after each build)
+      if (n.startsWith('layer-') || n.startsWith('trash-') || n.startsWith('build-')) removeLater(path.join(this.tmp, n));
     }
     const known = new Set(this.docs.ids().map((id) => hexOf(id)));
     for (const n of fs.readdirSync(this.dir)) {
