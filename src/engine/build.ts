@@ -2,7 +2,8 @@
 // the Dockerfile runs through the Builder, and the result is tagged. Also the build cache's prune.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerService } from './containers/service.ts';
@@ -39,6 +40,71 @@ function memoryDir(): string | null {
   return memDir;
 }
 
+/**
+ * Unpacks a build context into a new directory and returns it. A small context (the usual case)
+ * goes to a memory filesystem while it arrives: it is many small files, and creating them on disk
+ * costs more than a whole cached build. The bytes are held meanwhile, so that a context that turns
+ * out big starts over on disk instead of filling memory.
+ */
+async function unpackContext(stream: Readable, diskBase: string): Promise<string> {
+  const name = `build-${newId().slice(0, 16)}`;
+  const mem = memoryDir();
+  if (!mem) return extractTo(stream, path.join(diskBase, name));
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const held: Buffer[] = [];
+  let size = 0;
+  const memIn = new PassThrough();
+  const memDir = path.join(mem, name);
+  const memDone = extractTo(memIn, memDir);
+  memDone.catch(() => {});
+  try {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      held.push(r.value);
+      size += r.value.length;
+      if (size > SMALL_CONTEXT) {
+        memIn.destroy();
+        await memDone.catch(() => {});
+        void fs.promises.rm(memDir, { recursive: true, force: true }).catch(() => {});
+        const rest = Readable.from(
+          (async function* () {
+            yield* held;
+            for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+          })(),
+        );
+        return await extractTo(rest, path.join(diskBase, name));
+      }
+      // a bad archive ends the extraction early: its error, not a wait for a drain that never comes
+      if (!memIn.write(r.value)) await Promise.race([once(memIn, 'drain'), memDone]);
+    }
+    memIn.end();
+    return await memDone;
+  } catch (e) {
+    memIn.destroy();
+    void fs.promises.rm(memDir, { recursive: true, force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Unpack a context tar into `dir` (made here). The docker CLI appends a Dockerfile from outside
+ * the context to the tar and may leave out the end-of-archive blocks (Go's reader does not need
+ * them): the archive is ended here. */
+async function extractTo(tarStream: Readable, dir: string): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let n = 0;
+  const complete = tarStream.pipe(
+    new Transform({
+      transform: (c: Buffer, _e, cb) => {
+        n += c.length;
+        cb(null, c);
+      },
+      flush: (cb) => cb(null, Buffer.alloc(((512 - (n % 512)) % 512) + 1024)),
+    }),
+  );
+  tarStream.once('error', (e) => complete.destroy(e));
+  await extractTar(complete, { dest: dir });
+  return dir;
+}
+
 export class BuildService {
   private readonly cache: Collection<{ imageId: string }>;
   private readonly tmp: string;
@@ -62,50 +128,13 @@ export class BuildService {
 
   async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
     const { stream } = await decompress(context);
-    // A small context (the usual case) is read whole, then unpacked on a memory filesystem: it is
-    // many small files, and creating them on disk costs more than a whole cached build. A big one
-    // streams to disk.
-    const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const head: Buffer[] = [];
-    let size = 0;
-    let ended = false;
-    while (size <= SMALL_CONTEXT) {
-      const r = await it.next();
-      if (r.done) {
-        ended = true;
-        break;
-      }
-      head.push(r.value);
-      size += r.value.length;
-    }
-    const base = (ended && memoryDir()) || this.tmp;
-    const dir = path.join(base, `build-${newId().slice(0, 16)}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const dir = await unpackContext(stream, this.tmp);
     try {
-      // The docker CLI appends a Dockerfile from outside the context to the tar and may leave out the
-      // end-of-archive blocks (Go's reader does not need them); end the archive ourselves.
-      let n = 0;
-      const body = Readable.from(
-        (async function* () {
-          yield* head;
-          if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-        })(),
-      );
-      const complete = body.pipe(
-        new Transform({
-          transform: (c: Buffer, _e, cb) => {
-            n += c.length;
-            cb(null, c);
-          },
-          flush: (cb) => cb(null, Buffer.alloc(((512 - (n % 512)) % 512) + 1024)),
-        }),
-      );
-      await extractTar(complete, { dest: dir });
       const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress }, dir, opts, out).build();
       tagResult(this.images, id, opts.tags, out);
       return id;
     } finally {
-      // off the answer's path; a crash leaves it to the layer store's sweep at start
+      // off the answer's path; a crash leaves it to the sweeps at start
       void fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
     }
   }
