@@ -360,6 +360,8 @@ export class RuncDriver implements RuntimeDriver {
       ...rt.args.map((a) => `--runtime-arg=${a}`),
       `--runtime-arg=--root=${rt.root}`,
       '--no-sync-log',
+      // conmon logs its progress at info level by default; only errors are worth its time
+      '--log-level', 'error',
     ];
     if (spec.tty) args.push('-t');
     if (spec.openStdin) {
@@ -616,6 +618,8 @@ export class RuncDriver implements RuntimeDriver {
       ...rt.args.map((a) => `--runtime-arg=${a}`),
       `--runtime-arg=--root=${rt.root}`,
       '--no-sync-log',
+      // conmon logs its progress at info level by default; only errors are worth its time
+      '--log-level', 'error',
       '-e',
       '--exec-attach',
       '--exec-process-spec', processFile,
