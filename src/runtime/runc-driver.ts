@@ -18,34 +18,9 @@ import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
+import { runscShim, forRunsc, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
 
-/** An OCI runtime with runc's command line (runc, runsc, crun, ...), as dockerd's `runtimes`. */
-export interface OciRuntimeConfig {
-  name: string;
-  path: string;
-  /** global options put before every subcommand (dockerd's runtimeArgs) */
-  args?: string[];
-}
-
-interface OciRuntime extends Required<OciRuntimeConfig> {
-  /** its state root (`--root`) */
-  root: string;
-  /** runc's on-disk state (exec fifo, state.json) is known, so start and delete can skip a process */
-  runcLayout: boolean;
-  /** what conmon runs as the runtime: the runtime itself, or a shim that adapts conmon's flags to it */
-  monitorPath: string;
-}
-
-/** conmon runs `exec --tty` as for runc; runsc has no such flag (the process spec says whether there
- * is a terminal), so for runsc conmon runs this shim, which drops it. */
-function runscShim(dir: string, runsc: string): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'runsc-conmon-shim');
-  const text = `#!/bin/sh\n# written by berthd: drops runc's "exec --tty", which runsc does not take\nfor a; do shift; [ "$a" = --tty ] || set -- "$@" "$a"; done\nexec '${runsc.replace(/'/g, `'\\''`)}' "$@"\n`;
-  fs.writeFileSync(file + '.tmp', text, { mode: 0o755 });
-  fs.renameSync(file + '.tmp', file);
-  return file;
-}
+export type { OciRuntimeConfig } from './oci-runtimes.ts';
 
 export interface RuncDriverOptions {
   /** The driver's own state directory (exit files, bundle links). Survives daemon restarts (exec root). */
@@ -162,22 +137,6 @@ interface Sidecar {
   groupAdd: string[];
   /** the runtime's name (absent: runc, from before runtimes could be chosen) */
   runtime?: string;
-}
-
-/** runsc (this version, under conmon) hands the process a console that is not a terminal. */
-const NO_TTY_IN_RUNSC = 'the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t';
-
-/** gVisor mounts its own in-memory tmpfs on /tmp unless the spec mounts something there, which
- * would hide the image's /tmp and files docker cp puts there: mount the rootfs's own /tmp. */
-function forRunsc(spec: RunSpec, rt: OciRuntime): RunSpec {
-  if (path.basename(rt.path) !== 'runsc' || spec.mounts.some((m) => path.posix.normalize(m.destination) === '/tmp')) return spec;
-  const tmp = path.join(spec.rootfs, 'tmp');
-  let isDir = false;
-  try {
-    isDir = fs.lstatSync(tmp).isDirectory();
-  } catch {}
-  if (!isDir) return spec;
-  return { ...spec, mounts: [...spec.mounts, { destination: '/tmp', source: tmp, type: 'bind', options: ['rbind', 'rprivate', spec.readonlyRootfs ? 'ro' : 'rw'] }] };
 }
 
 export class RuncDriver implements RuntimeDriver {

@@ -7,7 +7,7 @@ import type { EventsService } from '../events.ts';
 import type { ImageService, ContainerConfig } from '../../images/types.ts';
 import type { RuntimeDriver, AttachSession, RunSpec } from '../../runtime/types.ts';
 import type { DaemonConfig } from '../../config.ts';
-import { layout, SANDBOX_RUNTIME } from '../../config.ts';
+import { layout } from '../../config.ts';
 import { conflict, invalidParameter, notFound, notModified, BerthError } from '../../errdefs.ts';
 import { newId, shortId } from '../../util/ids.ts';
 import { log } from '../../util/log.ts';
@@ -23,8 +23,10 @@ import type { NetworkService } from '../networks.ts';
 import type { VolumeService } from '../volumes.ts';
 import { HealthMonitor } from './health.ts';
 import { checkResources, type ResourceFields } from './resources.ts';
+import { updatedHostConfig } from './update.ts';
 import { containerSeccomp } from '../../runtime/seccomp.ts';
-import { devicesAt } from '../../platform/linux/devices.ts';
+import { hostDevicesFor } from './devices.ts';
+import { chooseRuntime, isSandbox } from './isolation.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { createNetns, deleteNetns, loopbackUp, netnsPath } from '../../platform/linux/netns.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
@@ -188,7 +190,7 @@ export class ContainerService {
       throw invalidParameter(`error looking up logging plugin ${t}: plugin "${t}" not found`);
     }
     hc.Isolation ??= '';
-    hc.Runtime = this.chooseRuntime(hc, explicitNetwork, !!config.Tty);
+    hc.Runtime = chooseRuntime(hc, { known: this.runtime.runtimes().map((r) => r.name), defaultRuntime: this.runtime.name, explicitNetwork, tty: !!config.Tty });
     // gVisor's own network stack cannot take over interfaces added after it started: sandboxed
     // containers get loopback only, unless a network was asked for (refused in chooseRuntime)
     if (isSandbox(hc.Isolation) && hc.NetworkMode === 'bridge' && !explicitNetwork) hc.NetworkMode = 'none';
@@ -250,22 +252,6 @@ export class ContainerService {
     return { Id: id, Warnings: warnings };
   }
 
-  /** The OCI runtime for a new container, from --runtime and --isolation. */
-  private chooseRuntime(hc: HostConfig, explicitNetwork: boolean, tty: boolean): string {
-    const iso = hc.Isolation ?? '';
-    if (!ISOLATIONS.includes(iso)) throw invalidParameter(`invalid isolation "${iso}": Berth supports 'default', 'process' and 'hyperv' (also spelled 'sandbox')`);
-    const known = this.runtime.runtimes().map((r) => r.name);
-    if (hc.Runtime && !known.includes(hc.Runtime)) throw invalidParameter(`unknown or invalid runtime name: ${hc.Runtime}`);
-    if (!isSandbox(iso)) return hc.Runtime || this.runtime.name;
-    if (!known.includes(SANDBOX_RUNTIME)) throw invalidParameter(`isolation "${iso}" runs containers in gVisor, and its runtime (${SANDBOX_RUNTIME}) is not installed on this host`);
-    if (hc.Runtime && hc.Runtime !== SANDBOX_RUNTIME) throw invalidParameter(`isolation "${iso}" runs containers with the ${SANDBOX_RUNTIME} runtime and cannot be combined with runtime ${hc.Runtime}`);
-    if (tty) throw invalidParameter(`isolation "${iso}": the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t`);
-    const nm = hc.NetworkMode ?? '';
-    if (explicitNetwork && nm !== 'none')
-      throw invalidParameter(`isolation "${iso}" does not support network mode "${nm}": the gVisor sandbox has loopback networking only here (use --network none)`);
-    return SANDBOX_RUNTIME;
-  }
-
   // --- update --------------------------------------------------------------
 
   /** docker update: new limits (zero and absent fields keep theirs), applied at once to a running container. */
@@ -273,24 +259,7 @@ export class ContainerService {
     const c0 = this.get(ref);
     return this.lock.run(c0.Id, async () => {
       const c = this.get(c0.Id);
-      const next: HostConfig = { ...c.HostConfig };
-      const set = next as Record<string, unknown>;
-      for (const f of UPDATABLE) {
-        const v = body[f];
-        if (v === undefined || v === null || v === '' || (v === 0 && f !== 'PidsLimit')) continue;
-        set[f] = v;
-      }
-      const prev = c.HostConfig as ResourceFields;
-      const mem = (body.Memory as number) || 0;
-      if (mem > 0 && !body.MemorySwap && (prev.MemorySwap ?? 0) > 0 && mem > (prev.MemorySwap ?? 0))
-        throw invalidParameter(`Cannot update container ${c.Id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
-      const rp = body.RestartPolicy as HostConfig['RestartPolicy'] | undefined;
-      if (rp?.Name) {
-        if (c.HostConfig.AutoRemove && rp.Name !== 'no') throw invalidParameter(`Cannot update container ${c.Id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
-        const err = validatePolicy(rp, false);
-        if (err) throw invalidParameter(err);
-        next.RestartPolicy = rp;
-      }
+      const next = updatedHostConfig(c.HostConfig, body, c.Id);
       const warnings = checkResources(next as ResourceFields, undefined, true);
       if (c.State.Running) {
         await this.runtime.update(c.Id, next as Record<string, unknown>).catch((e: Error) => {
@@ -937,27 +906,8 @@ function readHostname(): string {
 const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
 const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
-/** --device: each HostConfig.Devices entry as the host nodes it names (a directory gives all below it). */
-function hostDevicesFor(hc: HostConfig): NonNullable<RunSpec['devices']> {
-  const out: NonNullable<RunSpec['devices']> = [];
-  for (const d of (hc as { Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] }).Devices ?? []) {
-    const hostPath = d.PathOnHost ?? '';
-    const inContainer = d.PathInContainer || hostPath;
-    if (d.CgroupPermissions && !/^[rwm]{1,3}$/.test(d.CgroupPermissions)) throw new Error(`invalid device cgroup permissions: ${d.CgroupPermissions}`);
-    for (const host of devicesAt(hostPath)) {
-      const containerPath = host.path === hostPath ? inContainer : path.posix.join(inContainer, path.relative(hostPath, host.path));
-      out.push({ host, containerPath, access: d.CgroupPermissions || 'rwm' });
-    }
-  }
-  return out;
-}
-
 /** The named network namespace of a container on networks (see startLocked). */
 const netnsName = (id: string) => `berth-${id}`;
 
-/** What docker update may change (besides the restart policy). */
-const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'];
-const ISOLATIONS = ['', 'default', 'process', 'hyperv', 'sandbox'];
-const isSandbox = (iso: string | undefined) => iso === 'hyperv' || iso === 'sandbox';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
