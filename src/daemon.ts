@@ -44,6 +44,7 @@ export class Daemon {
   private containers!: ContainerService;
   private readonly unlock: () => void;
   private networks?: NetworkService;
+  private builds?: BuildService;
 
   constructor(given: DaemonConfig) {
     let cfg = given;
@@ -112,7 +113,7 @@ export class Daemon {
     registerVolumeRoutes(r, { volumes });
     registerSwarmRoutes(r);
     registerBuildRoutes(r, {
-      builds: new BuildService({
+      builds: (this.builds = new BuildService({
         cfg,
         db,
         containers,
@@ -122,7 +123,7 @@ export class Daemon {
           const named = parseNormalizedNamed(ref);
           return dist.pull(named.tag || named.digest ? named : withTag(named, 'latest'), { platform }, write);
         },
-      }),
+      })),
     });
 
     await containers.recover();
@@ -147,6 +148,7 @@ export class Daemon {
     // Containers keep running: their monitors hold them, and the next daemon picks them up.
     await this.api.close();
     await this.containers?.drain();
+    this.builds?.close();
     this.networks?.close();
     this.db.close();
     this.unlock();

@@ -96,6 +96,12 @@ export class ContextStore {
     };
   }
 
+  /** Remove every kept context (daemon shutdown). */
+  close(): void {
+    for (const k of this.kept.values()) fs.rmSync(k.dir, { recursive: true, force: true });
+    this.kept.clear();
+  }
+
   /** Drop the least recently used kept contexts beyond the limit (not while a build reads them). */
   private evict(): void {
     for (const [digest, k] of this.kept) {

@@ -46,6 +46,11 @@ export class BuildService {
     }
   }
 
+  /** Daemon shutdown: the kept contexts go. */
+  close(): void {
+    this.contexts.close();
+  }
+
   /** POST /build/prune: forget the cache (the cached images stay as dangling images until pruned). */
   prune(): { CachesDeleted: string[] | null; SpaceReclaimed: number } {
     const ids = this.cache.ids();
