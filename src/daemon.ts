@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DaemonConfig, RuntimeConfig } from './config.ts';
 import { layout, SANDBOX_RUNTIME } from './config.ts';
-import { resolveRemap, setDaemonIdMap, type IdMap } from './platform/linux/idmap.ts';
+import { resolveRemap, remappedRoot, setDaemonIdMap, type IdMap } from './platform/linux/idmap.ts';
 import { BerthError } from './errdefs.ts';
 import { parseNormalizedNamed, withTag } from './images/reference.ts';
 import { MetaDB } from './store/db.ts';
@@ -57,19 +57,11 @@ export class Daemon {
         throw new BerthError('invalid-parameter', `--userns-remap ${cfg.usernsRemap}: ${(e as Error).message}`);
       }
       setDaemonIdMap(map);
-      const remapped = path.join(cfg.dataRoot, `${map.uid}.${map.gid}`);
-      // container root (inside its namespace) must reach the container filesystems under the
-      // data root: the data root is root:<remapped gid> 0710 and the store inside it theirs, as dockerd does
-      for (let dir = path.dirname(path.resolve(cfg.dataRoot)); dir !== '/'; dir = path.dirname(dir)) {
-        const st = fs.statSync(dir);
-        if (!(st.mode & 0o001)) throw new BerthError('invalid-parameter', `--userns-remap: ${dir} must be searchable by others (mode ${(st.mode & 0o777).toString(8)}) for the remapped root to reach ${cfg.dataRoot}`);
+      try {
+        cfg = { ...cfg, dataRoot: remappedRoot(cfg.dataRoot, map) };
+      } catch (e) {
+        throw new BerthError('invalid-parameter', `--userns-remap: ${(e as Error).message}`);
       }
-      fs.mkdirSync(remapped, { recursive: true, mode: 0o710 });
-      fs.chownSync(cfg.dataRoot, 0, map.gid);
-      fs.chmodSync(cfg.dataRoot, 0o710);
-      fs.chownSync(remapped, map.uid, map.gid);
-      fs.chmodSync(remapped, 0o710);
-      cfg = { ...cfg, dataRoot: remapped };
       log.info(`user namespaces: container root is host ${map.uid}:${map.gid} (${map.size} ids of ${map.user})`);
     }
     this.cfg = cfg;

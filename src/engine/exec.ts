@@ -1,5 +1,5 @@
 // Exec sessions: extra processes in a running container (docker exec). Kept in memory as dockerd does.
-import { SANDBOX_RUNTIME } from '../config.ts';
+import { isGvisor } from '../runtime/oci-runtimes.ts';
 import type { RuntimeDriver, ExecHandle } from '../runtime/types.ts';
 import type { ContainerService } from './containers/service.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';
@@ -45,7 +45,8 @@ export class ExecService {
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw invalidParameter('No exec command specified');
     if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
     if (c.State.Paused) throw conflict(`container ${c.Id} is paused, unpause the container before exec`);
-    if (config.Tty && c.HostConfig.Runtime === SANDBOX_RUNTIME) throw invalidParameter('the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t');
+    const rt = this.runtime.runtimes().find((r) => r.name === c.HostConfig.Runtime);
+    if (config.Tty && rt && isGvisor(rt.path)) throw invalidParameter('the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t');
     const id = newId();
     this.execs.set(id, { id, containerId: c.Id, config, running: false, started: false, exitCode: null, pid: 0 });
     c.ExecIDs.push(id);

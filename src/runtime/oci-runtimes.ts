@@ -18,8 +18,18 @@ export interface OciRuntime extends Required<OciRuntimeConfig> {
   root: string;
   /** runc's on-disk state (exec fifo, state.json) is known, so start and delete can skip a process */
   runcLayout: boolean;
+  /** gVisor's runsc: its processes live in its own kernel, and it needs the adaptations below */
+  gvisor: boolean;
   /** what conmon runs as the runtime: the runtime itself, or a shim that adapts conmon's flags to it */
   monitorPath: string;
+}
+
+/** Whether a runtime binary is gVisor's runsc. */
+export const isGvisor = (runtimePath: string): boolean => path.basename(runtimePath) === 'runsc';
+
+/** The options conmon passes on to the runtime: its own global options, then its state root. */
+export function conmonRuntimeArgs(rt: OciRuntime): string[] {
+  return [...rt.args.map((a) => `--runtime-arg=${a}`), `--runtime-arg=--root=${rt.root}`];
 }
 
 /** conmon runs `exec --tty` as for runc; runsc has no such flag (the process spec says whether there
@@ -39,7 +49,7 @@ export const NO_TTY_IN_RUNSC = 'the sandbox runtime (runsc) cannot give a proces
 /** gVisor mounts its own in-memory tmpfs on /tmp unless the spec mounts something there, which
  * would hide the image's /tmp and files docker cp puts there: mount the rootfs's own /tmp. */
 export function forRunsc(spec: RunSpec, rt: OciRuntime): RunSpec {
-  if (path.basename(rt.path) !== 'runsc' || spec.mounts.some((m) => path.posix.normalize(m.destination) === '/tmp')) return spec;
+  if (!rt.gvisor || spec.mounts.some((m) => path.posix.normalize(m.destination) === '/tmp')) return spec;
   const tmp = path.join(spec.rootfs, 'tmp');
   let isDir = false;
   try {

@@ -18,7 +18,7 @@ import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
-import { runscShim, forRunsc, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
+import { runscShim, forRunsc, isGvisor, conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
 
 export type { OciRuntimeConfig } from './oci-runtimes.ts';
 
@@ -165,10 +165,11 @@ export class RuncDriver implements RuntimeDriver {
     if (!conmonPath) throw systemError('conmon not found in PATH');
     this.runtimePath = runtimePath;
     this.conmonPath = conmonPath;
-    this.table.set('runc', { name: 'runc', path: runtimePath, args: [], root: this.runcRoot, runcLayout: true, monitorPath: runtimePath });
+    this.table.set('runc', { name: 'runc', path: runtimePath, args: [], root: this.runcRoot, runcLayout: true, gvisor: false, monitorPath: runtimePath });
     for (const r of opts.runtimes ?? []) {
-      const monitorPath = path.basename(r.path) === 'runsc' ? runscShim(this.root, r.path) : r.path;
-      this.table.set(r.name, { name: r.name, path: r.path, args: r.args ?? [], root: path.join(this.root, r.name), runcLayout: false, monitorPath });
+      const gvisor = isGvisor(r.path);
+      const monitorPath = gvisor ? runscShim(this.root, r.path) : r.path;
+      this.table.set(r.name, { name: r.name, path: r.path, args: r.args ?? [], root: path.join(this.root, r.name), runcLayout: false, gvisor, monitorPath });
     }
     this.name = opts.defaultRuntime ?? 'runc';
     if (!this.table.has(this.name)) throw systemError(`default runtime ${this.name} is not configured`);
@@ -295,9 +296,9 @@ export class RuncDriver implements RuntimeDriver {
 
     const rt = this.table.get(spec.runtime ?? this.name);
     if (!rt) throw invalidParameter(`unknown or invalid runtime name: ${spec.runtime}`);
-    if (spec.tty && path.basename(rt.path) === 'runsc') throw invalidParameter(NO_TTY_IN_RUNSC);
+    if (spec.tty && rt.gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     this.runtimeById.set(id, rt);
-    const oci = buildSpec(rt.name === 'runc' ? spec : forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
+    const oci = buildSpec(forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
     fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
     fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
     this.specs.set(id, oci);
@@ -316,8 +317,7 @@ export class RuncDriver implements RuntimeDriver {
       '--full-attach',
       '--socket-dir-path', this.root,
       '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
-      ...rt.args.map((a) => `--runtime-arg=${a}`),
-      `--runtime-arg=--root=${rt.root}`,
+      ...conmonRuntimeArgs(rt),
       '--no-sync-log',
       // conmon logs its progress at info level by default; only errors are worth its time
       '--log-level', 'error',
@@ -503,7 +503,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async update(id: string, resources: Record<string, unknown>): Promise<void> {
     const rt = this.runtimeOf(id);
-    if (!rt.runcLayout && rt.name !== 'runc') throw invalidParameter(`the ${rt.name} runtime cannot change the limits of a running container; stop it first`);
+    if (rt.gvisor) throw invalidParameter(`the ${rt.name} runtime cannot change the limits of a running container; stop it first`);
     const file = path.join(this.bundle(id), 'update.json');
     fs.writeFileSync(file, JSON.stringify(containerResources(resources)));
     try {
@@ -516,7 +516,7 @@ export class RuncDriver implements RuntimeDriver {
   /** For a runtime whose processes are not host processes (gVisor's live in its own kernel), the
    * runtime's own process table; undefined when `pids` gives host pids that `ps` can describe. */
   async processTable(id: string): Promise<{ Titles: string[]; Processes: string[][] } | undefined> {
-    if (this.runtimeOf(id).runcLayout || this.runtimeOf(id).name === 'runc') return undefined;
+    if (!this.runtimeOf(id).gvisor) return undefined;
     const out = await this.runcOp('ps', id, ['ps', id]);
     const lines = out.trimEnd().split('\n').filter(Boolean);
     const Titles = (lines[0] ?? '').trim().split(/\s+/);
@@ -537,7 +537,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
     const bundle = this.bundle(id);
-    if (spec.tty && !this.runtimeOf(id).runcLayout && path.basename(this.runtimeOf(id).path) === 'runsc') throw invalidParameter(NO_TTY_IN_RUNSC);
+    if (spec.tty && this.runtimeOf(id).gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     const cspec = this.containerSpec(id);
     const execDir = path.join(bundle, 'exec', spec.execId);
     fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
@@ -574,8 +574,7 @@ export class RuncDriver implements RuntimeDriver {
       '--full-attach',
       '--socket-dir-path', this.root,
       '--conmon-pidfile', path.join(execDir, 'conmon.pid'),
-      ...rt.args.map((a) => `--runtime-arg=${a}`),
-      `--runtime-arg=--root=${rt.root}`,
+      ...conmonRuntimeArgs(rt),
       '--no-sync-log',
       // conmon logs its progress at info level by default; only errors are worth its time
       '--log-level', 'error',

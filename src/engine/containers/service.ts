@@ -909,5 +909,4 @@ const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd'
 /** The named network namespace of a container on networks (see startLocked). */
 const netnsName = (id: string) => `berth-${id}`;
 
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -5,6 +5,7 @@
 // host ids on disk: the daemon's one mapping, set at start, shifts ids when archives are unpacked
 // into container filesystems and shifts them back when container filesystems are packed.
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 export interface IdMap {
@@ -120,4 +121,24 @@ export function resolveRemap(value: string): IdMap {
   const gids = rangesFor(read('/etc/subgid'), groupPart ?? name, groupPart ? undefined : pw?.uid);
   if (!gids.length) throw new Error(`Can't create ID mappings: No subgid ranges found for group "${groupPart ?? name}"`);
   return { uid: uids[0]!.start, gid: gids[0]!.start, size: Math.min(uids[0]!.size, gids[0]!.size), user: name };
+}
+
+/**
+ * The store of a remapped daemon, <data-root>/<uid>.<gid>, made ready as dockerd makes it: container
+ * root (inside its namespace) must reach the container filesystems below, so the data root is
+ * root:<remapped gid> 0710 and the store inside it the remapped ids'. Every parent must be
+ * searchable by others.
+ */
+export function remappedRoot(dataRoot: string, m: IdMap): string {
+  for (let dir = path.dirname(path.resolve(dataRoot)); dir !== '/'; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    if (!(st.mode & 0o001)) throw new Error(`${dir} must be searchable by others (mode ${(st.mode & 0o777).toString(8)}) for the remapped root to reach ${dataRoot}`);
+  }
+  const remapped = path.join(dataRoot, `${m.uid}.${m.gid}`);
+  fs.mkdirSync(remapped, { recursive: true, mode: 0o710 });
+  fs.chownSync(dataRoot, 0, m.gid);
+  fs.chmodSync(dataRoot, 0o710);
+  fs.chownSync(remapped, m.uid, m.gid);
+  fs.chmodSync(remapped, 0o710);
+  return remapped;
 }
