@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Berth's tests on this machine (as root): installs what is missing, type-checks, runs
 # `npm test`. Extra arguments go to node's test runner, e.g.
-#   sudo scripts/test.sh --test-name-pattern='exec'
-#   sudo BERTH_E2E_DAEMON=dockerd scripts/test.sh   # the e2e tests against Debian's dockerd
+#   scripts/test.sh --test-name-pattern='exec'
+#   BERTH_E2E_DAEMON=dockerd scripts/test.sh   # the e2e tests against Debian's dockerd
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
