@@ -74,17 +74,9 @@ if [ "${BERTH_SKIP_NPM:-}" != 1 ]; then
   if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "npm ci (system node $(node --version 2>/dev/null || echo none), npm $(npm --version 2>/dev/null || echo none))"
     for attempt in 1 2 3; do
-      log=$(mktemp)
-      if npm ci --no-audit --no-fund 2>&1 | tee "$log"; [ "${PIPESTATUS[0]}" = 0 ]; then rm -f "$log"; break; fi
-      if grep -q 'can only install packages when your package.json and package-lock.json' "$log"; then
-        # npm 11's ci rejects a lock that lacks other platforms' optional packages (e.g.
-        # node-unix-socket-darwin-*); `npm install` installs the same locked versions.
-        echo "WARNING: npm ci refused the lock file (see above); falling back to npm install" >&2
-        rm -f "$log"
-        npm install --no-audit --no-fund
-        break
-      fi
-      rm -f "$log"
+      # The lock names every platform's optional node-unix-socket package (the other platforms' as
+      # entries without a tarball), so npm ci accepts it as committed; never fall back to npm install.
+      if npm ci --no-audit --no-fund; then break; fi
       if [ "$attempt" = 3 ]; then echo "npm ci failed three times" >&2; exit 1; fi
       echo "npm ci failed; retrying in 10 s" >&2
       sleep 10
