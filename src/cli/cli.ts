@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '../sdk/client.ts';
 import type { FlagSpec, Parsed } from './flags.ts';
+import type { TlsFlags } from '../sdk/tls.ts';
 
 export const PROG = 'berth';
 
@@ -49,6 +50,8 @@ export interface GlobalOptions {
   logLevel?: string;
   config?: string;
   context?: string;
+  /** --tls, --tlsverify, --tlscacert, --tlscert, --tlskey as given (unset ones: the environment) */
+  tls?: TlsFlags;
 }
 
 export class Cli {
@@ -71,6 +74,9 @@ export class Cli {
     if (this.opts.hosts.length) return { host: this.opts.hosts[this.opts.hosts.length - 1], isDefault: false };
     const env = process.env.BERTH_HOST || process.env.DOCKER_HOST;
     if (env) return { host: env, isDefault: false };
+    // docker: TLS asked for and no host given means the default TLS port on localhost
+    const t = this.opts.tls ?? {};
+    if (t.tls || t.tlsverify || (t.tlsverify === undefined && process.env.DOCKER_TLS_VERIFY) || (t.tls === undefined && process.env.DOCKER_TLS)) return { host: 'tcp://localhost:2376', isDefault: false };
     return { host: 'unix:///run/berth/berth.sock', isDefault: true };
   }
 
@@ -83,8 +89,16 @@ export class Cli {
   private async connect(): Promise<Client> {
     const { Client } = await import('../sdk/client.ts');
     const { DaemonUnreachableError } = await import('../sdk/errors.ts');
+    const { resolveTls, TlsConfigError } = await import('../sdk/tls.ts');
     const { host, isDefault } = this.hostInfo();
-    const client = new Client({ host, userAgent: 'Berth-Client/0.1.0 (linux)' });
+    let tls;
+    try {
+      tls = resolveTls(this.opts.tls ?? {});
+    } catch (e) {
+      if (e instanceof TlsConfigError) throw new StatusError(1, e.message);
+      throw e;
+    }
+    const client = new Client({ host, tls, userAgent: 'Berth-Client/0.1.0 (linux)' });
     this.clientInstance = client;
     try {
       await client.apiVersion();
