@@ -54,7 +54,8 @@ export function parseDaemonHost(address: string): string {
 function parseTcpAddr(address: string, addr: string): string {
   let url: URL;
   try {
-    url = new URL(`tcp://${addr}`);
+    // "tcp://:2376" leaves the host to its default, as dockerd
+    url = new URL(`tcp://${addr.startsWith(':') ? `localhost${addr}` : addr}`);
   } catch {
     throw new ListenerError(`invalid bind address (${address}): invalid address`);
   }
@@ -90,15 +91,12 @@ async function isLoopback(hostname: string): Promise<boolean> {
  * --tls=false or --tlsverify=false. (dockerd 20.10 only warns and waits 15 s; Docker announced
  * the refusal for v27 in its deprecation notes, which is what Berth does.)
  */
-export async function checkTcpAuth(cfg: ListenConfig): Promise<{ warnings: string[] }> {
-  const warnings: string[] = [];
+export async function checkTcpAuth(cfg: ListenConfig, warn: (msg: string) => void): Promise<void> {
   const authEnabled = cfg.tls?.verify === true;
   for (const host of cfg.hosts) {
     if (!host.startsWith('tcp://') || authEnabled) continue;
-    warnings.push(
-      `Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. host="${host}"`,
-      `Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there! host="${host}"`,
-    );
+    warn(`Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. host="${host}"`);
+    warn(`Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there! host="${host}"`);
     if (cfg.tlsChosen) continue;
     if (await isLoopback(tcpParts(host).hostname)) continue;
     throw new ListenerError(
@@ -106,7 +104,6 @@ export async function checkTcpAuth(cfg: ListenConfig): Promise<{ warnings: strin
         `Generate TLS certificates with client validation (--tlsverify --tlscacert --tlscert --tlskey), or override this by explicitly specifying '--tls=false' or '--tlsverify=false'. Learn more at: https://docs.docker.com/go/api-security/`,
     );
   }
-  return { warnings };
 }
 
 /** Reads the certificate files; dockerd's "invalid TLS configuration" errors when they are unusable. */

@@ -61,8 +61,7 @@ export class ApiServer {
   /** Checks the listen configuration before the daemon does any work: dockerd's refusal of an
    * unauthenticated TCP listener, unreadable certificates, an unknown --group. */
   async prepare(cfg: ListenConfig): Promise<void> {
-    const { warnings } = await checkTcpAuth(cfg);
-    for (const w of warnings) log.warn(w);
+    await checkTcpAuth(cfg, (w) => log.warn(w));
     const tlsOpts = cfg.tls && cfg.hosts.some((h) => h.startsWith('tcp://')) ? tlsServerOptions(cfg.tls) : undefined;
     const gid = cfg.hosts.some((h) => h.startsWith('unix://')) ? socketGid(cfg.socketGroup, (m) => log.warn(m)) : 0;
     this.prepared = { cfg, tlsOpts, gid };
