@@ -139,7 +139,8 @@ export async function main(argv: string[]): Promise<number> {
     hosts: g.values.host,
     debug: g.values.debug || process.env.BERTH_DEBUG === '1',
     logLevel: g.values['log-level'],
-    config: g.values.config,
+    // --config, else DOCKER_CONFIG (as docker), else the default ~/.docker
+    config: given('config') ?? (process.env.DOCKER_CONFIG || g.values.config),
     context: g.values.context,
     tls: { tls: given('tls'), tlsverify: given('tlsverify'), tlscacert: given('tlscacert'), tlscert: given('tlscert'), tlskey: given('tlskey') },
   });

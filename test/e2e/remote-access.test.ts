@@ -126,6 +126,18 @@ describe('remote access over TCP with mutual TLS', SUITE(e2eSkipReason()), () =>
       await run(DOCKER_CLI, ['context', 'create', 'foreign', '--docker', `host=${host},ca=${certs.server.ca},cert=${path.join(certs.foreignDir, 'cert.pem')},key=${path.join(certs.foreignDir, 'key.pem')}`], { envAll: noHost() });
       const bad = await run(DOCKER_CLI, ['--context', 'foreign', 'ps'], { envAll: noHost(), timeoutMs: 60_000 });
       assert.notEqual(bad.code, 0, describeRun(['docker', '--context foreign ps'], bad));
+      // berth reads the same context store: the current context, --context, DOCKER_CONTEXT
+      const berthEnv = (extra: Record<string, string> = {}) => ({ ...noHost(extra), BERTH_NO_AUTOSTART: '1' });
+      const b = await run(BERTH, ['run', '--rm', TEST_IMAGE, 'echo', 'berth context'], { envAll: berthEnv(), timeoutMs: 60_000 });
+      assert.equal(b.code, 0, describeRun(['berth', 'run (context)'], b));
+      assert.equal(b.stdout.trim(), 'berth context');
+      const bBad = await run(BERTH, ['--context', 'foreign', 'ps'], { envAll: berthEnv(), timeoutMs: 60_000 });
+      assert.notEqual(bBad.code, 0, describeRun(['berth', '--context foreign ps'], bBad));
+      const bEnvBad = await run(BERTH, ['ps'], { envAll: berthEnv({ DOCKER_CONTEXT: 'foreign' }), timeoutMs: 60_000 });
+      assert.notEqual(bEnvBad.code, 0, describeRun(['berth', 'ps (DOCKER_CONTEXT=foreign)'], bEnvBad));
+      const missing = await run(BERTH, ['--context', 'nope', 'ps'], { envAll: berthEnv(), timeoutMs: 60_000 });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /Failed to initialize: unable to resolve docker endpoint: context "nope": context not found/);
     } finally {
       fs.rmSync(cfg, { recursive: true, force: true });
     }
