@@ -46,21 +46,27 @@ export function resolveTls(flags: TlsFlags, env: NodeJS.ProcessEnv = process.env
   return loadTlsFiles({ caFile, certFile, keyFile, verify });
 }
 
-/** Reads the PEM files, with the docker CLI's messages when one is missing. */
+/** "open /x/ca.pem: no such file or directory", as Go words a failed open. */
+function openError(file: string, e: NodeJS.ErrnoException): string {
+  const text: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory' };
+  return `Failed to initialize: unable to resolve docker endpoint: open ${file}: ${text[e.code ?? ''] ?? e.message}`;
+}
+
+/** Reads the PEM files, with the docker CLI's messages when one cannot be read. */
 export function loadTlsFiles(f: { caFile?: string; certFile?: string; keyFile?: string; verify: boolean }): TlsOptions {
-  const read = (p: string, what: (e: Error) => string) => {
+  const read = (p: string) => {
     try {
       return fs.readFileSync(p);
     } catch (e) {
-      throw new TlsConfigError(what(e as Error));
+      throw new TlsConfigError(openError(p, e as NodeJS.ErrnoException));
     }
   };
   const out: TlsOptions = { verify: f.verify };
-  if (f.caFile && f.verify) out.ca = read(f.caFile, (e) => `could not read CA certificate "${f.caFile}": ${e.message}`);
-  if (f.certFile || f.keyFile) {
-    if (!f.certFile || !f.keyFile) throw new TlsConfigError('both the TLS certificate and the TLS key must be given');
-    out.cert = read(f.certFile, (e) => `Could not load X509 key pair: ${e.message}`);
-    out.key = read(f.keyFile, (e) => `Could not load X509 key pair: ${e.message}`);
+  if (f.caFile && f.verify) out.ca = read(f.caFile);
+  // a certificate without its key (or the reverse) is not sent, as docker does
+  if (f.certFile && f.keyFile) {
+    out.cert = read(f.certFile);
+    out.key = read(f.keyFile);
   }
   return out;
 }
