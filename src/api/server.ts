@@ -78,6 +78,9 @@ export class ApiServer {
         this.listeners.push(await openListener(host, { tls: tcp ? tlsOpts : undefined, gid, onConnection, onTlsError: (e) => log.debug(`TLS handshake with a client failed: ${e.message}`) }));
         log.info(`API listen on ${host.replace(/^[a-z]+:\/\//, '')}${tcp && tlsOpts ? (cfg.tls!.verify ? ' (TLS, client certificates verified)' : ' (TLS, no client verification)') : ''}`);
       }
+      // The HTTP server itself never binds (the listeners hand it their connections): tell it it is
+      // serving, which starts its periodic check of headersTimeout on those connections.
+      this.server.emit('listening');
     } catch (e) {
       for (const l of this.listeners) l.close();
       this.listeners = [];
