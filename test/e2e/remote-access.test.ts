@@ -208,3 +208,25 @@ describe('TCP without authentication', SUITE(e2eSkipReason()), () => {
     }
   });
 });
+
+describe('the unix socket group (--group)', SUITE(e2eSkipReason()), () => {
+  test('--group chooses the group of the socket; a group that does not exist is refused at start', { timeout: 120_000 }, async () => {
+    const daemon = await start(['--group', 'root']);
+    try {
+      const st = fs.statSync(daemon.socket);
+      assert.equal(st.gid, 0);
+      assert.equal(st.mode & 0o777, 0o660);
+    } finally {
+      await daemon.stop();
+    }
+    let err: Error | undefined;
+    try {
+      const d2 = await start(['--group', 'no-such-group-here']);
+      await d2.stop();
+    } catch (e) {
+      err = e as Error;
+    }
+    assert.ok(err, 'the daemon started with a socket group that does not exist');
+    assert.match(err.message, /group no-such-group-here not found/);
+  });
+});
