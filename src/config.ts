@@ -2,8 +2,16 @@
 import path from 'node:path';
 
 export interface DaemonConfig {
-  /** unix:// socket path the API listens on. */
+  /** unix:// socket path the API listens on (when `hosts` is not given). */
   socketPath: string;
+  /** -H / "hosts", normalized (unix:///path, tcp://host:port); replaces socketPath when given. */
+  hosts?: string[];
+  /** --group / "group": the group of the unix sockets (default "docker" when it exists). */
+  socketGroup?: string;
+  /** TLS for the TCP listeners (--tls, --tlsverify and their files). */
+  tls?: ApiTls;
+  /** --tls or --tlsverify was given explicitly (true or false). */
+  tlsChosen?: boolean;
   /** Persistent state: images, layers, containers, metadata. */
   dataRoot: string;
   /** Runtime state: bundles, monitor sockets, exit files. */
@@ -17,6 +25,15 @@ export interface DaemonConfig {
   defaultRuntime?: string;
   /** --userns-remap: "default" or USER[:GROUP]; container root becomes an unprivileged host id. */
   usernsRemap?: string;
+}
+
+/** The TLS settings of the API's TCP listeners, after dockerd's rules for --tls/--tlsverify. */
+export interface ApiTls {
+  ca: string;
+  cert: string;
+  key: string;
+  /** --tlsverify: clients must present a certificate signed by `ca` */
+  verify: boolean;
 }
 
 /** An OCI runtime with runc's command line, as dockerd's `runtimes` entries. */

@@ -2,7 +2,10 @@
 // a setting given both as a flag and in the file is an error, as in dockerd).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import os from 'node:os';
+import path from 'node:path';
 import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
+import { DEFAULT_TLS_HOST, ListenerError, parseDaemonHost } from './api/listeners.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
 
@@ -14,13 +17,19 @@ Options:
       --add-runtime runtime     Register an additional OCI compatible runtime (NAME=PATH)
       --config-file string      Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")
   -D, --debug                   Enable debug mode
+  -G, --group string            Group for the unix socket (default "docker")
       --data-root string        Root directory of persistent Berth state (default "${DEFAULTS.dataRoot}")
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
-  -H, --host list               Daemon socket to connect to (default unix://${DEFAULTS.socketPath})
+  -H, --host list               Daemon socket(s) to connect to (default unix://${DEFAULTS.socketPath})
       --insecure-registry list  Enable insecure registry communication
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file
+      --tls                     Use TLS; implied by --tlsverify
+      --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
+      --tlsverify               Use TLS and verify the remote
       --userns-remap string     User/Group setting for user namespaces ("default" or USER[:GROUP])
   -v, --version                 Print version information and quit
 `;
@@ -47,16 +56,63 @@ interface FileConfig {
   runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
   'default-runtime'?: string;
   'userns-remap'?: string;
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+  group?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group'];
 /** daemon.json key → the flag that sets the same thing */
-const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime', 'userns-remap': 'userns-remap' };
+const FLAG_OF: Record<string, string> = {
+  'data-root': 'data-root',
+  'exec-root': 'exec-root',
+  'log-level': 'log-level',
+  debug: 'debug',
+  hosts: 'host',
+  pidfile: 'pidfile',
+  'default-runtime': 'default-runtime',
+  'userns-remap': 'userns-remap',
+  tls: 'tls',
+  tlsverify: 'tlsverify',
+  tlscacert: 'tlscacert',
+  tlscert: 'tlscert',
+  tlskey: 'tlskey',
+  group: 'group',
+};
+/** Boolean flags that, as Go's pflag, also take `--flag=true|false`. */
+const BOOL_FLAGS = ['tls', 'tlsverify', 'debug'];
 
-export function parseDaemonOptions(argv: string[], readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): DaemonOptions {
+/** `--tls=false` and friends: taken out of argv (node's parseArgs has no value for booleans). */
+function explicitBools(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
+  const bools: Record<string, boolean> = {};
+  const rest: string[] = [];
+  for (const a of argv) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    if (!m || !BOOL_FLAGS.includes(m[1]!)) {
+      rest.push(a);
+      continue;
+    }
+    const v = m[2]!;
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) bools[m[1]!] = true;
+    else if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) bools[m[1]!] = false;
+    else throw new OptionsError(`invalid argument "${v}" for "--${m[1]}" flag: strconv.ParseBool: parsing "${v}": invalid syntax\nSee 'berthd --help'.`, 125);
+  }
+  return { rest, bools };
+}
+
+/** dockerd's default certificate directory: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker. */
+function defaultCertDir(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+}
+
+export function parseDaemonOptions(argv: string[], readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8'), env: NodeJS.ProcessEnv = process.env): DaemonOptions {
   let values;
+  const { rest, bools } = explicitBools(argv);
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: rest,
       options: {
         host: { type: 'string', short: 'H', multiple: true },
         'data-root': { type: 'string' },
@@ -69,6 +125,12 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         'default-runtime': { type: 'string' },
         'config-file': { type: 'string' },
         'userns-remap': { type: 'string' },
+        tls: { type: 'boolean' },
+        tlsverify: { type: 'boolean' },
+        tlscacert: { type: 'string' },
+        tlscert: { type: 'string' },
+        tlskey: { type: 'string' },
+        group: { type: 'string', short: 'G' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -78,6 +140,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
   } catch (e) {
     throw new OptionsError(`berthd: ${(e as Error).message}\nSee 'berthd --help'.`, 125);
   }
+  Object.assign(values, bools);
   if (values.help || values.version) return { ...DEFAULTS, help: values.help, version: values.version };
 
   const file = readConfigFile(values['config-file'], readFile);
@@ -87,12 +150,36 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
   }
 
-  let socketPath = DEFAULTS.socketPath;
-  for (const h of values.host ?? file.hosts ?? []) {
-    if (h.startsWith('unix://')) socketPath = h.slice('unix://'.length);
-    else if (h.startsWith('/')) socketPath = h;
-    else throw new OptionsError(`berthd: only unix:// hosts are supported: ${h}`);
-  }
+  // dockerd's rules: --tlsverify (either value) turns TLS on; verification follows TLS unless set
+  let tlsOn: boolean | undefined = values.tls ?? file.tls;
+  const verifySet: boolean | undefined = values.tlsverify ?? file.tlsverify;
+  if (verifySet !== undefined) tlsOn = true;
+  const verify = verifySet ?? tlsOn ?? false;
+  const certDir = defaultCertDir(env);
+  const tls = tlsOn
+    ? {
+        ca: values.tlscacert ?? file.tlscacert ?? path.join(certDir, 'ca.pem'),
+        cert: values.tlscert ?? file.tlscert ?? path.join(certDir, 'cert.pem'),
+        key: values.tlskey ?? file.tlskey ?? path.join(certDir, 'key.pem'),
+        verify,
+      }
+    : undefined;
+
+  const given = (values.host ?? file.hosts ?? []).filter((h) => h.trim() !== '');
+  if (file.hosts !== undefined && !Array.isArray(file.hosts)) throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: hosts: not a list`);
+  let hosts = given.map((h) => {
+    try {
+      return parseDaemonHost(h);
+    } catch (e) {
+      if (!(e instanceof ListenerError)) throw e;
+      if (values.host) throw new OptionsError(`invalid argument "${h}" for "-H, --host" flag: ${e.message}\nSee 'berthd --help'.`, 125);
+      throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: ${e.message}`);
+    }
+  });
+  // no host: the default socket, or with TLS on dockerd's default TLS port on localhost
+  if (!hosts.length) hosts = [tls ? DEFAULT_TLS_HOST : `unix://${DEFAULTS.socketPath}`];
+  hosts = [...new Set(hosts)].sort();
+  const firstUnix = hosts.find((h) => h.startsWith('unix://'));
 
   const runtimes: RuntimeConfig[] = [];
   for (const [name, r] of Object.entries(file.runtimes ?? {})) {
@@ -109,7 +196,11 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
   if (runtimes.some((r) => r.name === 'runc' || r.name === 'io.containerd.runc.v2')) throw new OptionsError(`runtime name 'runc' is reserved`);
 
   return {
-    socketPath,
+    socketPath: firstUnix ? firstUnix.slice('unix://'.length) : '',
+    hosts,
+    socketGroup: values.group ?? file.group,
+    tls,
+    tlsChosen: tlsOn !== undefined,
     dataRoot: values['data-root'] ?? file['data-root'] ?? DEFAULTS.dataRoot,
     execRoot: values['exec-root'] ?? file['exec-root'] ?? DEFAULTS.execRoot,
     logLevel: (values.debug ?? file.debug) ? 'debug' : (values['log-level'] ?? file['log-level'] ?? 'info'),

@@ -73,6 +73,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { cfg, db, events } = this;
+    // refused before any work, as dockerd refuses its listeners: unauthenticated TCP, bad certificates
+    await this.api.prepare({ hosts: cfg.hosts ?? [`unix://${cfg.socketPath}`], socketGroup: cfg.socketGroup, tls: cfg.tls, tlsChosen: cfg.tlsChosen });
     const images = new ImageStoreService({ cfg, db, events });
     const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime });
     const networks = (this.networks = new NetworkService({ cfg, db, events }));
@@ -120,8 +122,7 @@ export class Daemon {
 
     await containers.recover();
     await containers.startByPolicy();
-    await this.api.listen(cfg.socketPath);
-    log.info(`API listen on ${cfg.socketPath}`);
+    await this.api.listen();
   }
 
   /** A stable daemon id, kept in the data root. */

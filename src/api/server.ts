@@ -1,8 +1,10 @@
-// The Engine API HTTP server on a unix socket: versioned paths, routing, errors as {"message"}.
+// The Engine API HTTP server: versioned paths, routing, errors as {"message"}; one HTTP server
+// fed by every listener (unix sockets, TCP, TLS), see listeners.ts.
 import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { checkTcpAuth, openListener, socketGid, tlsServerOptions, type ListenConfig } from './listeners.ts';
 import { Ctx } from './context.ts';
 import { Router } from './router.ts';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersion } from './version.ts';
@@ -13,6 +15,8 @@ export class ApiServer {
   readonly router = new Router();
   private server: http.Server;
   private sockets = new Set<Duplex>();
+  private listeners: net.Server[] = [];
+  private prepared?: { cfg: ListenConfig; tlsOpts?: tls.TlsOptions; gid: number };
 
   constructor() {
     this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
@@ -54,24 +58,41 @@ export class ApiServer {
     }
   }
 
-  listen(socketPath: string): Promise<void> {
-    fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+  /** Checks the listen configuration before the daemon does any work: dockerd's refusal of an
+   * unauthenticated TCP listener, unreadable certificates, an unknown --group. */
+  async prepare(cfg: ListenConfig): Promise<void> {
+    await checkTcpAuth(cfg, (w) => log.warn(w));
+    const tlsOpts = cfg.tls && cfg.hosts.some((h) => h.startsWith('tcp://')) ? tlsServerOptions(cfg.tls) : undefined;
+    const gid = cfg.hosts.some((h) => h.startsWith('unix://')) ? socketGid(cfg.socketGroup, (m) => log.warn(m)) : 0;
+    this.prepared = { cfg, tlsOpts, gid };
+  }
+
+  /** Binds every host (all or none: a failure closes those already bound). */
+  async listen(): Promise<void> {
+    if (!this.prepared) throw new Error('ApiServer.listen before prepare');
+    const { cfg, tlsOpts, gid } = this.prepared;
+    const onConnection = (s: net.Socket) => this.server.emit('connection', s);
     try {
-      fs.unlinkSync(socketPath);
-    } catch {}
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(socketPath, () => {
-        fs.chmodSync(socketPath, 0o660);
-        resolve();
-      });
-    });
+      for (const host of cfg.hosts) {
+        const tcp = host.startsWith('tcp://');
+        this.listeners.push(await openListener(host, { tls: tcp ? tlsOpts : undefined, gid, onConnection, onTlsError: (e) => log.debug(`TLS handshake with a client failed: ${e.message}`) }));
+        log.info(`API listen on ${host.replace(/^[a-z]+:\/\//, '')}${tcp && tlsOpts ? (cfg.tls!.verify ? ' (TLS, client certificates verified)' : ' (TLS, no client verification)') : ''}`);
+      }
+      // The HTTP server itself never binds (the listeners hand it their connections): tell it it is
+      // serving, which starts its periodic check of headersTimeout on those connections.
+      this.server.emit('listening');
+    } catch (e) {
+      for (const l of this.listeners) l.close();
+      this.listeners = [];
+      throw e;
+    }
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
-    });
+    const closed = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    this.listeners = [];
+    for (const s of this.sockets) s.destroy();
+    this.server.close();
+    return Promise.all(closed).then(() => undefined);
   }
 }

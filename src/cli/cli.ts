@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '../sdk/client.ts';
 import type { FlagSpec, Parsed } from './flags.ts';
+import type { TlsFlags } from '../sdk/tls.ts';
+import { contextName, loadContext, ContextError, type ContextEndpoint } from './context-store.ts';
 
 export const PROG = 'berth';
 
@@ -49,6 +51,8 @@ export interface GlobalOptions {
   logLevel?: string;
   config?: string;
   context?: string;
+  /** --tls, --tlsverify, --tlscacert, --tlscert, --tlskey as given (unset ones: the environment) */
+  tls?: TlsFlags;
 }
 
 export class Cli {
@@ -66,12 +70,23 @@ export class Cli {
     this.in = process.stdin;
   }
 
-  /** The host to talk to and whether it is the default one (which we may start berthd for). */
-  hostInfo(): { host: string; isDefault: boolean } {
+  /** The host to talk to, whether it is the default one (which we may start berthd for), and the
+   * TLS settings of a docker context when one is in use. */
+  hostInfo(): { host: string; isDefault: boolean; context?: ContextEndpoint } {
+    const name = contextName({ flag: this.opts.context, hostGiven: this.opts.hosts.length > 0, configDir: this.configDir() });
+    if (name !== 'default') return { host: '', isDefault: false, context: loadContext(this.configDir(), name) };
     if (this.opts.hosts.length) return { host: this.opts.hosts[this.opts.hosts.length - 1], isDefault: false };
     const env = process.env.BERTH_HOST || process.env.DOCKER_HOST;
     if (env) return { host: env, isDefault: false };
+    // docker: TLS asked for and no host given means the default TLS port on localhost
+    const t = this.opts.tls ?? {};
+    if (t.tls || t.tlsverify || (t.tlsverify === undefined && process.env.DOCKER_TLS_VERIFY) || (t.tls === undefined && process.env.DOCKER_TLS)) return { host: 'tcp://localhost:2376', isDefault: false };
     return { host: 'unix:///run/berth/berth.sock', isDefault: true };
+  }
+
+  /** The client configuration directory: --config, else DOCKER_CONFIG, else ~/.docker. */
+  configDir(): string {
+    return this.opts.config || process.env.DOCKER_CONFIG || path.join(process.env.HOME ?? '/root', '.docker');
   }
 
   /** A connected client: the API version is negotiated before this resolves. */
@@ -83,8 +98,18 @@ export class Cli {
   private async connect(): Promise<Client> {
     const { Client } = await import('../sdk/client.ts');
     const { DaemonUnreachableError } = await import('../sdk/errors.ts');
-    const { host, isDefault } = this.hostInfo();
-    const client = new Client({ host, userAgent: 'Berth-Client/0.1.0 (linux)' });
+    const { resolveTls, TlsConfigError } = await import('../sdk/tls.ts');
+    let host: string, isDefault: boolean, tls;
+    try {
+      const info = this.hostInfo();
+      ({ isDefault } = info);
+      host = info.context?.host ?? info.host;
+      tls = info.context ? info.context.tls : resolveTls(this.opts.tls ?? {});
+    } catch (e) {
+      if (e instanceof TlsConfigError || e instanceof ContextError) throw new StatusError(1, e.message);
+      throw e;
+    }
+    const client = new Client({ host, tls, userAgent: 'Berth-Client/0.1.0 (linux)' });
     this.clientInstance = client;
     try {
       await client.apiVersion();

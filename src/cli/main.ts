@@ -5,6 +5,8 @@ import { TOP, COMMON, MANAGEMENT, findEntry, type Entry } from './registry.ts';
 
 export const VERSION = '0.1.0';
 
+const CERT_DIR = process.env.DOCKER_CERT_PATH || `${process.env.HOME ?? '/root'}/.docker`;
+
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'config', kind: 'string', usage: 'Location of client config files', def: `${process.env.HOME ?? '/root'}/.docker` },
   { name: 'context', short: 'c', kind: 'string', usage: 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var)' },
@@ -12,10 +14,10 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'host', short: 'H', kind: 'list', usage: 'Daemon socket to connect to' },
   { name: 'log-level', short: 'l', kind: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', def: 'info' },
   { name: 'tls', kind: 'bool', usage: 'Use TLS; implied by --tlsverify' },
-  { name: 'tlscacert', kind: 'string', usage: 'Trust certs signed only by this CA', hidden: true },
-  { name: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file', hidden: true },
-  { name: 'tlskey', kind: 'string', usage: 'Path to TLS key file', hidden: true },
-  { name: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote', hidden: true },
+  { name: 'tlscacert', kind: 'string', usage: 'Trust certs signed only by this CA', def: `${CERT_DIR}/ca.pem` },
+  { name: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file', def: `${CERT_DIR}/cert.pem` },
+  { name: 'tlskey', kind: 'string', usage: 'Path to TLS key file', def: `${CERT_DIR}/key.pem` },
+  { name: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote' },
   { name: 'version', short: 'v', kind: 'bool', usage: 'Print version information and quit' },
   { name: 'help', kind: 'bool', usage: 'Print usage', hidden: true },
 ];
@@ -132,7 +134,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(rootHelp());
     return 0;
   }
-  const cli = new Cli({ hosts: g.values.host, debug: g.values.debug || process.env.BERTH_DEBUG === '1', logLevel: g.values['log-level'], config: g.values.config, context: g.values.context });
+  const given = (name: string) => (g.changed.has(name) ? g.values[name] : undefined);
+  const cli = new Cli({
+    hosts: g.values.host,
+    debug: g.values.debug || process.env.BERTH_DEBUG === '1',
+    logLevel: g.values['log-level'],
+    // --config, else DOCKER_CONFIG (as docker), else the default ~/.docker
+    config: given('config') ?? (process.env.DOCKER_CONFIG || g.values.config),
+    context: g.values.context,
+    tls: { tls: given('tls'), tlsverify: given('tlsverify'), tlscacert: given('tlscacert'), tlscert: given('tlscert'), tlskey: given('tlskey') },
+  });
   try {
     return await dispatch(cli, g.args);
   } finally {

@@ -1,11 +1,7 @@
-// Seccomp for containers: Berth's default profile, and Docker-format profiles given with
-// --security-opt seccomp=PROFILE.json, both turned into the OCI spec's linux.seccomp.
-//
-// The default profile has the effect of Docker's: the system calls that reach across the
-// container boundary (kernel modules, reboot, clocks, keyrings, mounts and new namespaces, bpf,
-// perf, ...) fail with EPERM unless the container holds the capability that legitimately needs
-// them. It is written as a short deny list rather than Docker's long allow list: the same calls
-// are refused, and new harmless system calls keep working without a profile update.
+// Seccomp for containers: Berth's default profile (seccomp-default.ts), and Docker-format
+// profiles given with --security-opt seccomp=PROFILE.json, both turned into the OCI spec's
+// linux.seccomp.
+import { defaultSeccomp, filterArches, goArch, kernelAtLeast, kernelVersion } from './seccomp-default.ts';
 
 /** OCI linux.seccomp */
 export interface OciSeccomp {
@@ -14,59 +10,14 @@ export interface OciSeccomp {
   architectures?: string[];
   syscalls?: OciSyscall[];
 }
-interface OciSyscall {
+export interface OciSyscall {
   names: string[];
   action: string;
   errnoRet?: number;
   args?: { index: number; value: number; valueTwo?: number; op: string }[];
 }
 
-const EPERM = 1;
-const ENOSYS = 38;
-
-const ARCHES: Record<string, string[]> = {
-  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
-  arm: ['SCMP_ARCH_ARM'],
-  s390x: ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'],
-  ppc64: ['SCMP_ARCH_PPC64LE'],
-};
-
-/** System calls refused unless the container has one of the listed capabilities (none: always). */
-const GUARDED: [string[], string[]][] = [
-  [[], ['add_key', 'keyctl', 'request_key', 'lookup_dcookie', 'nfsservctl', 'uselib', 'ustat', 'sysfs', '_sysctl', 'vm86', 'vm86old', 'create_module', 'get_kernel_syms', 'query_module', 'userfaultfd', 'kexec_file_load', 'kexec_load', 'open_by_handle_at', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr', 'quotactl_fd']],
-  [['CAP_SYS_ADMIN'], ['mount', 'umount', 'umount2', 'pivot_root', 'unshare', 'setns', 'swapon', 'swapoff', 'quotactl', 'name_to_handle_at', 'fanotify_init']],
-  [['CAP_SYS_BOOT'], ['reboot']],
-  [['CAP_SYS_MODULE'], ['init_module', 'finit_module', 'delete_module']],
-  [['CAP_SYS_TIME'], ['settimeofday', 'stime', 'clock_settime', 'clock_settime64', 'adjtimex', 'clock_adjtime', 'clock_adjtime64']],
-  [['CAP_SYS_PACCT'], ['acct']],
-  [['CAP_SYS_RAWIO'], ['iopl', 'ioperm']],
-  [['CAP_SYS_PTRACE'], ['kcmp', 'process_madvise', 'pidfd_getfd']],
-  [['CAP_SYS_NICE'], ['move_pages', 'migrate_pages', 'get_mempolicy', 'mbind', 'set_mempolicy']],
-  [['CAP_SYSLOG', 'CAP_SYS_ADMIN'], ['syslog']],
-  [['CAP_BPF', 'CAP_SYS_ADMIN'], ['bpf']],
-  [['CAP_PERFMON', 'CAP_SYS_ADMIN'], ['perf_event_open']],
-];
-
-/** clone(2) flags that create namespaces: refused without CAP_SYS_ADMIN, as `unshare` is. */
-const CLONE_NS_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000];
-
-export function defaultSeccomp(caps: string[], arch: string = process.arch): OciSeccomp {
-  const has = (list: string[]) => list.some((c) => caps.includes(c));
-  const syscalls: OciSyscall[] = [];
-  const denied = GUARDED.filter(([needs]) => needs.length === 0 || !has(needs)).flatMap(([, names]) => names);
-  syscalls.push({ names: [...new Set(denied)].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: EPERM });
-  if (!caps.includes('CAP_SYS_ADMIN')) {
-    // clone's flags are its first argument, except on s390 where the first two are swapped
-    const index = arch === 's390x' ? 1 : 0;
-    for (const flag of CLONE_NS_FLAGS) syscalls.push({ names: ['clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index, value: flag, valueTwo: flag, op: 'SCMP_CMP_MASKED_EQ' }] });
-    // clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone
-    syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
-  }
-  // (Docker's allow list also limits personality(2) to five values; a deny list cannot say "none of
-  // these": libseccomp does not AND two comparisons of the same argument, so that stays open here.)
-  return { defaultAction: 'SCMP_ACT_ALLOW', architectures: ARCHES[arch] ?? [], syscalls };
-}
+export { defaultSeccomp };
 
 /** Docker's profile format (as written for docker run --security-opt seccomp=FILE). */
 interface DockerProfile {
@@ -80,13 +31,21 @@ interface DockerProfile {
     action: string;
     errnoRet?: number;
     args?: { index: number; value: number; valueTwo?: number; op: string }[] | null;
-    includes?: { caps?: string[]; arches?: string[] };
-    excludes?: { caps?: string[]; arches?: string[] };
+    includes?: { caps?: string[]; arches?: string[]; minKernel?: string };
+    excludes?: { caps?: string[]; arches?: string[]; minKernel?: string };
   }[];
 }
 
-/** A Docker-format profile → OCI, with its includes/excludes resolved for these capabilities. */
-export function dockerProfileToOci(text: string, caps: string[], arch: string = process.arch): OciSeccomp {
+/** Docker's "minKernel": "4.8" → [4, 8] */
+function parseMinKernel(v: string): [number, number] {
+  const m = /^(\d+)\.(\d+)$/.exec(v);
+  if (!m) throw new Error(`decoding seccomp profile failed: invalid kernel version: ${v}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** A Docker-format profile → OCI, with its includes/excludes (capabilities, architectures,
+ * minimum kernel) resolved for this container and machine, as dockerd's setupSeccomp. */
+export function dockerProfileToOci(text: string, caps: string[], nodeArch: string = process.arch, kernel: [number, number] = kernelVersion()): OciSeccomp {
   let p: DockerProfile;
   try {
     p = JSON.parse(text) as DockerProfile;
@@ -94,21 +53,25 @@ export function dockerProfileToOci(text: string, caps: string[], arch: string = 
     throw new Error(`decoding seccomp profile failed: ${(e as Error).message}`);
   }
   if (!p || typeof p !== 'object' || typeof p.defaultAction !== 'string') throw new Error('decoding seccomp profile failed: defaultAction is missing');
-  const native = ARCHES[arch] ?? [];
+  if (p.architectures?.length && p.archMap?.length) throw new Error("both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
+  const arch = goArch(nodeArch);
   let architectures = p.architectures ?? [];
   if (p.archMap?.length) {
-    const mine = p.archMap.find((m) => m.architecture === native[0]);
+    const native = filterArches(arch)[0];
+    const mine = p.archMap.find((m) => m.architecture === native);
     architectures = mine ? [mine.architecture, ...(mine.subArchitectures ?? [])] : [];
   }
-  const myArch = (native[0] ?? '').replace('SCMP_ARCH_', '').toLowerCase().replace('x86_64', 'amd64');
   const syscalls: OciSyscall[] = [];
   for (const s of p.syscalls ?? []) {
+    if (s.name && s.names?.length) throw new Error("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
     const inc = s.includes ?? {};
     const exc = s.excludes ?? {};
-    if (inc.caps?.length && !inc.caps.every((c) => caps.includes(c))) continue;
+    if (exc.arches?.includes(arch)) continue;
     if (exc.caps?.some((c) => caps.includes(c))) continue;
-    if (inc.arches?.length && !inc.arches.includes(myArch)) continue;
-    if (exc.arches?.includes(myArch)) continue;
+    if (exc.minKernel && kernelAtLeast(kernel, parseMinKernel(exc.minKernel))) continue;
+    if (inc.arches?.length && !inc.arches.includes(arch)) continue;
+    if (inc.caps?.length && !inc.caps.every((c) => caps.includes(c))) continue;
+    if (inc.minKernel && !kernelAtLeast(kernel, parseMinKernel(inc.minKernel))) continue;
     const names = s.names ?? (s.name ? [s.name] : []);
     if (!names.length) continue;
     const out: OciSyscall = { names, action: s.action };

@@ -2,14 +2,17 @@
 // hijacked (upgraded) connections for attach and exec.
 import { createRequire } from 'node:module';
 import type * as HTTP from 'node:http';
+import type * as HTTPS from 'node:https';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { parseHost, type Endpoint } from './host.ts';
 import { ApiError, DaemonUnreachableError, errorMessageFromBody, isConnectError } from './errors.ts';
+import type { TlsOptions } from './tls.ts';
 
 // Loaded through require: the ESM facade of node:http evaluates every export, including the lazy
 // fetch/WebSocket machinery (undici), which costs tens of milliseconds at startup.
-const http = createRequire(import.meta.url)('node:http') as typeof HTTP;
+const requireNode = createRequire(import.meta.url);
+const http = requireNode('node:http') as typeof HTTP;
 type IncomingMessage = HTTP.IncomingMessage;
 
 export const CLIENT_API_VERSION = '1.50';
@@ -43,6 +46,8 @@ export interface TransportOptions {
   /** Pin the API version instead of negotiating (like DOCKER_API_VERSION). */
   version?: string;
   userAgent?: string;
+  /** TLS for a tcp:// host (see tls.ts for the docker CLI's rules that make it). */
+  tls?: TlsOptions;
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -89,6 +94,9 @@ export interface Hijacked {
 export class Transport {
   readonly endpoint: Endpoint;
   private readonly agent: HTTP.Agent;
+  private readonly tls: TlsOptions | undefined;
+  /** http or, for TLS, https (loaded only then) */
+  private readonly proto: typeof HTTP | typeof HTTPS;
   private readonly userAgent: string;
   private negotiated: Promise<string> | null = null;
   private pinned: string | undefined;
@@ -96,7 +104,9 @@ export class Transport {
 
   constructor(opts: TransportOptions) {
     this.endpoint = parseHost(opts.host);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.tls = this.endpoint.kind === 'tcp' ? opts.tls : undefined;
+    this.proto = this.tls ? (requireNode('node:https') as typeof HTTPS) : http;
+    this.agent = this.tls ? new (this.proto as typeof HTTPS).Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.userAgent = opts.userAgent ?? `Berth-Client/0.1.0 (${process.platform})`;
     this.pinned = opts.version;
   }
@@ -131,14 +141,32 @@ export class Transport {
     return p;
   }
 
-  private requestOptions(method: string, path: string, headers: Record<string, string>): HTTP.RequestOptions {
-    const base: HTTP.RequestOptions = { method, path, headers: { 'User-Agent': this.userAgent, ...headers } };
+  private requestOptions(method: string, path: string, headers: Record<string, string>): HTTPS.RequestOptions {
+    const base: HTTPS.RequestOptions = { method, path, headers: { 'User-Agent': this.userAgent, ...headers } };
     if (this.endpoint.kind === 'unix') base.socketPath = this.endpoint.socketPath;
     else {
       base.host = this.endpoint.hostname;
       base.port = this.endpoint.port;
     }
+    if (this.tls) {
+      base.ca = this.tls.ca;
+      base.cert = this.tls.cert;
+      base.key = this.tls.key;
+      // --tls without --tlsverify: encrypted, the daemon's certificate unchecked (as docker)
+      base.rejectUnauthorized = this.tls.verify;
+    }
     return base;
+  }
+
+  /** Connection failures; TLS refusals keep their own text (docker: "remote error: tls: ..."). */
+  private connectError(e: Error): Error {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    // a daemon that refuses our certificate resets the connection during the handshake
+    if (this.tls && !['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'ABORT_ERR'].includes(code)) {
+      return new Error(`error during connect: ${this.endpoint.url}: ${code === 'ECONNRESET' || code === 'EPIPE' ? 'the daemon closed the TLS connection (is the client certificate accepted by its CA?)' : e.message}`, { cause: e });
+    }
+    if (isConnectError(e)) return new DaemonUnreachableError(this.endpoint.url, e);
+    return e;
   }
 
   private async fullPath(opts: RequestOptions): Promise<string> {
@@ -167,9 +195,9 @@ export class Transport {
     const body = this.prepareBody(opts.body, headers);
     if (isStream(body) && !headers['Content-Length']) headers['Transfer-Encoding'] = 'chunked';
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.requestOptions(method, path, headers), agent: this.agent, signal: opts.signal });
+      const req = this.proto.request({ ...this.requestOptions(method, path, headers), agent: this.agent, signal: opts.signal });
       req.once('response', resolve);
-      req.once('error', (e) => reject(isConnectError(e) ? new DaemonUnreachableError(this.endpoint.url, e) : e));
+      req.once('error', (e) => reject(this.connectError(e)));
       if (isStream(body)) {
         body.once('error', (e: Error) => req.destroy(e));
         body.pipe(req);
@@ -212,7 +240,7 @@ export class Transport {
     const headers: Record<string, string> = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
     const body = this.prepareBody(opts.body, headers) as Buffer | undefined;
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.requestOptions(method, path, headers), agent: false, signal: opts.signal });
+      const req = this.proto.request({ ...this.requestOptions(method, path, headers), agent: false, signal: opts.signal });
       req.once('upgrade', (res, socket, head) => {
         socket.setNoDelay?.(true);
         if (head.length) socket.unshift(head);
@@ -243,7 +271,7 @@ export class Transport {
           close: () => socket.destroy(),
         });
       });
-      req.once('error', (e) => reject(isConnectError(e) ? new DaemonUnreachableError(this.endpoint.url, e) : e));
+      req.once('error', (e) => reject(this.connectError(e)));
       req.end(body);
     });
   }

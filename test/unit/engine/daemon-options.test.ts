@@ -32,3 +32,39 @@ test('dockerd\'s errors: a setting twice, unknown keys, a missing explicit file,
   assert.throws(() => parseDaemonOptions(['--add-runtime', 'bad'], noFile), /invalid runtime argument: bad/);
   assert.throws(() => parseDaemonOptions(['--nope'], noFile), (e: Error) => e instanceof OptionsError && e.exitCode === 125);
 });
+
+test('hosts as dockerd: several -H, unix and tcp, normalized, sorted, deduplicated; daemon.json hosts', () => {
+  const o = parseDaemonOptions(['-H', 'unix:///tmp/a.sock', '-H', 'tcp://127.0.0.1:2376', '-H', '127.0.0.1:2376', '-H', 'tcp://:9999', '--tlsverify'], noFile, {});
+  assert.deepEqual(o.hosts, ['tcp://127.0.0.1:2376', 'tcp://localhost:9999', 'unix:///tmp/a.sock']);
+  assert.equal(o.socketPath, '/tmp/a.sock');
+  const f = parseDaemonOptions(['--config-file', '/c.json'], () => '{"hosts": ["unix:///tmp/b.sock", "tcp://0.0.0.0"], "tls": false}', {});
+  assert.deepEqual(f.hosts, ['tcp://0.0.0.0:2375', 'unix:///tmp/b.sock']);
+  assert.equal(f.tls, undefined);
+  assert.equal(f.tlsChosen, true);
+  assert.throws(() => parseDaemonOptions(['-H', 'udp://x'], noFile, {}), (e: Error) => e instanceof OptionsError && e.exitCode === 125 && /invalid argument "udp:\/\/x" for "-H, --host" flag: invalid bind address \(udp:\/\/x\): unsupported proto 'udp'/.test(e.message));
+  assert.throws(() => parseDaemonOptions(['-H', 'tcp://1.2.3.4:2375/path'], noFile, {}), /should not contain a path element/);
+  assert.throws(() => parseDaemonOptions(['-H', 'fd://'], noFile, {}), /not supported/);
+  assert.throws(() => parseDaemonOptions(['-H', 'tcp://127.0.0.1:1', '--config-file', '/c.json'], () => '{"hosts": ["tcp://127.0.0.1:2"]}', {}), /specified both as a flag and in the configuration file: hosts/);
+});
+
+test("TLS as dockerd: --tlsverify turns TLS on, --tls alone verifies too, --tlsverify=false does not; files from DOCKER_CERT_PATH", () => {
+  const env = { DOCKER_CERT_PATH: '/certs' };
+  const v = parseDaemonOptions(['--tlsverify', '-H', 'tcp://0.0.0.0:2376'], noFile, env);
+  assert.deepEqual(v.tls, { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem', verify: true });
+  assert.equal(parseDaemonOptions(['--tls'], noFile, env).tls?.verify, true);
+  const noVerify = parseDaemonOptions(['--tls', '--tlsverify=false', '--tlscert', '/s.pem', '--tlskey', '/k.pem'], noFile, env);
+  assert.deepEqual(noVerify.tls, { ca: '/certs/ca.pem', cert: '/s.pem', key: '/k.pem', verify: false });
+  // TLS with no host: dockerd's default TLS port on localhost
+  assert.deepEqual(noVerify.hosts, ['tcp://localhost:2376']);
+  const off = parseDaemonOptions(['--tls=false', '-H', 'tcp://0.0.0.0:2375'], noFile, env);
+  assert.equal(off.tls, undefined);
+  assert.equal(off.tlsChosen, true);
+  assert.equal(parseDaemonOptions([], noFile, env).tlsChosen, false);
+  assert.deepEqual(parseDaemonOptions([], noFile, env).hosts, ['unix:///run/berth/berth.sock']);
+  const file = parseDaemonOptions(['--config-file', '/c.json'], () => '{"tlsverify": true, "tlscacert": "/f/ca", "tlscert": "/f/c", "tlskey": "/f/k", "group": "wheel"}', env);
+  assert.deepEqual(file.tls, { ca: '/f/ca', cert: '/f/c', key: '/f/k', verify: true });
+  assert.equal(file.socketGroup, 'wheel');
+  assert.equal(parseDaemonOptions(['-G', 'staff'], noFile, env).socketGroup, 'staff');
+  assert.throws(() => parseDaemonOptions(['--tls=maybe'], noFile, env), /invalid argument "maybe" for "--tls" flag/);
+  assert.throws(() => parseDaemonOptions(['--tlsverify', '--config-file', '/c.json'], () => '{"tlsverify": false}', env), /both as a flag and in the configuration file: tlsverify/);
+});
