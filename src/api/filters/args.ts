@@ -6,8 +6,11 @@
 // does anything; the matchers below are Docker's (MatchKVList, Match, ExactMatch, FuzzyMatch).
 import { invalidParameter } from '../../errdefs.ts';
 
-/** Checks one value of a key (throws Docker's error); `values` are all the key's values. */
-export type ValueCheck = (value: string, values: string[]) => void;
+/**
+ * Checks one value of a key (throws Docker's error); `values` are all the key's values. A check
+ * marked `whole` judges the key's value set once, even when it is empty (booleans).
+ */
+export type ValueCheck = ((value: string, values: string[]) => void) & { whole?: boolean };
 
 /** An endpoint's accepted keys; `true` when any value is accepted. */
 export type FilterTable = Readonly<Record<string, ValueCheck | true>>;
@@ -81,7 +84,10 @@ export function parseFilters(raw: string | null | undefined, table: FilterTable)
   for (const key of args.keys()) if (!Object.prototype.hasOwnProperty.call(table, key)) throw invalidFilter(key);
   for (const [key, values] of args) {
     const check = table[key];
-    if (typeof check === 'function') for (const v of values) check(v, values);
+    if (typeof check === 'function' && check.whole) check(values[0] ?? '', values);
+    else if (typeof check === 'function') for (const v of values) check(v, values);
+    // a key without values filters nothing (Docker's matchers treat it as absent)
+    if (values.length === 0 && !(typeof check === 'function' && check.whole)) args.delete(key);
   }
   return args;
 }
@@ -110,7 +116,7 @@ export function decodeFilters(raw: string | null | undefined): FilterArgs {
 
 /** A key whose values follow GetBoolOrDefault's rule, checked up front. */
 export function boolKey(key: string): ValueCheck {
-  return (_v, values) => void new FilterArgs([[key, values]]).boolOrDefault(key, false);
+  return Object.assign((_v: string, values: string[]) => void new FilterArgs([[key, values]]).boolOrDefault(key, false), { whole: true });
 }
 
 /** Go's regexp syntax is close enough to JavaScript's for names; (?i) and friends become flags. */
