@@ -12,6 +12,7 @@ import { ok, uniq, curl, waitFor } from '../helpers/util.ts';
 const skip = e2eSkipReason();
 const q = (filters: unknown) => `filters=${encodeURIComponent(typeof filters === 'string' ? filters : JSON.stringify(filters))}`;
 const lines = (s: string) => s.split('\n').filter(Boolean);
+const distinct = (s: string) => [...new Set(lines(s))];
 
 describe('filters', SUITE(skip), () => {
   const t = e2e();
@@ -47,7 +48,8 @@ describe('filters', SUITE(skip), () => {
     assert.deepEqual(await psNames(s, `since=${a}`), [b, c, d]);
     assert.deepEqual(await psNames(s, `before=${d}`), [a, b, c]);
     assert.deepEqual(await psNames(s, `since=${a}`, `before=${d}`), [b, c]);
-    assert.match((await dk(['ps', '-a', '--filter', `before=${s}-nosuch`])).stderr, /No such container: /);
+    // 20.10: "no such container NAME"; current Docker (and Berth): "No such container: NAME"
+    assert.match((await dk(['ps', '-a', '--filter', `before=${s}-nosuch`])).stderr, REAL_DOCKER ? /no such container / : /No such container: /);
     // no swarm: no container is a task
     assert.deepEqual(await psNames(s, 'is-task=true'), []);
     assert.deepEqual(await psNames(s, 'is-task=false'), [a, b, c, d]);
@@ -115,8 +117,13 @@ describe('filters', SUITE(skip), () => {
     assert.deepEqual(await imgs('label=loose=1'), [danglingId]);
     assert.deepEqual(await imgs(`reference=${s}-img`), [taggedId]);
     assert.deepEqual(await imgs(`reference=${s}-*:1`), [taggedId]);
-    assert.deepEqual(await imgs('until=1h'), []);
-    assert.deepEqual(await imgs(`until=${Math.floor(Date.now() / 1000) + 60}`), [danglingId, taggedId].sort());
+    if (REAL_DOCKER) {
+      // images --filter until came with Docker 25; 20.10 refuses the key
+      assert.match((await dk(['images', '--filter', 'until=1h'])).stderr, /Invalid filter 'until'/);
+    } else {
+      assert.deepEqual(await imgs('until=1h'), []);
+      assert.deepEqual(await imgs(`until=${Math.floor(Date.now() / 1000) + 60}`), [danglingId, taggedId].sort());
+    }
     assert.deepEqual(await imgs(`since=${t.image}`), [danglingId, taggedId].sort());
     assert.deepEqual(await imgs(`before=${t.image}`), []);
 
@@ -135,8 +142,14 @@ describe('filters', SUITE(skip), () => {
     assert.deepEqual(await nets('type=custom', `label=suite=${s}`), [n1, n2]);
     assert.deepEqual(await nets('scope=local', `label=suite=${s}`), [n1, n2]);
     assert.deepEqual(await nets('scope=swarm'), []);
-    assert.deepEqual(await nets('dangling=true', `label=suite=${s}`), [n2]);
-    assert.deepEqual(await nets('dangling=false', `label=suite=${s}`), [n1]);
+    if (REAL_DOCKER) {
+      // 20.10 (and up to Docker 28) looked for containers in a list it never filled, so every user
+      // network counted as dangling; moby fixed it in 2025 (HasContainerAttachments), as Berth does it
+      assert.deepEqual(await nets('dangling=true', `label=suite=${s}`), [n1, n2]);
+    } else {
+      assert.deepEqual(await nets('dangling=true', `label=suite=${s}`), [n2]);
+      assert.deepEqual(await nets('dangling=false', `label=suite=${s}`), [n1]);
+    }
 
     const [v1, v2] = [`${s}-v1`, `${s}-v2`];
     ok(await dk(['volume', 'create', '--label', `suite=${s}`, '--label', 'keep=yes', v1]));
@@ -171,8 +184,9 @@ describe('filters', SUITE(skip), () => {
     ok(await dk(['network', 'rm', net]));
     ok(await dk(['volume', 'rm', vol]));
     const until = Math.floor(Date.now() / 1000) + 1;
+    // (dockerd repeats a volume's create event when a container's -v names it; only distinct events are compared)
     const ev = async (...f: string[]) =>
-      lines(ok(await dk(['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}', ...f.flatMap((x) => ['--filter', x])])));
+      distinct(ok(await dk(['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}', ...f.flatMap((x) => ['--filter', x])])));
     // (create and destroy: Berth does not yet report the connect/disconnect and mount/unmount of a container's start and stop)
     assert.deepEqual(await ev(`network=${net}`, 'event=create', 'event=destroy'), ['network create', 'network destroy']);
     assert.deepEqual(await ev(`volume=${vol}`, 'event=create', 'event=destroy'), ['volume create', 'volume destroy']);
@@ -227,7 +241,8 @@ describe('filters', SUITE(skip), () => {
     assert.ok(await exists('image', kept));
     assert.ok(await exists('image', loose));
     const r = (await api('POST', `/images/prune?${q({ 'label!': ['keep'] })}`)).json;
-    assert.deepEqual(r.ImagesDeleted, [{ Deleted: loose }]);
+    assert.ok(r.ImagesDeleted.some((d: { Deleted?: string }) => d.Deleted === loose), JSON.stringify(r));
+    assert.ok(!r.ImagesDeleted.some((d: { Deleted?: string }) => d.Deleted === kept), JSON.stringify(r));
     assert.ok(await exists('image', kept));
     assert.equal(await exists('image', loose), false);
     assert.ok(await exists('image', t.image), 'the tagged test image stays');
@@ -321,7 +336,8 @@ describe('filters', SUITE(skip), () => {
     // 20.10: "Unrecognised filter value for health: bogus"; current Docker names the valid ones
     await value('GET', '/containers/json', { health: ['bogus'] }, 400, REAL_DOCKER ? /^Unrecognised filter value for health: bogus$/ : /^invalid filter 'health=bogus': invalid value for health \(bogus\): must be one of none, starting, healthy, unhealthy$/);
     await value('GET', '/containers/json', { status: ['up'] }, 400, /[Ii]nvalid filter 'status=up'/);
-    await value('GET', '/containers/json', { exited: ['x'] }, 400, /invalid filter 'exited=x'/);
+    // 20.10 answered a bad exit code with a bare 500 "strconv.Atoi: ..."; current Docker wraps it as a 400
+    await value('GET', '/containers/json', { exited: ['x'] }, REAL_DOCKER ? 500 : 400, REAL_DOCKER ? /^strconv.Atoi: parsing "x": invalid syntax$/ : /^invalid filter 'exited=x': strconv.Atoi: parsing "x": invalid syntax$/);
     await value('GET', '/containers/json', { 'is-task': ['maybe'] }, 400, /[Ii]nvalid filter 'is-task/);
     await value('GET', '/containers/json', { 'label!': ['x'] }, 400, /^[Ii]nvalid filter 'label!'$/);
     // Docker leaves these unclassified (a 500); Berth says the same as the 400 it is
@@ -330,9 +346,10 @@ describe('filters', SUITE(skip), () => {
     await value('GET', '/networks', { dangling: ['maybe'] }, 400, /^invalid value for filter 'dangling', must be "true" \(or "1"\), or "false" \(or "0"\)$/);
     await value('GET', '/volumes', { dangling: ['maybe'] }, 400, /[Ii]nvalid filter 'dangling/);
     await value('GET', '/images/json', { dangling: ['maybe'] }, 400, /[Ii]nvalid filter 'dangling/);
+    // 20.10 left these unclassified (a 500); current Docker marks them invalid parameters (400)
     for (const p of ['/containers/prune', '/networks/prune', '/images/prune']) {
-      await value('POST', p, { until: ['soon'] }, REAL_DOCKER && p === '/images/prune' ? 500 : 400, /^failed to parse value as time or duration: "soon"$/);
-      await value('POST', p, { until: ['1h', '2h'] }, REAL_DOCKER && p === '/images/prune' ? 500 : 400, /^more than one until filter specified$/);
+      await value('POST', p, { until: ['soon'] }, REAL_DOCKER ? 500 : 400, /^failed to parse value as time or duration: "soon"$/);
+      await value('POST', p, { until: ['1h', '2h'] }, REAL_DOCKER ? 500 : 400, /^more than one until filter specified$/);
     }
     if (!REAL_DOCKER) {
       // volume prune's `all` came with API 1.42 (20.10 refuses the key itself)
