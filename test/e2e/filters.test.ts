@@ -5,6 +5,9 @@
 // dockerd 20.10 (the places where 20.10 differs from current Docker are marked REAL_DOCKER).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq, curl, waitFor } from '../helpers/util.ts';
@@ -295,6 +298,31 @@ describe('filters', SUITE(skip), () => {
     assert.equal(await exists('volume', named), false);
     ok(await dk(['rm', '-f', `${s}-c`]));
     ok(await dk(['volume', 'rm', keep, used]));
+  });
+
+  test('build cache prune keeps what until excludes', T, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bp-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${t.image}\nRUN echo ${uniq('step')} > /x\n`);
+      const classic = { env: { DOCKER_BUILDKIT: '0' } };
+      const tag = `${uniq('bp')}:1`;
+      ok(await dk(['build', '-t', tag, dir], classic));
+      // the entry was just used: until=1h keeps it, and the next build still hits the cache
+      ok(await dk(['builder', 'prune', '-f', '--filter', 'until=1h']));
+      assert.match(ok(await dk(['build', '-t', tag, dir], classic)), /Using cache/);
+      // Docker's BuildKit drops cache filter keys it does not know; Berth refuses them
+      const r = await api('POST', `/build/prune?${q({ inuse: ['true'] })}`);
+      if (REAL_DOCKER) assert.equal(r.status, 200, r.body);
+      else assert.deepEqual([r.status, r.json.message], [400, "invalid filter 'inuse'"]);
+      const bad = await api('POST', `/build/prune?${q({ until: ['soon'] })}`);
+      // 20.10 took durations only and answered a bad one with a 500; current Docker takes timestamps too (400)
+      assert.equal(bad.status, REAL_DOCKER ? 500 : 400, bad.body);
+      assert.match(bad.json.message, REAL_DOCKER ? /"until" filter expects a duration \(e\.g\., '24h'\): time: invalid duration "soon"/ : /^"until" filter expects a duration \(e\.g\., '24h'\) or a timestamp: failed to parse value as time or duration: "soon"$/);
+      assert.match(ok(await dk(['build', '-t', tag, dir], classic)), /Using cache/);
+      ok(await dk(['rmi', tag]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad filters: malformed JSON, unknown keys and bad values are a 400 that changes nothing', T, async () => {

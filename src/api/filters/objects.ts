@@ -100,8 +100,28 @@ export function volumePruneMatcher(f: FilterArgs, apiVersion: string, isAnonymou
   return (v) => (all || isAnonymous(v)) && f.matchLabels(v.Labels);
 }
 
-/** Berth's build cache keeps no BuildKit records (ids, parents, types, usage): every key is refused. */
-export const BUILD_PRUNE_FILTERS: FilterTable = {};
+/** until (or its old name unused-for): one duration or time, as moby's toBuildkitPruneInfo reads it. */
+const buildUntilValue = (key: string): ValueCheck => (v, values) => {
+  if (values.length > 1) throw invalidParameter('filters expect only one value');
+  try {
+    getTimestamp(v);
+  } catch (e) {
+    throw invalidParameter(`"${key}" filter expects a duration (e.g., '24h') or a timestamp: ${(e as Error).message}`);
+  }
+};
+
+/**
+ * Build cache prune. Berth's cache entries have no BuildKit record fields (id, parent, type,
+ * description, inuse, shared, private), so those keys are refused rather than ignored.
+ */
+export const BUILD_PRUNE_FILTERS: FilterTable = { until: buildUntilValue('until'), 'unused-for': buildUntilValue('unused-for') };
+
+/** The time before which an unused cache entry goes, in Unix seconds, or undefined for all. */
+export function buildPruneUntil(f: FilterArgs, nowMs = Date.now()): number | undefined {
+  if (f.has('until') && f.has('unused-for')) throw invalidParameter('conflicting filters: "until" and "unused-for"');
+  const v = f.get('until')?.[0] ?? f.get('unused-for')?.[0];
+  return v === undefined ? undefined : getTimestamp(v, nowMs);
+}
 
 /** Go's strconv.ParseBool. */
 export function goParseBool(v: string): boolean | undefined {

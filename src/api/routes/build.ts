@@ -3,7 +3,7 @@ import type { Router } from '../router.ts';
 import type { BuildService } from '../../engine/build.ts';
 import { BuildError } from '../../build/builder.ts';
 import { invalidParameter } from '../../errdefs.ts';
-import { BUILD_PRUNE_FILTERS } from '../filters/objects.ts';
+import { BUILD_PRUNE_FILTERS, buildPruneUntil } from '../filters/objects.ts';
 
 function jsonParam(v: string | undefined, name: string): Record<string, string> {
   if (!v) return {};
@@ -60,8 +60,7 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
   });
 
   r.post('/build/prune', (ctx) => {
-    ctx.filters(BUILD_PRUNE_FILTERS);
-    ctx.ok(d.builds.prune());
+    ctx.ok(d.builds.prune(buildPruneUntil(ctx.filters(BUILD_PRUNE_FILTERS))));
   });
   r.post('/build/cancel', (ctx) => ctx.send(200, ''));
 }

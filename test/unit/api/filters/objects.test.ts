@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseFilters } from '../../../../src/api/filters/args.ts';
 import {
   BUILD_PRUNE_FILTERS, IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS, NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS, VOLUME_LIST_FILTERS, VOLUME_PRUNE_FILTERS,
-  networkListMatcher, networkPruneMatcher, volumeListMatcher, volumePruneMatcher, goParseBool,
+  networkListMatcher, networkPruneMatcher, volumeListMatcher, volumePruneMatcher, goParseBool, buildPruneUntil,
 } from '../../../../src/api/filters/objects.ts';
 import type { NetworkRecord } from '../../../../src/engine/networks.ts';
 import type { VolumeRecord } from '../../../../src/engine/volumes.ts';
@@ -18,11 +18,11 @@ test('each endpoint accepts exactly Docker\'s keys', () => {
   assert.deepEqual(keys(NETWORK_PRUNE_FILTERS), ['label', 'label!', 'until']);
   assert.deepEqual(keys(VOLUME_LIST_FILTERS), ['dangling', 'driver', 'label', 'name']);
   assert.deepEqual(keys(VOLUME_PRUNE_FILTERS), ['all', 'label', 'label!']);
-  assert.deepEqual(keys(BUILD_PRUNE_FILTERS), []);
+  assert.deepEqual(keys(BUILD_PRUNE_FILTERS), ['until', 'unused-for']);
   for (const t of [IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS, NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS, VOLUME_LIST_FILTERS, VOLUME_PRUNE_FILTERS, BUILD_PRUNE_FILTERS]) {
     assert.throws(() => parseFilters('{"bogus":["1"]}', t), bad("invalid filter 'bogus'"));
   }
-  assert.throws(() => parseFilters('{"until":["24h"]}', BUILD_PRUNE_FILTERS), bad("invalid filter 'until'"));
+  assert.throws(() => parseFilters('{"inuse":["true"]}', BUILD_PRUNE_FILTERS), bad("invalid filter 'inuse'"));
   assert.throws(() => parseFilters('{"label!":["a"]}', VOLUME_LIST_FILTERS), bad("invalid filter 'label!'"));
 });
 
@@ -104,4 +104,15 @@ test('volume prune: anonymous only unless all (API >= 1.42), labels', () => {
   assert.deepEqual(sel({}, '1.41'), ['named', 'named2', 'anon']);
   assert.deepEqual(sel({ all: ['1'], 'label!': ['keep'] }), ['named2', 'anon']);
   assert.deepEqual(sel({ all: ['1'], label: ['keep'] }), ['named']);
+});
+
+test('build cache prune: until or unused-for, one value, not both', () => {
+  const now = Date.UTC(2026, 0, 2);
+  const pr = (filters: object) => buildPruneUntil(parseFilters(JSON.stringify(filters), BUILD_PRUNE_FILTERS), now);
+  assert.equal(pr({}), undefined);
+  assert.equal(pr({ until: ['24h'] }), now / 1000 - 86400);
+  assert.equal(pr({ 'unused-for': ['1h'] }), now / 1000 - 3600);
+  assert.throws(() => pr({ until: ['1h'], 'unused-for': ['2h'] }), bad('conflicting filters: "until" and "unused-for"'));
+  assert.throws(() => pr({ until: ['1h', '2h'] }), bad('filters expect only one value'));
+  assert.throws(() => pr({ until: ['soon'] }), bad(`"until" filter expects a duration (e.g., '24h') or a timestamp: failed to parse value as time or duration: "soon"`));
 });
