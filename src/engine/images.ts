@@ -11,6 +11,7 @@ import type { ContainerConfig, ImageConfigFile, ImageRecord } from '../images/ty
 import { applyChanges } from '../images/config-changes.ts';
 import { goArch, goTime, goTimeString, inspectConfigView, serializeConfig, unixSeconds } from '../images/image-config.ts';
 import { getTimestamp } from '../util/timestamp.ts';
+import { log } from '../util/log.ts';
 import { selectImages, saveArchive } from '../images/archive-save.ts';
 import { chainIdOf } from '../images/layer-store.ts';
 import { loadArchive, type LoadMessage } from '../images/archive-load.ts';
@@ -369,7 +370,9 @@ export class ImagesEngine {
             deleted.push(...this.remove(img.id.slice(7), {}));
           }
         } catch (e) {
-          if (!isKind(e, 'conflict')) throw e;
+          // as dockerd: an image in use is skipped quietly, any other failure is logged and skipped
+          // (the report lists only what was removed before it)
+          if (!isKind(e, 'conflict')) log.warn(`failed to prune image ${img.id}: ${(e as Error).message}`);
         }
       }
       let reclaimed = 0;
