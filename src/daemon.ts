@@ -96,7 +96,7 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, runtime });
+    registerContainerRoutes(r, { containers, images, runtime, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
     registerArchiveRoutes(r, { containers });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });

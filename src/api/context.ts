@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidParameter } from '../errdefs.ts';
 import { statusOf, messageOf } from './errors.ts';
+import { parseFilters, type FilterArgs, type FilterTable } from './filters/args.ts';
 
 const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
 
@@ -61,24 +62,9 @@ export class Ctx {
     if (!Number.isFinite(n)) throw invalidParameter(`invalid value for ${name}: ${v}`);
     return Math.trunc(n);
   }
-  /** Docker's `filters` query parameter: {"key": ["v1"]} or the old {"key": {"v1": true}}. */
-  filters(): Map<string, string[]> {
-    const raw = this.query.get('filters');
-    const out = new Map<string, string[]>();
-    if (!raw) return out;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw invalidParameter(`invalid filter: ${raw}`);
-    }
-    if (!parsed || typeof parsed !== 'object') throw invalidParameter('invalid filter');
-    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      if (Array.isArray(v)) out.set(k, v.map(String));
-      else if (v && typeof v === 'object') out.set(k, Object.keys(v as object).filter((x) => (v as Record<string, unknown>)[x]));
-      else throw invalidParameter(`invalid filter '${k}'`);
-    }
-    return out;
+  /** Docker's `filters` query parameter, checked against the endpoint's table (unknown keys and bad values refused). */
+  filters(table: FilterTable): FilterArgs {
+    return parseFilters(this.query.get('filters'), table);
   }
 
   // --- body ----------------------------------------------------------------

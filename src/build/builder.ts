@@ -37,7 +37,8 @@ export interface BuildOptions {
 export interface BuildDeps {
   containers: ContainerService;
   images: ImageStoreService;
-  cache: Collection<{ imageId: string }>;
+  /** step key → the image it made, and when the entry was last used (ISO time; docker builder prune --filter until) */
+  cache: Collection<{ imageId: string; usedAt?: string }>;
   /** Pull an image (progress as Docker's JSON messages); resolves with its ID. Absent: no pulling. */
   pull?: (ref: string, platform: string | undefined, progress: (m: unknown) => void) => Promise<string>;
   /** Where pull progress goes (the build's JSON stream) */
@@ -196,7 +197,9 @@ export class Builder {
     const hit = this.deps.cache.get(key);
     if (!hit) return undefined;
     try {
-      return this.deps.images.resolve(hit.imageId);
+      const img = this.deps.images.resolve(hit.imageId);
+      this.deps.cache.put(key, { ...hit, usedAt: new Date().toISOString() });
+      return img;
     } catch {
       return undefined;
     }
@@ -204,7 +207,7 @@ export class Builder {
 
   private useImage(st: StageState, img: ImageRecord, key: string, fromCache: boolean): void {
     if (fromCache) this.out(` ---> Using cache\n`);
-    else this.deps.cache.put(key, { imageId: img.id });
+    else this.deps.cache.put(key, { imageId: img.id, usedAt: new Date().toISOString() });
     st.image = img;
     st.file = structuredClone(img.config);
     st.config = structuredClone(img.config.config ?? {});

@@ -12,7 +12,7 @@ import { Builder, tagResult, type BuildOptions, type BuildDeps } from '../build/
 import { ContextStore } from '../build/context-store.ts';
 
 export class BuildService {
-  private readonly cache: Collection<{ imageId: string }>;
+  private readonly cache: Collection<{ imageId: string; usedAt?: string }>;
   private readonly tmp: string;
   private readonly containers: ContainerService;
   private readonly images: ImageStoreService;
@@ -51,9 +51,17 @@ export class BuildService {
     this.contexts.close();
   }
 
-  /** POST /build/prune: forget the cache (the cached images stay as dangling images until pruned). */
-  prune(): { CachesDeleted: string[] | null; SpaceReclaimed: number } {
-    const ids = this.cache.ids();
+  /**
+   * POST /build/prune: forget the cache entries not used since `unusedSince` (Unix seconds; all
+   * when absent). The cached images stay as dangling images until an image prune.
+   */
+  prune(unusedSince?: number): { CachesDeleted: string[] | null; SpaceReclaimed: number } {
+    const ids = this.cache.ids().filter((id) => {
+      if (unusedSince === undefined) return true;
+      const used = Date.parse(this.cache.get(id)?.usedAt ?? '');
+      // entries from before usedAt was recorded count as unused since forever
+      return !(used / 1000 > unusedSince);
+    });
     for (const id of ids) this.cache.delete(id);
     return { CachesDeleted: ids.length ? ids : null, SpaceReclaimed: 0 };
   }

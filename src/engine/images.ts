@@ -10,7 +10,8 @@ import type { ImageStoreService } from '../images/image-service.ts';
 import type { ContainerConfig, ImageConfigFile, ImageRecord } from '../images/types.ts';
 import { applyChanges } from '../images/config-changes.ts';
 import { goArch, goTime, goTimeString, inspectConfigView, serializeConfig, unixSeconds } from '../images/image-config.ts';
-import { parseDuration } from '../images/config-changes.ts';
+import { getTimestamp } from '../util/timestamp.ts';
+import { log } from '../util/log.ts';
 import { selectImages, saveArchive } from '../images/archive-save.ts';
 import { chainIdOf } from '../images/layer-store.ts';
 import { loadArchive, type LoadMessage } from '../images/archive-load.ts';
@@ -108,7 +109,6 @@ export class ImagesEngine {
 
   list(o: { all?: boolean; filters?: Filters; sharedSize?: boolean } = {}): ImageSummary[] {
     const f: Filters = o.filters ?? new Map();
-    validateFilters(f, ['dangling', 'label', 'before', 'since', 'reference', 'until']);
     const danglingOnly = boolFilter(f, 'dangling', false);
     let before: number | undefined;
     let since: number | undefined;
@@ -117,7 +117,7 @@ export class ImagesEngine {
       if (before === undefined || t < before) before = t;
     }
     for (const v of f.get('until') ?? []) {
-      const t = parseTimestamp(v) * 1000;
+      const t = getTimestamp(v) * 1000;
       if (before === undefined || t < before) before = t;
     }
     for (const v of f.get('since') ?? []) {
@@ -339,12 +339,11 @@ export class ImagesEngine {
     if (this.pruneRunning) throw conflict('a prune operation is already running');
     this.pruneRunning = true;
     try {
-      validateFilters(filters, ['dangling', 'label', 'label!', 'until']);
       const danglingOnly = boolFilter(filters, 'dangling', true);
       let until: number | undefined;
       const u = filters.get('until') ?? [];
       if (u.length > 1) throw invalidParameter('more than one until filter specified');
-      if (u.length === 1) until = parseTimestamp(u[0]!) * 1000;
+      if (u.length === 1) until = getTimestamp(u[0]!) * 1000;
       const layerSizes = new Map(this.store.layers.all().map((l) => [l.chainId, l.size]));
       const deleted: DeleteResponseItem[] = [];
       const candidates = this.store.images.all().filter((img) => {
@@ -371,7 +370,9 @@ export class ImagesEngine {
             deleted.push(...this.remove(img.id.slice(7), {}));
           }
         } catch (e) {
-          if (!isKind(e, 'conflict')) throw e;
+          // as dockerd: an image in use is skipped quietly, any other failure is logged and skipped
+          // (the report lists only what was removed before it)
+          if (!isKind(e, 'conflict')) log.warn(`failed to prune image ${img.id}: ${(e as Error).message}`);
         }
       }
       let reclaimed = 0;
@@ -437,10 +438,6 @@ function isSingleReference(refs: Reference[]): boolean {
   return canonical.size === 1 && canonical.has(fullName(single));
 }
 
-export function validateFilters(f: Filters, accepted: string[]): void {
-  for (const k of f.keys()) if (!accepted.includes(k)) throw invalidParameter(`invalid filter '${k}'`);
-}
-
 /** filters.GetBoolOrDefault */
 export function boolFilter(f: Filters, key: string, dflt: boolean): boolean {
   const v = f.get(key);
@@ -460,19 +457,6 @@ function matchLabels(wanted: string[], labels: Record<string, string>): boolean 
     const k = w.slice(0, i);
     return Object.prototype.hasOwnProperty.call(labels, k) && labels[k] === w.slice(i + 1);
   });
-}
-
-/** Docker's timestamp filter values: a duration ago ("10m"), a unix time, or an RFC 3339 date. Unix seconds. */
-export function parseTimestamp(v: string, now = Date.now()): number {
-  if (v !== '0') {
-    try {
-      return (now - parseDuration(v) / 1e6) / 1000;
-    } catch {}
-  }
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const t = Date.parse(v.includes('T') || v.length <= 10 ? v : v.replace(' ', 'T'));
-  if (!Number.isFinite(t)) throw invalidParameter(`invalid value for 'until' filter: failed to parse value as time or duration: "${v}"`);
-  return t / 1000;
 }
 
 function parsePlatform(p: string | undefined): { os: string; architecture: string; variant?: string } {

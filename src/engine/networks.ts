@@ -227,12 +227,17 @@ export class NetworkService {
     this.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
 
-  async prune(labelFilter: (labels: Record<string, string>) => boolean = () => true): Promise<string[]> {
+  /** Remove the unused user networks `match` selects; the names of those really removed. */
+  async prune(match: (n: NetworkRecord) => boolean): Promise<string[]> {
     const out: string[] = [];
     for (const n of this.docs.all()) {
-      if (BUILTIN.includes(n.Name) || !labelFilter(n.Labels) || this.members(n).length) continue;
-      await this.remove(n.Id).then(() => out.push(n.Name), () => {});
+      if (BUILTIN.includes(n.Name) || this.members(n).length || !match(n)) continue;
+      await this.remove(n.Id).then(
+        () => out.push(n.Name),
+        (e) => log.warn(`could not remove local network ${n.Name}: ${(e as Error).message}`),
+      );
     }
+    this.events.publish('network', 'prune', '', { reclaimed: '0' });
     return out;
   }
 

@@ -11,6 +11,7 @@ import type { ContainerRecord } from './containers/record.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { run } from '../util/exec.ts';
+import { log } from '../util/log.ts';
 import { secureJoin } from '../platform/linux/securejoin.ts';
 
 export interface VolumeRecord {
@@ -93,17 +94,26 @@ export class VolumeService {
     this.events.publish('volume', 'destroy', name, { driver: 'local' });
   }
 
-  /** Unused volumes: anonymous ones only unless `all` (API ≥ 1.42, as dockerd). */
-  prune(o: { all: boolean; label: (l: Record<string, string>) => boolean }): { VolumesDeleted: string[] | null; SpaceReclaimed: number } {
+  /**
+   * Remove the unused local volumes `match` selects (volumes with mount options are left alone,
+   * as dockerd does: removing them frees nothing here). Reports only what was really removed.
+   */
+  prune(match: (v: VolumeRecord) => boolean): { VolumesDeleted: string[] | null; SpaceReclaimed: number } {
     const deleted: string[] = [];
     let space = 0;
     for (const v of this.docs.all()) {
-      if (!o.all && !(ANON_LABEL in v.Labels)) continue;
-      if (!o.label(v.Labels) || this.users(v.Name).length) continue;
-      space += dirSize(v.Mountpoint);
-      this.remove(v.Name);
+      if (Object.keys(v.Options ?? {}).length || this.users(v.Name).length || !match(v)) continue;
+      const size = dirSize(v.Mountpoint);
+      try {
+        this.remove(v.Name);
+      } catch (e) {
+        log.warn(`could not prune volume ${v.Name}: ${(e as Error).message}`);
+        continue;
+      }
+      space += size;
       deleted.push(v.Name);
     }
+    this.events.publish('volume', 'prune', '', { reclaimed: String(space) });
     return { VolumesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
   }
 

@@ -9,6 +9,7 @@ import type { MetaDB } from '../store/db.ts';
 import type { EventsService } from '../engine/events.ts';
 import { invalidParameter, notFound, systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
+import { dirSize } from '../util/fs.ts';
 import type { Change, CommitOptions, ImageRecord, ImageService, HistoryEntry, ImageConfigFile } from './types.ts';
 import { ContentStore } from './content-store.ts';
 import { LayerStore, EMPTY_LAYER_DIFF_ID, chainIds, type LayerRecord } from './layer-store.ts';
@@ -209,6 +210,10 @@ export class ImageStoreService implements ImageService {
     await this.rw.remove(containerId);
     // The image may have been removed (rmi -f) while this container kept its layers alive.
     if (rec && !this.images.get(rec.imageId)) this.releaseLayers(rec.layers);
+  }
+
+  rwLayerSize(containerId: string): number {
+    return dirSize(this.rw.paths(containerId).upper);
   }
 
   graphDriverData(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } {

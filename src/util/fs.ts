@@ -22,3 +22,25 @@ export function readJsonIfExists<T>(file: string): T | undefined {
     throw e;
   }
 }
+
+/** Bytes of the regular files under `dir` (0 when it is gone), as Docker's directory.Size counts them. */
+export function dirSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      try {
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile()) total += fs.lstatSync(p).size;
+      } catch {}
+    }
+  };
+  walk(dir);
+  return total;
+}

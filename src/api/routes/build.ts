@@ -3,6 +3,7 @@ import type { Router } from '../router.ts';
 import type { BuildService } from '../../engine/build.ts';
 import { BuildError } from '../../build/builder.ts';
 import { invalidParameter } from '../../errdefs.ts';
+import { BUILD_PRUNE_FILTERS, buildPruneUntil } from '../filters/objects.ts';
 
 function jsonParam(v: string | undefined, name: string): Record<string, string> {
   if (!v) return {};
@@ -58,6 +59,8 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
     res.end();
   });
 
-  r.post('/build/prune', (ctx) => ctx.ok(d.builds.prune()));
+  r.post('/build/prune', (ctx) => {
+    ctx.ok(d.builds.prune(buildPruneUntil(ctx.filters(BUILD_PRUNE_FILTERS))));
+  });
   r.post('/build/cancel', (ctx) => ctx.send(200, ''));
 }

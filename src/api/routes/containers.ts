@@ -2,11 +2,11 @@
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
-import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
 import { invalidParameter } from '../../errdefs.ts';
-import { inspectView, listView } from '../views/containers.ts';
+import { inspectView, listView, portList } from '../views/containers.ts';
+import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
@@ -15,6 +15,8 @@ export interface ContainerRouteDeps {
   containers: ContainerService;
   images: ImageService & { graphDriverData?(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } };
   runtime: RuntimeDriver;
+  /** ids of the images built on top of an image (docker ps --filter ancestor=) */
+  imageChildren: (imageId: string) => string[];
 }
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
@@ -29,15 +31,21 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   });
 
   r.get('/containers/json', (ctx) => {
-    const all = ctx.qBool('all');
-    const limit = ctx.qInt('limit') ?? (ctx.qBool('latest') ? 1 : undefined);
-    const filters = ctx.filters();
-    let list = containers.list().sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (b.Id < a.Id ? -1 : 1));
-    const explicitStatus = filters.has('status') || filters.has('exited');
-    if (!all && !explicitStatus && limit === undefined) list = list.filter((c) => c.State.Running);
-    list = applyFilters(list, filters, containers);
-    if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    ctx.ok(list.map(listView));
+    const limit = ctx.qInt('limit') ?? (ctx.qBool('latest') ? 1 : 0);
+    const filters = ctx.filters(CONTAINER_LIST_FILTERS);
+    const list = containers.list().sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (b.Id < a.Id ? -1 : 1));
+    const shown = filterContainerList(list, filters, { all: ctx.qBool('all'), limit, find: (ref) => containers.get(ref) }, {
+      imageId: (ref) => {
+        try {
+          return d.images.resolve(ref).id;
+        } catch {
+          return undefined;
+        }
+      },
+      imageChildren: d.imageChildren,
+      ports: portList,
+    });
+    ctx.ok(shown.map(listView));
   });
 
   r.get('/containers/:id/json', (ctx) => {
@@ -158,52 +166,13 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   });
 
   r.post('/containers/prune', async (ctx) => {
-    const filters = ctx.filters();
-    const until = filters.get('until')?.[0];
-    const labels = filters.get('label') ?? [];
-    const res = await containers.prune((c) => {
-      if (until && Date.parse(c.Created) / 1000 >= parseTime(until)) return true;
-      return !labels.every((l) => labelMatches(c, l));
-    });
-    ctx.ok(res);
+    const match = containerPruneMatcher(ctx.filters(CONTAINER_PRUNE_FILTERS));
+    ctx.ok(await containers.prune(match));
   });
 
   r.post('/containers/:id/update', async (ctx) => {
     const body = await ctx.json<Record<string, unknown>>({});
     ctx.ok(await containers.update(ctx.params.id!, body ?? {}));
-  });
-}
-
-function labelMatches(c: ContainerRecord, f: string): boolean {
-  const labels = c.Config.Labels ?? {};
-  const i = f.indexOf('=');
-  if (i < 0) return f in labels;
-  return labels[f.slice(0, i)] === f.slice(i + 1);
-}
-
-function applyFilters(list: ContainerRecord[], filters: Map<string, string[]>, containers: ContainerService): ContainerRecord[] {
-  const known = ['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since', 'health', 'volume', 'network', 'is-task', 'publish', 'expose', 'isolation'];
-  for (const k of filters.keys()) if (!known.includes(k)) throw invalidParameter(`invalid filter '${k}'`);
-  const statuses = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-  for (const s of filters.get('status') ?? []) if (!statuses.includes(s)) throw invalidParameter(`invalid filter 'status=${s}'`);
-  const before = filters.get('before')?.[0];
-  const since = filters.get('since')?.[0];
-  const beforeC = before ? containers.get(before) : undefined;
-  const sinceC = since ? containers.get(since) : undefined;
-  return list.filter((c) => {
-    const any = (key: string, pred: (v: string) => boolean) => {
-      const vals = filters.get(key);
-      return !vals || vals.length === 0 || vals.some(pred);
-    };
-    if (!any('id', (v) => c.Id.startsWith(v))) return false;
-    if (!any('name', (v) => new RegExp(v).test(c.Name.slice(1)) || new RegExp(v).test(c.Name))) return false;
-    if (!(filters.get('label') ?? []).every((l) => labelMatches(c, l))) return false;
-    if (!any('status', (v) => c.State.Status === v)) return false;
-    if (!any('exited', (v) => c.State.Status === 'exited' && c.State.ExitCode === Number(v))) return false;
-    if (!any('ancestor', (v) => c.Config.Image === v || c.Image === v || c.Image === `sha256:${v}` || c.Image.startsWith(`sha256:${v}`) || c.Config.Image === `${v}:latest`)) return false;
-    if (beforeC && !(Date.parse(c.Created) < Date.parse(beforeC.Created))) return false;
-    if (sinceC && !(Date.parse(c.Created) > Date.parse(sinceC.Created))) return false;
-    return true;
   });
 }
 

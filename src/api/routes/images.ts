@@ -7,6 +7,7 @@ import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import { invalidParameter, notFound } from '../../errdefs.ts';
 import { messageOf } from '../errors.ts';
+import { IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS } from '../filters/objects.ts';
 import type { ImagesEngine } from '../../engine/images.ts';
 import { parseNormalizedNamed, withTag, parseDigest } from '../../images/reference.ts';
 
@@ -74,7 +75,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
   });
 
   router.get('/images/json', (ctx) => {
-    ctx.ok(images.list({ all: ctx.qBool('all'), filters: ctx.filters(), sharedSize: ctx.qBool('shared-size') }));
+    ctx.ok(images.list({ all: ctx.qBool('all'), filters: ctx.filters(IMAGE_LIST_FILTERS), sharedSize: ctx.qBool('shared-size') }));
   });
 
   // GET /images/get?names=a&names=b — must win over the wildcard.
@@ -92,7 +93,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
   });
 
   router.post('/images/prune', (ctx) => {
-    ctx.ok(images.prune(ctx.filters()));
+    ctx.ok(images.prune(ctx.filters(IMAGE_PRUNE_FILTERS)));
   });
 
   router.get('/images/*', async (ctx) => {

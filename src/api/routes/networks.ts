@@ -1,30 +1,18 @@
 // Engine API: /networks/* — thin adapters over the network service.
 import type { Router } from '../router.ts';
-import type { NetworkService, NetworkRecord } from '../../engine/networks.ts';
+import type { NetworkService } from '../../engine/networks.ts';
+import { NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS, networkListMatcher, networkPruneMatcher } from '../filters/objects.ts';
 import { BUILTIN } from '../../engine/networks.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import { invalidParameter } from '../../errdefs.ts';
-
-function labelMatch(labels: Record<string, string>, f: string): boolean {
-  const i = f.indexOf('=');
-  return i < 0 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
-}
 
 export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; containers: ContainerService }): void {
   const { networks } = d;
 
   r.get('/networks', (ctx) => {
-    const f = ctx.filters();
-    for (const k of f.keys()) if (!['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'].includes(k)) throw invalidParameter(`invalid filter '${k}'`);
-    const pass = (n: NetworkRecord) =>
-      (!f.has('driver') || f.get('driver')!.includes(n.Driver)) &&
-      (!f.has('id') || f.get('id')!.some((v) => n.Id.startsWith(v))) &&
-      (!f.has('name') || f.get('name')!.some((v) => n.Name.includes(v))) &&
-      (!f.has('label') || f.get('label')!.every((v) => labelMatch(n.Labels, v))) &&
-      (!f.has('scope') || f.get('scope')!.includes(n.Scope)) &&
-      (!f.has('type') || f.get('type')!.some((v) => (v === 'builtin') === BUILTIN.includes(n.Name))) &&
-      (!f.has('dangling') || f.get('dangling')!.some((v) => ['true', '1'].includes(v) === (!BUILTIN.includes(n.Name) && !Object.keys(networks.inspectView(n).Containers as object).length)));
-    ctx.ok(networks.all().filter(pass).map((n) => networks.inspectView(n)));
+    const pass = networkListMatcher(ctx.filters(NETWORK_LIST_FILTERS));
+    const views = networks.all().map((n) => ({ n, view: networks.inspectView(n) }));
+    ctx.ok(views.filter(({ n, view }) => pass(n, { builtin: BUILTIN.includes(n.Name), inUse: Object.keys(view.Containers as object).length > 0 })).map(({ view }) => view));
   });
 
   r.get('/networks/:id', (ctx) => ctx.ok(networks.inspectView(networks.get(ctx.params.id!))));
@@ -41,9 +29,7 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
   });
 
   r.post('/networks/prune', async (ctx) => {
-    const f = ctx.filters();
-    const labels = f.get('label') ?? [];
-    const deleted = await networks.prune((l) => labels.every((v) => labelMatch(l, v)));
+    const deleted = await networks.prune(networkPruneMatcher(ctx.filters(NETWORK_PRUNE_FILTERS)));
     ctx.ok({ NetworksDeleted: deleted.length ? deleted : null });
   });
 

@@ -10,6 +10,7 @@ import type { DaemonConfig } from '../../config.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { parseTime } from './time.ts';
+import { EVENT_FILTERS, eventMatcher } from '../filters/events.ts';
 import { listView } from '../views/containers.ts';
 
 export const BERTH_VERSION = '0.1.0';
@@ -152,35 +153,14 @@ function countFds(): number {
   }
 }
 
-function matchEvent(e: EngineEvent, filters: Map<string, string[]>): boolean {
-  const pass = (key: string, pred: (v: string) => boolean) => {
-    const vals = filters.get(key);
-    return !vals || vals.length === 0 || vals.some(pred);
-  };
-  const name = e.Actor.Attributes.name;
-  return (
-    pass('type', (v) => e.Type === v) &&
-    pass('event', (v) => e.Action === v || e.Action.startsWith(v + ':')) &&
-    pass('container', (v) => e.Type === 'container' && (e.Actor.ID.startsWith(v) || name === v)) &&
-    pass('image', (v) => e.Actor.Attributes.image === v || e.Actor.ID === v || (e.Type === 'image' && name === v)) &&
-    pass('label', (v) => {
-      const i = v.indexOf('=');
-      return i < 0 ? v in e.Actor.Attributes : e.Actor.Attributes[v.slice(0, i)] === v.slice(i + 1);
-    }) &&
-    pass('scope', (v) => v === 'local')
-  );
-}
-
 function events(ctx: Ctx, d: SystemRouteDeps): void {
   const since = ctx.q('since') ? parseTime(ctx.q('since')!) : undefined;
   const until = ctx.q('until') ? parseTime(ctx.q('until')!) : undefined;
   if (since !== undefined && until !== undefined && until < since) throw invalidParameter('`since` time cannot be after `until` time');
-  const filters = ctx.filters();
-  const known = ['type', 'event', 'container', 'image', 'label', 'scope', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'];
-  for (const k of filters.keys()) if (!known.includes(k)) throw invalidParameter(`invalid filter '${k}'`);
+  const matches = eventMatcher(ctx.filters(EVENT_FILTERS));
   const res = ctx.stream('application/json');
   const write = (e: EngineEvent) => {
-    if (matchEvent(e, filters)) res.write(JSON.stringify(e) + '\n');
+    if (matches(e)) res.write(JSON.stringify(e) + '\n');
   };
   if (since !== undefined) for (const e of d.events.history(since, until)) write(e);
   const nowSec = Date.now() / 1000;

@@ -101,7 +101,8 @@ function bridgeTop(c: ContainerRecord) {
   return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '' };
 }
 
-function portList(c: ContainerRecord) {
+/** The container's ports as docker ps lists them (also what its publish/expose filters match). */
+export function portList(c: ContainerRecord) {
   const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
   for (const [k, list] of Object.entries(c.NetworkSettings?.Ports ?? {})) {
     const [p, proto = 'tcp'] = k.split('/');

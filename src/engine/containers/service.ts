@@ -778,16 +778,27 @@ export class ContainerService {
     this.emit(c, 'rename', { oldName: old });
   }
 
-  /** Mark containers whose name, label or id matches; used by prune. */
-  async prune(keep: (c: ContainerRecord) => boolean): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+  /**
+   * Remove the stopped containers `match` selects. Reports only those really removed (a removal
+   * that fails is logged and left out, as dockerd does) and the bytes their writable layers held.
+   */
+  async prune(match: (c: ContainerRecord) => boolean): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
     const deleted: string[] = [];
+    let reclaimed = 0;
     for (const c of this.list()) {
-      if (c.State.Running || keep(c)) continue;
-      await this.remove(c.Id).catch(() => {});
+      if (c.State.Running || !match(c)) continue;
+      const size = this.images.rwLayerSize(c.Id);
+      try {
+        await this.remove(c.Id);
+      } catch (e) {
+        log.warn(`failed to prune container ${c.Id}: ${(e as Error).message}`);
+        continue;
+      }
+      reclaimed += size;
       deleted.push(c.Id);
     }
-    this.events.publish('container', 'prune', '', { reclaimed: '0' });
-    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+    this.events.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
   // --- startup recovery ---------------------------------------------------
