@@ -204,6 +204,10 @@ export class ImageStoreService implements ImageService {
     return this.rw.unmount(containerId);
   }
 
+  rwLayerIds(): string[] {
+    return this.rw.all().map((r) => r.id);
+  }
+
   async removeRWLayer(containerId: string): Promise<void> {
     const rec = this.rw.get(containerId);
     await this.rw.remove(containerId);

@@ -108,6 +108,8 @@ export interface ImageService {
   mountRWLayer(containerId: string): Promise<string>;
   unmountRWLayer(containerId: string): Promise<void>;
   removeRWLayer(containerId: string): Promise<void>;
+  /** The containers that have a writable layer (recover() sweeps those without a record). */
+  rwLayerIds(): string[];
   /** `docker diff` of the writable layer. */
   changes(containerId: string): Promise<Change[]>;
   /** `docker export`: a tar stream of the container's whole filesystem. */

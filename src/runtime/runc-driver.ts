@@ -612,7 +612,17 @@ export class RuncDriver implements RuntimeDriver {
       })();
       void exited.then(cleanup);
       session.gateEnd(exited);
-      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w) };
+      // runc's exec pid is a host process; gVisor's is one of the sandbox, which the host cannot signal
+      const kill = rt.gvisor
+        ? undefined
+        : (signal: NodeJS.Signals) => {
+            try {
+              globalThis.process.kill(pid, signal);
+            } catch {
+              // exited already: what the caller wanted
+            }
+          };
+      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w), kill };
     } catch (e) {
       session?.close();
       mon.sync.close();

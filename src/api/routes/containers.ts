@@ -81,8 +81,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     ctx.noContent();
   });
 
-  r.post('/containers/:id/rename', (ctx) => {
-    containers.rename(ctx.params.id!, ctx.q('name') ?? '');
+  r.post('/containers/:id/rename', async (ctx) => {
+    await containers.rename(ctx.params.id!, ctx.q('name') ?? '');
     ctx.noContent();
   });
 
@@ -99,7 +99,12 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     // Like dockerd, send the headers at once so the client knows the wait is registered.
     const res = ctx.stream('application/json');
     ctx.req.socket.once('close', () => ac.abort());
-    const r = await waiting;
+    // the client went away: the wait settled with the abort, and there is no one to answer
+    const r = await waiting.catch((e) => {
+      if (ac.signal.aborted) return undefined;
+      throw e;
+    });
+    if (!r) return void res.destroy();
     res.end(JSON.stringify(r) + '\n');
   });
 
