@@ -27,6 +27,13 @@ export async function recover(ctx: Ctx): Promise<void> {
       continue;
     }
     if (c.State.Status === 'removing') {
+      // the exit of a container killed before the crash is on record; a live one is watched again
+      // so that its exit after the SIGKILL below is seen
+      if (c.State.Running) {
+        const exit = ctx.runtime.exitCode(c.Id);
+        if (exit) await handleExit(ctx, c.Id, exit.code, exit.at);
+        else if (await ctx.runtime.state(c.Id).catch(() => undefined)) ctx.runtime.recover(c.Id); // no state: nothing to watch
+      }
       await remove(ctx, c.Id, { force: true, resume: true }).catch((e) => log.warn(`finishing removal of ${c.Id}: ${e.message}`));
       continue;
     }
