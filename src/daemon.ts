@@ -7,7 +7,7 @@ import { resolveRemap, remappedRoot, setDaemonIdMap, type IdMap } from './platfo
 import { BerthError } from './errdefs.ts';
 import { parseNormalizedNamed, withTag } from './images/reference.ts';
 import { MetaDB } from './store/db.ts';
-import { EventsService } from './engine/events.ts';
+import { EventsService } from './events/bus.ts';
 import { ContainerService } from './engine/containers/service.ts';
 import { ExecService } from './engine/exec.ts';
 import { ApiServer } from './api/server.ts';

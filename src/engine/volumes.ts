@@ -5,7 +5,7 @@ import { daemonIdMap, toHost } from '../platform/linux/idmap.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
-import type { EventsService } from './events.ts';
+import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord } from './containers/record.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
-import type { EventsService, EngineEvent } from '../../engine/events.ts';
+import type { EventsService, EngineEvent } from '../../events/bus.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { DaemonConfig } from '../../config.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';

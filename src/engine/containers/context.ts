@@ -3,7 +3,7 @@
 // restart timers, background cleanups). One object, handed to each operation file.
 import path from 'node:path';
 import type { MetaDB } from '../../store/db.ts';
-import type { EventsService } from '../events.ts';
+import type { EventsService } from '../../events/bus.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver, AttachSession } from '../../runtime/types.ts';
 import type { DaemonConfig } from '../../config.ts';

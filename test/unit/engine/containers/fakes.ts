@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { MetaDB } from '../../../../src/store/db.ts';
-import { EventsService, type EngineEvent } from '../../../../src/engine/events.ts';
+import { EventsService, type EngineEvent } from '../../../../src/events/bus.ts';
 import { ContainerService } from '../../../../src/engine/containers/service.ts';
 import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle } from '../../../../src/runtime/types.ts';
 import type { ImageService, ImageRecord } from '../../../../src/images/types.ts';
