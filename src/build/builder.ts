@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { ContainerService } from '../engine/containers/service.ts';
+import type { StepContainers } from './step-containers.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
 import type { ImageConfigFile, ContainerConfig, ImageRecord } from '../images/types.ts';
 import type { Collection } from '../store/db.ts';
@@ -35,7 +35,7 @@ export interface BuildOptions {
 }
 
 export interface BuildDeps {
-  containers: ContainerService;
+  containers: StepContainers;
   images: ImageStoreService;
   cache: Collection<{ imageId: string }>;
   /** Pull an image (progress as Docker's JSON messages); resolves with its ID. Absent: no pulling. */
