@@ -50,6 +50,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
   const name = reserveName(ctx, id, req.name);
   const dir = containerDir(ctx, id);
   let layer = false;
+  let volumes: string[] = [];
   try {
     crashPoint('create:after-reserve');
     const explicitNetwork = !!hc.NetworkMode && hc.NetworkMode !== 'default';
@@ -66,6 +67,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
     if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
+    const existing = new Set((ctx.volumes?.all() ?? []).map((v) => v.Name));
     const mounts = resolveMounts(hc, {
       volumes: ctx.volumes,
       imageVolumes: config.Volumes,
@@ -75,6 +77,8 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       },
     });
 
+    // the anonymous volumes this create made go again if it fails
+    volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
     fs.mkdirSync(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
       hostname: config.Hostname,
@@ -111,7 +115,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     crashPoint('create:after-save');
     emit(ctx, c, 'create');
   } catch (e) {
-    await undoCreate(ctx, id, name, layer);
+    await undoCreate(ctx, id, name, layer, volumes);
     throw e;
   }
   // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
@@ -140,7 +144,16 @@ function reserveName(ctx: Ctx, id: string, asked?: string): string {
   }
 }
 
-async function undoCreate(ctx: Ctx, id: string, name: string, layer: boolean): Promise<void> {
+async function undoCreate(ctx: Ctx, id: string, name: string, layer: boolean, volumes: string[]): Promise<void> {
+  for (const v of volumes) {
+    const rec = ctx.volumes?.find(v);
+    if (!rec || !ctx.volumes!.isAnonymous(rec)) continue;
+    try {
+      ctx.volumes!.remove(v);
+    } catch (e) {
+      log.warn(`undo create ${id}: volume ${v}: ${(e as Error).message}`);
+    }
+  }
   if (layer) await ctx.images.removeRWLayer(id).catch((e) => log.warn(`undo create ${id}: remove rw layer: ${e.message}`));
   await fs.promises.rm(containerDir(ctx, id), { recursive: true, force: true });
   ctx.store.releaseName(name, id);

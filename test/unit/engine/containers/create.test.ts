@@ -60,3 +60,15 @@ test('random names never collide with reserved ones; invalid names are refused b
     h.close();
   }
 });
+
+test('a failed create takes back the anonymous volumes it made, not the named ones it found', async () => {
+  const h = harness();
+  try {
+    h.volumes.create({ Name: 'keepme' });
+    h.images.failLayer = new Error('disk full');
+    await assert.rejects(h.svc.create({ name: 'vv', config: { Image: 'busybox', Volumes: { '/data': {} }, HostConfig: { Binds: ['keepme:/keep'] } } as never }), /disk full/);
+    assert.deepEqual(h.volumes.all().map((v) => v.Name), ['keepme']);
+  } finally {
+    h.close();
+  }
+});

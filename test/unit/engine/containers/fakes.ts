@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { MetaDB } from '../../../../src/store/db.ts';
 import { EventsService, type EngineEvent } from '../../../../src/events/bus.ts';
 import { ContainerService } from '../../../../src/engine/containers/service.ts';
+import { VolumeService } from '../../../../src/engine/volumes.ts';
 import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle } from '../../../../src/runtime/types.ts';
 import type { ImageService, ImageRecord } from '../../../../src/images/types.ts';
 import type { DaemonConfig } from '../../../../src/config.ts';
@@ -163,6 +164,7 @@ export class FakeImages {
 
 export interface Harness {
   svc: ContainerService;
+  volumes: VolumeService;
   runtime: FakeRuntime;
   images: FakeImages;
   db: MetaDB;
@@ -185,9 +187,11 @@ export function harness(prev?: { root: string; runtime: FakeRuntime; images: Fak
   bus.subscribe((e) => events.push(e));
   const runtime = prev?.runtime ?? new FakeRuntime();
   const images = prev?.images ?? new FakeImages(containersDir);
-  const svc = new ContainerService({ cfg, db, events: bus, images: images as unknown as ImageService, runtime });
+  const volumes = new VolumeService({ cfg, db, events: bus });
+  const svc = new ContainerService({ cfg, db, events: bus, images: images as unknown as ImageService, runtime, volumes });
   const h: Harness = {
     svc,
+    volumes,
     runtime,
     images,
     db,
