@@ -1,5 +1,6 @@
 // Engine API: /_ping, /version, /info, /events, /system/df.
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
+import { goArch } from '../../util/platform.ts';
 import os from 'node:os';
 import fs from 'node:fs';
 import type { Router } from '../router.ts';
@@ -130,10 +131,6 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
       BuildCache: [],
     });
   });
-}
-
-function goArch(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
 function osName(): string {
