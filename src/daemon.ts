@@ -94,7 +94,7 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, runtime });
+    registerContainerRoutes(r, { containers, images });
     registerArchiveRoutes(r, { containers });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });

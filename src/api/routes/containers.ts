@@ -4,7 +4,6 @@ import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
 import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
-import type { RuntimeDriver } from '../../runtime/types.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { inspectView, listView } from '../views/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
@@ -14,7 +13,6 @@ import { parseTime } from './time.ts';
 export interface ContainerRouteDeps {
   containers: ContainerService;
   images: ImageService & { graphDriverData?(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } };
-  runtime: RuntimeDriver;
 }
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
@@ -122,7 +120,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.get('/containers/:id/logs', (ctx) => logs(ctx, d));
 
-  r.post('/containers/:id/attach', (ctx) => attachToContainer(ctx, containers, d.runtime));
+  r.post('/containers/:id/attach', (ctx) => attachToContainer(ctx, containers));
 
   r.post('/commit', async (ctx) => {
     const ref = ctx.q('container');
@@ -229,7 +227,7 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const ac = new AbortController();
   res.on('close', () => ac.abort());
   try {
-    const entries = d.runtime.logs(c.Id, c.LogPath, { follow: follow && (c.State.Running || c.State.Status === 'created'), tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
+    const entries = d.containers.logs(c.Id, { follow, tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
     for await (const e of entries) {
       const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), e.data]) : e.data;
       const ok = res.write(tty ? data : frame(e.stream, data));

@@ -3,7 +3,7 @@
 // recover.ts, attach.ts, wait.ts, ...) and works on the shared context (context.ts): the store
 // (records, names, lock), the state machine (state.ts), and the drivers below the engine.
 import type { ContainerConfig } from '../../images/types.ts';
-import type { AttachSession } from '../../runtime/types.ts';
+import type { AttachSession, LogEntry, LogOptions } from '../../runtime/types.ts';
 import { shortId } from '../../util/ids.ts';
 import { layout } from '../../config.ts';
 import { ContainerStore } from './store.ts';
@@ -23,6 +23,7 @@ import { handleExit } from './exit.ts';
 import { startByPolicy } from './restart.ts';
 import { recover } from './recover.ts';
 import { attach, resize } from './attach.ts';
+import { logs } from './logs.ts';
 import { top } from './top.ts';
 import { rootfs, releaseRootfs } from './rootfs.ts';
 import { connectNetwork, disconnectNetwork } from './connect.ts';
@@ -124,6 +125,10 @@ export class ContainerService {
 
   attach(ref: string): Promise<AttachSession> {
     return attach(this.ctx, ref);
+  }
+
+  logs(ref: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
+    return logs(this.ctx, ref, opts, signal);
   }
 
   resize(ref: string, h: number, w: number): Promise<void> {
