@@ -7,7 +7,7 @@ import { resolveRemap, remappedRoot, setDaemonIdMap, type IdMap } from './platfo
 import { BerthError } from './errdefs.ts';
 import { parseNormalizedNamed, withTag } from './images/reference.ts';
 import { MetaDB } from './store/db.ts';
-import { EventsService } from './engine/events.ts';
+import { EventsService } from './events/bus.ts';
 import { ContainerService } from './engine/containers/service.ts';
 import { ExecService } from './engine/exec.ts';
 import { ApiServer } from './api/server.ts';
@@ -96,7 +96,7 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, runtime, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
+    registerContainerRoutes(r, { containers, images, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
     registerArchiveRoutes(r, { containers });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });

@@ -1,6 +1,6 @@
 // The one place where error kinds become HTTP status codes.
 import type { ErrorKind } from '../errdefs.ts';
-import { BerthError } from '../errdefs.ts';
+import { kindOf } from '../errdefs.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
@@ -14,8 +14,10 @@ const STATUS: Record<ErrorKind, number> = {
   system: 500,
 };
 
+/** The status of the first typed error along the cause chain; 500 for an error nobody typed. */
 export function statusOf(err: unknown): number {
-  return err instanceof BerthError ? STATUS[err.kind] : 500;
+  const kind = kindOf(err);
+  return kind ? STATUS[kind] : 500;
 }
 
 export function messageOf(err: unknown): string {

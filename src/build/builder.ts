@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { ContainerService } from '../engine/containers/service.ts';
+import type { StepContainers } from './step-containers.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
 import type { ImageConfigFile, ContainerConfig, ImageRecord } from '../images/types.ts';
 import type { Collection } from '../store/db.ts';
@@ -35,7 +35,7 @@ export interface BuildOptions {
 }
 
 export interface BuildDeps {
-  containers: ContainerService;
+  containers: StepContainers;
   images: ImageStoreService;
   /** step key → the image it made, and when the entry was last used (ISO time; docker builder prune --filter until) */
   cache: Collection<{ imageId: string; usedAt?: string }>;

@@ -1,6 +1,7 @@
 // Registry credentials in docker's client config (~/.docker/config.json, or --config DIR):
 // "auths": {"registry": {"auth": base64("user:password")}}. Pull and push send them in
 // X-Registry-Auth, as docker does.
+import { writeFileAtomic } from '../util/fs.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -28,9 +29,7 @@ function readConfig(file: string): Record<string, any> {
 
 function writeConfig(file: string, cfg: Record<string, any>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(cfg, null, '\t') + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(cfg, null, '\t') + '\n', 0o600);
 }
 
 /** The registry host of an image reference ("docker.io" references use the index address). */

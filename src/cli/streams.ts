@@ -5,50 +5,17 @@ import { spawnSync } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Hijacked } from '../sdk/transport.ts';
 import { stdCopy } from '../sdk/stdcopy.ts';
+import { detachKeyBytes, DetachScanner, DEFAULT_DETACH_KEYS } from '../util/detach-keys.ts';
 
-const DEFAULT_DETACH = Buffer.from([16, 17]); // ctrl-p, ctrl-q
+export { DetachScanner } from '../util/detach-keys.ts';
 
-/** moby/term.ToBytes: "ctrl-p,ctrl-q" → bytes. */
+/** --detach-keys: the shared parser (util/detach-keys.ts), with the docker CLI's message for a bad one. */
 export function parseDetachKeys(spec: string | undefined): Buffer {
-  if (!spec) return DEFAULT_DETACH;
-  const out: number[] = [];
-  for (const key of spec.split(',')) {
-    if (key.length === 1) {
-      out.push(key.charCodeAt(0));
-      continue;
-    }
-    const m = /^ctrl-([a-z@\[\\\]^_])$/.exec(key);
-    if (!m) throw new Error(`invalid detach keys (${spec}): Unknown character: '${key}'`);
-    const c = m[1];
-    out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : ({ '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 } as Record<string, number>)[c]);
-  }
-  return Buffer.from(out);
-}
-
-/** moby/term's EscapeProxy: holds back a partial match; reports when the whole sequence is typed. */
-export class DetachScanner {
-  private readonly keys: Buffer;
-  private matched = 0;
-  constructor(keys: Buffer) {
-    this.keys = keys;
-  }
-  feed(chunk: Buffer): { pass: Buffer; detach: boolean } {
-    const pass: number[] = [];
-    for (const b of chunk) {
-      if (b === this.keys[this.matched]) {
-        this.matched++;
-        if (this.matched === this.keys.length) {
-          this.matched = 0;
-          return { pass: Buffer.from(pass), detach: true };
-        }
-        continue;
-      }
-      if (this.matched) pass.push(...this.keys.subarray(0, this.matched));
-      this.matched = 0;
-      if (b === this.keys[0]) this.matched = 1;
-      else pass.push(b);
-    }
-    return { pass: Buffer.from(pass), detach: false };
+  if (!spec) return detachKeyBytes(DEFAULT_DETACH_KEYS);
+  try {
+    return detachKeyBytes(spec);
+  } catch (e) {
+    throw new Error(`invalid detach keys (${spec}): ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -1,5 +1,6 @@
 // Manifest media types (Docker schema2 and OCI), and choosing a platform's manifest from a list/index.
 import { invalidParameter, notFound } from '../errdefs.ts';
+import { goArch, normalizeArch } from '../util/platform.ts';
 
 export const MT = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -35,15 +36,11 @@ export interface Platform {
   osVersion?: string;
 }
 
-export function goArch(): string {
-  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
-}
-
 export function parsePlatform(s: string | undefined): Platform {
   if (!s) return { os: 'linux', architecture: goArch() };
   const [os, architecture, variant] = s.toLowerCase().split('/');
   if (!os || !architecture) throw invalidParameter(`"${s}": unknown operating system or architecture: invalid argument`);
-  return { os, architecture: architecture === 'x86_64' ? 'amd64' : architecture === 'aarch64' ? 'arm64' : architecture, variant };
+  return { os, architecture: normalizeArch(architecture), variant };
 }
 
 export function platformString(p: Platform): string {

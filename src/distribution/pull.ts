@@ -1,6 +1,7 @@
 // docker pull: manifest (through a list/index to the platform's), config, then each layer that is not
 // here yet, streamed from the registry through digest verification and decompression into the layer
 // store; dockerd's progress messages on the way.
+import { shortId } from '../util/ids.ts';
 import { Readable, Transform } from 'node:stream';
 import crypto from 'node:crypto';
 import type { ImageStoreService } from '../images/image-service.ts';
@@ -12,10 +13,6 @@ import { RegistryClient, registryError, RegistryError } from './client.ts';
 import { ACCEPT, isList, selectManifest, platformString, type Manifest, type Platform, type Descriptor } from './manifests.ts';
 import type { Progress } from './progress.ts';
 import type { BlobSources } from './blob-sources.ts';
-
-function shortDigest(d: string): string {
-  return d.replace(/^sha256:/, '').slice(0, 12);
-}
 
 export async function fetchManifest(client: RegistryClient, repo: string, ref: string): Promise<{ manifest: Manifest; digest: string; bytes: Buffer; mediaType: string }> {
   const res = await client.fetch('GET', `/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
@@ -101,7 +98,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   const chain = chainIds(diffIds);
   const existing = images.images.get(`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}`);
   const missing = manifest.layers.map((_l, i) => !images.layers.get(chain[i]!));
-  for (const [i, l] of manifest.layers.entries()) progress.layer(shortDigest(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
+  for (const [i, l] of manifest.layers.entries()) progress.layer(shortId(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
   const pinned: string[] = [];
   // Layers download and unpack in parallel (each streamed straight into its own directory), but
   // each is recorded only after its parent: committed[i] settles once layer i is in the store.
@@ -114,7 +111,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   let failed: Error | undefined;
   const fetchLayer = async (i: number): Promise<void> => {
     const l = manifest.layers[i]!;
-    const id = shortDigest(l.digest);
+    const id = shortId(l.digest);
     const parent = i > 0 ? chain[i - 1] : undefined;
     if (!missing[i]) {
       if (i > 0 && !(await committed[i - 1]!.p)) throw failed!;
@@ -165,7 +162,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
       }
     };
     // waiting layers say so, as dockerd's do
-    manifest.layers.forEach((l, i) => missing[i] && i >= PARALLEL_DOWNLOADS && progress.layer(shortDigest(l.digest), 'Waiting'));
+    manifest.layers.forEach((l, i) => missing[i] && i >= PARALLEL_DOWNLOADS && progress.layer(shortId(l.digest), 'Waiting'));
     await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, manifest.layers.length) }, worker));
     if (failed) throw failed;
     const named = { domain: ref.domain, path: ref.path };

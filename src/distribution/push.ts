@@ -1,6 +1,7 @@
 // docker push: each layer blob the registry lacks is mounted from another repository of the same registry
 // when one is known to hold it, else uploaded (HEAD first: nothing is sent twice); then the config and an
 // OCI manifest, whose digest is reported as dockerd does.
+import { shortId } from '../util/ids.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { ImageStoreService } from '../images/image-service.ts';
@@ -11,10 +12,6 @@ import { RegistryClient, registryError } from './client.ts';
 import { MT, type Descriptor } from './manifests.ts';
 import type { Progress } from './progress.ts';
 import type { BlobSources } from './blob-sources.ts';
-
-function short(d: string): string {
-  return d.replace(/^sha256:/, '').slice(0, 12);
-}
 
 async function blobExists(client: RegistryClient, repo: string, digest: string): Promise<boolean> {
   const res = await client.fetch('HEAD', `/v2/${repo}/blobs/${digest}`);
@@ -75,11 +72,11 @@ export async function push(o: { images: ImageStoreService; client: RegistryClien
   const host = client.host;
   progress.status(`The push refers to repository [${fullName(ref).replace(/^docker\.io\//, 'docker.io/')}]`);
   const layers: LayerRecord[] = images.images.chain(rec).map((c) => images.layers.get(c)!);
-  for (const l of [...layers].reverse()) progress.layer(short(l.diffId), 'Preparing');
+  for (const l of [...layers].reverse()) progress.layer(shortId(l.diffId), 'Preparing');
   await client.ping();
   const descs: Descriptor[] = [];
   for (const l of layers) {
-    const pid = short(l.diffId);
+    const pid = shortId(l.diffId);
     if (!l.blob) throw systemError(`layer ${l.diffId} has no stored blob to push`);
     const d: Descriptor = { mediaType: l.blob.mediaType, digest: l.blob.digest, size: l.blob.size };
     descs.push(d);

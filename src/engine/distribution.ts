@@ -3,7 +3,7 @@
 import type { MetaDB } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
-import type { EventsService } from './events.ts';
+import type { EventsService } from '../events/bus.ts';
 import { familiarString, tagNameOnly, type Reference } from '../images/reference.ts';
 import { RegistryClient, registryHost, type Credentials } from '../distribution/client.ts';
 import { pull } from '../distribution/pull.ts';

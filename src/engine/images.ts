@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { DaemonConfig } from '../config.ts';
 import type { MetaDB } from '../store/db.ts';
-import type { EventsService } from './events.ts';
+import type { EventsService } from '../events/bus.ts';
 import { conflict, invalidParameter, isKind, notFound } from '../errdefs.ts';
 import { shortId } from '../util/ids.ts';
 import type { ImageStoreService } from '../images/image-service.ts';

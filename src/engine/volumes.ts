@@ -1,18 +1,14 @@
-// Volumes with the `local` driver: a directory per volume under the data root, named or anonymous,
-// filled from the image on first use (Docker's copy-up), kept until removed, refused removal while a
-// container uses it. Records live in the metadata store.
-import { daemonIdMap, toHost } from '../platform/linux/idmap.ts';
-import fs from 'node:fs';
+// Volumes, named or anonymous, kept until removed, refused removal while a container uses it.
+// Records live in the metadata store; the directories are the local driver's (volumes/local.ts).
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
-import type { EventsService } from './events.ts';
+import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord } from './containers/record.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
-import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
-import { secureJoin } from '../platform/linux/securejoin.ts';
+import { LocalVolumeDriver } from '../volumes/local.ts';
 
 export interface VolumeRecord {
   Name: string;
@@ -32,13 +28,13 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export class VolumeService {
   private readonly docs: Collection<VolumeRecord>;
   private readonly events: EventsService;
-  private readonly root: string;
+  private readonly local: LocalVolumeDriver;
   containers: () => ContainerRecord[] = () => [];
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
     this.docs = deps.db.collection<VolumeRecord>('volume');
     this.events = deps.events;
-    this.root = path.join(deps.cfg.dataRoot, 'volumes');
+    this.local = new LocalVolumeDriver(path.join(deps.cfg.dataRoot, 'volumes'));
   }
 
   all(): VolumeRecord[] {
@@ -64,10 +60,7 @@ export class VolumeService {
     if (!NAME_RE.test(name)) throw invalidParameter(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     const existing = this.docs.get(name);
     if (existing) return existing;
-    const dir = path.join(this.root, name, '_data');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    // with --userns-remap, container root must be able to write its new volume
-    if (daemonIdMap()) fs.chownSync(dir, toHost(0, 'uid'), toHost(0, 'gid'));
+    const dir = this.local.create(name);
     const v: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: dir, CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), Labels: { ...(o.Labels ?? {}), ...(anonymous || !o.Name ? { [ANON_LABEL]: '' } : {}) }, Scope: 'local', Options: null };
     this.docs.put(name, v);
     this.events.publish('volume', 'create', name, { driver: 'local' });
@@ -90,7 +83,7 @@ export class VolumeService {
     const users = this.users(name);
     if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     this.docs.delete(name);
-    fs.rmSync(path.dirname(v.Mountpoint), { recursive: true, force: true });
+    this.local.remove(v.Mountpoint);
     this.events.publish('volume', 'destroy', name, { driver: 'local' });
   }
 
@@ -103,7 +96,7 @@ export class VolumeService {
     let space = 0;
     for (const v of this.docs.all()) {
       if (Object.keys(v.Options ?? {}).length || this.users(v.Name).length || !match(v)) continue;
-      const size = dirSize(v.Mountpoint);
+      const size = this.local.size(v.Mountpoint);
       try {
         this.remove(v.Name);
       } catch (e) {
@@ -127,41 +120,10 @@ export class VolumeService {
     if (!v || v.populated) return;
     v.populated = true;
     this.docs.put(name, v);
-    if (fs.readdirSync(v.Mountpoint).length) return;
-    const src = secureJoin(rootfs, dest);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(src);
-    } catch {
-      return;
-    }
-    if (!st.isDirectory()) return;
-    await run('cp', ['-a', '--', `${src}/.`, `${v.Mountpoint}/`]);
-    // The volume's root takes the owner and mode of the image's directory.
-    fs.chownSync(v.Mountpoint, st.uid, st.gid);
-    fs.chmodSync(v.Mountpoint, st.mode & 0o7777);
+    await this.local.copyUp(v.Mountpoint, rootfs, dest);
   }
 
   sizeOf(v: VolumeRecord): number {
-    return dirSize(v.Mountpoint);
+    return this.local.size(v.Mountpoint);
   }
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) total += fs.lstatSync(p).size;
-    }
-  };
-  walk(dir);
-  return total;
 }

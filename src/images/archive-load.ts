@@ -5,6 +5,7 @@
 // (configs, manifests, index) are kept in memory and everything else goes straight into the
 // content store (verified when its name is a digest); then the manifests are read and each
 // missing layer is unpacked from its blob, its diffID checked against the image config.
+import { humanSize } from '../util/units.ts';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -129,7 +130,7 @@ function validParent(child: { created?: string }[], parent: { created?: string }
 }
 
 function progressMessage(diffId: string, size: number): LoadMessage {
-  const human = humanSize(size);
+  const human = humanSize(size, 4); // dockerd's progress: go-units HumanSize, "%.4g"
   return {
     status: 'Loading layer',
     progressDetail: { current: size, total: size },
@@ -138,16 +139,6 @@ function progressMessage(diffId: string, size: number): LoadMessage {
   };
 }
 
-function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 2)}${units[i]}`;
-}
 
 /** The files of the archive: small ones in memory, large ones in the content store. */
 class ArchiveContents {

@@ -5,6 +5,7 @@
 import { constants } from 'node:os';
 import path from 'node:path';
 import { invalidParameter } from '../errdefs.ts';
+import { parseGoDuration } from '../util/units.ts';
 import type { ContainerConfig } from './types.ts';
 
 const VALID = new Set(['cmd', 'entrypoint', 'healthcheck', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
@@ -358,19 +359,12 @@ function healthcheck(rest: string): Record<string, unknown> {
   return hc;
 }
 
-/** Go's time.ParseDuration, in nanoseconds. */
+/** Go's time.ParseDuration (the shared one), in whole nanoseconds; empty is zero; a bad one is a 400. */
 export function parseDuration(s: string): number {
-  if (s === '' ) return 0;
-  if (s === '0') return 0;
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * units[m[2]!]!;
-    pos = re.lastIndex;
+  if (s === '') return 0;
+  try {
+    return Math.round(parseGoDuration(s));
+  } catch (e) {
+    throw bad((e as Error).message);
   }
-  if (pos !== s.length || pos === 0) throw bad(`time: invalid duration ${JSON.stringify(s)}`);
-  return Math.round(total);
 }

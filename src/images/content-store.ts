@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { invalidParameter, notFound } from '../errdefs.ts';
+import { invalidParameter, notFound, systemError } from '../errdefs.ts';
 
 const HEX64 = /^[a-f0-9]{64}$/;
 
@@ -42,7 +42,7 @@ export class BlobWriter {
 
   /** Verify and move into place. Returns the digest. A blob already present is kept (same bytes by definition). */
   commit(expected?: string): string {
-    if (this.done) throw new Error('blob writer already finished');
+    if (this.done) throw systemError('blob writer already finished');
     this.done = true;
     const digest = 'sha256:' + this.hash.digest('hex');
     try {

@@ -136,7 +136,5 @@ export function inspectConfigView(c: ContainerConfig = {}): Record<string, unkno
   return out;
 }
 
-/** Host architecture as Go names it. */
-export function goArch(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
-}
+/** Host architecture as Go names it (the one definition is util/platform.ts; image code imports it from here). */
+export { goArch } from '../util/platform.ts';

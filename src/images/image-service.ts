@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { DaemonConfig } from '../config.ts';
 import { layout } from '../config.ts';
 import type { MetaDB } from '../store/db.ts';
-import type { EventsService } from '../engine/events.ts';
+import type { EventsService } from '../events/bus.ts';
 import { invalidParameter, notFound, systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 import { dirSize } from '../util/fs.ts';
@@ -14,7 +14,7 @@ import type { Change, CommitOptions, ImageRecord, ImageService, HistoryEntry, Im
 import { ContentStore } from './content-store.ts';
 import { LayerStore, EMPTY_LAYER_DIFF_ID, chainIds, type LayerRecord } from './layer-store.ts';
 import { ImageStore } from './image-store.ts';
-import { RWLayers } from './rw-layer.ts';
+import { RWLayers } from '../snapshots/rw-layer.ts';
 import { overlayChanges, opaqueDirs } from './changes.ts';
 import { packDir } from './tar-pack.ts';
 import { applyChanges } from './config-changes.ts';
@@ -203,6 +203,10 @@ export class ImageStoreService implements ImageService {
 
   unmountRWLayer(containerId: string): Promise<void> {
     return this.rw.unmount(containerId);
+  }
+
+  rwLayerIds(): string[] {
+    return this.rw.all().map((r) => r.id);
   }
 
   async removeRWLayer(containerId: string): Promise<void> {

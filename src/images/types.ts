@@ -110,6 +110,8 @@ export interface ImageService {
   removeRWLayer(containerId: string): Promise<void>;
   /** Bytes the container's writable layer holds (what removing it frees). */
   rwLayerSize(containerId: string): number;
+  /** The containers that have a writable layer (recover() sweeps those without a record). */
+  rwLayerIds(): string[];
   /** `docker diff` of the writable layer. */
   changes(containerId: string): Promise<Change[]>;
   /** `docker export`: a tar stream of the container's whole filesystem. */

@@ -10,6 +10,8 @@ import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, Exe
 import type { OciSpec, OciProcess } from './oci.ts';
 import { toJson } from './oci.ts';
 import { buildSpec, hostInfo, rootfsUserFiles, processEnv, containerResources } from './spec.ts';
+import { pidAlive, startTimeOf } from '../platform/linux/proc.ts';
+import { removeCgroup } from '../platform/linux/cgroup-remove.ts';
 import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
 import { connectAttach } from './attach.ts';
@@ -54,66 +56,12 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-/** Is this pid a live (non-zombie) process? With `needle`, its command line must contain it too. */
-export function pidAlive(pid: number, needle?: string): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-    if (needle) return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(needle);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readPid(file: string): number {
   try {
     return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10) || 0;
   } catch {
     return 0;
   }
-}
-
-/** The start time (clock ticks since boot, field 22 of /proc/<pid>/stat) of a process; runc records it for init. */
-function startTimeOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** rmdir a cgroup directory and its children (control files go with their directory); retries while busy. */
-async function removeCgroup(dir: string): Promise<boolean> {
-  const rmTree = async (d: string): Promise<void> => {
-    let entries: fs.Dirent[] = [];
-    try {
-      entries = await fs.promises.readdir(d, { withFileTypes: true });
-    } catch (e: any) {
-      if (e.code === 'ENOENT') return;
-      throw e;
-    }
-    for (const e of entries) if (e.isDirectory()) await rmTree(path.join(d, e.name));
-    try {
-      await fs.promises.rmdir(d);
-    } catch (e: any) {
-      if (e.code !== 'ENOENT') throw e;
-    }
-  };
-  for (let attempt = 0, delay = 1; attempt < 6; attempt++, delay *= 2) {
-    try {
-      await rmTree(dir);
-      return true;
-    } catch (e: any) {
-      if (e.code !== 'EBUSY') return false;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
-  return false;
 }
 
 /** Write a resize request to a conmon control fifo. */
@@ -612,7 +560,17 @@ export class RuncDriver implements RuntimeDriver {
       })();
       void exited.then(cleanup);
       session.gateEnd(exited);
-      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w) };
+      // runc's exec pid is a host process; gVisor's is one of the sandbox, which the host cannot signal
+      const kill = rt.gvisor
+        ? undefined
+        : (signal: NodeJS.Signals) => {
+            try {
+              globalThis.process.kill(pid, signal);
+            } catch {
+              // exited already: what the caller wanted
+            }
+          };
+      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w), kill };
     } catch (e) {
       session?.close();
       mon.sync.close();

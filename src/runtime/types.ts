@@ -117,6 +117,8 @@ export interface ExecHandle {
   exited: Promise<number>;
   pid: number;
   resize(height: number, width: number): Promise<void>;
+  /** Signal the exec's process (a timed-out healthcheck); absent where the host cannot. */
+  kill?(signal: NodeJS.Signals): void;
 }
 
 export interface RuntimeState {

@@ -17,6 +17,12 @@ CREATE TABLE IF NOT EXISTS refs (
   image_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refs_by_image ON refs(image_id);
+-- Container names: the UNIQUE key is what makes reserving a name atomic (two creates of one
+-- name cannot both insert it). A row without a container document is a create cut short.
+CREATE TABLE IF NOT EXISTS container_names (
+  name TEXT PRIMARY KEY,
+  id   TEXT NOT NULL UNIQUE
+);
 `;
 
 /** A collection of JSON documents of one kind, keyed by id. */

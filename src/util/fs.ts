@@ -1,5 +1,8 @@
+// Files written whole or not at all, by the daemon and the CLI alike.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 
 /** Write a file atomically: temp name, fsync, rename. A crash leaves the old or the new file, never half of one. */
 export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
@@ -12,6 +15,18 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/** Stream into a file atomically (docker save -o, export -o): a failed or cut stream leaves no half file. */
+export async function pipeToFileAtomic(source: Readable, file: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await pipeline(source, fs.createWriteStream(tmp));
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function readJsonIfExists<T>(file: string): T | undefined {

@@ -1,11 +1,11 @@
 // POST /containers/{id}/attach: a hijacked connection carrying the container's stdio.
 import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
-import type { RuntimeDriver, AttachSession } from '../../runtime/types.ts';
+import type { AttachSession } from '../../runtime/types.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { parseDetachKeys, DetachScanner } from '../detach-keys.ts';
 
-export async function attachToContainer(ctx: Ctx, containers: ContainerService, runtime: RuntimeDriver): Promise<void> {
+export async function attachToContainer(ctx: Ctx, containers: ContainerService): Promise<void> {
   const c = containers.get(ctx.params.id!);
   const tty = !!c.Config.Tty;
   const wantStdin = ctx.qBool('stdin');
@@ -24,7 +24,7 @@ export async function attachToContainer(ctx: Ctx, containers: ContainerService, 
 
   if (withLogs) {
     const ac = new AbortController();
-    for await (const e of runtime.logs(c.Id, c.LogPath, { follow: false, stdout: wantStdout, stderr: wantStderr }, ac.signal)) send(e.stream, e.data);
+    for await (const e of containers.logs(c.Id, { follow: false, stdout: wantStdout, stderr: wantStderr }, ac.signal)) send(e.stream, e.data);
   }
   if (!stream) return conn.end();
 

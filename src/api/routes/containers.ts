@@ -3,7 +3,6 @@ import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
 import type { ImageService } from '../../images/types.ts';
-import type { RuntimeDriver } from '../../runtime/types.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { inspectView, listView, portList } from '../views/containers.ts';
 import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
@@ -14,7 +13,6 @@ import { parseTime } from './time.ts';
 export interface ContainerRouteDeps {
   containers: ContainerService;
   images: ImageService & { graphDriverData?(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } };
-  runtime: RuntimeDriver;
   /** ids of the images built on top of an image (docker ps --filter ancestor=) */
   imageChildren: (imageId: string) => string[];
 }
@@ -89,8 +87,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     ctx.noContent();
   });
 
-  r.post('/containers/:id/rename', (ctx) => {
-    containers.rename(ctx.params.id!, ctx.q('name') ?? '');
+  r.post('/containers/:id/rename', async (ctx) => {
+    await containers.rename(ctx.params.id!, ctx.q('name') ?? '');
     ctx.noContent();
   });
 
@@ -107,7 +105,12 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     // Like dockerd, send the headers at once so the client knows the wait is registered.
     const res = ctx.stream('application/json');
     ctx.req.socket.once('close', () => ac.abort());
-    const r = await waiting;
+    // the client went away: the wait settled with the abort, and there is no one to answer
+    const r = await waiting.catch((e) => {
+      if (ac.signal.aborted) return undefined;
+      throw e;
+    });
+    if (!r) return void res.destroy();
     res.end(JSON.stringify(r) + '\n');
   });
 
@@ -125,7 +128,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.get('/containers/:id/logs', (ctx) => logs(ctx, d));
 
-  r.post('/containers/:id/attach', (ctx) => attachToContainer(ctx, containers, d.runtime));
+  r.post('/containers/:id/attach', (ctx) => attachToContainer(ctx, containers));
 
   r.post('/commit', async (ctx) => {
     const ref = ctx.q('container');
@@ -193,7 +196,7 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const ac = new AbortController();
   res.on('close', () => ac.abort());
   try {
-    const entries = d.runtime.logs(c.Id, c.LogPath, { follow: follow && (c.State.Running || c.State.Status === 'created'), tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
+    const entries = d.containers.logs(c.Id, { follow, tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
     for await (const e of entries) {
       const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), e.data]) : e.data;
       const ok = res.write(tty ? data : frame(e.stream, data));

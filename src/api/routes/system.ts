@@ -1,10 +1,11 @@
 // Engine API: /_ping, /version, /info, /events, /system/df.
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
+import { goArch } from '../../util/platform.ts';
 import os from 'node:os';
 import fs from 'node:fs';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
-import type { EventsService, EngineEvent } from '../../engine/events.ts';
+import type { EventsService, EngineEvent } from '../../events/bus.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { DaemonConfig } from '../../config.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';
@@ -131,10 +132,6 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
       BuildCache: [],
     });
   });
-}
-
-function goArch(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
 function osName(): string {

@@ -1,6 +1,6 @@
 // Container records → the Engine API's JSON shapes (inspect and list).
 import type { ContainerRecord, EndpointSettings } from '../../engine/containers/record.ts';
-import { humanDuration } from './human-duration.ts';
+import { humanDuration } from '../../util/units.ts';
 
 const HOSTCONFIG_DEFAULTS = {
   Binds: null,

@@ -1,4 +1,5 @@
 // cp, diff, commit, top, port, export, stats
+import { pipeToFileAtomic } from '../../util/fs.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -321,12 +322,9 @@ export const exportCmd: CommandDef = {
     const client = await cli.client();
     const res = await client.containers.export(p.args[0]);
     if (output) {
-      const tmp = `${output}.berth-tmp-${process.pid}`;
       try {
-        await pipeline(res, fs.createWriteStream(tmp));
-        fs.renameSync(tmp, output);
+        await pipeToFileAtomic(res, output);
       } catch (e) {
-        fs.rmSync(tmp, { force: true });
         throw new StatusError(1, `failed to export container: ${(e as Error).message}`);
       }
     } else await pipeline(res, cli.out);

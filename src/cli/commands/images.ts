@@ -1,4 +1,5 @@
 // images, rmi, tag, save, load, import, history, image prune, pull, push
+import { pipeToFileAtomic } from '../../util/fs.ts';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -210,12 +211,9 @@ export const save: CommandDef = {
     const client = await cli.client();
     const res = await client.images.save(p.args, { platform: p.values.platform[0] });
     if (output) {
-      const tmp = `${output}.berth-tmp-${process.pid}`;
       try {
-        await pipeline(res, fs.createWriteStream(tmp));
-        fs.renameSync(tmp, output);
+        await pipeToFileAtomic(res, output);
       } catch (e) {
-        fs.rmSync(tmp, { force: true });
         throw new StatusError(1, `failed to save image: ${(e as Error).message}`);
       }
     } else await pipeline(res, cli.out);

@@ -1,5 +1,6 @@
 // version, info, system df, system prune, events
 import { StatusError, type Cli, type CommandDef } from '../cli.ts';
+import { goArch } from '../../util/platform.ts';
 import { parseTemplate, TemplateError } from '../template.ts';
 import { TabWriter } from '../tabwriter.ts';
 import { bytesSize, humanSize, parseTimestamp } from '../units.ts';
@@ -44,10 +45,6 @@ Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
   {{- end}}
  {{- end}}
  {{- end}}{{- end}}`;
-
-function goArch(): string {
-  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
-}
 
 function ansiDate(iso: string): string {
   const d = new Date(iso);

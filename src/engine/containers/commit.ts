@@ -2,6 +2,8 @@
 // (or the container's own) and fills what the client left empty from the container's config
 // (moby daemon/commit.go merge), then applies the --change instructions.
 import type { ContainerConfig } from '../../images/types.ts';
+import { log } from '../../util/log.ts';
+import { emit, type Ctx } from './context.ts';
 
 type Cfg = ContainerConfig & Record<string, unknown>;
 
@@ -29,4 +31,48 @@ export function mergeCommitConfig(user: Cfg | null | undefined, container: Cfg):
   if (!out.StopSignal) out.StopSignal = container.StopSignal;
   if (!out.OnBuild?.length) out.OnBuild = container.OnBuild;
   return out;
+}
+
+export interface CommitOptions {
+  reference?: string;
+  comment?: string;
+  author?: string;
+  changes: string[];
+  pause: boolean;
+  config?: ContainerConfig | null;
+}
+
+/** docker commit: the container's changes become a new image (frozen meanwhile unless asked not to). */
+export async function commit(ctx: Ctx, ref: string, o: CommitOptions): Promise<string> {
+  const c = ctx.store.get(ref);
+  // the freeze and the thaw are transitions of the container: under its lock, so that a
+  // pause/unpause/stop of the user cannot interleave with them
+  const paused = await ctx.store.lock.run(c.Id, async () => {
+    const cur = ctx.store.get(c.Id);
+    const pause = o.pause && cur.State.Running && !cur.State.Paused;
+    if (pause) await ctx.runtime.pause(c.Id);
+    return pause;
+  });
+  try {
+    const config = mergeCommitConfig(o.config as never, c.Config as never);
+    delete (config as Record<string, unknown>).Image;
+    const rec = await ctx.images.commit({
+      config,
+      changes: o.changes,
+      comment: o.comment,
+      author: o.author,
+      reference: o.reference,
+      parentImageId: c.Image,
+      containerId: c.Id,
+      containerConfig: c.Config,
+    });
+    emit(ctx, c, 'commit', { comment: o.comment ?? '', imageID: rec.id, imageRef: o.reference ?? '' });
+    return rec.id;
+  } finally {
+    if (paused)
+      await ctx.store.lock.run(c.Id, async () => {
+        // a container that exited meanwhile has nothing to thaw
+        await ctx.runtime.resume(c.Id).catch((e) => log.debug(`commit: resume ${c.Id}: ${e.message}`));
+      });
+  }
 }

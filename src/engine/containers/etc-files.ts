@@ -48,6 +48,7 @@ function readOr(file: string, dflt: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
+    // a host file that is missing or unreadable: the container gets Docker's default content
     return dflt;
   }
 }

@@ -41,13 +41,23 @@ export function healthCommand(hc: HealthConfig | null | undefined, shell: string
   return undefined;
 }
 
+/** The Health a start records: `starting`, for a container with a healthcheck (undefined without one). */
+export function initialHealth(c: ContainerRecord): Health | undefined {
+  const cmd = healthCommand(c.Config.Healthcheck as HealthConfig | null | undefined);
+  return cmd ? { Status: 'starting', FailingStreak: 0, Log: [] } : undefined;
+}
+
 export class HealthMonitor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly runtime: RuntimeDriver;
-  private readonly onChange: (c: ContainerRecord, status: string) => void;
+  private readonly onChange: (id: string, health: Health, changed: string) => Promise<void>;
   private readonly current: (id: string) => ContainerRecord | undefined;
 
-  constructor(deps: { runtime: RuntimeDriver; current: (id: string) => ContainerRecord | undefined; onChange: (c: ContainerRecord, status: string) => void }) {
+  /**
+   * onChange writes a probe's result (the container's new Health, and the new status when it
+   * changed) to the store; the monitor never changes a record itself.
+   */
+  constructor(deps: { runtime: RuntimeDriver; current: (id: string) => ContainerRecord | undefined; onChange: (id: string, health: Health, changed: string) => Promise<void> }) {
     this.runtime = deps.runtime;
     this.current = deps.current;
     this.onChange = deps.onChange;
@@ -59,8 +69,6 @@ export class HealthMonitor {
     const hc = c.Config.Healthcheck as HealthConfig | null | undefined;
     const cmd = healthCommand(hc, (c.Config.Shell as string[] | undefined)?.length ? (c.Config.Shell as string[]) : undefined);
     if (!cmd) return;
-    const st = c.State as unknown as { Health?: Health };
-    st.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
     const interval = (hc!.Interval || 30 * SECOND_NS) / 1e6;
     const startInterval = (hc!.StartInterval || 5 * SECOND_NS) / 1e6;
     const startPeriod = (hc!.StartPeriod || 0) / 1e6;
@@ -73,7 +81,7 @@ export class HealthMonitor {
       const entry = await this.runOnce(cur, cmd, (hc!.Timeout || 30 * SECOND_NS) / 1e6);
       const again = this.current(c.Id);
       if (!again?.State.Running || !this.timers.has(c.Id)) return;
-      const health = ((again.State as unknown as { Health?: Health }).Health ??= { Status: 'starting', FailingStreak: 0, Log: [] });
+      const health: Health = structuredClone((again.State as unknown as { Health?: Health }).Health ?? { Status: 'starting', FailingStreak: 0, Log: [] });
       health.Log = [...health.Log, entry].slice(-MAX_LOG);
       const inStartPeriod = Date.now() - startedAt < startPeriod;
       let status = health.Status;
@@ -86,7 +94,13 @@ export class HealthMonitor {
       }
       const changed = status !== health.Status;
       health.Status = status;
-      this.onChange(again, changed ? status : '');
+      try {
+        await this.onChange(c.Id, health, changed ? status : '');
+      } catch (e) {
+        // the result is lost, not the monitor: the next probe writes again
+        log.warn(`healthcheck ${c.Id.slice(0, 12)}: saving the result: ${(e as Error).message}`);
+      }
+      if (!this.timers.has(c.Id)) return;
       schedule(health.Status === 'starting' && inStartPeriod ? startInterval : interval);
     };
     schedule(Math.min(interval, startPeriod ? startInterval : interval));
@@ -111,7 +125,11 @@ export class HealthMonitor {
       const timedOut = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(-1), timeoutMs)));
       code = await Promise.race([h.exited, timedOut]);
       clearTimeout(timer);
-      if (code === -1) output = `Health check exceeded timeout (${Math.round(timeoutMs / 1000)}s)`;
+      if (code === -1) {
+        output = `Health check exceeded timeout (${Math.round(timeoutMs / 1000)}s)`;
+        // a probe that outlived its timeout is killed, as dockerd does, rather than left running
+        h.kill?.('SIGKILL');
+      }
     } catch (e) {
       code = -1;
       output = (e as Error).message;

@@ -7,6 +7,7 @@ export class KeyedLock {
     const mine = new Promise<void>((r) => (release = r));
     const tail = prev.then(() => mine);
     this.tails.set(key, tail);
+    // the previous holder's failure is its caller's to handle; the next one runs regardless
     await prev.catch(() => {});
     try {
       return await fn();

@@ -83,6 +83,8 @@ export interface ContainerRecord {
   NetworkSettings?: NetworkSettings;
   /** the runtime mounts resolved at create (volumes named), used at every start */
   mountSpecs?: MountSpec[];
+  /** An operation on the outside world in progress, written before it starts (see state.ts). Not shown by inspect. */
+  Intent?: import('./state.ts').Intent;
 }
 
 export function initialState(): ContainerState {

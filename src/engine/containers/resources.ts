@@ -33,6 +33,7 @@ export function hostResources(): HostResources {
     try {
       return fs.readFileSync(p, 'utf8').trim() || fallback;
     } catch {
+      // a cgroup file this kernel does not have: the controller's default applies
       return fallback;
     }
   };

@@ -1,6 +1,8 @@
 // docker update: the new HostConfig from the request, as dockerd merges it (zero, empty and absent
 // fields keep their values; PidsLimit 0 is a value) and checks it against the current one.
-import { invalidParameter } from '../../errdefs.ts';
+import { invalidParameter, BerthError } from '../../errdefs.ts';
+import { checkResources } from './resources.ts';
+import { emit, type Ctx } from './context.ts';
 import { validatePolicy } from './restart-policy.ts';
 import type { HostConfig } from './record.ts';
 import type { ResourceFields } from './resources.ts';
@@ -28,4 +30,21 @@ export function updatedHostConfig(current: HostConfig, body: Record<string, unkn
     next.RestartPolicy = rp;
   }
   return next;
+}
+
+/** docker update: new limits (zero and absent fields keep theirs), applied at once to a running container. */
+export async function update(ctx: Ctx, ref: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }> {
+  const c0 = ctx.store.get(ref);
+  return ctx.store.lock.run(c0.Id, async () => {
+    const c = ctx.store.get(c0.Id);
+    const next = updatedHostConfig(c.HostConfig, body, c.Id);
+    const warnings = checkResources(next as ResourceFields, undefined, true);
+    if (c.State.Running) {
+      await ctx.runtime.update(c.Id, next as Record<string, unknown>).catch((e: Error) => {
+        throw e instanceof BerthError ? new BerthError(e.kind, `Cannot update container ${c.Id}: ${e.message}`, { cause: e }) : e;
+      });
+    }
+    emit(ctx, ctx.store.update(c.Id, (x) => void (x.HostConfig = next)), 'update');
+    return { Warnings: warnings };
+  });
 }

@@ -1,6 +1,7 @@
 // Host device nodes, for privileged containers (containerd's HostDevices): every char/block device under /dev.
 import fs from 'node:fs';
 import path from 'node:path';
+import { invalidParameter } from '../../errdefs.ts';
 
 export interface HostDevice {
   path: string;
@@ -62,9 +63,9 @@ export function devicesAt(p: string): HostDevice[] {
     st = fs.statSync(p, { bigint: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`error gathering device information while adding custom device "${p}": ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw invalidParameter(`error gathering device information while adding custom device "${p}": ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, e);
   }
   if (st.isDirectory()) return hostDevices(p);
-  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new Error(`error gathering device information while adding custom device "${p}": not a device node`);
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw invalidParameter(`error gathering device information while adding custom device "${p}": not a device node`);
   return [{ path: p, type: st.isCharacterDevice() ? 'c' : 'b', major: majorOf(st.rdev), minor: minorOf(st.rdev), fileMode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) }];
 }

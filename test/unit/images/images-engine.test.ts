@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MetaDB } from '../../../src/store/db.ts';
-import { EventsService, type EngineEvent } from '../../../src/engine/events.ts';
+import { EventsService, type EngineEvent } from '../../../src/events/bus.ts';
 import { ImageStoreService } from '../../../src/images/image-service.ts';
 import { ImagesEngine } from '../../../src/engine/images.ts';
 import { layout } from '../../../src/config.ts';

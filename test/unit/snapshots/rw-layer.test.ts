@@ -7,10 +7,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { MetaDB } from '../../../src/store/db.ts';
-import { EventsService } from '../../../src/engine/events.ts';
+import { EventsService } from '../../../src/events/bus.ts';
 import { ImageStoreService } from '../../../src/images/image-service.ts';
 import { ImagesEngine } from '../../../src/engine/images.ts';
-import { mountPoints } from '../../../src/images/rw-layer.ts';
+import { mountPoints } from '../../../src/snapshots/rw-layer.ts';
 import { layout } from '../../../src/config.ts';
 import { tarBuffer, type TarEntry } from '../../helpers/images.ts';
 

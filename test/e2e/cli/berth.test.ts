@@ -1,4 +1,5 @@
-// The berth CLI end to end, against berthd (or Debian's dockerd with BERTH_E2E_DAEMON=dockerd),
+// The berth CLI end to end (test/e2e/cli: outside test:berth-cli's test/e2e/*.test.ts, which runs the
+// docker scenarios with berth as the CLI), against berthd (or Debian's dockerd with BERTH_E2E_DAEMON=dockerd),
 // side by side with the real docker CLI where their output must match. Needs root (skipped otherwise).
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';

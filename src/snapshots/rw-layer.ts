@@ -17,7 +17,6 @@ import type { Collection, MetaDB } from '../store/db.ts';
 import { notFound, systemError } from '../errdefs.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
-import type { LayerStore } from './layer-store.ts';
 
 export interface RWLayerRecord {
   id: string;
@@ -50,12 +49,22 @@ const INIT_ENTRIES: [string, 'dir' | 'file' | string][] = [
 
 const MAX_MOUNT_OPTIONS = 4095;
 
+/** What a container's writable layer needs of the unpacked image layers below it (the image side's layer store). */
+export interface LowerLayers {
+  /** the directory the short link names are relative to (overlay's lowerdir option has a length limit) */
+  readonly dir: string;
+  get(chainId: string): unknown;
+  diffDir(chainId: string): string;
+  linkName(chainId: string): string;
+  ensureLink(chainId: string): void;
+}
+
 export class RWLayers {
   private readonly docs: Collection<RWLayerRecord>;
-  private readonly layers: LayerStore;
+  private readonly layers: LowerLayers;
   private readonly containersDir: string;
 
-  constructor(deps: { db: MetaDB; layers: LayerStore; containersDir: string }) {
+  constructor(deps: { db: MetaDB; layers: LowerLayers; containersDir: string }) {
     this.docs = deps.db.collection<RWLayerRecord>('rwlayers');
     this.layers = deps.layers;
     this.containersDir = deps.containersDir;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, humanSize, bytesSize, ramInBytes, parseGoDuration, formatGoDuration, parseTimestamp, goTimeString, truncateId, ellipsis, ago } from '../../../src/cli/units.ts';
+import { humanDuration, humanSize, bytesSize, ramInBytes, parseGoDuration, formatGoDuration, parseTimestamp, goTimeString, truncateId, ellipsis, ago } from '../../../src/util/units.ts';
 
 const S = 1000;
 const M = 60 * S;

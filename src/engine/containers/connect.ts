@@ -1,0 +1,24 @@
+// docker network connect/disconnect of a container: the network service changes a working copy
+// of the record, which is then written, under the container's lock.
+import { invalidParameter } from '../../errdefs.ts';
+import type { Ctx } from './context.ts';
+
+export async function connectNetwork(ctx: Ctx, ref: string, network: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }): Promise<void> {
+  if (!ctx.networks) throw invalidParameter('networks are not available');
+  const c0 = ctx.store.get(ref);
+  await ctx.store.lock.run(c0.Id, async () => {
+    const w = structuredClone(ctx.store.get(c0.Id));
+    await ctx.networks!.connect(w, network, cfg, w.State.Running && w.State.Pid ? `/proc/${w.State.Pid}/ns/net` : undefined);
+    ctx.store.update(w.Id, (x) => void (x.NetworkSettings = w.NetworkSettings));
+  });
+}
+
+export async function disconnectNetwork(ctx: Ctx, ref: string, network: string): Promise<void> {
+  if (!ctx.networks) throw invalidParameter('networks are not available');
+  const c0 = ctx.store.get(ref);
+  await ctx.store.lock.run(c0.Id, async () => {
+    const w = structuredClone(ctx.store.get(c0.Id));
+    await ctx.networks!.disconnect(w, network, w.State.Running);
+    ctx.store.update(w.Id, (x) => void (x.NetworkSettings = w.NetworkSettings));
+  });
+}

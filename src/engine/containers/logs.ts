@@ -1,0 +1,10 @@
+// docker logs (and attach's logs=1): the container's log as the runtime's monitor wrote it. A
+// follow goes on while the container may still write (running, or created and about to start).
+import type { LogEntry, LogOptions } from '../../runtime/types.ts';
+import type { Ctx } from './context.ts';
+
+export function logs(ctx: Ctx, ref: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
+  const c = ctx.store.get(ref);
+  const follow = opts.follow && (c.State.Running || c.State.Status === 'created');
+  return ctx.runtime.logs(c.Id, c.LogPath, { ...opts, follow }, signal);
+}

@@ -1,0 +1,61 @@
+// What the runtime is asked to run for a container: its RunSpec, built from the record at each start.
+import path from 'node:path';
+import { conflict } from '../../errdefs.ts';
+import type { RunSpec } from '../../runtime/types.ts';
+import { daemonIdMap } from '../../platform/linux/idmap.ts';
+import { resolveMounts } from './mounts.ts';
+import { hostDevicesFor } from './devices.ts';
+import type { ContainerRecord } from './record.ts';
+import type { Ctx } from './context.ts';
+
+export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
+  const hc = c.HostConfig;
+  const mounts = c.mountSpecs ?? resolveMounts(hc).specs;
+  const etcMounts = [
+    { destination: '/etc/resolv.conf', source: c.ResolvConfPath },
+    { destination: '/etc/hostname', source: c.HostnamePath },
+    { destination: '/etc/hosts', source: c.HostsPath },
+  ]
+    .filter((m) => !mounts.some((x) => x.destination === m.destination))
+    .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', hc.ReadonlyRootfs ? 'ro' : 'rw'] }));
+  const nm = hc.NetworkMode ?? 'bridge';
+  return {
+    id: c.Id,
+    rootfs,
+    stateDir: path.join(ctx.cfg.execRoot, 'containers', c.Id),
+    logPath: c.LogPath,
+    args: [c.Path, ...c.Args],
+    env: c.Config.Env ?? [],
+    cwd: c.Config.WorkingDir || '/',
+    user: c.Config.User ?? '',
+    groupAdd: hc.GroupAdd ?? [],
+    tty: !!c.Config.Tty,
+    openStdin: !!c.Config.OpenStdin,
+    stdinOnce: !!c.Config.StdinOnce,
+    hostname: c.Config.Hostname ?? '',
+    domainname: c.Config.Domainname,
+    readonlyRootfs: !!hc.ReadonlyRootfs,
+    // Until the network issue adds bridges, every non-host container gets its own namespace with loopback.
+    network: nm === 'host' ? 'host' : nm.startsWith('container:') ? { netnsPath: joinedNetns(ctx, nm.slice('container:'.length)) } : 'none',
+    mounts: [...etcMounts, ...mounts],
+    privileged: !!hc.Privileged,
+    capAdd: hc.CapAdd ?? [],
+    capDrop: hc.CapDrop ?? [],
+    ulimits: hc.Ulimits ?? [],
+    shmSize: hc.ShmSize || 64 * 1024 * 1024,
+    securityOpt: hc.SecurityOpt ?? [],
+    sysctls: hc.Sysctls ?? {},
+    stopSignal: c.Config.StopSignal,
+    resources: hc,
+    runtime: hc.Runtime || undefined,
+    devices: hostDevicesFor(hc),
+    idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
+  };
+}
+
+/** The network namespace of another running container (--network container:NAME). */
+function joinedNetns(ctx: Ctx, ref: string): string {
+  const other = ctx.store.get(ref);
+  if (!other.State.Running || !other.State.Pid) throw conflict(`cannot join network of a non running container: ${other.Id}`);
+  return `/proc/${other.State.Pid}/ns/net`;
+}

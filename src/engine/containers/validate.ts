@@ -1,0 +1,45 @@
+// Checks of a create request that need no state: the config's shape, the restart policy, the log driver.
+import fs from 'node:fs';
+import type { ContainerConfig } from '../../images/types.ts';
+import { invalidParameter } from '../../errdefs.ts';
+import { validatePolicy } from './restart-policy.ts';
+import type { HostConfig } from './record.ts';
+
+export function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
+  const arr = (v: unknown, field: string) => {
+    if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+      throw invalidParameter(`json: cannot unmarshal ${typeof v} into Go struct field ${field} of type []string`);
+  };
+  arr(cfg.Env, 'Config.Env');
+  arr(cfg.Cmd, 'Config.Cmd');
+  arr(cfg.Entrypoint, 'Config.Entrypoint');
+  arr(hc.Binds, 'HostConfig.Binds');
+  if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw invalidParameter(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
+  const policyError = validatePolicy(hc.RestartPolicy, !!hc.AutoRemove);
+  if (policyError) throw invalidParameter(policyError);
+  for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw invalidParameter(`invalid environment variable: ${e}`);
+}
+
+/** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
+export const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
+const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+
+/** Every container logs to a file docker logs reads; Docker's default driver name is what clients expect. */
+export function checkLogConfig(hc: HostConfig): void {
+  if (!hc.LogConfig?.Type) hc.LogConfig = { Type: 'json-file', Config: hc.LogConfig?.Config ?? {} };
+  if (!LOG_DRIVERS.includes(hc.LogConfig.Type)) {
+    const t = hc.LogConfig.Type;
+    // Docker's own drivers that ship logs elsewhere: name them as unsupported rather than unknown
+    if (DOCKER_ONLY_LOG_DRIVERS.includes(t)) throw invalidParameter(`logger: the ${t} log driver is not supported by Berth; use one of: ${LOG_DRIVERS.join(', ')}`);
+    throw invalidParameter(`error looking up logging plugin ${t}: plugin "${t}" not found`);
+  }
+}
+
+export function readHostname(): string {
+  try {
+    return fs.readFileSync('/etc/hostname', 'utf8').trim();
+  } catch {
+    // a host without /etc/hostname: the name every Linux falls back to
+    return 'localhost';
+  }
+}

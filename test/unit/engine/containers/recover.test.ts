@@ -1,0 +1,90 @@
+// recover.ts: after a daemon killed mid-operation, each operation is finished or undone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { harness, type Harness } from './fakes.ts';
+import type { ContainerStore } from '../../../../src/engine/containers/store.ts';
+
+const storeOf = (h: Harness) => (h.svc as unknown as { ctx: { store: ContainerStore } }).ctx.store;
+
+test('a start cut short after the runtime created the container: undone at recover', async () => {
+  let h = harness();
+  try {
+    const { Id } = await h.svc.create({ name: 'rc1', config: { Image: 'busybox' } });
+    h.runtime.start = () => new Promise(() => {}); // the daemon "dies" here
+    void h.svc.start(Id);
+    await sleep(30);
+    assert.equal(h.runtime.containers.get(Id)?.status, 'created');
+    h = h.reopen();
+    h.runtime.start = async (id) => void (h.runtime.containers.get(id)!.status = 'running');
+    await h.svc.recover();
+    await h.svc.drain();
+    const c = h.svc.get(Id);
+    assert.deepEqual([c.State.Status, c.Intent], ['created', undefined]);
+    assert.equal(h.runtime.containers.size, 0, 'no untracked runtime container');
+    assert.ok(!h.images.mounted.has(Id));
+    await h.svc.start(Id);
+    assert.equal(h.svc.get(Id).State.Status, 'running');
+  } finally {
+    h.close();
+  }
+});
+
+test('a removal cut short after the mark: finished at recover', async () => {
+  let h = harness();
+  try {
+    const { Id } = await h.svc.create({ name: 'rc2', config: { Image: 'busybox' } });
+    await h.svc.start(Id);
+    storeOf(h).update(Id, (x) => {
+      x.State = { ...x.State, Status: 'removing' };
+      x.Intent = 'remove';
+    });
+    h = h.reopen();
+    await h.svc.recover();
+    await h.svc.drain();
+    assert.equal(h.svc.find(Id), undefined);
+    assert.equal(h.runtime.containers.size, 0);
+    assert.equal(h.images.layers.size, 0);
+    assert.deepEqual(fs.readdirSync(path.join(h.cfg.dataRoot, 'containers')), []);
+  } finally {
+    h.close();
+  }
+});
+
+test('a create cut short (name reserved, layer made, no record): swept, and the name is free', async () => {
+  let h = harness();
+  try {
+    const id = 'b'.repeat(64);
+    storeOf(h).reserveName('/rc3', id);
+    await h.images.createRWLayer(id);
+    h = h.reopen();
+    await h.svc.recover();
+    await h.svc.drain();
+    assert.equal(h.images.layers.size, 0);
+    assert.deepEqual(fs.readdirSync(path.join(h.cfg.dataRoot, 'containers')), []);
+    await h.svc.create({ name: 'rc3', config: { Image: 'busybox' } });
+  } finally {
+    h.close();
+  }
+});
+
+test('a stop cut short on a live container: finished (SIGKILL) at recover', async () => {
+  let h = harness();
+  try {
+    const { Id } = await h.svc.create({ name: 'rc4', config: { Image: 'busybox' } });
+    await h.svc.start(Id);
+    storeOf(h).update(Id, (x) => {
+      x.Intent = 'stop';
+      x.HasBeenManuallyStopped = true;
+    });
+    h = h.reopen();
+    await h.svc.recover();
+    for (let i = 0; i < 50 && h.svc.get(Id).State.Running; i++) await sleep(10);
+    const c = h.svc.get(Id);
+    assert.deepEqual([c.State.Status, c.State.ExitCode, c.Intent], ['exited', 137, undefined]);
+  } finally {
+    h.close();
+  }
+});
