@@ -1,4 +1,5 @@
 // Engine API: /_ping, /version, /info, /events, /system/df.
+import { log } from '../../util/log.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { goArch } from '../../util/platform.ts';
 import os from 'node:os';
@@ -150,14 +151,27 @@ function countFds(): number {
   }
 }
 
+/** Unsent bytes an events subscriber may have queued before its events are dropped. */
+const EVENTS_BACKLOG_BYTES = 1 << 20;
+
 function events(ctx: Ctx, d: SystemRouteDeps): void {
   const since = ctx.q('since') ? parseTime(ctx.q('since')!) : undefined;
   const until = ctx.q('until') ? parseTime(ctx.q('until')!) : undefined;
   if (since !== undefined && until !== undefined && until < since) throw invalidParameter('`since` time cannot be after `until` time');
   const matches = eventMatcher(ctx.filters(EVENT_FILTERS));
   const res = ctx.stream('application/json');
+  let dropped = 0;
   const write = (e: EngineEvent) => {
-    if (matches(e)) res.write(JSON.stringify(e) + '\n');
+    if (!matches(e)) return;
+    // A client that stops reading must not make the daemon hold every event for it: past a bound
+    // of unsent bytes, events for this subscriber are dropped, as moby's pubsub drops an event a
+    // slow subscriber does not take within its timeout.
+    if (res.writableLength > EVENTS_BACKLOG_BYTES) {
+      if (dropped++ === 0) log.warn('events: a subscriber is not reading; dropping its events until it catches up');
+      return;
+    }
+    dropped = 0;
+    res.write(JSON.stringify(e) + '\n');
   };
   if (since !== undefined) for (const e of d.events.history(since, until)) write(e);
   const nowSec = Date.now() / 1000;
