@@ -31,6 +31,7 @@ import { pullHandler, pushHandler, registerAuthRoute } from './api/routes/distri
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
+import { CopyFreezer } from './runtime/copy-freeze.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
@@ -74,7 +75,8 @@ export class Daemon {
   async start(): Promise<void> {
     const { cfg, db, events } = this;
     const images = new ImageStoreService({ cfg, db, events });
-    const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime });
+    const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
+    const runtime = freezer.runtime;
     const networks = (this.networks = new NetworkService({ cfg, db, events }));
     await networks.init();
     const volumes = new VolumeService({ cfg, db, events });
@@ -94,8 +96,8 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, runtime });
-    registerArchiveRoutes(r, { containers });
+    registerContainerRoutes(r, { containers, images, runtime, freezer });
+    registerArchiveRoutes(r, { containers, freezer });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });
     registerImageRoutes(r, { images: imagesEngine, pull: pullHandler(dist), push: pushHandler(dist) });

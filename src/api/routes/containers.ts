@@ -5,6 +5,7 @@ import type { ContainerService, WaitCondition } from '../../engine/containers/se
 import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
+import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { inspectView, listView } from '../views/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
@@ -15,6 +16,7 @@ export interface ContainerRouteDeps {
   containers: ContainerService;
   images: ImageService & { graphDriverData?(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } };
   runtime: RuntimeDriver;
+  freezer: CopyFreezer;
 }
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
@@ -139,21 +141,35 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.get('/containers/:id/changes', async (ctx) => {
     const c = containers.get(ctx.params.id!);
-    const changes = await d.images.changes(c.Id);
+    // frozen meanwhile: the walk of the writable layer must not follow a symlink swapped in (copy-freeze.ts)
+    const thaw = await d.freezer.holdStill(c.Id);
+    const changes = await d.images.changes(c.Id).finally(thaw);
     ctx.ok(changes.length ? changes : null);
   });
 
   r.get('/containers/:id/export', async (ctx) => {
     const c = containers.get(ctx.params.id!);
     await containers.rootfs(c.Id);
-    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
+    // frozen while the rootfs is read from the host (copy-freeze.ts)
+    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
       await containers.releaseRootfs(c.Id);
+      throw e;
+    });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      void thaw().then(() => containers.releaseRootfs(c.Id));
+    };
+    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
+      release();
       throw e;
     });
     const res = ctx.stream('application/x-tar');
     tar.pipe(res);
     tar.on('error', () => res.destroy());
-    res.on('close', () => void containers.releaseRootfs(c.Id));
+    tar.on('end', release);
+    res.on('close', release);
     containers.emitEvent(c.Id, 'export');
   });
 
