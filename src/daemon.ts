@@ -12,6 +12,7 @@ import { ContainerService } from './engine/containers/service.ts';
 import { ExecService } from './engine/exec.ts';
 import { ApiServer } from './api/server.ts';
 import { setServerHeader } from './api/context.ts';
+import { hideHostPaths } from './api/errors.ts';
 import { registerContainerRoutes } from './api/routes/containers.ts';
 import { registerExecRoutes } from './api/routes/exec.ts';
 import { registerSystemRoutes, BERTH_VERSION } from './api/routes/system.ts';
@@ -85,6 +86,7 @@ export class Daemon {
     const imagesEngine = new ImagesEngine({ cfg, db, events, store: images });
 
     setServerHeader(BERTH_VERSION);
+    hideHostPaths([cfg.dataRoot, cfg.execRoot]);
     const r = this.api.router;
     registerSystemRoutes(r, {
       cfg,

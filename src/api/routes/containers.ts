@@ -1,4 +1,5 @@
 // Engine API: /containers/* — thin adapters over the container service.
+import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
@@ -23,8 +24,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   const { containers } = d;
 
   r.post('/containers/create', async (ctx) => {
-    const body = await ctx.json<any>();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
+    const body = await ctx.body('ContainerCreate');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     const res = await containers.create({ name: ctx.q('name'), config: body });
     ctx.created(res);
@@ -39,7 +39,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     if (!all && !explicitStatus && limit === undefined) list = list.filter((c) => c.State.Running);
     list = applyFilters(list, filters, containers);
     if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    ctx.ok(list.map(listView));
+    ctx.ok(renderEach(list, listView, 'containers'));
   });
 
   r.get('/containers/:id/json', (ctx) => {
@@ -185,8 +185,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   });
 
   r.post('/containers/:id/update', async (ctx) => {
-    const body = await ctx.json<Record<string, unknown>>({});
-    ctx.ok(await containers.update(ctx.params.id!, body ?? {}));
+    const body = await ctx.body<Record<string, unknown>>('ContainerUpdate');
+    ctx.ok(await containers.update(ctx.params.id!, body));
   });
 }
 

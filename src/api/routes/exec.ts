@@ -7,8 +7,7 @@ import { parseDetachKeys, DetachScanner } from '../detach-keys.ts';
 
 export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
   r.post('/containers/:id/exec', async (ctx) => {
-    const body = await ctx.json<ExecConfig>();
-    if (body.Cmd !== undefined && !Array.isArray(body.Cmd)) throw invalidParameter('json: cannot unmarshal string into Go struct field ExecConfig.Cmd of type []string');
+    const body = await ctx.body<ExecConfig>('ExecCreate');
     ctx.created({ Id: d.execs.create(ctx.params.id!, body) });
   });
 
@@ -23,7 +22,7 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
   });
 
   r.post('/exec/:id/start', async (ctx) => {
-    const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>({});
+    const body = await ctx.body<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>('ExecStart');
     const rec = d.execs.get(ctx.params.id!);
     if (body.ConsoleSize) rec.config.ConsoleSize = body.ConsoleSize;
     const tty = body.Tty ?? !!rec.config.Tty;

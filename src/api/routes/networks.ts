@@ -1,4 +1,5 @@
 // Engine API: /networks/* — thin adapters over the network service.
+import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { NetworkService, NetworkRecord } from '../../engine/networks.ts';
 import { BUILTIN } from '../../engine/networks.ts';
@@ -24,15 +25,14 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
       (!f.has('scope') || f.get('scope')!.includes(n.Scope)) &&
       (!f.has('type') || f.get('type')!.some((v) => (v === 'builtin') === BUILTIN.includes(n.Name))) &&
       (!f.has('dangling') || f.get('dangling')!.some((v) => ['true', '1'].includes(v) === (!BUILTIN.includes(n.Name) && !Object.keys(networks.inspectView(n).Containers as object).length)));
-    ctx.ok(networks.all().filter(pass).map((n) => networks.inspectView(n)));
+    ctx.ok(renderEach(networks.all().filter(pass), (n) => networks.inspectView(n), 'networks'));
   });
 
   r.get('/networks/:id', (ctx) => ctx.ok(networks.inspectView(networks.get(ctx.params.id!))));
 
   r.post('/networks/create', async (ctx) => {
-    const body = await ctx.json<any>();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
-    ctx.created(await networks.create(body));
+    const body = await ctx.body('NetworkCreate');
+    ctx.created(await networks.create(body as any));
   });
 
   r.delete('/networks/:id', async (ctx) => {
@@ -48,14 +48,14 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
   });
 
   r.post('/networks/:id/connect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } }>({});
+    const body = await ctx.body<{ Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } }>('NetworkConnect');
     if (!body.Container) throw invalidParameter('no container given');
     await d.containers.connectNetwork(body.Container, ctx.params.id!, body.EndpointConfig ?? {});
     ctx.send(200, '');
   });
 
   r.post('/networks/:id/disconnect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; Force?: boolean }>({});
+    const body = await ctx.body<{ Container?: string; Force?: boolean }>('NetworkDisconnect');
     if (!body.Container) throw invalidParameter('no container given');
     await d.containers.disconnectNetwork(body.Container, ctx.params.id!);
     ctx.send(200, '');

@@ -16,6 +16,7 @@ import { normalizeName, randomName } from './names.ts';
 import { mergeConfig, commandOf } from './config-merge.ts';
 import { initialState, type ContainerRecord, type HostConfig } from './record.ts';
 import { writeEtcFiles } from './etc-files.ts';
+import { reconcilePaused } from './reconcile.ts';
 import { resolveMounts } from './mounts.ts';
 import { signalNumber } from './signals.ts';
 import { mergeCommitConfig } from './commit.ts';
@@ -815,6 +816,7 @@ export class ContainerService {
       }
       const st = await this.runtime.state(c.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
+        await reconcilePaused(c, st.status, this.runtime, (changed) => this.save(changed));
         this.runtime.recover(c.Id);
         this.health.start(c);
         continue;
