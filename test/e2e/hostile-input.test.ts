@@ -104,8 +104,9 @@ describe('hostile input', SUITE(skip), () => {
     for (const b of bodies) {
       const a = await api('POST', '/containers/create', JSON.stringify(b));
       const what = `create ${JSON.stringify(b)}`;
-      // dockerd 20.10 answers these 400 too ("json: cannot unmarshal …")
-      assert.equal(a.status, 400, `${what}: ${a.status} ${a.body}`);
+      // dockerd 20.10 answers 500 with the same "json: cannot unmarshal …" (its decode errors had no
+      // status yet); current Docker answers 400, as Berth
+      assert.equal(a.status, REAL_DOCKER ? 500 : 400, `${what}: ${a.status} ${a.body}`);
       assert.match(a.json?.message ?? '', /cannot unmarshal/, what);
       assertClean(a, what, roots);
     }
@@ -158,7 +159,8 @@ describe('hostile input', SUITE(skip), () => {
     ];
     for (const [p, body] of cases) {
       const a = await api('POST', p, body);
-      assert.ok(a.status >= 400 && a.status < 500, `POST ${p} ${body}: ${a.status} ${a.body}`);
+      // dockerd 20.10 answers some of these 500 (decode errors, "invalid name: " for a null network body)
+      assert.ok((a.status >= 400 && a.status < 500) || (REAL_DOCKER && a.status === 500), `POST ${p} ${body}: ${a.status} ${a.body}`);
       assertClean(a, `POST ${p} ${body}`, roots);
     }
     assert.equal(await snapshot(), before);
@@ -172,8 +174,11 @@ describe('hostile input', SUITE(skip), () => {
       if (!REAL_DOCKER) assertClean(a, `${m} archive path=NUL`, roots);
     }
     const long = await api('GET', `/containers/${running}/archive?path=/${'a'.repeat(300)}`);
-    assert.ok(long.status === 400 || long.status === 404, `${long.status} ${long.body}`);
-    assertClean(long, 'long archive path', roots);
+    // dockerd 20.10: 500 "lstat /var/lib/docker/overlay2/…/merged/aaa…: file name too long"
+    if (!REAL_DOCKER) {
+      assert.ok(long.status === 400 || long.status === 404, `${long.status} ${long.body}`);
+      assertClean(long, 'long archive path', roots);
+    }
 
     const vol = await api('POST', '/volumes/create', JSON.stringify({ Name: 'v'.repeat(300) }));
     // dockerd 20.10: 500 "error while creating volume root path '/var/lib/docker/volumes/vvv…': file name too long"
