@@ -114,20 +114,6 @@ export class ExecService {
     return e;
   }
 
-  /**
-   * The client of an attached exec went away: end the process, as dockerd does (SIGKILL when the
-   * request's context is cancelled), so it neither runs on unseen nor keeps its pipes open.
-   */
-  killAbandoned(id: string): void {
-    const e = this.execs.get(id);
-    if (!e?.running || e.pid <= 0) return;
-    try {
-      process.kill(e.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-
   async resize(id: string, h: number, w: number): Promise<void> {
     const e = this.get(id);
     if (!e.handle) throw conflict(`Exec ${id} is not running`);

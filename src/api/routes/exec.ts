@@ -55,11 +55,8 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         conn.end();
       });
     });
-    let detached = false;
     conn.onClose(() => {
-      if (finished || detached) return;
-      session.close();
-      d.execs.killAbandoned(rec.id);
+      if (!finished) session.close();
     });
     if (rec.config.AttachStdin) {
       const scanner = tty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
@@ -68,8 +65,6 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         const { pass, detach } = scanner.feed(chunk);
         if (pass.length) session.write(pass);
         if (detach) {
-          // detaching leaves the process running (only a hang-up ends it)
-          detached = true;
           session.close();
           conn.end();
         }
