@@ -192,7 +192,7 @@ export class Ctx {
       write: (d) => res.write(d),
       input: this.req,
       end: () => res.end(),
-      onClose: (cb) => sock.once('close', cb),
+      onClose: (cb) => whenClosed(sock, cb),
       destroy: () => sock.destroy(),
     };
   }
@@ -211,9 +211,15 @@ function rawFromSocket(sock: Duplex): RawConn {
     end: () => {
       if (sock.writable) sock.end();
     },
-    onClose: (cb) => sock.once('close', cb),
+    onClose: (cb) => whenClosed(sock, cb),
     destroy: () => sock.destroy(),
   };
+}
+
+/** cb once the connection is closed, also when it closed before anyone asked. */
+function whenClosed(sock: Duplex, cb: () => void): void {
+  if (sock.destroyed || sock.closed) return void setImmediate(cb);
+  sock.once('close', cb);
 }
 
 let serverVersion = '';

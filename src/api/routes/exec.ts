@@ -32,6 +32,15 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     }
     d.execs.checkStartable(rec.id);
     const conn = ctx.hijack(streamContentType(tty));
+    // A client may hang up while the exec is still starting: remember it, so the process is not
+    // left running with its stdin open (dockerd closes the exec's stdin with the connection)
+    let hungUp = false;
+    let detached = false;
+    let onHangUp = () => {};
+    conn.onClose(() => {
+      hungUp = true;
+      onHangUp();
+    });
     let e;
     try {
       e = await d.execs.start(rec.id, { tty });
@@ -55,9 +64,13 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         conn.end();
       });
     });
-    conn.onClose(() => {
-      if (!finished) session.close();
-    });
+    onHangUp = () => {
+      if (finished || detached) return;
+      // the client's stdin ended with it: the process gets EOF, as under dockerd
+      if (rec.config.AttachStdin) session.endStdin();
+      session.close();
+    };
+    if (hungUp) onHangUp();
     if (rec.config.AttachStdin) {
       const scanner = tty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
       conn.input.on('data', (chunk: Buffer) => {
@@ -65,6 +78,8 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         const { pass, detach } = scanner.feed(chunk);
         if (pass.length) session.write(pass);
         if (detach) {
+          // detaching (a TTY exec) leaves the process and its stdin as they are
+          detached = true;
           session.close();
           conn.end();
         }
