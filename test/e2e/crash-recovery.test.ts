@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
@@ -41,5 +43,26 @@ describe('crash recovery', SUITE(skip), () => {
     } finally {
       await dk(['rm', '-f', id]);
     }
+  });
+
+  // Berth's store only: dockerd keeps its records elsewhere and in another form
+  test('a damaged or unrenderable record is left out of listings; the rest still list', { ...T, skip: REAL_DOCKER && 'Berth store test' }, async () => {
+    const good = ok(await dk(['create', '--name', 'crash-good', t.image, 'true'])).trim();
+    const bad = ok(await dk(['create', '--name', 'crash-deep', t.image, 'true'])).trim();
+    await t.d.stopDaemon();
+    const db = new DatabaseSync(path.join(t.d.dataRoot, 'berth.db'));
+    const row = db.prepare("SELECT doc FROM docs WHERE kind = 'containers' AND id = ?").get(bad) as { doc: string };
+    const deep = '{"a":'.repeat(50_000) + '"x"' + '}'.repeat(50_000);
+    const rec = JSON.parse(row.doc);
+    rec.Config.Labels = '__DEEP__';
+    db.prepare("UPDATE docs SET doc = ? WHERE kind = 'containers' AND id = ?").run(JSON.stringify(rec).replace('"__DEEP__"', deep), bad);
+    db.prepare("INSERT INTO docs (kind, id, doc) VALUES ('containers', ?, ?)").run('f'.repeat(64), '{"Id": truncated');
+    db.close();
+    await t.d.startDaemon();
+    const ps = await dk(['ps', '-a', '--no-trunc', '--format', '{{.ID}}']);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.ok(ps.stdout.includes(good), ps.stdout);
+    assert.ok(!ps.stdout.includes('f'.repeat(64)));
+    ok(await dk(['rm', good]));
   });
 });
