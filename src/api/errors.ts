@@ -43,7 +43,7 @@ export function messageOf(err: unknown): string {
     const r = escapeRe(root);
     // a container's mounted rootfs: what remains is the path inside the container
     msg = msg.replace(new RegExp(`${r}/containers/[0-9a-f]{64}/rw/merged(?=/|\\b|$)`, 'g'), '');
-    msg = msg.replace(new RegExp(`${r}(/[^\\s'"]*)?`, 'g'), '<daemon root>');
+    msg = msg.replace(new RegExp(`${r}(/[^\\s'",:]*)?`, 'g'), '<daemon root>');
   }
   return msg;
 }

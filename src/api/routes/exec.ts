@@ -1,4 +1,5 @@
 // Engine API: exec create/start/resize/inspect.
+import { messageOf } from '../errors.ts';
 import type { Router } from '../router.ts';
 import type { ExecService, ExecConfig } from '../../engine/exec.ts';
 import { invalidParameter } from '../../errdefs.ts';
@@ -46,7 +47,7 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
       e = await d.execs.start(rec.id, { tty });
     } catch (err) {
       // dockerd writes the failure into the hijacked stream; the client then reads the exit code.
-      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      const text = Buffer.from(`${messageOf(err)}\r\n`);
       conn.write(tty ? text : frame('stdout', text));
       conn.input.resume();
       return conn.end();
