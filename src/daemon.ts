@@ -12,6 +12,7 @@ import { ContainerService } from './engine/containers/service.ts';
 import { ExecService } from './engine/exec.ts';
 import { ApiServer } from './api/server.ts';
 import { setServerHeader } from './api/context.ts';
+import { hideHostPaths } from './api/errors.ts';
 import { registerContainerRoutes } from './api/routes/containers.ts';
 import { registerExecRoutes } from './api/routes/exec.ts';
 import { registerSystemRoutes, BERTH_VERSION } from './api/routes/system.ts';
@@ -31,6 +32,7 @@ import { pullHandler, pushHandler, registerAuthRoute } from './api/routes/distri
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
+import { CopyFreezer } from './runtime/copy-freeze.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
@@ -76,7 +78,8 @@ export class Daemon {
     // refused before any work, as dockerd refuses its listeners: unauthenticated TCP, bad certificates
     await this.api.prepare({ hosts: cfg.hosts ?? [`unix://${cfg.socketPath}`], socketGroup: cfg.socketGroup, tls: cfg.tls, tlsChosen: cfg.tlsChosen });
     const images = new ImageStoreService({ cfg, db, events });
-    const runtime = new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime });
+    const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
+    const runtime = freezer.runtime;
     const networks = (this.networks = new NetworkService({ cfg, db, events }));
     await networks.init();
     const volumes = new VolumeService({ cfg, db, events });
@@ -85,6 +88,7 @@ export class Daemon {
     const imagesEngine = new ImagesEngine({ cfg, db, events, store: images });
 
     setServerHeader(BERTH_VERSION);
+    hideHostPaths([cfg.dataRoot, cfg.execRoot]);
     const r = this.api.router;
     registerSystemRoutes(r, {
       cfg,
@@ -96,8 +100,8 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
-    registerArchiveRoutes(r, { containers });
+    registerContainerRoutes(r, { containers, images, runtime, freezer, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
+    registerArchiveRoutes(r, { containers, freezer });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });
     registerImageRoutes(r, { images: imagesEngine, pull: pullHandler(dist), push: pushHandler(dist) });

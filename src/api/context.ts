@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { invalidParameter } from '../errdefs.ts';
 import { statusOf, messageOf } from './errors.ts';
 import { parseFilters, type FilterArgs, type FilterTable } from './filters/args.ts';
+import { readBounded, parseJson, MAX_JSON_BODY } from './json-body.ts';
+import { checkBody, type BodyName } from './body-types.ts';
 
 const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
 
@@ -69,7 +71,7 @@ export class Ctx {
 
   // --- body ----------------------------------------------------------------
   rawBody(): Promise<Buffer> {
-    if (!this.bodyCache) this.bodyCache = this.upgradeSocket ? this.readUpgradeBody() : readAll(this.req);
+    if (!this.bodyCache) this.bodyCache = this.upgradeSocket ? this.readUpgradeBody() : readBounded(this.req);
     return this.bodyCache;
   }
   /** The JSON body, or `dflt` if empty. Malformed JSON is a 400 as in Docker. */
@@ -79,16 +81,19 @@ export class Ctx {
       if (dflt !== undefined) return dflt;
       throw invalidParameter('bad parameter: request body is empty');
     }
-    try {
-      return JSON.parse(buf.toString('utf8')) as T;
-    } catch (e) {
-      throw invalidParameter(`invalid JSON: ${(e as Error).message}`);
-    }
+    return parseJson(buf.toString('utf8')) as T;
+  }
+  /** The JSON body type-checked as the Engine API body `name` (see body-types.ts); null or empty is {}. */
+  async body<T = any>(name: BodyName): Promise<T> {
+    const buf = await this.rawBody();
+    const text = buf.toString('utf8');
+    return checkBody<T>(name, text.trim() === '' ? null : parseJson(text));
   }
   private readUpgradeBody(): Promise<Buffer> {
     // With an upgrade, Node hands us the socket right after the headers; the body (if any) follows on it.
     const len = Number(this.req.headers['content-length'] ?? 0);
     if (!len) return Promise.resolve(Buffer.alloc(0));
+    if (!(len <= MAX_JSON_BODY)) return Promise.reject(invalidParameter(`request body is too large: more than ${MAX_JSON_BODY} bytes`));
     const sock = this.upgradeSocket!;
     return new Promise((resolve, reject) => {
       let buf = this.upgradeHead;
@@ -173,7 +178,7 @@ export class Ctx {
       write: (d) => res.write(d),
       input: this.req,
       end: () => res.end(),
-      onClose: (cb) => sock.once('close', cb),
+      onClose: (cb) => whenClosed(sock, cb),
       destroy: () => sock.destroy(),
     };
   }
@@ -192,9 +197,15 @@ function rawFromSocket(sock: Duplex): RawConn {
     end: () => {
       if (sock.writable) sock.end();
     },
-    onClose: (cb) => sock.once('close', cb),
+    onClose: (cb) => whenClosed(sock, cb),
     destroy: () => sock.destroy(),
   };
+}
+
+/** cb once the connection is closed, also when it closed before anyone asked. */
+function whenClosed(sock: Duplex, cb: () => void): void {
+  if (sock.destroyed || sock.closed) return void setImmediate(cb);
+  sock.once('close', cb);
 }
 
 let serverVersion = '';
@@ -208,13 +219,4 @@ function apiHeaderLines(): string {
   return Object.entries(baseHeaders())
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-}
-
-function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }

@@ -35,7 +35,14 @@ export class ApiServer {
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The request target is a path: '//' or '//x/y' must not be read as a scheme-relative URL.
+    let url: URL;
+    try {
+      url = new URL('http://localhost' + (req.url?.startsWith('/') ? req.url : '/' + (req.url ?? '')));
+    } catch {
+      url = new URL('http://localhost/');
+      url.pathname = '/\0invalid';
+    }
     const { version, path: p } = splitVersion(url.pathname);
     const ctx = new Ctx(req, res, p, url.searchParams, version ?? API_VERSION, upgrade);
     try {
@@ -54,7 +61,13 @@ export class ApiServer {
     } catch (err) {
       if (!(err as any)?.kind) log.error(`${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
       else log.debug(`${req.method} ${req.url}: ${(err as Error).message}`);
-      ctx.fail(err);
+      try {
+        ctx.fail(err);
+      } catch (e) {
+        log.error(`${req.method} ${req.url}: answering the error: ${(e as Error).message}`);
+        res?.destroy();
+        upgrade?.socket.destroy();
+      }
     }
   }
 

@@ -31,10 +31,23 @@ interface Kept {
   users: number;
 }
 
+const MEM_ROOT = '/dev/shm/berth-build';
+
 export class ContextStore {
   private memDir: string | null | undefined;
   /** digest → unpacked directory, least recently used first */
   private readonly kept = new Map<string, Kept>();
+  /** This daemon's own directory under MEM_ROOT (several daemons may share the host). */
+  private readonly ownDir: string;
+
+  /**
+   * `owner` names the daemon (its data root, which only one daemon holds at a time): what a
+   * killed predecessor left in its directory is removed now, at start, not an hour later.
+   */
+  constructor(owner: string) {
+    this.ownDir = path.join(MEM_ROOT, crypto.createHash('sha256').update(owner).digest('hex').slice(0, 16));
+    fs.rmSync(this.ownDir, { recursive: true, force: true });
+  }
 
   async unpack(stream: Readable, diskBase: string): Promise<UnpackedContext> {
     const name = `build-${newId().slice(0, 16)}`;
@@ -100,6 +113,7 @@ export class ContextStore {
   close(): void {
     for (const k of this.kept.values()) fs.rmSync(k.dir, { recursive: true, force: true });
     this.kept.clear();
+    fs.rmSync(this.ownDir, { recursive: true, force: true });
   }
 
   /** Drop the least recently used kept contexts beyond the limit (not while a build reads them). */
@@ -118,14 +132,14 @@ export class ContextStore {
     this.memDir = null;
     try {
       if (Number(fs.statfsSync('/dev/shm').type) !== TMPFS_MAGIC) return this.memDir;
-      const dir = '/dev/shm/berth-build';
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      for (const e of fs.readdirSync(dir)) {
-        const p = path.join(dir, e);
-        // another daemon may be building or keeping contexts here: only what is clearly abandoned
-        if (Date.now() - fs.statSync(p).mtimeMs > ABANDONED_MS) fs.rmSync(p, { recursive: true, force: true });
+      fs.mkdirSync(MEM_ROOT, { recursive: true, mode: 0o700 });
+      for (const e of fs.readdirSync(MEM_ROOT)) {
+        const p = path.join(MEM_ROOT, e);
+        // other daemons may be building or keeping contexts here: only what is clearly abandoned
+        if (p !== this.ownDir && Date.now() - fs.statSync(p).mtimeMs > ABANDONED_MS) fs.rmSync(p, { recursive: true, force: true });
       }
-      this.memDir = dir;
+      fs.mkdirSync(this.ownDir, { recursive: true, mode: 0o700 });
+      this.memDir = this.ownDir;
     } catch {
       this.memDir = null;
     }

@@ -18,12 +18,13 @@ export class BuildService {
   private readonly images: ImageStoreService;
 
   private readonly pull?: BuildDeps['pull'];
-  private readonly contexts = new ContextStore();
+  private readonly contexts: ContextStore;
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; containers: ContainerService; images: ImageStoreService; pull?: BuildDeps['pull'] }) {
     this.pull = deps.pull;
     this.cache = deps.db.collection('buildcache');
     this.tmp = layout(deps.cfg).tmp;
+    this.contexts = new ContextStore(deps.cfg.dataRoot);
     this.containers = deps.containers;
     this.images = deps.images;
   }

@@ -186,6 +186,9 @@ export class NetworkService {
     const name = req.Name ?? '';
     if (!name) throw invalidParameter('network name is required');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw invalidParameter(`invalid network name "${name}"`);
+    // the IPAM plugin keeps its leases in a directory named after the network: a longer name could
+    // be created but never used or removed (dockerd accepts it; its IPAM keeps no such directory)
+    if (Buffer.byteLength(name) > 255) throw invalidParameter(`invalid network name "${name}": it must be at most 255 bytes`);
     const driver = req.Driver || 'bridge';
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
     if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);

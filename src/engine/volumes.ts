@@ -58,6 +58,9 @@ export class VolumeService {
     if (o.DriverOpts && Object.keys(o.DriverOpts).length) throw invalidParameter('options of the local volume driver (type, device, o) are not supported by Berth yet');
     const name = o.Name || newId();
     if (!NAME_RE.test(name)) throw invalidParameter(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    // the name is a directory name on the host: refused before mkdir fails with the host path (dockerd answers
+    // 500 "error while creating volume root path '/var/lib/docker/volumes/…': file name too long")
+    if (Buffer.byteLength(name) > 255) throw invalidParameter(`create ${name}: volume name is too long: it must be at most 255 bytes`);
     const existing = this.docs.get(name);
     if (existing) return existing;
     const dir = this.local.create(name);

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { run } from '../util/exec.ts';
-import { systemError } from '../errdefs.ts';
+import { systemError, invalidParameter } from '../errdefs.ts';
 import { toHost, daemonIdMap } from '../platform/linux/idmap.ts';
 import { patchTarStream, xattrsOf, mtimeOf, atimeOf, uidOf, gidOf, type TarHeader } from './tar-pax.ts';
 
@@ -59,7 +59,13 @@ export async function extractTar(src: Readable, opts: ExtractOptions): Promise<E
   const x = new Extractor(opts);
   const ex = tar.extract({ allowUnknownFormat: true } as object);
   ex.on('entry', (h, stream, next) => x.entry(h as unknown as TarHeader, stream as unknown as Readable, next as (err?: unknown) => void));
-  await pipeline(src, ex as unknown as NodeJS.WritableStream);
+  try {
+    await pipeline(src, ex as unknown as NodeJS.WritableStream);
+  } catch (e) {
+    // tar-stream's parse errors (a corrupt or truncated archive) are bad input, as Docker words them
+    if (e instanceof Error && !(e as NodeJS.ErrnoException).code && !('kind' in e)) throw invalidParameter(`Error processing tar file: ${e.message}`);
+    throw e;
+  }
   await x.finish();
   return { size: x.totalSize(), entries: x.entries };
 }
@@ -118,7 +124,7 @@ class Extractor {
     if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
     n = n.replace(/\/+$/, '');
     if (n === '' || n === '.') return undefined;
-    if (n === '..' || n.startsWith('../')) throw systemError(`${JSON.stringify(n)} is outside of ${JSON.stringify(this.dest)}`);
+    if (n === '..' || n.startsWith('../')) throw invalidParameter(`${JSON.stringify(n)} is outside of ${JSON.stringify(this.dest)}`);
     return n;
   }
 
@@ -181,7 +187,7 @@ class Extractor {
       case 'symlink': {
         const target = h.linkname ?? '';
         const logical = path.join(this.dest, path.dirname(rel), target);
-        if (!inside(this.dest, logical)) throw systemError(`invalid symlink ${JSON.stringify(path.join(this.dest, rel))} -> ${JSON.stringify(target)}`);
+        if (!inside(this.dest, logical)) throw invalidParameter(`invalid symlink ${JSON.stringify(path.join(this.dest, rel))} -> ${JSON.stringify(target)}`);
         this.create(abs, rel, () => fs.symlinkSync(target, abs));
         fs.lchownSync(abs, uid, gid);
         fs.lutimesSync(abs, atime, mtime);
@@ -190,11 +196,19 @@ class Extractor {
       }
       case 'link': {
         const targetRel = this.clean(h.linkname ?? '');
-        if (targetRel === undefined) throw systemError(`invalid hardlink ${JSON.stringify(abs)} -> ${JSON.stringify(h.linkname)}`);
+        if (targetRel === undefined) throw invalidParameter(`invalid hardlink ${JSON.stringify(abs)} -> ${JSON.stringify(h.linkname)}`);
         const ts = targetRel.lastIndexOf('/');
         const targetAbs = path.join(this.resolveDir(ts < 0 ? '' : targetRel.slice(0, ts)), ts < 0 ? targetRel : targetRel.slice(ts + 1));
         if (targetAbs === abs) break;
-        this.create(abs, rel, () => fs.linkSync(targetAbs, abs));
+        this.create(abs, rel, () => {
+          try {
+            fs.linkSync(targetAbs, abs);
+          } catch (e) {
+            // a link to something that is not there is the archive's fault, not the daemon's
+            if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: no such file`);
+            throw e;
+          }
+        });
         const st = fs.lstatSync(abs);
         if (!st.isSymbolicLink()) {
           fs.lchownSync(abs, uid, gid);
@@ -212,7 +226,7 @@ class Extractor {
         break;
       }
       default:
-        throw systemError(`unhandled tar header type ${JSON.stringify(h.type)} for ${JSON.stringify(h.name)}`);
+        throw invalidParameter(`unhandled tar header type ${JSON.stringify(h.type)} for ${JSON.stringify(h.name)}`);
     }
     const xa = xattrsOf(h);
     if (xa) for (const [k, v] of xa) this.addXattr(abs, k, v);

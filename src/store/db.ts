@@ -1,6 +1,7 @@
 // The metadata database: the one source of truth the daemon reloads after a restart.
 // SQLite (Node's built-in node:sqlite) in WAL mode gives atomic, crash-safe writes;
 // a kill -9 at any moment leaves a database that opens cleanly.
+import { log } from '../util/log.ts';
 import { DatabaseSync } from 'node:sqlite';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,8 +45,17 @@ export class Collection<T> {
     this.db.sql.prepare('DELETE FROM docs WHERE kind = ? AND id = ?').run(this.kind, id);
   }
   all(): T[] {
-    const rows = this.db.sql.prepare('SELECT doc FROM docs WHERE kind = ?').all(this.kind) as { doc: string }[];
-    return rows.map((r) => JSON.parse(r.doc) as T);
+    const rows = this.db.sql.prepare('SELECT id, doc FROM docs WHERE kind = ?').all(this.kind) as { id: string; doc: string }[];
+    const out: T[] = [];
+    // one damaged record must not keep the daemon from starting or a listing from answering
+    for (const r of rows) {
+      try {
+        out.push(JSON.parse(r.doc) as T);
+      } catch (e) {
+        log.warn(`store: ${this.kind} ${r.id} cannot be read, left out: ${(e as Error).message}`);
+      }
+    }
+    return out;
   }
   ids(): string[] {
     return (this.db.sql.prepare('SELECT id FROM docs WHERE kind = ?').all(this.kind) as { id: string }[]).map((r) => r.id);

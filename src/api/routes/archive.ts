@@ -1,22 +1,35 @@
 // Engine API: /containers/{id}/archive — the file copy endpoints behind `docker cp`.
+import { PassThrough } from 'node:stream';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
+import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { statPath, getArchive, putArchive } from '../../engine/archive.ts';
 
-export function registerArchiveRoutes(r: Router, d: { containers: ContainerService }): void {
-  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string, streamed: () => void) => Promise<T>): Promise<T> => {
+export function registerArchiveRoutes(r: Router, d: { containers: ContainerService; freezer: CopyFreezer }): void {
+  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string, streamed: () => void, release: () => Promise<void>) => Promise<T>): Promise<T> => {
     const p = ctx.q('path');
     if (!p) throw invalidParameter('path cannot be empty');
+    if (p.includes('\0')) throw invalidParameter('invalid path: it contains a NUL byte');
+    if (p.length > 4095 || p.split('/').some((part) => Buffer.byteLength(part) > 255)) throw invalidParameter('invalid path: file name too long');
     const c = d.containers.get(ctx.params.id!);
     const rootfs = await d.containers.rootfs(c.Id);
+    // the container is frozen while its rootfs is walked from the host (see copy-freeze.ts)
+    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
+      await d.containers.releaseRootfs(c.Id);
+      throw e;
+    });
+    const release = async () => {
+      await thaw();
+      await d.containers.releaseRootfs(c.Id);
+    };
     let streaming = false;
     try {
-      return await fn(rootfs, c.Id, p, () => (streaming = true));
+      return await fn(rootfs, c.Id, p, () => (streaming = true), release);
     } finally {
       // a streamed answer releases the rootfs when its connection closes
-      if (!streaming) await d.containers.releaseRootfs(c.Id);
+      if (!streaming) await release();
     }
   };
   const statHeader = (st: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
@@ -29,7 +42,7 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   );
 
   r.get('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (rootfs, id, p, streamed) => {
+    withRootfs(ctx, async (rootfs, id, p, streamed, release) => {
       const st = await statPath(rootfs, p, id);
       const tar = await getArchive(rootfs, p, id);
       streamed();
@@ -38,15 +51,48 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
       res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(st) });
       tar.pipe(res);
       tar.on('error', () => res.destroy());
-      res.on('close', () => void d.containers.releaseRootfs(id));
+      // the whole tar is read while frozen: release when it has been written (or the client left)
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        void release();
+      };
+      tar.on('end', end);
+      tar.on('error', end);
+      res.on('close', end);
     }),
   );
 
   r.put('/containers/:id/archive', (ctx) =>
     withRootfs(ctx, async (rootfs, id, p) => {
-      await putArchive(rootfs, p, ctx.req, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID') }, id);
+      // the extractor tears down its input on a refused entry: give it a stream of its own, so the
+      // request itself stays readable for drain() below
+      const body = new PassThrough();
+      ctx.req.pipe(body);
+      try {
+        await putArchive(rootfs, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID') }, id);
+      } catch (e) {
+        // read the rest of the upload before answering: a client still sending would get a broken
+        // pipe instead of the error
+        ctx.req.unpipe(body);
+        await drain(ctx.req);
+        throw e;
+      }
       d.containers.emitEvent(id, 'extract-to-dir');
       ctx.send(200, '');
     }),
   );
+}
+
+/** Read a request body to its end, discarding it. */
+function drain(req: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.on('end', resolve);
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.on('data', () => {});
+    req.resume();
+  });
 }

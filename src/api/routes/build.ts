@@ -1,4 +1,5 @@
 // POST /build (the classic builder protocol: a context tar in, a JSON message stream out), /build/prune.
+import { messageOf } from '../errors.ts';
 import type { Router } from '../router.ts';
 import type { BuildService } from '../../engine/build.ts';
 import { BuildError } from '../../build/builder.ts';
@@ -53,7 +54,8 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
       if (quiet) send({ stream: `${id}\n` });
       send({ aux: { ID: id } });
     } catch (e) {
-      const msg = (e as Error).message;
+      // (no daemon host paths, no JavaScript error texts in the stream either)
+      const msg = messageOf(e);
       send({ errorDetail: { code: e instanceof BuildError ? e.code : 1, message: msg }, error: msg });
     }
     res.end();

@@ -1,8 +1,11 @@
 // Engine API: /containers/* — thin adapters over the container service.
+import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
 import type { ImageService } from '../../images/types.ts';
+import type { RuntimeDriver } from '../../runtime/types.ts';
+import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { inspectView, listView, portList } from '../views/containers.ts';
 import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
@@ -15,14 +18,15 @@ export interface ContainerRouteDeps {
   images: ImageService & { graphDriverData?(containerId: string): { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string } };
   /** ids of the images built on top of an image (docker ps --filter ancestor=) */
   imageChildren: (imageId: string) => string[];
+  runtime: RuntimeDriver;
+  freezer: CopyFreezer;
 }
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
   const { containers } = d;
 
   r.post('/containers/create', async (ctx) => {
-    const body = await ctx.json<any>();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
+    const body = await ctx.body('ContainerCreate');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     const res = await containers.create({ name: ctx.q('name'), config: body });
     ctx.created(res);
@@ -43,7 +47,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
       imageChildren: d.imageChildren,
       ports: portList,
     });
-    ctx.ok(shown.map(listView));
+    ctx.ok(renderEach(shown, listView, 'containers'));
   });
 
   r.get('/containers/:id/json', (ctx) => {
@@ -150,21 +154,35 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
 
   r.get('/containers/:id/changes', async (ctx) => {
     const c = containers.get(ctx.params.id!);
-    const changes = await d.images.changes(c.Id);
+    // frozen meanwhile: the walk of the writable layer must not follow a symlink swapped in (copy-freeze.ts)
+    const thaw = await d.freezer.holdStill(c.Id);
+    const changes = await d.images.changes(c.Id).finally(thaw);
     ctx.ok(changes.length ? changes : null);
   });
 
   r.get('/containers/:id/export', async (ctx) => {
     const c = containers.get(ctx.params.id!);
     await containers.rootfs(c.Id);
-    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
+    // frozen while the rootfs is read from the host (copy-freeze.ts)
+    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
       await containers.releaseRootfs(c.Id);
+      throw e;
+    });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      void thaw().then(() => containers.releaseRootfs(c.Id));
+    };
+    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
+      release();
       throw e;
     });
     const res = ctx.stream('application/x-tar');
     tar.pipe(res);
     tar.on('error', () => res.destroy());
-    res.on('close', () => void containers.releaseRootfs(c.Id));
+    tar.on('end', release);
+    res.on('close', release);
     containers.emitEvent(c.Id, 'export');
   });
 
@@ -174,8 +192,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   });
 
   r.post('/containers/:id/update', async (ctx) => {
-    const body = await ctx.json<Record<string, unknown>>({});
-    ctx.ok(await containers.update(ctx.params.id!, body ?? {}));
+    const body = await ctx.body<Record<string, unknown>>('ContainerUpdate');
+    ctx.ok(await containers.update(ctx.params.id!, body));
   });
 }
 

@@ -1,4 +1,5 @@
 // Engine API: exec create/start/resize/inspect.
+import { messageOf } from '../errors.ts';
 import type { Router } from '../router.ts';
 import type { ExecService, ExecConfig } from '../../engine/exec.ts';
 import { invalidParameter } from '../../errdefs.ts';
@@ -7,8 +8,7 @@ import { parseDetachKeys, DetachScanner } from '../detach-keys.ts';
 
 export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
   r.post('/containers/:id/exec', async (ctx) => {
-    const body = await ctx.json<ExecConfig>();
-    if (body.Cmd !== undefined && !Array.isArray(body.Cmd)) throw invalidParameter('json: cannot unmarshal string into Go struct field ExecConfig.Cmd of type []string');
+    const body = await ctx.body<ExecConfig>('ExecCreate');
     ctx.created({ Id: d.execs.create(ctx.params.id!, body) });
   });
 
@@ -23,7 +23,7 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
   });
 
   r.post('/exec/:id/start', async (ctx) => {
-    const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>({});
+    const body = await ctx.body<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>('ExecStart');
     const rec = d.execs.get(ctx.params.id!);
     if (body.ConsoleSize) rec.config.ConsoleSize = body.ConsoleSize;
     const tty = body.Tty ?? !!rec.config.Tty;
@@ -33,12 +33,21 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     }
     d.execs.checkStartable(rec.id);
     const conn = ctx.hijack(streamContentType(tty));
+    // A client may hang up while the exec is still starting: remember it, so the process is not
+    // left running with its stdin open (dockerd closes the exec's stdin with the connection)
+    let hungUp = false;
+    let detached = false;
+    let onHangUp = () => {};
+    conn.onClose(() => {
+      hungUp = true;
+      onHangUp();
+    });
     let e;
     try {
       e = await d.execs.start(rec.id, { tty });
     } catch (err) {
       // dockerd writes the failure into the hijacked stream; the client then reads the exit code.
-      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      const text = Buffer.from(`${messageOf(err)}\r\n`);
       conn.write(tty ? text : frame('stdout', text));
       conn.input.resume();
       return conn.end();
@@ -56,9 +65,13 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         conn.end();
       });
     });
-    conn.onClose(() => {
-      if (!finished) session.close();
-    });
+    onHangUp = () => {
+      if (finished || detached) return;
+      // the client's stdin ended with it: the process gets EOF, as under dockerd
+      if (rec.config.AttachStdin) session.endStdin();
+      session.close();
+    };
+    if (hungUp) onHangUp();
     if (rec.config.AttachStdin) {
       const scanner = tty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
       conn.input.on('data', (chunk: Buffer) => {
@@ -66,6 +79,8 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
         const { pass, detach } = scanner.feed(chunk);
         if (pass.length) session.write(pass);
         if (detach) {
+          // detaching (a TTY exec) leaves the process and its stdin as they are
+          detached = true;
           session.close();
           conn.end();
         }

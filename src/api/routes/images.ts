@@ -1,6 +1,7 @@
 // Engine API: /images/... — import, list, inspect, history, tag, remove, save, load, prune.
 // Image names hold slashes (localhost:5000/a/b:tag), so the per-image routes are wildcards whose
 // last path segment picks the operation.
+import { renderEach } from '../views/render-each.ts';
 import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Router } from '../router.ts';
@@ -75,7 +76,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
   });
 
   router.get('/images/json', (ctx) => {
-    ctx.ok(images.list({ all: ctx.qBool('all'), filters: ctx.filters(IMAGE_LIST_FILTERS), sharedSize: ctx.qBool('shared-size') }));
+    ctx.ok(renderEach(images.list({ all: ctx.qBool('all'), filters: ctx.filters(IMAGE_LIST_FILTERS), sharedSize: ctx.qBool('shared-size') }), (i) => i, 'images'));
   });
 
   // GET /images/get?names=a&names=b — must win over the wildcard.

@@ -1,4 +1,5 @@
 // Engine API: /networks/* — thin adapters over the network service.
+import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { NetworkService } from '../../engine/networks.ts';
 import { NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS, networkListMatcher, networkPruneMatcher } from '../filters/objects.ts';
@@ -12,15 +13,14 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
   r.get('/networks', (ctx) => {
     const pass = networkListMatcher(ctx.filters(NETWORK_LIST_FILTERS));
     const views = networks.all().map((n) => ({ n, view: networks.inspectView(n) }));
-    ctx.ok(views.filter(({ n, view }) => pass(n, { builtin: BUILTIN.includes(n.Name), inUse: Object.keys(view.Containers as object).length > 0 })).map(({ view }) => view));
+    ctx.ok(renderEach(views.filter(({ n, view }) => pass(n, { builtin: BUILTIN.includes(n.Name), inUse: Object.keys(view.Containers as object).length > 0 })), ({ view }) => view, 'networks'));
   });
 
   r.get('/networks/:id', (ctx) => ctx.ok(networks.inspectView(networks.get(ctx.params.id!))));
 
   r.post('/networks/create', async (ctx) => {
-    const body = await ctx.json<any>();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
-    ctx.created(await networks.create(body));
+    const body = await ctx.body('NetworkCreate');
+    ctx.created(await networks.create(body as any));
   });
 
   r.delete('/networks/:id', async (ctx) => {
@@ -34,14 +34,14 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
   });
 
   r.post('/networks/:id/connect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } }>({});
+    const body = await ctx.body<{ Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } }>('NetworkConnect');
     if (!body.Container) throw invalidParameter('no container given');
     await d.containers.connectNetwork(body.Container, ctx.params.id!, body.EndpointConfig ?? {});
     ctx.send(200, '');
   });
 
   r.post('/networks/:id/disconnect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; Force?: boolean }>({});
+    const body = await ctx.body<{ Container?: string; Force?: boolean }>('NetworkDisconnect');
     if (!body.Container) throw invalidParameter('no container given');
     await d.containers.disconnectNetwork(body.Container, ctx.params.id!);
     ctx.send(200, '');

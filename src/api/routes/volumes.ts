@@ -1,4 +1,5 @@
 // Engine API: /volumes/* — thin adapters over the volume service.
+import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { VolumeService, VolumeRecord } from '../../engine/volumes.ts';
 import { invalidParameter } from '../../errdefs.ts';
@@ -15,12 +16,11 @@ export function registerVolumeRoutes(r: Router, d: { volumes: VolumeService }): 
   r.get('/volumes', (ctx) => {
     const pass = volumeListMatcher(ctx.filters(VOLUME_LIST_FILTERS));
     const list = volumes.all().filter((v) => pass(v, volumes.users(v.Name).length > 0));
-    ctx.ok({ Volumes: list.map(volumeView), Warnings: null });
+    ctx.ok({ Volumes: renderEach(list, volumeView, 'volumes'), Warnings: null });
   });
 
   r.post('/volumes/create', async (ctx) => {
-    const body = await ctx.json<any>({});
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
+    const body = await ctx.body<any>('VolumeCreate');
     ctx.created(volumeView(volumes.create(body)));
   });
 

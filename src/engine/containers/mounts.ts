@@ -68,7 +68,8 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     }
     const propagation = opts.find((o) => PROPAGATIONS.includes(o)) ?? 'rprivate';
     // Docker creates a missing bind source directory for -v (not for --mount).
-    fs.mkdirSync(src, { recursive: true });
+    // An existing source of any type (a file too) is mounted as it is.
+    if (!fs.existsSync(src)) fs.mkdirSync(src, { recursive: true });
     add(
       { destination: dst, source: src, type: 'bind', options: ['rbind', ro ? 'ro' : 'rw', propagation] },
       { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !ro, Propagation: propagation },

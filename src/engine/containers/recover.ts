@@ -6,6 +6,7 @@
 //   stop    Intent stop on a live container: SIGKILL (finished)
 //   rm      `removing`: the removal is finished
 // and a container that was running is found running, or exited with its code.
+import { reconcilePaused } from './reconcile.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { log } from '../../util/log.ts';
@@ -49,6 +50,7 @@ export async function recover(ctx: Ctx): Promise<void> {
     }
     const st = await ctx.runtime.state(c.Id).catch(() => undefined); // no state: treated as gone below
     if (st && (st.status === 'running' || st.status === 'paused')) {
+      await reconcilePaused(c, st.status, ctx.runtime, (changed) => void ctx.store.update(changed.Id, (x) => void (x.State = changed.State)));
       ctx.runtime.recover(c.Id);
       if (c.Intent === 'stop') {
         log.info(`recover: finishing the stop of ${c.Id.slice(0, 12)} a crash interrupted`);

@@ -1,7 +1,7 @@
 // api/errors.ts: one mapping from error kinds to HTTP statuses, following an error's causes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statusOf, messageOf } from '../../../src/api/errors.ts';
+import { statusOf, messageOf, hideHostPaths } from '../../../src/api/errors.ts';
 import { BerthError, conflict, notFound, invalidParameter, forbidden, unavailable, notModified, notImplemented, systemError, kindOf, isKind } from '../../../src/errdefs.ts';
 
 test('each kind has its status', () => {
@@ -39,4 +39,17 @@ test('messages: the error message itself, no cause property when there is none',
   assert.ok(!Object.hasOwn(conflict('c'), 'cause'));
   const inner = new Error('EACCES');
   assert.equal(invalidParameter('bad', inner).cause, inner);
+});
+
+test('answers name no daemon host path and no JavaScript error text', () => {
+  const root = '/var/lib/berth';
+  hideHostPaths([root, '/run/berth']);
+  const id = 'a'.repeat(64);
+  assert.equal(messageOf(notFound(`Could not find ${root}/containers/${id}/rw/merged/etc/x`)), 'Could not find /etc/x');
+  assert.equal(messageOf(notFound(`open ${root}/volumes/v/_data: nope`)), 'open <daemon root>: nope');
+  const sys = Object.assign(new Error(`ENAMETOOLONG: name too long, mkdir '${root}/volumes/${'v'.repeat(300)}'`), { code: 'ENAMETOOLONG', syscall: 'mkdir' });
+  assert.equal(messageOf(sys), 'mkdir: name too long');
+  assert.match(messageOf(new TypeError("Cannot read properties of null (reading 'Cmd')")), /^internal error/);
+  assert.equal(statusOf(new TypeError('x')), 500);
+  hideHostPaths([]);
 });

@@ -9,8 +9,8 @@ import { ContextStore } from '../../../src/build/context-store.ts';
 import { tarBuffer } from '../../helpers/images.ts';
 
 test('an identical context is reused; a changed one is unpacked afresh', async () => {
-  const store = new ContextStore();
   const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
+  const store = new ContextStore(disk);
   const a = await tarBuffer([{ name: 'Dockerfile', content: 'FROM scratch\n' }, { name: 'f.txt', content: 'one\n' }]);
   const b = await tarBuffer([{ name: 'Dockerfile', content: 'FROM scratch\n' }, { name: 'f.txt', content: 'two\n' }]);
   const first = await store.unpack(Readable.from([a]), disk);
@@ -26,5 +26,19 @@ test('an identical context is reused; a changed one is unpacked afresh', async (
   // a context that escapes is refused and nothing is kept
   const bad = await tarBuffer([{ name: '../../escape.txt', content: 'x' }]);
   await assert.rejects(store.unpack(Readable.from([bad]), disk), /outside/);
+  store.close();
+  fs.rmSync(disk, { recursive: true, force: true });
+});
+
+test("a daemon's contexts left in memory by a killed predecessor are removed at start", async () => {
+  const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
+  const killed = new ContextStore(disk);
+  const ctx = await killed.unpack(Readable.from([await tarBuffer([{ name: 'Dockerfile', content: 'FROM scratch\n' }])]), disk);
+  ctx.release();
+  assert.ok(fs.existsSync(ctx.dir));
+  // (no close(): the daemon was killed) — the next daemon on the same data root starts
+  const next = new ContextStore(disk);
+  assert.ok(!fs.existsSync(ctx.dir), 'the leftover context is gone');
+  next.close();
   fs.rmSync(disk, { recursive: true, force: true });
 });

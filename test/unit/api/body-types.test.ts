@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkBody } from '../../../src/api/body-types.ts';
+import { parseJson, depthExceededAt } from '../../../src/api/json-body.ts';
+
+const refused = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: any) => e.kind === 'invalid-parameter' && re.test(e.message));
+
+test('create bodies: wrong JSON types are 400s naming the Go field, as dockerd', () => {
+  refused(() => checkBody('ContainerCreate', { Image: 5 }), /cannot unmarshal number into Go struct field CreateRequest.Image of type string/);
+  refused(() => checkBody('ContainerCreate', { Image: 'x', HostConfig: { Ulimits: [{ Name: 'n', Soft: 'x' }] } }), /CreateRequest.HostConfig.Ulimits.Soft of type int64/);
+  refused(() => checkBody('ContainerCreate', { Image: 'x', HostConfig: { Memory: 1.5 } }), /cannot unmarshal number 1.5 into/);
+  refused(() => checkBody('ContainerCreate', { Labels: { a: { b: 1 } } }), /object into Go struct field CreateRequest.Labels of type string/);
+  refused(() => checkBody('ContainerCreate', []), /cannot unmarshal array into Go value of type CreateRequest/);
+  refused(() => checkBody('ExecCreate', { Cmd: 'ls' }), /ExecOptions.Cmd of type \[\]string/);
+});
+
+test('what Go accepts passes: null anywhere, unknown fields, StrSlice strings', () => {
+  assert.deepEqual(checkBody('ExecCreate', null), {});
+  checkBody('ContainerCreate', { Image: null, Cmd: 'echo hi', Entrypoint: 'sh', HostConfig: { CapAdd: 'NET_ADMIN', Binds: null }, Whatever: { x: 1 } });
+  checkBody('ContainerCreate', { ExposedPorts: { '80/tcp': {} }, Volumes: { '/v': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
+  checkBody('VolumeCreate', { Name: 'v', Labels: { a: 'b' }, DriverOpts: {} });
+});
+
+test('JSON: nesting limit before parsing, Go-worded syntax errors', () => {
+  assert.equal(depthExceededAt('[[["[[[[["]]]', 3), -1);
+  assert.equal(depthExceededAt('[[[[', 3), 3);
+  refused(() => parseJson('{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000)), /exceeded max depth/);
+  refused(() => parseJson('{'), /unexpected EOF/);
+  refused(() => parseJson('x'), /invalid character 'x' looking for beginning of value/);
+  assert.throws(() => parseJson('{"a": bad}'), (e: any) => !/position|Unexpected token/.test(e.message));
+});
