@@ -3,6 +3,7 @@
 // for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
 // `runc create`): start reads runc's exec fifo itself, exits come by inotify, and deleting a container whose
 // process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
+import { conmonLogArgs } from './log-args.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -312,7 +313,7 @@ export class RuncDriver implements RuntimeDriver {
       '-r', rt.monitorPath,
       '-b', bundle,
       '-p', path.join(bundle, 'pidfile'),
-      '-l', `k8s-file:${spec.logPath}`,
+      ...conmonLogArgs(spec.logPath, spec.log),
       '--exit-dir', this.exitDir,
       '--full-attach',
       '--socket-dir-path', this.root,

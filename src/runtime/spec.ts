@@ -100,6 +100,8 @@ export interface HostInfo {
   extraMaskedPaths: string[];
   /** Host devices, for privileged containers. */
   devices: () => HostDevice[];
+  /** A static init (tini) for --init, mounted as /sbin/docker-init; undefined when none is installed. */
+  initPath?: string;
 }
 
 let cachedHost: HostInfo | undefined;
@@ -123,6 +125,8 @@ export function hostInfo(): HostInfo {
     sysctls: ['net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start'].filter(sysctlExists),
     extraMaskedPaths,
     devices: () => (devices ??= hostDevices()),
+    // a static binary runs in any image (busybox, scratch); dockerd's docker-init is tini too
+    initPath: ['/usr/bin/tini-static', '/usr/bin/docker-init', '/usr/bin/tini'].find((p) => fs.existsSync(p)),
   };
   return cachedHost;
 }
@@ -249,6 +253,20 @@ export function containerResources(r: Record<string, unknown>): Omit<OciResource
   return out;
 }
 
+/** --pid, --ipc, --uts, --cgroupns as HostConfig gives them ("" = Docker's default). */
+function namespaceModes(r: Record<string, unknown>): { pid: string; ipc: string; uts: string; cgroup: string } {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { pid: str(r.PidMode), ipc: str(r.IpcMode), uts: str(r.UTSMode), cgroup: str(r.CgroupnsMode) };
+}
+
+/** --device-cgroup-rule "c 1:3 rwm" (checked at create) → an OCI device rule. */
+function deviceCgroupRule(rule: string): OciDeviceCgroup {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+  if (!m) throw invalidParameter(`invalid device cgroup rule format: '${rule}'`);
+  const num = (x: string) => (x === '*' ? undefined : Number(x));
+  return { ...dev(m[1]!, num(m[2]!), num(m[3]!), true), access: m[4]! };
+}
+
 function hasSecurityOpt(opts: string[], name: string): boolean {
   for (const o of opts) {
     const [k, v] = o.includes('=') ? o.split('=', 2) : o.split(':', 2);
@@ -270,10 +288,12 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const unconfinedPaths = run.privileged || hasSecurityOpt(run.securityOpt, 'systempaths');
   const r = run.resources ?? {};
 
+  const init = r.Init === true;
+  if (init && !host.initPath) throw invalidParameter('exec: "docker-init": executable file not found in $PATH');
   const process: OciProcess = {
     terminal: run.tty,
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-    args: run.args,
+    args: init ? ['/sbin/docker-init', '--', ...run.args] : run.args,
     env: processEnv(run.env, { hostname: run.hostname, tty: run.tty, home: user.home }),
     cwd: run.cwd || '/',
     capabilities: { bounding: caps, effective: caps, permitted: caps },
@@ -285,11 +305,18 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   if (run.tty && Array.isArray(consoleSize) && consoleSize[0] > 0 && consoleSize[1] > 0) process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
 
   // Mounts: Docker's defaults minus those a user mount replaces (and everything under /dev if /dev is user-mounted).
-  const userMounts = [...run.mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
+  const modes = namespaceModes(r);
+  const extraMounts: MountSpec[] = [];
+  if (init) extraMounts.push({ destination: '/sbin/docker-init', source: host.initPath!, type: 'bind', options: ['bind', 'ro', 'nosuid', 'nodev', 'rprivate'] });
+  // --ipc host / container:X share a /dev/shm too; --ipc none has none
+  const shmSource = modes.ipc === 'host' ? '/dev/shm' : run.shmSource;
+  if (shmSource && !run.mounts.some((m) => path.posix.normalize(m.destination) === '/dev/shm')) extraMounts.push({ destination: '/dev/shm', source: shmSource, type: 'bind', options: ['rbind', 'rprivate'] });
+  const userMounts = [...run.mounts, ...extraMounts].sort((a, b) => depth(a.destination) - depth(b.destination));
   const userDests = new Set(userMounts.map((m) => path.posix.normalize(m.destination)));
   const mounts: OciMount[] = [];
   for (const m of defaultMounts(run.shmSize || 64 * 1024 * 1024)) {
     if (userDests.has(m.destination)) continue;
+    if (modes.ipc === 'none' && m.destination === '/dev/shm') continue;
     if (userDests.has('/dev') && m.destination.startsWith('/dev/')) continue;
     if (run.readonlyRootfs && !['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) && !m.options!.includes('ro')) m.options!.push('ro');
     if (run.privileged && (m.destination === '/sys' || m.type === 'cgroup')) m.options = m.options!.filter((o) => o !== 'ro');
@@ -308,10 +335,13 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const namespaces: OciNamespace[] = [{ type: 'mount' }];
   if (run.network === 'none') namespaces.push({ type: 'network' });
   else if (typeof run.network === 'object') namespaces.push({ type: 'network', path: run.network.netnsPath });
-  namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  const join = run.joinNamespaces ?? {};
+  if (modes.uts !== 'host') namespaces.push({ type: 'uts' });
+  if (modes.pid !== 'host') namespaces.push(join.pid ? { type: 'pid', path: join.pid } : { type: 'pid' });
+  if (modes.ipc !== 'host') namespaces.push(join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' });
   if (run.idMap) namespaces.push({ type: 'user' });
   // Docker's default cgroup namespace mode is private on cgroup v2, host on v1.
-  if (host.cgroupVersion === 2) namespaces.push({ type: 'cgroup' });
+  if (modes.cgroup === 'private' || (modes.cgroup === '' && host.cgroupVersion === 2)) namespaces.push({ type: 'cgroup' });
 
   const sysctl: Record<string, string> = {};
   if (run.network !== 'host') {
@@ -334,12 +364,16 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (!run.privileged) deviceRules.push({ allow: true, type: d.host.type, major: d.host.major, minor: d.host.minor, access: d.access || 'rwm' });
   }
 
-  const parent = run.cgroupParent ? '/' + run.cgroupParent.replace(/^\/+|\/+$/g, '') : '/berth';
+  for (const rule of (r.DeviceCgroupRules as string[] | null | undefined) ?? []) deviceRules.push(deviceCgroupRule(rule));
+
+  const cgroupParent = run.cgroupParent || (typeof r.CgroupParent === 'string' ? r.CgroupParent : '');
+  const parent = cgroupParent ? '/' + cgroupParent.replace(/^\/+|\/+$/g, '') : '/berth';
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process,
     root: { path: run.rootfs, readonly: run.readonlyRootfs },
-    hostname: run.hostname,
+    // without its own UTS namespace a container has the host's name (runc refuses to set one)
+    hostname: modes.uts === 'host' ? undefined : run.hostname,
     mounts,
     linux: {
       namespaces,
@@ -347,8 +381,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
       cgroupsPath: `${parent}/${run.id}`,
       resources: { devices: deviceRules, ...containerResources(r) },
       sysctl,
-      maskedPaths: unconfinedPaths ? [] : [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
-      readonlyPaths: unconfinedPaths ? [] : [...DEFAULT_READONLY_PATHS],
+      // a list given in HostConfig replaces Docker's defaults (as dockerd, which stores the defaults there)
+      maskedPaths: unconfinedPaths ? [] : Array.isArray(r.MaskedPaths) ? [...(r.MaskedPaths as string[])] : [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
+      readonlyPaths: unconfinedPaths ? [] : Array.isArray(r.ReadonlyPaths) ? [...(r.ReadonlyPaths as string[])] : [...DEFAULT_READONLY_PATHS],
     },
   };
   if (run.idMap) {

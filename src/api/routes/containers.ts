@@ -10,6 +10,7 @@ import { inspectView, listView } from '../views/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
+import { containerSizes } from '../../engine/containers/size.ts';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -19,12 +20,19 @@ export interface ContainerRouteDeps {
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
   const { containers } = d;
+  const sizesOf = (c: ContainerRecord) => {
+    let imageSize = 0;
+    try {
+      imageSize = d.images.resolve(c.Image).size;
+    } catch {}
+    return containerSizes(d.images.graphDriverData?.(c.Id)?.UpperDir ?? '', imageSize);
+  };
 
   r.post('/containers/create', async (ctx) => {
     const body = await ctx.json<any>();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
-    const res = await containers.create({ name: ctx.q('name'), config: body });
+    const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });
     ctx.created(res);
   });
 
@@ -37,17 +45,14 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     if (!all && !explicitStatus && limit === undefined) list = list.filter((c) => c.State.Running);
     list = applyFilters(list, filters, containers);
     if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    ctx.ok(list.map(listView));
+    ctx.ok(ctx.qBool('size') ? list.map((c) => ({ ...listView(c), ...sizesOf(c) })) : list.map(listView));
   });
 
   r.get('/containers/:id/json', (ctx) => {
     const c = containers.get(ctx.params.id!);
     const graph = d.images.graphDriverData?.(c.Id) ?? { UpperDir: '', MergedDir: '', WorkDir: '' };
     const view: any = inspectView(c, graph);
-    if (ctx.qBool('size')) {
-      view.SizeRw = 0;
-      view.SizeRootFs = 0;
-    }
+    if (ctx.qBool('size')) Object.assign(view, sizesOf(c));
     ctx.ok(view);
   });
 

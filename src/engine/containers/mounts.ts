@@ -88,9 +88,11 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     if (m.Type === 'bind') {
       if (!m.Source) throw invalidParameter('invalid mount config for type "bind": field Source must not be empty');
       if (!fs.existsSync(m.Source)) throw invalidParameter(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+      const propagation = (m as { BindOptions?: { Propagation?: string } }).BindOptions?.Propagation || 'rprivate';
+      if (!PROPAGATIONS.includes(propagation)) throw invalidParameter(`invalid mount config for type "bind": invalid propagation mode: ${propagation}`);
       add(
-        { destination: m.Target, source: m.Source, type: 'bind', options: ['rbind', m.ReadOnly ? 'ro' : 'rw', 'rprivate'] },
-        { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: 'rprivate' },
+        { destination: m.Target, source: m.Source, type: 'bind', options: ['rbind', m.ReadOnly ? 'ro' : 'rw', propagation] },
+        { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: propagation },
       );
     } else if (m.Type === 'tmpfs') {
       const opts = ['nosuid', 'nodev', 'noexec'];

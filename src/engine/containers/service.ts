@@ -29,6 +29,8 @@ import { hostDevicesFor } from './devices.ts';
 import { chooseRuntime, isSandbox } from './isolation.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { createNetns, deleteNetns, loopbackUp, netnsPath } from '../../platform/linux/netns.ts';
+import { validateCreate, checkPlatform } from './validate/validate.ts';
+import { runNamespaces } from './namespaces.ts';
 import { Backoff, shouldRestart, restartOnDaemonStart, validatePolicy } from './restart-policy.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -40,6 +42,8 @@ interface Waiter {
 
 export interface CreateRequest {
   name?: string;
+  /** ?platform= of the create request: the image must be of it */
+  platform?: string;
   config: ContainerConfig & { HostConfig?: HostConfig; NetworkingConfig?: unknown };
 }
 
@@ -152,7 +156,8 @@ export class ContainerService {
     const hc: HostConfig = { ...(hcIn ?? {}) };
     if (!userConfig.Image) throw invalidParameter('No image specified');
     validateConfig(userConfig, hc);
-    const warnings = checkResources(hc as ResourceFields);
+    const tableWarnings = validateCreate({ config: userConfig as Record<string, unknown>, hostConfig: hc, networkingConfig: nc }, { containerExists: (r) => !!this.find(r) });
+    const warnings = [...tableWarnings, ...checkResources(hc as ResourceFields)];
     const userns = (hc as { UsernsMode?: string }).UsernsMode ?? '';
     if (userns !== '' && userns !== 'host') throw invalidParameter(`invalid USER mode: ${userns}`);
     if (hc.Privileged && daemonIdMap() && userns !== 'host') throw invalidParameter('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
@@ -163,6 +168,7 @@ export class ContainerService {
       throw invalidParameter((e as Error).message);
     }
     const image = this.images.resolve(userConfig.Image);
+    checkPlatform(req.platform, userConfig.Image, image.config);
     const config = mergeConfig(userConfig, image.config.config ?? {});
     const cmd = commandOf(config);
     if (cmd.length === 0) throw invalidParameter('No command specified');
@@ -197,7 +203,7 @@ export class ContainerService {
     const hostNetwork = hc.NetworkMode === 'host';
     if (hc.NetworkMode.startsWith('container:')) this.get(hc.NetworkMode.slice('container:'.length));
     const networkSettings = this.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
-    if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
+    if (!config.Hostname) config.Hostname = hostNetwork || hc.UTSMode === 'host' ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
     const mounts = resolveMounts(hc, {
       volumes: this.volumes,
@@ -385,6 +391,8 @@ export class ContainerService {
       runtime: hc.Runtime || undefined,
       devices: hostDevicesFor(hc),
       idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
+      log: { driver: hc.LogConfig?.Type ?? 'json-file', config: hc.LogConfig?.Config ?? {} },
+      ...runNamespaces(hc, (ref) => this.get(ref)),
     };
   }
 
@@ -903,8 +911,8 @@ function readHostname(): string {
 }
 
 /** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
-const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
-const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+const LOG_DRIVERS = ['json-file', 'local', 'none'];
+const DOCKER_ONLY_LOG_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
 /** The named network namespace of a container on networks (see startLocked). */
 const netnsName = (id: string) => `berth-${id}`;
