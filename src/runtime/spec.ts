@@ -349,6 +349,8 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (host.sysctls.includes('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = run.idMap ? `0 ${run.idMap.size - 1}` : '0 2147483647';
     if (host.sysctls.includes('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
+  // runc before 1.2 ignores the spec's domainname: the kernel's, in the container's UTS namespace
+  if (run.domainname && modes.uts !== 'host') sysctl['kernel.domainname'] = run.domainname;
   Object.assign(sysctl, run.sysctls);
 
   let devices: OciDevice[] = [];

@@ -65,8 +65,10 @@ export interface RunSpec {
   log?: import('./log-args.ts').LogSettings;
   /** namespaces joined from elsewhere (--pid/--ipc container:X), by OCI type → path */
   joinNamespaces?: Record<string, string>;
-  /** --ipc container:X: the donor's /dev/shm, bind-mounted in place of a fresh one */
+  /** --ipc container:X: the donor's /dev/shm (its bundle's shm), bind-mounted in place of a fresh one */
   shmSource?: string;
+  /** --ipc shareable: /dev/shm is a tmpfs in the bundle that other containers may bind */
+  shareableShm?: boolean;
 }
 
 export type StreamName = 'stdout' | 'stderr';

@@ -5,7 +5,7 @@ import type { ContainerService, WaitCondition } from '../../engine/containers/se
 import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
-import { invalidParameter } from '../../errdefs.ts';
+import { invalidParameter, notImplemented } from '../../errdefs.ts';
 import { inspectView, listView } from '../views/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
@@ -217,6 +217,7 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const stdout = ctx.qBool('stdout');
   const stderr = ctx.qBool('stderr');
   if (!stdout && !stderr) throw invalidParameter('Bad parameters: you must choose at least one stream');
+  if (c.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
   const follow = ctx.qBool('follow');
   const timestamps = ctx.qBool('timestamps');
   const tailRaw = ctx.q('tail');

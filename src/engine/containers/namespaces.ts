@@ -1,9 +1,11 @@
 // --pid container:X and --ipc container:X: the namespaces (and, for IPC, the /dev/shm) of another
 // running container, by path, as dockerd joins them at start (moby daemon/oci_linux.go WithNamespaces).
+import path from 'node:path';
 import { conflict, invalidParameter } from '../../errdefs.ts';
 import type { ContainerRecord, HostConfig } from './record.ts';
 
-export function runNamespaces(hc: HostConfig, get: (ref: string) => ContainerRecord): { joinNamespaces?: Record<string, string>; shmSource?: string } {
+export function runNamespaces(hc: HostConfig, get: (ref: string) => ContainerRecord, stateDirOf: (id: string) => string): { joinNamespaces?: Record<string, string>; shmSource?: string; shareableShm?: boolean } {
+  if (hc.IpcMode === 'shareable') return { shareableShm: true };
   const out: Record<string, string> = {};
   let shmSource: string | undefined;
   const donor = (mode: unknown, what: 'PID' | 'IPC'): ContainerRecord | undefined => {
@@ -19,8 +21,8 @@ export function runNamespaces(hc: HostConfig, get: (ref: string) => ContainerRec
     const mode = (ipc.HostConfig.IpcMode as string | undefined) || 'private';
     if (mode !== 'shareable' && mode !== 'host') throw invalidParameter('non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
     out.ipc = `/proc/${ipc.State.Pid}/ns/ipc`;
-    // the donor's /dev/shm, seen through its process (it lives in the donor's mount namespace)
-    shmSource = mode === 'host' ? '/dev/shm' : `/proc/${ipc.State.Pid}/root/dev/shm`;
+    // the donor's /dev/shm: a tmpfs in its bundle on the host (runtime/shm.ts)
+    shmSource = mode === 'host' ? '/dev/shm' : path.join(stateDirOf(ipc.Id), 'shm');
   }
   return Object.keys(out).length ? { joinNamespaces: out, shmSource } : {};
 }

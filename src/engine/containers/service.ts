@@ -392,7 +392,7 @@ export class ContainerService {
       devices: hostDevicesFor(hc),
       idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
       log: { driver: hc.LogConfig?.Type ?? 'json-file', config: hc.LogConfig?.Config ?? {} },
-      ...runNamespaces(hc, (ref) => this.get(ref)),
+      ...runNamespaces(hc, (ref) => this.get(ref), (id) => path.join(this.cfg.execRoot, 'containers', id)),
     };
   }
 

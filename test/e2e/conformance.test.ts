@@ -1,0 +1,142 @@
+// End-to-end: nothing accepted and ignored. Each flag's EFFECT is checked inside the container or on
+// the host (not that inspect echoes it), and each refused value is refused at create with Docker's
+// message, leaving no container behind. The same expectations hold against dockerd
+// (BERTH_E2E_DAEMON=dockerd), which is what makes them Docker's behaviour.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import { docker } from '../helpers/docker.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
+import { ok, fails, uniq, waitFor } from '../helpers/util.ts';
+
+const skip = e2eSkipReason();
+const CGROUP_V2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+describe('conformance: flags take effect, bad values are refused', SUITE(skip), () => {
+  const t = e2e();
+  const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
+  const run = async (flags: string[], script: string) => ok(await dk(['run', '--rm', ...flags, t.image, 'sh', '-c', script]), `run ${flags.join(' ')}`).trim();
+
+  describe('effects inside the container', () => {
+    const cases: [string, string[], string, string | RegExp][] = [
+      ['--hostname', ['--hostname', 'berthy'], 'hostname', 'berthy'],
+      ['--domainname (kernel domainname)', ['--domainname', 'example.test'], 'cat /proc/sys/kernel/domainname', 'example.test'],
+      ['--workdir is created', ['--workdir', '/a/b/c'], 'pwd', '/a/b/c'],
+      ['--read-only', ['--read-only'], 'touch /x 2>&1; echo rc=$?', /Read-only file system[\s\S]*rc=1/],
+      ['--oom-score-adj', ['--oom-score-adj', '123'], 'cat /proc/self/oom_score_adj', '123'],
+      ['--sysctl', ['--sysctl', 'kernel.shm_rmid_forced=1'], 'cat /proc/sys/kernel/shm_rmid_forced', '1'],
+      ['--group-add (ids and names from the image\'s /etc/group)', ['--group-add', '1234', '--group-add', 'nogroup'], 'id -G', '0 1234 65534'],
+      ['--tmpfs with options', ['--tmpfs', '/t:size=1m,mode=0700'], "stat -c '%a' /t; df -k /t | tail -1 | awk '{print $2}'", '700\n1024'],
+      ['--mount tmpfs-size and tmpfs-mode', ['--mount', 'type=tmpfs,dst=/t,tmpfs-size=2m,tmpfs-mode=0750'], "stat -c '%a' /t; df -k /t | tail -1 | awk '{print $2}'", '750\n2048'],
+      ['--shm-size', ['--shm-size', '8m'], "df -k /dev/shm | tail -1 | awk '{print $2}'", '8192'],
+      ['--init: PID 1 is docker-init', ['--init'], 'cat /proc/1/comm', 'docker-init'],
+      ['no --init: PID 1 is the command', [], 'cat /proc/1/comm; true', 'sh'],
+      ['--pid host sees the host\'s processes', ['--pid', 'host'], 'test -d /proc/1 && cat /proc/1/comm', new RegExp(`^${fs.readFileSync('/proc/1/comm', 'utf8').trim()}$`)],
+      ['--uts host has the host\'s name', ['--uts', 'host'], 'hostname', os.hostname()],
+      ['--ipc host shares the host\'s /dev/shm', ['--ipc', 'host'], "stat -c '%i' /dev/shm", String(fs.statSync('/dev/shm').ino)],
+      ['--ipc none has no /dev/shm mount', ['--ipc', 'none'], "grep -c ' /dev/shm ' /proc/self/mountinfo || true", '0'],
+      ['--env-file (read by the CLI)', ['--env-file', '/dev/null', '-e', 'X=1'], 'echo $X', '1'],
+    ];
+    if (CGROUP_V2) {
+      cases.push(['--cgroupns private: the container\'s cgroup is its root', ['--cgroupns', 'private'], 'cat /proc/self/cgroup', '0::/']);
+      cases.push(['--cgroupns host: the full path', ['--cgroupns', 'host'], 'cat /proc/self/cgroup', /^0::\/.+/]);
+    }
+    for (const [name, flags, script, want] of cases) {
+      test(name, T, async () => {
+        const out = await run(flags, script);
+        if (typeof want === 'string') assert.equal(out, want);
+        else assert.match(out, want);
+      });
+    }
+  });
+
+  test('--pid container:X and --ipc container:X share the donor\'s processes and /dev/shm', T, async () => {
+    const donor = uniq('donor');
+    ok(await dk(['run', '-d', '--name', donor, '--ipc', 'shareable', t.image, 'sh', '-c', 'echo hi > /dev/shm/mark; exec sleep 300']));
+    try {
+      const out = await run(['--pid', `container:${donor}`, '--ipc', `container:${donor}`], 'ps -o comm | grep -c sleep; cat /dev/shm/mark');
+      assert.equal(out, '1\nhi');
+      // a donor that is not shareable is refused (at start in dockerd, which docker run reports the same)
+      const priv = uniq('priv');
+      ok(await dk(['run', '-d', '--name', priv, '--ipc', 'private', t.image, 'sleep', '300']));
+      const r = await dk(['run', '--rm', '--ipc', `container:${priv}`, t.image, 'true']);
+      fails(r, 125, /non-shareable IPC/);
+      ok(await dk(['rm', '-f', priv]));
+    } finally {
+      await dk(['rm', '-f', donor]);
+    }
+  });
+
+  test('docker stop uses StopSignal and --stop-timeout', T, async () => {
+    const n = uniq('stopsig');
+    ok(await dk(['run', '-d', '--name', n, '--stop-signal', 'USR1', '--stop-timeout', '30', t.image, 'sh', '-c', 'trap "exit 7" USR1; while :; do sleep 0.1; done']));
+    await waitFor(async () => (await dk(['inspect', '-f', '{{.State.Running}}', n])).stdout.trim() === 'true', 'running');
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    ok(await dk(['stop', n]));
+    assert.ok(Date.now() - t0 < 10_000, 'stop waited for the timeout instead of the signal');
+    assert.equal(ok(await dk(['inspect', '-f', '{{.State.ExitCode}}', n])).trim(), '7');
+    ok(await dk(['rm', n]));
+    // a process that ignores the signal is killed after --stop-timeout, not the default 10 s
+    ok(await dk(['run', '-d', '--name', n, '--stop-timeout', '1', t.image, 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']));
+    const t1 = Date.now();
+    ok(await dk(['stop', n]));
+    const took = Date.now() - t1;
+    assert.ok(took >= 900 && took < 6000, `stop took ${took} ms`);
+    ok(await dk(['rm', n]));
+  });
+
+  test('--init forwards signals: docker stop of a shell that ignores nothing exits at once', T, async () => {
+    const n = uniq('init');
+    ok(await dk(['run', '-d', '--init', '--name', n, t.image, 'sleep', '300']));
+    const t0 = Date.now();
+    ok(await dk(['stop', n]));
+    assert.ok(Date.now() - t0 < 5000, 'docker-init did not forward SIGTERM');
+    ok(await dk(['rm', n]));
+  });
+
+  test('--log-driver none runs, and docker logs says the driver cannot be read', T, async () => {
+    const n = uniq('nolog');
+    ok(await dk(['run', '--name', n, '--log-driver', 'none', t.image, 'echo', 'hello']));
+    const r = await dk(['logs', n]);
+    fails(r, 1, /configured logging driver does not support reading/);
+    ok(await dk(['rm', n]));
+  });
+
+  test('--log-opt max-size/max-file bound the log on disk; docker logs still works', { timeout: 300_000 }, async () => {
+    const n = uniq('rotate');
+    // 30 MB of output, in 100-byte lines
+    ok(await dk(['run', '--name', n, '--log-opt', 'max-size=1m', '--log-opt', 'max-file=3', t.image, 'sh', '-c', 'i=0; while [ $i -lt 300 ]; do yes 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456 | head -n 1000; i=$((i+1)); done; echo last-line']), 'run');
+    const logPath = ok(await dk(['inspect', '-f', '{{.LogPath}}', n])).trim();
+    const dir = logPath.slice(0, logPath.lastIndexOf('/'));
+    const onDisk = fs.readdirSync(dir).filter((f) => f.includes('.log') || f.includes('log.')).reduce((s, f) => s + fs.statSync(`${dir}/${f}`).size, 0);
+    assert.ok(onDisk <= 3 * 1024 * 1024 + 64 * 1024, `logs take ${onDisk} bytes on disk`);
+    const tail = ok(await dk(['logs', '--tail', '1', n])).trim();
+    assert.equal(tail, 'last-line');
+    ok(await dk(['rm', n]));
+  });
+
+  describe('refused at create with Docker\'s message, nothing left behind', () => {
+    const refused: [string, string[], RegExp][] = [
+      ['a bad --stop-signal', ['--stop-signal', 'SIGBOGUS'], /invalid signal: SIGBOGUS/i],
+      ['an unknown --security-opt', ['--security-opt', 'bogus=1'], /invalid --security-opt 2: "bogus=1"/],
+      ['an unknown --log-opt', ['--log-opt', 'bogus=1'], /unknown log opt 'bogus' for json-file log driver/],
+      ['an unknown --log-opt for local', ['--log-driver', 'local', '--log-opt', 'bogus=1'], /unknown log opt 'bogus' for log driver local/],
+      ['a bad --pid', ['--pid', 'bogus'], /invalid PID mode: bogus|--pid: invalid PID mode/],
+      ['an --oom-score-adj out of range', ['--oom-score-adj', '1001'], /Invalid value 1001, range for oom score adj is \[-1000, 1000\]/],
+      ['--gpus without a GPU driver', ['--gpus', 'all'], /could not select device driver "" with capabilities: \[\[gpu\]\]/],
+    ];
+    for (const [name, flags, re] of refused) {
+      test(name, T, async () => {
+        const n = uniq('refused');
+        const r = await dk(['run', '--rm', '--name', n, ...flags, t.image, 'true']);
+        fails(r, 125, re);
+        // dockerd refuses some of these only at start (after create): current Docker's API checks them
+        // at create; what matters to the user is the message and that nothing runs
+        if (!REAL_DOCKER) assert.equal(ok(await dk(['ps', '-aq', '--filter', `name=${n}`])).trim(), '', 'a container record was left behind');
+        else await dk(['rm', '-f', n]);
+      });
+    }
+  });
+});
