@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
-import { ok, fails, uniq, waitFor } from '../helpers/util.ts';
+import { ok, fails, uniq, waitFor, curl } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
 const CGROUP_V2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
@@ -115,6 +115,30 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     const tail = ok(await dk(['logs', '--tail', '1', n])).trim();
     assert.equal(tail, 'last-line');
     ok(await dk(['rm', n]));
+  });
+
+  test('answers follow the API version asked for: image inspect has Container and ContainerConfig before 1.45', T, async () => {
+    const old = await curl(t.d.socket, 'GET', `/v1.41/images/${t.image}/json`);
+    assert.equal(old.status, 200);
+    const v141 = JSON.parse(old.body);
+    assert.ok('Container' in v141 && 'ContainerConfig' in v141, 'API 1.41 has Container and ContainerConfig');
+    assert.equal(v141.VirtualSize, v141.Size);
+    const cur = await curl(t.d.socket, 'GET', `/v1.50/images/${t.image}/json`);
+    if (REAL_DOCKER) {
+      // dockerd 20.10 speaks API 1.41 at most; current Docker answers 1.50 without the two fields
+      assert.equal(cur.status, 400);
+      assert.match(cur.body, /client version 1.50 is too new/);
+    } else {
+      const v150 = JSON.parse(cur.body);
+      assert.ok(!('Container' in v150) && !('ContainerConfig' in v150) && !('VirtualSize' in v150), 'API 1.50 has neither');
+    }
+  });
+
+  test('a mistyped create body gets Go\'s decoder error (400)', T, async () => {
+    const r = await curl(t.d.socket, 'POST', '/v1.41/containers/create', JSON.stringify({ Image: t.image, HostConfig: { Memory: '1g' } }));
+    // dockerd 20.10 answers 500 for a body it cannot decode; current Docker answers 400 (invalid parameter)
+    assert.equal(r.status, REAL_DOCKER ? 500 : 400);
+    assert.match(r.json.message, /cannot unmarshal string into Go struct field \S*Memory of type int64/);
   });
 
   describe('refused at create with Docker\'s message, nothing left behind', () => {

@@ -11,6 +11,9 @@ import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
 import { containerSizes } from '../../engine/containers/size.ts';
+import { adaptCreateBody } from '../versions/create.ts';
+import { containerInspectFor, containerListFor } from '../versions/responses.ts';
+import { cgroupLayout } from '../../platform/linux/cgroups.ts';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -32,6 +35,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     const body = await ctx.json<any>();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
+    adaptCreateBody(body, ctx.version, ctx.query, { cgroupV2: cgroupLayout().version === 2 });
     const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });
     ctx.created(res);
   });
@@ -45,7 +49,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     if (!all && !explicitStatus && limit === undefined) list = list.filter((c) => c.State.Running);
     list = applyFilters(list, filters, containers);
     if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    ctx.ok(ctx.qBool('size') ? list.map((c) => ({ ...listView(c), ...sizesOf(c) })) : list.map(listView));
+    ctx.ok(containerListFor(ctx.version, ctx.qBool('size') ? list.map((c) => ({ ...listView(c), ...sizesOf(c) })) : list.map(listView)));
   });
 
   r.get('/containers/:id/json', (ctx) => {
@@ -53,7 +57,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     const graph = d.images.graphDriverData?.(c.Id) ?? { UpperDir: '', MergedDir: '', WorkDir: '' };
     const view: any = inspectView(c, graph);
     if (ctx.qBool('size')) Object.assign(view, sizesOf(c));
-    ctx.ok(view);
+    ctx.ok(containerInspectFor(ctx.version, view));
   });
 
   r.post('/containers/:id/start', async (ctx) => {

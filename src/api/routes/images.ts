@@ -8,6 +8,7 @@ import type { Ctx } from '../context.ts';
 import { invalidParameter, notFound } from '../../errdefs.ts';
 import { messageOf } from '../errors.ts';
 import type { ImagesEngine } from '../../engine/images.ts';
+import { imageInspectFor, imageListFor } from '../versions/responses.ts';
 import { parseNormalizedNamed, withTag, parseDigest } from '../../images/reference.ts';
 
 export interface ImageRouteDeps {
@@ -74,7 +75,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
   });
 
   router.get('/images/json', (ctx) => {
-    ctx.ok(images.list({ all: ctx.qBool('all'), filters: ctx.filters(), sharedSize: ctx.qBool('shared-size') }));
+    ctx.ok(imageListFor(ctx.version, images.list({ all: ctx.qBool('all'), filters: ctx.filters(), sharedSize: ctx.qBool('shared-size') }) as unknown as Record<string, unknown>[]));
   });
 
   // GET /images/get?names=a&names=b — must win over the wildcard.
@@ -100,7 +101,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
     if (!name) throw notFound('page not found');
     switch (op) {
       case 'json':
-        return ctx.ok(images.inspect(name));
+        return ctx.ok(imageInspectFor(ctx.version, images.inspect(name), images.resolve(name).config));
       case 'history':
         return ctx.ok(images.history(name));
       case 'get':
