@@ -250,7 +250,31 @@ export function containerResources(r: Record<string, unknown>): Omit<OciResource
   if (typeof pids === 'number') out.pids = { limit: pids <= 0 ? -1 : pids };
   const weight = num(r.BlkioWeight);
   if (weight) out.blockIO = { weight };
+  // --device-read-bps and friends, --blkio-weight-device: per device, by its major:minor
+  const perDevice = <K extends string>(field: string, key: K) =>
+    ((r[field] as ({ Path: string } & Record<K, number>)[] | null | undefined) ?? []).map((d) => ({ ...blockDevice(d.Path), [key]: d[key] }) as { major: number; minor: number } & Record<K, number>);
+  const io: NonNullable<OciResources['blockIO']> = {};
+  const weights = perDevice('BlkioWeightDevice', 'Weight').map((d) => ({ major: d.major, minor: d.minor, weight: d.Weight }));
+  if (weights.length) io.weightDevice = weights;
+  for (const [field, key] of [['BlkioDeviceReadBps', 'throttleReadBpsDevice'], ['BlkioDeviceWriteBps', 'throttleWriteBpsDevice'], ['BlkioDeviceReadIOps', 'throttleReadIOPSDevice'], ['BlkioDeviceWriteIOps', 'throttleWriteIOPSDevice']] as const) {
+    const list = perDevice(field, 'Rate').map((d) => ({ major: d.major, minor: d.minor, rate: d.Rate }));
+    if (list.length) io[key] = list;
+  }
+  if (Object.keys(io).length) out.blockIO = { ...out.blockIO, ...io };
   return out;
+}
+
+/** A block device's major and minor numbers (Linux's dev_t encoding). */
+export function blockDevice(p: string): { major: number; minor: number } {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw invalidParameter(`stat ${p}: no such file or directory`);
+  }
+  if (!st.isBlockDevice()) throw invalidParameter(`${p} is not a block device`);
+  const dev = st.rdev;
+  return { major: ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff), minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00) };
 }
 
 /** --pid, --ipc, --uts, --cgroupns as HostConfig gives them ("" = Docker's default). */

@@ -68,6 +68,55 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     }
   });
 
+  test('docker kill -s signals PID 1 only, as dockerd', T, async () => {
+    const n = uniq('kill');
+    ok(await dk(['run', '-d', '--name', n, t.image, 'sh', '-c', 'trap "echo parent-got-hup" HUP; sh -c \'trap "echo child-got-hup; touch /tmp/child" HUP; while :; do sleep 0.1; done\' & while :; do sleep 0.1; done']));
+    await waitFor(async () => (await dk(['top', n])).stdout.split('\n').filter((l) => l.includes('sh -c')).length >= 2, 'both shells');
+    ok(await dk(['kill', '-s', 'HUP', n]));
+    await waitFor(async () => ok(await dk(['logs', n])).includes('parent-got-hup'), 'the parent gets the signal');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch(ok(await dk(['logs', n])), /child-got-hup/);
+    ok(await dk(['rm', '-f', n]));
+  });
+
+  test('--add-host name:host-gateway is the default bridge\'s gateway; --domainname is in /etc/hosts', T, async () => {
+    const out = await run(['--add-host', 'gw.test:host-gateway', '--hostname', 'h', '--domainname', 'example.test'], "ip route | awk '/^default/ {print $3}'; awk '/gw.test/ {print $1}' /etc/hosts; grep -c 'h.example.test h$' /etc/hosts");
+    const [route, gw, domainLine] = out.split('\n');
+    assert.ok(route, 'a default route');
+    assert.equal(gw, route);
+    assert.equal(domainLine, '1');
+  });
+
+  test('--device-cgroup-rule lets the container use a device node it makes', T, async () => {
+    // /dev/vcs (7:0) is not among Docker's default devices: opening a node of it needs the rule
+    const script = 'mknod /tmp/n c 7 0 && (exec 3</tmp/n); echo rc=$?';
+    assert.match(await run([], `(${script}) 2>&1`), /Operation not permitted[\s\S]*rc=1/);
+    assert.equal(await run(['--device-cgroup-rule', 'c 7:0 r'], script), 'rc=0');
+  });
+
+  test('--device-read-bps reaches the blkio cgroup', { ...T, skip: fs.existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device') ? false : 'no cgroup v1 blkio throttling here' }, async () => {
+    const dev = ['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/xvda'].find((d) => fs.existsSync(d))!;
+    const st = fs.statSync(dev);
+    const out = await run(['--device-read-bps', `${dev}:1mb`], 'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device');
+    assert.equal(out, `${Math.floor(st.rdev / 256) & 0xfff}:${st.rdev & 0xff} 1048576`);
+  });
+
+  test('--cgroup-parent places the container under it', { ...T, skip: CGROUP_V2 ? 'checked on cgroup v1 here' : false }, async () => {
+    const parent = uniq('parent');
+    const out = await run(['--cgroup-parent', `/${parent}`], "grep memory /proc/self/cgroup | cut -d: -f3");
+    assert.match(out, new RegExp(`^/${parent}/[0-9a-f]{64}$`));
+    // the parent cgroups this test made (the daemons leave them, as cgroupfs parents are the user's)
+    for (const ctl of fs.readdirSync('/sys/fs/cgroup')) {
+      try {
+        fs.rmdirSync(`/sys/fs/cgroup/${ctl}/${parent}`);
+      } catch {}
+    }
+  });
+
+  test('docker plugin ls lists no plugins', T, async () => {
+    assert.equal(ok(await dk(['plugin', 'ls', '-q'])).trim(), '');
+  });
+
   test('docker stop uses StopSignal and --stop-timeout', T, async () => {
     const n = uniq('stopsig');
     ok(await dk(['run', '-d', '--name', n, '--stop-signal', 'USR1', '--stop-timeout', '30', t.image, 'sh', '-c', 'trap "exit 7" USR1; while :; do sleep 0.1; done']));

@@ -220,6 +220,7 @@ export class ContainerService {
       hostname: config.Hostname,
       hostNetwork,
       extraHosts: hc.ExtraHosts ?? [],
+      hostGateway: this.networks?.find('bridge')?.IPAM.Config[0]?.Gateway,
       dns: hc.Dns ?? [],
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],
@@ -476,9 +477,11 @@ export class ContainerService {
     const eps = Object.values(c.NetworkSettings?.Networks ?? {}).filter((e) => e.IPAddress);
     if (!eps.length) return;
     try {
-      const hosts = fs.readFileSync(c.HostsPath, 'utf8').split('\n').filter((l) => !l.endsWith(`\t${c.Config.Hostname}`) || !/^\d+\.\d+\.\d+\.\d+\t/.test(l));
+      // as moby's etchosts: "ip<TAB>host.domain host" when there is a domain name
+      const names = c.Config.Domainname ? `${c.Config.Hostname}.${c.Config.Domainname} ${c.Config.Hostname}` : c.Config.Hostname;
+      const hosts = fs.readFileSync(c.HostsPath, 'utf8').split('\n').filter((l) => !l.endsWith(`\t${names}`) || !/^\d+\.\d+\.\d+\.\d+\t/.test(l));
       while (hosts.length && hosts[hosts.length - 1] === '') hosts.pop();
-      for (const e of eps) hosts.push(`${e.IPAddress}\t${c.Config.Hostname}`);
+      for (const e of eps) hosts.push(`${e.IPAddress}\t${names}`);
       fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
       const dns = this.networks?.dnsServerFor(c);
       if (dns && !(c.HostConfig.Dns ?? []).length) {
@@ -604,7 +607,8 @@ export class ContainerService {
     this.save(c);
     this.emit(c, 'kill', { signal: String(sig) });
     if (sig === 9) this.stopping.add(c.Id);
-    await this.runtime.kill(c.Id, sig, true);
+    // as dockerd: the signal goes to PID 1 only (SIGKILL to all, so that nothing outlives a kill)
+    await this.runtime.kill(c.Id, sig, sig === 9);
     if (c.State.Paused && sig === 9) await this.runtime.resume(c.Id).catch(() => {});
   }
 

@@ -2,8 +2,11 @@
 // value dockerd refuses at create (moby daemon/container.go validateContainerConfig/validateHostConfig,
 // daemon/daemon_unix.go verifyPlatformContainerSettings, daemon/logger/*/ValidateLogOpt), or returns
 // Docker's warnings for what it accepts and discards.
+import { isIP } from 'node:net';
 import { invalidParameter } from '../../../errdefs.ts';
 import { signalNumber } from '../signals.ts';
+import { hostResources } from '../resources.ts';
+import { blockDevice } from '../../../runtime/spec.ts';
 
 /** What a check may know beyond the value: the whole request, for fields that depend on each other. */
 export interface CheckContext {
@@ -186,6 +189,31 @@ export const deviceRequests: Check = (v) => {
     const caps = (r.Capabilities ?? []).map((set) => `[${set.join(' ')}]`).join(' ');
     throw invalidParameter(`could not select device driver "${r.Driver ?? ''}" with capabilities: [${caps}]`);
   }
+};
+
+/** --add-host "name:ip" (or "name=ip"); the ip may be "host-gateway" (moby opts.ValidateExtraHost). */
+export const extraHosts: Check = (v) => {
+  for (const h of (v as string[] | null) ?? []) {
+    const sep = h.includes('=') ? h.indexOf('=') : h.indexOf(':');
+    const name = sep > 0 ? h.slice(0, sep) : '';
+    const ip = sep > 0 ? h.slice(sep + 1).replace(/^\[(.*)\]$/, '$1') : '';
+    if (!name) throw invalidParameter(`bad format for add-host: "${h}"`);
+    if (ip !== 'host-gateway' && isIP(ip) === 0) throw invalidParameter(`invalid IP address in add-host: "${ip}"`);
+  }
+};
+
+/** --device-read-bps and friends: each path a block device (dockerd finds out at start; Berth at create). */
+export const blkioDevices: Check = (v) => {
+  for (const d of (v as { Path?: string }[] | null) ?? []) blockDevice(d?.Path ?? '');
+};
+
+/** --blkio-weight-device: as dockerd, discarded with its warning where the kernel cannot weigh devices. */
+export const blkioWeightDevices: Check = (v, ctx) => {
+  if (!isSet(v)) return;
+  blkioDevices(v, ctx);
+  if (hostResources().blkioWeight) return;
+  ctx.hostConfig.BlkioWeightDevice = [];
+  return ['Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.'];
 };
 
 export const annotations: Check = (v) => {

@@ -54,6 +54,7 @@ export const CONTAINER_CONFIG: Record<string, FieldRule> = {
   Shell: H('as', 'engine/containers/health.ts (CMD-SHELL), commit'),
 };
 
+const BLOCK_DEVICE = 'a path that is no block device: stat /dev/x: no such file or directory';
 const RES_CHECKED = 'engine/containers/resources.ts checks, runtime/spec.ts containerResources';
 const WINDOWS_ONLY = (f: string) => R('i', `${f} is only supported on Windows`);
 
@@ -63,11 +64,11 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   Memory: H('i', RES_CHECKED),
   CgroupParent: H('s', 'runtime/spec.ts cgroupsPath'),
   BlkioWeight: H('i', RES_CHECKED),
-  BlkioWeightDevice: R('ao', NOT_BERTH('BlkioWeightDevice (--blkio-weight-device)')),
-  BlkioDeviceReadBps: R('ao', NOT_BERTH('BlkioDeviceReadBps (--device-read-bps)')),
-  BlkioDeviceWriteBps: R('ao', NOT_BERTH('BlkioDeviceWriteBps (--device-write-bps)')),
-  BlkioDeviceReadIOps: R('ao', NOT_BERTH('BlkioDeviceReadIOps (--device-read-iops)')),
-  BlkioDeviceWriteIOps: R('ao', NOT_BERTH('BlkioDeviceWriteIOps (--device-write-iops)')),
+  BlkioWeightDevice: H('ao', 'runtime/spec.ts blockIO.weightDevice (discarded with dockerd\'s warning where the kernel cannot weigh devices)', c.blkioWeightDevices, BLOCK_DEVICE),
+  BlkioDeviceReadBps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceWriteBps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceReadIOps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceWriteIOps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
   CpuPeriod: H('i', RES_CHECKED),
   CpuQuota: H('i', RES_CHECKED),
   CpuRealtimePeriod: H('i', 'runtime/spec.ts containerResources'),
@@ -111,7 +112,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   Dns: H('as', 'engine/containers/etc-files.ts'),
   DnsOptions: H('as', 'engine/containers/etc-files.ts'),
   DnsSearch: H('as', 'engine/containers/etc-files.ts'),
-  ExtraHosts: H('as', 'engine/containers/etc-files.ts'),
+  ExtraHosts: H('as', 'engine/containers/etc-files.ts (host-gateway: the default bridge\'s gateway)', c.extraHosts, 'malformed: invalid IP address in add-host: "x"'),
   GroupAdd: H('as', 'runtime/user.ts ociUser'),
   IpcMode: H('s', 'runtime/spec.ts namespaces, engine/containers/validate/namespaces.ts', c.namespaceMode('IPC', ['private', 'shareable', 'host', 'none'], true), 'other values: invalid IPC mode: x; container:<missing>: No such container'),
   Cgroup: R('s', NOT_BERTH('Cgroup (joining another container\'s cgroup)')),

@@ -38,7 +38,7 @@ test('bad values are refused with Docker\'s messages', () => {
 test('what Berth cannot honour is refused as dockerd refuses it', () => {
   refuses(() => v({}, { DeviceRequests: [{ Driver: '', Count: -1, Capabilities: [['gpu']] }] }), 'could not select device driver "" with capabilities: [[gpu]]');
   refuses(() => v({}, { StorageOpt: { size: '10G' } }), "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
-  refuses(() => v({}, { BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1 }] }), /not supported by Berth/);
+  refuses(() => v({}, { BlkioDeviceReadBps: [{ Path: '/dev/nosuch', Rate: 1 }] }), 'stat /dev/nosuch: no such file or directory');
   refuses(() => v({}, { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { NonRecursive: true } }] }), /bind-nonrecursive is not supported/);
   refuses(() => v({}, {}, { EndpointsConfig: { n: { MacAddress: '02:42:ac:11:00:02' } } }), /MacAddress is not supported/);
 });
