@@ -5,6 +5,7 @@
 // process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
 import { conmonLogArgs } from './log-args.ts';
 import { shmDir, mountShm, unmountShm } from './shm.ts';
+import { checkPropagation } from './propagation.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -300,6 +301,7 @@ export class RuncDriver implements RuntimeDriver {
     if (!rt) throw invalidParameter(`unknown or invalid runtime name: ${spec.runtime}`);
     if (spec.tty && rt.gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     this.runtimeById.set(id, rt);
+    checkPropagation(spec.mounts);
     if (spec.shareableShm) {
       await mountShm(shmDir(bundle), spec.shmSize);
       spec = { ...spec, shmSource: shmDir(bundle) };

@@ -113,6 +113,36 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     }
   });
 
+  test('--mount options: readonly, volume-nocopy, bind-propagation=rslave', T, async () => {
+    assert.match(await run(['--mount', 'type=tmpfs,dst=/t', '--mount', `type=bind,src=/tmp,dst=/ro,readonly`], 'touch /ro/x 2>&1; echo rc=$?'), /Read-only file system[\s\S]*rc=1/);
+    // a new volume is filled from the image's content at its target, unless volume-nocopy
+    assert.equal(await run(['--mount', 'type=volume,dst=/etc'], 'test -e /etc/passwd; echo $?'), '0');
+    assert.equal(await run(['--mount', 'type=volume,dst=/etc,volume-nocopy'], 'test -e /etc/passwd; echo $?'), '1');
+    // rslave: a mount made on the host under the source after start appears in the container
+    const src = fs.mkdtempSync('/tmp/berth-prop-');
+    fs.mkdirSync(`${src}/sub`);
+    const n = uniq('prop');
+    const { spawnSync } = await import('node:child_process');
+    try {
+      // dockerd wants the source on a shared (or slave) mount for rslave: not so, refused at start
+      const r = await dk(['run', '-d', '--name', n, '--mount', `type=bind,src=${src},dst=/p,bind-propagation=rslave`, t.image, 'sleep', '300']);
+      fails(r, 125, new RegExp(`path ${src} is mounted on \\S+ but it is not a shared or slave mount`));
+      await dk(['rm', '-f', n]);
+      assert.equal(spawnSync('mount', ['--bind', src, src]).status, 0);
+      assert.equal(spawnSync('mount', ['--make-shared', src]).status, 0);
+      ok(await dk(['run', '-d', '--name', n, '--mount', `type=bind,src=${src},dst=/p,bind-propagation=rslave`, t.image, 'sleep', '300']));
+      assert.equal(ok(await dk(['inspect', '-f', '{{(index .Mounts 0).Propagation}}', n])).trim(), 'rslave');
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', `${src}/sub`]).status, 0);
+      fs.writeFileSync(`${src}/sub/marker`, 'seen\n');
+      assert.equal(ok(await dk(['exec', n, 'cat', '/p/sub/marker'])).trim(), 'seen');
+    } finally {
+      await dk(['rm', '-f', n]);
+      spawnSync('umount', [`${src}/sub`]);
+      spawnSync('umount', [src]);
+      fs.rmSync(src, { recursive: true, force: true });
+    }
+  });
+
   test('docker plugin ls lists no plugins', T, async () => {
     assert.equal(ok(await dk(['plugin', 'ls', '-q'])).trim(), '');
   });
@@ -199,6 +229,8 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
       ['a bad --pid', ['--pid', 'bogus'], /invalid PID mode: bogus|--pid: invalid PID mode/],
       ['an --oom-score-adj out of range', ['--oom-score-adj', '1001'], /Invalid value 1001, range for oom score adj is \[-1000, 1000\]/],
       ['--gpus without a GPU driver', ['--gpus', 'all'], /could not select device driver "" with capabilities: \[\[gpu\]\]/],
+      ['--storage-opt size on a filesystem without quotas', ['--storage-opt', 'size=1G'], /--storage-opt is supported only for overlay over xfs with 'pquota' mount option/],
+      ['an --add-host with a bad address', ['--add-host', 'h:not-an-ip'], /invalid IP address in add-host: "not-an-ip"|invalid argument "h:not-an-ip" for "--add-host" flag/],
     ];
     for (const [name, flags, re] of refused) {
       test(name, T, async () => {
