@@ -183,6 +183,13 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     ok(await dk(['rm', n]));
   });
 
+  test('--log-opt labels/env/tag show in docker logs --details', T, async () => {
+    const n = uniq('details');
+    ok(await dk(['run', '--name', n, '-l', 'a=1', '-l', 'b=no', '-e', 'E=two words', '--log-opt', 'labels=a', '--log-opt', 'env=E', '--log-opt', 'tag=x-{{.Name}}', t.image, 'echo', 'hi']));
+    assert.equal(ok(await dk(['logs', '--details', n])), `E=two+words,a=1,tag=x-${n} hi\n`);
+    ok(await dk(['rm', n]));
+  });
+
   test('--log-opt max-size/max-file bound the log on disk; docker logs still works', { timeout: 300_000 }, async () => {
     const n = uniq('rotate');
     // 30 MB of output, in 100-byte lines

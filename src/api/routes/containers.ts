@@ -12,6 +12,7 @@ import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
 import { containerSizes } from '../../engine/containers/size.ts';
 import { adaptCreateBody } from '../versions/create.ts';
+import { logAttributes, detailsPrefix } from '../../engine/containers/log-attrs.ts';
 import { containerInspectFor, containerListFor } from '../versions/responses.ts';
 import { cgroupLayout } from '../../platform/linux/cgroups.ts';
 
@@ -224,6 +225,7 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   if (c.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
   const follow = ctx.qBool('follow');
   const timestamps = ctx.qBool('timestamps');
+  const details = ctx.qBool('details') ? Buffer.from(detailsPrefix(logAttributes(c))) : undefined;
   const tailRaw = ctx.q('tail');
   const tail = tailRaw === undefined || tailRaw === 'all' || tailRaw === '' ? undefined : Number(tailRaw);
   if (tail !== undefined && !Number.isFinite(tail)) throw invalidParameter(`invalid value for "tail": "${tailRaw}"`);
@@ -236,7 +238,8 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   try {
     const entries = d.runtime.logs(c.Id, c.LogPath, { follow: follow && (c.State.Running || c.State.Status === 'created'), tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
     for await (const e of entries) {
-      const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), e.data]) : e.data;
+      const line = details ? Buffer.concat([details, e.data]) : e.data;
+      const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), line]) : line;
       const ok = res.write(tty ? data : frame(e.stream, data));
       if (!ok) await new Promise((r) => res.once('drain', r));
     }

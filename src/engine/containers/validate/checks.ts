@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { invalidParameter } from '../../../errdefs.ts';
 import { signalNumber } from '../signals.ts';
 import { hostResources } from '../resources.ts';
+import { checkLogTag } from '../log-attrs.ts';
 import { blockDevice } from '../../../runtime/spec.ts';
 
 /** What a check may know beyond the value: the whole request, for fields that depend on each other. */
@@ -167,6 +168,15 @@ export const logConfig: Check = (v) => {
     files = Number(s);
     if (t === 'json-file' && files < 1) throw invalidParameter('max-file cannot be less than 1');
     if (files < 0) throw invalidParameter('max-file must not be negative');
+  }
+  if (cfg.tag) checkLogTag(cfg.tag);
+  for (const k of ['labels-regex', 'env-regex']) {
+    if (!cfg[k]) continue;
+    try {
+      new RegExp(cfg[k]!);
+    } catch (e) {
+      throw invalidParameter(`error parsing regexp: ${(e as Error).message}`);
+    }
   }
   if ('compress' in cfg) {
     const s = cfg.compress!;

@@ -94,7 +94,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   // the rest of HostConfig
   Binds: H('as', 'engine/containers/mounts.ts'),
   ContainerIDFile: H('s', 'written by the CLI; ignored by the daemon, as dockerd does'),
-  LogConfig: H('o', 'runtime/runc-driver.ts (conmon log), validate/checks.ts logConfig', c.logConfig, "other drivers; unknown options: \"unknown log opt 'x' for json-file log driver\"; bad values as the driver says"),
+  LogConfig: H('o', 'runtime/log-args.ts (json-file, local, none; the log is bounded at max-size × max-file, Docker\'s bound, but conmon truncates at it instead of rotating, so compress has no rotated file to act on), engine/containers/log-attrs.ts (labels, env, tag for docker logs --details)', c.logConfig, "other drivers; unknown options: \"unknown log opt 'x' for json-file log driver\"; bad values as the driver says"),
   NetworkMode: H('s', 'engine/networks.ts, engine/containers/service.ts'),
   PortBindings: H('o', 'network/ports.ts'),
   RestartPolicy: H('o', 'engine/containers/restart-policy.ts'),
@@ -218,6 +218,8 @@ export const QUERY: Record<string, Record<string, FieldRule>> = {
     until: H('s', 'runtime/logs.ts'),
     timestamps: H('b', 'runtime/logs.ts'),
     tail: H('s', 'runtime/logs.ts'),
+    // not in the v1.50 spec, but sent by the docker CLI (docker logs --details)
+    details: H('b', 'engine/containers/log-attrs.ts (labels, env, tag log options)'),
   },
   'GET /containers/{id}/stats': { stream: H('b', 'api/routes/stats.ts'), 'one-shot': H('b', 'api/routes/stats.ts') },
   'POST /containers/{id}/resize': { h: H('i', 'engine/containers/service.ts resize'), w: H('i', 'engine/containers/service.ts resize') },

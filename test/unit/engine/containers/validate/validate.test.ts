@@ -55,3 +55,9 @@ test('refused query parameters', () => {
   assert.throws(() => checkQuery('DELETE /containers/{id}', new URLSearchParams('link=1')), /Links/);
   checkQuery('DELETE /containers/{id}', new URLSearchParams('link=0&force=1'));
 });
+
+test('log tag templates: the known placeholders only; bad regexps refused', () => {
+  assert.deepEqual(v({}, { LogConfig: { Type: 'json-file', Config: { tag: '{{.Name}}/{{.ID}}', 'labels-regex': '^a' } } }), []);
+  refuses(() => v({}, { LogConfig: { Type: 'json-file', Config: { tag: '{{.Nope}}' } } }), /log tag template "\{\{\.Nope\}\}" is not supported/);
+  refuses(() => v({}, { LogConfig: { Type: 'json-file', Config: { 'env-regex': '(' } } }), /error parsing regexp/);
+});
