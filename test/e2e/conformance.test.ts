@@ -143,6 +143,13 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     }
   });
 
+  test('docker ps shows the command as dockerd: arguments with spaces in single quotes', T, async () => {
+    const n = uniq('cmd');
+    ok(await dk(['create', '--name', n, t.image, 'sh', '-c', 'exit 3']));
+    assert.equal(ok(await dk(['ps', '-a', '--no-trunc', '--filter', `name=${n}`, '--format', '{{.Command}}'])).trim(), `"sh -c 'exit 3'"`);
+    ok(await dk(['rm', n]));
+  });
+
   test('docker plugin ls lists no plugins', T, async () => {
     assert.equal(ok(await dk(['plugin', 'ls', '-q'])).trim(), '');
   });
