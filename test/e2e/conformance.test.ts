@@ -150,6 +150,38 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     ok(await dk(['rm', n]));
   });
 
+  test('local volume options: a bind of a host path and a tmpfs, as compose driver_opts use them', T, async () => {
+    const host = fs.mkdtempSync('/tmp/berth-volopt-');
+    fs.writeFileSync(`${host}/keep`, 'kept\n');
+    const bindVol = uniq('vbind');
+    const tmpVol = uniq('vtmp');
+    try {
+      ok(await dk(['volume', 'create', '--driver', 'local', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${host}`, bindVol]));
+      assert.equal(await run(['-v', `${bindVol}:/v`], 'cat /v/keep; echo new > /v/made'), 'kept');
+      assert.equal(fs.readFileSync(`${host}/made`, 'utf8'), 'new\n');
+      ok(await dk(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=2m,mode=0750', tmpVol]));
+      assert.equal(await run(['-v', `${tmpVol}:/v`], "stat -c '%a' /v; df -k /v | tail -1 | awk '{print $2}'"), '750\n2048');
+      const inspect = JSON.parse(ok(await dk(['volume', 'inspect', tmpVol])))[0];
+      assert.deepEqual(inspect.Options, { device: 'tmpfs', o: 'size=2m,mode=0750', type: 'tmpfs' });
+      // the same through --mount's volume-opt, for a volume made on the spot
+      const viaMount = uniq('vmount');
+      assert.equal(await run(['--mount', `type=volume,src=${viaMount},dst=/v,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m`], "df -k /v | tail -1 | awk '{print $2}'"), '1024');
+      ok(await dk(['volume', 'rm', viaMount]));
+      ok(await dk(['volume', 'rm', bindVol, tmpVol]));
+      // removing the volume unmounts it: the host directory keeps its files
+      assert.deepEqual(fs.readdirSync(host).sort(), ['keep', 'made']);
+    } finally {
+      await dk(['volume', 'rm', '-f', bindVol, tmpVol]);
+      fs.rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  test('local volume options are checked as dockerd checks them', T, async () => {
+    fails(await dk(['volume', 'create', '--opt', 'bogus=1', uniq('v')]), 1, /invalid option: "bogus"/);
+    fails(await dk(['volume', 'create', '--opt', 'type=tmpfs', uniq('v')]), 1, /missing required option: "device"/);
+    fails(await dk(['volume', 'create', '--opt', 'size=1g', uniq('v')]), 1, /quota size requested but no quota support/);
+  });
+
   test('docker plugin ls lists no plugins', T, async () => {
     assert.equal(ok(await dk(['plugin', 'ls', '-q'])).trim(), '');
   });

@@ -302,6 +302,7 @@ export class ContainerService {
       this.premounts.delete(c.Id);
       if (pre) await pre;
       const rootfs = await this.images.mountRWLayer(c.Id);
+      for (const m of c.Mounts) if (m.Type === 'volume' && m.Name) await this.volumes?.mount(m.Name);
       for (const m of c.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await this.volumes?.populate(m.Name, rootfs, m.Destination);
       const spec = this.runSpec(c, rootfs);
       // A container on networks gets a namespace made first, so that the CNI plugins wire it

@@ -178,7 +178,7 @@ export const MOUNT: Record<string, FieldRule> = {
   'BindOptions.ReadOnlyForceRecursive': R('b', NOT_BERTH('readonly=recursive')),
   'VolumeOptions.NoCopy': H('b', 'engine/containers/mounts.ts (the image\'s content is not copied in)'),
   'VolumeOptions.Labels': H('m', 'engine/volumes.ts'),
-  'VolumeOptions.DriverConfig': R('o', NOT_BERTH('volume-driver / volume-opt in --mount')),
+  'VolumeOptions.DriverConfig': H('o', 'engine/volumes.ts, engine/volume-options.ts (the local driver and its type/device/o options)'),
   'VolumeOptions.Subpath': R('s', NOT_BERTH('volume-subpath')),
   'ImageOptions.Subpath': R('s', NOT_BERTH('mount type "image"')),
   'TmpfsOptions.SizeBytes': H('i', 'engine/containers/mounts.ts (size=)'),
