@@ -112,8 +112,9 @@ export function checkQuery(route: string, query: URLSearchParams): void {
   if (!rules) return;
   for (const [name, rule] of Object.entries(rules)) {
     if (rule.honoured || !query.has(name)) continue;
-    const v = query.get(name) ?? '';
-    if (v === '' || v === '0' || v === 'false') continue;
+    // moby's httputils.BoolValue: these mean false (docker-py sends "False")
+    const v = (query.get(name) ?? '').trim().toLowerCase();
+    if (['', '0', 'no', 'false', 'none'].includes(v)) continue;
     throw invalidParameter(rule.refused ?? `${name} is not supported`);
   }
 }

@@ -54,6 +54,7 @@ test('KernelMemoryTCP is discarded with dockerd\'s warning', () => {
 test('refused query parameters', () => {
   assert.throws(() => checkQuery('DELETE /containers/{id}', new URLSearchParams('link=1')), /Links/);
   checkQuery('DELETE /containers/{id}', new URLSearchParams('link=0&force=1'));
+  checkQuery('DELETE /containers/{id}', new URLSearchParams('link=False'));
 });
 
 test('log tag templates: the known placeholders only; bad regexps refused', () => {
