@@ -182,6 +182,19 @@ describe('conformance: flags take effect, bad values are refused', SUITE(skip), 
     fails(await dk(['volume', 'create', '--opt', 'size=1g', uniq('v')]), 1, /quota size requested but no quota support/);
   });
 
+  test('health probes record their whole output and are reported as exec events', T, async () => {
+    const n = uniq('health');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(await dk(['run', '-d', '--name', n, '--health-cmd', 'echo probe-output', '--health-interval', '1s', '--health-retries', '1', t.image, 'sleep', '300']));
+    await waitFor(async () => (await dk(['inspect', '-f', '{{len .State.Health.Log}}', n])).stdout.trim() >= '3', 'three probes', 20_000);
+    const log = JSON.parse(ok(await dk(['inspect', '-f', '{{json .State.Health.Log}}', n]))) as { Output: string; ExitCode: number }[];
+    for (const e of log) assert.deepEqual([e.ExitCode, e.Output], [0, 'probe-output\n']);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const events = ok(await dk(['events', '--since', String(since), '--until', String(until), '--filter', `container=${n}`, '--format', '{{.Action}}']));
+    for (const a of ['exec_create: /bin/sh -c echo probe-output', 'exec_start: /bin/sh -c echo probe-output', 'exec_die']) assert.ok(events.split('\n').includes(a), `no "${a}" event in:\n${events}`);
+    ok(await dk(['rm', '-f', n]));
+  });
+
   test('docker plugin ls lists no plugins', T, async () => {
     assert.equal(ok(await dk(['plugin', 'ls', '-q'])).trim(), '');
   });

@@ -84,6 +84,7 @@ export class ContainerService {
         this.save(c);
         if (status) this.emit(c, `health_status: ${status}`);
       },
+      onExec: (c, action, attrs) => this.emitEvent(c.Id, action, attrs),
     });
     if (this.volumes) this.volumes.containers = () => this.list();
     this.db = deps.db;
