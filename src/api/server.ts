@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { checkTcpAuth, openListener, socketGid, tlsServerOptions, type ListenConfig } from './listeners.ts';
 import { Ctx } from './context.ts';
 import { Router } from './router.ts';
+import { checkQuery } from '../engine/containers/validate/validate.ts';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersion } from './version.ts';
 import { invalidParameter, notFound } from '../errdefs.ts';
 import { log } from '../util/log.ts';
@@ -56,6 +57,8 @@ export class ApiServer {
       const found = this.router.find(method, p);
       if (!found) throw notFound('page not found');
       ctx.params = found.params;
+      // the field table's refused query parameters (spec paths spell parameters {id}, find-my-way :id)
+      checkQuery(`${method} ${found.pattern.replace(/:(\w+)/g, '{$1}')}`, url.searchParams);
       log.debug(`${req.method} ${req.url}`);
       await found.handler(ctx);
     } catch (err) {

@@ -9,6 +9,7 @@ import { conflict, invalidParameter, notFound } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { LocalVolumeDriver } from '../volumes/local.ts';
+import { validateVolumeOptions, mountVolume, unmountVolume } from './volume-options.ts';
 
 export interface VolumeRecord {
   Name: string;
@@ -55,7 +56,8 @@ export class VolumeService {
   create(o: { Name?: string; Driver?: string; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null } = {}, anonymous = false): VolumeRecord {
     const driver = o.Driver || 'local';
     if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
-    if (o.DriverOpts && Object.keys(o.DriverOpts).length) throw invalidParameter('options of the local volume driver (type, device, o) are not supported by Berth yet');
+    validateVolumeOptions(o.DriverOpts);
+    const options = o.DriverOpts && Object.keys(o.DriverOpts).length ? { ...o.DriverOpts } : null;
     const name = o.Name || newId();
     if (!NAME_RE.test(name)) throw invalidParameter(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     // the name is a directory name on the host: refused before mkdir fails with the host path (dockerd answers
@@ -64,7 +66,7 @@ export class VolumeService {
     const existing = this.docs.get(name);
     if (existing) return existing;
     const dir = this.local.create(name);
-    const v: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: dir, CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), Labels: { ...(o.Labels ?? {}), ...(anonymous || !o.Name ? { [ANON_LABEL]: '' } : {}) }, Scope: 'local', Options: null };
+    const v: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: dir, CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), Labels: { ...(o.Labels ?? {}), ...(anonymous || !o.Name ? { [ANON_LABEL]: '' } : {}) }, Scope: 'local', Options: options };
     this.docs.put(name, v);
     this.events.publish('volume', 'create', name, { driver: 'local' });
     return v;
@@ -85,6 +87,8 @@ export class VolumeService {
     }
     const users = this.users(name);
     if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+    // a volume with a filesystem of its own is unmounted first: never delete through a bind of a host path
+    if (v.Options?.type) unmountVolume(v.Mountpoint);
     this.docs.delete(name);
     this.local.remove(v.Mountpoint);
     this.events.publish('volume', 'destroy', name, { driver: 'local' });
@@ -115,6 +119,12 @@ export class VolumeService {
 
   isAnonymous(v: VolumeRecord): boolean {
     return ANON_LABEL in v.Labels;
+  }
+
+  /** Before a container uses it: a volume with type/device/o options gets its filesystem mounted. */
+  async mount(name: string): Promise<void> {
+    const v = this.docs.get(name);
+    if (v?.Options?.type) await mountVolume(v.Options, v.Mountpoint);
   }
 
   /** On first use: the image's files at the mount path go into an empty volume (Docker's copy-up; not with nocopy). */

@@ -68,12 +68,25 @@ export interface OciDeviceCgroup {
   access?: string;
 }
 
+export interface OciThrottle {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
 export interface OciResources {
   devices?: OciDeviceCgroup[];
   memory?: { limit?: number; reservation?: number; swap?: number; kernel?: number; swappiness?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
-  blockIO?: { weight?: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: { major: number; minor: number; weight: number }[];
+    throttleReadBpsDevice?: OciThrottle[];
+    throttleWriteBpsDevice?: OciThrottle[];
+    throttleReadIOPSDevice?: OciThrottle[];
+    throttleWriteIOPSDevice?: OciThrottle[];
+  };
 }
 
 export interface OciIdMapping {

@@ -3,6 +3,9 @@
 // for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
 // `runc create`): start reads runc's exec fifo itself, exits come by inotify, and deleting a container whose
 // process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
+import { conmonLogArgs } from './log-args.ts';
+import { shmDir, mountShm, unmountShm } from './shm.ts';
+import { checkPropagation } from './propagation.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -246,6 +249,11 @@ export class RuncDriver implements RuntimeDriver {
     if (!rt) throw invalidParameter(`unknown or invalid runtime name: ${spec.runtime}`);
     if (spec.tty && rt.gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     this.runtimeById.set(id, rt);
+    checkPropagation(spec.mounts);
+    if (spec.shareableShm) {
+      await mountShm(shmDir(bundle), spec.shmSize);
+      spec = { ...spec, shmSource: shmDir(bundle) };
+    }
     const oci = buildSpec(forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
     fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
     fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
@@ -260,7 +268,7 @@ export class RuncDriver implements RuntimeDriver {
       '-r', rt.monitorPath,
       '-b', bundle,
       '-p', path.join(bundle, 'pidfile'),
-      '-l', `k8s-file:${spec.logPath}`,
+      ...conmonLogArgs(spec.logPath, spec.log),
       '--exit-dir', this.exitDir,
       '--full-attach',
       '--socket-dir-path', this.root,
@@ -350,6 +358,7 @@ export class RuncDriver implements RuntimeDriver {
     this.exits.disarm(id);
     this.exits.clear(id);
     const bundle = this.bundleOf(id);
+    if (bundle) await unmountShm(shmDir(bundle)).catch((e) => log.warn(`unmount ${shmDir(bundle)}: ${e.message}`));
     if (bundle) fs.rmSync(bundle, { recursive: true, force: true });
     fs.rmSync(path.join(this.linkDir, id), { force: true });
     this.bundles.delete(id);

@@ -100,6 +100,8 @@ export interface HostInfo {
   extraMaskedPaths: string[];
   /** Host devices, for privileged containers. */
   devices: () => HostDevice[];
+  /** A static init (tini) for --init, mounted as /sbin/docker-init; undefined when none is installed. */
+  initPath?: string;
 }
 
 let cachedHost: HostInfo | undefined;
@@ -123,6 +125,8 @@ export function hostInfo(): HostInfo {
     sysctls: ['net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start'].filter(sysctlExists),
     extraMaskedPaths,
     devices: () => (devices ??= hostDevices()),
+    // a static binary runs in any image (busybox, scratch); dockerd's docker-init is tini too
+    initPath: ['/usr/bin/tini-static', '/usr/bin/docker-init', '/usr/bin/tini'].find((p) => fs.existsSync(p)),
   };
   return cachedHost;
 }
@@ -246,7 +250,45 @@ export function containerResources(r: Record<string, unknown>): Omit<OciResource
   if (typeof pids === 'number') out.pids = { limit: pids <= 0 ? -1 : pids };
   const weight = num(r.BlkioWeight);
   if (weight) out.blockIO = { weight };
+  // --device-read-bps and friends, --blkio-weight-device: per device, by its major:minor
+  const perDevice = <K extends string>(field: string, key: K) =>
+    ((r[field] as ({ Path: string } & Record<K, number>)[] | null | undefined) ?? []).map((d) => ({ ...blockDevice(d.Path), [key]: d[key] }) as { major: number; minor: number } & Record<K, number>);
+  const io: NonNullable<OciResources['blockIO']> = {};
+  const weights = perDevice('BlkioWeightDevice', 'Weight').map((d) => ({ major: d.major, minor: d.minor, weight: d.Weight }));
+  if (weights.length) io.weightDevice = weights;
+  for (const [field, key] of [['BlkioDeviceReadBps', 'throttleReadBpsDevice'], ['BlkioDeviceWriteBps', 'throttleWriteBpsDevice'], ['BlkioDeviceReadIOps', 'throttleReadIOPSDevice'], ['BlkioDeviceWriteIOps', 'throttleWriteIOPSDevice']] as const) {
+    const list = perDevice(field, 'Rate').map((d) => ({ major: d.major, minor: d.minor, rate: d.Rate }));
+    if (list.length) io[key] = list;
+  }
+  if (Object.keys(io).length) out.blockIO = { ...out.blockIO, ...io };
   return out;
+}
+
+/** A block device's major and minor numbers (Linux's dev_t encoding). */
+export function blockDevice(p: string): { major: number; minor: number } {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw invalidParameter(`stat ${p}: no such file or directory`);
+  }
+  if (!st.isBlockDevice()) throw invalidParameter(`${p} is not a block device`);
+  const dev = st.rdev;
+  return { major: ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff), minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00) };
+}
+
+/** --pid, --ipc, --uts, --cgroupns as HostConfig gives them ("" = Docker's default). */
+function namespaceModes(r: Record<string, unknown>): { pid: string; ipc: string; uts: string; cgroup: string } {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { pid: str(r.PidMode), ipc: str(r.IpcMode), uts: str(r.UTSMode), cgroup: str(r.CgroupnsMode) };
+}
+
+/** --device-cgroup-rule "c 1:3 rwm" (checked at create) → an OCI device rule. */
+function deviceCgroupRule(rule: string): OciDeviceCgroup {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+  if (!m) throw invalidParameter(`invalid device cgroup rule format: '${rule}'`);
+  const num = (x: string) => (x === '*' ? undefined : Number(x));
+  return { ...dev(m[1]!, num(m[2]!), num(m[3]!), true), access: m[4]! };
 }
 
 function hasSecurityOpt(opts: string[], name: string): boolean {
@@ -270,10 +312,12 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const unconfinedPaths = run.privileged || hasSecurityOpt(run.securityOpt, 'systempaths');
   const r = run.resources ?? {};
 
+  const init = r.Init === true;
+  if (init && !host.initPath) throw invalidParameter('exec: "docker-init": executable file not found in $PATH');
   const process: OciProcess = {
     terminal: run.tty,
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-    args: run.args,
+    args: init ? ['/sbin/docker-init', '--', ...run.args] : run.args,
     env: processEnv(run.env, { hostname: run.hostname, tty: run.tty, home: user.home }),
     cwd: run.cwd || '/',
     capabilities: { bounding: caps, effective: caps, permitted: caps },
@@ -285,11 +329,18 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   if (run.tty && Array.isArray(consoleSize) && consoleSize[0] > 0 && consoleSize[1] > 0) process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
 
   // Mounts: Docker's defaults minus those a user mount replaces (and everything under /dev if /dev is user-mounted).
-  const userMounts = [...run.mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
+  const modes = namespaceModes(r);
+  const extraMounts: MountSpec[] = [];
+  if (init) extraMounts.push({ destination: '/sbin/docker-init', source: host.initPath!, type: 'bind', options: ['bind', 'ro', 'nosuid', 'nodev', 'rprivate'] });
+  // --ipc host / container:X share a /dev/shm too; --ipc none has none
+  const shmSource = modes.ipc === 'host' ? '/dev/shm' : run.shmSource;
+  if (shmSource && !run.mounts.some((m) => path.posix.normalize(m.destination) === '/dev/shm')) extraMounts.push({ destination: '/dev/shm', source: shmSource, type: 'bind', options: ['rbind', 'rprivate'] });
+  const userMounts = [...run.mounts, ...extraMounts].sort((a, b) => depth(a.destination) - depth(b.destination));
   const userDests = new Set(userMounts.map((m) => path.posix.normalize(m.destination)));
   const mounts: OciMount[] = [];
   for (const m of defaultMounts(run.shmSize || 64 * 1024 * 1024)) {
     if (userDests.has(m.destination)) continue;
+    if (modes.ipc === 'none' && m.destination === '/dev/shm') continue;
     if (userDests.has('/dev') && m.destination.startsWith('/dev/')) continue;
     if (run.readonlyRootfs && !['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) && !m.options!.includes('ro')) m.options!.push('ro');
     if (run.privileged && (m.destination === '/sys' || m.type === 'cgroup')) m.options = m.options!.filter((o) => o !== 'ro');
@@ -308,10 +359,13 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const namespaces: OciNamespace[] = [{ type: 'mount' }];
   if (run.network === 'none') namespaces.push({ type: 'network' });
   else if (typeof run.network === 'object') namespaces.push({ type: 'network', path: run.network.netnsPath });
-  namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  const join = run.joinNamespaces ?? {};
+  if (modes.uts !== 'host') namespaces.push({ type: 'uts' });
+  if (modes.pid !== 'host') namespaces.push(join.pid ? { type: 'pid', path: join.pid } : { type: 'pid' });
+  if (modes.ipc !== 'host') namespaces.push(join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' });
   if (run.idMap) namespaces.push({ type: 'user' });
   // Docker's default cgroup namespace mode is private on cgroup v2, host on v1.
-  if (host.cgroupVersion === 2) namespaces.push({ type: 'cgroup' });
+  if (modes.cgroup === 'private' || (modes.cgroup === '' && host.cgroupVersion === 2)) namespaces.push({ type: 'cgroup' });
 
   const sysctl: Record<string, string> = {};
   if (run.network !== 'host') {
@@ -319,6 +373,8 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (host.sysctls.includes('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = run.idMap ? `0 ${run.idMap.size - 1}` : '0 2147483647';
     if (host.sysctls.includes('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
+  // runc before 1.2 ignores the spec's domainname: the kernel's, in the container's UTS namespace
+  if (run.domainname && modes.uts !== 'host') sysctl['kernel.domainname'] = run.domainname;
   Object.assign(sysctl, run.sysctls);
 
   let devices: OciDevice[] = [];
@@ -334,12 +390,16 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     if (!run.privileged) deviceRules.push({ allow: true, type: d.host.type, major: d.host.major, minor: d.host.minor, access: d.access || 'rwm' });
   }
 
-  const parent = run.cgroupParent ? '/' + run.cgroupParent.replace(/^\/+|\/+$/g, '') : '/berth';
+  for (const rule of (r.DeviceCgroupRules as string[] | null | undefined) ?? []) deviceRules.push(deviceCgroupRule(rule));
+
+  const cgroupParent = run.cgroupParent || (typeof r.CgroupParent === 'string' ? r.CgroupParent : '');
+  const parent = cgroupParent ? '/' + cgroupParent.replace(/^\/+|\/+$/g, '') : '/berth';
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process,
     root: { path: run.rootfs, readonly: run.readonlyRootfs },
-    hostname: run.hostname,
+    // without its own UTS namespace a container has the host's name (runc refuses to set one)
+    hostname: modes.uts === 'host' ? undefined : run.hostname,
     mounts,
     linux: {
       namespaces,
@@ -347,8 +407,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
       cgroupsPath: `${parent}/${run.id}`,
       resources: { devices: deviceRules, ...containerResources(r) },
       sysctl,
-      maskedPaths: unconfinedPaths ? [] : [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
-      readonlyPaths: unconfinedPaths ? [] : [...DEFAULT_READONLY_PATHS],
+      // a list given in HostConfig replaces Docker's defaults (as dockerd, which stores the defaults there)
+      maskedPaths: unconfinedPaths ? [] : Array.isArray(r.MaskedPaths) ? [...(r.MaskedPaths as string[])] : [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
+      readonlyPaths: unconfinedPaths ? [] : Array.isArray(r.ReadonlyPaths) ? [...(r.ReadonlyPaths as string[])] : [...DEFAULT_READONLY_PATHS],
     },
   };
   if (run.idMap) {

@@ -61,6 +61,14 @@ export interface RunSpec {
   idMap?: { uid: number; gid: number; size: number };
   /** the OCI runtime by name (runc, runsc, ...); default: the driver's default runtime */
   runtime?: string;
+  /** the log driver (json-file, local, none) and its options (max-size, max-file) */
+  log?: import('./log-args.ts').LogSettings;
+  /** namespaces joined from elsewhere (--pid/--ipc container:X), by OCI type → path */
+  joinNamespaces?: Record<string, string>;
+  /** --ipc container:X: the donor's /dev/shm (its bundle's shm), bind-mounted in place of a fresh one */
+  shmSource?: string;
+  /** --ipc shareable: /dev/shm is a tmpfs in the bundle that other containers may bind */
+  shareableShm?: boolean;
 }
 
 export type StreamName = 'stdout' | 'stderr';

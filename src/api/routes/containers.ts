@@ -3,15 +3,21 @@ import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService, WaitCondition } from '../../engine/containers/service.ts';
+import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
 import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
-import { invalidParameter } from '../../errdefs.ts';
+import { invalidParameter, notImplemented } from '../../errdefs.ts';
 import { inspectView, listView, portList } from '../views/containers.ts';
 import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
+import { containerSizes } from '../../engine/containers/size.ts';
+import { adaptCreateBody } from '../versions/create.ts';
+import { logAttributes, detailsPrefix } from '../../engine/containers/log-attrs.ts';
+import { containerInspectFor, containerListFor } from '../versions/responses.ts';
+import { cgroupLayout } from '../../platform/linux/cgroups.ts';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -24,11 +30,19 @@ export interface ContainerRouteDeps {
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
   const { containers } = d;
+  const sizesOf = (c: ContainerRecord) => {
+    let imageSize = 0;
+    try {
+      imageSize = d.images.resolve(c.Image).size;
+    } catch {}
+    return containerSizes(d.images.graphDriverData?.(c.Id)?.UpperDir ?? '', imageSize);
+  };
 
   r.post('/containers/create', async (ctx) => {
     const body = await ctx.body('ContainerCreate');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
-    const res = await containers.create({ name: ctx.q('name'), config: body });
+    adaptCreateBody(body, ctx.version, ctx.query, { cgroupV2: cgroupLayout().version === 2 });
+    const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });
     ctx.created(res);
   });
 
@@ -47,18 +61,16 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
       imageChildren: d.imageChildren,
       ports: portList,
     });
-    ctx.ok(renderEach(shown, listView, 'containers'));
+    const withSize = ctx.qBool('size');
+    ctx.ok(containerListFor(ctx.version, renderEach(shown, (c) => (withSize ? { ...listView(c), ...sizesOf(c) } : listView(c)), 'containers')));
   });
 
   r.get('/containers/:id/json', (ctx) => {
     const c = containers.get(ctx.params.id!);
     const graph = d.images.graphDriverData?.(c.Id) ?? { UpperDir: '', MergedDir: '', WorkDir: '' };
     const view: any = inspectView(c, graph);
-    if (ctx.qBool('size')) {
-      view.SizeRw = 0;
-      view.SizeRootFs = 0;
-    }
-    ctx.ok(view);
+    if (ctx.qBool('size')) Object.assign(view, sizesOf(c));
+    ctx.ok(containerInspectFor(ctx.version, view));
   });
 
   r.post('/containers/:id/start', async (ctx) => {
@@ -202,8 +214,10 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const stdout = ctx.qBool('stdout');
   const stderr = ctx.qBool('stderr');
   if (!stdout && !stderr) throw invalidParameter('Bad parameters: you must choose at least one stream');
+  if (c.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
   const follow = ctx.qBool('follow');
   const timestamps = ctx.qBool('timestamps');
+  const details = ctx.qBool('details') ? Buffer.from(detailsPrefix(logAttributes(c))) : undefined;
   const tailRaw = ctx.q('tail');
   const tail = tailRaw === undefined || tailRaw === 'all' || tailRaw === '' ? undefined : Number(tailRaw);
   if (tail !== undefined && !Number.isFinite(tail)) throw invalidParameter(`invalid value for "tail": "${tailRaw}"`);
@@ -216,7 +230,8 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   try {
     const entries = d.containers.logs(c.Id, { follow, tail: tail !== undefined && tail >= 0 ? tail : undefined, since, until, stdout, stderr }, ac.signal);
     for await (const e of entries) {
-      const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), e.data]) : e.data;
+      const line = details ? Buffer.concat([details, e.data]) : e.data;
+      const data = timestamps ? Buffer.concat([Buffer.from(e.time + ' '), line]) : line;
       const ok = res.write(tty ? data : frame(e.stream, data));
       if (!ok) await new Promise((r) => res.once('drain', r));
     }

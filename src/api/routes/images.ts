@@ -10,6 +10,7 @@ import { invalidParameter, notFound } from '../../errdefs.ts';
 import { messageOf } from '../errors.ts';
 import { IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS } from '../filters/objects.ts';
 import type { ImagesEngine } from '../../engine/images.ts';
+import { imageInspectFor, imageListFor } from '../versions/responses.ts';
 import { parseNormalizedNamed, withTag, parseDigest } from '../../images/reference.ts';
 
 export interface ImageRouteDeps {
@@ -76,7 +77,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
   });
 
   router.get('/images/json', (ctx) => {
-    ctx.ok(renderEach(images.list({ all: ctx.qBool('all'), filters: ctx.filters(IMAGE_LIST_FILTERS), sharedSize: ctx.qBool('shared-size') }), (i) => i, 'images'));
+    ctx.ok(imageListFor(ctx.version, renderEach(images.list({ all: ctx.qBool('all'), filters: ctx.filters(IMAGE_LIST_FILTERS), sharedSize: ctx.qBool('shared-size') }), (i) => i, 'images') as unknown as Record<string, unknown>[]));
   });
 
   // GET /images/get?names=a&names=b — must win over the wildcard.
@@ -102,7 +103,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
     if (!name) throw notFound('page not found');
     switch (op) {
       case 'json':
-        return ctx.ok(images.inspect(name));
+        return ctx.ok(imageInspectFor(ctx.version, images.inspect(name), images.resolve(name).config));
       case 'history':
         return ctx.ok(images.history(name));
       case 'get':

@@ -55,6 +55,9 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
     });
   });
 
+  // Berth has no managed plugins: docker plugin ls lists none (as a dockerd with none installed)
+  r.get('/plugins', (ctx) => ctx.ok([]));
+
   r.get('/info', (ctx) => {
     const list = d.containers.list();
     const running = list.filter((c) => c.State.Running && !c.State.Paused).length;

@@ -200,13 +200,14 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
 }
 
 export function listView(c: ContainerRecord) {
-  const quote = (a: string) => (/\s/.test(a) ? JSON.stringify(a) : a);
+  // as moby's container view: arguments holding a space in single quotes, the path as it is
+  const quote = (a: string) => (a.includes(' ') ? `'${a}'` : a);
   return {
     Id: c.Id,
     Names: [c.Name],
     Image: c.Config.Image,
     ImageID: c.Image,
-    Command: [c.Path, ...c.Args].map(quote).join(' '),
+    Command: c.Args.length ? `${c.Path} ${c.Args.map(quote).join(' ')}` : c.Path,
     Created: Math.floor(Date.parse(c.Created) / 1000),
     Ports: portList(c),
     Labels: c.Config.Labels ?? {},

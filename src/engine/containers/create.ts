@@ -19,10 +19,13 @@ import { hostDevicesFor } from './devices.ts';
 import { chooseRuntime, isSandbox } from './isolation.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { validateConfig, checkLogConfig, readHostname } from './validate.ts';
+import { validateCreate, checkPlatform } from './validate/validate.ts';
 import { containerDir, crashPoint, emit, type Ctx } from './context.ts';
 
 export interface CreateRequest {
   name?: string;
+  /** ?platform= of the create request: the image must be of it */
+  platform?: string;
   config: ContainerConfig & { HostConfig?: HostConfig; NetworkingConfig?: unknown };
 }
 
@@ -31,7 +34,8 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
   const hc: HostConfig = { ...(hcIn ?? {}) };
   if (!userConfig.Image) throw invalidParameter('No image specified');
   validateConfig(userConfig, hc);
-  const warnings = checkResources(hc as ResourceFields);
+  const tableWarnings = validateCreate({ config: userConfig as Record<string, unknown>, hostConfig: hc, networkingConfig: nc }, { containerExists: (r) => !!ctx.store.find(r) });
+  const warnings = [...tableWarnings, ...checkResources(hc as ResourceFields)];
   const userns = (hc as { UsernsMode?: string }).UsernsMode ?? '';
   if (userns !== '' && userns !== 'host') throw invalidParameter(`invalid USER mode: ${userns}`);
   if (hc.Privileged && daemonIdMap() && userns !== 'host') throw invalidParameter('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
@@ -42,6 +46,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     throw invalidParameter((e as Error).message, e);
   }
   const image = ctx.images.resolve(userConfig.Image);
+  checkPlatform(req.platform, userConfig.Image, image.config);
   const config = mergeConfig(userConfig, image.config.config ?? {});
   const cmd = commandOf(config);
   if (cmd.length === 0) throw invalidParameter('No command specified');
@@ -65,7 +70,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     const hostNetwork = hc.NetworkMode === 'host';
     if (hc.NetworkMode.startsWith('container:')) ctx.store.get(hc.NetworkMode.slice('container:'.length));
     const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
-    if (!config.Hostname) config.Hostname = hostNetwork ? readHostname() : id.slice(0, 12);
+    if (!config.Hostname) config.Hostname = hostNetwork || hc.UTSMode === 'host' ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
     const existing = new Set((ctx.volumes?.all() ?? []).map((v) => v.Name));
     const mounts = resolveMounts(hc, {
@@ -84,6 +89,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       hostname: config.Hostname,
       hostNetwork,
       extraHosts: hc.ExtraHosts ?? [],
+      hostGateway: ctx.networks?.find('bridge')?.IPAM.Config[0]?.Gateway,
       dns: hc.Dns ?? [],
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],

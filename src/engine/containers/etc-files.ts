@@ -9,7 +9,7 @@ export interface EtcFiles {
   resolvConfPath: string;
 }
 
-export function writeEtcFiles(dir: string, opts: { hostname: string; hostNetwork: boolean; extraHosts: string[]; dns: string[]; dnsSearch: string[]; dnsOptions: string[] }): EtcFiles {
+export function writeEtcFiles(dir: string, opts: { hostname: string; hostNetwork: boolean; extraHosts: string[]; hostGateway?: string; dns: string[]; dnsSearch: string[]; dnsOptions: string[] }): EtcFiles {
   const hostnamePath = path.join(dir, 'hostname');
   const hostsPath = path.join(dir, 'hosts');
   const resolvConfPath = path.join(dir, 'resolv.conf');
@@ -21,8 +21,13 @@ export function writeEtcFiles(dir: string, opts: { hostname: string; hostNetwork
     hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters', ''].join('\n');
   }
   for (const h of opts.extraHosts) {
-    const i = h.lastIndexOf(':');
-    if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    // "name:ip" or "name=ip" (checked at create); the name never holds either separator
+    const i = h.includes('=') ? h.indexOf('=') : h.indexOf(':');
+    if (i <= 0) continue;
+    let ip = h.slice(i + 1).replace(/^\[(.*)\]$/, '$1');
+    // Docker's special address: the host as the default bridge reaches it (dockerd --host-gateway-ip)
+    if (ip === 'host-gateway') ip = opts.hostGateway ?? '';
+    if (ip) hosts += `${ip}\t${h.slice(0, i)}\n`;
   }
   fs.writeFileSync(hostsPath, hosts);
   fs.writeFileSync(resolvConfPath, resolvConf(opts));

@@ -52,15 +52,17 @@ export class HealthMonitor {
   private readonly runtime: RuntimeDriver;
   private readonly onChange: (id: string, health: Health, changed: string) => Promise<void>;
   private readonly current: (id: string) => ContainerRecord | undefined;
+  private readonly onExec?: (c: ContainerRecord, action: string, attrs: Record<string, string>) => void;
 
   /**
    * onChange writes a probe's result (the container's new Health, and the new status when it
    * changed) to the store; the monitor never changes a record itself.
    */
-  constructor(deps: { runtime: RuntimeDriver; current: (id: string) => ContainerRecord | undefined; onChange: (id: string, health: Health, changed: string) => Promise<void> }) {
+  constructor(deps: { runtime: RuntimeDriver; current: (id: string) => ContainerRecord | undefined; onChange: (id: string, health: Health, changed: string) => Promise<void>; onExec?: (c: ContainerRecord, action: string, attrs: Record<string, string>) => void }) {
     this.runtime = deps.runtime;
     this.current = deps.current;
     this.onChange = deps.onChange;
+    this.onExec = deps.onExec;
   }
 
   /** Begin probing a container that just started (no-op without a healthcheck). */
@@ -117,7 +119,12 @@ export class HealthMonitor {
     let output = '';
     let code: number;
     try {
-      const h = await this.runtime.exec(c.Id, { execId: newId(), args: cmd, env: c.Config.Env ?? [], cwd: c.Config.WorkingDir || '/', user: c.Config.User ?? '', tty: false, openStdin: false, privileged: false });
+      // a probe is an exec like any other: dockerd reports exec_create, exec_start and exec_die for it
+      const execId = newId();
+      this.onExec?.(c, `exec_create: ${cmd.join(' ')}`, { execID: execId });
+      const h = await this.runtime.exec(c.Id, { execId, args: cmd, env: c.Config.Env ?? [], cwd: c.Config.WorkingDir || '/', user: c.Config.User ?? '', tty: false, openStdin: false, privileged: false });
+      this.onExec?.(c, `exec_start: ${cmd.join(' ')}`, { execID: execId });
+      const ended = new Promise<void>((resolve) => h.attach.onEnd(resolve));
       h.attach.onData((_s, d) => {
         if (output.length < MAX_OUTPUT) output += d.toString('utf8');
       });
@@ -130,6 +137,10 @@ export class HealthMonitor {
         // a probe that outlived its timeout is killed, as dockerd does, rather than left running
         h.kill?.('SIGKILL');
       }
+      // the exit can be noticed before the last output arrives: the output is complete when its stream ends
+      else await Promise.race([ended, new Promise((r) => setTimeout(r, 2000).unref())]);
+      h.attach.close();
+      this.onExec?.(c, 'exec_die', { execID: execId, exitCode: String(code) });
     } catch (e) {
       code = -1;
       output = (e as Error).message;

@@ -32,9 +32,9 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     points.push(point);
   };
 
-  const addVolume = (name: string | undefined, dst: string, ro: boolean, mode: string, nocopy: boolean, labels?: Record<string, string>) => {
+  const addVolume = (name: string | undefined, dst: string, ro: boolean, mode: string, nocopy: boolean, labels?: Record<string, string>, driver?: { Name?: string; Options?: Record<string, string> | null }) => {
     if (!src.volumes) throw invalidParameter('named volumes are not available');
-    const v = src.volumes.create({ Name: name, Labels: labels }, !name);
+    const v = src.volumes.create({ Name: name, Labels: labels, Driver: driver?.Name || undefined, DriverOpts: driver?.Options }, !name);
     add(
       { destination: dst, source: v.Mountpoint, type: 'bind', options: ['rbind', ro ? 'ro' : 'rw', 'rprivate'] },
       { Type: 'volume', Name: v.Name, Source: v.Mountpoint, Destination: dst, Driver: 'local', Mode: nocopy ? (mode ? mode : 'nocopy') : mode, RW: !ro, Propagation: '' },
@@ -89,9 +89,11 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     if (m.Type === 'bind') {
       if (!m.Source) throw invalidParameter('invalid mount config for type "bind": field Source must not be empty');
       if (!fs.existsSync(m.Source)) throw invalidParameter(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+      const propagation = (m as { BindOptions?: { Propagation?: string } }).BindOptions?.Propagation || 'rprivate';
+      if (!PROPAGATIONS.includes(propagation)) throw invalidParameter(`invalid mount config for type "bind": invalid propagation mode: ${propagation}`);
       add(
-        { destination: m.Target, source: m.Source, type: 'bind', options: ['rbind', m.ReadOnly ? 'ro' : 'rw', 'rprivate'] },
-        { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: 'rprivate' },
+        { destination: m.Target, source: m.Source, type: 'bind', options: ['rbind', m.ReadOnly ? 'ro' : 'rw', propagation] },
+        { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: propagation },
       );
     } else if (m.Type === 'tmpfs') {
       const opts = ['nosuid', 'nodev', 'noexec'];
@@ -100,8 +102,8 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
       if (m.ReadOnly) opts.push('ro');
       add({ destination: m.Target, source: 'tmpfs', type: 'tmpfs', options: opts }, { Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: '' });
     } else if (m.Type === 'volume') {
-      const vo = (m as { VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> } }).VolumeOptions;
-      addVolume(m.Source || undefined, m.Target, !!m.ReadOnly, m.ReadOnly ? 'ro' : '', !!vo?.NoCopy, vo?.Labels);
+      const vo = (m as { VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } } }).VolumeOptions;
+      addVolume(m.Source || undefined, m.Target, !!m.ReadOnly, m.ReadOnly ? 'ro' : '', !!vo?.NoCopy, vo?.Labels, vo?.DriverConfig);
     } else {
       throw invalidParameter(`mount type "${m.Type}" is not supported yet`);
     }

@@ -1,4 +1,5 @@
 // What the runtime is asked to run for a container: its RunSpec, built from the record at each start.
+import { runNamespaces } from './namespaces.ts';
 import path from 'node:path';
 import { conflict } from '../../errdefs.ts';
 import type { RunSpec } from '../../runtime/types.ts';
@@ -50,6 +51,8 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     runtime: hc.Runtime || undefined,
     devices: hostDevicesFor(hc),
     idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
+    log: { driver: hc.LogConfig?.Type ?? 'json-file', config: hc.LogConfig?.Config ?? {} },
+    ...runNamespaces(hc, (ref) => ctx.store.get(ref), (id) => path.join(ctx.cfg.execRoot, 'containers', id)),
   };
 }
 

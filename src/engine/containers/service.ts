@@ -44,6 +44,7 @@ export class ContainerService {
         });
         if (c && status) emit(this.ctx, c, `health_status: ${status}`);
       },
+      onExec: (c, action, attrs) => this.emitEvent(c.Id, action, attrs),
     });
     this.ctx = {
       cfg: deps.cfg,

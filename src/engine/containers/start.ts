@@ -39,6 +39,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     ctx.premounts.delete(id);
     if (pre) await pre;
     const rootfs = await ctx.images.mountRWLayer(id);
+    for (const m of w.Mounts) if (m.Type === 'volume' && m.Name) await ctx.volumes?.mount(m.Name);
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await ctx.volumes?.populate(m.Name, rootfs, m.Destination);
     const spec = runSpec(ctx, w, rootfs);
     // A container on networks gets a namespace made first, so that the CNI plugins wire it
@@ -118,9 +119,11 @@ function writeNetworkFiles(ctx: Ctx, c: ContainerRecord): void {
   const eps = Object.values(c.NetworkSettings?.Networks ?? {}).filter((e) => e.IPAddress);
   if (!eps.length) return;
   try {
-    const hosts = fs.readFileSync(c.HostsPath, 'utf8').split('\n').filter((l) => !l.endsWith(`\t${c.Config.Hostname}`) || !/^\d+\.\d+\.\d+\.\d+\t/.test(l));
+    // as moby's etchosts: "ip<TAB>host.domain host" when there is a domain name
+    const names = c.Config.Domainname ? `${c.Config.Hostname}.${c.Config.Domainname} ${c.Config.Hostname}` : c.Config.Hostname;
+    const hosts = fs.readFileSync(c.HostsPath, 'utf8').split('\n').filter((l) => !l.endsWith(`\t${names}`) || !/^\d+\.\d+\.\d+\.\d+\t/.test(l));
     while (hosts.length && hosts[hosts.length - 1] === '') hosts.pop();
-    for (const e of eps) hosts.push(`${e.IPAddress}\t${c.Config.Hostname}`);
+    for (const e of eps) hosts.push(`${e.IPAddress}\t${names}`);
     fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
     const dns = ctx.networks?.dnsServerFor(c);
     if (dns && !(c.HostConfig.Dns ?? []).length) {

@@ -22,7 +22,8 @@ export async function kill(ctx: Ctx, ref: string, signal = 'KILL'): Promise<void
     const c = ctx.store.update(cur.Id, (x) => void (x.HasBeenManuallyStopped = true));
     emit(ctx, c, 'kill', { signal: String(sig) });
     if (sig !== 9) {
-      await ctx.runtime.kill(c.Id, sig, true);
+      // as dockerd: the signal goes to PID 1 only (SIGKILL to all, so that nothing outlives a kill)
+      await ctx.runtime.kill(c.Id, sig, false);
       return undefined;
     }
     ctx.stopping.add(c.Id);

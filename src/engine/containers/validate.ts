@@ -21,8 +21,8 @@ export function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
 }
 
 /** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */
-export const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'];
-const DOCKER_ONLY_LOG_DRIVERS = ['none', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+export const LOG_DRIVERS = ['json-file', 'local', 'none'];
+const DOCKER_ONLY_LOG_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
 /** Every container logs to a file docker logs reads; Docker's default driver name is what clients expect. */
 export function checkLogConfig(hc: HostConfig): void {
