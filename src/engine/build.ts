@@ -1,5 +1,7 @@
 // docker build (the classic builder's POST /build): the context tar is unpacked into a scratch directory,
 // the Dockerfile runs through the Builder, and the result is tagged. Also the build cache's prune.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
@@ -14,6 +16,8 @@ import { ContextStore } from '../build/context-store.ts';
 export class BuildService {
   private readonly cache: Collection<{ imageId: string }>;
   private readonly tmp: string;
+  /** RUN --mount=type=cache directories, kept between builds until `docker builder prune` */
+  private readonly cacheMounts: string;
   private readonly containers: ContainerService;
   private readonly images: ImageStoreService;
 
@@ -24,6 +28,7 @@ export class BuildService {
     this.pull = deps.pull;
     this.cache = deps.db.collection('buildcache');
     this.tmp = layout(deps.cfg).tmp;
+    this.cacheMounts = path.join(deps.cfg.dataRoot, 'build', 'cache-mounts');
     this.containers = deps.containers;
     this.images = deps.images;
   }
@@ -33,16 +38,39 @@ export class BuildService {
     for (const t of opts.tags) parseNormalizedNamed(t);
   }
 
-  async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
+  /** Unpack the context and parse its Dockerfile: what fails here fails before the response starts (a
+   * 400, as dockerd answers a Dockerfile parse error). Then run() builds, writing to the stream. */
+  async prepare(context: Readable, opts: BuildOptions): Promise<{ run(out: (text: string) => void, progress?: (m: unknown) => void): Promise<string>; release(): void }> {
     const { stream } = await decompress(context);
     const ctx = await this.contexts.unpack(stream, this.tmp);
-    const dir = ctx.dir;
+    let out: (text: string) => void = () => {};
+    let progress: (m: unknown) => void = () => {};
+    const deps: BuildDeps = { containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress: (m) => progress(m), cacheMounts: this.cacheMounts, tmp: this.tmp };
+    const builder = new Builder(deps, ctx.dir, opts, (t) => out(t));
     try {
-      const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress }, dir, opts, out).build();
-      tagResult(this.images, id, opts.tags, out);
-      return id;
-    } finally {
+      builder.prepare();
+    } catch (e) {
       ctx.release();
+      throw e;
+    }
+    return {
+      run: async (o, p = () => {}) => {
+        out = o;
+        progress = p;
+        const id = await builder.build();
+        tagResult(this.images, id, opts.tags, out);
+        return id;
+      },
+      release: () => ctx.release(),
+    };
+  }
+
+  async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
+    const job = await this.prepare(context, opts);
+    try {
+      return await job.run(out, progress);
+    } finally {
+      job.release();
     }
   }
 
@@ -55,6 +83,8 @@ export class BuildService {
   prune(): { CachesDeleted: string[] | null; SpaceReclaimed: number } {
     const ids = this.cache.ids();
     for (const id of ids) this.cache.delete(id);
+    // the cache mounts go too (BuildKit's prune removes them); a step using one keeps its open files
+    fs.rmSync(this.cacheMounts, { recursive: true, force: true });
     return { CachesDeleted: ids.length ? ids : null, SpaceReclaimed: 0 };
   }
 }

@@ -35,13 +35,13 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
       platform: ctx.q('platform') || undefined,
     };
     d.builds.validate(opts);
+    // the context is read and the Dockerfile parsed before the response starts: a parse error is a 400
+    const job = await d.builds.prepare(ctx.req, opts);
     const quiet = ctx.qBool('q');
     const res = ctx.stream('application/json');
     const send = (o: unknown) => res.write(JSON.stringify(o) + '\n');
     try {
-      const id = await d.builds.build(
-        ctx.req,
-        opts,
+      const id = await job.run(
         (text) => {
           if (!quiet) send({ stream: text });
         },
@@ -54,6 +54,8 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
     } catch (e) {
       const msg = (e as Error).message;
       send({ errorDetail: { code: e instanceof BuildError ? e.code : 1, message: msg }, error: msg });
+    } finally {
+      job.release();
     }
     res.end();
   });
