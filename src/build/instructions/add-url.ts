@@ -23,7 +23,8 @@ export async function fetchUrl(url: string, dir: string, expected?: string): Pro
     throw new BuildError(`failed to GET ${url}: ${cause?.message ?? (e as Error).message}`);
   }
   if (!res.ok) throw new BuildError(`failed to GET ${url} with status ${res.status} ${res.statusText}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
-  const name = path.posix.basename(new URL(res.url || url).pathname);
+  // named after the URL as written (not where a redirect led), as dockerd does
+  const name = path.posix.basename(new URL(url).pathname);
   if (!name || name === '/') throw new BuildError(`cannot determine filename from url: ${url}`);
   const data = Buffer.from(await res.arrayBuffer());
   const digest = `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
@@ -31,8 +32,10 @@ export async function fetchUrl(url: string, dir: string, expected?: string): Pro
   const file = path.join(dir, decodeURIComponent(name));
   fs.writeFileSync(file, data, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
+  // mtime: Last-Modified when the server sends a valid one, else the Unix epoch (dockerd's zero time)
   const lm = res.headers.get('last-modified');
-  const lastModified = lm ? new Date(lm) : undefined;
-  if (lastModified && !Number.isNaN(lastModified.getTime())) fs.utimesSync(file, lastModified, lastModified);
+  const parsed = lm ? new Date(lm) : undefined;
+  const lastModified = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(0);
+  fs.utimesSync(file, lastModified, lastModified);
   return { file, lastModified };
 }
