@@ -24,7 +24,7 @@ fi
 # iproute2, iptables: networking. git, ca-certificates: npm ci.
 packages=(runc conmon busybox-static attr docker.io containerd hyperfine sqlite3 curl python3 containernetworking-plugins docker-registry apache2-utils
   python3-docker docker-compose runsc tmux
-  util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils git ca-certificates)
+  util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils bzip2 git ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,7 +34,12 @@ export interface BuildOptions {
   networkMode?: string;
   /** resources, extra hosts, ulimits... given to every RUN container */
   hostConfig?: Record<string, unknown>;
+  /** remove each RUN container after its step succeeds (dockerd's default) */
+  rm?: boolean;
+  /** remove it even when the step fails (else a failed step's container is kept, as dockerd keeps it) */
   forceRm: boolean;
+  /** --cache-from: only these images (and their parents) serve as the cache */
+  cacheFrom?: string[];
   /** --pull: fetch every base image again, even when one is held */
   pull?: boolean;
   /** --platform: the platform base images are chosen for ("linux/arm64") */
@@ -133,7 +138,7 @@ export class Builder {
       for (const [k, v] of keyValues(a.args, 'ARG', df.escape)) globalArgs[k] = this.opts.buildArgs[k] ?? (v === '\u0000' ? (auto[k] ?? '') : substitute(v, globalArgs, df.escape));
     // BuildKit: only the stages the target depends on are built
     const stages = neededStages(df.stages, last, (s) => substitute(s, globalArgs, df.escape));
-    this.total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + df.globalArgs.length + (Object.keys(this.opts.labels).length ? 1 : 0);
+    this.total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + df.globalArgs.length + Object.keys(this.opts.labels).length;
     for (const a of df.globalArgs) this.begin(a);
     let result: ImageRecord | undefined;
     for (const s of stages) result = await this.runStage(s, globalArgs, df.escape, s === stages[stages.length - 1]);
@@ -201,13 +206,15 @@ export class Builder {
       this.begin(ins);
       await this.execute(st, ins, escape, globalArgs);
     }
-    // docker build --label: one more LABEL step on the final image, as the classic builder adds it
-    if (final && Object.keys(this.opts.labels).length) {
+    // docker build --label: one more LABEL step per label on the final image, as the classic builder adds them
+    if (final) {
       const word = (s: string) => (/^[\w./:@-]*$/.test(s) && s ? s : JSON.stringify(s));
-      const text = Object.entries(this.opts.labels).map(([k, v]) => `${word(k)}=${word(v)}`).join(' ');
-      const ins: Instruction = { keyword: 'LABEL', args: text, flags: {}, lists: {}, heredocs: [], line: 0, original: `LABEL ${text}` };
-      this.begin(ins);
-      await this.execute(st, ins, escape, globalArgs);
+      for (const [k, v] of Object.entries(this.opts.labels).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const text = `${word(k)}=${word(v)}`;
+        const ins: Instruction = { keyword: 'LABEL', args: text, flags: {}, lists: {}, heredocs: [], line: 0, original: `LABEL ${text}` };
+        this.begin(ins);
+        await this.execute(st, ins, escape, globalArgs);
+      }
     }
     if (stage.name) this.stageImages.set(stage.name, st.image);
     this.stageImages.set(String(stage.index), st.image);
@@ -233,11 +240,30 @@ export class Builder {
     if (this.opts.noCache) return undefined;
     const hit = this.deps.cache.get(key);
     if (!hit) return undefined;
+    if (this.opts.cacheFrom && !this.cacheSources().has(hit.imageId)) return undefined;
     try {
       return this.deps.images.resolve(hit.imageId);
     } catch {
       return undefined;
     }
+  }
+
+  private cacheSourceIds?: Set<string>;
+  /** --cache-from: the given images and their parent chains (dockerd's classic builder then uses no
+   * other cache). Images named there that are not held are skipped, as dockerd skips them. */
+  private cacheSources(): Set<string> {
+    if (this.cacheSourceIds) return this.cacheSourceIds;
+    const ids = new Set<string>();
+    for (const ref of this.opts.cacheFrom ?? []) {
+      let img: ImageRecord | undefined;
+      try {
+        img = this.deps.images.resolve(ref);
+      } catch {
+        continue;
+      }
+      for (let cur: ImageRecord | undefined = img; cur && !ids.has(cur.id); cur = cur.parent ? this.deps.images.images.get(cur.parent) : undefined) ids.add(cur.id);
+    }
+    return (this.cacheSourceIds = ids);
   }
 
   useImage(st: StageState, img: ImageRecord, key: string, fromCache: boolean): void {

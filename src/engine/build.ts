@@ -8,7 +8,7 @@ import type { DaemonConfig } from '../config.ts';
 import type { ContainerService } from './containers/service.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
 import { layout } from '../config.ts';
-import { decompress } from '../images/compression.ts';
+import { decompressContext } from '../build/context-decompress.ts';
 import { parseNormalizedNamed } from '../images/reference.ts';
 import { Builder, tagResult, type BuildOptions, type BuildDeps } from '../build/builder.ts';
 import { ContextStore } from '../build/context-store.ts';
@@ -41,7 +41,7 @@ export class BuildService {
   /** Unpack the context and parse its Dockerfile: what fails here fails before the response starts (a
    * 400, as dockerd answers a Dockerfile parse error). Then run() builds, writing to the stream. */
   async prepare(context: Readable, opts: BuildOptions): Promise<{ run(out: (text: string) => void, progress?: (m: unknown) => void): Promise<string>; release(): void }> {
-    const { stream } = await decompress(context);
+    const stream = await decompressContext(context);
     const ctx = await this.contexts.unpack(stream, this.tmp);
     let out: (text: string) => void = () => {};
     let progress: (m: unknown) => void = () => {};

@@ -117,7 +117,8 @@ describe('build', SUITE(skip), () => {
       assert.match(r.stdout + r.stderr, /forbidden path outside the build context/);
       const before = ok(await dk(['ps', '-aq'])).trim();
       fs.writeFileSync(path.join(bad, 'Dockerfile'), `FROM ${t.image}\nRUN exit 7\n`);
-      r = await dk(['build', bad], { env: { DOCKER_BUILDKIT: '0' } });
+      // dockerd keeps a failed step's container (for inspection) unless --force-rm
+      r = await dk(['build', '--force-rm', bad], { env: { DOCKER_BUILDKIT: '0' } });
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
       assert.equal(ok(await dk(['ps', '-aq'])).trim(), before, 'no container is left');

@@ -116,7 +116,15 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       const session = await attach;
       session.onData((_s, d) => b.out(d.toString('utf8')));
       const { StatusCode } = await b.deps.containers.wait(id, 'not-running');
-      if (StatusCode !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${StatusCode}`, StatusCode);
+      if (StatusCode !== 0) {
+        // dockerd keeps a failed step's container, unless --force-rm
+        if (b.opts.forceRm) {
+          b.out(`Removing intermediate container ${short(id)}\n`);
+          await b.deps.containers.remove(id, { force: true }).catch(() => {});
+        }
+        ok = true;
+        throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${StatusCode}`, StatusCode);
+      }
       if (stubs.length) {
         const again = await b.deps.containers.rootfs(id);
         try {
@@ -127,8 +135,10 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       }
       const img = await b.deps.images.commit({ config: st.config, containerId: id, parentImageId: st.image.id, containerConfig: { ...st.config, Cmd: [...argsPrefix(st), ...cmd] } });
       ok = true;
-      b.out(`Removing intermediate container ${short(id)}\n`);
-      await b.deps.containers.remove(id, { force: true });
+      if (b.opts.rm !== false) {
+        b.out(`Removing intermediate container ${short(id)}\n`);
+        await b.deps.containers.remove(id, { force: true });
+      }
       b.useImage(st, img, fullKey, false);
     } finally {
       if (!ok) await b.deps.containers.remove(id, { force: true }).catch(() => {});
