@@ -20,7 +20,8 @@ import { substitute, keyValues } from './vars.ts';
 import { applyMeta } from './instructions/meta.ts';
 import { runStep } from './instructions/run.ts';
 import { copyStep } from './instructions/copy.ts';
-import { neededStages } from './stages.ts';
+import { neededStages, stageDeps } from './stages.ts';
+import { OrderedOutput, runGraph } from './schedule.ts';
 import { platformArgs, platformMatches } from './platform.ts';
 import { excluder } from './instructions/exclude.ts';
 
@@ -140,11 +141,40 @@ export class Builder {
     const stages = neededStages(df.stages, last, (s) => substitute(s, globalArgs, df.escape));
     this.total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + df.globalArgs.length + Object.keys(this.opts.labels).length;
     for (const a of df.globalArgs) this.begin(a);
-    let result: ImageRecord | undefined;
-    for (const s of stages) result = await this.runStage(s, globalArgs, df.escape, s === stages[stages.length - 1]);
+    // independent stages run concurrently, each through a view of this builder with its own output lane
+    // and step numbers; the transcript stays in Dockerfile order
+    const lanes = new OrderedOutput(stages.length, this.out);
+    let firstStep = this.step;
+    const tasks = stages.map((s, i) => {
+      const view = this.view(lanes.lane(i), firstStep);
+      firstStep += 1 + s.instructions.length;
+      const deps = stageDeps(stages, s, (x) => substitute(x, globalArgs, df.escape));
+      return {
+        deps,
+        run: async () => {
+          const img = await view.runStage(s, globalArgs, df.escape, i === stages.length - 1);
+          lanes.finish(i);
+          return img;
+        },
+      };
+    });
+    let images: ImageRecord[];
+    try {
+      images = await runGraph(tasks);
+    } catch (e) {
+      lanes.close();
+      throw e;
+    }
+    const result = images[images.length - 1];
     const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !(k in globalArgs));
     if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     return result!.id;
+  }
+
+  /** This builder writing to `out`, its step count at `step`: what a stage runs with. The view shares the
+   * build's state (stage images, consumed ARGs) through its prototype. */
+  private view(out: (text: string) => void, step: number): Builder {
+    return Object.create(this, { out: { value: out }, step: { value: step, writable: true } }) as Builder;
   }
 
   begin(i: Instruction | string): void {

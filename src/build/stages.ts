@@ -13,7 +13,7 @@ function stageOf(stages: Stage[], ref: string, before: number): Stage | undefine
 export function stageRefs(stage: Stage, expandGlobal: (s: string) => string): string[] {
   const refs = [expandGlobal(stage.from.args.trim().split(/\s+/)[0]!)];
   for (const ins of stage.instructions) {
-    if (ins.flags.from) refs.push(ins.flags.from);
+    if (ins.flags.from) refs.push(expandGlobal(ins.flags.from));
     for (const m of ins.lists.mount ?? []) {
       const from = /(?:^|,)from=([^,]+)/.exec(m)?.[1];
       if (from) refs.push(from.replace(/^"|"$/g, ''));
@@ -35,4 +35,14 @@ export function neededStages(stages: Stage[], last: number, expandGlobal: (s: st
   };
   visit(stages[last]!);
   return stages.filter((s) => need.has(s.index));
+}
+
+/** Indexes (in `stages`, the list being built) of the stages `stage` waits for. */
+export function stageDeps(stages: Stage[], stage: Stage, expandGlobal: (s: string) => string): number[] {
+  const deps = new Set<number>();
+  for (const r of stageRefs(stage, expandGlobal)) {
+    const dep = stageOf(stages, r, stage.index);
+    if (dep) deps.add(stages.indexOf(dep));
+  }
+  return [...deps];
 }

@@ -148,4 +148,27 @@ RUN echo "$TARGETPLATFORM $TARGETARCH $BUILDPLATFORM" > /plat
     const arch = process.arch === 'x64' ? 'amd64' : process.arch;
     assert.equal(await run(tag, 'cat /dep /plat'), `dep\nlinux/${arch} ${arch} linux/${arch}\n`);
   });
+
+  test('independent stages build at the same time; the transcript stays in Dockerfile order (BuildKit)', T, async () => {
+    const df = `FROM ${t.image} AS a
+RUN sleep 2; echo a > /a
+FROM ${t.image} AS b
+RUN sleep 2; echo b > /b
+FROM ${t.image}
+COPY --from=a /a /a
+COPY --from=b /b /b
+`;
+    const tag = uniq('parallel');
+    const started = Date.now();
+    const r = await build(t.d.env, ctx({ Dockerfile: df }), ['-t', tag, '--no-cache']);
+    const took = Date.now() - started;
+    assert.equal(r.code, 0, r.all);
+    const steps = [...r.stdout.matchAll(/^Step (\d+)\/7 : /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(await run(tag, 'cat /a /b'), 'a\nb\n');
+    // dockerd 20.10's classic builder runs the stages one after the other (4 s of sleep); BuildKit runs
+    // a and b together
+    if (REAL_DOCKER) assert.ok(took >= 4000, `${took} ms`);
+    else assert.ok(took < 3800, `the two 2 s stages took ${took} ms together`);
+  });
 });
