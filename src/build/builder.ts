@@ -45,6 +45,9 @@ export interface BuildOptions {
   pull?: boolean;
   /** --platform: the platform base images are chosen for ("linux/arm64") */
   platform?: string;
+  /** aborts the build (POST /build/cancel, or the client went away): no further step starts, a running
+   * RUN is killed, and the build fails with "context canceled" as dockerd's does */
+  signal?: AbortSignal;
   /** build secrets (RUN --mount=type=secret), by id */
   secrets?: Record<string, Buffer>;
 }
@@ -178,8 +181,13 @@ export class Builder {
   }
 
   begin(i: Instruction | string): void {
+    this.checkCancelled();
     this.step++;
     this.out(`Step ${this.step}/${this.total} : ${typeof i === 'string' ? i : i.original}\n`);
+  }
+
+  checkCancelled(): void {
+    if (this.opts.signal?.aborted) throw new BuildError('context canceled');
   }
 
   /** A stage (by name or index) built earlier in this build, or an image (pulled if needed). */

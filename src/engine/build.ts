@@ -58,6 +58,9 @@ export class BuildService {
         out = o;
         progress = p;
         const id = await builder.build();
+        // dockerd's classic builder: the aux ID message (no "id": that is for squashed and BuildKit
+        // builds), then "Successfully built" and the tags
+        progress({ aux: { ID: id } });
         tagResult(this.images, id, opts.tags, out);
         return id;
       },

@@ -5,34 +5,50 @@ import { BuildError } from '../../build/builder.ts';
 import { buildOptionsFromQuery } from './build-options.ts';
 
 export function registerBuildRoutes(r: Router, d: { builds: BuildService }): void {
+  /** running builds by the client's buildid, for POST /build/cancel */
+  const running = new Map<string, AbortController>();
+
   r.post('/build', async (ctx) => {
-    const opts = buildOptionsFromQuery(ctx);
+    const abort = new AbortController();
+    const opts = { ...buildOptionsFromQuery(ctx), signal: abort.signal };
     d.builds.validate(opts);
     // the context is read and the Dockerfile parsed before the response starts: a parse error is a 400
     const job = await d.builds.prepare(ctx.req, opts);
     const quiet = ctx.qBool('q');
     const res = ctx.stream('application/json');
-    const send = (o: unknown) => res.write(JSON.stringify(o) + '\n');
+    const write = (o: unknown) => res.write(JSON.stringify(o) + '\n');
+    // -q: dockerd holds the output back, drops it on success and sends it before the error on failure
+    const held: unknown[] = [];
+    const send = (o: unknown) => (quiet ? held.push(o) : write(o));
+    // a client that goes away cancels its build, as dockerd's request context does
+    const gone = () => {
+      if (!res.writableEnded) abort.abort();
+    };
+    res.once('close', gone);
+    if (opts.buildId) running.set(opts.buildId, abort);
     try {
       const id = await job.run(
-        (text) => {
-          if (!quiet) send({ stream: text });
-        },
-        (m) => {
-          if (!quiet) send(m);
-        },
+        (text) => send({ stream: text }),
+        (m) => send(m),
       );
-      if (quiet) send({ stream: `${id}\n` });
-      send({ aux: { ID: id } });
+      if (quiet) write({ stream: `${id}\n` });
     } catch (e) {
       const msg = (e as Error).message;
-      send({ errorDetail: { code: e instanceof BuildError ? e.code : 1, message: msg }, error: msg });
+      for (const o of held) write(o);
+      write({ errorDetail: { code: e instanceof BuildError ? e.code : 1, message: msg }, error: msg });
     } finally {
+      if (opts.buildId && running.get(opts.buildId) === abort) running.delete(opts.buildId);
       job.release();
     }
     res.end();
   });
 
   r.post('/build/prune', (ctx) => ctx.ok(d.builds.prune()));
-  r.post('/build/cancel', (ctx) => ctx.send(200, ''));
+  // dockerd: an id is required (a plain error: 500); an unknown one is not an error
+  r.post('/build/cancel', (ctx) => {
+    const id = ctx.q('id');
+    if (!id) throw new Error('build ID not provided');
+    running.get(id)?.abort();
+    ctx.send(200, '');
+  });
 }

@@ -111,11 +111,21 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       } finally {
         await b.deps.containers.releaseRootfs(id);
       }
+      b.checkCancelled();
       const attach = b.deps.containers.attach(id);
       await b.deps.containers.start(id);
       const session = await attach;
       session.onData((_s, d) => b.out(d.toString('utf8')));
-      const { StatusCode } = await b.deps.containers.wait(id, 'not-running');
+      const kill = () => void b.deps.containers.kill(id).catch(() => {});
+      b.opts.signal?.addEventListener('abort', kill);
+      if (b.opts.signal?.aborted) kill();
+      let StatusCode: number;
+      try {
+        ({ StatusCode } = await b.deps.containers.wait(id, 'not-running'));
+      } finally {
+        b.opts.signal?.removeEventListener('abort', kill);
+      }
+      b.checkCancelled();
       if (StatusCode !== 0) {
         // dockerd keeps a failed step's container, unless --force-rm
         if (b.opts.forceRm) {
