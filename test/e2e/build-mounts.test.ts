@@ -8,7 +8,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { docker } from '../helpers/docker.ts';
+import { docker, run as runCmd, cliEnv } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
 import { build, makeContext } from '../helpers/build.ts';
@@ -116,5 +116,23 @@ RUN --mount=type=bind,rw,target=/rw sh -c 'echo w > /rw/data/f && cat /rw/data/f
       assert.equal(r.code, 1, r.all);
       assert.match(r.stderr, re);
     }
+  });
+
+  test('berth build --secret (Berth\'s header over POST /build): file and env secrets, mode 0400, never in the image', BK, async () => {
+    const dir = ctx({ 'tok.txt': 's3cret', Dockerfile: `FROM ${t.image}
+RUN --mount=type=secret,id=tok,required=true sh -c 'cat /run/secrets/tok; stat -c " %a" /run/secrets/tok' > /seen
+RUN --mount=type=secret,id=api,env=API_KEY,required sh -c 'echo "$API_KEY"' > /env
+` });
+    const tag = uniq('secret');
+    const berth = path.resolve(import.meta.dirname, '../../bin/berth');
+    const r = await runCmd(berth, ['build', '-t', tag, '--secret', `id=tok,src=${path.join(dir, 'tok.txt')}`, '--secret', 'id=api,env=BERTH_TEST_API', dir], { envAll: { ...cliEnv(t.d.env), BERTH_TEST_API: 'key-1' }, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await run(tag, 'cat /seen /env; test -e /run/secrets/tok || echo absent'), 's3cret 400\nkey-1\nabsent\n');
+    const hist = ok(await docker(t.d.env, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', tag]));
+    assert.doesNotMatch(hist, /s3cret|key-1/);
+    // a secret file that does not exist: the CLI says so, nothing is built
+    const bad = await runCmd(berth, ['build', '--secret', 'id=tok,src=/nonexistent/file', dir], { envAll: cliEnv(t.d.env), timeoutMs: 60_000 });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /failed to read secret tok from \/nonexistent\/file/);
   });
 });

@@ -13,10 +13,13 @@
 //   remote                               400: no remote contexts (see below)
 //   session, buildid                     buildid names the build for POST /build/cancel; a session
 //                                        (BuildKit's gRPC channel) cannot be opened over this API: 400
+//   X-Berth-Build-Secrets (header)       Berth's own: the build's secrets (`berth build --secret`),
+//                                        base64 JSON of id → base64 value; dockerd has no such channel
 import type { BuildOptions } from '../../build/builder.ts';
 import { invalidParameter } from '../../errdefs.ts';
 
 interface Query {
+  req: { headers: Record<string, string | string[] | undefined> };
   q(name: string): string | undefined;
   qBool(name: string): boolean;
   query: URLSearchParams;
@@ -72,6 +75,7 @@ export function buildOptionsFromQuery(ctx: Query): BuildOptions & { buildId?: st
   const extraHosts = ctx.query.getAll('extrahosts').filter(Boolean);
   if (extraHosts.length) hostConfig.ExtraHosts = extraHosts;
   const networkMode = ctx.q('networkmode');
+  const secrets = secretsFromHeader(ctx.req.headers['x-berth-build-secrets']);
   const forceRm = ctx.qBool('forcerm');
   return {
     dockerfile: ctx.q('dockerfile') || 'Dockerfile',
@@ -89,5 +93,17 @@ export function buildOptionsFromQuery(ctx: Query): BuildOptions & { buildId?: st
     platform: ctx.q('platform') || undefined,
     cacheFrom: cacheFrom.length ? cacheFrom : undefined,
     buildId: ctx.q('buildid') || undefined,
+    secrets,
   };
+}
+
+function secretsFromHeader(h: string | string[] | undefined): Record<string, Buffer> | undefined {
+  if (!h) return undefined;
+  let parsed: Record<string, string>;
+  try {
+    parsed = JSON.parse(Buffer.from(Array.isArray(h) ? h[0]! : h, 'base64').toString('utf8')) as Record<string, string>;
+  } catch {
+    throw invalidParameter('invalid X-Berth-Build-Secrets header: base64-encoded JSON expected');
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, Buffer.from(String(v), 'base64')]));
 }
