@@ -3,6 +3,7 @@ import type { Router } from '../router.ts';
 import type { BuildService } from '../../engine/build.ts';
 import { BuildError } from '../../build/builder.ts';
 import { buildOptionsFromQuery } from './build-options.ts';
+import { invalidParameter } from '../../errdefs.ts';
 
 export function registerBuildRoutes(r: Router, d: { builds: BuildService }): void {
   /** running builds by the client's buildid, for POST /build/cancel */
@@ -43,7 +44,15 @@ export function registerBuildRoutes(r: Router, d: { builds: BuildService }): voi
     res.end();
   });
 
-  r.post('/build/prune', (ctx) => ctx.ok(d.builds.prune()));
+  // all: Berth's build cache is unused between steps, so "all" and "dangling" remove the same; filters and
+  // keep-storage select by what Berth does not track (ages, sizes, kinds): refused, not ignored
+  r.post('/build/prune', (ctx) => {
+    const filters = ctx.q('filters');
+    if (filters && filters !== '{}') throw invalidParameter('build cache prune filters are not supported by this daemon: it prunes the whole build cache');
+    const keep = ctx.q('keep-storage') ?? ctx.q('reserved-space');
+    if (keep && keep !== '0') throw invalidParameter('keep-storage is not supported by this daemon: it does not measure its build cache');
+    ctx.ok(d.builds.prune());
+  });
   // dockerd: an id is required (a plain error: 500); an unknown one is not an error
   r.post('/build/cancel', (ctx) => {
     const id = ctx.q('id');

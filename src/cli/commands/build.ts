@@ -232,11 +232,13 @@ export const build: CommandDef = {
       isolation: v.isolation,
       squash: v.squash || undefined,
       // one extrahosts parameter per host, as the docker CLI sends them (dockerd does not split values)
-      extrahosts: v['add-host'].length ? v['add-host'] : undefined,
+      // "host=ip" (or the older "host:ip") is sent as "host:ip", as the docker CLI converts it
+      extrahosts: v['add-host'].length ? (v['add-host'] as string[]).map((h) => (h.includes('=') ? `${h.slice(0, h.indexOf('='))}:${h.slice(h.indexOf('=') + 1)}` : h)) : undefined,
       buildargs: Object.keys(buildArgs).length ? buildArgs : undefined,
       labels: v.label.length ? kvToMap(v.label) : undefined,
-      cachefrom: v['cache-from'].length ? v['cache-from'] : undefined,
-      ulimits: ulimits.length ? ulimits : undefined,
+      // JSON arrays in one parameter each, as the docker CLI sends them (an array would be repeated parameters)
+      cachefrom: v['cache-from'].length ? JSON.stringify(v['cache-from']) : undefined,
+      ulimits: ulimits.length ? JSON.stringify(ulimits) : undefined,
       version: '1',
     };
     const client = await cli.client();
