@@ -32,7 +32,9 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, sub
   if (parts.length < 2) throw invalidParameter(`${ins.keyword} requires at least two arguments, but only one was provided. Destination could not be determined.`);
   const dest = parts[parts.length - 1]!;
   const srcs = parts.slice(0, -1);
-  const flags = ins.flags;
+  // --chown/--chmod/--from take variables, as BuildKit expands them
+  const flags: Record<string, string> = { ...ins.flags };
+  for (const k of ['chown', 'chmod', 'from'] as const) if (flags[k] !== undefined) flags[k] = sub(flags[k]);
   const parents = flags.parents === 'true';
   const excluded = excluder(ins.lists.exclude ?? []);
   if (flags.checksum && !(isAdd && srcs.every(isUrl))) throw new BuildError(`checksum can't be specified for non-HTTP(S) sources`);
@@ -51,7 +53,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, sub
     let root = b.contextDir;
     const from = flags.from;
     if (from) {
-      const img = await b.resolveFrom(sub(from));
+      const img = await b.resolveFrom(from);
       const id = await newContainer(b, { ...st, image: img }, ['true']);
       cleanups.push(() => b.deps.containers.remove(id, { force: true }).catch(() => {}));
       root = await b.deps.containers.rootfs(id);
