@@ -74,7 +74,7 @@ describe('build: COPY and ADD', SUITE(skip), () => {
   });
 
   test('COPY --parents keeps the source paths; --exclude leaves files out; --link copies the same files', T, async () => {
-    const dir = ctx({ Dockerfile: `FROM ${t.image}\nCOPY --parents a/b/f.txt c/*.txt /p/\nCOPY --exclude=*.md --exclude=skip . /e/\nCOPY --link a/b/f.txt /l/\nARG OWNER=65534\nCOPY --chown=$OWNER:$OWNER a/b/f.txt /o/\n`, 'a/b/f.txt': 'f\n', 'c/g.txt': 'g\n', 'keep.txt': 'k\n', 'doc.md': 'd\n', 'sub/doc.md': 's\n', 'skip/x': 'x\n' });
+    const dir = ctx({ Dockerfile: `FROM ${t.image}\nCOPY --parents a/b/f.txt c/*.txt /p/\nCOPY --exclude=*.md --exclude=skip . /e/\nCOPY --link a/b/f.txt /l/\nARG OWNER=65534\nCOPY --chown=$OWNER:$OWNER --chmod=600 a/b/f.txt /o/\n`, 'a/b/f.txt': 'f\n', 'c/g.txt': 'g\n', 'keep.txt': 'k\n', 'doc.md': 'd\n', 'sub/doc.md': 's\n', 'skip/x': 'x\n' });
     const tag = uniq('parents');
     const r = await build(t.d.env, dir, ['-t', tag]);
     if (REAL_DOCKER) {
@@ -85,7 +85,7 @@ describe('build: COPY and ADD', SUITE(skip), () => {
     assert.equal(await run(tag, 'cd /p && find . -type f | sort'), './a/b/f.txt\n./c/g.txt\n');
     assert.equal(await run(tag, 'cd /e && find . -type f | sort'), './Dockerfile\n./a/b/f.txt\n./c/g.txt\n./keep.txt\n./sub/doc.md\n');
     assert.equal(await run(tag, 'cat /l/f.txt'), 'f\n');
-    assert.equal(await run(tag, 'stat -c "%u %g" /o/f.txt'), '65534 65534\n', '--chown takes variables');
+    assert.equal(await run(tag, 'stat -c "%u %g %a" /o/f.txt'), '65534 65534 600\n', '--chown takes variables; --chmod');
   });
 
   test('ADD of a git repository (--keep-git-dir) is refused clearly: this daemon has no git client', T, async () => {
