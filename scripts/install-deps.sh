@@ -18,13 +18,13 @@ fi
 # runc + conmon: the runtime and the per-container monitor. busybox-static: the test image.
 # attr: getfattr/setfattr (xattrs in layers). docker.io: the real docker CLI fallback, and
 # dockerd/containerd for interop tests and the benchmark. hyperfine, sqlite3: bench and
-# debugging. curl: raw API tests. python3: the pty driver for -it tests. python3-docker,
+# debugging. podman: the second reference for RUN --mount (test/e2e/build-podman). curl: raw API tests. python3: the pty driver for -it tests. python3-docker,
 # docker-compose: the client compatibility suites (test/compat). runsc: gVisor, the runtime of
 # --isolation=hyperv. tmux: the berth terminal test. tini: --init (tini-static as docker-init). util-linux: mount, umount, script.
 # iproute2, iptables: networking. git, ca-certificates: npm ci.
 packages=(runc conmon busybox-static attr docker.io containerd hyperfine sqlite3 curl python3 containernetworking-plugins docker-registry apache2-utils
-  python3-docker docker-compose runsc tmux tini
-  util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils git ca-certificates)
+  python3-docker docker-compose runsc tmux tini podman
+  util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils bzip2 git ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

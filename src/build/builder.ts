@@ -1,7 +1,9 @@
-// The classic builder: a Dockerfile's stages run instruction by instruction. RUN runs in a real container
-// and COPY/ADD write into one, each committed as a layer; every other instruction changes only the image
-// config (an empty_layer history entry). Each step is cached by its parent image, its instruction and, for
-// COPY/ADD, the checksum of the files it takes. The output follows dockerd's ("Step 2/7 : ...").
+// The builder: a Dockerfile's stages run instruction by instruction with the classic builder's output
+// ("Step 2/7 : ...") and BuildKit's Dockerfile semantics (only the stages the target needs are built,
+// platform ARGs predefined). RUN runs in a real container (instructions/run.ts) and COPY/ADD write into
+// one (instructions/copy.ts), each committed as a layer; every other instruction changes only the image
+// config (instructions/meta.ts, an empty_layer history entry). Each step is cached by its parent image,
+// its instruction and, for COPY/ADD and bind mounts, the checksum of the files it takes.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -12,11 +14,16 @@ import type { Collection } from '../store/db.ts';
 import { goArch, goTime, serializeConfig } from '../images/image-config.ts';
 import { parseNormalizedNamed, tagNameOnly, familiarString } from '../images/reference.ts';
 import { BerthError, invalidParameter, notFound } from '../errdefs.ts';
-import { run } from '../util/exec.ts';
 import { secureJoin } from '../platform/linux/securejoin.ts';
-import { parseDockerfile, type Instruction, type Stage } from './dockerfile.ts';
-import { substitute, words, keyValues, jsonArgs } from './vars.ts';
-import { resolveSources, checksum } from './context.ts';
+import { parseDockerfile, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.ts';
+import { substitute, keyValues } from './vars.ts';
+import { applyMeta } from './instructions/meta.ts';
+import { runStep } from './instructions/run.ts';
+import { copyStep } from './instructions/copy.ts';
+import { neededStages, stageDeps } from './stages.ts';
+import { OrderedOutput, runGraph } from './schedule.ts';
+import { platformArgs, platformMatches } from './platform.ts';
+import { excluder } from './instructions/exclude.ts';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -26,12 +33,23 @@ export interface BuildOptions {
   noCache: boolean;
   labels: Record<string, string>;
   networkMode?: string;
+  /** resources, extra hosts, ulimits... given to every RUN container */
   hostConfig?: Record<string, unknown>;
+  /** remove each RUN container after its step succeeds (dockerd's default) */
+  rm?: boolean;
+  /** remove it even when the step fails (else a failed step's container is kept, as dockerd keeps it) */
   forceRm: boolean;
+  /** --cache-from: only these images (and their parents) serve as the cache */
+  cacheFrom?: string[];
   /** --pull: fetch every base image again, even when one is held */
   pull?: boolean;
   /** --platform: the platform base images are chosen for ("linux/arm64") */
   platform?: string;
+  /** aborts the build (POST /build/cancel, or the client went away): no further step starts, a running
+   * RUN is killed, and the build fails with "context canceled" as dockerd's does */
+  signal?: AbortSignal;
+  /** build secrets (RUN --mount=type=secret), by id */
+  secrets?: Record<string, Buffer>;
 }
 
 export interface BuildDeps {
@@ -43,6 +61,10 @@ export interface BuildDeps {
   pull?: (ref: string, platform: string | undefined, progress: (m: unknown) => void) => Promise<string>;
   /** Where pull progress goes (the build's JSON stream) */
   progress?: (m: unknown) => void;
+  /** where RUN --mount=type=cache directories persist between builds */
+  cacheMounts: string;
+  /** scratch space (heredoc scripts, secrets, rw bind copies), removed after each step */
+  tmp: string;
 }
 
 export class BuildError extends BerthError {
@@ -53,38 +75,32 @@ export class BuildError extends BerthError {
   }
 }
 
-interface StageState {
+export interface StageState {
   image: ImageRecord;
   file: ImageConfigFile;
   config: ContainerConfig;
-  /** ARGs declared in the stage, with their values */
-  args: Record<string, string>;
+  /** ARGs declared in the stage, with their values (undefined: declared without a value) */
+  args: Record<string, string | undefined>;
   cmdSet: boolean;
 }
 
-const SECOND = 1e9;
-const DEFAULT_SHELL = ['/bin/sh', '-c'];
-
-function short(id: string): string {
+export function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
-function duration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(s);
-  if (!m) throw invalidParameter(`time: invalid duration "${s}"`);
-  const mult: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  return Math.round(Number(m[1]) * mult[m[2]!]!);
-}
-
 export class Builder {
-  private readonly deps: BuildDeps;
-  private readonly opts: BuildOptions;
-  private readonly contextDir: string;
-  private readonly out: (text: string) => void;
+  readonly deps: BuildDeps;
+  readonly opts: BuildOptions;
+  readonly contextDir: string;
+  readonly out: (text: string) => void;
   private readonly stageImages = new Map<string, ImageRecord>();
   private step = 0;
   private total = 0;
   private usedArgs = new Set<string>();
+  private df?: ParsedDockerfile;
+  /** context paths COPY never sees: the Dockerfile and .dockerignore when .dockerignore lists them
+   * (the CLI sends them anyway, for the daemon to read; dockerd then removes them) */
+  readonly hidden = new Set<string>();
 
   constructor(deps: BuildDeps, contextDir: string, opts: BuildOptions, out: (text: string) => void) {
     this.deps = deps;
@@ -93,35 +109,91 @@ export class Builder {
     this.out = out;
   }
 
-  async build(): Promise<string> {
-    const file = path.join(this.contextDir, this.opts.dockerfile || 'Dockerfile');
+  /** Read and parse the Dockerfile: what fails here fails the request before any output (a 400). */
+  prepare(): ParsedDockerfile {
+    const name = this.opts.dockerfile || 'Dockerfile';
     let text: string;
     try {
-      text = fs.readFileSync(secureJoin(this.contextDir, this.opts.dockerfile || 'Dockerfile'), 'utf8');
+      text = fs.readFileSync(secureJoin(this.contextDir, name), 'utf8');
     } catch {
-      throw invalidParameter(`Cannot locate specified Dockerfile: ${path.basename(file)}`);
+      throw invalidParameter(`Cannot locate specified Dockerfile: ${path.basename(name)}`);
     }
-    const df = parseDockerfile(text);
-    let stages = df.stages;
-    if (this.opts.target) {
-      const i = stages.findIndex((s) => s.name === this.opts.target!.toLowerCase());
-      if (i < 0) throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
-      stages = stages.slice(0, i + 1);
+    this.df = parseDockerfile(text);
+    let ignoreText: string | undefined;
+    try {
+      ignoreText = fs.readFileSync(path.join(this.contextDir, '.dockerignore'), 'utf8');
+    } catch {}
+    if (ignoreText !== undefined) {
+      const ignored = excluder(ignoreText.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+      for (const f of [path.posix.normalize(name).replace(/^\/+/, ''), '.dockerignore']) if (ignored(f)) this.hidden.add(f);
     }
-    const globalArgs: Record<string, string> = {};
-    for (const a of df.globalArgs) for (const [k, v] of keyValues(a.args, 'ARG', df.escape)) globalArgs[k] = this.opts.buildArgs[k] ?? (v === '\u0000' ? '' : v);
-    this.total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + df.globalArgs.length;
-    for (const a of df.globalArgs) this.begin(a);
-    let last: ImageRecord | undefined;
-    for (const s of stages) last = await this.runStage(s, globalArgs, df.escape);
-    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !(k in globalArgs));
-    if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
-    return last!.id;
+    return this.df;
   }
 
-  private begin(i: Instruction): void {
+  async build(): Promise<string> {
+    const df = this.df ?? this.prepare();
+    let last = df.stages.length - 1;
+    if (this.opts.target) {
+      last = df.stages.findIndex((s) => s.name === this.opts.target!.toLowerCase());
+      if (last < 0) throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
+    }
+    const auto = platformArgs(this.opts.platform);
+    const globalArgs: Record<string, string> = { ...auto };
+    for (const a of df.globalArgs)
+      for (const [k, v] of keyValues(a.args, 'ARG', df.escape)) globalArgs[k] = this.opts.buildArgs[k] ?? (v === '\u0000' ? (auto[k] ?? '') : substitute(v, globalArgs, df.escape));
+    // BuildKit: only the stages the target depends on are built
+    const stages = neededStages(df.stages, last, (s) => substitute(s, globalArgs, df.escape));
+    this.total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + df.globalArgs.length + Object.keys(this.opts.labels).length;
+    for (const a of df.globalArgs) this.begin(a);
+    // independent stages run concurrently, each through a view of this builder with its own output lane
+    // and step numbers; the transcript stays in Dockerfile order
+    const lanes = new OrderedOutput(stages.length, this.out);
+    let firstStep = this.step;
+    const tasks = stages.map((s, i) => {
+      const view = this.view(lanes.lane(i), firstStep);
+      firstStep += 1 + s.instructions.length;
+      const deps = stageDeps(stages, s, (x) => substitute(x, globalArgs, df.escape));
+      return {
+        deps,
+        run: async () => {
+          const img = await view.runStage(s, globalArgs, df.escape, i === stages.length - 1);
+          lanes.finish(i);
+          return img;
+        },
+      };
+    });
+    let images: ImageRecord[];
+    try {
+      images = await runGraph(tasks);
+    } catch (e) {
+      lanes.close();
+      throw e;
+    }
+    const result = images[images.length - 1];
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !(k in globalArgs));
+    if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    return result!.id;
+  }
+
+  /** This builder writing to `out`, its step count at `step`: what a stage runs with. The view shares the
+   * build's state (stage images, consumed ARGs) through its prototype. */
+  private view(out: (text: string) => void, step: number): Builder {
+    return Object.create(this, { out: { value: out }, step: { value: step, writable: true } }) as Builder;
+  }
+
+  begin(i: Instruction | string): void {
+    this.checkCancelled();
     this.step++;
-    this.out(`Step ${this.step}/${this.total} : ${i.original}\n`);
+    this.out(`Step ${this.step}/${this.total} : ${typeof i === 'string' ? i : i.original}\n`);
+  }
+
+  checkCancelled(): void {
+    if (this.opts.signal?.aborted) throw new BuildError('context canceled');
+  }
+
+  /** A stage (by name or index) built earlier in this build, or an image (pulled if needed). */
+  async resolveFrom(ref: string): Promise<ImageRecord> {
+    return this.stageImages.get(ref.toLowerCase()) ?? this.fromImage(ref);
   }
 
   private async fromImage(ref: string, platform = this.opts.platform): Promise<ImageRecord> {
@@ -153,7 +225,7 @@ export class Builder {
     }
   }
 
-  private async runStage(stage: Stage, globalArgs: Record<string, string>, escape: string): Promise<ImageRecord> {
+  private async runStage(stage: Stage, globalArgs: Record<string, string>, escape: string, final: boolean): Promise<ImageRecord> {
     this.begin(stage.from);
     const ref = substitute(stage.from.args.trim().split(/\s+/)[0]!, globalArgs, escape);
     const fromPlatform = stage.from.flags.platform ? substitute(stage.from.flags.platform, globalArgs, escape) : undefined;
@@ -166,12 +238,22 @@ export class Builder {
       st.config.OnBuild = null;
       for (const t of triggers) {
         const p = parseDockerfile(`FROM scratch\n${t}\n`).stages[0]!.instructions[0]!;
-        await this.execute(st, p, escape, true);
+        await this.execute(st, p, escape, { ...globalArgs });
       }
     }
     for (const ins of stage.instructions) {
       this.begin(ins);
-      await this.execute(st, ins, escape, false);
+      await this.execute(st, ins, escape, globalArgs);
+    }
+    // docker build --label: one more LABEL step per label on the final image, as the classic builder adds them
+    if (final) {
+      const word = (s: string) => (/^[\w./:@-]*$/.test(s) && s ? s : JSON.stringify(s));
+      for (const [k, v] of Object.entries(this.opts.labels).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const text = `${word(k)}=${word(v)}`;
+        const ins: Instruction = { keyword: 'LABEL', args: text, flags: {}, lists: {}, heredocs: [], line: 0, original: `LABEL ${text}` };
+        this.begin(ins);
+        await this.execute(st, ins, escape, globalArgs);
+      }
     }
     if (stage.name) this.stageImages.set(stage.name, st.image);
     this.stageImages.set(String(stage.index), st.image);
@@ -179,8 +261,9 @@ export class Builder {
   }
 
   /** Variables for substitution: the stage's ARGs under its ENV. */
-  private vars(st: StageState): Record<string, string> {
-    const env: Record<string, string> = { ...st.args };
+  vars(st: StageState): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(st.args)) env[k] = v ?? '';
     for (const e of st.config.Env ?? []) {
       const i = e.indexOf('=');
       env[e.slice(0, i)] = e.slice(i + 1);
@@ -188,14 +271,15 @@ export class Builder {
     return env;
   }
 
-  private cacheKey(st: StageState, parts: unknown[]): string {
+  cacheKey(st: StageState, parts: unknown[]): string {
     return crypto.createHash('sha256').update(JSON.stringify([st.image.id, ...parts])).digest('hex');
   }
 
-  private cached(key: string): ImageRecord | undefined {
+  cached(key: string): ImageRecord | undefined {
     if (this.opts.noCache) return undefined;
     const hit = this.deps.cache.get(key);
     if (!hit) return undefined;
+    if (this.opts.cacheFrom && !this.cacheSources().has(hit.imageId)) return undefined;
     try {
       const img = this.deps.images.resolve(hit.imageId);
       this.deps.cache.put(key, { ...hit, usedAt: new Date().toISOString() });
@@ -205,7 +289,25 @@ export class Builder {
     }
   }
 
-  private useImage(st: StageState, img: ImageRecord, key: string, fromCache: boolean): void {
+  private cacheSourceIds?: Set<string>;
+  /** --cache-from: the given images and their parent chains (dockerd's classic builder then uses no
+   * other cache). Images named there that are not held are skipped, as dockerd skips them. */
+  private cacheSources(): Set<string> {
+    if (this.cacheSourceIds) return this.cacheSourceIds;
+    const ids = new Set<string>();
+    for (const ref of this.opts.cacheFrom ?? []) {
+      let img: ImageRecord | undefined;
+      try {
+        img = this.deps.images.resolve(ref);
+      } catch {
+        continue;
+      }
+      for (let cur: ImageRecord | undefined = img; cur && !ids.has(cur.id); cur = cur.parent ? this.deps.images.images.get(cur.parent) : undefined) ids.add(cur.id);
+    }
+    return (this.cacheSourceIds = ids);
+  }
+
+  useImage(st: StageState, img: ImageRecord, key: string, fromCache: boolean): void {
     if (fromCache) this.out(` ---> Using cache\n`);
     else this.deps.cache.put(key, { imageId: img.id, usedAt: new Date().toISOString() });
     st.image = img;
@@ -228,271 +330,35 @@ export class Builder {
     this.useImage(st, img, key, false);
   }
 
-  private async execute(st: StageState, ins: Instruction, escape: string, trigger: boolean): Promise<void> {
+  private async execute(st: StageState, ins: Instruction, escape: string, globalArgs: Record<string, string>): Promise<void> {
     const k = ins.keyword;
     const vars = this.vars(st);
     const sub = (s: string) => substitute(s, vars, escape);
-    const key = this.cacheKey(st, [ins.keyword, ins.flags, ins.args, k === 'RUN' ? st.args : undefined]);
-    if (k !== 'ARG' && k !== 'RUN' && k !== 'COPY' && k !== 'ADD') {
-      const hit = this.cached(key);
-      if (hit) {
-        this.applyMeta(st, ins, sub, escape);
-        return this.useImage(st, hit, key, true);
-      }
-    }
+    const key = this.cacheKey(st, [ins.keyword, ins.flags, ins.lists, ins.args, ins.heredocs, k === 'RUN' ? st.args : undefined]);
     switch (k) {
       case 'ARG': {
         for (const [name, dflt] of keyValues(ins.args, 'ARG', escape)) {
           this.usedArgs.add(name);
-          const v = this.opts.buildArgs[name] ?? (dflt === '\u0000' ? undefined : sub(dflt));
-          if (v !== undefined) st.args[name] = v;
-          else st.args[name] = '';
+          // a declared ARG without a default takes the build-arg, else the global ARG's (or platform's) value
+          st.args[name] = this.opts.buildArgs[name] ?? (dflt === '\u0000' ? globalArgs[name] : sub(dflt));
         }
         this.out(` ---> ${short(st.image.id)}\n`);
         return;
       }
       case 'RUN':
-        return this.runStep(st, ins, key);
+        return runStep(this, st, ins, key, escape);
       case 'COPY':
       case 'ADD':
-        return this.copyStep(st, ins, sub, escape);
+        return copyStep(this, st, ins, sub, escape);
       default: {
-        const createdBy = this.applyMeta(st, ins, sub, escape);
-        this.commitConfig(st, createdBy, key);
-        void trigger;
-      }
-    }
-  }
-
-  /** Apply a metadata instruction to the stage's config; returns the history line. */
-  private applyMeta(st: StageState, ins: Instruction, sub: (s: string) => string, escape: string): string {
-    const c = st.config;
-    const shell = c.Shell?.length ? c.Shell : DEFAULT_SHELL;
-    const nop = (s: string) => `/bin/sh -c #(nop) ${s}`;
-    switch (ins.keyword) {
-      case 'ENV': {
-        const env = [...(c.Env ?? [])];
-        for (const [k2, v] of keyValues(sub(ins.args), 'ENV', escape)) {
-          const i = env.findIndex((e) => e.split('=')[0] === k2);
-          if (i >= 0) env[i] = `${k2}=${v}`;
-          else env.push(`${k2}=${v}`);
+        const hit = this.cached(key);
+        if (hit) {
+          applyMeta(st, ins, sub, escape);
+          return this.useImage(st, hit, key, true);
         }
-        c.Env = env;
-        return nop(` ENV ${ins.args}`);
+        this.commitConfig(st, applyMeta(st, ins, sub, escape), key);
       }
-      case 'LABEL':
-        c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValues(sub(ins.args), 'LABEL', escape)) };
-        return nop(` LABEL ${ins.args}`);
-      case 'MAINTAINER':
-        st.file.author = sub(ins.args);
-        return nop(` MAINTAINER ${ins.args}`);
-      case 'EXPOSE': {
-        const ports = { ...(c.ExposedPorts ?? {}) };
-        for (const p of words(sub(ins.args), escape)) {
-          const [range, proto = 'tcp'] = p.split('/');
-          const [lo, hi = lo] = range!.split('-').map(Number);
-          if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw invalidParameter(`invalid containerPort: ${p}`);
-          for (let n = lo!; n <= hi!; n++) ports[`${n}/${proto.toLowerCase()}`] = {};
-        }
-        c.ExposedPorts = ports;
-        return nop(` EXPOSE ${Object.keys(ports).join(' ')}`);
-      }
-      case 'CMD':
-        c.Cmd = jsonArgs(ins.args) ?? [...shell, ins.args];
-        st.cmdSet = true;
-        return nop(` CMD ${JSON.stringify(c.Cmd)}`);
-      case 'ENTRYPOINT':
-        c.Entrypoint = jsonArgs(ins.args) ?? (ins.args.trim() ? [...shell, ins.args] : null);
-        // An ENTRYPOINT resets a CMD inherited from the base image (not one set in this stage).
-        if (!st.cmdSet) c.Cmd = null;
-        return nop(` ENTRYPOINT ${JSON.stringify(c.Entrypoint)}`);
-      case 'VOLUME': {
-        const vols = { ...(c.Volumes ?? {}) };
-        for (const v of jsonArgs(ins.args) ?? words(sub(ins.args), escape)) {
-          if (!v) throw invalidParameter('VOLUME specified can not be an empty string');
-          vols[v] = {};
-        }
-        c.Volumes = vols;
-        return nop(` VOLUME ${JSON.stringify(Object.keys(vols))}`);
-      }
-      case 'USER':
-        c.User = sub(ins.args.trim());
-        return nop(` USER ${c.User}`);
-      case 'WORKDIR': {
-        const w = sub(ins.args.trim());
-        c.WorkingDir = path.posix.resolve(c.WorkingDir || '/', w);
-        return nop(` WORKDIR ${c.WorkingDir}`);
-      }
-      case 'STOPSIGNAL':
-        c.StopSignal = sub(ins.args.trim());
-        return nop(` STOPSIGNAL ${c.StopSignal}`);
-      case 'SHELL': {
-        const j = jsonArgs(ins.args);
-        if (!j) throw invalidParameter('SHELL requires the arguments to be in JSON form');
-        c.Shell = j;
-        return nop(` SHELL ${JSON.stringify(j)}`);
-      }
-      case 'ONBUILD': {
-        const t = ins.args.trim();
-        const kw = t.split(/\s+/)[0]!.toUpperCase();
-        if (kw === 'ONBUILD') throw invalidParameter('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
-        if (kw === 'FROM' || kw === 'MAINTAINER') throw invalidParameter(`${kw} isn't allowed as an ONBUILD trigger`);
-        c.OnBuild = [...(c.OnBuild ?? []), t];
-        return nop(` ONBUILD ${t}`);
-      }
-      case 'HEALTHCHECK': {
-        const a = ins.args.trim();
-        const kw = a.split(/\s+/)[0]!.toUpperCase();
-        if (kw === 'NONE') c.Healthcheck = { Test: ['NONE'] };
-        else if (kw === 'CMD') {
-          const rest = a.slice(3).trim();
-          const j = jsonArgs(rest);
-          const hc: Record<string, unknown> = { Test: j ? ['CMD', ...j] : ['CMD-SHELL', rest] };
-          const f = ins.flags;
-          if (f.interval) hc.Interval = duration(f.interval);
-          if (f.timeout) hc.Timeout = duration(f.timeout);
-          if (f['start-period']) hc.StartPeriod = duration(f['start-period']);
-          if (f['start-interval']) hc.StartInterval = duration(f['start-interval']);
-          if (f.retries) hc.Retries = Number(f.retries);
-          c.Healthcheck = hc;
-        } else throw invalidParameter(`Unknown type "${kw}" in HEALTHCHECK (try CMD)`);
-        return nop(` HEALTHCHECK &{${JSON.stringify(c.Healthcheck)}}`);
-      }
-      default:
-        throw invalidParameter(`unknown instruction: ${ins.keyword}`);
     }
-  }
-
-  private runEnv(st: StageState): string[] {
-    const env = [...(st.config.Env ?? [])];
-    for (const [k, v] of Object.entries(st.args)) if (!env.some((e) => e.startsWith(`${k}=`))) env.push(`${k}=${v}`);
-    return env;
-  }
-
-  /** A container from the current image (for RUN, or as the target of COPY). */
-  private async newContainer(st: StageState, cmd: string[]): Promise<string> {
-    const hc: Record<string, unknown> = { ...(this.opts.hostConfig ?? {}), NetworkMode: this.opts.networkMode || 'bridge' };
-    const res = await this.deps.containers.create({
-      config: { Image: st.image.id, Cmd: cmd, Entrypoint: [''], Env: this.runEnv(st), WorkingDir: st.config.WorkingDir ?? '', User: st.config.User ?? '', Labels: {}, HostConfig: hc as never },
-    });
-    return res.Id;
-  }
-
-  private async runStep(st: StageState, ins: Instruction, key: string): Promise<void> {
-    const shell = st.config.Shell?.length ? st.config.Shell : DEFAULT_SHELL;
-    const cmd = jsonArgs(ins.args) ?? [...shell, ins.args];
-    const hit = this.cached(key);
-    if (hit) return this.useImage(st, hit, key, true);
-    const id = await this.newContainer(st, cmd);
-    this.out(` ---> Running in ${short(id)}\n`);
-    let ok = false;
-    try {
-      const attach = this.deps.containers.attach(id);
-      await this.deps.containers.start(id);
-      const session = await attach;
-      session.onData((_s, d) => this.out(d.toString('utf8')));
-      const { StatusCode } = await this.deps.containers.wait(id, 'not-running');
-      if (StatusCode !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${StatusCode}`, StatusCode);
-      const img = await this.deps.images.commit({ config: st.config, containerId: id, parentImageId: st.image.id, containerConfig: { ...st.config, Cmd: cmd } });
-      ok = true;
-      this.out(`Removing intermediate container ${short(id)}\n`);
-      await this.deps.containers.remove(id, { force: true });
-      this.useImage(st, img, key, false);
-    } finally {
-      if (!ok) await this.deps.containers.remove(id, { force: true }).catch(() => {});
-    }
-  }
-
-  private async copyStep(st: StageState, ins: Instruction, sub: (s: string) => string, escape: string): Promise<void> {
-    const isAdd = ins.keyword === 'ADD';
-    const parts = jsonArgs(ins.args) ?? words(sub(ins.args), escape);
-    if (parts.length < 2) throw invalidParameter(`${ins.keyword} requires at least two arguments, but only one was provided. Destination could not be determined.`);
-    const dest = parts[parts.length - 1]!;
-    const srcs = parts.slice(0, -1);
-    if (isAdd && srcs.some((s) => /^https?:\/\//.test(s))) throw invalidParameter(`ADD from a URL is not available: this daemon has no network access to fetch ${srcs.find((s) => /^https?:\/\//.test(s))}`);
-    // Sources: the context, or another stage's / an image's root filesystem.
-    let root = this.contextDir;
-    let fromContainer: string | undefined;
-    const from = ins.flags.from;
-    try {
-      if (from) {
-        const img = this.stageImages.get(from.toLowerCase()) ?? (await this.fromImage(from));
-        fromContainer = await this.newContainer({ ...st, image: img }, ['true']);
-        root = await this.deps.containers.rootfs(fromContainer);
-      }
-      const files = srcs.flatMap((s) => resolveSources(root, s, from ? 'source image' : 'build context'));
-      const sum = checksum(files);
-      const kind = files.length === 1 && fs.statSync(files[0]!).isDirectory() ? 'dir' : 'file';
-      const key = this.cacheKey(st, [ins.keyword, ins.flags, dest, sum, st.config.WorkingDir]);
-      const hit = this.cached(key);
-      if (hit) return this.useImage(st, hit, key, true);
-      const id = await this.newContainer(st, ['true']);
-      try {
-        const rootfs = await this.deps.containers.rootfs(id);
-        const destPath = path.posix.resolve(st.config.WorkingDir || '/', dest);
-        const target = secureJoin(rootfs, destPath);
-        const isDir = (() => {
-          try {
-            return fs.statSync(target).isDirectory();
-          } catch {
-            return false;
-          }
-        })();
-        const toDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.') || isDir || files.length > 1 || srcs.some((s) => /[*?[]/.test(s));
-        for (const f of files) {
-          const stat = fs.statSync(f);
-          if (isAdd && stat.isFile() && /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/.test(f)) {
-            fs.mkdirSync(target, { recursive: true });
-            await run('tar', ['-xf', f, '-C', target, '--no-same-owner']);
-            continue;
-          }
-          if (stat.isDirectory()) {
-            fs.mkdirSync(target, { recursive: true });
-            await run('cp', ['-a', '--no-preserve=ownership', '--', `${f}/.`, `${target}/`]);
-            if (ins.flags.chown || ins.flags.chmod) await this.own(rootfs, target, ins.flags, true);
-          } else {
-            const to = toDir ? path.join(target, path.basename(f)) : target;
-            fs.mkdirSync(path.dirname(to), { recursive: true });
-            await run('cp', ['-a', '--no-preserve=ownership', '--', f, to]);
-            await this.own(rootfs, to, ins.flags, false);
-          }
-        }
-        const createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${kind}:${sum} in ${dest} `;
-        const img = await this.deps.images.commit({ config: st.config, containerId: id, parentImageId: st.image.id, containerConfig: { ...st.config, Cmd: ['/bin/sh', '-c', `#(nop) ${ins.keyword} ${kind}:${sum} in ${dest} `] } });
-        void createdBy;
-        this.useImage(st, img, key, false);
-      } finally {
-        await this.deps.containers.remove(id, { force: true }).catch(() => {});
-      }
-    } finally {
-      if (fromContainer) await this.deps.containers.remove(fromContainer, { force: true }).catch(() => {});
-    }
-  }
-
-  /** --chown / --chmod (numeric ids, or names from the image's passwd/group). */
-  private async own(rootfs: string, p: string, flags: Record<string, string>, recursive: boolean): Promise<void> {
-    const r = recursive ? ['-R'] : [];
-    if (flags.chown) {
-      const [u, g] = flags.chown.split(':');
-      const uid = this.lookupId(rootfs, '/etc/passwd', u!);
-      const gid = g ? this.lookupId(rootfs, '/etc/group', g) : uid;
-      await run('chown', [...r, '-h', `${uid}:${gid}`, p]);
-    }
-    if (flags.chmod) {
-      if (!/^[0-7]{3,4}$/.test(flags.chmod)) throw invalidParameter(`invalid chmod parameter: ${flags.chmod}`);
-      await run('chmod', [...r, flags.chmod, p]);
-    }
-  }
-
-  private lookupId(rootfs: string, file: string, name: string): number {
-    if (/^\d+$/.test(name)) return Number(name);
-    let text = '';
-    try {
-      text = fs.readFileSync(secureJoin(rootfs, file), 'utf8');
-    } catch {}
-    const line = text.split('\n').find((l) => l.split(':')[0] === name);
-    if (!line) throw invalidParameter(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${name}`);
-    return Number(line.split(':')[2]);
   }
 }
 
@@ -504,15 +370,4 @@ export function tagResult(images: ImageStoreService, id: string, tags: string[],
   }
   out(`Successfully built ${short(id)}\n`);
   for (const t of tags) out(`Successfully tagged ${familiarString(tagNameOnly(parseNormalizedNamed(t)))}\n`);
-}
-
-/** Whether an image was made for "os[/arch[/variant]]" (arch names as Go's, amd64 for x86-64). */
-function platformMatches(img: ImageRecord, platform: string): boolean {
-  const [os, arch, variant] = platform.toLowerCase().split('/');
-  const cfg = img.config as { os?: string; architecture?: string; variant?: string };
-  if (os && cfg.os && os !== cfg.os) return false;
-  const norm = (a: string | undefined) => (a === 'x86_64' || a === 'x86-64' ? 'amd64' : a === 'aarch64' ? 'arm64' : a);
-  if (arch && cfg.architecture && norm(arch) !== norm(cfg.architecture)) return false;
-  if (variant && cfg.variant && variant !== cfg.variant) return false;
-  return true;
 }

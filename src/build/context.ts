@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { invalidParameter } from '../errdefs.ts';
+import { secureJoin } from '../platform/linux/securejoin.ts';
 
 const GLOB = /[*?[]/;
 
@@ -22,18 +23,17 @@ export function resolveSources(root: string, src: string, what = 'build context'
     matches = (fs.globSync(rel, { cwd: realRoot }) as string[]).map((m) => path.resolve(realRoot, m)).sort();
     if (!matches.length) throw invalidParameter(`COPY failed: no source files were specified`);
   } else {
-    if (!fs.existsSync(abs) && !isLink(abs)) throw invalidParameter(`COPY failed: file not found in ${what}: stat ${rel}: file does not exist`);
+    if (!fs.existsSync(abs) && !isLink(abs)) throw invalidParameter(`COPY failed: file not found in ${what} or excluded by .dockerignore: stat ${rel}: file does not exist`);
     matches = [abs];
   }
   return matches.map((m) => {
-    // A source that is a symlink is followed, but only within the context.
-    let real: string;
-    try {
-      real = fs.realpathSync(m);
-    } catch {
-      throw invalidParameter(`COPY failed: file not found in ${what}: stat ${path.relative(realRoot, m)}: file does not exist`);
-    }
-    if (!inside(realRoot, real)) throw invalidParameter(`COPY failed: forbidden path outside the ${what}: ${path.relative(realRoot, m)} ()`);
+    // A source that is a symlink is followed as dockerd follows it: inside the context, as if the context
+    // were the root (a link to /etc/passwd names <context>/etc/passwd), never outside it.
+    const rel = path.relative(realRoot, m);
+    const scoped = secureJoin(realRoot, rel);
+    if (!fs.existsSync(scoped)) throw invalidParameter(`COPY failed: file not found in ${what} or excluded by .dockerignore: stat ${rel}: file does not exist`);
+    const real = fs.realpathSync(scoped);
+    if (!inside(realRoot, real)) throw invalidParameter(`COPY failed: forbidden path outside the ${what}: ${rel} ()`);
     return real;
   });
 }

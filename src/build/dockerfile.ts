@@ -1,12 +1,22 @@
-// Dockerfile → stages of instructions, parsed with dockerfile-ast (directives, escape, line continuations).
-import { DockerfileParser } from 'dockerfile-ast';
+// Dockerfile → stages of instructions, with the rules of BuildKit's Dockerfile frontend (docker/dockerfile:1):
+// parser directives at the top (syntax, escape, check), whole-line comments, line continuations with the
+// escape character (comment and empty lines inside a continuation skipped), instruction flags validated
+// per instruction, and heredocs for RUN/COPY/ADD. Errors read as the classic builder's
+// ("dockerfile parse error line N: ..."), since the wire protocol is the classic POST /build.
 import { invalidParameter } from '../errdefs.ts';
+import { FlagError, parseFlags, splitFlags } from './flags.ts';
+import { heredocsOf, type Heredoc } from './heredoc.ts';
 
 export interface Instruction {
   keyword: string;
-  /** the arguments as written (continuations joined) */
+  /** the arguments as written (continuations joined), after the flags */
   args: string;
+  /** string and bool flags (bools as 'true'/'false') */
   flags: Record<string, string>;
+  /** list flags (--mount, --exclude): every value */
+  lists: Record<string, string[]>;
+  /** heredoc bodies the line opened (RUN, COPY, ADD) */
+  heredocs: Heredoc[];
   line: number;
   /** the original text, for the "Step i/n : ..." line */
   original: string;
@@ -24,9 +34,26 @@ export interface ParsedDockerfile {
   /** ARGs before the first FROM */
   globalArgs: Instruction[];
   stages: Stage[];
+  /** the `# syntax=` directive, when given (checked: Berth's built-in frontend) */
+  syntax?: string;
 }
 
 const KNOWN = ['FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL'];
+const HEREDOC_INSTRUCTIONS = ['RUN', 'COPY', 'ADD'];
+const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+
+function parseError(line: number, msg: string): Error {
+  return invalidParameter(`dockerfile parse error line ${line}: ${msg}`);
+}
+
+/** `# syntax=`: Berth builds with its own Dockerfile frontend, which is docker/dockerfile:1 (any 1.x, and
+ * the -labs channel). Another frontend image cannot be run here: refused rather than ignored. */
+export function checkSyntax(ref: string): void {
+  const m = /^(?:docker\.io\/)?docker\/dockerfile(?::([^@]+))?(?:@sha256:[0-9a-f]{64})?$/.exec(ref.trim());
+  const tag = m?.[1];
+  if (m && (tag === undefined || /^(1(\.\d+){0,2}(-labs)?|latest|labs)$/.test(tag))) return;
+  throw invalidParameter(`unsupported Dockerfile frontend "${ref}": this daemon builds with its built-in frontend, which is docker/dockerfile:1; it cannot run other frontend images`);
+}
 
 /** Rebuilds parse the same Dockerfile again and again: keep the last few parses (callers must not change them). */
 const parsed = new Map<string, ParsedDockerfile>();
@@ -40,32 +67,119 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return result;
 }
 
+interface RawInstruction {
+  line: number;
+  text: string;
+  heredocs: Heredoc[];
+}
+
+/** The logical lines: directives read, comments dropped, continuations joined, heredoc bodies taken. */
+export function logicalLines(text: string): { escape: string; syntax?: string; lines: RawInstruction[] } {
+  const src = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (src.length && src[src.length - 1] === '') src.pop();
+  let escape = '\\';
+  let syntax: string | undefined;
+  const seen = new Set<string>();
+  let i = 0;
+  for (; i < src.length; i++) {
+    const m = DIRECTIVE.exec(src[i]!);
+    if (!m) break;
+    const name = m[1]!.toLowerCase();
+    if (!['syntax', 'escape', 'check'].includes(name)) break;
+    if (seen.has(name)) throw parseError(i + 1, `only one ${name} parser directive can be used`);
+    seen.add(name);
+    if (name === 'escape') {
+      if (m[2] !== '\\' && m[2] !== '`') throw parseError(i + 1, `invalid escape token '${m[2]}' does not match \` or \\`);
+      escape = m[2];
+    } else if (name === 'syntax') syntax = m[2];
+  }
+  const isComment = (l: string) => /^\s*#/.test(l);
+  const isBlank = (l: string) => /^\s*$/.test(l);
+  const continues = (l: string) => {
+    const t = l.replace(/[ \t]+$/, '');
+    return t.endsWith(escape) ? t.slice(0, -1) : undefined;
+  };
+  const lines: RawInstruction[] = [];
+  for (; i < src.length; i++) {
+    const first = src[i]!;
+    if (isComment(first) || isBlank(first)) continue;
+    const start = i + 1;
+    let acc = '';
+    let cur = first.replace(/^\s+/, '');
+    for (;;) {
+      const c = continues(cur);
+      if (c === undefined) {
+        acc += cur;
+        break;
+      }
+      acc += c;
+      // the next line that is neither a comment nor empty continues this one
+      do i++;
+      while (i < src.length && (isComment(src[i]!) || isBlank(src[i]!)));
+      if (i >= src.length) break;
+      cur = src[i]!;
+    }
+    const kw = /^(\S+)/.exec(acc)?.[1]?.toUpperCase() ?? '';
+    let heredocs: Heredoc[] = [];
+    if (HEREDOC_INSTRUCTIONS.includes(kw)) {
+      heredocs = heredocsOf(splitFlags(acc.slice(kw.length)).rest);
+      for (const h of heredocs) {
+        let done = false;
+        while (++i < src.length) {
+          const l = h.chomp ? src[i]!.replace(/^\t+/, '') : src[i]!;
+          if (l === h.name) {
+            done = true;
+            break;
+          }
+          h.content += src[i]! + '\n';
+        }
+        if (!done) throw parseError(start, 'unterminated heredoc');
+      }
+    }
+    lines.push({ line: start, text: acc, heredocs });
+  }
+  return { escape, syntax, lines };
+}
+
+/** One instruction from its logical line (also used for ONBUILD triggers). */
+export function parseInstruction(raw: RawInstruction): Instruction {
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(raw.text)!;
+  const keyword = m[1]!.toUpperCase();
+  if (!KNOWN.includes(keyword)) throw parseError(raw.line, `unknown instruction: ${m[1]}`);
+  const { flags: rawFlags, rest } = splitFlags(m[2]!);
+  let parsedFlags;
+  try {
+    parsedFlags = parseFlags(keyword, rawFlags);
+  } catch (e) {
+    if (e instanceof FlagError) throw parseError(raw.line, e.message);
+    throw e;
+  }
+  const net = parsedFlags.values.network;
+  if (net !== undefined && !['default', 'none', 'host'].includes(net)) throw parseError(raw.line, `unsupported network mode "${net}"`);
+  const sec = parsedFlags.values.security;
+  if (sec !== undefined && !['sandbox', 'insecure'].includes(sec)) throw parseError(raw.line, `unsupported security mode "${sec}"`);
+  return { keyword, args: rest.replace(/\s+$/, ''), flags: parsedFlags.values, lists: parsedFlags.lists, heredocs: raw.heredocs, line: raw.line, original: raw.text.trim() };
+}
+
 function parseUncached(text: string): ParsedDockerfile {
-  const df = DockerfileParser.parse(text);
-  const escape = df.getEscapeCharacter?.() ?? '\\';
-  const out: ParsedDockerfile = { escape, globalArgs: [], stages: [] };
-  for (const ins of df.getInstructions()) {
-    const keyword = ins.getKeyword().toUpperCase();
-    const line = ins.getRange().start.line + 1;
-    if (!KNOWN.includes(keyword)) throw invalidParameter(`dockerfile parse error on line ${line}: unknown instruction: ${ins.getKeyword()}`);
-    const flags: Record<string, string> = {};
-    for (const f of ((ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] }).getFlags?.() ?? [])) flags[f.getName()] = f.getValue() ?? 'true';
-    const args = ins.getArgumentsContent() ?? '';
-    const flagText = Object.entries(flags).map(([k, v]) => `--${k}=${v} `).join('');
-    const i: Instruction = { keyword, args, flags, line, original: `${keyword} ${flagText}${args}`.trim() };
+  const { escape, syntax, lines } = logicalLines(text);
+  if (syntax !== undefined) checkSyntax(syntax);
+  const out: ParsedDockerfile = { escape, globalArgs: [], stages: [], syntax };
+  for (const raw of lines) {
+    const i = parseInstruction(raw);
+    const { keyword, args, line } = i;
     if (keyword === 'FROM') {
       const parts = args.trim().split(/\s+/);
-      if (!parts[0]) throw invalidParameter(`dockerfile parse error on line ${line}: FROM requires either one or three arguments`);
-      if (parts.length !== 1 && !(parts.length === 3 && parts[1]!.toUpperCase() === 'AS')) throw invalidParameter(`dockerfile parse error on line ${line}: FROM requires either one or three arguments`);
+      if (!parts[0] || (parts.length !== 1 && !(parts.length === 3 && parts[1]!.toUpperCase() === 'AS'))) throw parseError(line, 'FROM requires either one or three arguments');
       out.stages.push({ index: out.stages.length, name: parts[2]?.toLowerCase(), from: i, instructions: [] });
       continue;
     }
     if (!out.stages.length) {
-      if (keyword !== 'ARG') throw invalidParameter(`dockerfile parse error on line ${line}: no build stage in current context`);
+      if (keyword !== 'ARG') throw parseError(line, 'no build stage in current context');
       out.globalArgs.push(i);
       continue;
     }
-    if (!args.trim() && !['CMD', 'ENTRYPOINT'].includes(keyword)) throw invalidParameter(`dockerfile parse error on line ${line}: ${keyword} requires at least one argument`);
+    if (!args.trim() && !['CMD', 'ENTRYPOINT'].includes(keyword)) throw parseError(line, `${keyword} requires at least one argument`);
     out.stages[out.stages.length - 1]!.instructions.push(i);
   }
   if (!out.stages.length) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');

@@ -11,4 +11,8 @@ export interface StepContainers {
   wait(ref: string, condition: 'not-running'): Promise<{ StatusCode: number }>;
   remove(ref: string, opts: { force?: boolean }): Promise<void>;
   rootfs(ref: string): Promise<string>;
+  /** one rootfs() user is done with it */
+  releaseRootfs(id: string): Promise<void>;
+  /** a cancelled build stops its step */
+  kill(ref: string, signal?: string): Promise<void>;
 }

@@ -118,7 +118,7 @@ export const TOP: Entry[] = [
   e('version', 'Show the Berth version information', () => sys().then((m) => m.version)),
   S.info,
   // management
-  { name: 'builder', short: 'Manage builds', sub: [e('prune', 'Remove build cache', () => unsup().then((m) => m.builderPrune))] },
+  { name: 'builder', short: 'Manage builds', sub: [e('prune', 'Remove build cache', () => import('./commands/builder.ts').then((m) => m.builderPrune))] },
   { name: 'container', short: 'Manage containers', sub: CONTAINER_SUB },
   { name: 'image', short: 'Manage images', sub: IMAGE_SUB },
   { name: 'network', short: 'Manage networks', sub: NETWORK_SUB },

@@ -1,12 +1,14 @@
 // docker build (the classic builder's POST /build): the context tar is unpacked into a scratch directory,
 // the Dockerfile runs through the Builder, and the result is tagged. Also the build cache's prune.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerService } from './containers/service.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
 import { layout } from '../config.ts';
-import { decompress } from '../images/compression.ts';
+import { decompressContext } from '../build/context-decompress.ts';
 import { parseNormalizedNamed } from '../images/reference.ts';
 import { Builder, tagResult, type BuildOptions, type BuildDeps } from '../build/builder.ts';
 import { ContextStore } from '../build/context-store.ts';
@@ -14,6 +16,8 @@ import { ContextStore } from '../build/context-store.ts';
 export class BuildService {
   private readonly cache: Collection<{ imageId: string; usedAt?: string }>;
   private readonly tmp: string;
+  /** RUN --mount=type=cache directories, kept between builds until `docker builder prune` */
+  private readonly cacheMounts: string;
   private readonly containers: ContainerService;
   private readonly images: ImageStoreService;
 
@@ -25,6 +29,7 @@ export class BuildService {
     this.cache = deps.db.collection('buildcache');
     this.tmp = layout(deps.cfg).tmp;
     this.contexts = new ContextStore(deps.cfg.dataRoot);
+    this.cacheMounts = path.join(deps.cfg.dataRoot, 'build', 'cache-mounts');
     this.containers = deps.containers;
     this.images = deps.images;
   }
@@ -34,16 +39,42 @@ export class BuildService {
     for (const t of opts.tags) parseNormalizedNamed(t);
   }
 
-  async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
-    const { stream } = await decompress(context);
+  /** Unpack the context and parse its Dockerfile: what fails here fails before the response starts (a
+   * 400, as dockerd answers a Dockerfile parse error). Then run() builds, writing to the stream. */
+  async prepare(context: Readable, opts: BuildOptions): Promise<{ run(out: (text: string) => void, progress?: (m: unknown) => void): Promise<string>; release(): void }> {
+    const stream = await decompressContext(context);
     const ctx = await this.contexts.unpack(stream, this.tmp);
-    const dir = ctx.dir;
+    let out: (text: string) => void = () => {};
+    let progress: (m: unknown) => void = () => {};
+    const deps: BuildDeps = { containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress: (m) => progress(m), cacheMounts: this.cacheMounts, tmp: this.tmp };
+    const builder = new Builder(deps, ctx.dir, opts, (t) => out(t));
     try {
-      const id = await new Builder({ containers: this.containers, images: this.images, cache: this.cache, pull: this.pull, progress }, dir, opts, out).build();
-      tagResult(this.images, id, opts.tags, out);
-      return id;
-    } finally {
+      builder.prepare();
+    } catch (e) {
       ctx.release();
+      throw e;
+    }
+    return {
+      run: async (o, p = () => {}) => {
+        out = o;
+        progress = p;
+        const id = await builder.build();
+        // dockerd's classic builder: the aux ID message (no "id": that is for squashed and BuildKit
+        // builds), then "Successfully built" and the tags
+        progress({ aux: { ID: id } });
+        tagResult(this.images, id, opts.tags, out);
+        return id;
+      },
+      release: () => ctx.release(),
+    };
+  }
+
+  async build(context: Readable, opts: BuildOptions, out: (text: string) => void, progress: (m: unknown) => void = () => {}): Promise<string> {
+    const job = await this.prepare(context, opts);
+    try {
+      return await job.run(out, progress);
+    } finally {
+      job.release();
     }
   }
 
@@ -64,6 +95,9 @@ export class BuildService {
       return !(used / 1000 > unusedSince);
     });
     for (const id of ids) this.cache.delete(id);
+    // the cache mounts go too when the whole cache goes (BuildKit's prune removes them); a step
+    // using one keeps its open files. With `until` they stay: Berth does not know when each was used.
+    if (unusedSince === undefined) fs.rmSync(this.cacheMounts, { recursive: true, force: true });
     return { CachesDeleted: ids.length ? ids : null, SpaceReclaimed: 0 };
   }
 }

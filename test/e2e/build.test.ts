@@ -23,7 +23,7 @@ COPY a.txt .
 COPY dir/ ./dir/
 ADD files.tar /unpacked/
 RUN echo "\${GREETING:-none} from RUN" > run.txt && chmod 600 run.txt
-COPY --chown=65534:65534 --chmod=644 a.txt owned.txt
+COPY --chown=65534:65534 a.txt owned.txt
 LABEL org.test=yes other="two words"
 EXPOSE 8080/tcp 9000
 VOLUME /data
@@ -110,14 +110,16 @@ describe('build', SUITE(skip), () => {
       let r = await dk(['build', bad], { env: { DOCKER_BUILDKIT: '0' } });
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /forbidden path outside the build context/);
+      // a symlink is followed inside the context, as if it were the root: /etc/passwd is <context>/etc/passwd
       fs.symlinkSync('/etc/passwd', path.join(bad, 'out'));
       fs.writeFileSync(path.join(bad, 'Dockerfile'), `FROM ${t.image}\nCOPY out /x\n`);
       r = await dk(['build', bad], { env: { DOCKER_BUILDKIT: '0' } });
       assert.notEqual(r.code, 0);
-      assert.match(r.stdout + r.stderr, /forbidden path outside the build context/);
+      assert.match(r.stdout + r.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat out: file does not exist/);
       const before = ok(await dk(['ps', '-aq'])).trim();
       fs.writeFileSync(path.join(bad, 'Dockerfile'), `FROM ${t.image}\nRUN exit 7\n`);
-      r = await dk(['build', bad], { env: { DOCKER_BUILDKIT: '0' } });
+      // dockerd keeps a failed step's container (for inspection) unless --force-rm
+      r = await dk(['build', '--force-rm', bad], { env: { DOCKER_BUILDKIT: '0' } });
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
       assert.equal(ok(await dk(['ps', '-aq'])).trim(), before, 'no container is left');
@@ -128,7 +130,8 @@ describe('build', SUITE(skip), () => {
       fs.writeFileSync(path.join(bad, 'Dockerfile'), `FROM ${t.image}\nADD http://example.invalid/x /x\n`);
       r = await dk(['build', bad], { env: { DOCKER_BUILDKIT: '0' } });
       assert.notEqual(r.code, 0);
-      assert.match(r.stdout + r.stderr, /ADD from a URL is not available/);
+      // the daemon fetches the URL itself; this host name cannot resolve
+      assert.match(r.stdout + r.stderr, /example\.invalid/);
     } finally {
       fs.rmSync(bad, { recursive: true, force: true });
     }

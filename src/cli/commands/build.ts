@@ -123,6 +123,7 @@ export const build: CommandDef = {
     { name: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', kind: 'bool', usage: 'Remove intermediate containers after a successful build', def: true },
+    { name: 'secret', kind: 'list', usage: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=X,env=VAR"), for RUN --mount=type=secret' },
     { name: 'security-opt', kind: 'list', usage: 'Security options', typeName: 'strings' },
     { name: 'shm-size', kind: 'bytes', usage: 'Size of "/dev/shm"', typeName: 'bytes' },
     { name: 'squash', kind: 'bool', usage: 'Squash newly built layers into a single new layer', hidden: true },
@@ -230,15 +231,18 @@ export const build: CommandDef = {
       platform: v.platform,
       isolation: v.isolation,
       squash: v.squash || undefined,
-      extrahosts: v['add-host'].length ? v['add-host'].join(',') : undefined,
+      // one extrahosts parameter per host, as the docker CLI sends them (dockerd does not split values)
+      // "host=ip" (or the older "host:ip") is sent as "host:ip", as the docker CLI converts it
+      extrahosts: v['add-host'].length ? (v['add-host'] as string[]).map((h) => (h.includes('=') ? `${h.slice(0, h.indexOf('='))}:${h.slice(h.indexOf('=') + 1)}` : h)) : undefined,
       buildargs: Object.keys(buildArgs).length ? buildArgs : undefined,
       labels: v.label.length ? kvToMap(v.label) : undefined,
-      cachefrom: v['cache-from'].length ? v['cache-from'] : undefined,
-      ulimits: ulimits.length ? ulimits : undefined,
+      // JSON arrays in one parameter each, as the docker CLI sends them (an array would be repeated parameters)
+      cachefrom: v['cache-from'].length ? JSON.stringify(v['cache-from']) : undefined,
+      ulimits: ulimits.length ? JSON.stringify(ulimits) : undefined,
       version: '1',
     };
     const client = await cli.client();
-    const res = await client.images.build(context, query as never);
+    const res = await client.images.build(context, query as never, secretsHeader(v.secret as string[]));
     const { displayJSONMessages } = await import('../progress.ts');
     let aux: unknown[];
     const quietOut = new PassThrough();
@@ -262,3 +266,32 @@ export const build: CommandDef = {
     }
   },
 };
+
+/** --secret id=X[,src=FILE|,env=VAR] (BuildKit's forms; the default source is the env variable or file
+ * named like the id) → Berth's X-Berth-Build-Secrets header: the classic POST /build has no secrets
+ * channel, and a header keeps them out of URLs and logs. */
+function secretsHeader(specs: string[]): Record<string, string> {
+  if (!specs.length) return {};
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const kv = Object.fromEntries(spec.split(',').map((f) => [f.slice(0, f.indexOf('=') < 0 ? f.length : f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+    const id = kv.id;
+    if (!id) throw new StatusError(125, `invalid secret ${JSON.stringify(spec)}: an id is required`);
+    const src = kv.src ?? kv.source;
+    const env = kv.env;
+    let value: Buffer;
+    if (env !== undefined || (src === undefined && process.env[id] !== undefined && !fs.existsSync(id))) {
+      const v = process.env[env ?? id];
+      if (v === undefined) throw new StatusError(125, `secret ${id}: environment variable ${env ?? id} is not set`);
+      value = Buffer.from(v);
+    } else {
+      try {
+        value = fs.readFileSync(src ?? id);
+      } catch (e) {
+        throw new StatusError(125, `failed to read secret ${id} from ${src ?? id}: ${(e as Error).message}`);
+      }
+    }
+    out[id] = value.toString('base64');
+  }
+  return { 'X-Berth-Build-Secrets': Buffer.from(JSON.stringify(out)).toString('base64') };
+}

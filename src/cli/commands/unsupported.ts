@@ -18,4 +18,3 @@ function permissive(def: CommandDef): CommandDef {
 }
 
 export const search = permissive(notSupported('search', '[OPTIONS] TERM'));
-export const builderPrune = permissive(notSupported('builder prune', '[OPTIONS]'));
