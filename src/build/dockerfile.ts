@@ -3,6 +3,8 @@
 // escape character (comment and empty lines inside a continuation skipped), instruction flags validated
 // per instruction, and heredocs for RUN/COPY/ADD. Errors read as the classic builder's
 // ("dockerfile parse error line N: ..."), since the wire protocol is the classic POST /build.
+// Our own parser rather than dockerfile-ast: that library has no heredocs and no per-instruction flag
+// table, and its recovery from bad input differs from BuildKit's, so every error would be re-derived.
 import { invalidParameter } from '../errdefs.ts';
 import { FlagError, parseFlags, splitFlags } from './flags.ts';
 import { heredocsOf, type Heredoc } from './heredoc.ts';
