@@ -3,8 +3,9 @@
 // escape character (comment and empty lines inside a continuation skipped), instruction flags validated
 // per instruction, and heredocs for RUN/COPY/ADD. Errors read as the classic builder's
 // ("dockerfile parse error line N: ..."), since the wire protocol is the classic POST /build.
-// Our own parser rather than dockerfile-ast: that library has no heredocs and no per-instruction flag
-// table, and its recovery from bad input differs from BuildKit's, so every error would be re-derived.
+// Our own parser rather than dockerfile-ast: that one is the language server's, tolerant by design (it parses
+// past errors to report diagnostics), while a build must stop at BuildKit's first error with its message and
+// line, and validate flags per instruction; the walk over its tree would have been a second parser.
 import { invalidParameter } from '../errdefs.ts';
 import { FlagError, parseFlags, splitFlags } from './flags.ts';
 import { heredocsOf, type Heredoc } from './heredoc.ts';
