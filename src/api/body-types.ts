@@ -65,6 +65,11 @@ function checkObject(def: string, v: Record<string, unknown>, path: string, shap
     const s = d.props?.[k] ?? d.extra;
     if (!s) continue;
     const key = d.props?.[k] ? `${def}.${k}` : def;
+    // a StrSlice given as one string is that one-element list from here on, as Go's decoder makes it
+    if (typeof val === 'string' && STR_SLICES.has(key)) {
+      v[k] = [val];
+      continue;
+    }
     check(s, val, d.props?.[k] ? `${path}.${k}` : path, key, shapes);
   }
 }

@@ -113,6 +113,9 @@ describe('hostile input', SUITE(skip), () => {
     // a single string for a list of capabilities is Docker's StrSlice: accepted
     const cap = await api('POST', '/containers/create', JSON.stringify({ Image: img, Cmd: ['true'], HostConfig: { CapAdd: 'NET_ADMIN' } }));
     assert.equal(cap.status, 201, cap.body);
+    // ... and honoured as the one-element list it stands for
+    const capAdd = await dk(['inspect', '-f', '{{json .HostConfig.CapAdd}}', cap.json.Id]);
+    assert.equal(capAdd.stdout.trim(), '["NET_ADMIN"]', capAdd.stderr);
     ok(await dk(['rm', cap.json.Id]));
     assert.equal(await snapshot(), before);
   });

@@ -16,7 +16,9 @@ test('create bodies: wrong JSON types are 400s naming the Go field, as dockerd',
 
 test('what Go accepts passes: null anywhere, unknown fields, StrSlice strings', () => {
   assert.deepEqual(checkBody('ExecCreate', null), {});
-  checkBody('ContainerCreate', { Image: null, Cmd: 'echo hi', Entrypoint: 'sh', HostConfig: { CapAdd: 'NET_ADMIN', Binds: null }, Whatever: { x: 1 } });
+  const body = checkBody<{ Cmd: unknown; Entrypoint: unknown; HostConfig: { CapAdd: unknown } }>('ContainerCreate', { Image: null, Cmd: 'echo hi', Entrypoint: 'sh', HostConfig: { CapAdd: 'NET_ADMIN', Binds: null }, Whatever: { x: 1 } });
+  // StrSlice fields given as one string become one-element lists, as Go's decoder makes them
+  assert.deepEqual([body.Cmd, body.Entrypoint, body.HostConfig.CapAdd], [['echo hi'], ['sh'], ['NET_ADMIN']]);
   checkBody('ContainerCreate', { ExposedPorts: { '80/tcp': {} }, Volumes: { '/v': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
   checkBody('VolumeCreate', { Name: 'v', Labels: { a: 'b' }, DriverOpts: {} });
 });
