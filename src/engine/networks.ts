@@ -15,7 +15,8 @@ import { log } from '../util/log.ts';
 import { cniAdd, cniDel, type CniConfList } from '../network/cni.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
 import { isolateBridge, forgetBridge } from '../network/firewall.ts';
-import { allocatePorts, takenKeys } from '../network/ports.ts';
+import { allocatePorts, takenKeys, mappingsOf, PORTMAP_DEL_PLACEHOLDER, type PortMapping } from '../network/ports.ts';
+import { readLeases } from '../network/leases.ts';
 import { NetworkDns } from '../network/dns.ts';
 
 export interface NetworkRecord {
@@ -262,6 +263,8 @@ export class NetworkService {
     return { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: n.Id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null };
   }
 
+  /** The CNI chain of a network; with `withPorts`, the portmap plugin too (its ADD and DEL both need the
+   * mappings: portmap's DEL does nothing without them). */
   private confList(n: NetworkRecord, withPorts: boolean): CniConfList {
     const cfg = n.IPAM.Config[0]!;
     const range: Record<string, string> = { subnet: cfg.Subnet, gateway: cfg.Gateway };
@@ -274,6 +277,31 @@ export class NetworkService {
     ];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: `berth-${n.Name}`, plugins };
+  }
+
+  /** Release what a container holds on a network without its record: its address lease, its published
+   * ports' rules (portmap finds them by network and container id; the mapping given only makes its DEL
+   * run) and the host end of its veth (with the netns, when it still exists). Idempotent. */
+  private async release(n: NetworkRecord, containerId: string, ifName: string, netns: string, mappings: PortMapping[] | 'unknown'): Promise<void> {
+    const withPorts = mappings === 'unknown' || mappings.length > 0;
+    const portMappings = mappings === 'unknown' ? [PORTMAP_DEL_PLACEHOLDER] : mappings;
+    await cniDel(this.confList(n, withPorts), { containerId, netns, ifName, runtimeConfig: withPorts ? { portMappings } : undefined });
+  }
+
+  /**
+   * After a restart (kill -9 included): release the address leases, and with them the port rules, of
+   * containers that are gone or not running. A lease is this daemon's own record (its IPAM directory),
+   * so another daemon's containers on this host are never touched. Run before containers start.
+   */
+  async releaseOrphans(): Promise<void> {
+    const live = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
+    for (const n of this.docs.all().filter((x) => x.bridge)) {
+      for (const lease of readLeases(path.join(this.ipamDir, n.Name, this.confList(n, false).name))) {
+        if (live.has(lease.containerId)) continue;
+        log.info(`network ${n.Name}: releasing ${lease.ip} and the ports of container ${lease.containerId.slice(0, 12)}, which no longer runs`);
+        await this.release(n, lease.containerId, lease.ifName, '', 'unknown').catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
+      }
+    }
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -322,14 +350,12 @@ export class NetworkService {
     const ns = c.NetworkSettings;
     if (!ns) return;
     const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
-    const hadPorts = Object.values(ns.Ports).some((p) => p?.length);
+    const mappings = mappingsOf(ns.Ports);
     for (const [i, name] of names.entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n) {
-        await cniDel(this.confList(n, i === 0 && hadPorts), { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}` }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
-      }
+      if (n) await this.release(n, c.Id, ep.ifName ?? `eth${i}`, netns, mappings).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
