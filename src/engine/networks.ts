@@ -1,43 +1,21 @@
-// Networks: Docker's `bridge`, `host` and `none`, and user-defined bridge networks. A container's endpoints
-// are set up by the CNI bridge + host-local (+ portmap) plugins in its network namespace once the runtime
-// has created it, and torn down when it stops. State lives in the metadata store; containers keep their
-// network namespace (and so their connectivity) while berthd restarts.
-import fs from 'node:fs';
+// Networks: Docker's `bridge`, `host` and `none`, and user-defined bridge networks, as records in the
+// metadata store, with their events; a container's endpoints on them, wired by the bridge driver
+// (src/network/bridge.ts) in its namespace when it starts and released when it stops. Containers keep
+// their network namespace (and so their connectivity) while berthd restarts.
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from './events.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
+import type { NetworkRecord } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
-import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
-import { cniAdd, cniDel, type CniConfList } from '../network/cni.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
-import { isolateBridge, forgetBridge } from '../network/firewall.ts';
-import { allocatePorts, takenKeys, mappingsOf, PORTMAP_DEL_PLACEHOLDER, type PortMapping } from '../network/ports.ts';
-import { readLeases } from '../network/leases.ts';
-import { NetworkDns } from '../network/dns.ts';
+import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
+import { BridgeDriver } from '../network/bridge.ts';
 
-export interface NetworkRecord {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: 'local';
-  Driver: 'bridge' | 'host' | 'null';
-  EnableIPv4: boolean;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: { Subnet: string; Gateway: string; IPRange?: string }[] };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-  /** the Linux bridge of a bridge network */
-  bridge?: string;
-}
+export type { NetworkRecord };
 
 export const BUILTIN = ['bridge', 'host', 'none'];
 
@@ -56,15 +34,14 @@ export interface NetworkCreateRequest {
 export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
   private readonly events: EventsService;
-  private readonly ipamDir: string;
-  private readonly dns = new NetworkDns();
+  private readonly bridges: BridgeDriver;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
     this.events = deps.events;
-    this.ipamDir = path.join(deps.cfg.dataRoot, 'network', 'ipam');
+    this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
   /** The built-in networks, and every bridge network's bridge, firewall rules and DNS (after a restart too). */
@@ -73,11 +50,11 @@ export class NetworkService {
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.setUpBridge(n).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   close(): void {
-    this.dns.close();
+    this.bridges.close();
   }
 
   private save(n: NetworkRecord): void {
@@ -103,36 +80,6 @@ export class NetworkService {
       Labels: o.labels ?? {},
       bridge: o.bridge,
     };
-  }
-
-  /** The bridge with its gateway address (the CNI plugin would make it too; DNS needs the address first). */
-  private async setUpBridge(n: NetworkRecord): Promise<void> {
-    const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
-    const bits = parseCidr(cfg.Subnet).bits;
-    if (!fs.existsSync(`/sys/class/net/${br}`)) {
-      await run('ip', ['link', 'add', br, 'type', 'bridge']);
-    }
-    const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
-    if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
-    await run('ip', ['link', 'set', br, 'up']);
-    await isolateBridge(br);
-    if (!n.Internal) {
-      const rule = ['-t', 'nat', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
-      const has = await run('iptables', ['-w', '-C', ...rule.slice(0, 2), ...rule.slice(2)], { allowFailure: true });
-      if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule.slice(2)], { allowFailure: true });
-    }
-    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, (name) => this.resolve(n, name));
-  }
-
-  private async tearDownBridge(n: NetworkRecord): Promise<void> {
-    const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
-    this.dns.close(cfg.Gateway);
-    await run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
-    await forgetBridge(br);
-    await run('ip', ['link', 'del', br], { allowFailure: true });
-    fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
   }
 
   /** Names on a network: container names, aliases and short ids of its running containers. */
@@ -211,7 +158,7 @@ export class NetworkService {
     }
     const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange });
     n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.setUpBridge(n);
+    await this.bridges.setUp(n, (qname) => this.resolve(n, qname));
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
@@ -223,7 +170,7 @@ export class NetworkService {
     if (this.members(n).some((c) => c.State.Running || c.NetworkSettings?.Networks[n.Name])) {
       throw new BerthError('forbidden', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
-    await this.tearDownBridge(n);
+    await this.bridges.tearDown(n);
     this.docs.delete(n.Id);
     this.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
@@ -263,45 +210,13 @@ export class NetworkService {
     return { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: n.Id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null };
   }
 
-  /** The CNI chain of a network; with `withPorts`, the portmap plugin too (its ADD and DEL both need the
-   * mappings: portmap's DEL does nothing without them). */
-  private confList(n: NetworkRecord, withPorts: boolean): CniConfList {
-    const cfg = n.IPAM.Config[0]!;
-    const range: Record<string, string> = { subnet: cfg.Subnet, gateway: cfg.Gateway };
-    if (cfg.IPRange) {
-      const r = parseCidr(cfg.IPRange);
-      range.rangeStart = `${(r.base >>> 24)}.${(r.base >>> 16) & 255}.${(r.base >>> 8) & 255}.${(r.base & 255) + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0)}`;
-    }
-    const plugins: CniConfList['plugins'] = [
-      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
-    ];
-    if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
-    return { name: `berth-${n.Name}`, plugins };
-  }
-
-  /** Release what a container holds on a network without its record: its address lease, its published
-   * ports' rules (portmap finds them by network and container id; the mapping given only makes its DEL
-   * run) and the host end of its veth (with the netns, when it still exists). Idempotent. */
-  private async release(n: NetworkRecord, containerId: string, ifName: string, netns: string, mappings: PortMapping[] | 'unknown'): Promise<void> {
-    const withPorts = mappings === 'unknown' || mappings.length > 0;
-    const portMappings = mappings === 'unknown' ? [PORTMAP_DEL_PLACEHOLDER] : mappings;
-    await cniDel(this.confList(n, withPorts), { containerId, netns, ifName, runtimeConfig: withPorts ? { portMappings } : undefined });
-  }
-
   /**
-   * After a restart (kill -9 included): release the address leases, and with them the port rules, of
-   * containers that are gone or not running. A lease is this daemon's own record (its IPAM directory),
-   * so another daemon's containers on this host are never touched. Run before containers start.
+   * After a restart (kill -9 included): release what containers that are gone or no longer run still
+   * hold on the networks (address leases and published ports' rules). Run before containers start.
    */
   async releaseOrphans(): Promise<void> {
-    const live = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
-    for (const n of this.docs.all().filter((x) => x.bridge)) {
-      for (const lease of readLeases(path.join(this.ipamDir, n.Name, this.confList(n, false).name))) {
-        if (live.has(lease.containerId)) continue;
-        log.info(`network ${n.Name}: releasing ${lease.ip} and the ports of container ${lease.containerId.slice(0, 12)}, which no longer runs`);
-        await this.release(n, lease.containerId, lease.ifName, '', 'unknown').catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
-      }
-    }
+    const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
+    for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -324,22 +239,15 @@ export class NetworkService {
         const ep = ns.Networks[name]!;
         const withPorts = i === 0 && mappings.length > 0;
         ep.ifName = `eth${i}`;
-        const res = await cniAdd(this.confList(n, withPorts), {
-          containerId: c.Id,
-          netns: netnsPath,
-          ifName: ep.ifName,
-          args: ep.IPAMConfig?.IPv4Address ? { IP: ep.IPAMConfig.IPv4Address } : undefined,
-          runtimeConfig: withPorts ? { portMappings: mappings } : undefined,
-        });
         done.push(name);
-        const ip = res.ips?.[0];
-        const iface = res.interfaces?.find((x) => x.sandbox);
-        const [addr, bits] = (ip?.address ?? '').split('/');
-        Object.assign(ep, { IPAddress: addr ?? '', IPPrefixLen: Number(bits ?? 0), Gateway: ip?.gateway ?? '', MacAddress: iface?.mac ?? '', EndpointID: newId(), NetworkID: n.Id });
+        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ports: withPorts ? mappings : undefined });
+        Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
       ns.Ports = ports;
     } catch (e) {
+      // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
+      ns.Ports = ports;
       await this.detach(c, done).catch(() => {});
       throw e;
     }
@@ -355,7 +263,7 @@ export class NetworkService {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n) await this.release(n, c.Id, ep.ifName ?? `eth${i}`, netns, mappings).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      if (n) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
@@ -377,11 +285,10 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const res = await cniAdd(this.confList(n, false), { containerId: c.Id, netns, ifName: ep.ifName, args: ep.IPAMConfig?.IPv4Address ? { IP: ep.IPAMConfig.IPv4Address } : undefined });
-      const ip = res.ips?.[0];
-      const [addr, bits] = (ip?.address ?? '').split('/');
-      Object.assign(ep, { IPAddress: addr ?? '', IPPrefixLen: Number(bits ?? 0), Gateway: ip?.gateway ?? '', MacAddress: res.interfaces?.find((x) => x.sandbox)?.mac ?? '', EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
+      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address });
+      Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
+      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch(() => {});
       delete ns.Networks[n.Name];
       throw e;
     }

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { conflict, invalidParameter } from '../errdefs.ts';
-import type { PortBinding } from '../engine/containers/record.ts';
+import type { PortBinding } from './types.ts';
 
 export interface PortMapping {
   hostPort: number;
