@@ -14,6 +14,7 @@ import { log } from '../util/log.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
 import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
 import { BridgeDriver } from '../network/bridge.ts';
+import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 
 export type { NetworkRecord };
 
@@ -187,23 +188,33 @@ export class NetworkService {
   // --- container endpoints ---------------------------------------------------
 
   /** Validate a container's network mode and endpoints at create; the initial NetworkSettings. */
-  settingsFor(mode: string, endpoints: Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }> | undefined, exposed: Record<string, object> | null | undefined): NetworkSettings | undefined {
+  settingsFor(mode: string, endpoints: Record<string, EndpointRequest> | undefined, exposed: Record<string, object> | null | undefined): NetworkSettings | undefined {
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      if (endpoints?.[mode]?.MacAddress || mode.startsWith('container:') && Object.values(endpoints ?? {}).some((e) => e?.MacAddress)) throw invalidParameter('conflicting options: mac-address and the network mode');
       return mode === 'none' || mode === 'host' ? { Networks: { [mode]: this.emptyEndpoint(this.get(mode)) }, Ports: {} } : undefined;
     }
     const n = this.get(mode);
-    const ep = this.emptyEndpoint(n);
-    const req = endpoints?.[mode] ?? endpoints?.[n.Id];
-    if (req?.Aliases?.length) ep.Aliases = [...req.Aliases];
-    if (req?.IPAMConfig?.IPv4Address) {
-      if (n.Name === 'bridge') throw invalidParameter('user specified IP address is supported on user defined networks only');
-      const ip = parseIp(req.IPAMConfig.IPv4Address);
-      if (ip === undefined || !contains(parseCidr(n.IPAM.Config[0]!.Subnet), ip)) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${req.IPAMConfig.IPv4Address}`);
-      ep.IPAMConfig = { IPv4Address: req.IPAMConfig.IPv4Address };
+    const mine = (k: string) => k === mode || k === n.Id || k === n.Name || (n.Name === 'bridge' && k === 'default');
+    const networks: NetworkSettings['Networks'] = { [n.Name]: this.endpointFor(n, Object.entries(endpoints ?? {}).find(([k]) => mine(k))?.[1]) };
+    // API 1.44+ may name more networks at create: the container joins them all (eth1, ...), as Docker 25+.
+    for (const [k, req] of Object.entries(endpoints ?? {})) {
+      if (mine(k)) continue;
+      const o = this.get(k);
+      if (o.Driver !== 'bridge' || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
+      networks[o.Name] = this.endpointFor(o, req);
     }
     const ports: Record<string, null> = {};
     for (const k of Object.keys(exposed ?? {})) ports[k] = null;
-    return { Networks: { [n.Name]: ep }, Ports: ports };
+    return { Networks: networks, Ports: ports };
+  }
+
+  private endpointFor(n: NetworkRecord, req: EndpointRequest | undefined): EndpointSettings {
+    const ep = this.emptyEndpoint(n);
+    const got = checkEndpoint(n, req);
+    if (got.aliases) ep.Aliases = got.aliases;
+    if (got.ipv4) ep.IPAMConfig = { IPv4Address: got.ipv4 };
+    if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
+    return ep;
   }
 
   private emptyEndpoint(n: NetworkRecord): EndpointSettings {
@@ -240,7 +251,7 @@ export class NetworkService {
         const withPorts = i === 0 && mappings.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
-        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ports: withPorts ? mappings : undefined });
+        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
         Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
@@ -264,7 +275,7 @@ export class NetworkService {
       const n = this.find(name);
       const ep = ns.Networks[name]!;
       if (n) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
-      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', EndpointID: '', DNSNames: null });
+      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
   }
@@ -285,7 +296,7 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address });
+      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
       Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
       await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch(() => {});

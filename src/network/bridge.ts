@@ -29,6 +29,8 @@ export interface EndpointRequest {
   ifName: string;
   /** a fixed address (--ip) */
   ip?: string;
+  /** a fixed MAC address (--mac-address) */
+  mac?: string;
   /** published ports, on one endpoint of the container */
   ports?: PortMapping[];
 }
@@ -98,7 +100,7 @@ export class BridgeDriver {
       containerId: req.containerId,
       netns: req.netns,
       ifName: req.ifName,
-      args: req.ip ? { IP: req.ip } : undefined,
+      args: req.ip || req.mac ? { ...(req.ip ? { IP: req.ip } : {}), ...(req.mac ? { MAC: req.mac } : {}) } : undefined,
       runtimeConfig: withPorts ? { portMappings: req.ports } : undefined,
     });
     const ip = res.ips?.[0];
@@ -111,7 +113,7 @@ export class BridgeDriver {
    * network and container id), its address lease and its veth (with the namespace, if it still exists).
    * `ports: 'unknown'` when the container's record is not at hand: every port rule of it goes. Idempotent.
    */
-  async disconnect(n: NetworkRecord, req: Omit<EndpointRequest, 'ports' | 'ip'> & { ports: PortMapping[] | 'unknown' }): Promise<void> {
+  async disconnect(n: NetworkRecord, req: Omit<EndpointRequest, 'ports' | 'ip' | 'mac'> & { ports: PortMapping[] | 'unknown' }): Promise<void> {
     const withPorts = req.ports === 'unknown' || req.ports.length > 0;
     const portMappings = req.ports === 'unknown' ? [PORTMAP_DEL_PLACEHOLDER] : req.ports;
     await cniDel(this.confList(n, withPorts), { containerId: req.containerId, netns: req.netns, ifName: req.ifName, runtimeConfig: withPorts ? { portMappings } : undefined });

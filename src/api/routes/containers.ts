@@ -10,6 +10,7 @@ import { inspectView, listView } from '../views/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
+import { migrateMacAddress } from '../mac-address.ts';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -24,7 +25,9 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     const body = await ctx.json<any>();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParameter('invalid JSON: body must be an object');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
+    const macWarning = migrateMacAddress(body, ctx.version);
     const res = await containers.create({ name: ctx.q('name'), config: body });
+    if (macWarning) res.Warnings = [...(res.Warnings ?? []), macWarning];
     ctx.created(res);
   });
 

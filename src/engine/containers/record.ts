@@ -116,6 +116,8 @@ export interface EndpointSettings {
   DNSNames: string[] | null;
   /** the interface in the container (eth0, eth1, ...): Berth's own, not shown by inspect */
   ifName?: string;
+  /** the MAC address the client asked for (--mac-address): Berth's own, not shown by inspect */
+  configuredMac?: string;
 }
 
 export type { PortBinding };

@@ -1,0 +1,76 @@
+// End-to-end: addresses a client chooses for a container's endpoint — --ip (user networks only),
+// --mac-address (the API < 1.44 Config.MacAddress the docker CLI 20.10 sends, and the per-endpoint
+// EndpointSettings.MacAddress) — and Docker's refusals for what cannot be honoured.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { docker } from '../helpers/docker.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
+import { ok, fails, uniq, curl } from '../helpers/util.ts';
+
+const skip = e2eSkipReason();
+
+describe('endpoint addresses', SUITE(skip), () => {
+  const t = e2e();
+  const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
+  const api = (method: string, p: string, body?: unknown) => curl(t.d.socket, method, p, body === undefined ? undefined : JSON.stringify(body));
+
+  test('--ip on the default bridge is refused as Docker does', T, async () => {
+    const r = await dk(['run', '--rm', '--ip', '172.17.0.77', t.image, 'true']);
+    fails(r, 125, /user specified IP address is supported on user defined networks only/);
+  });
+
+  const macOf = async (c: string) => ok(await dk(['exec', c, 'cat', '/sys/class/net/eth0/address'])).trim();
+  const inspectMac = async (c: string, net: string) => ok(await dk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").MacAddress}}`, c])).trim();
+
+  test('the container-wide MacAddress of API < 1.44 is the address of eth0 (the default bridge)', T, async () => {
+    const r = await api('POST', '/v1.41/containers/create', { Image: t.image, Cmd: ['sleep', '60'], MacAddress: '02:42:ac:11:99:01' });
+    assert.equal(r.status, 201, r.body);
+    ok(await dk(['start', r.json.Id]));
+    assert.equal(await macOf(r.json.Id), '02:42:ac:11:99:01');
+    assert.equal(await inspectMac(r.json.Id, 'bridge'), '02:42:ac:11:99:01');
+    ok(await dk(['rm', '-f', r.json.Id]));
+  });
+
+  test('the container-wide MacAddress of API < 1.44 goes to the endpoint of its network (a user network)', T, async () => {
+    const nw = uniq('macnet');
+    ok(await dk(['network', 'create', nw]));
+    const r = await api('POST', '/v1.41/containers/create', { Image: t.image, Cmd: ['sleep', '60'], MacAddress: '02:42:ac:11:99:02', HostConfig: { NetworkMode: nw } });
+    assert.equal(r.status, 201, r.body);
+    ok(await dk(['start', r.json.Id]));
+    assert.equal(await macOf(r.json.Id), '02:42:ac:11:99:02');
+    assert.equal(await inspectMac(r.json.Id, nw), '02:42:ac:11:99:02');
+    ok(await dk(['rm', '-f', r.json.Id]));
+    ok(await dk(['network', 'rm', nw]));
+  });
+
+  // dockerd 20.10 (API 1.41) has no per-endpoint MAC address: the CLI refuses it before asking. Docker 25+
+  // (API 1.44) honours EndpointSettings.MacAddress, which is what Berth does.
+  test('EndpointSettings.MacAddress (API 1.44+): --network X --mac-address', { ...T, skip: REAL_DOCKER ? 'dockerd 20.10 speaks API 1.41' : false }, async () => {
+    const nw = uniq('macnet');
+    ok(await dk(['network', 'create', nw]));
+    const c = uniq('mac');
+    ok(await dk(['run', '-d', '--name', c, '--network', nw, '--mac-address', '02:42:ac:11:99:04', t.image, 'sleep', '60']));
+    assert.equal(await macOf(c), '02:42:ac:11:99:04');
+    assert.equal(await inspectMac(c, nw), '02:42:ac:11:99:04');
+    ok(await dk(['rm', '-f', c]));
+    ok(await dk(['network', 'rm', nw]));
+  });
+
+  // Docker 25+ refuses a bad MAC address at create ("invalid endpoint settings: invalid MAC address x");
+  // dockerd 20.10 takes it and fails at start.
+  test('a bad MAC address is refused; --mac-address with the host network is a conflict', T, async () => {
+    const bad = await api('POST', '/v1.41/containers/create', { Image: t.image, Cmd: ['true'], MacAddress: 'not-a-mac' });
+    if (REAL_DOCKER) {
+      assert.equal(bad.status, 201, bad.body);
+      const st = await api('POST', `/v1.41/containers/${bad.json.Id}/start`);
+      assert.notEqual(st.status, 204, 'dockerd 20.10: "address not-a-mac: invalid MAC address" at start');
+      ok(await dk(['rm', '-f', bad.json.Id]));
+    } else {
+      assert.equal(bad.status, 400, bad.body);
+      assert.match(bad.json.message, /invalid MAC address not-a-mac/);
+    }
+    const host = await api('POST', '/v1.41/containers/create', { Image: t.image, Cmd: ['true'], MacAddress: '02:42:ac:11:99:03', HostConfig: { NetworkMode: 'host' } });
+    assert.equal(host.status, 400, host.body);
+    assert.match(host.json.message, /conflicting options: mac-address and the network mode/);
+  });
+});
