@@ -26,7 +26,7 @@ export interface NetworkCreateRequest {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[]; Options?: Record<string, string> };
+  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[]; Options?: Record<string, string> };
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
   CheckDuplicate?: boolean;
@@ -62,7 +62,7 @@ export class NetworkService {
     this.docs.put(n.Id, n);
   }
 
-  private record(name: string, driver: NetworkRecord['Driver'], o: { subnet?: Cidr; gateway?: string; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipRange?: string } = {}): NetworkRecord {
+  private record(name: string, driver: NetworkRecord['Driver'], o: { subnet?: Cidr; gateway?: string; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipRange?: string; aux?: Record<string, string> } = {}): NetworkRecord {
     return {
       Name: name,
       Id: newId(),
@@ -71,7 +71,7 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}) }] : [] },
+      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}), ...(o.aux ? { AuxiliaryAddresses: o.aux } : {}) }] : [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
@@ -142,6 +142,9 @@ export class NetworkService {
     if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     const used = this.docs.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
     const cfgIn = req.IPAM?.Config?.[0];
+    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
+    if ((req.IPAM?.Config?.length ?? 0) > 1) throw invalidParameter('Berth networks have one IPAM pool: more than one IPAM.Config is not supported');
+    if (cfgIn?.Subnet?.includes(':')) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     let subnet: Cidr;
     let gateway: string;
     if (cfgIn?.Subnet) {
@@ -157,9 +160,10 @@ export class NetworkService {
       subnet = pickPool(used);
       gateway = firstHost(subnet);
     }
-    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange });
+    const aux = auxAddresses(name, subnet, cfgIn?.AuxiliaryAddresses);
+    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
     n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.bridges.setUp(n, (qname) => this.resolve(n, qname));
+    await this.bridges.create(n, (qname) => this.resolve(n, qname));
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
@@ -323,4 +327,15 @@ export class NetworkService {
     }
     return undefined;
   }
+}
+
+/** --aux-address: each an address of the network's pool (checked as libnetwork does). */
+function auxAddresses(network: string, pool: Cidr, given: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!given || !Object.keys(given).length) return undefined;
+  for (const [k, v] of Object.entries(given)) {
+    const ip = parseIp(v);
+    if (ip === undefined) throw invalidParameter(`non parsable secondary ip address (${k}:${v}) passed for network ${network}`);
+    if (!contains(pool, ip)) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${cidrString(pool)}`);
+  }
+  return { ...given };
 }

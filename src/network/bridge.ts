@@ -10,7 +10,7 @@ import { cniAdd, cniDel, type CniConfList } from './cni.ts';
 import { parseCidr, ipString } from './ipam.ts';
 import { isolateBridge, forgetBridge } from './firewall.ts';
 import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
-import { readLeases } from './leases.ts';
+import { readLeases, reserve, AUX_OWNER } from './leases.ts';
 import { NetworkDns, type Lookup } from './dns.ts';
 import type { NetworkRecord } from './types.ts';
 
@@ -60,7 +60,27 @@ export class BridgeDriver {
       const has = await run('iptables', ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
       if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
     }
+    if (cfg.AuxiliaryAddresses) reserve(this.leaseDir(n), cfg.AuxiliaryAddresses);
     if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names);
+  }
+
+  /** host-local's lease directory of a network: <dataDir>/<CNI network name>. */
+  private leaseDir(n: NetworkRecord): string {
+    return path.join(this.ipamDir, n.Name, this.confList(n, false).name);
+  }
+
+  /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
+  async create(n: NetworkRecord, names: Lookup): Promise<void> {
+    const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
+    try {
+      await this.setUp(n, names);
+    } catch (e) {
+      if (existed) {
+        this.dns.close(n.IPAM.Config[0]!.Gateway);
+        fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+      } else await this.tearDown(n).catch(() => {});
+      throw e;
+    }
   }
 
   async tearDown(n: NetworkRecord): Promise<void> {
@@ -125,8 +145,8 @@ export class BridgeDriver {
    * on this host are never touched.
    */
   async releaseOrphans(n: NetworkRecord, running: (containerId: string) => boolean): Promise<void> {
-    for (const lease of readLeases(path.join(this.ipamDir, n.Name, this.confList(n, false).name))) {
-      if (running(lease.containerId)) continue;
+    for (const lease of readLeases(this.leaseDir(n))) {
+      if (lease.containerId === AUX_OWNER || running(lease.containerId)) continue;
       log.info(`network ${n.Name}: releasing ${lease.ip} and the ports of container ${lease.containerId.slice(0, 12)}, which no longer runs`);
       await this.disconnect(n, { containerId: lease.containerId, netns: '', ifName: lease.ifName, ports: 'unknown' }).catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
     }

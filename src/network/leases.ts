@@ -32,3 +32,18 @@ export function readLeases(dir: string): Lease[] {
   }
   return out;
 }
+
+/** The owner written into the lease of an auxiliary address (--aux-address), which no container holds. */
+export const AUX_OWNER = 'berth-aux-address';
+
+/** Reserve addresses in host-local's directory as leases of no container (idempotent). */
+export function reserve(dir: string, addresses: Record<string, string>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, ip] of Object.entries(addresses)) {
+    try {
+      fs.writeFileSync(path.join(dir, ip), `${AUX_OWNER}\r\n${name}`, { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}

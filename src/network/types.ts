@@ -10,7 +10,7 @@ export interface NetworkRecord {
   Driver: 'bridge' | 'host' | 'null';
   EnableIPv4: boolean;
   EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: { Subnet: string; Gateway: string; IPRange?: string }[] };
+  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
   Internal: boolean;
   Attachable: boolean;
   Ingress: boolean;
@@ -20,6 +20,14 @@ export interface NetworkRecord {
   Labels: Record<string, string>;
   /** the Linux bridge of a bridge network */
   bridge?: string;
+}
+
+/** One address pool of a network; the auxiliary addresses (name → address) are never given to containers. */
+export interface IpamConfig {
+  Subnet: string;
+  Gateway: string;
+  IPRange?: string;
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 /** One host address and port a container port is published on (Docker's PortBinding). */

@@ -73,4 +73,32 @@ describe('endpoint addresses', SUITE(skip), () => {
     assert.equal(host.status, 400, host.body);
     assert.match(host.json.message, /conflicting options: mac-address and the network mode/);
   });
+
+  test('--aux-address: reserved by IPAM, shown by inspect; outside the subnet it is refused and nothing is made', T, async () => {
+    const nw = uniq('aux');
+    ok(await dk(['network', 'create', '--subnet', '10.123.9.0/29', '--aux-address', 'a=10.123.9.2', '--aux-address', 'b=10.123.9.3', nw]));
+    assert.equal(ok(await dk(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{json .AuxiliaryAddresses}}{{end}}', nw])).trim(), '{"a":"10.123.9.2","b":"10.123.9.3"}');
+    const out = ok(await dk(['run', '--rm', '--network', nw, t.image, 'ip', '-4', '-o', 'addr', 'show', 'eth0']));
+    assert.match(out, /inet 10\.123\.9\.4\/29/, 'the first address after the gateway and the two reserved ones');
+    fails(await dk(['run', '--rm', '--network', nw, '--ip', '10.123.9.2', t.image, 'true']), 125);
+    ok(await dk(['network', 'rm', nw]));
+
+    const bad = uniq('auxbad');
+    // the CLI checks this itself; the daemon too, for other clients
+    fails(await dk(['network', 'create', '--subnet', '10.123.10.0/24', '--aux-address', 'x=10.9.9.9', bad]), 1, /no matching subnet for aux-address 10\.9\.9\.9/);
+    const r = await api('POST', '/networks/create', { Name: bad, IPAM: { Config: [{ Subnet: '10.123.10.0/24', AuxiliaryAddresses: { x: '10.9.9.9' } }] } });
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.json.message, /auxiliary address: \(x:10\.9\.9\.9\) must belong to the master pool: 10\.123\.10\.0\/24/);
+    const r2 = await api('POST', '/networks/create', { Name: bad, IPAM: { Config: [{ Subnet: '10.123.11.0/24', AuxiliaryAddresses: { x: 'nonsense' } }] } });
+    // libnetwork raises a BadRequestError, which dockerd 20.10 answers with 500; Berth says 400 for bad input
+    assert.equal(r2.status, REAL_DOCKER ? 500 : 400, r2.body);
+    assert.match(r2.json.message, /non parsable secondary ip address \(x:nonsense\) passed for network/);
+    assert.ok(!ok(await dk(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes(bad));
+    // The subnet is free again: nothing of the refused network stayed. (dockerd 20.10 keeps the pool of
+    // a network refused for its aux address reserved: "Pool overlaps" until it restarts, a leak not copied.)
+    if (!REAL_DOCKER) {
+      ok(await dk(['network', 'create', '--subnet', '10.123.10.0/24', bad]));
+      ok(await dk(['network', 'rm', bad]));
+    }
+  });
 });
