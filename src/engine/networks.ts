@@ -272,16 +272,27 @@ export class NetworkService {
   async detach(c: ContainerRecord, only?: string[], netns = ''): Promise<void> {
     const ns = c.NetworkSettings;
     if (!ns) return;
-    const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
     const mappings = mappingsOf(ns.Ports);
-    for (const [i, name] of names.entries()) {
+    for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      if (n?.bridge) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      // an endpoint that had joined leaves (once: teardown runs at the exit and again at removal)
+      if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
+  }
+
+  /** The container starts: its endpoints have joined their networks (host and none too), as dockerd says. */
+  joined(c: ContainerRecord): void {
+    for (const [name, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+      const n = this.find(name);
+      if (!n) continue;
+      ep.EndpointID ||= newId();
+      this.events.publish('network', 'connect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
+    }
   }
 
   /** docker network connect: a new endpoint, set up at once when the container runs (netns given). */

@@ -167,7 +167,9 @@ function matchEvent(e: EngineEvent, filters: Map<string, string[]>): boolean {
       const i = v.indexOf('=');
       return i < 0 ? v in e.Actor.Attributes : e.Actor.Attributes[v.slice(0, i)] === v.slice(i + 1);
     }) &&
-    pass('scope', (v) => v === 'local')
+    pass('scope', (v) => v === 'local') &&
+    // the other object filters, as dockerd's fuzzy name match: events of that type whose id or name starts so
+    ['volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'].every((type) => pass(type, (v) => e.Type === type && (e.Actor.ID.startsWith(v) || (name ?? '').startsWith(v))))
   );
 }
 

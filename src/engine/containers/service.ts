@@ -318,6 +318,7 @@ export class ContainerService {
       if (c.Config.Tty && size && size[0] > 0 && size[1] > 0) await this.runtime.resize(c.Id, size[0], size[1]).catch(() => {});
       await this.connectPendingAttaches(c.Id);
       await this.runtime.start(c.Id);
+      this.networks?.joined(c);
       c.State = { ...c.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString() };
       c.HasBeenManuallyStopped = false;
       this.save(c);
