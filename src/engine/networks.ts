@@ -51,7 +51,7 @@ export class NetworkService {
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   close(): void {
@@ -94,6 +94,12 @@ export class NetworkService {
       if (names.includes(name)) out.push(ep.IPAddress);
     }
     return out;
+  }
+
+  /** The --dns servers of the running container at `ip` on n: the embedded DNS forwards its queries there. */
+  private dnsServersOf(n: NetworkRecord, ip: string): string[] {
+    const c = this.containers().find((x) => x.State.Running && x.NetworkSettings?.Networks[n.Name]?.IPAddress === ip);
+    return c?.HostConfig.Dns ?? [];
   }
 
   // --- lookups -------------------------------------------------------------
@@ -163,7 +169,7 @@ export class NetworkService {
     const aux = auxAddresses(name, subnet, cfgIn?.AuxiliaryAddresses);
     const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
     n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.bridges.create(n, (qname) => this.resolve(n, qname));
+    await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };

@@ -11,7 +11,7 @@ import { parseCidr, ipString } from './ipam.ts';
 import { isolateBridge, forgetBridge } from './firewall.ts';
 import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
 import { readLeases, reserve, AUX_OWNER } from './leases.ts';
-import { NetworkDns, type Lookup } from './dns.ts';
+import { NetworkDns, type Lookup, type Upstreams } from './dns.ts';
 import type { NetworkRecord } from './types.ts';
 
 /** What a container got on a network. */
@@ -45,7 +45,7 @@ export class BridgeDriver {
   }
 
   /** The bridge with its gateway address, its rules and its DNS (idempotent: also after a restart). */
-  async setUp(n: NetworkRecord, names: Lookup): Promise<void> {
+  async setUp(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
     const br = n.bridge!;
     const cfg = n.IPAM.Config[0]!;
     const bits = parseCidr(cfg.Subnet).bits;
@@ -61,7 +61,7 @@ export class BridgeDriver {
       if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
     }
     if (cfg.AuxiliaryAddresses) reserve(this.leaseDir(n), cfg.AuxiliaryAddresses);
-    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names);
+    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names, upstreams);
   }
 
   /** host-local's lease directory of a network: <dataDir>/<CNI network name>. */
@@ -70,10 +70,10 @@ export class BridgeDriver {
   }
 
   /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
-  async create(n: NetworkRecord, names: Lookup): Promise<void> {
+  async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
     const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
     try {
-      await this.setUp(n, names);
+      await this.setUp(n, names, upstreams);
     } catch (e) {
       if (existed) {
         this.dns.close(n.IPAM.Config[0]!.Gateway);

@@ -474,7 +474,8 @@ export class ContainerService {
       for (const e of eps) hosts.push(`${e.IPAddress}\t${c.Config.Hostname}`);
       fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
       const dns = this.networks?.dnsServerFor(c);
-      if (dns && !(c.HostConfig.Dns ?? []).length) {
+      // (with --dns too: the embedded DNS forwards to those servers what it does not know, as Docker's)
+      if (dns) {
         const rest = fs.readFileSync(c.ResolvConfPath, 'utf8').split('\n').filter((l) => l && !l.startsWith('nameserver '));
         fs.writeFileSync(c.ResolvConfPath, [`nameserver ${dns}`, ...rest].join('\n') + '\n');
       }
