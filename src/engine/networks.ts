@@ -7,7 +7,7 @@ import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from './events.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
-import type { NetworkRecord } from '../network/types.ts';
+import type { NetworkRecord, PortBinding } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
@@ -148,6 +148,7 @@ export class NetworkService {
     if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     const used = this.docs.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
     const cfgIn = req.IPAM?.Config?.[0];
+    checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
     if ((req.IPAM?.Config?.length ?? 0) > 1) throw invalidParameter('Berth networks have one IPAM pool: more than one IPAM.Config is not supported');
     if (cfgIn?.Subnet?.includes(':')) throw invalidParameter('IPv6 networks are not supported by Berth yet');
@@ -252,7 +253,7 @@ export class NetworkService {
     const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
-    const { mappings, ports } = await allocatePorts(c.HostConfig.PortBindings as never, c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
+    const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
     const done: string[] = [];
     try {
       for (const [i, name] of names.entries()) {
@@ -355,4 +356,26 @@ function auxAddresses(network: string, pool: Cidr, given: Record<string, string>
     if (!contains(pool, ip)) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${cidrString(pool)}`);
   }
   return { ...given };
+}
+
+/** A binding without a host address takes the network's com.docker.network.bridge.host_binding_ipv4. */
+function withHostBinding(bindings: Record<string, PortBinding[] | null> | null | undefined, n: NetworkRecord | undefined): Record<string, PortBinding[] | null> | null | undefined {
+  const ip = n?.Options['com.docker.network.bridge.host_binding_ipv4'];
+  if (!bindings || !ip || ip === '0.0.0.0') return bindings;
+  return Object.fromEntries(Object.entries(bindings).map(([k, list]) => [k, (list?.length ? list : [{ HostIp: '', HostPort: '' }]).map((b) => (b.HostIp ? b : { ...b, HostIp: ip }))]));
+}
+
+/** The bridge driver's options Berth reads: a value it cannot use is refused, as dockerd's parser does. */
+function checkDriverOptions(o: Record<string, string>): void {
+  const mtu = o['com.docker.network.driver.mtu'];
+  if (mtu !== undefined && !/^\d+$/.test(mtu)) throw invalidParameter(`strconv.Atoi: parsing "${mtu}": invalid syntax`);
+  for (const k of ['com.docker.network.bridge.enable_ip_masquerade', 'com.docker.network.bridge.enable_icc']) {
+    const v = o[k];
+    if (v !== undefined && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False', 'T', 'F'].includes(v)) throw invalidParameter(`strconv.ParseBool: parsing "${v}": invalid syntax`);
+  }
+  const hb = o['com.docker.network.bridge.host_binding_ipv4'];
+  if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
+  if (o['com.docker.network.bridge.enable_icc'] !== undefined && !['true', '1', 't', 'TRUE', 'True', 'T'].includes(o['com.docker.network.bridge.enable_icc'])) {
+    throw invalidParameter('com.docker.network.bridge.enable_icc=false is not supported by Berth yet');
+  }
 }

@@ -55,7 +55,7 @@ export class BridgeDriver {
     if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
     await run('ip', ['link', 'set', br, 'up']);
     await isolateBridge(br);
-    if (!n.Internal) {
+    if (!n.Internal && !['false', '0', 'f', 'F', 'FALSE', 'False'].includes(n.Options['com.docker.network.bridge.enable_ip_masquerade'] ?? '')) {
       const rule = ['POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
       const has = await run('iptables', ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
       if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
@@ -107,7 +107,7 @@ export class BridgeDriver {
       range.rangeStart = ipString(r.base + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0));
     }
     const plugins: CniConfList['plugins'] = [
-      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
+      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
     ];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: `berth-${n.Name}`, plugins };
@@ -151,4 +151,10 @@ export class BridgeDriver {
       await this.disconnect(n, { containerId: lease.containerId, netns: '', ifName: lease.ifName, ports: 'unknown' }).catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
     }
   }
+}
+
+/** com.docker.network.driver.mtu: the MTU of the bridge's veths (the kernel's default without it). */
+function mtuOf(n: NetworkRecord): { mtu?: number } {
+  const v = n.Options['com.docker.network.driver.mtu'];
+  return v && Number(v) > 0 ? { mtu: Number(v) } : {};
 }
