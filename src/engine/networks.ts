@@ -375,7 +375,4 @@ function checkDriverOptions(o: Record<string, string>): void {
   }
   const hb = o['com.docker.network.bridge.host_binding_ipv4'];
   if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
-  if (o['com.docker.network.bridge.enable_icc'] !== undefined && !['true', '1', 't', 'TRUE', 'True', 'T'].includes(o['com.docker.network.bridge.enable_icc'])) {
-    throw invalidParameter('com.docker.network.bridge.enable_icc=false is not supported by Berth yet');
-  }
 }

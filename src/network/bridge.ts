@@ -14,6 +14,9 @@ import { readLeases, reserve, AUX_OWNER } from './leases.ts';
 import { NetworkDns, type Lookup, type Upstreams } from './dns.ts';
 import type { NetworkRecord } from './types.ts';
 
+/** The spellings of false Go's strconv.ParseBool reads (driver options are parsed so by dockerd). */
+const FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
+
 /** What a container got on a network. */
 export interface Endpoint {
   ip: string;
@@ -54,8 +57,8 @@ export class BridgeDriver {
     const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
     if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
     await run('ip', ['link', 'set', br, 'up']);
-    await isolateBridge(br);
-    if (!n.Internal && !['false', '0', 'f', 'F', 'FALSE', 'False'].includes(n.Options['com.docker.network.bridge.enable_ip_masquerade'] ?? '')) {
+    await isolateBridge(br, !FALSE.includes(n.Options['com.docker.network.bridge.enable_icc'] ?? ''));
+    if (!n.Internal && !FALSE.includes(n.Options['com.docker.network.bridge.enable_ip_masquerade'] ?? '')) {
       const rule = ['POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
       const has = await run('iptables', ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
       if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
