@@ -204,6 +204,11 @@ export class NetworkService {
       if (endpoints?.[mode]?.MacAddress || mode.startsWith('container:') && Object.values(endpoints ?? {}).some((e) => e?.MacAddress)) throw invalidParameter('conflicting options: mac-address and the network mode');
       return mode === 'none' || mode === 'host' ? { Networks: { [mode]: this.emptyEndpoint(this.get(mode)) }, Ports: {} } : undefined;
     }
+    const ports: Record<string, null> = {};
+    for (const k of Object.keys(exposed ?? {})) ports[k] = null;
+    // As dockerd: a network that does not exist is looked up when the container starts ("network x not
+    // found", 404), not at create, where a 404 would send the docker CLI to pull the image.
+    if (!this.find(mode)) return { Networks: { [mode]: { ...this.emptyEndpoint({ Id: '' } as NetworkRecord) } }, Ports: ports };
     const n = this.get(mode);
     const mine = (k: string) => k === mode || k === n.Id || k === n.Name || (n.Name === 'bridge' && k === 'default');
     const networks: NetworkSettings['Networks'] = { [n.Name]: this.endpointFor(n, Object.entries(endpoints ?? {}).find(([k]) => mine(k))?.[1]) };
@@ -214,8 +219,6 @@ export class NetworkService {
       if (o.Driver !== 'bridge' || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
       networks[o.Name] = this.endpointFor(o, req);
     }
-    const ports: Record<string, null> = {};
-    for (const k of Object.keys(exposed ?? {})) ports[k] = null;
     return { Networks: networks, Ports: ports };
   }
 

@@ -101,4 +101,19 @@ describe('endpoint addresses', SUITE(skip), () => {
       ok(await dk(['network', 'rm', bad]));
     }
   });
+
+  // dockerd looks the network up at start: create succeeds, start answers 404 (a 404 at create would
+  // make the docker CLI try to pull the image)
+  test('docker run --network with a network that does not exist: network x not found', T, async () => {
+    const missing = uniq('nonet');
+    const r = await api('POST', '/v1.41/containers/create', { Image: t.image, Cmd: ['true'], HostConfig: { NetworkMode: missing } });
+    assert.equal(r.status, 201, r.body);
+    const st = await api('POST', `/v1.41/containers/${r.json.Id}/start`);
+    assert.equal(st.status, 404, st.body);
+    assert.equal(st.json.message, `network ${missing} not found`);
+    ok(await dk(['rm', '-f', r.json.Id]));
+    const cli = await dk(['run', '--rm', '--network', missing, t.image, 'true']);
+    fails(cli, 125, new RegExp(`network ${missing} not found`));
+    assert.doesNotMatch(cli.stderr, /Pulling|Unable to find image/);
+  });
 });
