@@ -116,4 +116,28 @@ describe('endpoint addresses', SUITE(skip), () => {
     fails(cli, 125, new RegExp(`network ${missing} not found`));
     assert.doesNotMatch(cli.stderr, /Pulling|Unable to find image/);
   });
+
+  // API 1.44+ (Docker 25+) takes several networks at create; dockerd 20.10 refuses them
+  // ("Container cannot be connected to network endpoints").
+  test('several networks at create (API 1.44+): the container joins them all', { ...T, skip: REAL_DOCKER ? 'dockerd 20.10 speaks API 1.41' : false }, async () => {
+    const a = uniq('multi-a');
+    const b = uniq('multi-b');
+    ok(await dk(['network', 'create', a]));
+    ok(await dk(['network', 'create', b]));
+    let id = '';
+    try {
+      const r = await api('POST', '/v1.44/containers/create', { Image: t.image, Cmd: ['sleep', '60'], HostConfig: { NetworkMode: a }, NetworkingConfig: { EndpointsConfig: { [a]: {}, [b]: { Aliases: ['second'] } } } });
+      assert.equal(r.status, 201, r.body);
+      id = r.json.Id;
+      ok(await dk(['start', id]));
+      assert.match(ok(await dk(['exec', id, 'ls', '/sys/class/net'])), /eth0\s+eth1|eth0\neth1/);
+      assert.equal(ok(await dk(['inspect', '-f', '{{len .NetworkSettings.Networks}}', id])).trim(), '2');
+      const ipB = ok(await dk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${b}").IPAddress}}`, id])).trim();
+      assert.match(ipB, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.match(ok(await dk(['run', '--rm', '--network', b, t.image, 'nslookup', 'second.'])), new RegExp(`Address: ${ipB.replaceAll('.', '\\.')}$`, 'm'));
+    } finally {
+      if (id) await dk(['rm', '-f', id]);
+      ok(await dk(['network', 'rm', a, b]));
+    }
+  });
 });
