@@ -124,6 +124,8 @@ export class Daemon {
       })),
     });
 
+    // What containers that died or went while the daemon was down still hold on networks goes first.
+    await networks.releaseOrphans();
     await containers.recover();
     await containers.startByPolicy();
     await this.api.listen();

@@ -1,42 +1,22 @@
-// Networks: Docker's `bridge`, `host` and `none`, and user-defined bridge networks. A container's endpoints
-// are set up by the CNI bridge + host-local (+ portmap) plugins in its network namespace once the runtime
-// has created it, and torn down when it stops. State lives in the metadata store; containers keep their
-// network namespace (and so their connectivity) while berthd restarts.
-import fs from 'node:fs';
+// Networks: Docker's `bridge`, `host` and `none`, and user-defined bridge networks, as records in the
+// metadata store, with their events; a container's endpoints on them, wired by the bridge driver
+// (src/network/bridge.ts) in its namespace when it starts and released when it stops. Containers keep
+// their network namespace (and so their connectivity) while berthd restarts.
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from './events.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
+import type { NetworkRecord, PortBinding } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
-import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
-import { cniAdd, cniDel, type CniConfList } from '../network/cni.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
-import { isolateBridge, forgetBridge } from '../network/firewall.ts';
-import { allocatePorts, takenKeys } from '../network/ports.ts';
-import { NetworkDns } from '../network/dns.ts';
+import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
+import { BridgeDriver } from '../network/bridge.ts';
+import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 
-export interface NetworkRecord {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: 'local';
-  Driver: 'bridge' | 'host' | 'null';
-  EnableIPv4: boolean;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: { Subnet: string; Gateway: string; IPRange?: string }[] };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-  /** the Linux bridge of a bridge network */
-  bridge?: string;
-}
+export type { NetworkRecord };
 
 export const BUILTIN = ['bridge', 'host', 'none'];
 
@@ -46,7 +26,7 @@ export interface NetworkCreateRequest {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[]; Options?: Record<string, string> };
+  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[]; Options?: Record<string, string> };
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
   CheckDuplicate?: boolean;
@@ -55,15 +35,14 @@ export interface NetworkCreateRequest {
 export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
   private readonly events: EventsService;
-  private readonly ipamDir: string;
-  private readonly dns = new NetworkDns();
+  private readonly bridges: BridgeDriver;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
     this.events = deps.events;
-    this.ipamDir = path.join(deps.cfg.dataRoot, 'network', 'ipam');
+    this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
   /** The built-in networks, and every bridge network's bridge, firewall rules and DNS (after a restart too). */
@@ -72,18 +51,18 @@ export class NetworkService {
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.setUpBridge(n).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   close(): void {
-    this.dns.close();
+    this.bridges.close();
   }
 
   private save(n: NetworkRecord): void {
     this.docs.put(n.Id, n);
   }
 
-  private record(name: string, driver: NetworkRecord['Driver'], o: { subnet?: Cidr; gateway?: string; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipRange?: string } = {}): NetworkRecord {
+  private record(name: string, driver: NetworkRecord['Driver'], o: { subnet?: Cidr; gateway?: string; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipRange?: string; aux?: Record<string, string> } = {}): NetworkRecord {
     return {
       Name: name,
       Id: newId(),
@@ -92,7 +71,7 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}) }] : [] },
+      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}), ...(o.aux ? { AuxiliaryAddresses: o.aux } : {}) }] : [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
@@ -102,36 +81,6 @@ export class NetworkService {
       Labels: o.labels ?? {},
       bridge: o.bridge,
     };
-  }
-
-  /** The bridge with its gateway address (the CNI plugin would make it too; DNS needs the address first). */
-  private async setUpBridge(n: NetworkRecord): Promise<void> {
-    const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
-    const bits = parseCidr(cfg.Subnet).bits;
-    if (!fs.existsSync(`/sys/class/net/${br}`)) {
-      await run('ip', ['link', 'add', br, 'type', 'bridge']);
-    }
-    const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
-    if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
-    await run('ip', ['link', 'set', br, 'up']);
-    await isolateBridge(br);
-    if (!n.Internal) {
-      const rule = ['-t', 'nat', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
-      const has = await run('iptables', ['-w', '-C', ...rule.slice(0, 2), ...rule.slice(2)], { allowFailure: true });
-      if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule.slice(2)], { allowFailure: true });
-    }
-    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, (name) => this.resolve(n, name));
-  }
-
-  private async tearDownBridge(n: NetworkRecord): Promise<void> {
-    const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
-    this.dns.close(cfg.Gateway);
-    await run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
-    await forgetBridge(br);
-    await run('ip', ['link', 'del', br], { allowFailure: true });
-    fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
   }
 
   /** Names on a network: container names, aliases and short ids of its running containers. */
@@ -145,6 +94,12 @@ export class NetworkService {
       if (names.includes(name)) out.push(ep.IPAddress);
     }
     return out;
+  }
+
+  /** The --dns servers of the running container at `ip` on n: the embedded DNS forwards its queries there. */
+  private dnsServersOf(n: NetworkRecord, ip: string): string[] {
+    const c = this.containers().find((x) => x.State.Running && x.NetworkSettings?.Networks[n.Name]?.IPAddress === ip);
+    return c?.HostConfig.Dns ?? [];
   }
 
   // --- lookups -------------------------------------------------------------
@@ -196,6 +151,10 @@ export class NetworkService {
     if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     const used = this.docs.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
     const cfgIn = req.IPAM?.Config?.[0];
+    checkDriverOptions(req.Options ?? {});
+    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
+    if ((req.IPAM?.Config?.length ?? 0) > 1) throw invalidParameter('Berth networks have one IPAM pool: more than one IPAM.Config is not supported');
+    if (cfgIn?.Subnet?.includes(':')) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     let subnet: Cidr;
     let gateway: string;
     if (cfgIn?.Subnet) {
@@ -211,9 +170,10 @@ export class NetworkService {
       subnet = pickPool(used);
       gateway = firstHost(subnet);
     }
-    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange });
+    const aux = auxAddresses(name, subnet, cfgIn?.AuxiliaryAddresses);
+    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
     n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.setUpBridge(n);
+    await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
@@ -225,7 +185,7 @@ export class NetworkService {
     if (this.members(n).some((c) => c.State.Running || c.NetworkSettings?.Networks[n.Name])) {
       throw new BerthError('forbidden', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
-    await this.tearDownBridge(n);
+    await this.bridges.tearDown(n);
     this.docs.delete(n.Id);
     this.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
@@ -247,41 +207,49 @@ export class NetworkService {
   // --- container endpoints ---------------------------------------------------
 
   /** Validate a container's network mode and endpoints at create; the initial NetworkSettings. */
-  settingsFor(mode: string, endpoints: Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }> | undefined, exposed: Record<string, object> | null | undefined): NetworkSettings | undefined {
+  settingsFor(mode: string, endpoints: Record<string, EndpointRequest> | undefined, exposed: Record<string, object> | null | undefined): NetworkSettings | undefined {
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      if (endpoints?.[mode]?.MacAddress || mode.startsWith('container:') && Object.values(endpoints ?? {}).some((e) => e?.MacAddress)) throw invalidParameter('conflicting options: mac-address and the network mode');
       return mode === 'none' || mode === 'host' ? { Networks: { [mode]: this.emptyEndpoint(this.get(mode)) }, Ports: {} } : undefined;
-    }
-    const n = this.get(mode);
-    const ep = this.emptyEndpoint(n);
-    const req = endpoints?.[mode] ?? endpoints?.[n.Id];
-    if (req?.Aliases?.length) ep.Aliases = [...req.Aliases];
-    if (req?.IPAMConfig?.IPv4Address) {
-      if (n.Name === 'bridge') throw invalidParameter('user specified IP address is supported on user defined networks only');
-      const ip = parseIp(req.IPAMConfig.IPv4Address);
-      if (ip === undefined || !contains(parseCidr(n.IPAM.Config[0]!.Subnet), ip)) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${req.IPAMConfig.IPv4Address}`);
-      ep.IPAMConfig = { IPv4Address: req.IPAMConfig.IPv4Address };
     }
     const ports: Record<string, null> = {};
     for (const k of Object.keys(exposed ?? {})) ports[k] = null;
-    return { Networks: { [n.Name]: ep }, Ports: ports };
+    // As dockerd: a network that does not exist is looked up when the container starts ("network x not
+    // found", 404), not at create, where a 404 would send the docker CLI to pull the image.
+    if (!this.find(mode)) return { Networks: { [mode]: { ...this.emptyEndpoint({ Id: '' } as NetworkRecord) } }, Ports: ports };
+    const n = this.get(mode);
+    const mine = (k: string) => k === mode || k === n.Id || k === n.Name || (n.Name === 'bridge' && k === 'default');
+    const networks: NetworkSettings['Networks'] = { [n.Name]: this.endpointFor(n, Object.entries(endpoints ?? {}).find(([k]) => mine(k))?.[1]) };
+    // API 1.44+ may name more networks at create: the container joins them all (eth1, ...), as Docker 25+.
+    for (const [k, req] of Object.entries(endpoints ?? {})) {
+      if (mine(k)) continue;
+      const o = this.get(k);
+      if (o.Driver !== 'bridge' || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
+      networks[o.Name] = this.endpointFor(o, req);
+    }
+    return { Networks: networks, Ports: ports };
+  }
+
+  private endpointFor(n: NetworkRecord, req: EndpointRequest | undefined): EndpointSettings {
+    const ep = this.emptyEndpoint(n);
+    const got = checkEndpoint(n, req);
+    if (got.aliases) ep.Aliases = got.aliases;
+    if (got.ipv4) ep.IPAMConfig = { IPv4Address: got.ipv4 };
+    if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
+    return ep;
   }
 
   private emptyEndpoint(n: NetworkRecord): EndpointSettings {
     return { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: n.Id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null };
   }
 
-  private confList(n: NetworkRecord, withPorts: boolean): CniConfList {
-    const cfg = n.IPAM.Config[0]!;
-    const range: Record<string, string> = { subnet: cfg.Subnet, gateway: cfg.Gateway };
-    if (cfg.IPRange) {
-      const r = parseCidr(cfg.IPRange);
-      range.rangeStart = `${(r.base >>> 24)}.${(r.base >>> 16) & 255}.${(r.base >>> 8) & 255}.${(r.base & 255) + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0)}`;
-    }
-    const plugins: CniConfList['plugins'] = [
-      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
-    ];
-    if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
-    return { name: `berth-${n.Name}`, plugins };
+  /**
+   * After a restart (kill -9 included): release what containers that are gone or no longer run still
+   * hold on the networks (address leases and published ports' rules). Run before containers start.
+   */
+  async releaseOrphans(): Promise<void> {
+    const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
+    for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -296,7 +264,7 @@ export class NetworkService {
     const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
-    const { mappings, ports } = await allocatePorts(c.HostConfig.PortBindings as never, c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
+    const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
     const done: string[] = [];
     try {
       for (const [i, name] of names.entries()) {
@@ -304,22 +272,15 @@ export class NetworkService {
         const ep = ns.Networks[name]!;
         const withPorts = i === 0 && mappings.length > 0;
         ep.ifName = `eth${i}`;
-        const res = await cniAdd(this.confList(n, withPorts), {
-          containerId: c.Id,
-          netns: netnsPath,
-          ifName: ep.ifName,
-          args: ep.IPAMConfig?.IPv4Address ? { IP: ep.IPAMConfig.IPv4Address } : undefined,
-          runtimeConfig: withPorts ? { portMappings: mappings } : undefined,
-        });
         done.push(name);
-        const ip = res.ips?.[0];
-        const iface = res.interfaces?.find((x) => x.sandbox);
-        const [addr, bits] = (ip?.address ?? '').split('/');
-        Object.assign(ep, { IPAddress: addr ?? '', IPPrefixLen: Number(bits ?? 0), Gateway: ip?.gateway ?? '', MacAddress: iface?.mac ?? '', EndpointID: newId(), NetworkID: n.Id });
+        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
+        Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
       ns.Ports = ports;
     } catch (e) {
+      // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
+      ns.Ports = ports;
       await this.detach(c, done).catch(() => {});
       throw e;
     }
@@ -329,18 +290,27 @@ export class NetworkService {
   async detach(c: ContainerRecord, only?: string[], netns = ''): Promise<void> {
     const ns = c.NetworkSettings;
     if (!ns) return;
-    const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
-    const hadPorts = Object.values(ns.Ports).some((p) => p?.length);
-    for (const [i, name] of names.entries()) {
+    const mappings = mappingsOf(ns.Ports);
+    for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n) {
-        await cniDel(this.confList(n, i === 0 && hadPorts), { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}` }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
-      }
-      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', EndpointID: '', DNSNames: null });
+      if (n?.bridge) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      // an endpoint that had joined leaves (once: teardown runs at the exit and again at removal)
+      if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
+      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
+  }
+
+  /** The container starts: its endpoints have joined their networks (host and none too), as dockerd says. */
+  joined(c: ContainerRecord): void {
+    for (const [name, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+      const n = this.find(name);
+      if (!n) continue;
+      ep.EndpointID ||= newId();
+      this.events.publish('network', 'connect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
+    }
   }
 
   /** docker network connect: a new endpoint, set up at once when the container runs (netns given). */
@@ -359,11 +329,10 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const res = await cniAdd(this.confList(n, false), { containerId: c.Id, netns, ifName: ep.ifName, args: ep.IPAMConfig?.IPv4Address ? { IP: ep.IPAMConfig.IPv4Address } : undefined });
-      const ip = res.ips?.[0];
-      const [addr, bits] = (ip?.address ?? '').split('/');
-      Object.assign(ep, { IPAddress: addr ?? '', IPPrefixLen: Number(bits ?? 0), Gateway: ip?.gateway ?? '', MacAddress: res.interfaces?.find((x) => x.sandbox)?.mac ?? '', EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
+      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
+      Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
+      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch(() => {});
       delete ns.Networks[n.Name];
       throw e;
     }
@@ -387,4 +356,34 @@ export class NetworkService {
     }
     return undefined;
   }
+}
+
+/** --aux-address: each an address of the network's pool (checked as libnetwork does). */
+function auxAddresses(network: string, pool: Cidr, given: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!given || !Object.keys(given).length) return undefined;
+  for (const [k, v] of Object.entries(given)) {
+    const ip = parseIp(v);
+    if (ip === undefined) throw invalidParameter(`non parsable secondary ip address (${k}:${v}) passed for network ${network}`);
+    if (!contains(pool, ip)) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${cidrString(pool)}`);
+  }
+  return { ...given };
+}
+
+/** A binding without a host address takes the network's com.docker.network.bridge.host_binding_ipv4. */
+function withHostBinding(bindings: Record<string, PortBinding[] | null> | null | undefined, n: NetworkRecord | undefined): Record<string, PortBinding[] | null> | null | undefined {
+  const ip = n?.Options['com.docker.network.bridge.host_binding_ipv4'];
+  if (!bindings || !ip || ip === '0.0.0.0') return bindings;
+  return Object.fromEntries(Object.entries(bindings).map(([k, list]) => [k, (list?.length ? list : [{ HostIp: '', HostPort: '' }]).map((b) => (b.HostIp ? b : { ...b, HostIp: ip }))]));
+}
+
+/** The bridge driver's options Berth reads: a value it cannot use is refused, as dockerd's parser does. */
+function checkDriverOptions(o: Record<string, string>): void {
+  const mtu = o['com.docker.network.driver.mtu'];
+  if (mtu !== undefined && !/^\d+$/.test(mtu)) throw invalidParameter(`strconv.Atoi: parsing "${mtu}": invalid syntax`);
+  for (const k of ['com.docker.network.bridge.enable_ip_masquerade', 'com.docker.network.bridge.enable_icc']) {
+    const v = o[k];
+    if (v !== undefined && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False', 'T', 'F'].includes(v)) throw invalidParameter(`strconv.ParseBool: parsing "${v}": invalid syntax`);
+  }
+  const hb = o['com.docker.network.bridge.host_binding_ipv4'];
+  if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
 }

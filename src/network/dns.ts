@@ -1,11 +1,14 @@
 // Name resolution on user-defined networks (Docker's embedded DNS): a small DNS server on each network's
 // gateway address answers A queries for the names of the containers on that network (container name,
-// network aliases, short id); anything else goes to the host's resolvers.
+// network aliases, short id); anything else goes to the asking container's own servers (--dns), or to the
+// host's resolvers.
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { log } from '../util/log.ts';
 
 export type Lookup = (name: string) => string[];
+/** The servers to forward a client's unknown names to (its --dns); none: the host's resolvers. */
+export type Upstreams = (clientIp: string) => string[];
 
 const TYPE_A = 1;
 const TYPE_AAAA = 28;
@@ -67,10 +70,10 @@ export class NetworkDns {
   private readonly servers = new Map<string, dgram.Socket>();
 
   /** Serve names on addr:53 (the gateway of a network). Idempotent. */
-  async listen(addr: string, lookup: Lookup): Promise<void> {
+  async listen(addr: string, lookup: Lookup, upstreamsFor: Upstreams = () => []): Promise<void> {
     if (this.servers.has(addr)) return;
     const sock = dgram.createSocket('udp4');
-    sock.on('message', (msg, rinfo) => this.handle(sock, msg, rinfo, lookup));
+    sock.on('message', (msg, rinfo) => this.handle(sock, msg, rinfo, lookup, upstreamsFor));
     sock.on('error', (e) => log.warn(`dns ${addr}: ${e.message}`));
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
@@ -94,7 +97,7 @@ export class NetworkDns {
     }
   }
 
-  private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup): void {
+  private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup, upstreamsFor: Upstreams): void {
     const q = parseQuestion(msg);
     if (!q) return;
     const ips = lookup(q.name);
@@ -103,17 +106,19 @@ export class NetworkDns {
       return;
     }
     if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
-    this.forward(msg, q, (res) => sock.send(res, rinfo.port, rinfo.address));
+    const own = upstreamsFor(rinfo.address).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    this.forward(msg, q, own.length ? own : upstreams(), (res) => sock.send(res, rinfo.port, rinfo.address));
   }
 
-  /** Ask the host's first resolver; NXDOMAIN when there is none or it does not answer in time. */
-  private forward(msg: Buffer, q: Question, reply: (b: Buffer) => void): void {
-    const up = upstreams()[0];
+  /** Ask the servers in turn (2 s each); SERVFAIL when none answers, NXDOMAIN when there is none. */
+  private forward(msg: Buffer, q: Question, servers: string[], reply: (b: Buffer) => void): void {
+    const [up, ...rest] = servers;
     if (!up) return reply(answer(msg, q, [], 3));
     const c = dgram.createSocket('udp4');
     const t = setTimeout(() => {
       c.close();
-      reply(answer(msg, q, [], 2));
+      if (rest.length) this.forward(msg, q, rest, reply);
+      else reply(answer(msg, q, [], 2));
     }, 2000);
     c.on('message', (res) => {
       clearTimeout(t);

@@ -26,15 +26,22 @@ export function ensureChains(): Promise<void> {
   return ready;
 }
 
-export async function isolateBridge(bridge: string): Promise<void> {
+/** `icc: false` (com.docker.network.bridge.enable_icc=false): containers of the bridge cannot reach
+ * each other either, as Docker's `-i br -o br -j DROP`. */
+export async function isolateBridge(bridge: string, icc = true): Promise<void> {
   await ensureChains();
   const r1 = ['-i', bridge, '!', '-o', bridge, '-j', STAGE2];
   const r2 = ['-o', bridge, '-j', 'DROP'];
   if (!(await ipt(['-C', STAGE1, ...r1]))) await ipt(['-A', STAGE1, ...r1]);
   if (!(await ipt(['-C', STAGE2, ...r2]))) await ipt(['-A', STAGE2, ...r2]);
+  const noIcc = ['-i', bridge, '-o', bridge, '-j', 'DROP'];
+  if (!icc && !(await ipt(['-C', STAGE1, ...noIcc]))) {
+    if (!(await ipt(['-A', STAGE1, ...noIcc]))) throw new Error(`cannot set enable_icc=false on ${bridge}`);
+  }
 }
 
 export async function forgetBridge(bridge: string): Promise<void> {
   await ipt(['-D', STAGE1, '-i', bridge, '!', '-o', bridge, '-j', STAGE2]);
   await ipt(['-D', STAGE2, '-o', bridge, '-j', 'DROP']);
+  await ipt(['-D', STAGE1, '-i', bridge, '-o', bridge, '-j', 'DROP']);
 }

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { conflict, invalidParameter } from '../errdefs.ts';
-import type { PortBinding } from '../engine/containers/record.ts';
+import type { PortBinding } from './types.ts';
 
 export interface PortMapping {
   hostPort: number;
@@ -109,3 +109,19 @@ export function takenKeys(ports: Record<string, PortBinding[] | null> | undefine
   }
   return out;
 }
+
+/** The mappings a container's published ports were programmed with (NetworkSettings.Ports), for DEL. */
+export function mappingsOf(ports: Record<string, PortBinding[] | null> | undefined): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const [k, list] of Object.entries(ports ?? {})) {
+    const [p, proto = 'tcp'] = k.split('/');
+    for (const b of list ?? []) {
+      out.push({ hostPort: Number(b.HostPort), containerPort: Number(p), protocol: proto as PortMapping['protocol'], hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp });
+    }
+  }
+  return out;
+}
+
+/** portmap's DEL removes a container's chains by network and container id, whatever the mappings;
+ * it only runs with at least one, so this one stands in when the real ones are not known. */
+export const PORTMAP_DEL_PLACEHOLDER: PortMapping = { hostPort: 1, containerPort: 1, protocol: 'tcp', hostIP: '' };

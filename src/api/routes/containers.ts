@@ -18,6 +18,7 @@ import { adaptCreateBody } from '../versions/create.ts';
 import { logAttributes, detailsPrefix } from '../../engine/containers/log-attrs.ts';
 import { containerInspectFor, containerListFor } from '../versions/responses.ts';
 import { cgroupLayout } from '../../platform/linux/cgroups.ts';
+import { migrateMacAddress } from '../mac-address.ts';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -42,7 +43,9 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     const body = await ctx.body('ContainerCreate');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     adaptCreateBody(body, ctx.version, ctx.query, { cgroupV2: cgroupLayout().version === 2 });
+    const macWarning = migrateMacAddress(body, ctx.version);
     const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });
+    if (macWarning) res.Warnings = [...(res.Warnings ?? []), macWarning];
     ctx.created(res);
   });
 

@@ -68,7 +68,7 @@ const HOSTCONFIG_DEFAULTS = {
   ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
 };
 
-function endpoint({ ifName: _i, ...ep }: Partial<EndpointSettings> = {}) {
+function endpoint({ ifName: _i, configuredMac: _m, ...ep }: Partial<EndpointSettings> = {}) {
   return {
     IPAMConfig: null,
     Links: null,

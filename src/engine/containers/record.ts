@@ -2,6 +2,7 @@
 // (merged with the image), plus the state the engine maintains.
 import type { ContainerConfig } from '../../images/types.ts';
 import type { MountSpec } from '../../runtime/types.ts';
+import type { PortBinding } from '../../network/types.ts';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -117,12 +118,11 @@ export interface EndpointSettings {
   DNSNames: string[] | null;
   /** the interface in the container (eth0, eth1, ...): Berth's own, not shown by inspect */
   ifName?: string;
+  /** the MAC address the client asked for (--mac-address): Berth's own, not shown by inspect */
+  configuredMac?: string;
 }
 
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
+export type { PortBinding };
 
 export interface NetworkSettings {
   /** network name → endpoint (addresses filled while the container runs) */

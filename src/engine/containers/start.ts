@@ -70,6 +70,8 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     await connectPendingAttaches(ctx, id);
     await ctx.runtime.start(id);
     crashPoint('start:after-runtime-start');
+    // the network's connect events, as dockerd emits them once the container runs
+    ctx.networks?.joined(ctx.store.get(id));
     const c = ctx.store.update(id, (x) => {
       x.State = { ...x.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString() };
       const health = initialHealth(x);
@@ -126,7 +128,8 @@ function writeNetworkFiles(ctx: Ctx, c: ContainerRecord): void {
     for (const e of eps) hosts.push(`${e.IPAddress}\t${names}`);
     fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
     const dns = ctx.networks?.dnsServerFor(c);
-    if (dns && !(c.HostConfig.Dns ?? []).length) {
+    // (with --dns too: the embedded DNS forwards to those servers what it does not know, as Docker's)
+    if (dns) {
       const rest = fs.readFileSync(c.ResolvConfPath, 'utf8').split('\n').filter((l) => l && !l.startsWith('nameserver '));
       fs.writeFileSync(c.ResolvConfPath, [`nameserver ${dns}`, ...rest].join('\n') + '\n');
     }

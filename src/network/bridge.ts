@@ -1,0 +1,163 @@
+// The bridge driver: a network's Linux bridge with its gateway address, NAT and isolation rules and
+// embedded DNS; a container's endpoint on it, made and released by the CNI bridge + host-local (+ portmap)
+// plugins. It knows networks, container ids and namespaces, not containers: the engine says which
+// names resolve to which addresses, and which container ids still run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { run } from '../util/exec.ts';
+import { log } from '../util/log.ts';
+import { cniAdd, cniDel, type CniConfList } from './cni.ts';
+import { parseCidr, ipString } from './ipam.ts';
+import { isolateBridge, forgetBridge } from './firewall.ts';
+import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
+import { readLeases, reserve, AUX_OWNER } from './leases.ts';
+import { NetworkDns, type Lookup, type Upstreams } from './dns.ts';
+import type { NetworkRecord } from './types.ts';
+
+/** The spellings of false Go's strconv.ParseBool reads (driver options are parsed so by dockerd). */
+const FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
+
+/** What a container got on a network. */
+export interface Endpoint {
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+}
+
+export interface EndpointRequest {
+  containerId: string;
+  /** the namespace to wire ('' on release when it is gone already: only the address and rules go) */
+  netns: string;
+  ifName: string;
+  /** a fixed address (--ip) */
+  ip?: string;
+  /** a fixed MAC address (--mac-address) */
+  mac?: string;
+  /** published ports, on one endpoint of the container */
+  ports?: PortMapping[];
+}
+
+export class BridgeDriver {
+  private readonly dns = new NetworkDns();
+  private readonly ipamDir: string;
+
+  /** `ipamDir`: the daemon's own directory of address leases (one subdirectory per network). */
+  constructor(ipamDir: string) {
+    this.ipamDir = ipamDir;
+  }
+
+  /** The bridge with its gateway address, its rules and its DNS (idempotent: also after a restart). */
+  async setUp(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
+    const br = n.bridge!;
+    const cfg = n.IPAM.Config[0]!;
+    const bits = parseCidr(cfg.Subnet).bits;
+    // The CNI plugin would make the bridge too; DNS needs the gateway address first.
+    if (!fs.existsSync(`/sys/class/net/${br}`)) await run('ip', ['link', 'add', br, 'type', 'bridge']);
+    const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
+    if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
+    await run('ip', ['link', 'set', br, 'up']);
+    await isolateBridge(br, !FALSE.includes(n.Options['com.docker.network.bridge.enable_icc'] ?? ''));
+    if (!n.Internal && !FALSE.includes(n.Options['com.docker.network.bridge.enable_ip_masquerade'] ?? '')) {
+      const rule = ['POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
+      const has = await run('iptables', ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
+      if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
+    }
+    if (cfg.AuxiliaryAddresses) reserve(this.leaseDir(n), cfg.AuxiliaryAddresses);
+    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names, upstreams);
+  }
+
+  /** host-local's lease directory of a network: <dataDir>/<CNI network name>. */
+  private leaseDir(n: NetworkRecord): string {
+    return path.join(this.ipamDir, n.Name, this.confList(n, false).name);
+  }
+
+  /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
+  async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
+    const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
+    try {
+      await this.setUp(n, names, upstreams);
+    } catch (e) {
+      if (existed) {
+        this.dns.close(n.IPAM.Config[0]!.Gateway);
+        fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+      } else await this.tearDown(n).catch(() => {});
+      throw e;
+    }
+  }
+
+  async tearDown(n: NetworkRecord): Promise<void> {
+    const br = n.bridge!;
+    const cfg = n.IPAM.Config[0]!;
+    this.dns.close(cfg.Gateway);
+    await run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
+    await forgetBridge(br);
+    await run('ip', ['link', 'del', br], { allowFailure: true });
+    fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+  }
+
+  close(): void {
+    this.dns.close();
+  }
+
+  /** The CNI chain of a network; with `withPorts`, the portmap plugin too (its ADD and its DEL both need
+   * the mappings: portmap's DEL does nothing without them). */
+  private confList(n: NetworkRecord, withPorts: boolean): CniConfList {
+    const cfg = n.IPAM.Config[0]!;
+    const range: Record<string, string> = { subnet: cfg.Subnet, gateway: cfg.Gateway };
+    if (cfg.IPRange) {
+      const r = parseCidr(cfg.IPRange);
+      range.rangeStart = ipString(r.base + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0));
+    }
+    const plugins: CniConfList['plugins'] = [
+      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
+    ];
+    if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+    return { name: `berth-${n.Name}`, plugins };
+  }
+
+  /** Wire a container's namespace to the network: a veth on the bridge, an address, its published ports. */
+  async connect(n: NetworkRecord, req: EndpointRequest): Promise<Endpoint> {
+    const withPorts = !!req.ports?.length;
+    const res = await cniAdd(this.confList(n, withPorts), {
+      containerId: req.containerId,
+      netns: req.netns,
+      ifName: req.ifName,
+      args: req.ip || req.mac ? { ...(req.ip ? { IP: req.ip } : {}), ...(req.mac ? { MAC: req.mac } : {}) } : undefined,
+      runtimeConfig: withPorts ? { portMappings: req.ports } : undefined,
+    });
+    const ip = res.ips?.[0];
+    const [addr, bits] = (ip?.address ?? '').split('/');
+    return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: ip?.gateway ?? '', mac: res.interfaces?.find((x) => x.sandbox)?.mac ?? '' };
+  }
+
+  /**
+   * Release what a container holds on the network: its published ports' rules (portmap finds them by
+   * network and container id), its address lease and its veth (with the namespace, if it still exists).
+   * `ports: 'unknown'` when the container's record is not at hand: every port rule of it goes. Idempotent.
+   */
+  async disconnect(n: NetworkRecord, req: Omit<EndpointRequest, 'ports' | 'ip' | 'mac'> & { ports: PortMapping[] | 'unknown' }): Promise<void> {
+    const withPorts = req.ports === 'unknown' || req.ports.length > 0;
+    const portMappings = req.ports === 'unknown' ? [PORTMAP_DEL_PLACEHOLDER] : req.ports;
+    await cniDel(this.confList(n, withPorts), { containerId: req.containerId, netns: req.netns, ifName: req.ifName, runtimeConfig: withPorts ? { portMappings } : undefined });
+  }
+
+  /**
+   * After a restart (kill -9 included): release the leases, and with them the port rules, of containers
+   * that no longer run. The leases are this daemon's own (its data root), so another daemon's containers
+   * on this host are never touched.
+   */
+  async releaseOrphans(n: NetworkRecord, running: (containerId: string) => boolean): Promise<void> {
+    for (const lease of readLeases(this.leaseDir(n))) {
+      if (lease.containerId === AUX_OWNER || running(lease.containerId)) continue;
+      log.info(`network ${n.Name}: releasing ${lease.ip} and the ports of container ${lease.containerId.slice(0, 12)}, which no longer runs`);
+      await this.disconnect(n, { containerId: lease.containerId, netns: '', ifName: lease.ifName, ports: 'unknown' }).catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
+    }
+  }
+}
+
+/** com.docker.network.driver.mtu: the MTU of the bridge's veths (the kernel's default without it). */
+function mtuOf(n: NetworkRecord): { mtu?: number } {
+  const v = n.Options['com.docker.network.driver.mtu'];
+  return v && Number(v) > 0 ? { mtu: Number(v) } : {};
+}

@@ -1,0 +1,59 @@
+// What a client may ask of a container's endpoint on a network (Docker's EndpointSettings at create and
+// at network connect), checked against the network: honoured fields come back normalised, the ones Berth
+// cannot honour are refused with Docker's message instead of being dropped.
+import { invalidParameter } from '../errdefs.ts';
+import { parseCidr, parseIp, contains } from './ipam.ts';
+import type { NetworkRecord } from './types.ts';
+
+export interface EndpointRequest {
+  Aliases?: string[] | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
+  MacAddress?: string;
+  Links?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+  [k: string]: unknown;
+}
+
+export interface EndpointChoice {
+  aliases?: string[];
+  ipv4?: string;
+  mac?: string;
+}
+
+/** A MAC address as Go's net.ParseMAC reads an Ethernet one (xx:xx:.., xx-xx-.., xxxx.xxxx.xxxx), lower case. */
+export function parseMac(s: string): string | undefined {
+  let hex: string[] | undefined;
+  if (/^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(s)) hex = s.split(/[:-]/);
+  else if (/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(s)) hex = s.replaceAll('.', '').match(/../g)!;
+  return hex?.join(':').toLowerCase();
+}
+
+export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined): EndpointChoice {
+  const out: EndpointChoice = {};
+  if (!req) return out;
+  const userDefined = n.Driver === 'bridge' && n.Name !== 'bridge';
+  if (req.Aliases?.length) {
+    if (!userDefined) throw invalidParameter('network-scoped alias is supported only for containers in user defined networks');
+    out.aliases = [...req.Aliases];
+  }
+  const v4 = req.IPAMConfig?.IPv4Address;
+  const v6 = req.IPAMConfig?.IPv6Address;
+  if ((v4 || v6) && !userDefined) throw invalidParameter('user specified IP address is supported on user defined networks only');
+  if (v4) {
+    const ip = parseIp(v4);
+    if (ip === undefined || !n.IPAM.Config.some((c) => contains(parseCidr(c.Subnet), ip))) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v4}`);
+    out.ipv4 = v4;
+  }
+  // Berth's networks are IPv4 only (IPv6 networks are refused at create): no subnet holds an IPv6 address.
+  if (v6) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
+  if (req.IPAMConfig?.LinkLocalIPs?.length) throw invalidParameter('link-local IP addresses (--link-local-ip) are not supported by Berth');
+  if (req.Links?.length) throw invalidParameter('links are not supported');
+  if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
+  if (req.MacAddress) {
+    if (n.Driver !== 'bridge') throw invalidParameter('conflicting options: mac-address and the network mode');
+    const mac = parseMac(req.MacAddress);
+    if (!mac) throw invalidParameter(`invalid endpoint settings:\ninvalid MAC address ${req.MacAddress}`);
+    out.mac = mac;
+  }
+  return out;
+}
