@@ -4,7 +4,7 @@
 // their network namespace (and so their connectivity) while berthd restarts.
 import path from 'node:path';
 import type { MetaDB, Collection } from '../store/db.ts';
-import type { EventsService } from './events.ts';
+import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
 import type { NetworkRecord, PortBinding } from '../network/types.ts';

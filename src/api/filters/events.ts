@@ -1,6 +1,6 @@
 // Event filters (GET /events): Docker's matching (moby daemon/events/filter.go). Docker itself
 // ignores keys it does not know on this endpoint; Berth refuses them like every other filter.
-import type { EngineEvent } from '../../engine/events.ts';
+import type { EngineEvent } from '../../events/bus.ts';
 import { familiarName, parseNormalizedNamed } from '../../images/reference.ts';
 import type { FilterArgs, FilterTable } from './args.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilters } from '../../../../src/api/filters/args.ts';
 import { EVENT_FILTERS, eventMatcher } from '../../../../src/api/filters/events.ts';
-import type { EngineEvent } from '../../../../src/engine/events.ts';
+import type { EngineEvent } from '../../../../src/events/bus.ts';
 
 const ev = (Type: EngineEvent['Type'], Action: string, ID: string, Attributes: Record<string, string> = {}) => ({ Type, Action, Actor: { ID, Attributes }, scope: 'local', time: 0, timeNano: 0 }) as EngineEvent;
 
