@@ -135,7 +135,9 @@ export function runtimeMessage(text: string): string {
           msgs.push(j.msg);
           continue;
         }
-      } catch {}
+      } catch {
+        // not JSON: kept as a plain line below
+      }
     }
     msgs.push(line);
   }

@@ -191,7 +191,9 @@ export async function* readLog(logPath: string, opts: LogOptions, signal: AbortS
       try {
         watcher = fs.watch(logPath, { persistent: false }, () => poke());
         watcher.on('error', () => {});
-      } catch {}
+      } catch {
+        // no inotify watch (limits reached): the loop below still polls every second
+      }
     }
 
     for (;;) {

@@ -153,7 +153,9 @@ async function pull(ctx: Ctx, deps: ImageRouteDeps, fromImage: string): Promise<
     let digest: string | undefined;
     try {
       digest = parseDigest(tag);
-    } catch {}
+    } catch {
+      // not a digest: a tag, which withTag validates
+    }
     ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
   }
   if (deps.pull) return deps.pull(ctx);

@@ -161,7 +161,9 @@ function lookupId(rootfs: string, file: string, name: string): number {
   let text = '';
   try {
     text = fs.readFileSync(secureJoin(rootfs, file), 'utf8');
-  } catch {}
+  } catch {
+    // no such file in the image: the name is not found, reported below
+  }
   const line = text.split('\n').find((l) => l.split(':')[0] === name);
   if (!line) throw invalidParameter(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${name}`);
   return Number(line.split(':')[2]);

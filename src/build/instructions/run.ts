@@ -116,7 +116,7 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       await b.deps.containers.start(id);
       const session = await attach;
       session.onData((_s, d) => b.out(d.toString('utf8')));
-      const kill = () => void b.deps.containers.kill(id).catch(() => {});
+      const kill = () => void b.deps.containers.kill(id).catch(() => {}); // the container may have exited already: nothing to kill
       b.opts.signal?.addEventListener('abort', kill);
       if (b.opts.signal?.aborted) kill();
       let StatusCode: number;
