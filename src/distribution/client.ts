@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
 import { BerthError } from '../errdefs.ts';
+import { log } from '../util/log.ts';
 
 export interface Credentials {
   username?: string;
@@ -120,7 +121,7 @@ export class RegistryClient {
     for (const s of params.scope ? [params.scope] : this.scopes) u.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (this.creds?.username) headers.Authorization = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
-    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch(() => undefined);
+    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch((e: Error & { cause?: Error }) => void log.warn(`token from ${u.origin}: ${e.cause?.message ?? e.message}`)); // unreachable: refused below as unauthorized
     if (!tr?.ok) return false;
     const body = (await tr.json()) as { token?: string; access_token?: string };
     this.token = body.token ?? body.access_token;
