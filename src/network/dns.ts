@@ -127,6 +127,7 @@ export class NetworkDns {
       c.close();
       reply(res);
     });
+    // an unreachable upstream: the timeout above tries the next one or answers SERVFAIL
     c.on('error', () => {});
     c.send(msg, 53, up);
   }
