@@ -30,8 +30,8 @@ type Body = (range?: { start: number; end: number }) => NodeJS.ReadableStream | 
 
 async function startUpload(client: RegistryClient, repo: string, d: Descriptor): Promise<string> {
   const start = await client.fetch('POST', `/v2/${repo}/blobs/uploads/`);
-  await start.arrayBuffer().catch(() => {}); // drained only to free the connection; the status says what happened
   if (start.status !== 202) throw await registryError(start, `upload of ${d.digest}`);
+  await start.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
   return start.headers.get('location') ?? '';
 }
 
@@ -44,8 +44,8 @@ async function upload(client: RegistryClient, repo: string, d: Descriptor, body:
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(end - start + 1), 'Content-Range': `${start}-${end}` },
         body: body({ start, end }) as never,
       });
-      await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status says what happened
       if (res.status !== 202) throw await registryError(res, `upload of ${d.digest} (bytes ${start}-${end})`);
+      await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
       location = res.headers.get('location') ?? location;
     }
     const done = await client.fetch('PUT', withDigest(location, d.digest), { headers: { 'Content-Length': '0' } });
