@@ -122,7 +122,9 @@ export class Builder {
     let ignoreText: string | undefined;
     try {
       ignoreText = fs.readFileSync(path.join(this.contextDir, '.dockerignore'), 'utf8');
-    } catch {}
+    } catch {
+      // no .dockerignore: nothing is excluded
+    }
     if (ignoreText !== undefined) {
       const ignored = excluder(ignoreText.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
       for (const f of [path.posix.normalize(name).replace(/^\/+/, ''), '.dockerignore']) if (ignored(f)) this.hidden.add(f);

@@ -19,6 +19,7 @@ export async function decompressContext(src: Readable): Promise<Readable> {
     if (code) child.stdout.destroy(invalidParameter(`cannot decompress the ${kind} build context: ${stderr.trim() || `${tool} exited with ${code}`}`));
   });
   stream.on('error', (e) => child.stdout.destroy(e));
+  // the tool may exit before reading all (EPIPE): its exit code is reported on close
   child.stdin.on('error', () => {});
   stream.pipe(child.stdin);
   return child.stdout;

@@ -149,7 +149,7 @@ export class ContextStore {
 
 /** Off the build's path; a crash leaves disk contexts to the layer store's sweep at start. */
 function removeLater(dir: string): void {
-  void fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
+  void fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {}); // a leftover is swept by the layer store at the next start
 }
 
 /** Unpack a context tar into `dir` (made here). The docker CLI appends a Dockerfile from outside

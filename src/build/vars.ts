@@ -98,6 +98,8 @@ export function jsonArgs(s: string): string[] | undefined {
   try {
     const v = JSON.parse(t);
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-  } catch {}
+  } catch {
+    // not JSON: the shell form, as Docker reads it
+  }
   return undefined;
 }

@@ -172,7 +172,7 @@ export function monitorTtySize(out: NodeJS.WriteStream, resize: (h: number, w: n
     }
     onFail?.();
   })();
-  const onWinch = () => void send().catch(() => {});
+  const onWinch = () => void send().catch(() => {}); // best effort: the next SIGWINCH sends the size again
   process.on('SIGWINCH', onWinch);
   return () => process.off('SIGWINCH', onWinch);
 }
@@ -182,7 +182,7 @@ const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SI
 /** Forwards the signals we receive to the container (docker's --sig-proxy). Returns a stopper. */
 export function forwardSignals(kill: (signal: string) => Promise<void>): () => void {
   const handlers = PROXIED.map((sig) => {
-    const h = () => void kill(sig.slice(3)).catch(() => {});
+    const h = () => void kill(sig.slice(3)).catch(() => {}); // the container may be gone already: nothing to signal
     process.on(sig, h);
     return [sig, h] as const;
   });

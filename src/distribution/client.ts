@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
 import { BerthError } from '../errdefs.ts';
+import { log } from '../util/log.ts';
 
 export interface Credentials {
   username?: string;
@@ -97,14 +98,14 @@ export class RegistryClient {
   /** GET /v2/: meets the auth challenge up front; throws when the credentials are refused. */
   async ping(forLogin = false): Promise<void> {
     const res = await this.fetch('GET', '/v2/');
-    await res.arrayBuffer().catch(() => {});
+    await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status says what happened
     if (res.status === 401) throw new RegistryError('unauthorized', forLogin ? `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized` : 'unauthorized: authentication required', 401);
     if (res.status >= 500) throw new RegistryError('unavailable', `${this.url('/v2/')}: ${res.status} ${res.statusText}`, res.status);
   }
 
   private async answerChallenge(res: Response): Promise<boolean> {
     const h = res.headers.get('www-authenticate') ?? '';
-    await res.arrayBuffer().catch(() => {});
+    await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the header says what to do
     const scheme = h.split(' ')[0]!.toLowerCase();
     if (scheme === 'basic') {
       if (!this.creds?.username || this.basic) return false;
@@ -120,7 +121,7 @@ export class RegistryClient {
     for (const s of params.scope ? [params.scope] : this.scopes) u.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (this.creds?.username) headers.Authorization = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
-    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch(() => undefined);
+    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch((e: Error & { cause?: Error }) => void log.warn(`token from ${u.origin}: ${e.cause?.message ?? e.message}`)); // unreachable: refused below as unauthorized
     if (!tr?.ok) return false;
     const body = (await tr.json()) as { token?: string; access_token?: string };
     this.token = body.token ?? body.access_token;
@@ -139,7 +140,9 @@ export async function registryError(res: Response, what: string): Promise<Regist
       code = e.code;
       message = e.message ?? message;
     }
-  } catch {}
+  } catch {
+    // the body is not JSON: the status text is the message
+  }
   const kind = res.status === 404 ? 'not-found' : res.status === 401 || res.status === 403 ? 'unauthorized' : 'system';
   return new RegistryError(kind as never, `${what}: ${message}`, res.status, code);
 }

@@ -30,8 +30,8 @@ type Body = (range?: { start: number; end: number }) => NodeJS.ReadableStream | 
 
 async function startUpload(client: RegistryClient, repo: string, d: Descriptor): Promise<string> {
   const start = await client.fetch('POST', `/v2/${repo}/blobs/uploads/`);
-  await start.arrayBuffer().catch(() => {});
   if (start.status !== 202) throw await registryError(start, `upload of ${d.digest}`);
+  await start.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
   return start.headers.get('location') ?? '';
 }
 
@@ -44,13 +44,13 @@ async function upload(client: RegistryClient, repo: string, d: Descriptor, body:
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(end - start + 1), 'Content-Range': `${start}-${end}` },
         body: body({ start, end }) as never,
       });
-      await res.arrayBuffer().catch(() => {});
       if (res.status !== 202) throw await registryError(res, `upload of ${d.digest} (bytes ${start}-${end})`);
+      await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
       location = res.headers.get('location') ?? location;
     }
     const done = await client.fetch('PUT', withDigest(location, d.digest), { headers: { 'Content-Length': '0' } });
     if (done.status !== 201) throw await registryError(done, `upload of ${d.digest}`);
-    await done.arrayBuffer().catch(() => {});
+    await done.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
     return;
   }
   const res = await client.fetch('PUT', withDigest(location, d.digest), {
@@ -58,7 +58,7 @@ async function upload(client: RegistryClient, repo: string, d: Descriptor, body:
     body: body() as never,
   });
   if (res.status !== 201) throw await registryError(res, `upload of ${d.digest}`);
-  await res.arrayBuffer().catch(() => {});
+  await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
 }
 
 export async function push(o: { images: ImageStoreService; client: RegistryClient; ref: Reference; progress: Progress; sources: BlobSources }): Promise<{ digest: string; size: number }> {
@@ -88,7 +88,7 @@ export async function push(o: { images: ImageStoreService; client: RegistryClien
       if (from) {
         const fromRepo = from.slice(host.length + 1);
         const m = await client.fetch('POST', `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(fromRepo)}`);
-        await m.arrayBuffer().catch(() => {});
+        await m.arrayBuffer().catch(() => {}); // drained only to free the connection; the status says what happened
         if (m.status === 201) {
           progress.layer(pid, `Mounted from ${fromRepo.replace(/^library\//, '')}`);
           o.sources.remember(l.diffId, d, `${host}/${repo}`);
@@ -115,7 +115,7 @@ export async function push(o: { images: ImageStoreService; client: RegistryClien
   const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`;
   const res = await client.fetch('PUT', `/v2/${repo}/manifests/${ref.tag}`, { headers: { 'Content-Type': MT.ociManifest }, body: manifest });
   if (res.status !== 201) throw await registryError(res, `manifest of ${repo}:${ref.tag}`);
-  await res.arrayBuffer().catch(() => {});
+  await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status said what happened
   images.images.setRef({ domain: ref.domain, path: ref.path, digest }, id);
   progress.status(`${ref.tag}: digest: ${digest} size: ${manifest.length}`);
   progress.aux({ Tag: ref.tag, Digest: digest, Size: manifest.length });

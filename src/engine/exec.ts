@@ -4,6 +4,7 @@ import type { RuntimeDriver, ExecHandle } from '../runtime/types.ts';
 import type { ContainerService } from './containers/service.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
+import { log } from '../util/log.ts';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -110,7 +111,7 @@ export class ExecService {
       // Forget finished execs after a while, as dockerd does when the container goes.
       setTimeout(() => this.execs.delete(id), 5 * 60_000).unref();
     });
-    if (e.config.ConsoleSize && tty) await handle.resize(e.config.ConsoleSize[0], e.config.ConsoleSize[1]).catch(() => {});
+    if (e.config.ConsoleSize && tty) await handle.resize(e.config.ConsoleSize[0], e.config.ConsoleSize[1]).catch((err) => log.debug(`exec ${id}: initial console size: ${err.message}`)); // the process may have exited already
     return e;
   }
 

@@ -281,7 +281,7 @@ export class NetworkService {
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;
-      await this.detach(c, done).catch(() => {});
+      await this.detach(c, done).catch((err) => log.warn(`undoing the network attach of ${c.Id}: ${err.message}`)); // the attach error below is the one reported
       throw e;
     }
   }
@@ -332,7 +332,7 @@ export class NetworkService {
       const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
       Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
-      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch(() => {});
+      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
       delete ns.Networks[n.Name];
       throw e;
     }

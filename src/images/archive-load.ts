@@ -326,7 +326,9 @@ function ociNames(a: Record<string, string>): string[] {
     try {
       const r = parseNormalizedNamed(ref);
       if (r.tag && !r.digest) return [ref];
-    } catch {}
+    } catch {
+      // not a valid reference: no tag is taken from it
+    }
   }
   return [];
 }

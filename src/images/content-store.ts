@@ -66,7 +66,9 @@ export class BlobWriter {
     this.done = true;
     try {
       fs.closeSync(this.fd);
-    } catch {}
+    } catch {
+      // already closed: the temporary file goes below regardless
+    }
     fs.rmSync(this.tmp, { force: true });
   }
 }

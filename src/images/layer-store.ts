@@ -102,7 +102,9 @@ export class LayerStore {
     try {
       if (fs.readlinkSync(link) === target) return;
       fs.unlinkSync(link);
-    } catch {}
+    } catch {
+      // no link (or a stale one already gone): created below
+    }
     fs.symlinkSync(target, link);
   }
 
@@ -250,7 +252,9 @@ export class LayerStore {
       this.trash(path.join(this.dir, hexOf(id)));
       try {
         fs.unlinkSync(path.join(this.dir, this.linkName(id)));
-      } catch {}
+      } catch {
+        // the link may never have been made or be gone already
+      }
       if (rec.blob && !this.blobInUse(rec.blob.digest)) this.content.delete(rec.blob.digest);
       removed.push(rec);
     }

@@ -254,7 +254,9 @@ class Extractor {
     stream.once('error', (e) => {
       try {
         fs.closeSync(fd);
-      } catch {}
+      } catch {
+        // already closed; the stream's error is what is reported
+      }
       done(e);
     });
     stream.once('end', () => {

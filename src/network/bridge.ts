@@ -81,7 +81,7 @@ export class BridgeDriver {
       if (existed) {
         this.dns.close(n.IPAM.Config[0]!.Gateway);
         fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
-      } else await this.tearDown(n).catch(() => {});
+      } else await this.tearDown(n).catch((err) => log.warn(`undoing the bridge of network ${n.Name}: ${err.message}`)); // the setUp error below is the one reported
       throw e;
     }
   }

@@ -61,7 +61,9 @@ async function invoke(command: 'ADD' | 'DEL' | 'CHECK', list: CniConfList, plugi
     try {
       const e = JSON.parse(res.stdout) as { msg?: string; details?: string };
       msg = [e.msg, e.details].filter(Boolean).join(': ') || msg;
-    } catch {}
+    } catch {
+      // stdout is not JSON: the plugin's raw output is the message
+    }
     throw systemError(`failed to set up the network (${plugin.type} ${command}): ${msg}`);
   }
   if (command !== 'ADD' || !res.stdout.trim()) return prevResult;

@@ -62,7 +62,9 @@ function upstreams(): string[] {
   let text = '';
   try {
     text = fs.readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {}
+  } catch {
+    // no resolv.conf: no upstream servers, as on a host without one
+  }
   return text.split('\n').filter((l) => /^nameserver\s+\d+\.\d+\.\d+\.\d+/.test(l)).map((l) => l.split(/\s+/)[1]!);
 }
 
@@ -125,6 +127,7 @@ export class NetworkDns {
       c.close();
       reply(res);
     });
+    // an unreachable upstream: the timeout above tries the next one or answers SERVFAIL
     c.on('error', () => {});
     c.send(msg, 53, up);
   }

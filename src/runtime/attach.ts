@@ -46,7 +46,7 @@ export class SeqpacketAttach implements AttachSession {
 
   /** Delay the end notification until `p` settles (bounded by `maxMs`). */
   gateEnd(p: Promise<unknown>, maxMs = 5000): void {
-    this.endGate = Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, maxMs).unref())]);
+    this.endGate = Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, maxMs).unref())]); // the gate only delays the end notification; p's failure is its owner's
   }
 
   get isEnded(): boolean {
@@ -60,7 +60,9 @@ export class SeqpacketAttach implements AttachSession {
       this.closed = true;
       try {
         this.sock.destroy();
-      } catch {}
+      } catch {
+        // a socket already torn down has nothing left to release
+      }
     }
     void (this.endGate ?? Promise.resolve()).then(() => this.endResolve());
   }
@@ -110,7 +112,9 @@ export class SeqpacketAttach implements AttachSession {
     this.stdinEnded = true;
     try {
       this.sock.end();
-    } catch {}
+    } catch {
+      // a socket already closed: stdin is over either way
+    }
   }
 
   close(): void {
@@ -118,7 +122,9 @@ export class SeqpacketAttach implements AttachSession {
     this.closed = true;
     try {
       this.sock.destroy();
-    } catch {}
+    } catch {
+      // a socket already torn down has nothing left to release
+    }
     this.markEnded();
   }
 }
@@ -154,7 +160,9 @@ export function connectAttach(socketPath: string, timeoutMs = 10_000): Promise<S
       cleanup();
       try {
         sock.destroy();
-      } catch {}
+      } catch {
+        // a socket already torn down has nothing left to release; the error below is reported
+      }
       const code = (e as NodeJS.ErrnoException).code ?? '';
       const gone = code === 'ENOENT' || code === 'ECONNREFUSED' || /No such file|Connection refused/i.test(e.message);
       reject(gone ? conflict('the process is not running') : systemError(`cannot attach to ${socketPath}: ${e.message}`));

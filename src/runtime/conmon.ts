@@ -97,6 +97,7 @@ export function spawnConmon(conmonPath: string, args: string[], opts: { exec?: b
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (stderr += c));
+  // a broken stderr pipe only shortens the text reported with a failure
   child.stderr!.on('error', () => {});
   child.on('error', (e) => {
     stderr += `${conmonPath}: ${e.message}`;
@@ -108,6 +109,7 @@ export function spawnConmon(conmonPath: string, args: string[], opts: { exec?: b
   const out: ConmonProcess = { sync, stderr: () => stderr.trim() };
   if (opts.exec) {
     out.start = pipes[4]!;
+    // conmon gone before it reads the start message: its exit reports the failure
     out.start.on('error', () => {});
     out.attach = new MessageReader(pipes[5]!);
   }
@@ -135,7 +137,9 @@ export function runtimeMessage(text: string): string {
           msgs.push(j.msg);
           continue;
         }
-      } catch {}
+      } catch {
+        // not JSON: kept as a plain line below
+      }
     }
     msgs.push(line);
   }

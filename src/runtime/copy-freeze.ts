@@ -81,7 +81,7 @@ export class CopyFreezer {
       let finish!: () => void;
       const done = new Promise<void>((r) => (finish = r));
       const hold: Hold = { users: 1, frozen: false, pausedByOthers: false, done, finish };
-      const st = await this.inner.state(id).catch(() => undefined);
+      const st = await this.inner.state(id).catch(() => undefined); // no state: not running, so nothing to freeze
       if (st?.status === 'running') {
         try {
           await this.inner.pause(id);
@@ -128,8 +128,8 @@ export class CopyFreezer {
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(id) ?? Promise.resolve();
-    const run = prev.catch(() => {}).then(fn);
-    const tail = run.catch(() => {});
+    const run = prev.catch(() => {}).then(fn); // the previous holder's failure is its caller's; the next one runs regardless
+    const tail = run.catch(() => {}); // the chain only orders the calls; `run` carries the error to the caller
     this.chains.set(id, tail);
     void tail.then(() => {
       if (this.chains.get(id) === tail) this.chains.delete(id);

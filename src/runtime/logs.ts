@@ -190,8 +190,11 @@ export async function* readLog(logPath: string, opts: LogOptions, signal: AbortS
     if (opts.follow) {
       try {
         watcher = fs.watch(logPath, { persistent: false }, () => poke());
+        // a watch that fails later: the loop below still polls every second
         watcher.on('error', () => {});
-      } catch {}
+      } catch {
+        // no inotify watch (limits reached): the loop below still polls every second
+      }
     }
 
     for (;;) {

@@ -54,7 +54,9 @@ export function forRunsc(spec: RunSpec, rt: OciRuntime): RunSpec {
   let isDir = false;
   try {
     isDir = fs.lstatSync(tmp).isDirectory();
-  } catch {}
+  } catch {
+    // no /tmp in the rootfs: nothing to mount over
+  }
   if (!isDir) return spec;
   return { ...spec, mounts: [...spec.mounts, { destination: '/tmp', source: tmp, type: 'bind', options: ['rbind', 'rprivate', spec.readonlyRootfs ? 'ro' : 'rw'] }] };
 }

@@ -12,7 +12,9 @@ export function sourceMount(p: string, mountinfo = fs.readFileSync('/proc/self/m
   let real = p;
   try {
     real = fs.realpathSync(p);
-  } catch {}
+  } catch {
+    // the path does not exist (yet): its mount is looked up as given
+  }
   let best = { mountpoint: '/', optional: '' };
   let bestLen = -1;
   for (const line of mountinfo.split('\n')) {

@@ -54,7 +54,9 @@ export function findExecutable(name: string): string | undefined {
     try {
       fs.accessSync(p, fs.constants.X_OK);
       if (fs.statSync(p).isFile()) return p;
-    } catch {}
+    } catch {
+      // not there or not executable: try the next directory
+    }
   }
   return undefined;
 }

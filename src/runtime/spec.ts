@@ -116,7 +116,9 @@ export function hostInfo(): HostInfo {
       const p = `/sys/devices/system/cpu/${e}/thermal_throttle`;
       if (fs.existsSync(p)) extraMaskedPaths.push(p);
     }
-  } catch {}
+  } catch {
+    // no CPU entries in /sys (a sandboxed host): nothing to mask
+  }
   let devices: HostDevice[] | undefined;
   cachedHost = {
     capabilities: hostCapabilities(),

@@ -143,7 +143,7 @@ export class Containers extends Group {
   async beginWait(id: string, condition: T.WaitCondition = 'not-running'): Promise<{ result: Promise<T.ContainerWaitResponse> }> {
     const res = await this.t.request({ method: 'POST', path: `/containers/${enc(id)}/wait`, query: { condition } });
     const result = readBody(res).then((b) => JSON.parse(b.toString() || '{}') as T.ContainerWaitResponse);
-    result.catch(() => {});
+    result.catch(() => {}); // observed here so that an unawaited result never goes unhandled; the caller awaits it
     return { result };
   }
 

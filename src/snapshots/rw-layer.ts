@@ -190,7 +190,7 @@ export class RWLayers {
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.mountQueue.get(id) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    const tail = next.catch(() => {});
+    const tail = next.catch(() => {}); // the queue only orders the calls; `next` carries the error to the caller
     this.mountQueue.set(id, tail);
     void tail.then(() => this.mountQueue.get(id) === tail && this.mountQueue.delete(id));
     return next;
@@ -254,7 +254,9 @@ export function lookup(lowers: string[], rel: string): fs.Stats | undefined {
       const st = fs.lstatSync(path.join(l, rel));
       if (st.isCharacterDevice() && st.rdev === 0) return undefined;
       return st;
-    } catch {}
+    } catch {
+      // not in this layer: look in the next one down
+    }
   }
   return undefined;
 }

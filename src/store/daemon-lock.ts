@@ -9,7 +9,9 @@ export function lockDataRoot(dataRoot: string): () => void {
   let other = 0;
   try {
     other = Number(fs.readFileSync(file, 'utf8').trim());
-  } catch {}
+  } catch {
+    // no pid file: no other daemon holds the data root
+  }
   if (other && other !== process.pid && isBerthd(other)) {
     throw new BerthError('conflict', `berthd is already running with pid ${other} on data root ${dataRoot} (${file})`);
   }
@@ -17,7 +19,9 @@ export function lockDataRoot(dataRoot: string): () => void {
   return () => {
     try {
       if (Number(fs.readFileSync(file, 'utf8').trim()) === process.pid) fs.rmSync(file, { force: true });
-    } catch {}
+    } catch {
+      // gone or replaced already: nothing of ours to remove
+    }
   };
 }
 

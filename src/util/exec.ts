@@ -48,6 +48,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       }
       resolve(res);
     });
+    // the child may exit before reading its input (EPIPE): the exit code above says how it went
     child.stdin!.on('error', () => {});
     child.stdin!.end(opts.input ?? '');
   });

@@ -53,7 +53,9 @@ export function dirSize(dir: string): number {
       try {
         if (e.isDirectory()) walk(p);
         else if (e.isFile()) total += fs.lstatSync(p).size;
-      } catch {}
+      } catch {
+        // removed while we walk it: not counted, as Docker's directory.Size skips it
+      }
     }
   };
   walk(dir);

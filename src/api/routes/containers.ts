@@ -35,7 +35,9 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     let imageSize = 0;
     try {
       imageSize = d.images.resolve(c.Image).size;
-    } catch {}
+    } catch {
+      // the image was removed (rmi -f): its size counts as 0
+    }
     return containerSizes(d.images.graphDriverData?.(c.Id)?.UpperDir ?? '', imageSize);
   };
 

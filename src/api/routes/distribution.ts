@@ -27,7 +27,9 @@ function pullRef(fromImage: string, tag: string | undefined): Reference {
     let digest: string | undefined;
     try {
       digest = parseDigest(tag);
-    } catch {}
+    } catch {
+      // not a digest: a tag, which withTag validates
+    }
     ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
   }
   return ref;

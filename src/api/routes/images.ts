@@ -60,6 +60,7 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
           throw invalidParameter((e as Error).message);
         }
         const r = await fetch(parsed);
+        // an unreadable body only leaves the message without the server's text
         if (!r.ok || !r.body) throw invalidParameter(`failed to GET ${parsed.href} with status ${r.statusText}: ${await r.text().catch(() => '')}`);
         res = ctx.stream('application/json');
         writeJSONMessage(res, { status: `Downloading from ${parsed.href}` });
@@ -153,7 +154,9 @@ async function pull(ctx: Ctx, deps: ImageRouteDeps, fromImage: string): Promise<
     let digest: string | undefined;
     try {
       digest = parseDigest(tag);
-    } catch {}
+    } catch {
+      // not a digest: a tag, which withTag validates
+    }
     ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
   }
   if (deps.pull) return deps.pull(ctx);

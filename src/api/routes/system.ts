@@ -142,7 +142,9 @@ function osName(): string {
   try {
     const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'));
     if (m) return m[1];
-  } catch {}
+  } catch {
+    // no /etc/os-release: a generic name
+  }
   return 'Linux';
 }
 

@@ -22,6 +22,7 @@ export async function fetchUrl(url: string, dir: string, expected?: string): Pro
     const cause = (e as { cause?: Error }).cause;
     throw new BuildError(`failed to GET ${url}: ${cause?.message ?? (e as Error).message}`);
   }
+  // an unreadable body only leaves the message without the server's text
   if (!res.ok) throw new BuildError(`failed to GET ${url} with status ${res.status} ${res.statusText}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
   // named after the URL as written (not where a redirect led), as dockerd does
   const name = path.posix.basename(new URL(url).pathname);

@@ -13,6 +13,7 @@ import { resolveSources, checksum } from '../context.ts';
 import { run } from '../../util/exec.ts';
 import { secureJoin } from '../../platform/linux/securejoin.ts';
 import { invalidParameter } from '../../errdefs.ts';
+import { log } from '../../util/log.ts';
 import { newContainer } from './run.ts';
 import { fetchUrl, isGitSource, isUrl } from './add-url.ts';
 import { excluder } from './exclude.ts';
@@ -55,7 +56,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, sub
     if (from) {
       const img = await b.resolveFrom(from);
       const id = await newContainer(b, { ...st, image: img }, ['true']);
-      cleanups.push(() => b.deps.containers.remove(id, { force: true }).catch(() => {}));
+      cleanups.push(() => b.deps.containers.remove(id, { force: true }).catch((e) => log.warn(`build: removing intermediate container ${id}: ${e.message}`)));
       root = await b.deps.containers.rootfs(id);
     }
     const what = from ? 'source image' : 'build context';
@@ -129,7 +130,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, sub
       const img = await b.deps.images.commit({ config: st.config, containerId: id, parentImageId: st.image.id, containerConfig: { ...st.config, Cmd: ['/bin/sh', '-c', `#(nop) ${ins.keyword} ${kind}:${sum} in ${dest} `] } });
       b.useImage(st, img, key, false);
     } finally {
-      await b.deps.containers.remove(id, { force: true }).catch(() => {});
+      await b.deps.containers.remove(id, { force: true }).catch((e) => log.warn(`build: removing intermediate container ${id}: ${e.message}`));
     }
   } finally {
     for (const c of cleanups.reverse()) await c();
@@ -161,7 +162,9 @@ function lookupId(rootfs: string, file: string, name: string): number {
   let text = '';
   try {
     text = fs.readFileSync(secureJoin(rootfs, file), 'utf8');
-  } catch {}
+  } catch {
+    // no such file in the image: the name is not found, reported below
+  }
   const line = text.split('\n').find((l) => l.split(':')[0] === name);
   if (!line) throw invalidParameter(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${name}`);
   return Number(line.split(':')[2]);

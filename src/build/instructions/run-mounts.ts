@@ -14,6 +14,7 @@ import { BuildError } from '../builder.ts';
 import type { RunMount } from '../mounts.ts';
 import { checksum, resolveSources } from '../context.ts';
 import { run } from '../../util/exec.ts';
+import { log } from '../../util/log.ts';
 import { secureJoin } from '../../platform/linux/securejoin.ts';
 import { newContainer } from './run.ts';
 
@@ -69,7 +70,7 @@ export async function prepareMounts(b: Builder, specs: RunMount[], workdir: stri
   const imageRoot = async (from: string) => {
     const img = await b.resolveFrom(from);
     const id = await newContainer(b, { image: img, file: img.config, config: img.config.config ?? {}, args: {}, cmdSet: false }, ['true']);
-    cleanups.push(() => b.deps.containers.remove(id, { force: true }).catch(() => {}));
+    cleanups.push(() => b.deps.containers.remove(id, { force: true }).catch((e) => log.warn(`build: removing intermediate container ${id}: ${e.message}`)));
     keyParts.push(img.id);
     return b.deps.containers.rootfs(id);
   };

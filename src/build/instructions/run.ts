@@ -12,6 +12,7 @@ import { DEFAULT_SHELL } from './meta.ts';
 import { MountError, parseMount } from '../mounts.ts';
 import { prepareMounts, type HostMount } from './run-mounts.ts';
 import { secureJoin } from '../../platform/linux/securejoin.ts';
+import { log } from '../../util/log.ts';
 
 /** The environment of a RUN container: the image's Env and the stage's ARGs that have a value. */
 export function runEnv(st: StageState, extra: string[] = []): string[] {
@@ -116,7 +117,7 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       await b.deps.containers.start(id);
       const session = await attach;
       session.onData((_s, d) => b.out(d.toString('utf8')));
-      const kill = () => void b.deps.containers.kill(id).catch(() => {});
+      const kill = () => void b.deps.containers.kill(id).catch(() => {}); // the container may have exited already: nothing to kill
       b.opts.signal?.addEventListener('abort', kill);
       if (b.opts.signal?.aborted) kill();
       let StatusCode: number;
@@ -130,7 +131,7 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
         // dockerd keeps a failed step's container, unless --force-rm
         if (b.opts.forceRm) {
           b.out(`Removing intermediate container ${short(id)}\n`);
-          await b.deps.containers.remove(id, { force: true }).catch(() => {});
+          await b.deps.containers.remove(id, { force: true }).catch((e) => log.warn(`build: removing intermediate container ${id}: ${e.message}`));
         }
         ok = true;
         throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${StatusCode}`, StatusCode);
@@ -151,7 +152,7 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       }
       b.useImage(st, img, fullKey, false);
     } finally {
-      if (!ok) await b.deps.containers.remove(id, { force: true }).catch(() => {});
+      if (!ok) await b.deps.containers.remove(id, { force: true }).catch((e) => log.warn(`build: removing intermediate container ${id}: ${e.message}`));
     }
   } finally {
     await prepared.release();

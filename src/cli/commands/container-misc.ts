@@ -177,7 +177,7 @@ container source to stdout.`,
     } catch {
       throw new StatusError(1, `lstat ${path.resolve(src.path)}: no such file or directory`);
     }
-    const dstStat = await client.containers.statPath(dst.container, dst.path).catch(() => undefined);
+    const dstStat = await client.containers.statPath(dst.container, dst.path).catch(() => undefined); // no such destination: the copy creates it; other errors surface from the copy itself
     const dstIsDir = dstStat ? (dstStat.mode & 0x80000000) !== 0 : false;
     if (dstStat && dstIsDir) name = path.basename(path.resolve(src.path));
     else {

@@ -113,7 +113,7 @@ export const attach: CommandDef = {
       if (tty && cli.out.isTTY) {
         // Nudge the size (+1, then the real one) so that a shell redraws its prompt, as docker does.
         const s = ttySize(cli.out);
-        if (s) await client.containers.resize(id, s.rows + 1, s.cols + 1).catch(() => {});
+        if (s) await client.containers.resize(id, s.rows + 1, s.cols + 1).catch(() => {}); // only a nudge so that the shell redraws; the real size follows
         stopResize = monitorTtySize(cli.out, (h, w) => client.containers.resize(id, h, w));
       }
       try {

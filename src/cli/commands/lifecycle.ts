@@ -49,7 +49,7 @@ async function startAttached(cli: Cli, name: string, v: Record<string, any>): Pr
   try {
     const conn = await client.containers.attach(id, { stream: true, stdin: withStdin, stdout: true, stderr: true, detachKeys: v['detach-keys'] });
     const streaming = streamHijacked({ conn, tty, stdin: withStdin ? cli.in : null, stdout: cli.out, stderr: tty ? cli.out : cli.err, detachKeys: v['detach-keys'] });
-    streaming.catch(() => {});
+    streaming.catch(() => {}); // observed here so that it never goes unhandled; awaited below
     const wait = await client.containers.beginWait(id, c.HostConfig?.AutoRemove ? 'removed' : 'next-exit');
     try {
       await client.containers.start(id);

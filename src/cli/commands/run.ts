@@ -169,7 +169,7 @@ async function runAttached(cli: Cli, client: Client, id: string, o: ContainerOpt
       detachKeys: v['detach-keys'],
       signal: abort.signal,
     });
-    streaming.catch(() => {});
+    streaming.catch(() => {}); // observed here so that it never goes unhandled; awaited below
   }
 
   let status: Promise<number> | null = null;
@@ -199,7 +199,7 @@ async function runAttached(cli: Cli, client: Client, id: string, o: ContainerOpt
   } catch (e) {
     if (attach) {
       abort.abort();
-      await streaming!.catch(() => {});
+      await streaming!.catch(() => {}); // the start error below is what is reported
     }
     // docker waits for the removal here; bound it so that a daemon that never removes cannot hang us.
     if (o.autoRemove) await Promise.race([status, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -232,7 +232,7 @@ async function runAttached(cli: Cli, client: Client, id: string, o: ContainerOpt
     }
     // The container exited first: let the output drain (unless none is attached).
     if (!cfg.AttachStdout && !cfg.AttachStderr) abort.abort();
-    await streaming!.catch(() => {});
+    await streaming!.catch(() => {}); // the exit code is the result; a stream broken after the exit changes nothing
     return first.code;
   } finally {
     stopResize?.();

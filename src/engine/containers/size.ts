@@ -24,7 +24,9 @@ export function dirSize(dir: string): number {
             seen.add(st.ino);
           }
           total += st.size;
-        } catch {}
+        } catch {
+          // removed while we walk it: not counted
+        }
       }
     }
   };

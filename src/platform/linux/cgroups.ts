@@ -39,7 +39,9 @@ function detect(root: string): CgroupLayout {
     let list: string[] = [];
     try {
       list = fs.readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
-    } catch {}
+    } catch {
+      // no cgroup.controllers: no controllers are enabled
+    }
     for (const c of list) controllers[c] = root;
     return { version: 2, mode: 'unified', root, controllers };
   }
@@ -47,7 +49,9 @@ function detect(root: string): CgroupLayout {
   let entries: string[] = [];
   try {
     entries = fs.readdirSync(root);
-  } catch {}
+  } catch {
+    // an unreadable cgroup root: no v1 controllers found
+  }
   for (const name of entries) {
     const p = path.join(root, name);
     const t = fsType(p);

@@ -50,7 +50,9 @@ export function hostDevices(dir = '/dev'): HostDevice[] {
         uid: Number(st.uid),
         gid: Number(st.gid),
       });
-    } catch {}
+    } catch {
+      // the node vanished or is unreadable: not a device we can pass on
+    }
   }
   return out;
 }
