@@ -5,11 +5,15 @@
 //   npm run bench -- --json bench.json    # also write the raw timings
 //   npm run bench -- --no-dockerd         # berthd alone
 //   npm run bench -- --check              # exit 1 when the target is not met
+//   npm run bench -- --baseline /tmp/base # also a berthd from another tree (before/after in one run)
 //
 // Each scenario runs against both daemons on private sockets and data roots; runs alternate
 // between the daemons (berthd, dockerd, dockerd, berthd, …) so drift in the machine's load hits
 // both alike. Times are wall-clock, spawn to exit of the docker CLI, so they include the CLI's
-// own start-up: the `docker version` scenario shows that floor for each daemon.
+// own start-up: the `docker version` scenario shows that floor for each daemon. run-true and
+// exec-true also measure, in each iteration, the floor itself (bench/floor.ts): `docker version`
+// against berthd plus `runc run` / `runc exec` of a prepared bundle; the report gives berthd's
+// overhead above it.
 //
 // Scenarios are a list: add one to SCENARIOS (pull, build, network, sandbox, …) with a name,
 // the docker arguments, and optional setup/teardown run once per daemon.
@@ -26,11 +30,14 @@ import { docker, DOCKER_CLI, describeRun, type DaemonEnv, type RunResult } from 
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 import { measureOverhead, type Overhead } from './memory.ts';
+import { prepareFloor, type Floor } from './floor.ts';
+import { inParallel } from './parallel.ts';
 
 const MEMORY_CONTAINERS = 50;
 
 interface BenchDaemon {
-  name: 'berthd' | 'dockerd';
+  /** baseline: a berthd from another tree (--baseline), for before/after figures in one run */
+  name: 'berthd' | 'dockerd' | 'baseline';
   env: DaemonEnv;
   /** its private directory (sockets, data and exec roots) */
   root: string;
@@ -50,7 +57,11 @@ export interface Scenario {
   name: string;
   title: string;
   /** docker CLI arguments for one measured run */
-  args(ctx: ScenarioContext): string[];
+  args?(ctx: ScenarioContext): string[];
+  /** instead of args: one measured run of several commands (its ms is the wall-clock of all) */
+  measure?(ctx: ScenarioContext): Promise<RunResult>;
+  /** what runc alone does for this scenario, measured in every iteration (see bench/floor.ts) */
+  floor?: 'runTrue' | 'execTrue';
   setup?(ctx: ScenarioContext): Promise<void>;
   teardown?(ctx: ScenarioContext): Promise<void>;
   /** run before every run (warm-ups too), untimed: e.g. remove what the last run made */
@@ -62,7 +73,7 @@ export interface Scenario {
   input?: string;
   /** the target this scenario must meet, if any: a median bound (absolute, or over another
    * scenario's berthd median) and a speedup over dockerd */
-  target?: { maxMedianMs?: number; maxOver?: { scenario: string; ms: number }; minSpeedup: number };
+  target?: { maxMedianMs?: number; maxOver?: { scenario: string; ms: number }; maxOverFloor?: number; minSpeedup: number };
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -80,7 +91,9 @@ export const SCENARIOS: Scenario[] = [
     name: 'run-true',
     title: 'docker run --rm --network none IMAGE true',
     args: (c) => ['run', '--rm', '--network', 'none', c.image, 'true'],
-    target: { maxMedianMs: 50, minSpeedup: 4 },
+    floor: 'runTrue',
+    // issue 20: at most floor + 12 ms, and 3.5x faster than dockerd
+    target: { maxOverFloor: 12, minSpeedup: 3.5 },
   },
   {
     name: 'run-bridge',
@@ -142,8 +155,34 @@ export const SCENARIOS: Scenario[] = [
     teardown: async (c) => {
       await docker(c.daemon.env, ['rm', '-f', c.state.id]);
     },
+    floor: 'execTrue',
+    // issue 20: at most floor + 10 ms, and at most 0.6x dockerd's time
+    target: { maxOverFloor: 10, minSpeedup: 1 / 0.6 },
+  },
+  {
+    name: 'create-300x8',
+    title: '300 docker create, 8 at a time (wall-clock of all)',
+    beforeEach: (c) => removeAll(c.daemon.env),
+    measure: (c) => inParallel(300, 8, () => docker(c.daemon.env, ['create', '--network', 'none', c.image, 'true'], { timeoutMs: 120_000 })),
+    teardown: (c) => removeAll(c.daemon.env),
+    runs: 5,
+    warmup: 1,
+    target: { minSpeedup: 1.5 },
+  },
+  {
+    name: 'run-20x10',
+    title: '20 docker run --rm --network none IMAGE true, 10 at a time (wall-clock of all)',
+    measure: (c) => inParallel(20, 10, () => docker(c.daemon.env, ['run', '--rm', '--network', 'none', c.image, 'true'], { timeoutMs: 120_000 })),
+    runs: 10,
+    warmup: 1,
+    target: { minSpeedup: 3 },
   },
 ];
+
+async function removeAll(env: DaemonEnv): Promise<void> {
+  const ids = (await must(env, ['ps', '-aq'])).split('\n').filter(Boolean);
+  for (let i = 0; i < ids.length; i += 50) await docker(env, ['rm', '-f', ...ids.slice(i, i + 50)], { timeoutMs: 120_000 });
+}
 
 /** The registry and the image the pull scenario pulls: made once for the run, by dockerd when it is
  * measured (its gzip layers are what registries hold), else by berthd. */
@@ -220,12 +259,13 @@ async function main() {
       only: { type: 'string', multiple: true },
       json: { type: 'string' },
       'no-dockerd': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--runs N] [--warmup N] [--only NAME]... [--json FILE] [--no-dockerd] [--check]');
+    console.log('usage: npm run bench -- [--runs N] [--warmup N] [--only NAME]... [--json FILE] [--no-dockerd] [--baseline TREE] [--check]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return;
   }
@@ -254,6 +294,17 @@ async function main() {
     console.log('FAILED');
     notes.push(`berthd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
   }
+  if (values.baseline) {
+    try {
+      process.stdout.write(`starting baseline berthd from ${values.baseline}… `);
+      const b = await startBerthd({ logLevel: 'info', binary: path.join(values.baseline, 'bin', 'berthd') });
+      daemons.push({ name: 'baseline', env: b.env, root: b.root, stop: () => b.stop() });
+      console.log(`ok (${b.socket})`);
+    } catch (e) {
+      console.log('FAILED');
+      notes.push(`baseline berthd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
+    }
+  }
   if (!values['no-dockerd']) {
     const why = dockerdUnavailable();
     if (why) notes.push(`dockerd not measured: ${why}`);
@@ -270,7 +321,9 @@ async function main() {
       }
     }
   }
+  let floor: Floor | undefined;
   const stopAll = async () => {
+    floor?.close();
     for (const d of daemons) await d.stop().catch(() => {});
     for (const c of cleanups.splice(0)) await c().catch(() => {});
   };
@@ -306,18 +359,42 @@ async function main() {
         }
       }
       const once = async (d: BenchDaemon, record: boolean) => {
-        await sc.beforeEach?.(ctxs.get(d.name)!);
-        const r = await docker(d.env, sc.args(ctxs.get(d.name)!), { input: sc.input, timeoutMs: 300_000 });
+        const ctx = ctxs.get(d.name)!;
+        await sc.beforeEach?.(ctx);
+        const r = sc.measure ? await sc.measure(ctx) : await docker(d.env, sc.args!(ctx), { input: sc.input, timeoutMs: 300_000 });
         if (!record) return;
         if (r.code === 0) series[d.name].ms.push(r.ms);
         else series[d.name].failures.push(r);
       };
+      // The floor, in the same iterations: the CLI's start-up against berthd plus runc's own work
+      const berthd = daemons.find((d) => d.name === 'berthd');
+      if (sc.floor && berthd) {
+        floor ??= prepareFloor();
+        series.floor = { ms: [], failures: [] };
+        series['  docker version'] = { ms: [], failures: [] };
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`] = { ms: [], failures: [] };
+      }
+      const onceFloor = async (record: boolean) => {
+        if (!sc.floor || !berthd || !floor) return;
+        const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
+        const r = await floor[sc.floor]();
+        if (!record) return;
+        const bad = [v, r].find((x) => x.code !== 0);
+        if (bad) return void series.floor.failures.push(bad);
+        series.floor.ms.push(v.ms + r.ms);
+        series['  docker version'].ms.push(v.ms);
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`].ms.push(r.ms);
+      };
       const scWarmup = Math.min(warmup, sc.warmup ?? warmup);
       const scRuns = Math.min(runs, sc.runs ?? runs);
-      for (let i = 0; i < scWarmup; i++) for (const d of active) await once(d, false);
+      for (let i = 0; i < scWarmup; i++) {
+        for (const d of active) await once(d, false);
+        await onceFloor(false);
+      }
       for (let i = 0; i < scRuns; i++) {
         const order = i % 2 === 0 ? active : [...active].reverse();
         for (const d of order) await once(d, true);
+        await onceFloor(true);
         if (i % 5 === 4) process.stdout.write('.');
       }
       for (const d of active) await sc.teardown?.(ctxs.get(d.name)!).catch(() => {});
@@ -346,27 +423,35 @@ async function main() {
 
   // ---- report
   console.log('\n');
-  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/berthd']];
+  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/x', 'over floor']];
   for (const sc of scenarios) {
     const series = results[sc.name];
     if (!series) continue;
     const b = series.berthd ? stats(series.berthd) : undefined;
     const d = series.dockerd ? stats(series.dockerd) : undefined;
     const ratio = b && d && b.n && d.n ? d.median / b.median : NaN;
-    for (const [name, st] of [['berthd', b], ['dockerd', d]] as const) {
-      if (!st) continue;
-      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
+    const fl = series.floor?.ms.length ? stats(series.floor) : undefined;
+    for (const [name, s] of Object.entries(series)) {
+      const st = stats(s);
+      const r = d && d.n && st.n && (name === 'berthd' || name === 'baseline') ? d.median / st.median : NaN;
+      const over = fl && (name === 'berthd' || name === 'baseline' || name === 'dockerd') ? `+${(st.median - fl.median).toFixed(1)} ms` : '';
+      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, Number.isFinite(r) ? `${r.toFixed(2)}x` : '', over]);
     }
     if (sc.target) {
       const over = sc.target.maxOver;
       const baseSeries = over ? results[over.scenario]?.berthd : undefined;
-      const bound = over ? (baseSeries?.ms.length ? stats(baseSeries).median + over.ms : NaN) : (sc.target.maxMedianMs ?? Infinity);
+      const overFloor = sc.target.maxOverFloor;
+      const bound = over
+        ? (baseSeries?.ms.length ? stats(baseSeries).median + over.ms : NaN)
+        : overFloor !== undefined
+          ? (fl ? fl.median + overFloor : NaN)
+          : (sc.target.maxMedianMs ?? Infinity);
       const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
       targetMet = (targetMet ?? true) && met && okRatio === true;
       notes.unshift(
-        `target for ${sc.name} (berthd median ≤ ${over ? `${over.scenario} + ${over.ms} ms = ${fmt(bound)}` : `${sc.target.maxMedianMs} ms`} and ≥ ${sc.target.minSpeedup}x faster than dockerd): ` +
+        `target for ${sc.name} (berthd median ≤ ${over ? `${over.scenario} + ${over.ms} ms = ${fmt(bound)}` : overFloor !== undefined ? `floor + ${overFloor} ms = ${fmt(bound)}` : sc.target.maxMedianMs !== undefined ? `${sc.target.maxMedianMs} ms` : '∞'} and ≥ ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd): ` +
           `${met && okRatio ? 'MET' : 'NOT MET'} — berthd median ${b ? fmt(b.median) : 'n/a'}${okMedian ? ' ✓' : ' ✗'}, ` +
           `speedup ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : 'n/a (needs figures from both daemons)'}${okRatio === undefined ? '' : okRatio ? ' ✓' : ' ✗'}`,
       );
@@ -384,6 +469,9 @@ async function main() {
     if (b && dd) {
       const met = b.perContainerKiB * 2 <= dd.perContainerKiB;
       targetMet = (targetMet ?? true) && met;
+      const atRest = b.idle.pssKiB <= dd.idle.pssKiB;
+      targetMet = targetMet && atRest;
+      notes.unshift(`target for memory at rest (berthd at most dockerd + containerd): ${atRest ? 'MET' : 'NOT MET'} — ${mib(b.idle.pssKiB)} vs ${mib(dd.idle.pssKiB)} (${(dd.idle.pssKiB / b.idle.pssKiB).toFixed(2)}x)`);
       notes.unshift(`target for memory (berthd's per-container overhead at most half of dockerd's): ${met ? 'MET' : 'NOT MET'} — ${mib(b.perContainerKiB)} vs ${mib(dd.perContainerKiB)} per container (${ratio.toFixed(2)}x)`);
     }
   }
