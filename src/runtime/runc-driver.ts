@@ -19,6 +19,7 @@ import { ExitWatcher } from './exits.ts';
 import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
+import { phases } from '../util/phases.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
 import { runscShim, forRunsc, isGvisor, conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
 
@@ -235,6 +236,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async create(spec: RunSpec): Promise<{ pid: number }> {
     const id = spec.id;
+    const t = phases(`runtime create ${id.slice(0, 12)}`);
     if (spec.logPath.includes(':')) throw invalidParameter(`log path must not contain ':': ${spec.logPath}`);
     const bundle = spec.stateDir;
     fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
@@ -252,6 +254,7 @@ export class RuncDriver implements RuntimeDriver {
     this.specs.set(id, oci);
     this.rememberBundle(id, bundle);
     fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+    t.mark('bundle');
 
     const args = [
       '--api-version',
@@ -278,9 +281,12 @@ export class RuncDriver implements RuntimeDriver {
       if (!spec.stdinOnce || spec.tty) args.push('--leave-stdin-open');
     }
     const mon = spawnConmon(this.conmonPath, args, { cwd: bundle });
+    t.mark('spawn');
     try {
       const pid = await awaitPid(mon, 'create');
+      t.mark('conmon+runc create');
       this.exits.arm(id);
+      t.end();
       return { pid };
     } finally {
       mon.sync.close();
@@ -484,6 +490,7 @@ export class RuncDriver implements RuntimeDriver {
   // --- exec ---------------------------------------------------------------------------
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
+    const t = phases(`runtime exec ${spec.execId.slice(0, 12)}`);
     const bundle = this.bundle(id);
     if (spec.tty && this.runtimeOf(id).gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     const cspec = this.containerSpec(id);
@@ -532,7 +539,9 @@ export class RuncDriver implements RuntimeDriver {
     ];
     if (spec.tty) args.push('-t');
     if (spec.openStdin) args.push('-i');
+    t.mark('process.json');
     const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
+    t.mark('spawn');
     const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
     let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
     try {
@@ -540,14 +549,19 @@ export class RuncDriver implements RuntimeDriver {
       mon.start!.write('0');
       const ready = await mon.attach!.next();
       mon.attach!.close();
+      t.mark('conmon ready');
       if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
       session = await connectAttach(path.join(execDir, 'attach'));
+      t.mark('attach');
       mon.start!.end('1');
       const pid = await awaitPid(mon, 'exec').catch((e: Error) => {
         throw /stopped container|not running|does not exist/.test(e.message) ? conflict(`container ${id} is not running`) : e;
       });
+      t.mark('runc exec');
       const exited = (async () => {
         const m = await mon.sync.next();
+        t.mark('exit');
+        t.end();
         mon.sync.close();
         if (m) return m.data;
         // The pipe closed without a status: the exit file (named after the container) is the fallback.
