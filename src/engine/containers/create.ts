@@ -118,10 +118,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     await undoCreate(ctx, id, name, layer, volumes);
     throw e;
   }
-  // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
-  // (after this turn of the event loop, so that the answer to create goes out first; a failed
-  // premount is not an error: start mounts again and reports it)
-  ctx.premounts.set(id, new Promise((resolve) => setImmediate(() => void ctx.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
+  // (the root filesystem is mounted at start, or ahead of it once docker run attaches or waits: see premount)
   return { Id: id, Warnings: warnings };
 }
 
