@@ -30,8 +30,9 @@ let t0 = 0n;
 const events: { at: number; text: string; last?: number }[] = [];
 const now = () => Number(process.hrtime.bigint() - t0) / 1e6;
 
-const server = net.createServer((client) => {
-  const upstream = net.connect(d.socket);
+// half-open both ways: the docker CLI ends its side of a hijacked exec/attach stream and reads on
+const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  const upstream = net.connect({ path: d.socket, allowHalfOpen: true });
   let pending: { line: string; at: number } | undefined;
   let current: { at: number; text: string; last?: number } | undefined;
   let hijacked = false;
@@ -58,6 +59,8 @@ const server = net.createServer((client) => {
     client.destroy();
     upstream.destroy();
   };
+  client.on('end', () => upstream.end());
+  upstream.on('end', () => client.end());
   client.on('close', end);
   upstream.on('close', end);
   client.on('error', end);

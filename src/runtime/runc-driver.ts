@@ -15,6 +15,7 @@ import { removeCgroup } from '../platform/linux/cgroup-remove.ts';
 import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
 import { connectAttach } from './attach.ts';
+import { directExec } from './direct-exec.ts';
 import { ExitWatcher } from './exits.ts';
 import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
@@ -540,9 +541,25 @@ export class RuncDriver implements RuntimeDriver {
     if (spec.tty) args.push('-t');
     if (spec.openStdin) args.push('-i');
     t.mark('process.json');
+    const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
+    // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
+    if (!spec.tty && rt.runcLayout) {
+      try {
+        const h = await directExec({ runtime: rt.path, globalArgs: this.globalArgs(rt), containerId: id, execDir, processFile, openStdin: spec.openStdin });
+        t.mark('runc exec');
+        void h.exited.then(() => {
+          t.mark('exit');
+          t.end();
+          cleanup();
+        });
+        return h;
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
+    }
     const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
     t.mark('spawn');
-    const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
     let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
     try {
       // Handshake: let conmon set up; it reports when its attach socket listens; we connect, then let runc exec run.
