@@ -20,6 +20,7 @@ import { chooseRuntime, isSandbox } from './isolation.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { validateConfig, checkLogConfig, readHostname } from './validate.ts';
 import { containerDir, crashPoint, emit, type Ctx } from './context.ts';
+import { phases } from '../../util/phases.ts';
 
 export interface CreateRequest {
   name?: string;
@@ -27,6 +28,7 @@ export interface CreateRequest {
 }
 
 export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+  const t = phases('create');
   const { HostConfig: hcIn, NetworkingConfig: nc, ...userConfig } = req.config;
   const hc: HostConfig = { ...(hcIn ?? {}) };
   if (!userConfig.Image) throw invalidParameter('No image specified');
@@ -46,8 +48,10 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
   const cmd = commandOf(config);
   if (cmd.length === 0) throw invalidParameter('No command specified');
 
+  t.mark('validate');
   const id = newId();
   const name = reserveName(ctx, id, req.name);
+  t.mark('name');
   const dir = containerDir(ctx, id);
   let layer = false;
   let volumes: string[] = [];
@@ -78,6 +82,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     });
 
     // the anonymous volumes this create made go again if it fails
+    t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
     fs.mkdirSync(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
@@ -88,8 +93,10 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],
     });
+    t.mark('etc files');
     layer = true;
     await ctx.images.createRWLayer(id, image.id);
+    t.mark('rw layer');
     crashPoint('create:after-layer');
     const c: ContainerRecord = {
       Id: id,
@@ -113,7 +120,10 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     };
     ctx.store.add(c);
     crashPoint('create:after-save');
+    t.mark('save');
     emit(ctx, c, 'create');
+    t.mark('event');
+    t.end();
   } catch (e) {
     await undoCreate(ctx, id, name, layer, volumes);
     throw e;
