@@ -5,14 +5,17 @@
 //   npm run bench -- --json bench.json    # also write the raw timings
 //   npm run bench -- --no-dockerd         # berthd alone
 //   npm run bench -- --check              # exit 1 when the target is not met
+//   npm run bench -- --baseline /tmp/base # also a berthd from another tree (before/after in one run)
 //
 // Each scenario runs against both daemons on private sockets and data roots; runs alternate
 // between the daemons (berthd, dockerd, dockerd, berthd, …) so drift in the machine's load hits
 // both alike. Times are wall-clock, spawn to exit of the docker CLI, so they include the CLI's
-// own start-up: the `docker version` scenario shows that floor for each daemon.
+// own start-up: the `docker version` scenario shows that floor for each daemon. run-true and
+// exec-true also measure, in each iteration, the floor itself (bench/floor.ts): `docker version`
+// against berthd plus `runc run` / `runc exec` of a prepared bundle; the report gives berthd's
+// overhead above it.
 //
-// Scenarios are a list: add one to SCENARIOS (pull, build, network, sandbox, …) with a name,
-// the docker arguments, and optional setup/teardown run once per daemon.
+// Scenarios are a list: add one to SCENARIOS in bench/scenarios.ts (pull, build, network, …).
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,238 +25,13 @@ process.env.DOCKER_BUILDKIT = '0';
 import { parseArgs } from 'node:util';
 import { startBerthd } from '../test/helpers/berthd.ts';
 import { startDockerd, dockerdUnavailable } from '../test/helpers/dockerd.ts';
-import { docker, DOCKER_CLI, describeRun, type DaemonEnv, type RunResult } from '../test/helpers/docker.ts';
+import { docker, DOCKER_CLI, type RunResult } from '../test/helpers/docker.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
-import { startRegistry } from '../test/helpers/registry.ts';
-import { measureOverhead, type Overhead } from './memory.ts';
+import { measureOverhead, sampleEngine, type Overhead, type MemorySample } from './memory.ts';
+import { prepareFloor, type Floor } from './floor.ts';
+import { SCENARIOS, cleanups, type BenchDaemon, type ScenarioContext } from './scenarios.ts';
 
 const MEMORY_CONTAINERS = 50;
-
-interface BenchDaemon {
-  name: 'berthd' | 'dockerd';
-  env: DaemonEnv;
-  /** its private directory (sockets, data and exec roots) */
-  root: string;
-  stop(): Promise<void>;
-}
-
-export interface ScenarioContext {
-  image: string;
-  daemon: BenchDaemon;
-  /** scratch state a scenario's setup may keep for its args/teardown */
-  state: Record<string, string>;
-  /** every daemon measured in this run (dockerd first when there is one) */
-  all: BenchDaemon[];
-}
-
-export interface Scenario {
-  name: string;
-  title: string;
-  /** docker CLI arguments for one measured run */
-  args(ctx: ScenarioContext): string[];
-  setup?(ctx: ScenarioContext): Promise<void>;
-  teardown?(ctx: ScenarioContext): Promise<void>;
-  /** run before every run (warm-ups too), untimed: e.g. remove what the last run made */
-  beforeEach?(ctx: ScenarioContext): Promise<void>;
-  /** fewer runs for slow scenarios (the smaller of this and --runs) */
-  runs?: number;
-  warmup?: number;
-  /** stdin for each run */
-  input?: string;
-  /** the target this scenario must meet, if any: a median bound (absolute, or over another
-   * scenario's berthd median) and a speedup over dockerd */
-  target?: { maxMedianMs?: number; maxOver?: { scenario: string; ms: number }; maxFractionOf?: { scenario: string; fraction: number }; minSpeedup: number };
-}
-
-export const SCENARIOS: Scenario[] = [
-  {
-    name: 'version',
-    title: 'docker version (CLI start-up + 2 API calls: the floor)',
-    args: () => ['version'],
-  },
-  {
-    name: 'ps',
-    title: 'docker ps -a',
-    args: () => ['ps', '-a'],
-  },
-  {
-    name: 'run-true',
-    title: 'docker run --rm --network none IMAGE true',
-    args: (c) => ['run', '--rm', '--network', 'none', c.image, 'true'],
-    target: { maxMedianMs: 50, minSpeedup: 4 },
-  },
-  {
-    name: 'run-bridge',
-    title: 'docker run --rm IMAGE true (default bridge network; compare with run-true)',
-    args: (c) => ['run', '--rm', c.image, 'true'],
-    // issue 5: the network adds at most 20 ms to run-true, and berthd stays 3x faster than dockerd
-    target: { maxOver: { scenario: 'run-true', ms: 20 }, minSpeedup: 3 },
-  },
-  {
-    name: 'run-sandbox',
-    title: 'docker run --rm --network none --isolation=sandbox IMAGE true (gVisor; compare with run-true)',
-    setup: async (c) => {
-      if (c.daemon.name === 'dockerd') throw new Error('dockerd has no sandbox isolation on Linux');
-    },
-    args: (c) => ['run', '--rm', '--network', 'none', '--isolation=sandbox', c.image, 'true'],
-    runs: 15,
-  },
-  {
-    name: 'build-cold',
-    title: 'docker build --no-cache of a 10-step Dockerfile (classic builder)',
-    setup: async (c) => {
-      c.state.ctx = buildContext(c.image);
-    },
-    args: (c) => ['build', '--no-cache', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-  },
-  {
-    name: 'build-cached',
-    title: 'docker build of the same 10-step Dockerfile, fully cached',
-    setup: async (c) => {
-      c.state.ctx = buildContext(c.image);
-      await must(c.daemon.env, ['build', '-q', c.state.ctx]);
-    },
-    args: (c) => ['build', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-    target: { maxMedianMs: 500, minSpeedup: 3 },
-  },
-  {
-    name: 'build-stages-serial',
-    title: 'docker build --no-cache: two stages of equal CPU work, the second FROM the first (one after the other)',
-    setup: async (c) => {
-      c.state.ctx = stagesContext(c.image, true);
-    },
-    args: (c) => ['build', '--no-cache', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-    runs: 10,
-  },
-  {
-    name: 'build-stages-parallel',
-    title: 'docker build --no-cache: two independent stages of the same work, a final stage copying from both',
-    setup: async (c) => {
-      c.state.ctx = stagesContext(c.image, false);
-    },
-    args: (c) => ['build', '--no-cache', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-    runs: 10,
-    // issue 16: 1.6x faster than the stages one after the other, and than dockerd's classic builder
-    target: { maxFractionOf: { scenario: 'build-stages-serial', fraction: 1 / 1.6 }, minSpeedup: 1.6 },
-  },
-  {
-    name: 'build-deps-nocachemount',
-    title: 'rebuild after a source change; a RUN installs "dependencies" (CPU work) again every time',
-    setup: async (c) => {
-      c.state.ctx = depsContext(c.image, false);
-    },
-    beforeEach: async (c) => fs.writeFileSync(path.join(c.state.ctx, 'src.txt'), `${Date.now()} ${Math.random()}\n`),
-    args: (c) => ['build', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-    runs: 10,
-  },
-  {
-    name: 'build-deps-cachemount',
-    title: 'the same rebuild, the dependencies kept in a RUN --mount=type=cache (BuildKit syntax: berthd only)',
-    setup: async (c) => {
-      if (c.daemon.name === 'dockerd') throw new Error("dockerd 20.10's classic builder has no RUN --mount");
-      c.state.ctx = depsContext(c.image, true);
-    },
-    beforeEach: async (c) => fs.writeFileSync(path.join(c.state.ctx, 'src.txt'), `${Date.now()} ${Math.random()}\n`),
-    args: (c) => ['build', '-q', c.state.ctx],
-    teardown: async (c) => fs.rmSync(c.state.ctx, { recursive: true, force: true }),
-    runs: 10,
-    // issue 16: at least 3x faster than the same rebuild without the cache mount
-    target: { maxFractionOf: { scenario: 'build-deps-nocachemount', fraction: 1 / 3 }, minSpeedup: 0 },
-  },
-  {
-    name: 'pull',
-    title: 'docker pull of a 5-layer image of ~300 MB (gzip, pushed by dockerd) from a local registry',
-    setup: async (c) => {
-      c.state.ref = await bigImage(c);
-    },
-    beforeEach: async (c) => {
-      await docker(c.daemon.env, ['rmi', c.state.ref]);
-    },
-    args: (c) => ['pull', '-q', c.state.ref],
-    runs: 5,
-    warmup: 1,
-    target: { maxMedianMs: 60_000, minSpeedup: 1.5 },
-  },
-  {
-    name: 'exec-true',
-    title: 'docker exec CONTAINER true',
-    setup: async (c) => {
-      c.state.id = (await must(c.daemon.env, ['run', '-d', '--network', 'none', c.image, 'sleep', '100000'])).trim();
-    },
-    args: (c) => ['exec', c.state.id, 'true'],
-    teardown: async (c) => {
-      await docker(c.daemon.env, ['rm', '-f', c.state.id]);
-    },
-  },
-];
-
-/** The registry and the image the pull scenario pulls: made once for the run, by dockerd when it is
- * measured (its gzip layers are what registries hold), else by berthd. */
-let bigImageRef: Promise<string> | undefined;
-function bigImage(c: ScenarioContext): Promise<string> {
-  bigImageRef ??= (async () => {
-    const reg = await startRegistry();
-    cleanups.push(() => reg.stop());
-    const maker = c.all[0]!;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-big-'));
-    // base64 of random bytes: compresses like real files do (about 3:4), unlike raw random bytes
-    const steps = [1, 2, 3, 4, 5].map((i) => `RUN head -c 45000000 /dev/urandom | base64 > /layer${i}`);
-    fs.writeFileSync(path.join(dir, 'Dockerfile'), [`FROM ${c.image}`, ...steps].join('\n') + '\n');
-    const ref = `${reg.host}/bench/big:v1`;
-    await must(maker.env, ['build', '-q', '-t', ref, dir]);
-    await must(maker.env, ['push', ref]);
-    await must(maker.env, ['rmi', ref]);
-    fs.rmSync(dir, { recursive: true, force: true });
-    return ref;
-  })();
-  return bigImageRef;
-}
-const cleanups: Array<() => Promise<void>> = [];
-
-/** A context with a 10-step Dockerfile: files copied, commands run, config set. */
-function buildContext(image: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ctx-'));
-  fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n'.repeat(1000));
-  fs.mkdirSync(path.join(dir, 'src'));
-  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, 'src', `f${i}.txt`), `file ${i}\n`);
-  fs.writeFileSync(
-    path.join(dir, 'Dockerfile'),
-    [`FROM ${image}`, 'ENV APP=/app', 'WORKDIR /app', 'COPY a.txt .', 'COPY src/ ./src/', 'RUN echo built > built.txt', 'RUN ls src | wc -l > count.txt', 'LABEL bench=yes', 'EXPOSE 8080', 'CMD ["cat", "built.txt"]'].join('\n') + '\n',
-  );
-  return dir;
-}
-
-/** CPU work in the test image's shell (~1 s here): what a compiler or a package manager would do. */
-const WORK = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
-
-/** Two stages of equal work and a final stage copying from both; `serial`: the second stage is FROM the first. */
-function stagesContext(image: string, serial: boolean): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-stages-'));
-  const lines = [`FROM ${image} AS a`, `RUN ${WORK}; echo a > /a`, `FROM ${serial ? 'a' : image} AS b`, `RUN ${WORK}; echo b > /b`, `FROM ${image}`, 'COPY --from=a /a /a', 'COPY --from=b /b /b'];
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
-  return dir;
-}
-
-/** A source file copied before a RUN that first "installs dependencies" (the work) into /deps. */
-function depsContext(image: string, cacheMount: boolean): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-deps-'));
-  const install = `[ -f /deps/ready ] || { ${WORK}; ${WORK}; touch /deps/ready; }`;
-  const run = cacheMount ? `RUN --mount=type=cache,target=/deps ${install}; cat /src.txt > /out` : `RUN mkdir -p /deps; ${install}; cat /src.txt > /out`;
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), [`FROM ${image}`, 'COPY src.txt /src.txt', run].join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'src.txt'), 'v0\n');
-  return dir;
-}
-
-async function must(env: DaemonEnv, args: string[]): Promise<string> {
-  const r = await docker(env, args, { timeoutMs: 120_000 });
-  if (r.code !== 0) throw new Error(describeRun(['docker', ...args], r));
-  return r.stdout;
-}
 
 function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
@@ -288,12 +66,13 @@ async function main() {
       only: { type: 'string', multiple: true },
       json: { type: 'string' },
       'no-dockerd': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--runs N] [--warmup N] [--only NAME]... [--json FILE] [--no-dockerd] [--check]');
+    console.log('usage: npm run bench -- [--runs N] [--warmup N] [--only NAME]... [--json FILE] [--no-dockerd] [--baseline TREE] [--check]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return;
   }
@@ -322,6 +101,17 @@ async function main() {
     console.log('FAILED');
     notes.push(`berthd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
   }
+  if (values.baseline) {
+    try {
+      process.stdout.write(`starting baseline berthd from ${values.baseline}… `);
+      const b = await startBerthd({ logLevel: 'info', binary: path.join(values.baseline, 'bin', 'berthd') });
+      daemons.push({ name: 'baseline', env: b.env, root: b.root, stop: () => b.stop() });
+      console.log(`ok (${b.socket})`);
+    } catch (e) {
+      console.log('FAILED');
+      notes.push(`baseline berthd could not start: ${(e as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
+    }
+  }
   if (!values['no-dockerd']) {
     const why = dockerdUnavailable();
     if (why) notes.push(`dockerd not measured: ${why}`);
@@ -338,7 +128,9 @@ async function main() {
       }
     }
   }
+  let floor: Floor | undefined;
   const stopAll = async () => {
+    floor?.close();
     for (const d of daemons) await d.stop().catch(() => {});
     for (const c of cleanups.splice(0)) await c().catch(() => {});
   };
@@ -346,6 +138,7 @@ async function main() {
 
   const results: Record<string, Record<string, Series>> = {};
   const memory: Record<string, Overhead> = {};
+  const atRest: Record<string, MemorySample> = {};
   let targetMet: boolean | undefined;
   try {
     for (const d of [...daemons]) {
@@ -357,6 +150,11 @@ async function main() {
       }
     }
     if (!daemons.length) throw new Error(`no daemon to measure:\n${notes.join('\n')}`);
+    // at rest: started, an image loaded, nothing run yet (the memory row's idle comes after the scenarios)
+    if (measureMemory) {
+      await new Promise((r) => setTimeout(r, 2000));
+      for (const d of daemons) atRest[d.name] = sampleEngine(d.root);
+    }
 
     for (const sc of scenarios) {
       process.stdout.write(`\n${sc.name}: ${sc.title}\n  `);
@@ -374,18 +172,42 @@ async function main() {
         }
       }
       const once = async (d: BenchDaemon, record: boolean) => {
-        await sc.beforeEach?.(ctxs.get(d.name)!);
-        const r = await docker(d.env, sc.args(ctxs.get(d.name)!), { input: sc.input, timeoutMs: 300_000 });
+        const ctx = ctxs.get(d.name)!;
+        await sc.beforeEach?.(ctx);
+        const r = sc.measure ? await sc.measure(ctx) : await docker(d.env, sc.args!(ctx), { input: sc.input, timeoutMs: 300_000 });
         if (!record) return;
         if (r.code === 0) series[d.name].ms.push(r.ms);
         else series[d.name].failures.push(r);
       };
+      // The floor, in the same iterations: the CLI's start-up against berthd plus runc's own work
+      const berthd = daemons.find((d) => d.name === 'berthd');
+      if (sc.floor && berthd) {
+        floor ??= prepareFloor();
+        series.floor = { ms: [], failures: [] };
+        series['  docker version'] = { ms: [], failures: [] };
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`] = { ms: [], failures: [] };
+      }
+      const onceFloor = async (record: boolean) => {
+        if (!sc.floor || !berthd || !floor) return;
+        const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
+        const r = await floor[sc.floor]();
+        if (!record) return;
+        const bad = [v, r].find((x) => x.code !== 0);
+        if (bad) return void series.floor.failures.push(bad);
+        series.floor.ms.push(v.ms + r.ms);
+        series['  docker version'].ms.push(v.ms);
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`].ms.push(r.ms);
+      };
       const scWarmup = Math.min(warmup, sc.warmup ?? warmup);
       const scRuns = Math.min(runs, sc.runs ?? runs);
-      for (let i = 0; i < scWarmup; i++) for (const d of active) await once(d, false);
+      for (let i = 0; i < scWarmup; i++) {
+        for (const d of active) await once(d, false);
+        await onceFloor(false);
+      }
       for (let i = 0; i < scRuns; i++) {
         const order = i % 2 === 0 ? active : [...active].reverse();
         for (const d of order) await once(d, true);
+        await onceFloor(true);
         if (i % 5 === 4) process.stdout.write('.');
       }
       for (const d of active) await sc.teardown?.(ctxs.get(d.name)!).catch(() => {});
@@ -414,30 +236,41 @@ async function main() {
 
   // ---- report
   console.log('\n');
-  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/berthd']];
+  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/x', 'over floor']];
   for (const sc of scenarios) {
     const series = results[sc.name];
     if (!series) continue;
     const b = series.berthd ? stats(series.berthd) : undefined;
     const d = series.dockerd ? stats(series.dockerd) : undefined;
     const ratio = b && d && b.n && d.n ? d.median / b.median : NaN;
-    for (const [name, st] of [['berthd', b], ['dockerd', d]] as const) {
-      if (!st) continue;
-      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
+    const fl = series.floor?.ms.length ? stats(series.floor) : undefined;
+    for (const [name, s] of Object.entries(series)) {
+      const st = stats(s);
+      const r = d && d.n && st.n && (name === 'berthd' || name === 'baseline') ? d.median / st.median : NaN;
+      const over = fl && (name === 'berthd' || name === 'baseline' || name === 'dockerd') ? `+${(st.median - fl.median).toFixed(1)} ms` : '';
+      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, Number.isFinite(r) ? `${r.toFixed(2)}x` : '', over]);
     }
     if (sc.target) {
       const over = sc.target.maxOver;
       const baseSeries = over ? results[over.scenario]?.berthd : undefined;
+      const overFloor = sc.target.maxOverFloor;
       const frac = sc.target.maxFractionOf;
       const fracSeries = frac ? results[frac.scenario]?.berthd : undefined;
       const fracBound = frac ? (fracSeries?.ms.length ? stats(fracSeries).median * frac.fraction : NaN) : Infinity;
-      const bound = Math.min(over ? (baseSeries?.ms.length ? stats(baseSeries).median + over.ms : NaN) : (sc.target.maxMedianMs ?? Infinity), fracBound);
+      const bound = Math.min(
+        over
+          ? (baseSeries?.ms.length ? stats(baseSeries).median + over.ms : NaN)
+          : overFloor !== undefined
+            ? (fl ? fl.median + overFloor : NaN)
+            : (sc.target.maxMedianMs ?? Infinity),
+        fracBound,
+      );
       const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = sc.target.minSpeedup === 0 ? true : Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
       targetMet = (targetMet ?? true) && met && okRatio === true;
       notes.unshift(
-        `target for ${sc.name} (berthd median ≤ ${frac ? `${frac.scenario} × ${frac.fraction.toFixed(2)} = ${fmt(bound)}` : over ? `${over.scenario} + ${over.ms} ms = ${fmt(bound)}` : `${sc.target.maxMedianMs} ms`} and ≥ ${sc.target.minSpeedup}x faster than dockerd): ` +
+        `target for ${sc.name} (berthd median ≤ ${frac ? `${frac.scenario} × ${frac.fraction.toFixed(2)} = ${fmt(bound)}` : over ? `${over.scenario} + ${over.ms} ms = ${fmt(bound)}` : overFloor !== undefined ? `floor + ${overFloor} ms = ${fmt(bound)}` : sc.target.maxMedianMs !== undefined ? `${sc.target.maxMedianMs} ms` : '∞'} and ≥ ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd): ` +
           `${met && okRatio ? 'MET' : 'NOT MET'} — berthd median ${b ? fmt(b.median) : 'n/a'}${okMedian ? ' ✓' : ' ✗'}, ` +
           `speedup ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : 'n/a (needs figures from both daemons)'}${okRatio === undefined ? '' : okRatio ? ' ✓' : ' ✗'}`,
       );
@@ -446,15 +279,19 @@ async function main() {
   console.log(table(rows));
   if (Object.keys(memory).length) {
     const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
-    const mrows = [['daemon', 'idle', 'processes', `with ${MEMORY_CONTAINERS}`, 'processes', 'per container', 'dockerd/berthd']];
+    const mrows = [['daemon', 'at rest', 'idle after', 'processes', `with ${MEMORY_CONTAINERS}`, 'processes', 'per container', 'dockerd/berthd']];
     const b = memory.berthd;
     const dd = memory.dockerd;
     const ratio = b && dd ? dd.perContainerKiB / b.perContainerKiB : NaN;
-    for (const [name, m] of Object.entries(memory)) mrows.push([name, mib(m.idle.pssKiB), String(m.idle.processes), mib(m.loaded.pssKiB), String(m.loaded.processes), mib(m.perContainerKiB), name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
-    console.log('\nmemory (PSS of the engine\'s processes: the daemon, its monitors or shims, containerd)\n' + table(mrows));
+    for (const [name, m] of Object.entries(memory)) mrows.push([name, atRest[name] ? mib(atRest[name].pssKiB) : '—', mib(m.idle.pssKiB), String(m.idle.processes), mib(m.loaded.pssKiB), String(m.loaded.processes), mib(m.perContainerKiB), name === 'berthd' && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']);
+    console.log('\nmemory (PSS of the engine\'s processes: the daemon, its monitors or shims, containerd; at rest: after start and an image load; idle after: after the scenarios)\n' + table(mrows));
     if (b && dd) {
       const met = b.perContainerKiB * 2 <= dd.perContainerKiB;
       targetMet = (targetMet ?? true) && met;
+      const [rb, rd] = [atRest.berthd?.pssKiB ?? b.idle.pssKiB, atRest.dockerd?.pssKiB ?? dd.idle.pssKiB];
+      const restMet = rb <= rd;
+      targetMet = targetMet && restMet;
+      notes.unshift(`target for memory at rest (berthd at most dockerd + containerd): ${restMet ? 'MET' : 'NOT MET'} — ${mib(rb)} vs ${mib(rd)} (${(rd / rb).toFixed(2)}x)`);
       notes.unshift(`target for memory (berthd's per-container overhead at most half of dockerd's): ${met ? 'MET' : 'NOT MET'} — ${mib(b.perContainerKiB)} vs ${mib(dd.perContainerKiB)} per container (${ratio.toFixed(2)}x)`);
     }
   }

@@ -4,6 +4,8 @@
 //   bin/node bench/trace.ts                            # berthd, docker run --rm --network none IMAGE true
 //   bin/node bench/trace.ts --daemon dockerd -- exec …  # other daemon / other docker arguments
 //                                                       # (IMAGE in the arguments is replaced by the test image)
+//   bin/node bench/trace.ts --setup 'run -d --name tt IMAGE sleep 100000' -- exec tt true
+//   BERTH_TRACE_PHASES=1 … also has berthd log the phases inside each traced operation
 //
 // Each line: start offset from the command's spawn, the request line (IDs shortened), time to the
 // response's status line, and when the last byte of its response (or hijacked stream) went out.
@@ -18,7 +20,7 @@ import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { daemon: { type: 'string', default: 'berthd' }, warmup: { type: 'string', default: '3' }, runs: { type: 'string', default: '1' } },
+  options: { daemon: { type: 'string', default: 'berthd' }, warmup: { type: 'string', default: '3' }, runs: { type: 'string', default: '1' }, setup: { type: 'string' } },
 });
 const args = (positionals.length ? positionals : ['run', '--rm', '--network', 'none', 'IMAGE', 'true']).map((a) => (a === 'IMAGE' ? TEST_IMAGE : a));
 
@@ -28,8 +30,9 @@ let t0 = 0n;
 const events: { at: number; text: string; last?: number }[] = [];
 const now = () => Number(process.hrtime.bigint() - t0) / 1e6;
 
-const server = net.createServer((client) => {
-  const upstream = net.connect(d.socket);
+// half-open both ways: the docker CLI ends its side of a hijacked exec/attach stream and reads on
+const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  const upstream = net.connect({ path: d.socket, allowHalfOpen: true });
   let pending: { line: string; at: number } | undefined;
   let current: { at: number; text: string; last?: number } | undefined;
   let hijacked = false;
@@ -56,6 +59,8 @@ const server = net.createServer((client) => {
     client.destroy();
     upstream.destroy();
   };
+  client.on('end', () => upstream.end());
+  upstream.on('end', () => client.end());
   client.on('close', end);
   upstream.on('close', end);
   client.on('error', end);
@@ -68,12 +73,17 @@ const env = { DOCKER_HOST: `unix://${proxySock}` };
 try {
   const a = await busyboxDockerArchive();
   await docker(d.env, ['load', '-i', a.file]);
+  if (values.setup) {
+    const r = await docker(d.env, values.setup.split(' ').map((x) => (x === 'IMAGE' ? TEST_IMAGE : x)));
+    if (r.code !== 0) throw new Error(`setup: ${r.stderr}`);
+  }
   for (let i = 0; i < Number(values.warmup); i++) await docker(d.env, args);
   for (let i = 0; i < Number(values.runs); i++) {
     events.length = 0;
     t0 = process.hrtime.bigint();
     const r = await docker(env, args);
     console.log(`\n${d.kind}: docker ${args.join(' ')} → exit ${r.code} in ${r.ms.toFixed(1)} ms${r.code ? `\n${r.stderr}` : ''}`);
+    if ('logs' in d && process.env.BERTH_TRACE_PHASES) for (const l of d.logs().split('\n').filter((x) => x.includes('phases of')).slice(-4)) console.log(`  ${/msg="(.*)"/.exec(l)?.[1] ?? l}`);
     for (const e of events.sort((x, y) => x.at - y.at)) console.log(`  +${e.at.toFixed(1).padStart(7)} ms  ${e.text}${e.last !== undefined ? `, last byte at +${e.last.toFixed(1)} ms` : ''}`);
   }
 } finally {

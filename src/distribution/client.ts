@@ -3,7 +3,9 @@
 // challenge flow (anonymous, Basic, Bearer tokens from the realm the registry names).
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from 'undici';
+// undici (only for a registry with its own certificates in certs.d) is loaded at first use: it is
+// a good part of the daemon's memory at rest otherwise.
+import type { Agent } from 'undici';
 import { BerthError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 
@@ -45,7 +47,9 @@ export class RegistryClient {
   private readonly creds?: Credentials;
   private token?: string;
   private basic = false;
-  private readonly dispatcher?: Agent;
+  /** TLS material from certs.d, for the dispatcher made at the first request */
+  private readonly connect?: { ca?: string[]; cert?: Buffer; key?: Buffer };
+  private dispatcher?: Promise<Agent>;
   private readonly scopes: string[];
 
   constructor(host: string, scopes: string[], creds?: Credentials, o: ClientOptions = {}) {
@@ -59,8 +63,16 @@ export class RegistryClient {
       const ca = fs.readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
       const cert = fs.readdirSync(dir).find((f) => f.endsWith('.cert'));
       const key = fs.readdirSync(dir).find((f) => f.endsWith('.key'));
-      this.dispatcher = new Agent({ connect: { ca: ca.length ? ca : undefined, cert: cert ? fs.readFileSync(path.join(dir, cert)) : undefined, key: key ? fs.readFileSync(path.join(dir, key)) : undefined } });
+      this.connect = { ca: ca.length ? ca : undefined, cert: cert ? fs.readFileSync(path.join(dir, cert)) : undefined, key: key ? fs.readFileSync(path.join(dir, key)) : undefined };
     }
+  }
+
+  /** fetch()'s dispatcher option: a client for certs.d's TLS material, or nothing (the default one) */
+  private async dispatch(): Promise<{ dispatcher?: Agent }> {
+    if (!this.connect) return {};
+    const connect = this.connect;
+    this.dispatcher ??= import('undici').then((u) => new u.Agent({ connect }));
+    return { dispatcher: await this.dispatcher };
   }
 
   url(p: string): string {
@@ -76,6 +88,7 @@ export class RegistryClient {
   /** A request, answering the registry's auth challenge once. Bodies that are streams cannot be replayed:
    *  call ping() first so that the challenge is met before them. */
   async fetch(method: string, p: string, init: { headers?: Record<string, string>; body?: BodyInit | null; redirect?: RequestRedirect } = {}): Promise<Response> {
+    const dispatch = await this.dispatch();
     const doFetch = () =>
       fetch(this.url(p), {
         method,
@@ -83,7 +96,7 @@ export class RegistryClient {
         body: init.body as never,
         redirect: init.redirect ?? 'follow',
         ...(init.body && typeof (init.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        ...dispatch,
       } as RequestInit).catch((e: Error & { cause?: Error }) => {
         throw new RegistryError('unavailable', `Get "${this.url(p)}": ${e.cause?.message ?? e.message}`, 0);
       });
@@ -121,7 +134,7 @@ export class RegistryClient {
     for (const s of params.scope ? [params.scope] : this.scopes) u.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (this.creds?.username) headers.Authorization = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
-    const tr = await fetch(u, { headers, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit).catch((e: Error & { cause?: Error }) => void log.warn(`token from ${u.origin}: ${e.cause?.message ?? e.message}`)); // unreachable: refused below as unauthorized
+    const tr = await fetch(u, { headers, ...(await this.dispatch()) } as RequestInit).catch((e: Error & { cause?: Error }) => void log.warn(`token from ${u.origin}: ${e.cause?.message ?? e.message}`)); // unreachable: refused below as unauthorized
     if (!tr?.ok) return false;
     const body = (await tr.json()) as { token?: string; access_token?: string };
     this.token = body.token ?? body.access_token;

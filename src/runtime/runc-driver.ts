@@ -18,10 +18,12 @@ import { removeCgroup } from '../platform/linux/cgroup-remove.ts';
 import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
 import { connectAttach } from './attach.ts';
+import { directExec } from './direct-exec.ts';
 import { ExitWatcher } from './exits.ts';
 import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
+import { phases } from '../util/phases.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
 import { runscShim, forRunsc, isGvisor, conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
 
@@ -240,6 +242,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async create(spec: RunSpec): Promise<{ pid: number }> {
     const id = spec.id;
+    const t = phases(`runtime create ${id.slice(0, 12)}`);
     if (spec.logPath.includes(':')) throw invalidParameter(`log path must not contain ':': ${spec.logPath}`);
     const bundle = spec.stateDir;
     fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
@@ -262,6 +265,7 @@ export class RuncDriver implements RuntimeDriver {
     this.specs.set(id, oci);
     this.rememberBundle(id, bundle);
     fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+    t.mark('bundle');
 
     const args = [
       '--api-version',
@@ -288,9 +292,12 @@ export class RuncDriver implements RuntimeDriver {
       if (!spec.stdinOnce || spec.tty) args.push('--leave-stdin-open');
     }
     const mon = spawnConmon(this.conmonPath, args, { cwd: bundle });
+    t.mark('spawn');
     try {
       const pid = await awaitPid(mon, 'create');
+      t.mark('conmon+runc create');
       this.exits.arm(id);
+      t.end();
       return { pid };
     } finally {
       mon.sync.close();
@@ -495,6 +502,7 @@ export class RuncDriver implements RuntimeDriver {
   // --- exec ---------------------------------------------------------------------------
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
+    const t = phases(`runtime exec ${spec.execId.slice(0, 12)}`);
     const bundle = this.bundle(id);
     if (spec.tty && this.runtimeOf(id).gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
     const cspec = this.containerSpec(id);
@@ -543,22 +551,45 @@ export class RuncDriver implements RuntimeDriver {
     ];
     if (spec.tty) args.push('-t');
     if (spec.openStdin) args.push('-i');
-    const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
+    t.mark('process.json');
     const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
+    // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
+    if (!spec.tty && rt.runcLayout) {
+      try {
+        const h = await directExec({ runtime: rt.path, globalArgs: this.globalArgs(rt), containerId: id, execDir, processFile, openStdin: spec.openStdin });
+        t.mark('runc exec');
+        void h.exited.then(() => {
+          t.mark('exit');
+          t.end();
+          cleanup();
+        });
+        return h;
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
+    }
+    const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
+    t.mark('spawn');
     let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
     try {
       // Handshake: let conmon set up; it reports when its attach socket listens; we connect, then let runc exec run.
       mon.start!.write('0');
       const ready = await mon.attach!.next();
       mon.attach!.close();
+      t.mark('conmon ready');
       if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
       session = await connectAttach(path.join(execDir, 'attach'));
+      t.mark('attach');
       mon.start!.end('1');
       const pid = await awaitPid(mon, 'exec').catch((e: Error) => {
         throw /stopped container|not running|does not exist/.test(e.message) ? conflict(`container ${id} is not running`) : e;
       });
+      t.mark('runc exec');
       const exited = (async () => {
         const m = await mon.sync.next();
+        t.mark('exit');
+        t.end();
         mon.sync.close();
         if (m) return m.data;
         // The pipe closed without a status: the exit file (named after the container) is the fallback.

@@ -6,6 +6,8 @@
 // submissions bypass seccomp); socket, personality and clone are allowed by argument.
 // test/unit/runtime/seccomp-default.test.ts compares these decisions with Docker's profile.
 import os from 'node:os';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
 import type { OciSeccomp, OciSyscall } from './seccomp.ts';
 
 export const EPERM = 1;
@@ -119,9 +121,38 @@ export function goArch(nodeArch: string = process.arch): string {
   return GO_ARCH[nodeArch] ?? nodeArch;
 }
 
-/** The seccomp architectures a filter for this machine lists. */
-export function filterArches(go: string): string[] {
-  return FILTER_ARCHES[go] ?? [];
+/** The seccomp architectures a filter for this machine lists. x32 only where the kernel runs x32
+ * programs: runc compiles the filter into every container and exec process, and each architecture
+ * listed costs there (x32 about a quarter of `docker run`'s runc time); a kernel built without
+ * CONFIG_X86_X32_ABI refuses x32 system calls before they could do anything. */
+export function filterArches(go: string, x32: boolean = kernelRunsX32()): string[] {
+  const arches = FILTER_ARCHES[go] ?? [];
+  return x32 ? arches : arches.filter((a) => a !== 'SCMP_ARCH_X32');
+}
+
+let x32Cache: boolean | undefined;
+/** Whether this kernel was built with the x32 ABI: from its configuration (/proc/config.gz or
+ * /boot/config-RELEASE), else its symbols; true (cover x32, as Docker does) when it cannot tell. */
+export function kernelRunsX32(): boolean {
+  if (x32Cache !== undefined) return x32Cache;
+  if (process.arch !== 'x64') return (x32Cache = false);
+  const config = (() => {
+    try {
+      return zlib.gunzipSync(fs.readFileSync('/proc/config.gz')).toString('latin1');
+    } catch {}
+    try {
+      return fs.readFileSync(`/boot/config-${os.release()}`, 'latin1');
+    } catch {}
+    return undefined;
+  })();
+  if (config !== undefined) return (x32Cache = /^CONFIG_X86_X32_ABI=y$/m.test(config));
+  try {
+    const syms = fs.readFileSync('/proc/kallsyms', 'latin1');
+    // the x32 system call table (x32_sys_call on 6.9+, x32_sys_call_table before)
+    return (x32Cache = / x32_sys_call(_table)?$/m.test(syms));
+  } catch {
+    return (x32Cache = true);
+  }
 }
 
 /** "6.1.0-18-amd64" → [6, 1] */
@@ -135,7 +166,7 @@ export function kernelAtLeast(have: [number, number], want: [number, number]): b
 }
 
 /** The default profile for a container holding `caps` (its bounding set), as OCI linux.seccomp. */
-export function defaultSeccomp(caps: string[], nodeArch: string = process.arch, kernel: [number, number] = kernelVersion()): OciSeccomp {
+export function defaultSeccomp(caps: string[], nodeArch: string = process.arch, kernel: [number, number] = kernelVersion(), x32: boolean = kernelRunsX32()): OciSeccomp {
   const arch = goArch(nodeArch);
   const allowed = new Set(ALWAYS);
   for (const k of FROM_KERNEL) if (kernelAtLeast(kernel, k.kernel)) for (const n of k.names) allowed.add(n);
@@ -159,5 +190,5 @@ export function defaultSeccomp(caps: string[], nodeArch: string = process.arch, 
     // clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone
     syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
   }
-  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: filterArches(arch), syscalls };
+  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: filterArches(arch, x32), syscalls };
 }

@@ -43,6 +43,8 @@ export interface BerthdOptions {
   extraArgs?: string[];
   logLevel?: string;
   env?: Record<string, string>;
+  /** another berthd executable (the bench's --baseline tree); default BERTHD */
+  binary?: string;
 }
 
 /** Why berthd can't be started here (not root; no runc/conmon), or false. */
@@ -71,12 +73,12 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<Berthd> {
   let removed = false;
 
   const launch = async () => {
-    fs.appendFileSync(logFile, `\n===== [test helper] ${new Date().toISOString()} starting ${BERTHD} ${args.join(' ')}\n`);
+    fs.appendFileSync(logFile, `\n===== [test helper] ${new Date().toISOString()} starting ${opts.binary ?? BERTHD} ${args.join(' ')}\n`);
     const out = fs.openSync(logFile, 'a');
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
       delete env.DOCKER_HOST;
-      child = spawn(BERTHD, args, { stdio: ['ignore', out, out], env });
+      child = spawn(opts.binary ?? BERTHD, args, { stdio: ['ignore', out, out], env });
     } finally {
       fs.closeSync(out);
     }

@@ -4,11 +4,13 @@
 import { conflict } from '../../errdefs.ts';
 import type { AttachSession } from '../../runtime/types.ts';
 import type { Ctx } from './context.ts';
+import { premount } from './rootfs.ts';
 
 /** Attach to a container's stdio: now if it runs, or at its next start. */
 export function attach(ctx: Ctx, ref: string): Promise<AttachSession> {
   const c = ctx.store.get(ref);
   if (c.State.Running) return ctx.runtime.attach(c.Id);
+  premount(ctx, c.Id);
   return new Promise((resolve, reject) => {
     let set = ctx.pendingAttach.get(c.Id);
     if (!set) ctx.pendingAttach.set(c.Id, (set = new Set()));

@@ -21,6 +21,7 @@ import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { validateConfig, checkLogConfig, readHostname } from './validate.ts';
 import { validateCreate, checkPlatform } from './validate/validate.ts';
 import { containerDir, crashPoint, emit, type Ctx } from './context.ts';
+import { phases } from '../../util/phases.ts';
 
 export interface CreateRequest {
   name?: string;
@@ -30,6 +31,7 @@ export interface CreateRequest {
 }
 
 export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+  const t = phases('create');
   const { HostConfig: hcIn, NetworkingConfig: nc, ...userConfig } = req.config;
   const hc: HostConfig = { ...(hcIn ?? {}) };
   if (!userConfig.Image) throw invalidParameter('No image specified');
@@ -51,8 +53,10 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
   const cmd = commandOf(config);
   if (cmd.length === 0) throw invalidParameter('No command specified');
 
+  t.mark('validate');
   const id = newId();
   const name = reserveName(ctx, id, req.name);
+  t.mark('name');
   const dir = containerDir(ctx, id);
   let layer = false;
   let volumes: string[] = [];
@@ -83,6 +87,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     });
 
     // the anonymous volumes this create made go again if it fails
+    t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
     fs.mkdirSync(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
@@ -94,8 +99,10 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],
     });
+    t.mark('etc files');
     layer = true;
     await ctx.images.createRWLayer(id, image.id);
+    t.mark('rw layer');
     crashPoint('create:after-layer');
     const c: ContainerRecord = {
       Id: id,
@@ -119,15 +126,15 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     };
     ctx.store.add(c);
     crashPoint('create:after-save');
+    t.mark('save');
     emit(ctx, c, 'create');
+    t.mark('event');
+    t.end();
   } catch (e) {
     await undoCreate(ctx, id, name, layer, volumes);
     throw e;
   }
-  // Most containers are started right after they are created (docker run): mount the rootfs meanwhile.
-  // (after this turn of the event loop, so that the answer to create goes out first; a failed
-  // premount is not an error: start mounts again and reports it)
-  ctx.premounts.set(id, new Promise((resolve) => setImmediate(() => void ctx.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
+  // (the root filesystem is mounted at start, or ahead of it once docker run attaches or waits: see premount)
   return { Id: id, Warnings: warnings };
 }
 

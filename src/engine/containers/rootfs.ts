@@ -4,6 +4,18 @@
 import { log } from '../../util/log.ts';
 import type { Ctx } from './context.ts';
 
+/**
+ * Mount a created container's root filesystem ahead of its start, meanwhile: docker run attaches
+ * and waits before it starts. (Not at create: creates not followed by a start would all mount.)
+ * After this turn of the event loop, so that the answer goes out first; a failed premount is not
+ * an error: start mounts again and reports it.
+ */
+export function premount(ctx: Ctx, id: string): void {
+  const c = ctx.store.byIdOrUndefined(id);
+  if (!c || c.State.Status !== 'created' || ctx.premounts.has(id)) return;
+  ctx.premounts.set(id, new Promise((resolve) => setImmediate(() => void ctx.images.mountRWLayer(id).then(() => resolve(), () => resolve()))));
+}
+
 export async function rootfs(ctx: Ctx, ref: string): Promise<string> {
   const c = ctx.store.get(ref);
   ctx.rootfsUsers.set(c.Id, (ctx.rootfsUsers.get(c.Id) ?? 0) + 1);

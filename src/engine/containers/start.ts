@@ -12,6 +12,7 @@ import { cancelRestart } from './restart.ts';
 import { connectPendingAttaches, failPendingAttaches } from './attach.ts';
 import { remove } from './remove.ts';
 import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
+import { phases } from '../../util/phases.ts';
 
 export async function start(ctx: Ctx, ref: string): Promise<void> {
   const c0 = ctx.store.get(ref);
@@ -27,7 +28,9 @@ export async function start(ctx: Ctx, ref: string): Promise<void> {
 
 /** Start a container whose lock the caller holds. */
 export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord> {
+  const t = phases(`start ${id.slice(0, 12)}`);
   ctx.store.update(id, (x) => void (x.Intent = 'start'));
+  t.mark('intent');
   crashPoint('start:after-intent');
   // The network service fills the endpoints (addresses, ports) into this working copy; it is
   // written with the state at the end, whichever way the start ends.
@@ -37,11 +40,14 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     await ctx.runtime.delete(id, true).catch((e) => log.debug(`no leftover runtime container ${id}: ${e.message}`));
     const pre = ctx.premounts.get(id);
     ctx.premounts.delete(id);
+    t.mark('leftover');
     if (pre) await pre;
     const rootfs = await ctx.images.mountRWLayer(id);
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name) await ctx.volumes?.mount(m.Name);
+    t.mark('mount');
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await ctx.volumes?.populate(m.Name, rootfs, m.Destination);
     const spec = runSpec(ctx, w, rootfs);
+    t.mark('spec');
     // A container on networks gets a namespace made first, so that the CNI plugins wire it
     // while the runtime creates the container in it (the process starts only after both).
     // (Not with a user namespace: the container must own its network namespace to set its
@@ -56,6 +62,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (created.status === 'rejected') throw created.reason;
     if (attached.status === 'rejected') throw attached.reason;
     crashPoint('start:after-runtime-create');
+    t.mark('runtime create');
     const { pid } = created.value;
     if (wired && !early) await ctx.networks!.attach(w, `/proc/${pid}/ns/net`);
     if (wired) {
@@ -68,7 +75,9 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     // starts; a terminal that refuses it still works, at the default size.
     if (w.Config.Tty && size && size[0] > 0 && size[1] > 0) await ctx.runtime.resize(id, size[0], size[1]).catch((e) => log.debug(`initial tty size of ${id}: ${e.message}`));
     await connectPendingAttaches(ctx, id);
+    t.mark('attach');
     await ctx.runtime.start(id);
+    t.mark('runtime start');
     crashPoint('start:after-runtime-start');
     // the network's connect events, as dockerd emits them once the container runs
     ctx.networks?.joined(ctx.store.get(id));
@@ -81,8 +90,11 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
       delete x.Intent;
     });
     crashPoint('start:after-save');
+    t.mark('save');
     emit(ctx, c, 'start');
     ctx.health.start(c);
+    t.mark('event');
+    t.end();
     return c;
   } catch (e) {
     const msg = (e as Error).message;

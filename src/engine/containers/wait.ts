@@ -3,6 +3,7 @@
 import { invalidParameter } from '../../errdefs.ts';
 import type { ContainerRecord } from './record.ts';
 import type { Ctx } from './context.ts';
+import { premount } from './rootfs.ts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export type WaitResult = { StatusCode: number; Error: { Message: string } | null };
@@ -65,5 +66,6 @@ export function wait(ctx: Ctx, ref: string, condition: WaitCondition = 'not-runn
   const c = ctx.store.get(ref);
   if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalidParameter(`invalid condition: "${condition}"`);
   if (condition === 'not-running' && !c.State.Running) return Promise.resolve({ StatusCode: c.State.ExitCode, Error: null });
+  premount(ctx, c.Id);
   return ctx.waiters.add(c.Id, condition, signal);
 }

@@ -1,0 +1,187 @@
+// An exec without a terminal, run by `runc exec` as the daemon's own child instead of under a
+// conmon: runc hands the process our pipes as its stdio and exits with its exit status, so there is
+// no monitor to start, no attach socket to connect and no start handshake (docker exec C true
+// spends its time in runc, not around it). A terminal needs conmon's console socket: those execs,
+// and the runtimes that are not runc, keep the monitor.
+//
+// runc's own messages go to a log file (--log, JSON), so that they are never mixed with the
+// process's stderr; its pid file tells a process that ran from a runc that failed before it.
+// Were the daemon to die meanwhile, the exec's process runs on (runc is reparented) and only its
+// output and exit code are lost, as they are for an exec under conmon whose client went away.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { AttachSession, ExecHandle, StreamName } from './types.ts';
+import { runtimeMessage } from './conmon.ts';
+import { conflict, systemError } from '../errdefs.ts';
+import { log } from '../util/log.ts';
+
+/** Output kept for a session nobody listens to yet (a detached exec): the oldest goes first. */
+const MAX_PENDING = 4 * 1024 * 1024;
+/** After the process exits, output still in flight is read for at most this long (a background
+ * child of the exec may hold the pipes open for ever). */
+const DRAIN_AFTER_EXIT_MS = 200;
+
+export interface DirectExecOptions {
+  /** the runtime binary and its global arguments (--root …) */
+  runtime: string;
+  globalArgs: string[];
+  containerId: string;
+  execDir: string;
+  processFile: string;
+  openStdin: boolean;
+}
+
+type DataCb = (stream: StreamName, data: Buffer) => void;
+
+class PipeSession implements AttachSession {
+  private dataCbs: DataCb[] = [];
+  private pending: [StreamName, Buffer][] = [];
+  private pendingBytes = 0;
+  private endCbs: (() => void)[] = [];
+  private ended = false;
+  private readonly child: ChildProcess;
+
+  constructor(child: ChildProcess, exited: Promise<unknown>) {
+    this.child = child;
+    let open = 2;
+    const streams: [StreamName, NodeJS.ReadableStream][] = [
+      ['stdout', child.stdout!],
+      ['stderr', child.stderr!],
+    ];
+    for (const [name, s] of streams) {
+      s.on('data', (b: Buffer) => this.deliver(name, b));
+      s.on('error', () => {});
+      s.on('close', () => {
+        if (--open === 0) void exited.then(() => this.end());
+      });
+    }
+    // the process is gone: what it wrote is read, then the pipes close even if a child of it holds them
+    void exited.then(() =>
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, DRAIN_AFTER_EXIT_MS).unref(),
+    );
+    child.stdin?.on('error', () => {});
+  }
+
+  private deliver(stream: StreamName, data: Buffer): void {
+    if (this.dataCbs.length) for (const cb of this.dataCbs) cb(stream, data);
+    else {
+      this.pending.push([stream, data]);
+      this.pendingBytes += data.length;
+      while (this.pendingBytes > MAX_PENDING && this.pending.length > 1) this.pendingBytes -= this.pending.shift()![1].length;
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    setImmediate(() => {
+      for (const cb of this.endCbs.splice(0)) cb();
+    });
+  }
+
+  onData(cb: DataCb): void {
+    this.dataCbs.push(cb);
+    const p = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const [s, d] of p) cb(s, d);
+  }
+
+  onEnd(cb: () => void): void {
+    if (this.ended) setImmediate(cb);
+    else this.endCbs.push(cb);
+  }
+
+  write(data: Buffer): void {
+    if (data.length && this.child.stdin && !this.child.stdin.writableEnded) this.child.stdin.write(data);
+  }
+
+  endStdin(): void {
+    this.child.stdin?.end();
+  }
+
+  close(): void {
+    // the client went away: the process keeps running, its output goes nowhere
+    this.dataCbs = [];
+    this.child.stdin?.destroy();
+    this.child.stdout?.resume();
+    this.child.stderr?.resume();
+    this.end();
+  }
+}
+
+function readPidFile(file: string): number {
+  try {
+    return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run the exec; resolves once its process runs (or has run), with its stdio and exit code. */
+export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Promise<ExecHandle> {
+  const pidFile = path.join(o.execDir, 'pidfile');
+  const logFile = path.join(o.execDir, 'runc.log');
+  const args = [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.processFile, '--pid-file', pidFile, o.containerId];
+  log.debug(`exec: ${o.runtime} ${args.join(' ')}`);
+  const child = spawn(o.runtime, args, { stdio: [o.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: o.execDir });
+  const status = new Promise<{ code: number; error?: Error }>((resolve) => {
+    child.on('error', (e) => resolve({ code: -1, error: e }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0) }));
+  });
+  // Running once runc has written the pid file (it renames it into place), failed if runc exits without one.
+  const pid = await new Promise<number>((resolve, reject) => {
+    let watcher: fs.FSWatcher | undefined;
+    const timer = setTimeout(() => done(undefined, systemError('OCI runtime exec failed: timed out waiting for runc')), timeoutMs);
+    const done = (p?: number, err?: Error) => {
+      clearTimeout(timer);
+      watcher?.close();
+      if (err) reject(err);
+      else resolve(p!);
+    };
+    try {
+      watcher = fs.watch(o.execDir, (_ev, name) => {
+        if (name !== 'pidfile') return;
+        const p = readPidFile(pidFile);
+        if (p) done(p);
+      });
+      watcher.on('error', () => {});
+    } catch {}
+    void status.then(({ error }) => {
+      const p = readPidFile(pidFile);
+      if (p) return done(p);
+      if (error) return done(undefined, systemError(`OCI runtime exec failed: ${o.runtime}: ${error.message}`));
+      let text = '';
+      try {
+        text = fs.readFileSync(logFile, 'utf8');
+      } catch {}
+      const errors = text.split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
+      const msg = runtimeMessage(errors.join('\n') || text) || 'exit status 1';
+      done(undefined, /stopped container|not running|does not exist|cannot exec in a/.test(msg) ? conflict(`container ${o.containerId} is not running`) : systemError(`OCI runtime exec failed: ${msg}`));
+    });
+  }).catch((e) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  const exited = status.then((s) => s.code);
+  const attach = new PipeSession(child, exited);
+  return {
+    attach,
+    exited,
+    pid,
+    // no terminal to size
+    resize: async () => {},
+    kill: (signal: NodeJS.Signals) => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited already: what the caller wanted
+      }
+    },
+  };
+}
