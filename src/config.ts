@@ -17,6 +17,8 @@ export interface DaemonConfig {
   defaultRuntime?: string;
   /** --userns-remap: "default" or USER[:GROUP]; container root becomes an unprivileged host id. */
   usernsRemap?: string;
+  /** --cri-socket: unix:// address of the Kubernetes CRI; "" turns it off; unset = cri.sock beside socketPath. */
+  criSocket?: string;
 }
 
 /** An OCI runtime with runc's command line, as dockerd's `runtimes` entries. */

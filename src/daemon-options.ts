@@ -1,6 +1,7 @@
 // berthd's options: dockerd's flags, merged with a daemon.json as dockerd reads it (the same keys;
 // a setting given both as a flag and in the file is an error, as in dockerd).
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
 
@@ -14,6 +15,7 @@ Options:
       --add-runtime runtime     Register an additional OCI compatible runtime (NAME=PATH)
       --config-file string      Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")
   -D, --debug                   Enable debug mode
+      --cri-socket string       Kubernetes CRI socket, "" for none (default unix://${path.join(path.dirname(DEFAULTS.socketPath), 'cri.sock')})
       --data-root string        Root directory of persistent Berth state (default "${DEFAULTS.dataRoot}")
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
@@ -47,10 +49,11 @@ interface FileConfig {
   runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
   'default-runtime'?: string;
   'userns-remap'?: string;
+  'cri-socket'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'cri-socket'];
 /** daemon.json key → the flag that sets the same thing */
-const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime', 'userns-remap': 'userns-remap' };
+const FLAG_OF: Record<string, string> = { 'data-root': 'data-root', 'exec-root': 'exec-root', 'log-level': 'log-level', debug: 'debug', hosts: 'host', pidfile: 'pidfile', 'default-runtime': 'default-runtime', 'userns-remap': 'userns-remap', 'cri-socket': 'cri-socket' };
 
 export function parseDaemonOptions(argv: string[], readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): DaemonOptions {
   let values;
@@ -69,6 +72,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         'default-runtime': { type: 'string' },
         'config-file': { type: 'string' },
         'userns-remap': { type: 'string' },
+        'cri-socket': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +90,9 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     const list = both.map((k) => `${k}: (from flag: ${String((values as Record<string, unknown>)[FLAG_OF[k]!])}, from file: ${JSON.stringify(file[k as keyof FileConfig])})`);
     throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
   }
+
+  const criSocket = values['cri-socket'] ?? file['cri-socket'];
+  if (criSocket && !/^unix:\/\/\//.test(criSocket)) throw new OptionsError(`berthd: --cri-socket: only unix:// addresses with an absolute path are supported: ${criSocket}`);
 
   let socketPath = DEFAULTS.socketPath;
   for (const h of values.host ?? file.hosts ?? []) {
@@ -118,6 +125,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     runtimes,
     defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
     usernsRemap: values['userns-remap'] ?? file['userns-remap'],
+    ...(criSocket !== undefined ? { criSocket } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
 import { lockDataRoot } from './store/daemon-lock.ts';
+import { createCriServer, criAddress } from './cri/index.ts';
+import type { CriServer } from './cri/server.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -45,6 +47,7 @@ export class Daemon {
   private readonly unlock: () => void;
   private networks?: NetworkService;
   private builds?: BuildService;
+  private cri?: CriServer;
 
   constructor(given: DaemonConfig) {
     let cfg = given;
@@ -122,6 +125,12 @@ export class Daemon {
     await containers.startByPolicy();
     await this.api.listen(cfg.socketPath);
     log.info(`API listen on ${cfg.socketPath}`);
+    const criAt = criAddress(cfg);
+    if (criAt) {
+      this.cri = createCriServer({ cfg, images: imagesEngine, dist, runtimes: () => runtime.runtimes().map((r) => r.name) });
+      await this.cri.listen(criAt);
+      log.info(`CRI listen on ${criAt}`);
+    }
   }
 
   /** A stable daemon id, kept in the data root. */
@@ -139,6 +148,7 @@ export class Daemon {
   async stop(): Promise<void> {
     // Containers keep running: their monitors hold them, and the next daemon picks them up.
     await this.api.close();
+    await this.cri?.close();
     await this.containers?.drain();
     this.builds?.close();
     this.networks?.close();
