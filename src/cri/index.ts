@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { DaemonConfig } from '../config.ts';
 import type { ImagesEngine } from '../engine/images.ts';
 import type { DistributionService } from '../engine/distribution.ts';
+import type { ContainerService } from '../engine/containers/service.ts';
+import { sandboxHandlers } from './sandboxes.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -13,6 +15,7 @@ export interface CriDeps {
   cfg: DaemonConfig;
   images: ImagesEngine;
   dist: DistributionService;
+  containers: ContainerService;
   /** the daemon's OCI runtimes: each is a CRI runtime handler */
   runtimes: () => string[];
 }
@@ -26,10 +29,11 @@ export function criAddress(cfg: DaemonConfig): string {
 export function createCriServer(d: CriDeps): CriServer {
   const runtime = runtimeInfoHandlers({
     runtimeHandlers: d.runtimes,
-    // pod sandboxes (and so pod networks) are not served yet: the node must not be called ready
-    network: () => ({ ready: false, reason: 'NetworkPluginNotReady', message: 'berthd does not run pod sandboxes yet' }),
+    // pods join Berth's default bridge network, which the daemon set up before serving
+    network: () => ({ ready: true }),
     config: () => ({ dataRoot: d.cfg.dataRoot, execRoot: d.cfg.execRoot, runtimeHandlers: d.runtimes(), insecureRegistries: d.cfg.insecureRegistries ?? [] }),
   });
   const image = imageHandlers({ images: d.images, dist: d.dist, runtimeHandlers: d.runtimes });
-  return new CriServer({ runtime, image });
+  const sandboxes = sandboxHandlers({ containers: d.containers, images: d.images, runtimeHandlers: d.runtimes });
+  return new CriServer({ runtime: { ...runtime, ...sandboxes }, image });
 }

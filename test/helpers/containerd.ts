@@ -8,6 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
 import { terminate, removeTree, tail, pidsMatching, killPids } from './daemon-common.ts';
+import { dockerArchive, busyboxEntries, testCacheDir } from './images.ts';
+
+/** The pod network of the test's containerd: a bridge of its own (removed by stop()). */
+export const CRI_TEST_BRIDGE = 'crit0';
+const CRI_TEST_SUBNET = '10.222.0.0/24';
+/** containerd's sandbox image, imported from a local archive (nothing can be pulled here) */
+const PAUSE = 'docker.io/berth-test/pause:latest';
 
 export const CONTAINERD = process.env.BERTH_TEST_CONTAINERD ?? '/usr/bin/containerd';
 
@@ -41,7 +48,7 @@ state = "${root}/state"
 [plugins."io.containerd.internal.v1.opt"]
   path = "${root}/opt"
 [${cri}]
-  sandbox_image = "berth-test/pause:latest"
+  sandbox_image = "${PAUSE}"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   restrict_oom_score_adj = true
@@ -54,6 +61,17 @@ ${mirrors}`;
 export async function startContainerd(o: { registries?: string[]; timeoutMs?: number } = {}): Promise<Containerd> {
   const root = fs.mkdtempSync('/tmp/ctrd-');
   fs.mkdirSync(path.join(root, 'net.d'));
+  fs.writeFileSync(
+    path.join(root, 'net.d', '10-crit.conflist'),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'crit',
+      plugins: [
+        { type: 'bridge', bridge: CRI_TEST_BRIDGE, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: CRI_TEST_SUBNET }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: path.join(root, 'ipam') } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }),
+  );
   const logFile = path.join(root, 'containerd.log');
   const cfgFile = path.join(root, 'config.toml');
   fs.writeFileSync(cfgFile, config(root, o.registries ?? []));
@@ -70,9 +88,13 @@ export async function startContainerd(o: { registries?: string[]; timeoutMs?: nu
     // its shims (and their containers) are found by the private socket path on their command line
     killPids(pidsMatching(root));
     removeTree(root);
+    spawnSync('ip', ['link', 'del', CRI_TEST_BRIDGE], { stdio: 'ignore' });
   };
   try {
     await waitVersion(address, child, o.timeoutMs ?? 30_000, logFile);
+    const archive = await dockerArchive(path.join(testCacheDir(), 'cri-pause.docker.tar'), { tags: [PAUSE], layers: [busyboxEntries()], cmd: ['sleep', 'inf'] });
+    const r = spawnSync('ctr', ['-a', `${root}/c.sock`, '-n', 'k8s.io', 'images', 'import', archive.file], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`ctr images import: ${r.stderr}`);
   } catch (e) {
     await stop();
     throw e;

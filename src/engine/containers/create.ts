@@ -24,6 +24,8 @@ import { containerDir, crashPoint, emit, type Ctx } from './context.ts';
 export interface CreateRequest {
   name?: string;
   config: ContainerConfig & { HostConfig?: HostConfig; NetworkingConfig?: unknown };
+  /** where the log goes instead of the container's directory (the CRI's log_directory/log_path) */
+  logPath?: string;
 }
 
 export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
@@ -98,7 +100,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       HostConfig: hc,
       State: initialState(),
       RestartCount: 0,
-      LogPath: path.join(dir, 'container.log'),
+      LogPath: req.logPath ?? path.join(dir, 'container.log'),
       HostnamePath: etc.hostnamePath,
       HostsPath: etc.hostsPath,
       ResolvConfPath: etc.resolvConfPath,
