@@ -11,6 +11,8 @@ import { isKind, invalidParameter } from '../errdefs.ts';
 import type { ImageRecord } from '../images/types.ts';
 import { criImage, credentialsFor, parseDockerRef } from './image-view.ts';
 import { CriError } from './errors.ts';
+import { PAUSE_IMAGE } from './pause-image.ts';
+import { refString } from '../images/reference.ts';
 import type { Handlers, Msg } from './server.ts';
 
 export interface ImageDeps {
@@ -33,7 +35,11 @@ export function imageHandlers(d: ImageDeps): Handlers {
       throw e;
     }
   };
-  const view = (img: ImageRecord) => criImage(img, d.images.store.images.refs(img.id));
+  // the sandbox holder is pinned, so that the kubelet's image GC leaves it alone
+  const view = (img: ImageRecord) => {
+    const refs = d.images.store.images.refs(img.id);
+    return { ...criImage(img, refs), pinned: refs.some((r) => refString(r) === PAUSE_IMAGE) };
+  };
   const fsUsage = cachedUsage(d.images.store.layers.dir, 10_000);
 
   return {

@@ -4,7 +4,10 @@ import type { DaemonConfig } from '../config.ts';
 import type { ImagesEngine } from '../engine/images.ts';
 import type { DistributionService } from '../engine/distribution.ts';
 import type { ContainerService } from '../engine/containers/service.ts';
+import type { ExecService } from '../engine/exec.ts';
 import { sandboxHandlers } from './sandboxes.ts';
+import { containerHandlers } from './containers.ts';
+import { execSyncHandlers } from './exec-sync.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -16,6 +19,7 @@ export interface CriDeps {
   images: ImagesEngine;
   dist: DistributionService;
   containers: ContainerService;
+  execs: ExecService;
   /** the daemon's OCI runtimes: each is a CRI runtime handler */
   runtimes: () => string[];
 }
@@ -35,5 +39,7 @@ export function createCriServer(d: CriDeps): CriServer {
   });
   const image = imageHandlers({ images: d.images, dist: d.dist, runtimeHandlers: d.runtimes });
   const sandboxes = sandboxHandlers({ containers: d.containers, images: d.images, runtimeHandlers: d.runtimes });
-  return new CriServer({ runtime: { ...runtime, ...sandboxes }, image });
+  const containers = containerHandlers({ containers: d.containers, images: d.images });
+  const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
+  return new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync }, image });
 }

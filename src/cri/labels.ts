@@ -15,6 +15,7 @@ export const L = {
   runtimeHandler: 'io.berth.cri.runtime-handler',
   hostNetwork: 'io.berth.cri.host-network',
   imageRef: 'io.berth.cri.image',
+  logPath: 'io.berth.cri.log-path',
 } as const;
 
 export type CriType = 'sandbox' | 'container';

@@ -308,7 +308,7 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const namespaces: OciNamespace[] = [{ type: 'mount' }];
   if (run.network === 'none') namespaces.push({ type: 'network' });
   else if (typeof run.network === 'object') namespaces.push({ type: 'network', path: run.network.netnsPath });
-  namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  namespaces.push({ type: 'uts' }, { type: 'pid' }, run.ipcNsPath ? { type: 'ipc', path: run.ipcNsPath } : { type: 'ipc' });
   if (run.idMap) namespaces.push({ type: 'user' });
   // Docker's default cgroup namespace mode is private on cgroup v2, host on v1.
   if (host.cgroupVersion === 2) namespaces.push({ type: 'cgroup' });

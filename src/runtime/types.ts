@@ -39,6 +39,8 @@ export interface RunSpec {
   readonlyRootfs: boolean;
   /** 'host' shares the host network namespace; 'none' gets a fresh one with only loopback; a path joins that netns. */
   network: 'none' | 'host' | { netnsPath: string };
+  /** the IPC namespace to join (--ipc container:NAME, a pod's containers); a fresh one when absent */
+  ipcNsPath?: string;
   /** Extra mounts (binds, tmpfs, volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname), in order. */
   mounts: MountSpec[];
   privileged: boolean;

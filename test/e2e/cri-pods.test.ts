@@ -2,25 +2,12 @@
 // input) on the host network and on the pod network, against berthd and containerd's CRI.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import { criE2E, codeName, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2E, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { docker } from '../helpers/docker.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
-
-export function podConfig(name: string, o: { host?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; logDir?: string } = {}): Msg {
-  return {
-    metadata: { name, uid: crypto.randomUUID(), namespace: 'cri-test', attempt: 0 },
-    // the kubelet sends no hostname for a pod on the host network
-    hostname: o.host ? '' : name,
-    log_directory: o.logDir ?? '',
-    labels: o.labels ?? {},
-    annotations: o.annotations ?? {},
-    linux: { security_context: { namespace_options: { network: o.host ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
-  };
-}
 
 describe(`CRI pod sandboxes (${CRI_TARGET})`, SUITE(skip), () => {
   const c = criE2E();

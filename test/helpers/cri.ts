@@ -5,6 +5,7 @@
 //   const t = criE2E();                       // before/after hooks: start the target, connect
 //   const v = await t.rt.call('Version', {});  // unary call; rejects with a grpc error (code, details)
 import { before, after, beforeEach, afterEach } from 'node:test';
+import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
@@ -108,4 +109,17 @@ export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<v
 export function codeName(err: unknown): string {
   const code = (err as grpc.ServiceError).code;
   return typeof code === 'number' ? grpc.status[code] : String(err);
+}
+
+/** A PodSandboxConfig as the kubelet sends it, in the namespace cri-test with a fresh uid. */
+export function podConfig(name: string, o: { host?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; logDir?: string } = {}): Msg {
+  return {
+    metadata: { name, uid: crypto.randomUUID(), namespace: 'cri-test', attempt: 0 },
+    // the kubelet sends no hostname for a pod on the host network
+    hostname: o.host ? '' : name,
+    log_directory: o.logDir ?? '',
+    labels: o.labels ?? {},
+    annotations: o.annotations ?? {},
+    linux: { security_context: { namespace_options: { network: o.host ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
+  };
 }

@@ -19,6 +19,10 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     .filter((m) => !mounts.some((x) => x.destination === m.destination))
     .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', hc.ReadonlyRootfs ? 'ro' : 'rw'] }));
   const nm = hc.NetworkMode ?? 'bridge';
+  // --ipc container:NAME (and a pod's containers): that container's IPC namespace (System V IPC and
+  // message queues; its /dev/shm is a mount of its own mount namespace, which cannot be bound here)
+  const ipcMode = String(hc.IpcMode ?? '');
+  const ipcOf = ipcMode.startsWith('container:') ? runningPeer(ctx, ipcMode.slice('container:'.length), 'IPC namespace') : undefined;
   return {
     id: c.Id,
     rootfs,
@@ -37,6 +41,7 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     readonlyRootfs: !!hc.ReadonlyRootfs,
     // Until the network issue adds bridges, every non-host container gets its own namespace with loopback.
     network: nm === 'host' ? 'host' : nm.startsWith('container:') ? { netnsPath: joinedNetns(ctx, nm.slice('container:'.length)) } : 'none',
+    ipcNsPath: ipcOf ? `/proc/${ipcOf.State.Pid}/ns/ipc` : undefined,
     mounts: [...etcMounts, ...mounts],
     privileged: !!hc.Privileged,
     capAdd: hc.CapAdd ?? [],
@@ -51,6 +56,13 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     devices: hostDevicesFor(hc),
     idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
   };
+}
+
+/** Another container whose namespace this one joins: it must be running. */
+function runningPeer(ctx: Ctx, ref: string, what: string): ContainerRecord {
+  const other = ctx.store.get(ref);
+  if (!other.State.Running || !other.State.Pid) throw conflict(`cannot join ${what} of a non running container: ${other.Id}`);
+  return other;
 }
 
 /** The network namespace of another running container (--network container:NAME). */
