@@ -1,8 +1,6 @@
 // The CRI's ImageService over Berth's one image store: what the kubelet pulls is what `docker images`
 // lists, and the reverse. Semantics follow containerd's CRI plugin (an unknown image has a null
 // status, removing an unknown image succeeds, a removal drops every reference of the image).
-import fs from 'node:fs';
-import path from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
 import type { ImagesEngine } from '../engine/images.ts';
 import type { DistributionService } from '../engine/distribution.ts';
@@ -12,6 +10,7 @@ import type { ImageRecord } from '../images/types.ts';
 import { criImage, credentialsFor, parseDockerRef } from './image-view.ts';
 import { CriError } from './errors.ts';
 import { PAUSE_IMAGE } from './pause-image.ts';
+import { cachedUsage } from './disk-usage.ts';
 import { refString } from '../images/reference.ts';
 import type { Handlers, Msg } from './server.ts';
 
@@ -97,57 +96,4 @@ export function imageHandlers(d: ImageDeps): Handlers {
 function checkHandler(spec: Msg, known: string[]): void {
   const h = spec?.runtime_handler;
   if (h && !known.includes(h)) throw invalidParameter(`no runtime for "${h}" is configured`);
-}
-
-interface Usage {
-  timestamp: bigint;
-  bytes: number;
-  inodes: number;
-}
-
-/** Disk blocks and inodes used below dir, measured at most once per `maxAgeMs` (containerd collects
- * its snapshot usage periodically too). */
-function cachedUsage(dir: string, maxAgeMs: number): () => Promise<Usage> {
-  let last: { at: number; usage: Promise<Usage> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at > maxAgeMs) {
-      const usage = measure(dir);
-      last = { at: Date.now(), usage };
-      usage.catch(() => (last = undefined));
-    }
-    return last.usage;
-  };
-}
-
-async function measure(dir: string): Promise<Usage> {
-  const timestamp = BigInt(Date.now()) * 1_000_000n;
-  let bytes = 0;
-  let inodes = 0;
-  const seen = new Set<string>();
-  const walk = async (p: string): Promise<void> => {
-    let st: fs.BigIntStats;
-    try {
-      st = await fs.promises.lstat(p, { bigint: true });
-    } catch {
-      return; // removed while walking
-    }
-    if (st.nlink > 1n) {
-      // a hard link counts once
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-    }
-    inodes++;
-    bytes += Number(st.blocks) * 512;
-    if (!st.isDirectory()) return;
-    let names: string[] = [];
-    try {
-      names = await fs.promises.readdir(p);
-    } catch {
-      return;
-    }
-    for (const n of names) await walk(path.join(p, n));
-  };
-  await walk(dir);
-  return { timestamp, bytes, inodes };
 }

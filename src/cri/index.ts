@@ -8,6 +8,7 @@ import type { ExecService } from '../engine/exec.ts';
 import { sandboxHandlers } from './sandboxes.ts';
 import { containerHandlers } from './containers.ts';
 import { execSyncHandlers } from './exec-sync.ts';
+import { statsHandlers } from './stats.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -41,5 +42,6 @@ export function createCriServer(d: CriDeps): CriServer {
   const sandboxes = sandboxHandlers({ containers: d.containers, images: d.images, runtimeHandlers: d.runtimes });
   const containers = containerHandlers({ containers: d.containers, images: d.images });
   const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
-  return new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync }, image });
+  const stats = statsHandlers({ containers: d.containers, images: d.images.store });
+  return new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats }, image });
 }
