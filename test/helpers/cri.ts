@@ -47,6 +47,8 @@ export interface CriTarget {
   kind: 'berthd' | 'containerd';
   /** unix:///... */
   address: string;
+  /** its private directory: every engine process it starts names it on its command line */
+  root: string;
   logFile: string;
   logSize(): number;
   /** berthd only: its Engine API for `docker` */
@@ -54,18 +56,18 @@ export interface CriTarget {
   stop(): Promise<void>;
 }
 
-export async function startCriTarget(o: { registries?: string[] } = {}): Promise<CriTarget> {
-  if (CRI_TARGET === 'containerd') {
+export async function startCriTarget(o: { registries?: string[]; kind?: 'berthd' | 'containerd' } = {}): Promise<CriTarget> {
+  if ((o.kind ?? CRI_TARGET) === 'containerd') {
     const why = containerdUnavailable();
     if (why) throw new Error(why);
     const c: Containerd = await startContainerd({ registries: o.registries });
-    return { kind: 'containerd', address: c.address, logFile: c.logFile, logSize: c.logSize, stop: c.stop };
+    return { kind: 'containerd', address: c.address, root: c.root, logFile: c.logFile, logSize: c.logSize, stop: c.stop };
   }
   const why = berthdUnavailable();
   if (why) throw new Error(why);
   // the root is made by startBerthd; the CRI socket goes beside the Engine API socket by default
   const b = await startBerthd();
-  return { kind: 'berthd', address: `unix://${b.root}/cri.sock`, logFile: b.logFile, logSize: b.logSize, berthd: b, stop: b.stop };
+  return { kind: 'berthd', address: `unix://${b.root}/cri.sock`, root: b.root, logFile: b.logFile, logSize: b.logSize, berthd: b, stop: b.stop };
 }
 
 export interface CriE2E {
