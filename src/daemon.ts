@@ -36,7 +36,7 @@ import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
 import { lockDataRoot } from './store/daemon-lock.ts';
 import { createCriServer, criAddress } from './cri/index.ts';
-import type { CriServer } from './cri/server.ts';
+import type { CriFrontEnd } from './cri/index.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -47,7 +47,7 @@ export class Daemon {
   private readonly unlock: () => void;
   private networks?: NetworkService;
   private builds?: BuildService;
-  private cri?: CriServer;
+  private cri?: CriFrontEnd;
 
   constructor(given: DaemonConfig) {
     let cfg = given;

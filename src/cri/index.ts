@@ -9,6 +9,8 @@ import { sandboxHandlers } from './sandboxes.ts';
 import { containerHandlers } from './containers.ts';
 import { execSyncHandlers } from './exec-sync.ts';
 import { statsHandlers } from './stats.ts';
+import { StreamingServer } from './streaming/server.ts';
+import { execStreamHandlers } from './streaming/exec.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -31,7 +33,25 @@ export function criAddress(cfg: DaemonConfig): string {
   return `unix://${path.join(path.dirname(cfg.socketPath), 'cri.sock')}`;
 }
 
-export function createCriServer(d: CriDeps): CriServer {
+/** The gRPC server and the streaming server its Exec hands out URLs to, started and stopped together. */
+export class CriFrontEnd {
+  readonly grpc: CriServer;
+  readonly streaming: StreamingServer;
+  constructor(grpc: CriServer, streaming: StreamingServer) {
+    this.grpc = grpc;
+    this.streaming = streaming;
+  }
+  async listen(address: string): Promise<void> {
+    await this.streaming.listen();
+    await this.grpc.listen(address);
+  }
+  async close(): Promise<void> {
+    await this.grpc.close();
+    await this.streaming.close();
+  }
+}
+
+export function createCriServer(d: CriDeps): CriFrontEnd {
   const runtime = runtimeInfoHandlers({
     runtimeHandlers: d.runtimes,
     // pods join Berth's default bridge network, which the daemon set up before serving
@@ -43,5 +63,7 @@ export function createCriServer(d: CriDeps): CriServer {
   const containers = containerHandlers({ containers: d.containers, images: d.images });
   const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
-  return new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats }, image });
+  const streaming = new StreamingServer();
+  const exec = execStreamHandlers({ containers: d.containers, execs: d.execs, streaming });
+  return new CriFrontEnd(new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...exec }, image }), streaming);
 }

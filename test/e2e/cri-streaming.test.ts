@@ -1,0 +1,95 @@
+// End-to-end: the CRI's streaming Exec — the URL the runtime answers, served with the Kubernetes
+// channel protocol over websocket (v4.channel.k8s.io), as kubectl exec reaches it through the kubelet.
+// Against berthd and, with BERTH_CRI_TARGET=containerd, containerd's streaming server.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { criE2E, codeName, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
+import { pushImage } from '../helpers/registry-push.ts';
+import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
+
+const skip = e2eSkipReason() || registryUnavailable();
+
+interface Session {
+  channels: Record<number, string>;
+  closed: Promise<void>;
+  send(channel: number, data: string): void;
+}
+
+/** Connects to a streaming URL the way client-go's websocket executor does. */
+async function connect(url: string): Promise<Session> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+  ws.binaryType = 'arraybuffer';
+  const channels: Record<number, string> = {};
+  ws.onmessage = (ev) => {
+    const b = Buffer.from(ev.data as ArrayBuffer);
+    if (b.length < 1) return;
+    channels[b[0]!] = (channels[b[0]!] ?? '') + b.subarray(1).toString('utf8');
+  };
+  const closed = new Promise<void>((resolve) => (ws.onclose = () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error(`websocket to ${url} failed`));
+  });
+  assert.equal(ws.protocol, 'v4.channel.k8s.io');
+  return { channels, closed, send: (ch, data) => ws.send(Buffer.concat([Buffer.from([ch]), Buffer.from(data)])) };
+}
+
+describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
+  let reg: Registry;
+  let image = '';
+  let pod = '';
+  let ctr = '';
+  const c = criE2E({
+    setup: async () => {
+      reg = await startRegistry();
+      await pushImage(reg.host, 'cri/busybox', 'v1');
+      image = `${reg.host}/cri/busybox:v1`;
+    },
+    registries: () => [reg.host],
+  });
+  after(async () => {
+    if (pod) await c.rt.call('RemovePodSandbox', { pod_sandbox_id: pod }).catch(() => {});
+    await reg?.stop();
+  });
+  const rt = (m: string, req: Msg) => c.rt.call(m, req);
+
+  test('setup: a pod with a running container', T, async () => {
+    await c.img.call('PullImage', { image: { image } });
+    const config = podConfig('stream');
+    pod = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
+    ctr = (await rt('CreateContainer', { pod_sandbox_id: pod, sandbox_config: config, config: { metadata: { name: 'sh' }, image: { image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+    await rt('StartContainer', { container_id: ctr });
+  });
+
+  test('Exec answers a URL that streams stdout and stderr apart and ends with the exit status', T, async () => {
+    const { url } = await rt('Exec', { container_id: ctr, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], stdout: true, stderr: true });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/\S+$/);
+    const s = await connect(url);
+    await s.closed;
+    assert.equal(s.channels[1], 'out\n');
+    assert.equal(s.channels[2], 'err\n');
+    const status = JSON.parse(s.channels[3]!);
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.deepEqual(status.details.causes, [{ reason: 'ExitCode', message: '3' }]);
+  });
+
+  test('stdin reaches the command; success is a Success status', T, async () => {
+    const { url } = await rt('Exec', { container_id: ctr, cmd: ['sh', '-c', 'read x; echo got $x'], stdin: true, stdout: true });
+    const s = await connect(url);
+    s.send(0, 'hello\n');
+    await s.closed;
+    assert.equal(s.channels[1], 'got hello\n');
+    assert.equal(JSON.parse(s.channels[3]!).status, 'Success');
+  });
+
+  test('a URL serves once; bad requests are refused', T, async () => {
+    const { url } = await rt('Exec', { container_id: ctr, cmd: ['true'], stdout: true });
+    await (await connect(url)).closed;
+    await assert.rejects(connect(url));
+    await assert.rejects(rt('Exec', { container_id: ctr, cmd: ['true'] }), (e) => codeName(e) !== 'OK');
+    await assert.rejects(rt('Exec', { container_id: ctr, cmd: ['true'], tty: true, stdout: true, stderr: true }), (e) => codeName(e) !== 'OK');
+    await assert.rejects(rt('Exec', { container_id: 'f'.repeat(64), cmd: ['true'], stdout: true }), (e) => codeName(e) === 'NOT_FOUND');
+  });
+});
