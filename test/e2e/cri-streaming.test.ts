@@ -84,6 +84,26 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
     assert.equal(JSON.parse(s.channels[3]!).status, 'Success');
   });
 
+  test("Attach streams the container's own stdin and stdout; detaching leaves it running", T, async () => {
+    const config = podConfig('attach');
+    const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
+    try {
+      const id = (
+        await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'echo' }, image: { image }, command: ['sh', '-c', 'while read l; do echo "echo:$l"; done'], stdin: true, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })
+      ).container_id;
+      await rt('StartContainer', { container_id: id });
+      const { url } = await rt('Attach', { container_id: id, stdin: true, stdout: true, stderr: true });
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/\S+$/);
+      const s = await connect(url);
+      s.send(0, 'hi\n');
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !s.channels[1]?.includes('echo:hi'); ) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(s.channels[1], 'echo:hi\n');
+      assert.equal((await rt('ContainerStatus', { container_id: id })).status.state, 'CONTAINER_RUNNING');
+    } finally {
+      await rt('RemovePodSandbox', { pod_sandbox_id: p });
+    }
+  });
+
   test('a URL serves once; bad requests are refused', T, async () => {
     const { url } = await rt('Exec', { container_id: ctr, cmd: ['true'], stdout: true });
     await (await connect(url)).closed;
