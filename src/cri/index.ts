@@ -12,6 +12,7 @@ import { statsHandlers } from './stats.ts';
 import { StreamingServer } from './streaming/server.ts';
 import { execStreamHandlers } from './streaming/exec.ts';
 import { attachStreamHandlers } from './streaming/attach.ts';
+import { portForwardHandlers } from './streaming/port-forward.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -65,6 +66,6 @@ export function createCriServer(d: CriDeps): CriFrontEnd {
   const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
   const streaming = new StreamingServer();
-  const exec = { ...execStreamHandlers({ containers: d.containers, execs: d.execs, streaming }), ...attachStreamHandlers({ containers: d.containers, streaming }) };
+  const exec = { ...execStreamHandlers({ containers: d.containers, execs: d.execs, streaming }), ...attachStreamHandlers({ containers: d.containers, streaming }), ...portForwardHandlers({ containers: d.containers, streaming }) };
   return new CriFrontEnd(new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...exec }, image }), streaming);
 }

@@ -104,6 +104,33 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
     }
   });
 
+  test("PortForward reaches a port on the pod's localhost, the port announced first on both channels", T, async () => {
+    const config = podConfig('fwd');
+    const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
+    try {
+      const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'srv' }, image: { image }, command: ['nc', '-ll', '-p', '8089', '-e', 'echo', 'pong'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+      await rt('StartContainer', { container_id: id });
+      await new Promise((r) => setTimeout(r, 500));
+      const { url } = await rt('PortForward', { pod_sandbox_id: p, port: [8089] });
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/\S+$/);
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}?port=8089`, ['v4.channel.k8s.io']);
+      ws.binaryType = 'arraybuffer';
+      const frames: Buffer[] = [];
+      ws.onmessage = (ev) => frames.push(Buffer.from(ev.data as ArrayBuffer));
+      await new Promise<void>((resolve, reject) => ((ws.onopen = () => resolve()), (ws.onerror = () => reject(new Error('websocket failed')))));
+      ws.send(Buffer.from([0, ...Buffer.from('hi\n')]));
+      const data = () => Buffer.concat(frames.filter((f) => f[0] === 0).map((f) => f.subarray(1)));
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !data().includes('pong'); ) await new Promise((r) => setTimeout(r, 100));
+      ws.close();
+      const first = (ch: number) => frames.find((f) => f[0] === ch)!.subarray(1);
+      assert.equal(first(0).readUInt16LE(0), 8089);
+      assert.equal(first(1).readUInt16LE(0), 8089);
+      assert.equal(data().subarray(2).toString(), 'pong\n');
+    } finally {
+      await rt('RemovePodSandbox', { pod_sandbox_id: p });
+    }
+  });
+
   test('a URL serves once; bad requests are refused', T, async () => {
     const { url } = await rt('Exec', { container_id: ctr, cmd: ['true'], stdout: true });
     await (await connect(url)).closed;

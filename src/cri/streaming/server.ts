@@ -12,7 +12,7 @@ export const CHANNEL_PROTOCOLS = ['v4.channel.k8s.io'];
 /** the kubelet's streaming cache keeps a request this long */
 const TOKEN_TTL_MS = 60_000;
 
-export type StreamHandler = (ws: WebSocket) => void;
+export type StreamHandler = (ws: WebSocket, req: http.IncomingMessage) => void;
 
 export class StreamingServer {
   private readonly server = http.createServer((req, res) => this.plain(req, res));
@@ -32,7 +32,7 @@ export class StreamingServer {
         socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nberthd's streaming server speaks websocket with the subprotocol ${CHANNEL_PROTOCOLS.join(', ')} only (SPDY is not supported)\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => t.handler(ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => t.handler(ws, req));
     });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
