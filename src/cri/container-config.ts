@@ -82,6 +82,8 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
       ...(logPath ? { logPath } : {}),
       config: {
         Image: imageId,
+        // the pod's hostname (the containers of a pod share its UTS identity)
+        ...(sandbox.Config.Hostname ? { Hostname: sandbox.Config.Hostname } : {}),
         ...(config.command?.length ? { Entrypoint: config.command } : {}),
         ...(config.args?.length ? { Cmd: config.args } : config.command?.length ? { Cmd: [] } : {}),
         ...(config.working_dir ? { WorkingDir: config.working_dir } : {}),

@@ -86,6 +86,7 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
       assert.equal(String(r.stderr), 'err\n');
       assert.equal(r.exit_code, 3);
       await assert.rejects(exec(id, ['sleep', '30'], 1), (e) => codeName(e) !== 'OK');
+      assert.equal(String((await exec(id, ['hostname'])).stdout), 'app\n', "the pod's hostname");
 
       const log = fs.readFileSync(path.join(logDir, 'web/0.log'), 'utf8');
       assert.match(log, /^\d{4}-\d\d-\d\dT\S+ stdout F hello$/m);
@@ -131,6 +132,28 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
       for (const id of [server, client]) assert.equal((await cstatus(id)).state, 'CONTAINER_EXITED');
     } finally {
       await rt('RemovePodSandbox', { pod_sandbox_id: p.id });
+    }
+  });
+
+  test('pod-to-pod traffic over the pod network', T, async () => {
+    const a = await pod('pod-a');
+    const b = await pod('pod-b');
+    try {
+      const server = await create(a, ctrConfig('server', ['exec nc -ll -p 9100 -e echo pong']));
+      const client = await create(b, ctrConfig('client', ['exec sleep 1000']));
+      await rt('StartContainer', { container_id: server });
+      await rt('StartContainer', { container_id: client });
+      const ipA = (await rt('PodSandboxStatus', { pod_sandbox_id: a.id })).status.network.ip;
+      const ipB = (await rt('PodSandboxStatus', { pod_sandbox_id: b.id })).status.network.ip;
+      assert.notEqual(ipA, ipB);
+      let out = '';
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !out.includes('pong'); await new Promise((r) => setTimeout(r, 200))) {
+        out = String((await exec(client, ['sh', '-c', `nc ${ipA} 9100 </dev/null`], 5)).stdout);
+      }
+      assert.match(out, /pong/);
+    } finally {
+      await rt('RemovePodSandbox', { pod_sandbox_id: a.id });
+      await rt('RemovePodSandbox', { pod_sandbox_id: b.id });
     }
   });
 
