@@ -127,7 +127,7 @@ export class Daemon {
     log.info(`API listen on ${cfg.socketPath}`);
     const criAt = criAddress(cfg);
     if (criAt) {
-      this.cri = createCriServer({ cfg, images: imagesEngine, dist, containers, execs, runtimes: () => runtime.runtimes().map((r) => r.name) });
+      this.cri = createCriServer({ cfg, images: imagesEngine, dist, containers, execs, events, runtimes: () => runtime.runtimes().map((r) => r.name) });
       await this.cri.listen(criAt);
       log.info(`CRI listen on ${criAt}`);
     }

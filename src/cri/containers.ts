@@ -143,7 +143,7 @@ function containerView(d: ContainerDeps, c: ContainerRecord): Msg {
   };
 }
 
-function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
+export function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
   const labels = c.Config.Labels ?? {};
   const img = imageRefs(d, c);
   const state = stateOf(c);

@@ -13,6 +13,8 @@ import { StreamingServer } from './streaming/server.ts';
 import { execStreamHandlers } from './streaming/exec.ts';
 import { attachStreamHandlers } from './streaming/attach.ts';
 import { portForwardHandlers } from './streaming/port-forward.ts';
+import { eventHandlers } from './events.ts';
+import type { EventsService } from '../engine/events.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
@@ -25,6 +27,7 @@ export interface CriDeps {
   dist: DistributionService;
   containers: ContainerService;
   execs: ExecService;
+  events: EventsService;
   /** the daemon's OCI runtimes: each is a CRI runtime handler */
   runtimes: () => string[];
 }
@@ -67,5 +70,5 @@ export function createCriServer(d: CriDeps): CriFrontEnd {
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
   const streaming = new StreamingServer();
   const exec = { ...execStreamHandlers({ containers: d.containers, execs: d.execs, streaming }), ...attachStreamHandlers({ containers: d.containers, streaming }), ...portForwardHandlers({ containers: d.containers, streaming }) };
-  return new CriFrontEnd(new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...exec }, image }), streaming);
+  return new CriFrontEnd(new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...exec, ...eventHandlers({ events: d.events, containers: d.containers, images: d.images }) }, image }), streaming);
 }

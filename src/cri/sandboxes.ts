@@ -101,7 +101,7 @@ function sandboxView(c: ContainerRecord): Msg {
   };
 }
 
-function sandboxStatus(c: ContainerRecord): Msg {
+export function sandboxStatus(c: ContainerRecord): Msg {
   const labels = c.Config.Labels ?? {};
   const host = labels[L.hostNetwork] === 'true';
   const ep = c.State.Running && !host ? Object.values(c.NetworkSettings?.Networks ?? {})[0] : undefined;

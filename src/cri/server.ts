@@ -12,7 +12,9 @@ import { log } from '../util/log.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = any;
 export type Unary = (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg;
-export type Handlers = Record<string, Unary>;
+/** A server-streaming method: writes to `call` until the client goes away. */
+export type Streaming = (req: Msg, call: grpc.ServerWritableStream<Msg, Msg>) => void;
+export type Handlers = Record<string, Unary | { stream: Streaming }>;
 
 export const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
 
@@ -71,11 +73,13 @@ export class CriServer {
 function implement(service: grpc.ServiceDefinition, handlers: Handlers): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(service)) {
-    const h = handlers[name];
+    const given = handlers[name];
     if (def.responseStream || def.requestStream) {
-      impl[name] = (call: grpc.ServerWritableStream<Msg, Msg>) => call.emit('error', unimplemented(name));
+      const s = given && typeof given === 'object' && !def.requestStream ? given.stream : undefined;
+      impl[name] = (call: grpc.ServerWritableStream<Msg, Msg>) => (s ? s(call.request, call) : call.emit('error', unimplemented(name)));
       continue;
     }
+    const h = typeof given === 'function' ? given : undefined;
     impl[name] = (call: grpc.ServerUnaryCall<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
       if (!h) return callback(unimplemented(name));
       log.debug(`CRI ${name} ${JSON.stringify(call.request)}`);

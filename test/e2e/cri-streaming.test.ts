@@ -3,7 +3,9 @@
 // Against berthd and, with BERTH_CRI_TARGET=containerd, containerd's streaming server.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { criE2E, codeName, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import * as grpc from '@grpc/grpc-js';
+import { criE2E, codeName, podConfig, CRI_TARGET, REAL_CRI, type Msg } from '../helpers/cri.ts';
+import { criServices } from '../../src/cri/proto.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/registry-push.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
@@ -128,6 +130,43 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
       assert.equal(data().subarray(2).toString(), 'pong\n');
     } finally {
       await rt('RemovePodSandbox', { pod_sandbox_id: p });
+    }
+  });
+
+  test("GetContainerEvents streams a container's lifecycle with its pod's status", T, async () => {
+    const client = new (criServices().RuntimeService)(c.t.address, grpc.credentials.createInsecure());
+    const stream = (client as unknown as { GetContainerEvents(req: Msg): grpc.ClientReadableStream<Msg> }).GetContainerEvents({});
+    const events: Msg[] = [];
+    const failed = new Promise<grpc.ServiceError>((resolve) => stream.on('error', resolve));
+    stream.on('data', (e: Msg) => events.push(e));
+    try {
+      if (REAL_CRI) {
+        // containerd 1.6 predates the evented PLEG (containerd 1.7 added GetContainerEvents)
+        assert.equal(codeName(await failed), 'UNIMPLEMENTED');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const config = podConfig('events');
+      const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
+      try {
+        const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'ev' }, image: { image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+        await rt('StartContainer', { container_id: id });
+        await rt('StopContainer', { container_id: id, timeout: 0 });
+        await rt('RemoveContainer', { container_id: id });
+        const types = () => events.filter((e) => e.container_id === id).map((e) => e.container_event_type);
+        const want = ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'];
+        for (const deadline = Date.now() + 5000; Date.now() < deadline && types().length < 4; ) await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(types(), want);
+        const started = events.find((e) => e.container_id === id && e.container_event_type === 'CONTAINER_STARTED_EVENT');
+        assert.equal(started.pod_sandbox_status.id, p);
+        assert.equal(started.containers_statuses.find((s: Msg) => s.id === id)?.state, 'CONTAINER_RUNNING');
+        assert.ok(events.some((e) => e.container_id === p && e.container_event_type === 'CONTAINER_STARTED_EVENT'), 'the sandbox has events too');
+      } finally {
+        await rt('RemovePodSandbox', { pod_sandbox_id: p });
+      }
+    } finally {
+      stream.cancel();
+      client.close();
     }
   });
 
