@@ -30,6 +30,7 @@ import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 import { measureOverhead, sampleEngine, type Overhead, type MemorySample } from './memory.ts';
 import { prepareFloor, type Floor } from './floor.ts';
 import { SCENARIOS, cleanups, type BenchDaemon, type ScenarioContext } from './scenarios.ts';
+import { runCriBench } from './cri.ts';
 
 const MEMORY_CONTAINERS = 50;
 
@@ -81,7 +82,9 @@ async function main() {
   const scenarios = values.only?.length ? SCENARIOS.filter((s) => values.only!.includes(s.name)) : SCENARIOS;
   // `memory` is not timed: the engine's own memory idle and with MEMORY_CONTAINERS running containers
   const measureMemory = !values.only?.length || values.only.includes('memory');
-  if (!scenarios.length && !measureMemory) throw new Error(`no scenario named ${values.only?.join(', ')}`);
+  // `cri`: the CRI's pod lifecycle and memory per pod, berthd against containerd (bench/cri.ts)
+  const measureCri = !values.only?.length || values.only.includes('cri');
+  if (!scenarios.length && !measureMemory && !measureCri) throw new Error(`no scenario named ${values.only?.join(', ')}`);
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts daemons: run it as root');
 
   console.log(`Berth benchmark — ${new Date().toISOString()}`);
@@ -296,6 +299,7 @@ async function main() {
     }
   }
   if (notes.length) console.log('\n' + notes.map((n) => `* ${n}`).join('\n'));
+  if (measureCri) await runCriBench({ runs: Math.min(runs, 20), warmup, pods: 10 }).catch((e: Error) => console.log(`\n* CRI bench failed: ${e.message.split('\n')[0]}`));
 
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), runs, warmup, cli: cliVersion, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, s]) => [n, { ms: s.ms, ...stats(s) }]))])), memory, notes }, null, 2));

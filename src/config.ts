@@ -25,6 +25,8 @@ export interface DaemonConfig {
   defaultRuntime?: string;
   /** --userns-remap: "default" or USER[:GROUP]; container root becomes an unprivileged host id. */
   usernsRemap?: string;
+  /** --cri-socket: unix:// address of the Kubernetes CRI; "" turns it off; unset = cri.sock beside socketPath. */
+  criSocket?: string;
 }
 
 /** The TLS settings of the API's TCP listeners, after dockerd's rules for --tls/--tlsverify. */

@@ -1,9 +1,9 @@
 // berthd's options: dockerd's flags, merged with a daemon.json as dockerd reads it (the same keys;
 // a setting given both as a flag and in the file is an error, as in dockerd).
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import path from 'node:path';
 import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
 import { DEFAULT_TLS_HOST, ListenerError, parseDaemonHost } from './api/listeners.ts';
 
@@ -18,6 +18,7 @@ Options:
       --config-file string      Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")
   -D, --debug                   Enable debug mode
   -G, --group string            Group for the unix socket (default "docker")
+      --cri-socket string       Kubernetes CRI socket, "" for none (default unix://${path.join(path.dirname(DEFAULTS.socketPath), 'cri.sock')})
       --data-root string        Root directory of persistent Berth state (default "${DEFAULTS.dataRoot}")
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
@@ -62,8 +63,9 @@ interface FileConfig {
   tlscert?: string;
   tlskey?: string;
   group?: string;
+  'cri-socket'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket'];
 /** daemon.json key → the flag that sets the same thing */
 const FLAG_OF: Record<string, string> = {
   'data-root': 'data-root',
@@ -80,6 +82,7 @@ const FLAG_OF: Record<string, string> = {
   tlscert: 'tlscert',
   tlskey: 'tlskey',
   group: 'group',
+  'cri-socket': 'cri-socket',
 };
 /** Boolean flags that, as Go's pflag, also take `--flag=true|false`. */
 const BOOL_FLAGS = ['tls', 'tlsverify', 'debug'];
@@ -131,6 +134,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         tlscert: { type: 'string' },
         tlskey: { type: 'string' },
         group: { type: 'string', short: 'G' },
+        'cri-socket': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -149,6 +153,10 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     const list = both.map((k) => `${k}: (from flag: ${String((values as Record<string, unknown>)[FLAG_OF[k]!])}, from file: ${JSON.stringify(file[k as keyof FileConfig])})`);
     throw new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
   }
+
+  const criSocket = values['cri-socket'] ?? file['cri-socket'];
+  if (criSocket && !/^unix:\/\/\//.test(criSocket)) throw new OptionsError(`berthd: --cri-socket: only unix:// addresses with an absolute path are supported: ${criSocket}`);
+
 
   // dockerd's rules: --tlsverify (either value) turns TLS on; verification follows TLS unless set
   let tlsOn: boolean | undefined = values.tls ?? file.tls;
@@ -209,6 +217,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     runtimes,
     defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
     usernsRemap: values['userns-remap'] ?? file['userns-remap'],
+    ...(criSocket !== undefined ? { criSocket } : {}),
   };
 }
 

@@ -37,6 +37,8 @@ import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
 import { lockDataRoot } from './store/daemon-lock.ts';
+import { createCriServer, criAddress } from './cri/index.ts';
+import type { CriFrontEnd } from './cri/index.ts';
 
 export class Daemon {
   readonly cfg: DaemonConfig;
@@ -47,6 +49,7 @@ export class Daemon {
   private readonly unlock: () => void;
   private networks?: NetworkService;
   private builds?: BuildService;
+  private cri?: CriFrontEnd;
 
   constructor(given: DaemonConfig) {
     let cfg = given;
@@ -129,6 +132,12 @@ export class Daemon {
     await containers.recover();
     await containers.startByPolicy();
     await this.api.listen();
+    const criAt = criAddress(cfg);
+    if (criAt) {
+      this.cri = createCriServer({ cfg, images: imagesEngine, dist, containers, execs, events, runtimes: () => runtime.runtimes().map((r) => r.name) });
+      await this.cri.listen(criAt);
+      log.info(`CRI listen on ${criAt}`);
+    }
   }
 
   /** A stable daemon id, kept in the data root. */
@@ -146,6 +155,7 @@ export class Daemon {
   async stop(): Promise<void> {
     // Containers keep running: their monitors hold them, and the next daemon picks them up.
     await this.api.close();
+    await this.cri?.close();
     await this.containers?.drain();
     this.builds?.close();
     this.networks?.close();

@@ -28,6 +28,8 @@ export interface CreateRequest {
   /** ?platform= of the create request: the image must be of it */
   platform?: string;
   config: ContainerConfig & { HostConfig?: HostConfig; NetworkingConfig?: unknown };
+  /** where the log goes instead of the container's directory (the CRI's log_directory/log_path) */
+  logPath?: string;
 }
 
 export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
@@ -115,7 +117,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       HostConfig: hc,
       State: initialState(),
       RestartCount: 0,
-      LogPath: path.join(dir, 'container.log'),
+      LogPath: req.logPath ?? path.join(dir, 'container.log'),
       HostnamePath: etc.hostnamePath,
       HostsPath: etc.hostsPath,
       ResolvConfPath: etc.resolvConfPath,

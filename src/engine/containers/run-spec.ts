@@ -20,6 +20,7 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     .filter((m) => !mounts.some((x) => x.destination === m.destination))
     .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', hc.ReadonlyRootfs ? 'ro' : 'rw'] }));
   const nm = hc.NetworkMode ?? 'bridge';
+  // --ipc/--pid container:NAME (and a pod's containers): runNamespaces (namespaces.ts) joins them
   return {
     id: c.Id,
     rootfs,
@@ -56,6 +57,7 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
   };
 }
 
+/** Another container whose namespace this one joins: it must be running. */
 /** The network namespace of another running container (--network container:NAME). */
 function joinedNetns(ctx: Ctx, ref: string): string {
   const other = ctx.store.get(ref);

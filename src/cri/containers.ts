@@ -1,0 +1,171 @@
+// The CRI's container calls over Berth's container service: a CRI container is a Berth container
+// that joins its pod's network and IPC namespaces, logs in the CRI format where the kubelet says.
+import fs from 'node:fs';
+import type { ContainerService } from '../engine/containers/service.ts';
+import type { ImagesEngine } from '../engine/images.ts';
+import type { ContainerRecord } from '../engine/containers/record.ts';
+import { invalidParameter, isKind, notFound, conflict } from '../errdefs.ts';
+import { planContainer, resources, refuseUnsupportedResources } from './container-config.ts';
+import { L, readJsonLabel, matchesSelector, nanos, stringMap } from './labels.ts';
+import { criObjects, findCri, getCri, killNow } from './lookup.ts';
+import { criImage } from './image-view.ts';
+import type { Handlers, Msg } from './server.ts';
+
+export interface ContainerDeps {
+  containers: ContainerService;
+  images: ImagesEngine;
+}
+
+export function containerHandlers(d: ContainerDeps): Handlers {
+  return {
+    async CreateContainer(req) {
+      const sb = getCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
+      if (!req.config) throw invalidParameter('container config must not be empty');
+      if (!sb.State.Running) throw conflict(`sandbox ${sb.Id} is not ready`);
+      const imageName = String(req.config.image?.image ?? '');
+      let imageId: string;
+      try {
+        imageId = d.images.resolve(imageName).id;
+      } catch (e) {
+        throw notFound(`failed to resolve image "${imageName}": not found`, e);
+      }
+      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj());
+      const { Id } = await d.containers.create(plan.request);
+      return { container_id: Id };
+    },
+
+    async StartContainer(req) {
+      const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      if (c.State.Status !== 'created') throw invalidParameter(`container ${c.Id} is in ${stateOf(c)} state, not CONTAINER_CREATED`);
+      await d.containers.start(c.Id);
+      return {};
+    },
+
+    async StopContainer(req) {
+      const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      const timeout = Number(req.timeout ?? 0);
+      if (timeout <= 0) await killNow(d.containers, c.Id);
+      else {
+        try {
+          await d.containers.stop(c.Id, { timeout });
+        } catch (e) {
+          if (!isKind(e, 'not-modified')) throw e;
+        }
+      }
+      return {};
+    },
+
+    async RemoveContainer(req) {
+      const c = findCri(d.containers, 'container', String(req.container_id ?? ''));
+      if (!c) return {};
+      try {
+        await d.containers.remove(c.Id, { force: true });
+      } catch (e) {
+        if (!isKind(e, 'not-found')) throw e;
+      }
+      return {};
+    },
+
+    ListContainers(req) {
+      const f = req.filter ?? {};
+      let items = criObjects(d.containers, 'container');
+      if (f.id) items = items.filter((c) => c.Id.startsWith(f.id));
+      if (f.pod_sandbox_id) items = items.filter((c) => (c.Config.Labels?.[L.sandboxId] ?? '').startsWith(f.pod_sandbox_id));
+      if (f.state) items = items.filter((c) => stateOf(c) === f.state.state);
+      const selector = stringMap(f.label_selector);
+      items = items.filter((c) => matchesSelector(readJsonLabel(c.Config.Labels, L.labels, {}), selector));
+      return { containers: items.map((c) => containerView(d, c)) };
+    },
+
+    ContainerStatus(req) {
+      const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      const info: Record<string, string> = {};
+      if (req.verbose) info.info = JSON.stringify({ pid: c.State.Pid, name: c.Name, sandboxID: c.Config.Labels?.[L.sandboxId], runtimeHandler: c.HostConfig.Runtime ?? '', config: c.Config, hostConfig: c.HostConfig });
+      return { status: containerStatus(d, c), info };
+    },
+
+    async UpdateContainerResources(req) {
+      const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      if (req.windows) throw invalidParameter('berthd does not support windows resources');
+      const res = req.linux ?? {};
+      refuseUnsupportedResources(res);
+      if (Number(res.oom_score_adj ?? 0) !== 0) throw invalidParameter('berthd cannot change the oom_score_adj of a created container');
+      await d.containers.update(c.Id, resources(res));
+      return {};
+    },
+  };
+}
+
+/** The daemon's own oom_score_adj: the floor for its children without CAP_SYS_RESOURCE. */
+function ownOomScoreAdj(): number {
+  try {
+    return Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function stateOf(c: ContainerRecord): 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN' {
+  switch (c.State.Status) {
+    case 'created':
+      return 'CONTAINER_CREATED';
+    case 'running':
+    case 'paused':
+    case 'restarting':
+      return 'CONTAINER_RUNNING';
+    case 'exited':
+      return 'CONTAINER_EXITED';
+    default:
+      return 'CONTAINER_UNKNOWN';
+  }
+}
+
+function imageRefs(d: ContainerDeps, c: ContainerRecord): { spec: string; ref: string } {
+  const img = d.images.store.images.get(c.Image);
+  const view = img ? criImage(img, d.images.store.images.refs(img.id)) : undefined;
+  return { spec: view?.repo_tags[0] ?? c.Image, ref: view?.repo_digests[0] ?? c.Image };
+}
+
+function containerView(d: ContainerDeps, c: ContainerRecord): Msg {
+  const labels = c.Config.Labels ?? {};
+  const img = imageRefs(d, c);
+  return {
+    id: c.Id,
+    pod_sandbox_id: labels[L.sandboxId] ?? '',
+    metadata: readJsonLabel(labels, L.metadata, {}),
+    image: { image: img.spec },
+    image_ref: img.ref,
+    image_id: c.Image,
+    state: stateOf(c),
+    created_at: nanos(c.Created),
+    labels: readJsonLabel(labels, L.labels, {}),
+    annotations: readJsonLabel(labels, L.annotations, {}),
+  };
+}
+
+export function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
+  const labels = c.Config.Labels ?? {};
+  const img = imageRefs(d, c);
+  const state = stateOf(c);
+  let reason = '';
+  if (state === 'CONTAINER_EXITED') reason = c.State.OOMKilled ? 'OOMKilled' : c.State.ExitCode === 0 ? 'Completed' : 'Error';
+  return {
+    id: c.Id,
+    metadata: readJsonLabel(labels, L.metadata, {}),
+    state,
+    created_at: nanos(c.Created),
+    started_at: nanos(c.State.StartedAt),
+    finished_at: state === 'CONTAINER_EXITED' ? nanos(c.State.FinishedAt) : '0',
+    exit_code: c.State.ExitCode,
+    image: { image: img.spec },
+    image_ref: img.ref,
+    image_id: c.Image,
+    reason,
+    message: c.State.Error ?? '',
+    labels: readJsonLabel(labels, L.labels, {}),
+    annotations: readJsonLabel(labels, L.annotations, {}),
+    mounts: c.Mounts.filter((m) => m.Type === 'bind').map((m) => ({ container_path: m.Destination, host_path: m.Source, readonly: !m.RW, propagation: m.Propagation === 'rshared' ? 'PROPAGATION_BIDIRECTIONAL' : m.Propagation === 'rslave' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE' })),
+    log_path: labels[L.logPath] ?? '',
+    ...(c.Config.StopSignal ? { stop_signal: c.Config.StopSignal } : {}),
+  };
+}

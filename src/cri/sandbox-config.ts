@@ -1,0 +1,101 @@
+// A PodSandboxConfig as the create request of its holder container (pure). Each field is honoured
+// or refused: what Berth cannot do yet is an INVALID_ARGUMENT naming the field, never ignored.
+import { invalidParameter } from '../errdefs.ts';
+import type { CreateRequest } from '../engine/containers/service.ts';
+import { L, podMetadata, sandboxName, stringMap, type PodMetadata } from './labels.ts';
+import type { Msg } from './server.ts';
+
+export interface SandboxPlan {
+  name: string;
+  meta: PodMetadata;
+  hostNetwork: boolean;
+  request: CreateRequest;
+}
+
+const PROTOCOLS: Record<string, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
+
+export function planSandbox(config: Msg, runtimeHandler: string, image: string): SandboxPlan {
+  const meta = podMetadata(config);
+  const linux = config.linux ?? {};
+  const sc = linux.security_context ?? {};
+  const ns = sc.namespace_options ?? {};
+  refuseUnsupported(config, linux, sc, ns);
+  const hostNetwork = ns.network === 'NODE';
+  // the host's UTS namespace goes with its network (as the kubelet sends no hostname then)
+  if (hostNetwork && config.hostname) throw invalidParameter('a pod on the host network (namespace_options.network NODE) cannot set its hostname');
+  const labels = stringMap(config.labels);
+  const annotations = stringMap(config.annotations);
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  const exposed: Record<string, object> = {};
+  for (const pm of config.port_mappings ?? []) {
+    const proto = PROTOCOLS[pm.protocol ?? 'TCP'];
+    if (!proto) throw invalidParameter(`unknown port mapping protocol ${pm.protocol}`);
+    const cport = Number(pm.container_port);
+    if (!(cport > 0 && cport < 65536)) throw invalidParameter(`invalid container port ${pm.container_port}`);
+    // a mapping without a host port only documents the port, as the kubelet sends for every containerPort
+    if (!pm.host_port) continue;
+    if (hostNetwork) continue; // the pod is on the host's ports already (containerd skips them too)
+    const key = `${cport}/${proto}`;
+    exposed[key] = {};
+    (portBindings[key] ??= []).push({ HostIp: pm.host_ip ?? '', HostPort: String(pm.host_port) });
+  }
+  const dns = config.dns_config;
+  const hostConfig: Record<string, unknown> = {
+    NetworkMode: hostNetwork ? 'host' : 'bridge',
+    // the pod's containers join its IPC namespace and its /dev/shm (namespaces.ts), as a pause container's
+    IpcMode: 'shareable',
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    ...(runtimeHandler ? { Runtime: runtimeHandler } : {}),
+    ...(Object.keys(portBindings).length ? { PortBindings: portBindings } : {}),
+    ...(dns ? { Dns: dns.servers ?? [], DnsSearch: dns.searches ?? [], DnsOptions: dns.options ?? [] } : {}),
+    ...(sc.privileged ? { Privileged: true } : {}),
+    ...(sc.readonly_rootfs ? { ReadonlyRootfs: true } : {}),
+    ...(sc.seccomp?.profile_type === 'Unconfined' || sc.seccomp_profile_path === 'unconfined' ? { SecurityOpt: ['seccomp=unconfined'] } : {}),
+    ...(linux.sysctls && Object.keys(linux.sysctls).length ? { Sysctls: stringMap(linux.sysctls) } : {}),
+  };
+  const name = sandboxName(meta);
+  return {
+    name,
+    meta,
+    hostNetwork,
+    request: {
+      name,
+      config: {
+        Image: image,
+        ...(config.hostname ? { Hostname: config.hostname } : {}),
+        ...(Object.keys(exposed).length ? { ExposedPorts: exposed } : {}),
+        Labels: {
+          ...labels,
+          [L.type]: 'sandbox',
+          [L.metadata]: JSON.stringify(meta),
+          [L.labels]: JSON.stringify(labels),
+          [L.annotations]: JSON.stringify(annotations),
+          [L.logDirectory]: config.log_directory ?? '',
+          [L.runtimeHandler]: runtimeHandler,
+          [L.hostNetwork]: String(hostNetwork),
+        },
+        HostConfig: hostConfig,
+      },
+    },
+  };
+}
+
+function refuseUnsupported(config: Msg, linux: Msg, sc: Msg, ns: Msg): void {
+  const no = (what: string) => {
+    throw invalidParameter(`berthd does not support ${what} for pod sandboxes yet`);
+  };
+  if (config.windows) no('windows settings');
+  if (linux.cgroup_parent) no('linux.cgroup_parent');
+  if (linux.overhead || linux.resources) no('pod-level resources (linux.overhead, linux.resources)');
+  // the sandbox's own PID and IPC namespaces are the pod's (POD and CONTAINER alike for the holder)
+  if (ns.pid === 'NODE' || ns.pid === 'TARGET') no(`namespace_options.pid ${ns.pid}`);
+  if (ns.ipc === 'NODE') no('namespace_options.ipc NODE');
+  if (ns.network === 'TARGET' || ns.network === 'CONTAINER') no(`namespace_options.network ${ns.network}`);
+  if (ns.userns_options && ns.userns_options.mode && ns.userns_options.mode !== 'NODE') no('user namespaces (userns_options)');
+  if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');
+  if (sc.run_as_user || sc.run_as_group || sc.supplemental_groups?.length) no('run_as_user/run_as_group/supplemental_groups on the sandbox');
+  if (sc.seccomp && sc.seccomp.profile_type && sc.seccomp.profile_type !== 'Unconfined' && sc.seccomp.profile_type !== 'RuntimeDefault') no(`seccomp ${sc.seccomp.profile_type}`);
+  if (sc.apparmor && sc.apparmor.profile_type && sc.apparmor.profile_type !== 'Unconfined') no('apparmor profiles');
+  if (sc.seccomp_profile_path && sc.seccomp_profile_path !== 'runtime/default' && sc.seccomp_profile_path !== 'unconfined') no(`seccomp_profile_path ${sc.seccomp_profile_path}`);
+  if (sc.supplemental_groups_policy && sc.supplemental_groups_policy !== 'Merge') no(`supplemental_groups_policy ${sc.supplemental_groups_policy}`);
+}
