@@ -46,7 +46,7 @@ export const CONTAINER_CONFIG: Record<string, FieldRule> = {
   WorkingDir: H('s', 'runtime/spec.ts (runc creates it)', undefined, 'relative: "the working directory \'x\' is invalid, it needs to be an absolute path"'),
   Entrypoint: H('as', 'engine/containers/config-merge.ts'),
   NetworkDisabled: R('b', NOT_BERTH('NetworkDisabled') + '; use NetworkMode "none"'),
-  MacAddress: R('s', NOT_BERTH('MacAddress')),
+  MacAddress: H('s', 'api/mac-address.ts: moved to the endpoint of its network, as dockerd (a deprecation warning from API 1.44)'),
   OnBuild: H('as', 'kept for docker commit (engine/containers/commit.ts)'),
   Labels: H('m', 'engine/containers/record.ts (filters, inspect)'),
   StopSignal: H('s', 'engine/containers/service.ts stop', c.stopSignal, 'unknown signal: "invalid signal: SIGBOGUS"'),
@@ -139,7 +139,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
 export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
   IPAMConfig: H('o', 'engine/networks.ts (IPv4Address; see EndpointIPAMConfig)'),
   Links: R('as', NOT_BERTH('EndpointSettings.Links (legacy links)')),
-  MacAddress: R('s', NOT_BERTH('EndpointSettings.MacAddress')),
+  MacAddress: H('s', 'network/bridge.ts (the CNI bridge plugin sets the interface\'s MAC; a bad one is a 400)'),
   Aliases: H('as', 'engine/networks.ts (DNS names)'),
   DriverOpts: R('m', NOT_BERTH('EndpointSettings.DriverOpts')),
   GwPriority: R('n', NOT_BERTH('EndpointSettings.GwPriority')),

@@ -40,7 +40,7 @@ test('what Berth cannot honour is refused as dockerd refuses it', () => {
   refuses(() => v({}, { StorageOpt: { size: '10G' } }), "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
   refuses(() => v({}, { BlkioDeviceReadBps: [{ Path: '/dev/nosuch', Rate: 1 }] }), 'stat /dev/nosuch: no such file or directory');
   refuses(() => v({}, { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { NonRecursive: true } }] }), /bind-nonrecursive is not supported/);
-  refuses(() => v({}, {}, { EndpointsConfig: { n: { MacAddress: '02:42:ac:11:00:02' } } }), /MacAddress is not supported/);
+  refuses(() => v({}, {}, { EndpointsConfig: { n: { DriverOpts: { a: 'b' } } } }), /DriverOpts is not supported/);
 });
 
 test('zero values of refused fields pass (the CLI sends them)', () => {
