@@ -80,14 +80,14 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     t.mark('runtime start');
     crashPoint('start:after-runtime-start');
     const c = ctx.store.update(id, (x) => {
-      // the network's connect events, as dockerd emits them once the container runs; the endpoint ids
-      // it gives host/none endpoints are part of this write (their disconnect events need them)
-      ctx.networks?.joined(x);
       x.State = { ...x.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString() };
       const health = initialHealth(x);
       if (health) x.State.Health = health;
       x.HasBeenManuallyStopped = false;
       x.NetworkSettings = w.NetworkSettings;
+      // the network's connect events, as dockerd emits them once the container runs; the endpoint ids
+      // it gives host/none endpoints are part of this write (their disconnect events need them)
+      ctx.networks?.joined(x);
       delete x.Intent;
     });
     crashPoint('start:after-save');
