@@ -50,6 +50,9 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string):
     IpcMode: 'shareable',
     // pid POD and CONTAINER alike give the holder its own PID namespace, which POD containers join
     ...(ns.pid === 'NODE' ? { PidMode: 'host' } : {}),
+    // in a shared PID namespace the holder is PID 1, the reaper of every orphan of the pod's containers:
+    // tini (Berth's --init) does that as the pause container does; `sleep` would leave zombies
+    ...(ns.pid === 'POD' ? { Init: true } : {}),
     ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(runtimeHandler ? { Runtime: runtimeHandler } : {}),

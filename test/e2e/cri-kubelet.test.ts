@@ -107,6 +107,11 @@ describe(`CRI for a production kubelet (${CRI_TARGET})`, SUITE(skip), () => {
       // b sees a's process (and, with the pod's namespace, the holder as PID 1 rather than its own command)
       assert.match(await exec(b, ['sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "']), /sleep 12345/);
       assert.doesNotMatch(await exec(b, ['cat', '/proc/1/cmdline']), /1000/);
+      // PID 1 of the pod reaps the orphans of its containers, as Kubernetes' pause does (not checked against
+      // containerd here: its pause image in these tests is busybox `sleep`, which reaps nothing)
+      await exec(b, ['sh', '-c', 'sleep 0.3 & exit 0']);
+      await sleep(1500);
+      if (!REAL_CRI) assert.equal(await exec(b, ['sh', '-c', 'grep -l "^State:.*Z" /proc/[0-9]*/status || true']), '', 'no zombie in the pod');
       const nsOwn = await pidNs(own);
       assert.notEqual(nsOwn, nsA);
       assert.match(await exec(own, ['cat', '/proc/1/cmdline']), /^sleep\u00001000/);
