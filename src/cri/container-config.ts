@@ -18,13 +18,16 @@ export interface ContainerPlan {
 /** `ownOomScoreAdj`: the daemon's own oom_score_adj; without CAP_SYS_RESOURCE a child cannot go below it,
  * so lower values are raised to it (containerd's restrict_oom_score_adj). */
 /** `targetId`: the id of the container a `pid: TARGET` container joins (looked up by the caller). */
-export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: string, ownOomScoreAdj: number, targetId = ''): ContainerPlan {
+export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: string, ownOomScoreAdj: number, targetId = '', gvisor = false): ContainerPlan {
   const meta = containerMetadata(config);
   const pod = readJsonLabel<PodMetadata>(sandbox.Config.Labels, L.metadata, { name: '', uid: '', namespace: '', attempt: 0 });
   const linux = config.linux ?? {};
   const sc = linux.security_context ?? {};
   const res = linux.resources ?? {};
   refuseUnsupported(config, sc, res);
+  const pid = sc.namespace_options?.pid ?? 'CONTAINER';
+  // gVisor would run the container in its own PID namespace whatever the spec says: refused, not ignored
+  if (gvisor && pid !== 'CONTAINER') throw invalidParameter(`namespace_options.pid ${pid} is not supported by runtime handler ${sandbox.HostConfig.Runtime}: each of its containers is its own gVisor sandbox`);
   const labels = stringMap(config.labels);
   const annotations = stringMap(config.annotations);
   const logDir = sandbox.Config.Labels?.[L.logDirectory] ?? '';

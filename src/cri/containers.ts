@@ -16,6 +16,8 @@ import { CriError } from './errors.ts';
 export interface ContainerDeps {
   containers: ContainerService;
   images: ImagesEngine;
+  /** the runtime handlers that run each container as its own gVisor sandbox */
+  gvisorHandlers?: () => string[];
 }
 
 export function containerHandlers(d: ContainerDeps): Handlers {
@@ -38,7 +40,7 @@ export function containerHandlers(d: ContainerDeps): Handlers {
         if (target.Config.Labels?.[L.sandboxId] !== sb.Id) throw invalidParameter(`target container ${target.Id} is not in sandbox ${sb.Id}`);
         targetId = target.Id;
       }
-      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj(), targetId);
+      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj(), targetId, (d.gvisorHandlers?.() ?? []).includes(sb.HostConfig.Runtime ?? ''));
       const { Id } = await d.containers.create(plan.request);
       return { container_id: Id };
     },

@@ -14,12 +14,14 @@ export interface SandboxPlan {
 
 const PROTOCOLS: Record<string, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 
-export function planSandbox(config: Msg, runtimeHandler: string, image: string): SandboxPlan {
+/** `gvisor`: the handler runs each container as its own gVisor sandbox, with its own PID namespace. */
+export function planSandbox(config: Msg, runtimeHandler: string, image: string, gvisor = false): SandboxPlan {
   const meta = podMetadata(config);
   const linux = config.linux ?? {};
   const sc = linux.security_context ?? {};
   const ns = sc.namespace_options ?? {};
   refuseUnsupported(config, linux, sc, ns);
+  if (gvisor && (ns.pid === 'POD' || ns.pid === 'NODE')) throw invalidParameter(`namespace_options.pid ${ns.pid} is not supported by runtime handler ${runtimeHandler}: each of its containers is its own gVisor sandbox`);
   const hostNetwork = ns.network === 'NODE';
   // the kubelet names the pod's cgroup (e.g. /kubepods/besteffort/pod<uid> with the cgroupfs driver):
   // the holder goes under it as <parent>/<id>, as containerd puts its pause container
