@@ -8,31 +8,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { criE2E, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2E, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/registry-push.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Remove a test's cgroup directories (deepest first) in every v1 hierarchy and the v2 one. */
-function removeCgroupTree(top: string): void {
-  const roots = fs.existsSync('/sys/fs/cgroup/memory') ? fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h)) : ['/sys/fs/cgroup'];
-  for (const root of roots) {
-    const dir = path.join(root, top);
-    if (!fs.existsSync(dir)) continue;
-    const walk = (d: string): void => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        // still in use by a process of a failed test: left for the reader of its log
-      }
-    };
-    walk(dir);
-  }
-}
 
 describe(`CRI for a production kubelet (${CRI_TARGET})`, SUITE(skip), () => {
   let reg: Registry;
