@@ -33,6 +33,7 @@ import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
 import { CopyFreezer } from './runtime/copy-freeze.ts';
+import { isGvisor } from './runtime/oci-runtimes.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
@@ -134,7 +135,7 @@ export class Daemon {
     await this.api.listen();
     const criAt = criAddress(cfg);
     if (criAt) {
-      this.cri = createCriServer({ cfg, images: imagesEngine, dist, containers, execs, events, runtimes: () => runtime.runtimes().map((r) => r.name) });
+      this.cri = createCriServer({ cfg, images: imagesEngine, dist, containers, execs, events, runtimes: () => runtime.runtimes().map((r) => r.name), gvisorRuntimes: () => runtime.runtimes().filter((r) => isGvisor(r.path)).map((r) => r.name) });
       await this.cri.listen(criAt);
       log.info(`CRI listen on ${criAt}`);
     }

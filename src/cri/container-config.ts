@@ -17,13 +17,17 @@ export interface ContainerPlan {
 
 /** `ownOomScoreAdj`: the daemon's own oom_score_adj; without CAP_SYS_RESOURCE a child cannot go below it,
  * so lower values are raised to it (containerd's restrict_oom_score_adj). */
-export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: string, ownOomScoreAdj: number): ContainerPlan {
+/** `targetId`: the id of the container a `pid: TARGET` container joins (looked up by the caller). */
+export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: string, ownOomScoreAdj: number, targetId = '', gvisor = false): ContainerPlan {
   const meta = containerMetadata(config);
   const pod = readJsonLabel<PodMetadata>(sandbox.Config.Labels, L.metadata, { name: '', uid: '', namespace: '', attempt: 0 });
   const linux = config.linux ?? {};
   const sc = linux.security_context ?? {};
   const res = linux.resources ?? {};
   refuseUnsupported(config, sc, res);
+  const pid = sc.namespace_options?.pid ?? 'CONTAINER';
+  // gVisor would run the container in its own PID namespace whatever the spec says: refused, not ignored
+  if (gvisor && pid !== 'CONTAINER') throw invalidParameter(`namespace_options.pid ${pid} is not supported by runtime handler ${sandbox.HostConfig.Runtime}: each of its containers is its own gVisor sandbox`);
   const labels = stringMap(config.labels);
   const annotations = stringMap(config.annotations);
   const logDir = sandbox.Config.Labels?.[L.logDirectory] ?? '';
@@ -62,6 +66,9 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   const hostConfig: Record<string, unknown> = {
     NetworkMode: `container:${sandbox.Id}`,
     IpcMode: `container:${sandbox.Id}`,
+    ...pidMode(sc.namespace_options?.pid, sandbox, targetId),
+    // the pod's cgroup: every container of the pod is <parent>/<id> beside its holder, as containerd does
+    ...(sandbox.HostConfig.CgroupParent ? { CgroupParent: sandbox.HostConfig.CgroupParent } : {}),
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(sandbox.HostConfig.Runtime ? { Runtime: sandbox.HostConfig.Runtime } : {}),
     ...(binds.length ? { Binds: binds } : {}),
@@ -111,6 +118,27 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   };
 }
 
+/** namespace_options.pid: CONTAINER (the default) its own namespace, POD the holder's, NODE the host's,
+ * TARGET the target container's (as for the kubelet's ephemeral debug containers). */
+function pidMode(mode: string | undefined, sandbox: ContainerRecord, targetId: string): Record<string, string> {
+  switch (mode ?? 'CONTAINER') {
+    case 'CONTAINER':
+      return {};
+    case 'POD':
+      // the holder's namespace: its own, or the host's in a pod with pid NODE
+      return { PidMode: `container:${sandbox.Id}` };
+    case 'NODE':
+      // containerd would put such a container in the pod's namespace; the kubelet sends NODE only for a hostPID pod
+      if (sandbox.HostConfig.PidMode !== 'host') throw invalidParameter('namespace_options.pid NODE in a pod that does not use the host PID namespace');
+      return { PidMode: 'host' };
+    case 'TARGET':
+      if (!targetId) throw invalidParameter('namespace_options.pid TARGET needs a target_id');
+      return { PidMode: `container:${targetId}` };
+    default:
+      throw invalidParameter(`unknown namespace_options.pid ${mode}`);
+  }
+}
+
 /** LinuxContainerResources as Docker's HostConfig resource fields (also for UpdateContainerResources). */
 export function resources(res: Msg, oom?: number): Record<string, unknown> {
   const n = (v: unknown) => Number(v ?? 0);
@@ -139,7 +167,6 @@ function refuseUnsupported(config: Msg, sc: Msg, res: Msg): void {
   if (config.CDI_devices?.length) no('CDI devices');
   refuseUnsupportedResources(res);
   const ns = sc.namespace_options;
-  if (ns && (ns.pid === 'NODE' || ns.pid === 'POD' || ns.pid === 'TARGET')) no(`namespace_options.pid ${ns.pid} (each container has its own PID namespace)`);
   if (ns && ns.ipc === 'NODE') no('namespace_options.ipc NODE');
   if (ns?.userns_options?.mode && ns.userns_options.mode !== 'NODE') no('user namespaces');
   if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');

@@ -10,10 +10,14 @@ import { L, readJsonLabel, matchesSelector, nanos, stringMap } from './labels.ts
 import { criObjects, findCri, getCri, killNow } from './lookup.ts';
 import { criImage } from './image-view.ts';
 import type { Handlers, Msg } from './server.ts';
+import { status } from '@grpc/grpc-js';
+import { CriError } from './errors.ts';
 
 export interface ContainerDeps {
   containers: ContainerService;
   images: ImagesEngine;
+  /** the runtime handlers that run each container as its own gVisor sandbox */
+  gvisorHandlers?: () => string[];
 }
 
 export function containerHandlers(d: ContainerDeps): Handlers {
@@ -29,7 +33,14 @@ export function containerHandlers(d: ContainerDeps): Handlers {
       } catch (e) {
         throw notFound(`failed to resolve image "${imageName}": not found`, e);
       }
-      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj());
+      const ns = req.config.linux?.security_context?.namespace_options;
+      let targetId = '';
+      if (ns?.pid === 'TARGET' && ns.target_id) {
+        const target = getCri(d.containers, 'container', String(ns.target_id));
+        if (target.Config.Labels?.[L.sandboxId] !== sb.Id) throw invalidParameter(`target container ${target.Id} is not in sandbox ${sb.Id}`);
+        targetId = target.Id;
+      }
+      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj(), targetId, (d.gvisorHandlers?.() ?? []).includes(sb.HostConfig.Runtime ?? ''));
       const { Id } = await d.containers.create(plan.request);
       return { container_id: Id };
     },
@@ -82,6 +93,14 @@ export function containerHandlers(d: ContainerDeps): Handlers {
       const info: Record<string, string> = {};
       if (req.verbose) info.info = JSON.stringify({ pid: c.State.Pid, name: c.Name, sandboxID: c.Config.Labels?.[L.sandboxId], runtimeHandler: c.HostConfig.Runtime ?? '', config: c.Config, hostConfig: c.HostConfig });
       return { status: containerStatus(d, c), info };
+    },
+
+    async ReopenContainerLog(req) {
+      const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      // containerd's words and code (a plain error) for a container that is not running
+      if (!c.State.Running) throw new CriError(status.UNKNOWN, 'container is not running');
+      await d.containers.reopenLog(c.Id);
+      return {};
     },
 
     async UpdateContainerResources(req) {

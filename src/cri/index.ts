@@ -30,6 +30,8 @@ export interface CriDeps {
   events: EventsService;
   /** the daemon's OCI runtimes: each is a CRI runtime handler */
   runtimes: () => string[];
+  /** those of them that are gVisor (runsc): each container its own sandbox */
+  gvisorRuntimes?: () => string[];
 }
 
 /** The CRI socket beside the Engine API socket unless given (--cri-socket; "" turns the CRI off). */
@@ -64,8 +66,9 @@ export function createCriServer(d: CriDeps): CriFrontEnd {
     config: () => ({ dataRoot: d.cfg.dataRoot, execRoot: d.cfg.execRoot, runtimeHandlers: d.runtimes(), insecureRegistries: d.cfg.insecureRegistries ?? [] }),
   });
   const image = imageHandlers({ images: d.images, dist: d.dist, runtimeHandlers: d.runtimes });
-  const sandboxes = sandboxHandlers({ containers: d.containers, images: d.images, runtimeHandlers: d.runtimes });
-  const containers = containerHandlers({ containers: d.containers, images: d.images });
+  const gvisorHandlers = d.gvisorRuntimes ?? (() => []);
+  const sandboxes = sandboxHandlers({ containers: d.containers, images: d.images, runtimeHandlers: d.runtimes, gvisorHandlers });
+  const containers = containerHandlers({ containers: d.containers, images: d.images, gvisorHandlers });
   const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
   const streaming = new StreamingServer();

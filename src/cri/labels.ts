@@ -14,6 +14,8 @@ export const L = {
   logDirectory: 'io.berth.cri.log-directory',
   runtimeHandler: 'io.berth.cri.runtime-handler',
   hostNetwork: 'io.berth.cri.host-network',
+  /** the pod's namespace_options.pid (POD, CONTAINER or NODE), for PodSandboxStatus */
+  pidMode: 'io.berth.cri.pid-mode',
   imageRef: 'io.berth.cri.image',
   logPath: 'io.berth.cri.log-path',
 } as const;

@@ -1,5 +1,7 @@
 // Version and Status: what the kubelet asks first, and keeps asking to decide whether the node is ready.
+import net from 'node:net';
 import type { Handlers } from './server.ts';
+import { invalidParameter } from '../errdefs.ts';
 import { BERTH_VERSION } from '../api/routes/system.ts';
 
 export const CRI_API_VERSION = 'v1';
@@ -18,8 +20,29 @@ export interface RuntimeInfoDeps {
   config: () => Record<string, unknown>;
 }
 
+/** "10.244.1.0/24" or "10.244.1.0/24,fd00::/64" (dual stack): each an address and a prefix length. */
+export function parsePodCidrs(value: string): string[] {
+  const cidrs = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const cidr of cidrs) {
+    const [addr, bits, ...rest] = cidr.split('/');
+    const family = net.isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (!family || rest.length || !/^\d{1,3}$/.test(bits ?? '') || Number(bits) > max) throw invalidParameter(`invalid pod CIDR ${JSON.stringify(cidr)}`);
+  }
+  return cidrs;
+}
+
 export function runtimeInfoHandlers(d: RuntimeInfoDeps): Handlers {
+  // the node's pod CIDRs as the kubelet last sent them (it sends them again after every restart)
+  let podCidrs: string[] = [];
   return {
+    UpdateRuntimeConfig(req) {
+      const cidr = req.runtime_config?.network_config?.pod_cidr ?? '';
+      // an empty CIDR leaves the configuration as it is, as containerd does
+      if (cidr) podCidrs = parsePodCidrs(String(cidr));
+      return {};
+    },
+
     Version() {
       // "version" is the CRI's own API version, which kubelet does not negotiate
       return { version: '0.1.0', runtime_name: 'berth', runtime_version: BERTH_VERSION, runtime_api_version: CRI_API_VERSION };
@@ -32,7 +55,9 @@ export function runtimeInfoHandlers(d: RuntimeInfoDeps): Handlers {
         { type: 'NetworkReady', status: net.ready, reason: net.ready ? '' : (net.reason ?? 'NetworkPluginNotReady'), message: net.ready ? '' : (net.message ?? '') },
       ];
       const info: Record<string, string> = {};
-      if (req.verbose) info.config = JSON.stringify(d.config());
+      // Berth's pods take their addresses from its default bridge network; the pod CIDR is reported, not
+      // used for addressing (containerd also only uses it through a CNI config template)
+      if (req.verbose) info.config = JSON.stringify({ ...d.config(), podCIDRs: podCidrs });
       return {
         status: { conditions },
         info,

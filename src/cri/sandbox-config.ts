@@ -14,13 +14,19 @@ export interface SandboxPlan {
 
 const PROTOCOLS: Record<string, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 
-export function planSandbox(config: Msg, runtimeHandler: string, image: string): SandboxPlan {
+/** `gvisor`: the handler runs each container as its own gVisor sandbox, with its own PID namespace. */
+export function planSandbox(config: Msg, runtimeHandler: string, image: string, gvisor = false): SandboxPlan {
   const meta = podMetadata(config);
   const linux = config.linux ?? {};
   const sc = linux.security_context ?? {};
   const ns = sc.namespace_options ?? {};
   refuseUnsupported(config, linux, sc, ns);
+  if (gvisor && (ns.pid === 'POD' || ns.pid === 'NODE')) throw invalidParameter(`namespace_options.pid ${ns.pid} is not supported by runtime handler ${runtimeHandler}: each of its containers is its own gVisor sandbox`);
   const hostNetwork = ns.network === 'NODE';
+  // the kubelet names the pod's cgroup (e.g. /kubepods/besteffort/pod<uid> with the cgroupfs driver):
+  // the holder goes under it as <parent>/<id>, as containerd puts its pause container
+  const cgroupParent = typeof linux.cgroup_parent === 'string' ? linux.cgroup_parent : '';
+  if (cgroupParent && !cgroupParent.startsWith('/')) throw invalidParameter(`linux.cgroup_parent must be an absolute cgroupfs path (berthd uses the cgroupfs driver): ${JSON.stringify(cgroupParent)}`);
   // the host's UTS namespace goes with its network (as the kubelet sends no hostname then)
   if (hostNetwork && config.hostname) throw invalidParameter('a pod on the host network (namespace_options.network NODE) cannot set its hostname');
   const labels = stringMap(config.labels);
@@ -44,6 +50,12 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string):
     NetworkMode: hostNetwork ? 'host' : 'bridge',
     // the pod's containers join its IPC namespace and its /dev/shm (namespaces.ts), as a pause container's
     IpcMode: 'shareable',
+    // pid POD and CONTAINER alike give the holder its own PID namespace, which POD containers join
+    ...(ns.pid === 'NODE' ? { PidMode: 'host' } : {}),
+    // in a shared PID namespace the holder is PID 1, the reaper of every orphan of the pod's containers:
+    // tini (Berth's --init) does that as the pause container does; `sleep` would leave zombies
+    ...(ns.pid === 'POD' ? { Init: true } : {}),
+    ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(runtimeHandler ? { Runtime: runtimeHandler } : {}),
     ...(Object.keys(portBindings).length ? { PortBindings: portBindings } : {}),
@@ -73,6 +85,7 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string):
           [L.logDirectory]: config.log_directory ?? '',
           [L.runtimeHandler]: runtimeHandler,
           [L.hostNetwork]: String(hostNetwork),
+          [L.pidMode]: ns.pid === 'NODE' || ns.pid === 'POD' ? ns.pid : 'CONTAINER',
         },
         HostConfig: hostConfig,
       },
@@ -85,10 +98,8 @@ function refuseUnsupported(config: Msg, linux: Msg, sc: Msg, ns: Msg): void {
     throw invalidParameter(`berthd does not support ${what} for pod sandboxes yet`);
   };
   if (config.windows) no('windows settings');
-  if (linux.cgroup_parent) no('linux.cgroup_parent');
   if (linux.overhead || linux.resources) no('pod-level resources (linux.overhead, linux.resources)');
-  // the sandbox's own PID and IPC namespaces are the pod's (POD and CONTAINER alike for the holder)
-  if (ns.pid === 'NODE' || ns.pid === 'TARGET') no(`namespace_options.pid ${ns.pid}`);
+    if (ns.pid === 'TARGET') no('namespace_options.pid TARGET (a sandbox has no target container)');
   if (ns.ipc === 'NODE') no('namespace_options.ipc NODE');
   if (ns.network === 'TARGET' || ns.network === 'CONTAINER') no(`namespace_options.network ${ns.network}`);
   if (ns.userns_options && ns.userns_options.mode && ns.userns_options.mode !== 'NODE') no('user namespaces (userns_options)');

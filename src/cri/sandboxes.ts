@@ -15,6 +15,8 @@ export interface SandboxDeps {
   containers: ContainerService;
   images: ImagesEngine;
   runtimeHandlers: () => string[];
+  /** the handlers whose containers are each their own gVisor sandbox (they cannot share a PID namespace) */
+  gvisorHandlers: () => string[];
 }
 
 export function checkRuntimeHandler(h: string, known: string[]): void {
@@ -30,7 +32,7 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
       checkRuntimeHandler(handler, d.runtimeHandlers());
       if (!req.config) throw invalidParameter('sandbox config must not be empty');
       const image = await ensurePauseImage(d.images);
-      const plan = planSandbox(req.config, handler, image);
+      const plan = planSandbox(req.config, handler, image, d.gvisorHandlers().includes(handler));
       const { Id } = await d.containers.create(plan.request);
       try {
         await d.containers.start(Id);
@@ -108,6 +110,6 @@ export function sandboxStatus(c: ContainerRecord): Msg {
   return {
     ...sandboxView(c),
     network: { ip: ep?.IPAddress ?? '', additional_ips: [] },
-    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD', target_id: '' } } },
+    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: labels[L.pidMode] ?? 'CONTAINER', ipc: 'POD', target_id: '' } } },
   };
 }

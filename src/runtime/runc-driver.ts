@@ -74,6 +74,11 @@ function readPid(file: string): number {
 /** Write a resize request to a conmon control fifo. */
 function writeCtl(dir: string, height: number, width: number): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) throw invalidParameter(`invalid terminal size ${height}x${width}`);
+  writeCtlEvent(dir, `1 ${height} ${width}\n`);
+}
+
+/** Write one event line to a conmon control fifo: "1 H W" resizes the terminal, "2 0 0" reopens the log. */
+function writeCtlEvent(dir: string, line: string): void {
   let fd: number;
   try {
     fd = fs.openSync(path.join(dir, 'ctl'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
@@ -82,7 +87,7 @@ function writeCtl(dir: string, height: number, width: number): void {
     throw systemError(`resize: ${e.message}`);
   }
   try {
-    fs.writeSync(fd, `1 ${height} ${width}\n`);
+    fs.writeSync(fd, line);
   } finally {
     fs.closeSync(fd);
   }
@@ -447,6 +452,16 @@ export class RuncDriver implements RuntimeDriver {
   async resize(id: string, height: number, width: number): Promise<void> {
     try {
       writeCtl(this.bundle(id), height, width);
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
+      throw e;
+    }
+  }
+
+  async reopenLog(id: string): Promise<void> {
+    // conmon closes its k8s-file log and opens a new one at the same path (REOPEN_LOGS_EVENT)
+    try {
+      writeCtlEvent(this.bundle(id), '2 0 0\n');
     } catch (e) {
       if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
       throw e;

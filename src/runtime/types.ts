@@ -157,6 +157,8 @@ export interface RuntimeDriver {
   /** Connect to the main process's stdio through the monitor. */
   attach(id: string): Promise<AttachSession>;
   resize(id: string, height: number, width: number): Promise<void>;
+  /** Close the container's log file and open a new one at its path (after it was rotated away). */
+  reopenLog?(id: string): Promise<void>;
   /** Run an extra process in the container. Resolves once it is running. */
   exec(id: string, spec: ExecSpec): Promise<ExecHandle>;
   /** Read the container's log; with follow, keeps reading until the container's monitor exits or the signal aborts. */

@@ -3,7 +3,7 @@
 // its pods across its own restart too, but this machine's containerd has no gVisor shim.)
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { criClients, podConfig, REAL_CRI, type Msg } from '../helpers/cri.ts';
+import { criClients, codeName, podConfig, REAL_CRI, type Msg } from '../helpers/cri.ts';
 import { startBerthd, type Berthd } from '../helpers/berthd.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/registry-push.ts';
@@ -67,6 +67,23 @@ describe('CRI on berthd: one state, restarts, runtime handlers', SUITE(skip), ()
       await rt('StartContainer', { container_id: id });
       const r = await rt('ExecSync', { container_id: id, cmd: ['dmesg'] });
       assert.match(String(r.stdout), /gVisor/);
+    } finally {
+      await rt('RemovePodSandbox', { pod_sandbox_id: pod });
+    }
+  });
+
+  test('a runsc pod cannot share a PID namespace (each container is its own gVisor sandbox): refused, not ignored', { ...T, skip: noRunsc }, async () => {
+    const config = podConfig('sandboxed-pid');
+    config.linux.security_context.namespace_options.pid = 'POD';
+    const gvisorOnly = (e: unknown) => codeName(e) === 'INVALID_ARGUMENT' && /pid POD is not supported by runtime handler runsc/.test(String(e));
+    await assert.rejects(rt('RunPodSandbox', { config, runtime_handler: 'runsc' }), gvisorOnly);
+    // a pod of its own namespaces, asked to share one by its container
+    config.linux.security_context.namespace_options.pid = 'CONTAINER';
+    const pod = (await rt('RunPodSandbox', { config, runtime_handler: 'runsc' })).pod_sandbox_id;
+    try {
+      const c = ctr('shared', ['exec sleep 1000']);
+      c.linux.security_context.namespace_options.pid = 'POD';
+      await assert.rejects(rt('CreateContainer', { pod_sandbox_id: pod, config: c, sandbox_config: config }), gvisorOnly);
     } finally {
       await rt('RemovePodSandbox', { pod_sandbox_id: pod });
     }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { criE2E, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import crypto from 'node:crypto';
+import { criE2E, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/registry-push.ts';
 import { docker } from '../helpers/docker.ts';
@@ -30,15 +31,19 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
   });
   after(async () => {
     await reg?.stop();
+    removeCgroupTree(cgroupTop);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   const rt = (m: string, req: Msg) => c.rt.call(m, req);
   const exec = (id: string, cmd: string[], timeout = 0) => rt('ExecSync', { container_id: id, cmd, timeout });
   const cstatus = async (id: string) => (await rt('ContainerStatus', { container_id: id })).status;
+  // a cgroup parent as the kubelet gives every pod (containerd measures a pod by it)
+  const cgroupTop = `berth-e2e-kubepods-${crypto.randomBytes(4).toString('hex')}`;
   async function pod(name: string, logDir = '') {
     await c.img.call('PullImage', { image: { image } });
     const config = podConfig(name, { logDir });
+    config.linux.cgroup_parent = `/${cgroupTop}/besteffort/pod${config.metadata.uid}`;
     const id = (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
     return { id, config };
   }
@@ -172,12 +177,9 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
       const list = (await rt('ListContainerStats', { filter: { pod_sandbox_id: p.id } })).stats;
       assert.deepEqual(list.map((x: Msg) => x.attributes.id), [id]);
       assert.deepEqual((await rt('ListContainerStats', { filter: { label_selector: { s: '2' } } })).stats, []);
-      // containerd 1.6 measures a pod by its cgroup_parent, which these pods (and Berth) do not have
-      if (!REAL_CRI) {
-        const ps = (await rt('PodSandboxStats', { pod_sandbox_id: p.id })).stats;
-        assert.equal(ps.attributes.id, p.id);
-        assert.ok(ps.linux.containers.some((x: Msg) => x.attributes.id === id));
-      }
+      const ps = (await rt('PodSandboxStats', { pod_sandbox_id: p.id })).stats;
+      assert.equal(ps.attributes.id, p.id);
+      assert.ok(ps.linux.containers.some((x: Msg) => x.attributes.id === id));
       await assert.rejects(rt('ContainerStats', { container_id: 'a'.repeat(64) }), (e) => codeName(e) === 'NOT_FOUND');
     } finally {
       await rt('RemovePodSandbox', { pod_sandbox_id: p.id });

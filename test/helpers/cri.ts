@@ -6,6 +6,8 @@
 //   const v = await t.rt.call('Version', {});  // unary call; rejects with a grpc error (code, details)
 import { before, after, beforeEach, afterEach } from 'node:test';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
@@ -124,4 +126,22 @@ export function podConfig(name: string, o: { host?: boolean; labels?: Record<str
     annotations: o.annotations ?? {},
     linux: { security_context: { namespace_options: { network: o.host ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
   };
+}
+
+/** Remove a test's cgroup directories (deepest first) in every v1 hierarchy and the v2 one. */
+export function removeCgroupTree(top: string): void {
+  const roots = fs.existsSync('/sys/fs/cgroup/memory') ? fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h)) : ['/sys/fs/cgroup'];
+  for (const root of roots) {
+    const dir = path.join(root, top);
+    if (!fs.existsSync(dir)) continue;
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // still in use by a process of a failed test: left for the reader of its log
+      }
+    };
+    walk(dir);
+  }
 }

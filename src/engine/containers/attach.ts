@@ -1,7 +1,7 @@
 // docker attach and resize. An attach made before the container runs (docker run attaches, then
 // starts) waits here and is connected to the monitor between the runtime's create and start, so
 // that no output is lost.
-import { conflict } from '../../errdefs.ts';
+import { conflict, notImplemented } from '../../errdefs.ts';
 import type { AttachSession } from '../../runtime/types.ts';
 import type { Ctx } from './context.ts';
 import { premount } from './rootfs.ts';
@@ -41,4 +41,12 @@ export async function resize(ctx: Ctx, ref: string, h: number, w: number): Promi
   const c = ctx.store.get(ref);
   if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
   await ctx.runtime.resize(c.Id, h, w);
+}
+
+/** Reopen a running container's log file after it was renamed away (the kubelet's log rotation). */
+export async function reopenLog(ctx: Ctx, ref: string): Promise<void> {
+  const c = ctx.store.get(ref);
+  if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+  if (!ctx.runtime.reopenLog) throw notImplemented('this runtime cannot reopen container logs');
+  await ctx.runtime.reopenLog(c.Id);
 }

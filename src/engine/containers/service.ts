@@ -22,7 +22,7 @@ import { update } from './update.ts';
 import { handleExit } from './exit.ts';
 import { startByPolicy } from './restart.ts';
 import { recover } from './recover.ts';
-import { attach, resize } from './attach.ts';
+import { attach, resize, reopenLog } from './attach.ts';
 import { logs } from './logs.ts';
 import { top } from './top.ts';
 import { rootfs, releaseRootfs } from './rootfs.ts';
@@ -134,6 +134,10 @@ export class ContainerService {
 
   resize(ref: string, h: number, w: number): Promise<void> {
     return resize(this.ctx, ref, h, w);
+  }
+
+  reopenLog(ref: string): Promise<void> {
+    return reopenLog(this.ctx, ref);
   }
 
   wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {

@@ -52,9 +52,9 @@ test('planSandbox refuses what it cannot honour', () => {
   const base = { metadata: meta };
   assert.throws(() => planSandbox({}, '', 'i'), invalid);
   assert.throws(() => planSandbox({ metadata: { name: 'a', namespace: 'b' } }, '', 'i'), /metadata.uid/);
-  assert.throws(() => planSandbox({ ...base, linux: { cgroup_parent: '/kubepods' } }, '', 'i'), /cgroup_parent/);
+  assert.throws(() => planSandbox({ ...base, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'i'), /cgroup_parent/);
   assert.throws(() => planSandbox({ ...base, linux: { security_context: { namespace_options: { network: 'NODE' } } }, hostname: 'h' }, '', 'i'), /hostname/);
-  assert.throws(() => planSandbox({ ...base, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, '', 'i'), /pid NODE/);
+  assert.throws(() => planSandbox({ ...base, linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }, '', 'i'), /pid TARGET/);
   assert.throws(() => planSandbox({ ...base, port_mappings: [{ protocol: 'XX', container_port: 1, host_port: 1 }] }, '', 'i'), invalid);
   // the zero values of the enums are the pod's own namespaces: accepted
   assert.equal(planSandbox({ ...base, linux: { security_context: { namespace_options: { network: 'POD', pid: 'POD', ipc: 'POD' } } } }, '', 'i').hostNetwork, false);
@@ -108,8 +108,26 @@ test('planContainer refuses what it cannot honour', () => {
   assert.throws(() => planContainer({}, sandbox, 'i', 0), invalid);
   assert.throws(() => planContainer({ ...c, mounts: [{ container_path: 'rel', host_path: '/tmp' }] }, sandbox, 'i', 0), /absolute/);
   assert.throws(() => planContainer({ ...c, mounts: [{ container_path: '/x', host_path: '/tmp', propagation: 'NOPE' }] }, sandbox, 'i', 0), /propagation/);
-  assert.throws(() => planContainer({ ...c, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, sandbox, 'i', 0), /pid POD/);
+  assert.throws(() => planContainer({ ...c, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, sandbox, 'i', 0), /pid NODE/);
+  assert.throws(() => planContainer({ ...c, linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }, sandbox, 'i', 0), /target_id/);
   assert.throws(() => planContainer({ ...c, linux: { security_context: { masked_paths: ['/proc/kcore'] } } }, sandbox, 'i', 0), /masked_paths/);
   assert.throws(() => planContainer({ ...c, linux: { security_context: { run_as_group: { value: 1 } } } }, sandbox, 'i', 0), /run_as_group/);
   assert.throws(() => planContainer({ ...c, linux: { resources: { hugepage_limits: [{ page_size: '2MB', limit: 1 }] } } }, sandbox, 'i', 0), /hugepage/);
+});
+
+test('the pod cgroup parent and PID namespace modes: the holder, then every container of the pod', () => {
+  const base = { metadata: meta };
+  const hc = (p: ReturnType<typeof planSandbox>) => (p.request.config as Record<string, any>).HostConfig;
+  const pod = planSandbox({ ...base, linux: { cgroup_parent: '/kubepods/besteffort/podu-1', security_context: { namespace_options: { pid: 'NODE' } } } }, '', 'i');
+  assert.deepEqual([hc(pod).CgroupParent, hc(pod).PidMode], ['/kubepods/besteffort/podu-1', 'host']);
+  assert.equal(hc(planSandbox({ ...base, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '', 'i')).PidMode, undefined);
+
+  const sb = { ...sandbox, HostConfig: { CgroupParent: '/kubepods/besteffort/podu-1' } } as unknown as ContainerRecord;
+  const plan = (pid: string, target = '') => (planContainer({ metadata: { name: 'a' }, linux: { security_context: { namespace_options: { pid } } } }, sb, 'i', 0, target).request.config as Record<string, any>).HostConfig;
+  assert.equal(plan('CONTAINER').CgroupParent, '/kubepods/besteffort/podu-1');
+  assert.equal(plan('CONTAINER').PidMode, undefined);
+  assert.equal(plan('POD').PidMode, `container:${sandbox.Id}`);
+  assert.equal(plan('TARGET', 't'.repeat(64)).PidMode, `container:${'t'.repeat(64)}`);
+  const hostPod = { ...sandbox, HostConfig: { PidMode: 'host' } } as unknown as ContainerRecord;
+  assert.equal((planContainer({ metadata: { name: 'a' }, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, hostPod, 'i', 0).request.config as Record<string, any>).HostConfig.PidMode, 'host');
 });
