@@ -2,7 +2,7 @@
 // back on the same data root with nothing broken and nothing unaccounted for. After each restart:
 // every image inspects and runs, every container inspects, the containers that were running still
 // run (unpaused: commit freezes its container), and no runtime container, overlay mount, network
-// namespace, temporary file or build context is left without an owner.
+// namespace, cgroup, temporary file or build context is left without an owner.
 //
 // The moments are drawn from a seeded generator, so a failure is replayed with its seed:
 //   BERTH_CRASH_SEED (default: random, printed)   BERTH_CRASH_N (kills, default 8)
@@ -52,7 +52,7 @@ describe('crash at random moments', SUITE(skip), () => {
     const d: Berthd = await startBerthd();
     const dk = (args: string[], timeoutMs = 60_000) => docker(d.env, args, { timeoutMs });
     const ctxDir = makeContext({ Dockerfile: `FROM ${TEST_IMAGE}\nCOPY data /data\nARG N\nRUN echo $N > /built && sync\nCMD ["sh"]\n`, data: crypto.randomBytes(256 * 1024).toString('hex') });
-    /** every container id this daemon ever showed: the network namespaces checked are theirs (other daemons on the host make berth-* too) */
+    /** every container id this daemon ever showed: the network namespaces and cgroups checked are theirs (other daemons on the host make berth-* too) */
     const known = new Set<string>();
     const started = Date.now();
     try {
@@ -169,6 +169,12 @@ async function audit(d: Berthd, known: Set<string>, runningBefore: string[]): Pr
   for (const ns of lines(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout)) {
     const id = /^berth-([0-9a-f]{64})/.exec(ns)?.[1];
     if (id && known.has(id) && !live.has(id)) problems.push(`netns ${ns} has no running container`);
+  }
+  // cgroups of this daemon's containers (v2: /sys/fs/cgroup/berth; v1: under each controller): only running ones have one
+  const cg = '/sys/fs/cgroup';
+  for (const parent of [path.join(cg, 'berth'), ...fs.readdirSync(cg).map((c) => path.join(cg, c, 'berth'))]) {
+    if (!fs.existsSync(parent)) continue;
+    for (const id of fs.readdirSync(parent)) if (known.has(id) && !live.has(id)) problems.push(`cgroup ${path.join(parent, id)} has no running container`);
   }
   // temporary files: none in the data root's tmp, no build context of this daemon in /dev/shm
   const tmp = path.join(d.dataRoot, 'tmp');
