@@ -51,7 +51,8 @@ describe('crash at random moments', SUITE(skip), () => {
     const reg: Registry = await startRegistry();
     const d: Berthd = await startBerthd();
     const dk = (args: string[], timeoutMs = 60_000) => docker(d.env, args, { timeoutMs });
-    const ctxDir = makeContext({ Dockerfile: `FROM ${TEST_IMAGE}\nCOPY data /data\nARG N\nRUN echo $N > /built && sync\nCMD ["sh"]\n`, data: crypto.randomBytes(256 * 1024).toString('hex') });
+    // (a rw bind mount copies its source to a scratch directory in the data root's tmp for the step)
+    const ctxDir = makeContext({ Dockerfile: `FROM ${TEST_IMAGE}\nCOPY data /data\nARG N\nRUN echo $N > /built && sync\nRUN --mount=type=bind,source=data,target=/d,rw echo $N >> /d && cp /d /copied\nCMD ["sh"]\n`, data: crypto.randomBytes(256 * 1024).toString('hex') });
     /** every container id this daemon ever showed: the network namespaces and cgroups checked are theirs (other daemons on the host make berth-* too) */
     const known = new Set<string>();
     const started = Date.now();
