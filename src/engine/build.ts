@@ -29,6 +29,7 @@ export class BuildService {
     this.cache = deps.db.collection('buildcache');
     this.tmp = layout(deps.cfg).tmp;
     this.contexts = new ContextStore(deps.cfg.dataRoot);
+    sweepScratch(this.tmp);
     this.cacheMounts = path.join(deps.cfg.dataRoot, 'build', 'cache-mounts');
     this.containers = deps.containers;
     this.images = deps.images;
@@ -100,4 +101,18 @@ export class BuildService {
     if (unusedSince === undefined) fs.rmSync(this.cacheMounts, { recursive: true, force: true });
     return { CachesDeleted: ids.length ? ids : null, SpaceReclaimed: 0 };
   }
+}
+
+/** The scratch directories of COPY/ADD (copy-*) and RUN --mount (run-*) that a daemon killed in the
+ * middle of a step left in the data root's tmp (a step removes its own when it ends); at start no
+ * build runs, so every one is a leftover. */
+function sweepScratch(tmp: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const n of names) if (n.startsWith('copy-') || n.startsWith('run-')) fs.rmSync(path.join(tmp, n), { recursive: true, force: true });
 }

@@ -10,11 +10,11 @@ import { reconcilePaused } from './reconcile.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { log } from '../../util/log.ts';
-import { deleteNetns } from '../../platform/linux/netns.ts';
-import { handleExit } from './exit.ts';
+import { handleExit, teardown } from './exit.ts';
+import type { ContainerRecord } from './record.ts';
 import { remove, removeFiles } from './remove.ts';
 import { undoStart } from './start.ts';
-import { netnsName, track, type Ctx } from './context.ts';
+import { track, type Ctx } from './context.ts';
 
 const ID = /^[0-9a-f]{64}$/;
 
@@ -39,8 +39,12 @@ export async function recover(ctx: Ctx): Promise<void> {
       continue;
     }
     if (!c.State.Running) {
-      // a start cut short by a crash may have left its network namespace; none is the usual case
-      await deleteNetns(netnsName(c.Id)).catch((e) => log.debug(`netns of ${c.Id}: ${e.message}`));
+      // An exit whose teardown a crash cut short (the record already says exited), a premount
+      // ahead of a start, or a copy out of a stopped container leave the runtime's stopped
+      // container, the rootfs mount, the namespace or endpoints behind. Nothing is the usual
+      // case, and each step is cheap then; the endpoints are released only when the record
+      // still holds them (releasing asks the network plugins).
+      await teardown(ctx, c.Id, holdsEndpoints(c) ? c : undefined).catch((e) => log.warn(`recover: teardown of ${c.Id}: ${e.message}`));
       continue;
     }
     const exit = ctx.runtime.exitCode(c.Id);
@@ -64,6 +68,13 @@ export async function recover(ctx: Ctx): Promise<void> {
     // Neither an exit record nor a live process (e.g. the host rebooted): Docker reports such a container as exited.
     await handleExit(ctx, c.Id, 255);
   }
+}
+
+/** A stopped container whose endpoints still hold addresses or ports: its teardown did not finish. */
+function holdsEndpoints(c: ContainerRecord): boolean {
+  const ns = c.NetworkSettings;
+  if (!ns) return false;
+  return Object.values(ns.Networks ?? {}).some((ep) => ep?.IPAddress || ep?.EndpointID) || Object.values(ns.Ports ?? {}).some((p) => p !== null);
 }
 
 /** What has no record: names of creates cut short, container directories, writable layers, runtime state. */

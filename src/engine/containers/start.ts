@@ -11,6 +11,7 @@ import { runSpec } from './run-spec.ts';
 import { cancelRestart } from './restart.ts';
 import { connectPendingAttaches, failPendingAttaches } from './attach.ts';
 import { remove } from './remove.ts';
+import { makeWorkingDir } from './workdir.ts';
 import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
 import { phases } from '../../util/phases.ts';
 
@@ -47,6 +48,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     t.mark('mount');
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await ctx.volumes?.populate(m.Name, rootfs, m.Destination);
     const spec = runSpec(ctx, w, rootfs);
+    makeWorkingDir(rootfs, w.Config.WorkingDir, spec.idMap);
     t.mark('spec');
     // A container on networks gets a namespace made first, so that the CNI plugins wire it
     // while the runtime creates the container in it (the process starts only after both).

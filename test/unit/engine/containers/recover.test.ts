@@ -88,3 +88,25 @@ test('a stop cut short on a live container: finished (SIGKILL) at recover', asyn
     h.close();
   }
 });
+
+test('an exit whose teardown a crash cut short (record exited, runtime container and mount left): torn down at recover', async () => {
+  let h = harness();
+  try {
+    const { Id } = await h.svc.create({ name: 'rc5', config: { Image: 'busybox' } });
+    await h.svc.start(Id);
+    h.runtime.delete = () => new Promise(() => {}); // the daemon "dies" in the teardown
+    h.runtime.exit(Id, 0);
+    await sleep(30);
+    assert.equal(h.svc.get(Id).State.Status, 'exited');
+    assert.equal(h.runtime.containers.get(Id)?.status, 'stopped');
+    h = h.reopen();
+    delete (h.runtime as { delete?: unknown }).delete; // the prototype's again
+    await h.svc.recover();
+    await h.svc.drain();
+    assert.equal(h.svc.get(Id).State.Status, 'exited');
+    assert.equal(h.runtime.containers.size, 0, 'no runtime container left');
+    assert.ok(!h.images.mounted.has(Id), 'no mount left');
+  } finally {
+    h.close();
+  }
+});
