@@ -38,23 +38,36 @@ export function readJsonIfExists<T>(file: string): T | undefined {
   }
 }
 
-/** Bytes of the regular files under `dir` (0 when it is gone), as Docker's directory.Size counts them. */
+/**
+ * Bytes under `dir` (0 when it is gone) as moby's directory.Size counts them: every entry that is not
+ * a directory, each inode once (hard links are not counted twice).
+ */
 export function dirSize(dir: string): number {
   let total = 0;
+  const seen = new Set<number>();
   const walk = (d: string) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {
+      // removed while we walk it: counts as empty
       return;
     }
     for (const e of entries) {
       const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+        continue;
+      }
       try {
-        if (e.isDirectory()) walk(p);
-        else if (e.isFile()) total += fs.lstatSync(p).size;
+        const st = fs.lstatSync(p);
+        if (st.nlink > 1) {
+          if (seen.has(st.ino)) continue;
+          seen.add(st.ino);
+        }
+        total += st.size;
       } catch {
-        // removed while we walk it: not counted, as Docker's directory.Size skips it
+        // removed while we walk it: not counted, as directory.Size skips it
       }
     }
   };

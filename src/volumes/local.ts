@@ -2,6 +2,7 @@
 // container root (also under --userns-remap), filled from the image on first use (Docker's
 // copy-up), sized by walking it. What volumes exist and who uses them is the engine's (engine/volumes.ts).
 import fs from 'node:fs';
+import { dirSize } from '../util/fs.ts';
 import path from 'node:path';
 import { daemonIdMap, toHost } from '../platform/linux/idmap.ts';
 import { secureJoin } from '../platform/linux/securejoin.ts';
@@ -46,24 +47,4 @@ export class LocalVolumeDriver {
   size(mountpoint: string): number {
     return dirSize(mountpoint);
   }
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      // removed while we walk it: counts as empty
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) total += fs.lstatSync(p).size;
-    }
-  };
-  walk(dir);
-  return total;
 }
