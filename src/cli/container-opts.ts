@@ -147,6 +147,12 @@ export class OptsError extends Error {}
 
 // ------------------------------------------------------------------ helpers
 
+/** "k=v" at the first "=" as Go's strings.SplitN(s, "=", 2) (JS's split with a limit drops the rest: o=size=1m). */
+function splitKv(s: string): [string, string] {
+  const i = s.indexOf('=');
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
 function parseUlimit(v: string): { Name: string; Soft: number; Hard: number } {
   const [name, limits] = v.split('=', 2);
   if (limits === undefined) throw new Error(`invalid ulimit argument: ${v}`);
@@ -209,12 +215,12 @@ export function parseMount(v: string): Mount {
         vol().DriverConfig = { ...vol().DriverConfig, Name: val };
         break;
       case 'volume-label': {
-        const [k, lv = ''] = (val ?? '').split('=', 2);
+        const [k, lv] = splitKv(val ?? '');
         vol().Labels = { ...vol().Labels, [k]: lv };
         break;
       }
       case 'volume-opt': {
-        const [k, ov = ''] = (val ?? '').split('=', 2);
+        const [k, ov] = splitKv(val ?? '');
         vol().DriverConfig = { ...vol().DriverConfig, Options: { ...vol().DriverConfig?.Options, [k]: ov } };
         break;
       }
@@ -439,7 +445,6 @@ export function buildContainerConfig(p: Parsed, opts: { detach?: boolean } = {})
   const v = p.values;
   const [image, ...cmd] = p.args;
   if (v['use-api-socket']) throw new OptsError('--use-api-socket is not supported by Berth');
-  if (v.gpus) throw new OptsError('--gpus is not supported by Berth');
   const attach: string[] = v.attach;
   let attachStdin = attach.includes('stdin');
   let attachStdout = attach.includes('stdout');
@@ -626,7 +631,8 @@ export function buildContainerConfig(p: Parsed, opts: { detach?: boolean } = {})
     CpusetMems: v['cpuset-mems'] ?? '',
     Devices: devices,
     DeviceCgroupRules: v['device-cgroup-rule'].length ? v['device-cgroup-rule'] : null!,
-    DeviceRequests: null!,
+    // the daemon answers for the GPUs it has (none here: dockerd's "could not select device driver")
+    DeviceRequests: v.gpus ? [gpuRequest(v.gpus)] : null!,
     MemoryReservation: v['memory-reservation'] ?? 0,
     MemorySwap: v['memory-swap'] ?? 0,
     MemorySwappiness: swappiness,
@@ -676,4 +682,32 @@ export function buildContainerConfig(p: Parsed, opts: { detach?: boolean } = {})
   for (const k of Object.keys(hostConfig) as (keyof HostConfig)[]) if (hostConfig[k] === undefined) delete hostConfig[k];
   for (const k of Object.keys(body) as (keyof ContainerCreateRequest)[]) if (body[k] === undefined) delete body[k];
   return { body, name: v.name || undefined, platform: v.platform || undefined, pull: v.pull, quiet: !!v.quiet, cidfile: v.cidfile || undefined, autoRemove: !!v.rm };
+}
+
+/**
+ * --gpus as the docker CLI parses it (opts.GpuOpts): "all" or a count first, or count=, device=,
+ * driver=, capabilities=, options= pairs; capabilities default to [["gpu"]].
+ */
+export function gpuRequest(value: string): { Driver: string; Count: number; DeviceIDs?: string[]; Capabilities: string[][]; Options: Record<string, string> } {
+  const req = { Driver: '', Count: 0, DeviceIDs: undefined as string[] | undefined, Capabilities: [['gpu']], Options: {} as Record<string, string> };
+  const fields = value.match(/("[^"]*"|[^,])+/g) ?? [];
+  fields.forEach((f, i) => {
+    const eq = f.indexOf('=');
+    if (eq < 0) {
+      if (i !== 0) throw new OptsError(`invalid argument "${value}" for "--gpus" flag: unexpected key '${f}' in '${value}'`);
+      if (f === 'all') req.Count = -1;
+      else if (/^\d+$/.test(f)) req.Count = Number(f);
+      else throw new OptsError(`invalid argument "${value}" for "--gpus" flag: invalid count (${f}): value must be either "all" or an integer`);
+      return;
+    }
+    const key = f.slice(0, eq);
+    const val = f.slice(eq + 1).replace(/^"|"$/g, '');
+    if (key === 'driver') req.Driver = val;
+    else if (key === 'count') req.Count = val === 'all' ? -1 : Number(val);
+    else if (key === 'device') req.DeviceIDs = val.split(',');
+    else if (key === 'capabilities') req.Capabilities = [val.split(',')];
+    else if (key === 'options') for (const kv of val.split(',')) req.Options[kv.split('=')[0]!] = kv.split('=').slice(1).join('=');
+    else throw new OptsError(`invalid argument "${value}" for "--gpus" flag: unexpected key '${key}' in '${value}'`);
+  });
+  return req;
 }

@@ -101,7 +101,7 @@ export const VOLUME_SUB: Entry[] = [
 ];
 
 export const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
-export const MANAGEMENT = ['builder', 'container', 'image', 'network', 'system', 'volume'];
+export const MANAGEMENT = ['builder', 'container', 'image', 'network', 'plugin', 'system', 'volume'];
 
 export const TOP: Entry[] = [
   // common
@@ -122,6 +122,7 @@ export const TOP: Entry[] = [
   { name: 'container', short: 'Manage containers', sub: CONTAINER_SUB },
   { name: 'image', short: 'Manage images', sub: IMAGE_SUB },
   { name: 'network', short: 'Manage networks', sub: NETWORK_SUB },
+  { name: 'plugin', short: 'Manage plugins', sub: [e('ls', 'List plugins', () => import('./commands/plugin.ts').then((m) => m.pluginLs), ['list'])] },
   { name: 'system', short: 'Manage Berth', sub: SYSTEM_SUB },
   { name: 'volume', short: 'Manage volumes', sub: VOLUME_SUB },
   // the rest

@@ -295,7 +295,10 @@ function deviceCgroupRule(rule: string): OciDeviceCgroup {
 
 function hasSecurityOpt(opts: string[], name: string): boolean {
   for (const o of opts) {
-    const [k, v] = o.includes('=') ? o.split('=', 2) : o.split(':', 2);
+    // at the first separator, as Go's SplitN(o, "=", 2): a value may hold more of them
+    const sep = o.includes('=') ? '=' : ':';
+    const i = o.indexOf(sep);
+    const [k, v] = i < 0 ? [o, undefined] : [o.slice(0, i), o.slice(i + 1)];
     if (k === name && (v === undefined || v === 'true' || v === 'unconfined')) return true;
   }
   return false;
