@@ -568,7 +568,14 @@ export function buildContainerConfig(p: Parsed, opts: { detach?: boolean } = {})
     }
     endpoints[name] = ep;
   });
-  if (!networks.length && (aliases.length || v.ip || v.ip6)) throw new OptsError('network-scoped aliases are only supported for user-defined networks');
+  // no --network: the docker CLI still sends these for the "default" network, and the daemon answers
+  // (aliases and --ip are for user-defined networks only: its messages)
+  if (!networks.length && (aliases.length || v.ip || v.ip6 || v['link-local-ip'].length)) {
+    const ep: EndpointSettings = {};
+    if (aliases.length) ep.Aliases = aliases;
+    if (v.ip || v.ip6 || v['link-local-ip'].length) ep.IPAMConfig = { IPv4Address: v.ip, IPv6Address: v.ip6, LinkLocalIPs: v['link-local-ip'].length ? v['link-local-ip'] : undefined };
+    endpoints.default = ep;
+  }
 
   const hostConfig: HostConfig = {
     Binds: binds.length ? binds : null!,

@@ -73,6 +73,7 @@ export const create: CommandDef = {
   args: { min: 1, max: 1 },
   flags: [
     { name: 'attachable', kind: 'bool', usage: 'Enable manual container attachment' },
+    { name: 'aux-address', kind: 'map', usage: 'Auxiliary IPv4 or IPv6 addresses used by Network driver', typeName: 'map' },
     { name: 'driver', short: 'd', kind: 'string', usage: 'Driver to manage the Network', def: 'bridge' },
     { name: 'gateway', kind: 'list', usage: 'IPv4 or IPv6 Gateway for the master subnet', typeName: 'strings' },
     { name: 'internal', kind: 'bool', usage: 'Restrict external access to the network' },
@@ -85,7 +86,13 @@ export const create: CommandDef = {
   async run(cli, p) {
     const v = p.values;
     const subnets: string[] = v.subnet;
-    const config = subnets.map((s, i) => ({ Subnet: s, Gateway: v.gateway[i], IPRange: v['ip-range'][i] }));
+    const config: { Subnet: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] = subnets.map((s, i) => ({ Subnet: s, Gateway: v.gateway[i], IPRange: v['ip-range'][i] }));
+    // as the docker CLI (consolidateIpam): each aux address goes to the subnet that holds it
+    for (const [name, ip] of Object.entries(v['aux-address'] as Record<string, string>)) {
+      const c = config.find((x) => inSubnet(ip, x.Subnet));
+      if (!c) throw new StatusError(1, `no matching subnet for aux-address ${ip}`);
+      c.AuxiliaryAddresses = { ...c.AuxiliaryAddresses, [name]: ip };
+    }
     const client = await cli.client();
     const r = await client.networks.create({
       Name: p.args[0],
@@ -164,3 +171,18 @@ export const prune: CommandDef = {
     void StatusError;
   },
 };
+
+/** Whether an IPv4 address lies in a CIDR (IPv6 subnets hold no v4 address; the daemon checks the rest). */
+function inSubnet(ip: string, cidr: string): boolean {
+  const v4 = (a: string) => {
+    const p = a.split('.').map(Number);
+    return p.length === 4 && p.every((n) => Number.isInteger(n) && n >= 0 && n <= 255) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;
+  };
+  const [net, bits] = cidr.split('/');
+  const a = v4(ip);
+  const n = v4(net ?? '');
+  const len = Number(bits);
+  if (a === undefined || n === undefined || !(len >= 0 && len <= 32)) return false;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return ((a & mask) >>> 0) === ((n & mask) >>> 0);
+}
