@@ -101,7 +101,8 @@ export const version: CommandDef = {
       err = e;
     }
     // Go's json for the client section uses "ApiVersion"; the template reads .APIVersion.
-    const view = { Client: { ...data.Client, APIVersion: data.Client.ApiVersion }, Server: data.Server };
+    // (the server's too: Go's types.Version field is APIVersion, its json key ApiVersion)
+    const view = { Client: { ...data.Client, APIVersion: data.Client.ApiVersion }, Server: data.Server && { ...data.Server, APIVersion: data.Server.ApiVersion } };
     let text: string;
     try {
       text = tmpl.execute(format === '{{json .}}' ? { Client: data.Client, Server: data.Server } : view);
