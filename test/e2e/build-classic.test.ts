@@ -4,7 +4,7 @@
 // the stream's final lines; parameters dockerd refuses. All of it is dockerd 20.10's classic behaviour:
 // the same expectations hold for both daemons, except where a test says otherwise (BuildKit's stage
 // skipping and platform ARGs, which Berth follows).
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,21 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq, curl } from '../helpers/util.ts';
-import { build, makeContext } from '../helpers/build.ts';
+import { build, contextsRemovedAfter } from '../helpers/build.ts';
 
 const skip = e2eSkipReason();
 
 describe('build: classic builder parameters', SUITE(skip), () => {
   const t = e2e();
-  const dirs: string[] = [];
-  const ctx = (files: Record<string, string>) => {
-    const d = makeContext(files);
-    dirs.push(d);
-    return d;
-  };
+  const ctx = contextsRemovedAfter();
   const run = async (image: string, cmd: string) => ok(await docker(t.d.env, ['run', '--rm', image, 'sh', '-c', cmd]));
   const containers = async () => ok(await docker(t.d.env, ['ps', '-aq'])).trim().split('\n').filter(Boolean);
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   test('--label, --add-host, --ulimit, --cpuset-cpus and -m reach the image and every RUN container', T, async () => {
     const df = `FROM ${t.image}

@@ -4,28 +4,22 @@
 // dockerd 20.10's classic builder refuses all of these ("the --mount option requires BuildKit", "Unknown
 // flag: network"); the first test checks that, the others check what BuildKit (docker/dockerfile:1) does,
 // which Berth follows, and are skipped against dockerd.
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { docker, run as runCmd, cliEnv } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
-import { build, makeContext } from '../helpers/build.ts';
+import { build, contextsRemovedAfter } from '../helpers/build.ts';
 
 const skip = e2eSkipReason();
 const BK = { ...T, skip: REAL_DOCKER ? 'dockerd 20.10\'s classic builder has no RUN --mount/--network (see the first test)' : false };
 
 describe('build: RUN --mount, --network, --security', SUITE(skip), () => {
   const t = e2e();
-  const dirs: string[] = [];
-  const ctx = (files: Record<string, string>) => {
-    const d = makeContext(files);
-    dirs.push(d);
-    return d;
-  };
+  const ctx = contextsRemovedAfter();
   const run = async (image: string, cmd: string) => ok(await docker(t.d.env, ['run', '--rm', image, 'sh', '-c', cmd]));
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   test('dockerd 20.10 refuses --mount and --network (classic builder); Berth builds them', T, async () => {
     const mount = await build(t.d.env, ctx({ Dockerfile: `FROM ${t.image}\nRUN --mount=type=tmpfs,target=/t true\n` }));

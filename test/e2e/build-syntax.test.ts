@@ -4,26 +4,19 @@
 // dockerd 20.10's classic builder knows neither heredocs nor # syntax= (it ignores the directive, and
 // parses heredoc bodies as instructions): where it differs, the test checks what it does and says what
 // current Docker (BuildKit's frontend, docker/dockerfile:1) does, which Berth follows.
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
-import { build, makeContext } from '../helpers/build.ts';
+import { build, contextsRemovedAfter } from '../helpers/build.ts';
 
 const skip = e2eSkipReason();
 
 describe('build: Dockerfile syntax', SUITE(skip), () => {
   const t = e2e();
-  const dirs: string[] = [];
-  const ctx = (files: Record<string, string>) => {
-    const d = makeContext(files);
-    dirs.push(d);
-    return d;
-  };
+  const ctx = contextsRemovedAfter();
   const run = async (image: string, cmd: string) => ok(await docker(t.d.env, ['run', '--rm', image, 'sh', '-c', cmd]));
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   test('an unknown or malformed flag fails the request before any step, with Docker\'s message and the line', T, async () => {
     const cases: [string, RegExp][] = [

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { docker, type DaemonEnv, type RunResult } from './docker.ts';
 
 export interface BuildRun extends RunResult {
@@ -24,4 +25,15 @@ export function makeContext(files: Record<string, string>): string {
 export async function build(env: DaemonEnv, dir: string, args: string[] = [], input?: string): Promise<BuildRun> {
   const r = await docker(env, ['build', ...args, dir], { env: { DOCKER_BUILDKIT: '0' }, input, timeoutMs: 150_000 });
   return { ...r, all: r.stdout + r.stderr };
+}
+
+/** A context maker for one test file: each context it makes is removed when the file's tests end. */
+export function contextsRemovedAfter(): (files: Record<string, string>) => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  return (files) => {
+    const d = makeContext(files);
+    dirs.push(d);
+    return d;
+  };
 }
