@@ -1,10 +1,9 @@
 // Registry credentials in docker's client config (~/.docker/config.json, or --config DIR):
 // "auths": {"registry": {"auth": base64("user:password")}}. Pull and push send them in
 // X-Registry-Auth, as docker does.
-import { writeFileAtomic } from '../util/fs.ts';
-import fs from 'node:fs';
-import path from 'node:path';
-import os from 'node:os';
+import { configPath, readConfig, writeConfig } from './config-file.ts';
+
+export { configPath };
 
 export const DEFAULT_REGISTRY = 'https://index.docker.io/v1/';
 
@@ -12,24 +11,6 @@ export interface AuthEntry {
   username: string;
   password: string;
   serveraddress: string;
-}
-
-export function configPath(configDir?: string): string {
-  const dir = configDir || process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
-  return path.join(dir, 'config.json');
-}
-
-function readConfig(file: string): Record<string, any> {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return {};
-  }
-}
-
-function writeConfig(file: string, cfg: Record<string, any>): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  writeFileAtomic(file, JSON.stringify(cfg, null, '\t') + '\n', 0o600);
 }
 
 /** The registry host of an image reference ("docker.io" references use the index address). */

@@ -24,6 +24,7 @@ const net = () => import('./commands/network.ts');
 const vol = () => import('./commands/volume.ts');
 const comp = () => import('./commands/completion.ts');
 const unsup = () => import('./commands/unsupported.ts');
+const ctx = () => import('./commands/context.ts');
 
 const e = (name: string, short: string, load: () => Promise<CommandDef>, aliases?: string[]): Entry => ({ name, short, load, aliases });
 
@@ -100,8 +101,18 @@ export const VOLUME_SUB: Entry[] = [
   e('rm', 'Remove one or more volumes', () => vol().then((m) => m.rm), ['remove']),
 ];
 
+export const CONTEXT_SUB: Entry[] = [
+  e('create', 'Create a context', () => ctx().then((m) => m.create)),
+  e('inspect', 'Display detailed information on one or more contexts', () => ctx().then((m) => m.inspect)),
+  e('ls', 'List contexts', () => ctx().then((m) => m.ls), ['list']),
+  e('rm', 'Remove one or more contexts', () => ctx().then((m) => m.rm), ['remove']),
+  e('show', 'Print the name of the current context', () => ctx().then((m) => m.show)),
+  e('update', 'Update a context', () => ctx().then((m) => m.update)),
+  e('use', 'Set the current docker context', () => ctx().then((m) => m.use)),
+];
+
 export const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
-export const MANAGEMENT = ['builder', 'container', 'image', 'network', 'plugin', 'system', 'volume'];
+export const MANAGEMENT = ['builder', 'container', 'context', 'image', 'network', 'plugin', 'system', 'volume'];
 
 export const TOP: Entry[] = [
   // common
@@ -120,6 +131,7 @@ export const TOP: Entry[] = [
   // management
   { name: 'builder', short: 'Manage builds', sub: [e('prune', 'Remove build cache', () => import('./commands/builder.ts').then((m) => m.builderPrune))] },
   { name: 'container', short: 'Manage containers', sub: CONTAINER_SUB },
+  { name: 'context', short: 'Manage contexts', sub: CONTEXT_SUB },
   { name: 'image', short: 'Manage images', sub: IMAGE_SUB },
   { name: 'network', short: 'Manage networks', sub: NETWORK_SUB },
   { name: 'plugin', short: 'Manage plugins', sub: [e('ls', 'List plugins', () => import('./commands/plugin.ts').then((m) => m.pluginLs), ['list'])] },

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contextName, loadContext } from '../../../src/cli/context-store.ts';
+import { contextName, loadContext, writeContext, readMeta, storedNames, tlsFiles, removeContext, checkNewName } from '../../../src/cli/context-store.ts';
 
 test('context name: --context, then -H/DOCKER_HOST mean default, then DOCKER_CONTEXT, then currentContext', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
@@ -39,4 +39,33 @@ test('a context: its host, its TLS files, skip-tls-verify; a missing one named a
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('written contexts read back as docker stores them: meta under sha256(name), TLS files 0600, removal', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
+  try {
+    writeContext(dir, { Name: 'b-ctx', Metadata: { Description: 'd' }, Endpoints: { docker: { Host: 'tcp://h:2376', SkipTLSVerify: false } } }, { ca: Buffer.from('CA') });
+    writeContext(dir, { Name: 'a-ctx', Metadata: {}, Endpoints: { docker: { Host: 'unix:///x.sock', SkipTLSVerify: true } } }, {});
+    const id = crypto.createHash('sha256').update('b-ctx').digest('hex');
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8'));
+    assert.deepEqual(meta, { Name: 'b-ctx', Metadata: { Description: 'd' }, Endpoints: { docker: { Host: 'tcp://h:2376', SkipTLSVerify: false } } });
+    assert.equal(fs.statSync(path.join(dir, 'contexts', 'tls', id, 'docker', 'ca.pem')).mode & 0o777, 0o600);
+    assert.deepEqual(storedNames(dir), ['a-ctx', 'b-ctx']);
+    assert.deepEqual(tlsFiles(dir, 'b-ctx'), ['ca.pem']);
+    assert.equal(readMeta(dir, 'a-ctx').Endpoints.docker.SkipTLSVerify, true);
+    assert.equal(loadContext(dir, 'b-ctx').tls?.ca?.toString(), 'CA');
+    removeContext(dir, 'b-ctx');
+    assert.deepEqual(storedNames(dir), ['a-ctx']);
+    assert.throws(() => readMeta(dir, 'b-ctx'), /context "b-ctx": context not found: open .*meta\.json: no such file or directory/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("new context names: docker's pattern, default reserved", () => {
+  assert.doesNotThrow(() => checkNewName('remote-1.x_y+z'));
+  assert.throws(() => checkNewName('default'), /"default" is a reserved context name/);
+  assert.throws(() => checkNewName('x'), /names are validated against regexp/);
+  assert.throws(() => checkNewName('bad name'), /context name "bad name" is invalid/);
+  assert.throws(() => checkNewName('-lead'), /is invalid/);
 });
