@@ -66,6 +66,8 @@ describe('crash at random moments', SUITE(skip), () => {
     const known = new Set<string>();
     const started = Date.now();
     const failures: string[] = [];
+    /** what the kills left before recovery, summed: orphan layers, blobs, unrecorded layer dirs, temp files, leases */
+    const left: Record<string, number> = {};
     try {
       ok(await dk(['load', '-i', (await busyboxDockerArchive()).file]));
       // three layers of incompressible data, so that a pull takes long enough to be cut in the middle
@@ -110,18 +112,24 @@ describe('crash at random moments', SUITE(skip), () => {
 
       for (let i = 0; i < N; i++) {
         const op = OPS[(i + SEED) % OPS.length];
-        const delay = Math.floor(rand() * span[op]);
+        // (a pull's layers land in its second half: its kills fall there, so that the retry has something to reuse)
+        const delay = Math.floor(op === 'pull' ? span[op] * (0.5 + rand() / 2) : rand() * span[op]);
         for (const id of lines(ok(await dk(['ps', '-aq', '--no-trunc'])))) known.add(id);
         const { cli, runningBefore } = await launch(op, i);
         await sleep(delay);
         for (const id of fs.readdirSync(path.join(d.dataRoot, 'containers'))) known.add(id);
         await d.stopDaemon({ signal: 'SIGKILL' });
+        // what the kill left for recovery to finish or undo (figures for the log)
+        const cut = storeView(d.dataRoot);
+        const leftAt = accountStore(cut);
+        const tmpLeft = fs.existsSync(path.join(d.dataRoot, 'tmp')) ? fs.readdirSync(path.join(d.dataRoot, 'tmp')).length : 0;
+        for (const [k, n] of Object.entries({ layers: leftAt.orphanLayers.length, blobs: leftAt.orphanBlobs.length, dirs: leftAt.unrecordedDirs.length, tmp: tmpLeft, leases: cut.leases.length })) left[k] = (left[k] ?? 0) + n;
         const r = await cli;
         const what = `#${i} ${op} killed after ${delay} ms (the CLI: ${r.code === 0 ? 'done' : 'failed'})`;
         await d.startDaemon();
 
         const problems = await audit(d, known, runningBefore);
-        if (op === 'pull') problems.push(...(await resumedPull(d, remote)));
+        if (op === 'pull') problems.push(...(await resumedPull(d, remote, cut)));
         if (problems.length) {
           // the daemon's lines about the containers concerned, to tell which step left them
           const ids = new Set(problems.join(' ').match(/[0-9a-f]{64}/g) ?? []);
@@ -137,6 +145,7 @@ describe('crash at random moments', SUITE(skip), () => {
       ok(await dk(['pause', keep]));
       ok(await dk(['unpause', keep]));
       assert.equal(failures.join('\n'), '', `${failures.length} of ${N} kills left problems`);
+      process.stderr.write(`[crash-random] left by the kills, before recovery: ${JSON.stringify(left)}\n`);
       process.stderr.write(`[crash-random] ${N} kills in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } finally {
       fs.rmSync(ctxDir, { recursive: true, force: true });
@@ -239,12 +248,12 @@ function storeView(dataRoot: string): StoreView {
   }
 }
 
-/** After a pull was killed: the layers of the image that landed are reused by the retried pull, and its lease is gone after. */
-async function resumedPull(d: Berthd, remote: string): Promise<string[]> {
+/** After a pull was killed: the retried pull reuses the layers of the image that had landed
+ * (recorded in `cut`, the store as the kill left it), and leaves no lease. */
+async function resumedPull(d: Berthd, remote: string, cut: StoreView): Promise<string[]> {
   const ins = await docker(d.env, ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', remote]);
   if (ins.code === 0) return []; // the pull had finished
-  const view = storeView(d.dataRoot);
-  const recorded = new Set(view.layers.map((l) => l.chainId));
+  const recorded = new Set(cut.layers.map((l) => l.chainId));
   const r = await docker(d.env, ['pull', remote], { timeoutMs: 60_000 });
   if (r.code !== 0) return [`the retried pull failed: ${r.stderr.trim()}`];
   const diffIds = JSON.parse(ok(await docker(d.env, ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', remote]))) as string[];
