@@ -70,10 +70,11 @@ describe('crash at random moments', SUITE(skip), () => {
     const left: Record<string, number> = {};
     try {
       ok(await dk(['load', '-i', (await busyboxDockerArchive()).file]));
-      // three layers of incompressible data, so that a pull takes long enough to be cut in the middle
-      const big = (n: number) => [{ name: `blob${n}`, content: crypto.randomBytes(2 * 1024 * 1024) }];
+      // three layers of incompressible data, so that a pull takes long enough to be cut in the middle;
+      // the top one big, so that the one below has long landed when the image is not there yet
+      const big = (n: number, mb = 2) => [{ name: `blob${n}`, content: crypto.randomBytes(mb * 1024 * 1024) }];
       const remote = `${reg.host}/crash/base:1`;
-      await pushImage(reg.host, 'crash/base', '1', { layers: [busyboxEntries(), big(1), big(2)] });
+      await pushImage(reg.host, 'crash/base', '1', { layers: [busyboxEntries(), big(1), big(2, 12)] });
       const keep = ok(await dk(['run', '-d', '--name', 'keep', TEST_IMAGE, 'sleep', '100000'])).trim();
       // load: an archive whose bottom layer is the test image's (shared, must survive) and two of its own
       const loadFile = path.join(work, 'load.tar');
