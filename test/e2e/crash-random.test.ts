@@ -145,8 +145,8 @@ describe('crash at random moments', SUITE(skip), () => {
       ok(await dk(['exec', keep, 'true']));
       ok(await dk(['pause', keep]));
       ok(await dk(['unpause', keep]));
-      assert.equal(failures.join('\n'), '', `${failures.length} of ${N} kills left problems`);
       process.stderr.write(`[crash-random] left by the kills, before recovery: ${JSON.stringify(left)}\n`);
+      assert.equal(failures.join('\n'), '', `${failures.length} of ${N} kills left problems`);
       process.stderr.write(`[crash-random] ${N} kills in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } finally {
       fs.rmSync(ctxDir, { recursive: true, force: true });
