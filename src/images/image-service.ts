@@ -61,7 +61,7 @@ export class ImageStoreService implements ImageService {
     this.content.cleanTemp();
     this.layers.recover();
     const a = accountStore(this.storeView());
-    for (const id of a.expiredLeases) this.leases.delete(id);
+    for (const id of a.endedLeases) this.leases.delete(id);
     if (a.orphanLayers.length) {
       log.info(`removing ${a.orphanLayers.length} unreferenced layer(s)`);
       this.layers.release(a.orphanLayers, this.referencedChains());
@@ -87,10 +87,13 @@ export class ImageStoreService implements ImageService {
 
   /**
    * Hold layers an operation lands before anything references them, past a crash, for `ttlMs`
-   * (containerd's pull lease: 24 hours). The same id replaces the lease (a retried pull).
+   * (containerd's pull lease: 24 hours), or until `image` exists (the operation finished, killed
+   * before it could end its lease). The same id replaces the lease (a retried pull).
    */
-  lease(id: string, chains: string[], ttlMs = 24 * 3600_000): void {
-    this.leases.put(id, { id, expires: new Date(Date.now() + ttlMs).toISOString(), chains });
+  lease(id: string, chains: string[], o: { image?: string; ttlMs?: number } = {}): void {
+    const lease: Lease = { id, expires: new Date(Date.now() + (o.ttlMs ?? 24 * 3600_000)).toISOString(), chains };
+    if (o.image) lease.image = o.image;
+    this.leases.put(id, lease);
   }
 
   endLease(id: string): void {

@@ -18,6 +18,8 @@ export interface Lease {
   chains: string[];
   /** Blobs it lands before anything references them. */
   blobs?: string[];
+  /** The image the operation makes: once it exists the operation has finished and the lease holds nothing. */
+  image?: string;
 }
 
 export interface StoreView {
@@ -40,18 +42,18 @@ export interface Accounting {
   orphanBlobs: string[];
   /** Layer directories without a record. */
   unrecordedDirs: string[];
-  /** Leases past their expiry. */
-  expiredLeases: string[];
+  /** Leases past their expiry, or whose operation finished (its image exists): they hold nothing. */
+  endedLeases: string[];
   /** Held but missing: "layer X of image Y", "blob X of layer Y", ... (never deleted by recovery; reported). */
   missing: string[];
 }
 
-export function liveLeases(leases: Lease[], now: number): Lease[] {
-  return leases.filter((l) => !(Date.parse(l.expires) <= now));
+export function liveLeases(leases: Lease[], now: number, images?: Set<string>): Lease[] {
+  return leases.filter((l) => !(Date.parse(l.expires) <= now) && !(l.image && images?.has(l.image)));
 }
 
 export function accountStore(v: StoreView): Accounting {
-  const live = liveLeases(v.leases, v.now);
+  const live = liveLeases(v.leases, v.now, new Set(v.images.map((i) => i.id)));
   const layers = new Map(v.layers.map((l) => [l.chainId, l]));
   const missing: string[] = [];
   // Layers held directly, then their parents (a layer's parent is part of its filesystem).
@@ -84,7 +86,7 @@ export function accountStore(v: StoreView): Accounting {
     orphanLayers,
     orphanBlobs: v.blobFiles.filter((b) => !keepBlobs.has(b)),
     unrecordedDirs: v.layerDirs.filter((d) => !layers.has(d)),
-    expiredLeases: v.leases.filter((l) => !live.includes(l)).map((l) => l.id),
+    endedLeases: v.leases.filter((l) => !live.includes(l)).map((l) => l.id),
     missing,
   };
 }

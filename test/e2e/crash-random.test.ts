@@ -221,7 +221,7 @@ async function audit(d: Berthd, known: Set<string>, runningBefore: string[]): Pr
   for (const l of a.orphanLayers) problems.push(`layer ${l} is held by no image, container or lease`);
   for (const b of a.orphanBlobs) problems.push(`blob ${b} is held by no image, layer or lease`);
   for (const l of a.unrecordedDirs) problems.push(`layer directory ${l} has no record`);
-  for (const l of a.expiredLeases) problems.push(`lease ${l} has expired and was kept`);
+  for (const l of a.endedLeases) problems.push(`lease ${l} has ended (expired or its image exists) and was kept`);
   for (const m of a.missing) problems.push(`missing: ${m}`);
   const shm = path.join('/dev/shm/berth-build', crypto.createHash('sha256').update(d.dataRoot).digest('hex').slice(0, 16));
   const contexts = fs.existsSync(shm) ? fs.readdirSync(shm) : [];

@@ -67,7 +67,7 @@ test("a pull's lease keeps its landed layers across a restart until it expires; 
   // the layer the lease holds also outlives an rmi of the image below it
   r.deleteImage(img.id);
   assert.ok(r.layers.get(base.chainId));
-  r.lease('pull:x', [base.chainId, landed.chainId], -1); // expired
+  r.lease('pull:x', [base.chainId, landed.chainId], { ttlMs: -1 }); // expired
   const r2 = open();
   assert.equal(r2.layers.get(landed.chainId), undefined);
   assert.equal(r2.layers.get(base.chainId), undefined);

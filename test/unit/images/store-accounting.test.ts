@@ -31,7 +31,7 @@ function view(over: Partial<StoreView> = {}): StoreView {
 }
 
 test('a whole store has nothing orphaned and nothing missing', () => {
-  assert.deepEqual(accountStore(view()), { orphanLayers: [], orphanBlobs: [], unrecordedDirs: [], expiredLeases: [], missing: [] });
+  assert.deepEqual(accountStore(view()), { orphanLayers: [], orphanBlobs: [], unrecordedDirs: [], endedLeases: [], missing: [] });
 });
 
 test('layers of a removed image go top first, with their blobs; a layer another image shares stays', () => {
@@ -58,8 +58,16 @@ test('a live lease keeps the layers a killed pull landed; an expired one keeps n
   const expired = accountStore(view({ ...landed, leases: [{ id: 'pull:x', expires: EARLIER, chains: [d('1'), d('2'), d('3')] }] }));
   assert.deepEqual(expired.orphanLayers, [d('2'), d('1')]);
   assert.deepEqual(expired.orphanBlobs, [d('4'), d('5')]);
-  assert.deepEqual(expired.expiredLeases, ['pull:x']);
+  assert.deepEqual(expired.endedLeases, ['pull:x']);
   assert.deepEqual(liveLeases([{ id: 'x', expires: LATER, chains: [] }, { id: 'y', expires: EARLIER, chains: [] }], NOW).map((l) => l.id), ['x']);
+});
+
+test("a lease whose image exists holds nothing more: the operation finished, killed before it could end the lease", () => {
+  const a = accountStore(view({ images: [], leases: [{ id: 'pull:a', expires: LATER, chains: [d('1'), d('2'), d('3')], image: d('a') }] }));
+  assert.deepEqual(a.endedLeases, []);
+  assert.deepEqual(a.orphanLayers, []);
+  const b = accountStore(view({ leases: [{ id: 'pull:a', expires: LATER, chains: [d('1'), d('2'), d('3')], image: d('a') }] }));
+  assert.deepEqual(b.endedLeases, ['pull:a']);
 });
 
 test('a lease holds blobs it names', () => {
