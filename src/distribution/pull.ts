@@ -103,7 +103,6 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   // daemon killed in the middle keeps them for the retried pull, which finds them "Already
   // exists" (as dockerd's); a pull that fails gives them back at once.
   const leaseId = `pull:${configDigest}`;
-  if (missing.some(Boolean)) images.lease(leaseId, chain, { image: configDigest });
   let done = false;
   for (const [i, l] of manifest.layers.entries()) progress.layer(shortId(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
   const pinned: string[] = [];
@@ -152,6 +151,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
     progress.layer(id, 'Pull complete');
     o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
   };
+  if (missing.some(Boolean)) images.lease(leaseId, chain, { image: configDigest });
   try {
     let next = 0;
     const worker = async () => {
