@@ -96,8 +96,14 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== manifest.layers.length) throw systemError(`the manifest of ${repo}:${tagOrDigest} has ${manifest.layers.length} layers, its config ${diffIds.length}`);
   const chain = chainIds(diffIds);
-  const existing = images.images.get(`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}`);
+  const configDigest = `sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}`;
+  const existing = images.images.get(configDigest);
   const missing = manifest.layers.map((_l, i) => !images.layers.get(chain[i]!));
+  // The layers that land before the image is recorded are held by a lease, written first: a
+  // daemon killed in the middle keeps them for the retried pull, which finds them "Already
+  // exists" (as dockerd's); a pull that fails gives them back at once.
+  const leaseId = `pull:${configDigest}`;
+  let done = false;
   for (const [i, l] of manifest.layers.entries()) progress.layer(shortId(l.digest), missing[i] ? 'Pulling fs layer' : 'Already exists');
   const pinned: string[] = [];
   // Layers download and unpack in parallel (each streamed straight into its own directory), but
@@ -145,6 +151,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
     progress.layer(id, 'Pull complete');
     o.sources.remember(diffIds[i]!, l, `${client.host}/${repo}`);
   };
+  if (missing.some(Boolean)) images.lease(leaseId, chain, { image: configDigest });
   try {
     let next = 0;
     const worker = async () => {
@@ -175,8 +182,13 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
     const name = familiarString(ref.digest ? { ...named, digest: ref.digest } : tagNameOnly(ref));
     progress.status(existing && before === rec.id && !missing.some(Boolean) ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}`);
     void platformString;
+    done = true;
     return rec.id;
   } finally {
     for (const c of pinned) images.layers.unpin(c);
+    if (missing.some(Boolean)) {
+      images.endLease(leaseId);
+      if (!done) images.releaseLayers(chain);
+    }
   }
 }

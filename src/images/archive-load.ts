@@ -59,6 +59,7 @@ async function loadImages(svc: ImageStoreService, archive: ArchiveContents, imag
   const loaded: { id: string; parent?: string; history: number }[] = [];
   let ids = '';
   let refCount = 0;
+  let done = false;
   try {
     for (const img of images) {
       let cfg;
@@ -118,8 +119,11 @@ async function loadImages(svc: ImageStoreService, archive: ArchiveContents, imag
       }
     }
     if (refCount === 0) emit({ stream: ids });
+    done = true;
   } finally {
     for (const c of pinned) svc.layers.unpin(c);
+    // a load that fails gives back the layers it landed for no image (they would wait for a restart)
+    if (!done) svc.releaseLayers(pinned);
   }
 }
 

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { DaemonConfig } from '../config.ts';
 import { layout } from '../config.ts';
-import type { MetaDB } from '../store/db.ts';
+import type { Collection, MetaDB } from '../store/db.ts';
+import { accountStore, liveLeases, type Lease, type StoreView } from './store-accounting.ts';
 import type { EventsService } from '../events/bus.ts';
 import { invalidParameter, notFound, systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
@@ -33,6 +34,7 @@ export class ImageStoreService implements ImageService {
   readonly layers: LayerStore;
   readonly images: ImageStore;
   readonly rw: RWLayers;
+  private readonly leases: Collection<Lease>;
   private inUseCheck: InUseCheck = () => undefined;
   private containerLister?: ContainerLister;
 
@@ -44,27 +46,58 @@ export class ImageStoreService implements ImageService {
     this.content = new ContentStore(dirs.blobs, dirs.tmp);
     this.layers = new LayerStore({ db: deps.db, content: this.content, dir: dirs.layers, tmp: dirs.tmp });
     this.images = new ImageStore({ db: deps.db, content: this.content });
+    this.leases = deps.db.collection<Lease>('leases');
     this.rw = new RWLayers({ db: deps.db, layers: this.layers, containersDir: dirs.containers });
     this.recover();
   }
 
-  /** At start nothing is in flight: sweep what a crash left (temp files, orphan layers and blobs). */
+  /**
+   * At start nothing is in flight: finish or undo what a crash cut short. Temp files (blob
+   * ingests, half-unpacked layers, trash) go; layer directories without a record go; layers and
+   * blobs nothing holds go, except what a pull's lease holds, kept for the retried pull to reuse
+   * as dockerd's and containerd's are; expired leases go.
+   */
   private recover(): void {
     this.content.cleanTemp();
     this.layers.recover();
-    const referenced = this.referencedChains();
-    const orphans = this.layers.all().filter((l) => !referenced.has(l.chainId));
-    if (orphans.length) {
-      log.info(`removing ${orphans.length} unreferenced layer(s)`);
-      this.layers.release(orphans.map((l) => l.chainId), referenced);
+    const a = accountStore(this.storeView());
+    for (const id of a.endedLeases) this.leases.delete(id);
+    if (a.orphanLayers.length) {
+      log.info(`removing ${a.orphanLayers.length} unreferenced layer(s)`);
+      this.layers.release(a.orphanLayers, this.referencedChains());
     }
-    const keep = new Set<string>();
-    for (const img of this.images.all()) {
-      keep.add(img.id);
-      for (const b of img.blobs ?? []) keep.add(b);
-    }
-    for (const l of this.layers.all()) if (l.blob) keep.add(l.blob.digest);
-    for (const d of this.content.list()) if (!keep.has(d)) this.content.delete(d);
+    const blobs = accountStore(this.storeView()).orphanBlobs;
+    if (blobs.length) log.info(`removing ${blobs.length} unreferenced blob(s)`);
+    for (const d of blobs) this.content.delete(d);
+    for (const m of a.missing) log.warn(`store: missing ${m}`);
+  }
+
+  /** The store as the accounting sees it (records and files). */
+  storeView(): StoreView {
+    return {
+      images: this.images.all().map((img) => ({ id: img.id, chain: this.images.chain(img), blobs: img.blobs })),
+      layers: this.layers.all().map((l) => ({ chainId: l.chainId, parent: l.parent, blob: l.blob?.digest })),
+      rwLayers: this.rw.all(),
+      leases: this.leases.all(),
+      blobFiles: this.content.list(),
+      layerDirs: this.layers.dirs(),
+      now: Date.now(),
+    };
+  }
+
+  /**
+   * Hold layers an operation lands before anything references them, past a crash, for `ttlMs`
+   * (containerd's pull lease: 24 hours), or until `image` exists (the operation finished, killed
+   * before it could end its lease). The same id replaces the lease (a retried pull).
+   */
+  lease(id: string, chains: string[], o: { image?: string; ttlMs?: number } = {}): void {
+    const lease: Lease = { id, expires: new Date(Date.now() + (o.ttlMs ?? 24 * 3600_000)).toISOString(), chains };
+    if (o.image) lease.image = o.image;
+    this.leases.put(id, lease);
+  }
+
+  endLease(id: string): void {
+    this.leases.delete(id);
   }
 
   // --- lookups -----------------------------------------------------------------
@@ -90,11 +123,13 @@ export class ImageStoreService implements ImageService {
     return this.containerLister?.() ?? [];
   }
 
-  /** Chain IDs referenced by images and container layers. */
+  /** Chain IDs referenced by images, container layers and live leases. */
   referencedChains(): Set<string> {
     const out = new Set<string>();
     for (const img of this.images.all()) for (const c of this.images.chain(img)) out.add(c);
     for (const rw of this.rw.all()) for (const c of rw.layers) out.add(c);
+    const now = Date.now();
+    for (const l of liveLeases(this.leases.all(), now)) for (const c of l.chains) out.add(c);
     return out;
   }
 

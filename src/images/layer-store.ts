@@ -87,6 +87,14 @@ export class LayerStore {
     return this.docs.all();
   }
 
+  /** Chain IDs of the layer directories on disk (recorded or not). */
+  dirs(): string[] {
+    return fs
+      .readdirSync(this.dir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => 'sha256:' + n);
+  }
+
   diffDir(chainId: string): string {
     return path.join(this.dir, hexOf(chainId), 'diff');
   }
