@@ -1,0 +1,91 @@
+// A log file that rotates as moby's loggerutils.LogFile does: once a write takes the file to max-size,
+// the rotated files shift (<file>.1 → <file>.2 ..., the oldest past max-file goes), the file becomes
+// <file>.1 (gzipped to <file>.1.gz with compress) and writing goes on in a fresh file. With max-file 1
+// the file is unlinked and started again. Renames, never truncation: a reader holding the old file
+// reads it to its end. Synchronous, so a reader in the same process never sees a rotation half done.
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { rotatedName, rotationPlan, type Rotation } from './json-log.ts';
+
+export class RotatingLogFile {
+  private fd: number | undefined;
+  private size = 0;
+  /** Rotations done since this object was made (followers compare it to know how many files moved). */
+  rotations = 0;
+  readonly file: string;
+  readonly rotation: Rotation;
+
+  constructor(file: string, rotation: Rotation) {
+    this.file = file;
+    this.rotation = rotation;
+  }
+
+  /** Opened on the first write, so that a stopped container's log holds no descriptor. */
+  private open(): number {
+    if (this.fd === undefined) {
+      this.fd = fs.openSync(this.file, 'a', 0o640);
+      this.size = fs.fstatSync(this.fd).size;
+    }
+    return this.fd;
+  }
+
+  /** Append whole lines; a rotation happens only between lines, after the one that reached max-size. */
+  writeLines(lines: string[]): void {
+    const max = this.rotation.maxSize;
+    this.open();
+    let batch: Buffer[] = [];
+    let batchLen = 0;
+    for (const l of lines) {
+      const b = Buffer.from(l, 'utf8');
+      batch.push(b);
+      batchLen += b.length;
+      if (max > 0 && this.size + batchLen >= max) {
+        this.append(batch, batchLen);
+        batch = [];
+        batchLen = 0;
+        this.rotate();
+      }
+    }
+    if (batchLen) this.append(batch, batchLen);
+  }
+
+  private append(bufs: Buffer[], len: number): void {
+    const fd = this.open();
+    const b = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, len);
+    let off = 0;
+    while (off < b.length) off += fs.writeSync(fd, b, off);
+    this.size += len;
+  }
+
+  private rotate(): void {
+    this.close();
+    const plan = rotationPlan(this.file, this.rotation);
+    for (const f of plan.drop) fs.rmSync(f, { force: true });
+    for (const [from, to] of plan.renames) renameIfExists(from, to);
+    if (this.rotation.compress && this.rotation.maxFiles >= 2) compress(rotatedName(this.file, 1, false));
+    this.fd = fs.openSync(this.file, 'w', 0o640);
+    this.size = 0;
+    this.rotations++;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function renameIfExists(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** <f> → <f>.gz, written beside and renamed into place so that a crash leaves one or the other whole. */
+function compress(f: string): void {
+  const tmp = `${f}.gz.tmp`;
+  fs.writeFileSync(tmp, zlib.gzipSync(fs.readFileSync(f), { level: zlib.constants.Z_BEST_SPEED }));
+  fs.renameSync(tmp, `${f}.gz`);
+  fs.rmSync(f);
+}

@@ -1,0 +1,319 @@
+// The json-file and local log drivers. conmon, which outlives berthd, writes the container's output to a
+// k8s-file buffer beside the log; berthd tails that buffer, writes Docker's JSON lines with max-size /
+// max-file rotation, and rotates the buffer itself losslessly: rename it away, ask conmon through its
+// control fifo to reopen (the CRI ReopenContainerLog path), read the renamed file to its end once conmon
+// has made the new one, then delete it. How far the buffer has been converted is kept in <buffer>.pos
+// (inode and offset), so a berthd that was down catches up where it stopped.
+// Why this design: conmon keeps the container independent of berthd (nothing is lost while berthd is
+// down, its write path stays C and cheap), and the Docker formats and rotation stay in one place here,
+// the way the kubelet's container log manager rotates CRI logs from outside the runtime.
+import fs from 'node:fs';
+import { log } from '../util/log.ts';
+import { parseLine } from './logs.ts';
+import { encodeAttrs, encodeJsonLine, type Rotation } from './json-log.ts';
+import { RotatingLogFile } from './log-file.ts';
+import type { StreamName } from './types.ts';
+
+/** The buffer is rotated away once this much of it is converted (it is all the disk the buffer takes). */
+export const BUFFER_ROTATE_BYTES = 256 * 1024;
+/** Docker splits a line longer than this into partial messages (moby's copier bufSize). */
+export const MAX_MESSAGE = 16 * 1024;
+const CHUNK = 1024 * 1024;
+
+export interface PipelineTarget {
+  id: string;
+  /** conmon's k8s-file buffer */
+  buffer: string;
+  /** the Docker log file (json-file: <id>-json.log) */
+  file: string;
+  rotation: Rotation;
+  attrs?: Record<string, string>;
+}
+
+export interface PipelineHost {
+  /** Ask the container's conmon to reopen its log file (throws when conmon is gone). */
+  reopen(id: string): void;
+  /** Whether the container's conmon still runs (it may still write the buffer). */
+  monitorAlive(id: string): boolean;
+}
+
+interface Pipe {
+  t: PipelineTarget;
+  out: RotatingLogFile;
+  attrs: string;
+  /** the buffer file being read: the live one, or the renamed one being drained */
+  fd?: number;
+  ino?: number;
+  draining: boolean;
+  offset: number;
+  /** partial lines (P) waiting for the line that completes them, per stream */
+  pending: Record<StreamName, { timeNs: bigint; data: Buffer[]; len: number } | undefined>;
+  watcher?: fs.FSWatcher;
+  timer?: NodeJS.Timeout;
+  live: boolean;
+  listeners: Set<() => void>;
+}
+
+const draining = (buffer: string) => `${buffer}.draining`;
+const posFile = (buffer: string) => `${buffer}.pos`;
+
+export class LogPipelines {
+  private readonly pipes = new Map<string, Pipe>();
+  private readonly host: PipelineHost;
+  private poll?: NodeJS.Timeout;
+
+  constructor(host: PipelineHost) {
+    this.host = host;
+  }
+
+  /** Before conmon starts on a fresh buffer: convert what a previous run left, then start clean. */
+  prepare(t: PipelineTarget): void {
+    this.sync(t);
+    const p = this.pipes.get(t.id)!;
+    this.closeBuffer(p);
+    for (const f of [t.buffer, draining(t.buffer), posFile(t.buffer)]) fs.rmSync(f, { force: true });
+  }
+
+  /** conmon runs and writes the buffer: convert as it grows (inotify, and a slow poll behind it). */
+  watch(t: PipelineTarget): void {
+    const p = this.pipe(t);
+    p.live = true;
+    this.rewatch(p);
+    this.schedule(p);
+    if (!this.poll) {
+      this.poll = setInterval(() => {
+        for (const x of this.pipes.values()) if (x.live) this.schedule(x);
+      }, 1000);
+      this.poll.unref();
+    }
+  }
+
+  /** Convert everything conmon has written so far (before a read, so docker logs sees all of it). */
+  sync(t: PipelineTarget): Pipe {
+    const p = this.pipe(t);
+    this.drain(p, Infinity);
+    return p;
+  }
+
+  /** How many times the Docker log file has rotated since berthd opened it (followers use it). */
+  rotations(id: string): number {
+    return this.pipes.get(id)?.out.rotations ?? 0;
+  }
+
+  /** Called back after each conversion that wrote something (follow readers wake on it). */
+  subscribe(t: PipelineTarget, cb: () => void): () => void {
+    const p = this.pipe(t);
+    p.listeners.add(cb);
+    return () => void p.listeners.delete(cb);
+  }
+
+  /** The container exited: convert the rest; once conmon is gone the buffer is not needed. */
+  exited(id: string): void {
+    const p = this.pipes.get(id);
+    if (!p) return;
+    let tries = 0;
+    const finish = () => {
+      if (!this.pipes.has(id)) return;
+      this.drain(p, Infinity);
+      if (this.host.monitorAlive(id) && ++tries < 50) return void setTimeout(finish, 200).unref();
+      this.drain(p, Infinity);
+      this.flushPending(p);
+      p.live = false;
+      p.watcher?.close();
+      p.watcher = undefined;
+      p.out.close();
+      // conmon is gone and all it wrote is converted: the buffer would only take disk space
+      if (this.host.monitorAlive(id)) return;
+      this.closeBuffer(p);
+      for (const f of [p.t.buffer, draining(p.t.buffer), posFile(p.t.buffer)]) fs.rmSync(f, { force: true });
+    };
+    finish();
+  }
+
+  /** The container is removed: stop, close everything (its directory goes with it). */
+  forget(id: string): void {
+    const p = this.pipes.get(id);
+    if (!p) return;
+    p.watcher?.close();
+    clearTimeout(p.timer);
+    this.closeBuffer(p);
+    p.out.close();
+    p.listeners.clear();
+    this.pipes.delete(id);
+  }
+
+  private pipe(t: PipelineTarget): Pipe {
+    let p = this.pipes.get(t.id);
+    if (p) return p;
+    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, live: false, listeners: new Set() };
+    this.pipes.set(t.id, p);
+    return p;
+  }
+
+  private rewatch(p: Pipe): void {
+    p.watcher?.close();
+    p.watcher = undefined;
+    try {
+      p.watcher = fs.watch(p.t.buffer, { persistent: false }, () => this.schedule(p));
+      // a watch that fails later: the slow poll still converts
+      p.watcher.on('error', () => {});
+    } catch {
+      // no buffer yet or no inotify watch left: the slow poll converts
+    }
+  }
+
+  private schedule(p: Pipe): void {
+    if (p.timer) return;
+    // a short delay gathers many small writes into one conversion
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      try {
+        const r = this.drain(p, 8 * CHUNK);
+        if (r === 'more') this.schedule(p);
+        // conmon is about to make the new buffer: look again soon rather than at the next poll
+        else if (r === 'wait') setTimeout(() => this.schedule(p), 10).unref();
+      } catch (e) {
+        log.warn(`log pipeline ${p.t.id.slice(0, 12)}: ${(e as Error).message}`);
+      }
+    }, 20);
+  }
+
+  /** Open the buffer to read: the renamed one first if a rotation was cut short, at the kept offset. */
+  private openBuffer(p: Pipe): boolean {
+    const pos = readPos(p.t.buffer);
+    for (const [f, isDraining] of [[draining(p.t.buffer), true], [p.t.buffer, false]] as const) {
+      let fd: number;
+      try {
+        fd = fs.openSync(f, 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      const st = fs.fstatSync(fd);
+      p.fd = fd;
+      p.ino = st.ino;
+      p.draining = isDraining;
+      p.offset = pos && pos.ino === st.ino && pos.offset <= st.size ? pos.offset : 0;
+      return true;
+    }
+    return false;
+  }
+
+  private closeBuffer(p: Pipe): void {
+    if (p.fd !== undefined) fs.closeSync(p.fd);
+    p.fd = undefined;
+  }
+
+  /** Convert up to `budget` bytes of the buffer: 'more' is waiting, or 'wait' for conmon's new buffer. */
+  private drain(p: Pipe, budget: number): 'more' | 'wait' | 'idle' {
+    let wrote = false;
+    try {
+      for (;;) {
+        if (p.fd === undefined && !this.openBuffer(p)) return 'idle';
+        // conmon made the new buffer: it has closed the renamed one, whose end is final once read
+        const replaced = p.draining && (fs.existsSync(p.t.buffer) || !this.host.monitorAlive(p.t.id));
+        const { bytes, more } = this.convert(p, budget);
+        wrote ||= bytes > 0;
+        budget -= bytes;
+        if (more) return 'more';
+        if (p.draining) {
+          if (!replaced) return 'wait';
+          this.closeBuffer(p);
+          fs.rmSync(draining(p.t.buffer), { force: true });
+          if (p.live) this.rewatch(p);
+          continue;
+        }
+        if (p.offset >= BUFFER_ROTATE_BYTES && p.live && this.host.monitorAlive(p.t.id)) {
+          fs.renameSync(p.t.buffer, draining(p.t.buffer));
+          p.draining = true;
+          try {
+            this.host.reopen(p.t.id);
+          } catch (e) {
+            log.debug(`log pipeline ${p.t.id.slice(0, 12)}: reopen: ${(e as Error).message}`);
+          }
+          continue;
+        }
+        return 'idle';
+      }
+    } finally {
+      if (wrote) for (const cb of p.listeners) cb();
+    }
+  }
+
+  /** Read whole k8s-file lines from the buffer at the offset, write them as JSON lines, keep the offset. */
+  private convert(p: Pipe, budget: number): { bytes: number; more: boolean } {
+    let total = 0;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    while (total < budget) {
+      const n = fs.readSync(p.fd!, buf, 0, CHUNK, p.offset);
+      if (n <= 0) return { bytes: total, more: false };
+      const end = buf.lastIndexOf(0x0a, n - 1);
+      if (end < 0) {
+        // a line longer than a chunk is beyond what conmon writes (it splits at its 8 KiB buffer)
+        if (n < CHUNK) return { bytes: total, more: false };
+        throw new Error(`conmon log line longer than ${CHUNK} bytes at ${p.offset}`);
+      }
+      const lines: string[] = [];
+      let start = 0;
+      let safe = -1;
+      while (start <= end) {
+        const nl = buf.indexOf(0x0a, start);
+        const raw = parseLine(buf.subarray(start, nl));
+        start = nl + 1;
+        if (raw) this.take(p, raw.stream, raw.timeNs, raw.data, raw.partial, lines);
+        if (!p.pending.stdout && !p.pending.stderr) safe = start;
+      }
+      p.out.writeLines(lines);
+      p.offset += end + 1;
+      total += end + 1;
+      // the offset kept on disk never lies inside a message still being joined, so nothing is lost
+      if (safe >= 0) writePos(p.t.buffer, p.ino!, p.offset - (end + 1) + safe);
+    }
+    return { bytes: total, more: true };
+  }
+
+  /** Output the container left without a newline at its end, as Docker's last partial message. */
+  private flushPending(p: Pipe): void {
+    const lines: string[] = [];
+    for (const s of ['stdout', 'stderr'] as StreamName[]) {
+      const acc = p.pending[s];
+      if (acc) lines.push(encodeJsonLine(s, acc.timeNs, Buffer.concat(acc.data, acc.len), p.attrs));
+      p.pending[s] = undefined;
+    }
+    if (lines.length) p.out.writeLines(lines);
+    for (const cb of p.listeners) cb();
+  }
+
+  /** Join P lines into the line that completes them, as Docker's messages: up to 16 KiB, then partial. */
+  private take(p: Pipe, stream: StreamName, timeNs: bigint, data: Buffer, partial: boolean, lines: string[]): void {
+    let acc = p.pending[stream];
+    if (!acc) acc = p.pending[stream] = { timeNs, data: [], len: 0 };
+    acc.data.push(data);
+    acc.len += data.length;
+    if (partial && acc.len < MAX_MESSAGE) return;
+    let all = acc.data.length === 1 ? acc.data[0]! : Buffer.concat(acc.data, acc.len);
+    p.pending[stream] = undefined;
+    while (all.length > MAX_MESSAGE) {
+      lines.push(encodeJsonLine(stream, acc.timeNs, all.subarray(0, MAX_MESSAGE), p.attrs));
+      all = all.subarray(MAX_MESSAGE);
+    }
+    if (partial && all.length) p.pending[stream] = { timeNs, data: [Buffer.from(all)], len: all.length };
+    else if (all.length) lines.push(encodeJsonLine(stream, acc.timeNs, all, p.attrs));
+  }
+}
+
+function readPos(buffer: string): { ino: number; offset: number } | undefined {
+  try {
+    const j = JSON.parse(fs.readFileSync(posFile(buffer), 'utf8'));
+    return typeof j.ino === 'number' && typeof j.offset === 'number' ? j : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written beside and renamed, so a crash leaves the old position or the new one, never a torn file. */
+function writePos(buffer: string, ino: number, offset: number): void {
+  const f = posFile(buffer);
+  fs.writeFileSync(`${f}.tmp`, JSON.stringify({ ino, offset }));
+  fs.renameSync(`${f}.tmp`, f);
+}
