@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { docker, run } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, fails, uniq, waitFor } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
@@ -117,9 +117,16 @@ describe('log drivers json-file and local: Docker\'s files, rotation, reading', 
   test('docker logs --follow goes on across rotations without losing a line', { timeout: 120_000 }, async () => {
     const n = uniq('follow');
     ok(await dk(['run', '-d', '--name', n, '--log-opt', 'max-size=20k', '--log-opt', 'max-file=3', t.image, 'sh', '-c', `sleep 1; ${numbered(1, 3000, 100)}`]));
-    const r = await dk(['logs', '-f', n], { timeoutMs: 60_000 });
-    const nums = consecutive(ok(r));
-    assert.deepEqual([nums[0], nums.at(-1)], [1, 3000]);
+    const out = ok(await dk(['logs', '-f', n], { timeoutMs: 60_000 }));
+    if (REAL_DOCKER) {
+      // dockerd 20.10's follower re-reads part of a file after a rotation (lines repeat); moby 23's rewrite
+      // of loggerutils' follow reads each line once, as current Docker and Berth do. Nothing is lost either way.
+      const seen = new Set(out.split('\n').filter(Boolean).map((l) => Number(l.slice(0, 7))));
+      assert.deepEqual([seen.size, Math.min(...seen), Math.max(...seen)], [3000, 1, 3000]);
+    } else {
+      const nums = consecutive(out);
+      assert.deepEqual([nums[0], nums.at(-1)], [1, 3000]);
+    }
     ok(await dk(['rm', n]));
   });
 
