@@ -25,6 +25,8 @@ export class RotatingLogFile {
     if (this.fd === undefined) {
       this.fd = fs.openSync(this.file, 'a', 0o640);
       this.size = fs.fstatSync(this.fd).size;
+      // a line a crash cut short is ended, so that the next one is not glued to it
+      if (this.size > 0 && lastByte(this.file, this.size) !== 0x0a) this.size += fs.writeSync(this.fd, '\n');
     }
     return this.fd;
   }
@@ -71,6 +73,16 @@ export class RotatingLogFile {
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+function lastByte(file: string, size: number): number | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    return fs.readSync(fd, b, 0, 1, size - 1) === 1 ? b[0] : undefined;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

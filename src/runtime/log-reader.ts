@@ -198,6 +198,7 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
         // the container has not written its log yet
         const live = openLive(file);
         if (live) queue.push({ src: live, offset: 0 });
+        seenRotations = rotations;
       } else if (rotations !== seenRotations) {
         // the live file rotated: it is complete; the files rotated after it come next, then the new live file
         const moved = Math.max(1, rotations - seenRotations);

@@ -34,7 +34,10 @@ describe('log drivers json-file and local: Docker\'s files, rotation, reading', 
 
   test('.LogPath is <containerdir>/<id>-json.log, one JSON object a line that jq reads', T, async () => {
     const n = uniq('json');
-    ok(await dk(['run', '--name', n, t.image, 'sh', '-c', 'echo out; echo err >&2; printf "tab\\there <&> \\"q\\"\\n"']));
+    ok(await dk(['create', '--name', n, t.image, 'sh', '-c', 'echo out; echo err >&2; printf "tab\\there <&> \\"q\\"\\n"']));
+    // the logger (and its file) comes with the first start
+    assert.equal(await logPath(n), '');
+    ok(await dk(['start', '-a', n]));
     const id = ok(await dk(['inspect', '-f', '{{.Id}}', n])).trim();
     const p = await logPath(n);
     assert.equal(path.basename(p), `${id}-json.log`);
