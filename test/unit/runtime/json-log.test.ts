@@ -75,3 +75,26 @@ test('tailStart counts lines from the end', () => {
   assert.deepEqual(tailStart({ fd }, 6, 5), { offset: 0, count: 3 });
   fs.closeSync(fd);
 });
+
+test('a follower reads every line once while the file rotates under it, also several times between two reads', async () => {
+  const file = path.join(dir, 'follow-json.log');
+  const w = new RotatingLogFile(file, { maxSize: 200, maxFiles: 5, compress: true });
+  let finished = false;
+  const wakers = new Set<() => void>();
+  const ctl = { done: () => finished, sync: () => {}, rotations: () => w.rotations, subscribe: (cb: () => void) => (wakers.add(cb), () => void wakers.delete(cb)) };
+  const got: string[] = [];
+  const reader = (async () => {
+    for await (const e of readRotatedLog(file, { follow: true, stdout: true, stderr: true }, new AbortController().signal, ctl)) got.push(e.data.toString().trim());
+  })();
+  let i = 0;
+  for (const burst of [1, 2, 7, 3, 6, 1]) {
+    // 3 lines rotate the file once; a burst of 7 rotates it twice before the reader looks again
+    for (let k = 0; k < burst; k++) w.writeLines([line(++i)]);
+    for (const cb of wakers) cb();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  finished = true;
+  for (const cb of wakers) cb();
+  await reader;
+  assert.deepEqual(got, Array.from({ length: i }, (_, k) => `line ${k + 1}`));
+});
