@@ -17,8 +17,8 @@ const GO_ESCAPES: Record<string, string> = { '\\t': '\\u0009', '\\b': '\\u0008',
 
 /** A string as Go's ffjsonWriteJSONBytesAsString writes it (JSON.stringify, then Go's choices of escape). */
 export function goJsonString(s: string): string {
-  // \\. consumes each escape whole, so an escaped backslash before a "t" is left alone
-  return JSON.stringify(s).replace(/\\.|[<>&\u2028\u2029]/g, (m) => GO_ESCAPES[m] ?? m);
+  // an escaped backslash is matched whole, so that the "t" after it is not taken for a tab's escape
+  return JSON.stringify(s).replace(/\\\\|\\[tbf]|[<>&\u2028\u2029]/g, (m) => GO_ESCAPES[m] ?? m);
 }
 
 /** The attrs member as Go's json.Marshal of a map writes it (keys sorted), or '' for none. */
@@ -28,14 +28,26 @@ export function encodeAttrs(attrs: Record<string, string> | undefined): string {
   return '{' + keys.map((k) => `${goJsonString(k)}:${goJsonString(attrs![k]!)}`).join(',') + '}';
 }
 
-/** One line of a json-file log, with its newline. `attrs` is encodeAttrs' output. */
-export function encodeJsonLine(stream: StreamName, timeNs: bigint, data: Buffer, attrs = ''): string {
-  const parts: string[] = [];
-  if (data.length) parts.push(`"log":${goJsonString(data.toString('utf8'))}`);
-  parts.push(`"stream":"${stream}"`);
-  if (attrs) parts.push(`"attrs":${attrs}`);
-  parts.push(`"time":"${goRFC3339Nano(timeNs)}"`);
-  return '{' + parts.join(',') + '}\n';
+/** One line of a json-file log, with its newline. `attrs` is encodeAttrs' output; `time` a time or goRFC3339Nano's string. */
+export function encodeJsonLine(stream: StreamName, time: bigint | string, data: Buffer, attrs = ''): string {
+  const log = data.length ? `"log":${goJsonString(data.toString('utf8'))},` : '';
+  return `{${log}"stream":"${stream}",${attrs ? `"attrs":${attrs},` : ''}"time":"${typeof time === 'string' ? time : goRFC3339Nano(time)}"}\n`;
+}
+
+/** goRFC3339Nano of conmon's timestamps, remembering the last one (conmon stamps all lines of one read alike). */
+export class TimeFormatter {
+  private last = '';
+  private lastNs = 0n;
+  private lastGo = '';
+
+  format(conmonTime: string): { ns: bigint; go: string } {
+    if (conmonTime !== this.last) {
+      this.last = conmonTime;
+      this.lastNs = parseTimeNs(conmonTime);
+      this.lastGo = goRFC3339Nano(this.lastNs);
+    }
+    return { ns: this.lastNs, go: this.lastGo };
+  }
 }
 
 /** A json-file line (without its newline) as a log entry; undefined for a line that is not one. */

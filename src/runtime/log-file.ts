@@ -35,28 +35,26 @@ export class RotatingLogFile {
   writeLines(lines: string[]): void {
     const max = this.rotation.maxSize;
     this.open();
-    let batch: Buffer[] = [];
+    let from = 0;
     let batchLen = 0;
-    for (const l of lines) {
-      const b = Buffer.from(l, 'utf8');
-      batch.push(b);
-      batchLen += b.length;
+    for (let i = 0; i < lines.length; i++) {
+      batchLen += Buffer.byteLength(lines[i]!);
       if (max > 0 && this.size + batchLen >= max) {
-        this.append(batch, batchLen);
-        batch = [];
+        this.append(lines.slice(from, i + 1).join(''));
+        from = i + 1;
         batchLen = 0;
         this.rotate();
       }
     }
-    if (batchLen) this.append(batch, batchLen);
+    if (from < lines.length) this.append(from === 0 ? lines.join('') : lines.slice(from).join(''));
   }
 
-  private append(bufs: Buffer[], len: number): void {
+  private append(text: string): void {
     const fd = this.open();
-    const b = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, len);
+    const b = Buffer.from(text, 'utf8');
     let off = 0;
     while (off < b.length) off += fs.writeSync(fd, b, off);
-    this.size += len;
+    this.size += b.length;
   }
 
   private rotate(): void {

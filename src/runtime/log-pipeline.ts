@@ -9,8 +9,7 @@
 // the way the kubelet's container log manager rotates CRI logs from outside the runtime.
 import fs from 'node:fs';
 import { log } from '../util/log.ts';
-import { parseLine } from './logs.ts';
-import { encodeAttrs, encodeJsonLine, type Rotation } from './json-log.ts';
+import { encodeAttrs, encodeJsonLine, TimeFormatter, type Rotation } from './json-log.ts';
 import { RotatingLogFile } from './log-file.ts';
 import type { StreamName } from './types.ts';
 
@@ -47,7 +46,8 @@ interface Pipe {
   draining: boolean;
   offset: number;
   /** partial lines (P) waiting for the line that completes them, per stream */
-  pending: Record<StreamName, { timeNs: bigint; data: Buffer[]; len: number } | undefined>;
+  pending: Record<StreamName, { time: string; data: Buffer[]; len: number } | undefined>;
+  times: TimeFormatter;
   watcher?: fs.FSWatcher;
   timer?: NodeJS.Timeout;
   live: boolean;
@@ -145,7 +145,7 @@ export class LogPipelines {
   private pipe(t: PipelineTarget): Pipe {
     let p = this.pipes.get(t.id);
     if (p) return p;
-    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, live: false, listeners: new Set() };
+    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, times: new TimeFormatter(), live: false, listeners: new Set() };
     this.pipes.set(t.id, p);
     return p;
   }
@@ -258,9 +258,9 @@ export class LogPipelines {
       let safe = -1;
       while (start <= end) {
         const nl = buf.indexOf(0x0a, start);
-        const raw = parseLine(buf.subarray(start, nl));
+        const raw = splitLine(buf, start, nl);
         start = nl + 1;
-        if (raw) this.take(p, raw.stream, raw.timeNs, raw.data, raw.partial, lines);
+        if (raw) this.take(p, raw.stream, p.times.format(raw.time).go, raw.data, raw.partial, lines);
         if (!p.pending.stdout && !p.pending.stderr) safe = start;
       }
       p.out.writeLines(lines);
@@ -277,7 +277,7 @@ export class LogPipelines {
     const lines: string[] = [];
     for (const s of ['stdout', 'stderr'] as StreamName[]) {
       const acc = p.pending[s];
-      if (acc) lines.push(encodeJsonLine(s, acc.timeNs, Buffer.concat(acc.data, acc.len), p.attrs));
+      if (acc) lines.push(encodeJsonLine(s, acc.time, Buffer.concat(acc.data, acc.len), p.attrs));
       p.pending[s] = undefined;
     }
     if (lines.length) p.out.writeLines(lines);
@@ -285,21 +285,42 @@ export class LogPipelines {
   }
 
   /** Join P lines into the line that completes them, as Docker's messages: up to 16 KiB, then partial. */
-  private take(p: Pipe, stream: StreamName, timeNs: bigint, data: Buffer, partial: boolean, lines: string[]): void {
+  private take(p: Pipe, stream: StreamName, time: string, data: Buffer, partial: boolean, lines: string[]): void {
     let acc = p.pending[stream];
-    if (!acc) acc = p.pending[stream] = { timeNs, data: [], len: 0 };
-    acc.data.push(data);
+    // the usual case: a whole line with nothing before it, encoded straight from the read buffer
+    if (!acc && !partial && data.length <= MAX_MESSAGE) return void lines.push(encodeJsonLine(stream, time, data, p.attrs));
+    if (!acc) acc = p.pending[stream] = { time, data: [], len: 0 };
+    // the read buffer is reused: what waits for its line's end is copied
+    acc.data.push(Buffer.from(data));
     acc.len += data.length;
     if (partial && acc.len < MAX_MESSAGE) return;
     let all = acc.data.length === 1 ? acc.data[0]! : Buffer.concat(acc.data, acc.len);
     p.pending[stream] = undefined;
     while (all.length > MAX_MESSAGE) {
-      lines.push(encodeJsonLine(stream, acc.timeNs, all.subarray(0, MAX_MESSAGE), p.attrs));
+      lines.push(encodeJsonLine(stream, acc.time, all.subarray(0, MAX_MESSAGE), p.attrs));
       all = all.subarray(MAX_MESSAGE);
     }
-    if (partial && all.length) p.pending[stream] = { timeNs, data: [Buffer.from(all)], len: all.length };
-    else if (all.length) lines.push(encodeJsonLine(stream, acc.timeNs, all, p.attrs));
+    if (partial && all.length) p.pending[stream] = { time, data: [all], len: all.length };
+    else if (all.length) lines.push(encodeJsonLine(stream, acc.time, all, p.attrs));
   }
+}
+
+/**
+ * One k8s-file line, buf[start, nl): `<time> <stdout|stderr> <P|F> <data>`. The data is a view of the read
+ * buffer; a full line's data takes its newline along (a partial line's newline is conmon's, not the output's).
+ */
+export function splitLine(buf: Buffer, start: number, nl: number): { time: string; stream: StreamName; partial: boolean; data: Buffer } | undefined {
+  const s1 = buf.indexOf(0x20, start);
+  if (s1 < 0 || s1 > nl) return undefined;
+  const s2 = buf.indexOf(0x20, s1 + 1);
+  if (s2 < 0 || s2 > nl) return undefined;
+  const tag = buf[s2 + 1];
+  if ((tag !== 0x50 && tag !== 0x46) || (s2 + 2 < nl && buf[s2 + 2] !== 0x20)) return undefined;
+  const streamName = buf.toString('latin1', s1 + 1, s2);
+  if (streamName !== 'stdout' && streamName !== 'stderr') return undefined;
+  const partial = tag === 0x50;
+  const from = Math.min(s2 + 3, nl);
+  return { time: buf.toString('latin1', start, s1), stream: streamName, partial, data: buf.subarray(from, partial ? nl : nl + 1) };
 }
 
 function readPos(buffer: string): { ino: number; offset: number } | undefined {
