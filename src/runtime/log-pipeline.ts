@@ -217,20 +217,24 @@ export class LogPipelines {
         budget -= bytes;
         if (more) return 'more';
         if (p.draining) {
+          // conmon reads its control fifo as long as it lives: the reopen comes, or conmon's end
           if (!replaced) return 'wait';
           this.closeBuffer(p);
           fs.rmSync(draining(p.t.buffer), { force: true });
           if (p.live) this.rewatch(p);
           continue;
         }
+        if (replacedUnderUs(p)) {
+          // someone else had conmon reopen its log: conmon closed this file before making the new one, so
+          // its end, read now, is final; the new one comes next
+          wrote ||= this.convert(p, Infinity).bytes > 0;
+          this.closeBuffer(p);
+          continue;
+        }
         if (p.offset >= BUFFER_ROTATE_BYTES && p.live && this.host.monitorAlive(p.t.id)) {
           fs.renameSync(p.t.buffer, draining(p.t.buffer));
           p.draining = true;
-          try {
-            this.host.reopen(p.t.id);
-          } catch (e) {
-            log.debug(`log pipeline ${p.t.id.slice(0, 12)}: reopen: ${(e as Error).message}`);
-          }
+          this.reopen(p);
           continue;
         }
         return 'idle';
@@ -270,6 +274,14 @@ export class LogPipelines {
       if (safe >= 0) writePos(p.t.buffer, p.ino!, p.offset - (end + 1) + safe);
     }
     return { bytes: total, more: true };
+  }
+
+  private reopen(p: Pipe): void {
+    try {
+      this.host.reopen(p.t.id);
+    } catch (e) {
+      log.debug(`log pipeline ${p.t.id.slice(0, 12)}: reopen: ${(e as Error).message}`);
+    }
   }
 
   /** Output the container left without a newline at its end, as Docker's last partial message. */
@@ -321,6 +333,14 @@ export function splitLine(buf: Buffer, start: number, nl: number): { time: strin
   const partial = tag === 0x50;
   const from = Math.min(s2 + 3, nl);
   return { time: buf.toString('latin1', start, s1), stream: streamName, partial, data: buf.subarray(from, partial ? nl : nl + 1) };
+}
+
+function replacedUnderUs(p: Pipe): boolean {
+  try {
+    return fs.statSync(p.t.buffer).ino !== p.ino;
+  } catch {
+    return false;
+  }
 }
 
 function readPos(buffer: string): { ino: number; offset: number } | undefined {
