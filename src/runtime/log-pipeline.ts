@@ -51,6 +51,8 @@ interface Pipe {
   watcher?: fs.FSWatcher;
   timer?: NodeJS.Timeout;
   live: boolean;
+  /** counts the container's runs, so that the end of one run does not stop the pipeline of the next */
+  run: number;
   listeners: Set<() => void>;
 }
 
@@ -70,6 +72,7 @@ export class LogPipelines {
   prepare(t: PipelineTarget): void {
     this.sync(t);
     const p = this.pipes.get(t.id)!;
+    p.run++;
     this.closeBuffer(p);
     for (const f of [t.buffer, draining(t.buffer), posFile(t.buffer)]) fs.rmSync(f, { force: true });
   }
@@ -112,10 +115,11 @@ export class LogPipelines {
     const p = this.pipes.get(id);
     if (!p) return;
     let tries = 0;
+    const run = p.run;
     const finish = () => {
-      if (!this.pipes.has(id)) return;
+      if (this.pipes.get(id) !== p || p.run !== run) return;
       this.drain(p, Infinity);
-      if (this.host.monitorAlive(id) && ++tries < 50) return void setTimeout(finish, 200).unref();
+      if (this.host.monitorAlive(id) && ++tries < 50) return void setTimeout(guarded, 200).unref();
       this.drain(p, Infinity);
       this.flushPending(p);
       p.live = false;
@@ -127,7 +131,14 @@ export class LogPipelines {
       this.closeBuffer(p);
       for (const f of [p.t.buffer, draining(p.t.buffer), posFile(p.t.buffer)]) fs.rmSync(f, { force: true });
     };
-    finish();
+    const guarded = () => {
+      try {
+        finish();
+      } catch (e) {
+        log.warn(`log pipeline ${id.slice(0, 12)}: ${(e as Error).message}`);
+      }
+    };
+    guarded();
   }
 
   /** The container is removed: stop, close everything (its directory goes with it). */
@@ -145,7 +156,7 @@ export class LogPipelines {
   private pipe(t: PipelineTarget): Pipe {
     let p = this.pipes.get(t.id);
     if (p) return p;
-    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, times: new TimeFormatter(), live: false, listeners: new Set() };
+    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, times: new TimeFormatter(), live: false, run: 0, listeners: new Set() };
     this.pipes.set(t.id, p);
     return p;
   }
