@@ -280,7 +280,12 @@ export class RuncDriver implements RuntimeDriver {
     const pipe = pipelineTarget(id, spec.log);
     if (pipe) {
       fs.mkdirSync(path.dirname(pipe.file), { recursive: true, mode: 0o700 });
-      this.logPipes.prepare(pipe);
+      try {
+        this.logPipes.prepare(pipe);
+      } catch (e) {
+        // what a previous run left unconverted stays in the buffer, which conmon appends to
+        log.warn(`log of ${id.slice(0, 12)}: ${(e as Error).message}`);
+      }
     }
     t.mark('bundle');
 

@@ -56,6 +56,17 @@ describe('log drivers json-file and local: Docker\'s files, rotation, reading', 
     ok(await dk(['rm', n]));
   });
 
+  test('each start appends to the same log; docker logs shows every run', T, async () => {
+    const n = uniq('again');
+    ok(await dk(['run', '--name', n, t.image, 'sh', '-c', 'echo run-$(cat /proc/sys/kernel/random/uuid | cut -c1-4)']));
+    ok(await dk(['start', '-a', n]));
+    const lines = ok(await dk(['logs', n])).split('\n').filter(Boolean);
+    assert.equal(lines.length, 2);
+    assert.ok(lines.every((l) => /^run-[0-9a-f]{4}$/.test(l)));
+    assert.equal(fs.readFileSync(await logPath(n), 'utf8').split('\n').filter(Boolean).length, 2);
+    ok(await dk(['rm', n]));
+  });
+
   test('--log-opt labels/env/tag are the attrs of each line', T, async () => {
     const n = uniq('attrs');
     ok(await dk(['run', '--name', n, '-l', 'a=1', '-e', 'E=v', '--log-opt', 'labels=a', '--log-opt', 'env=E', '--log-opt', 'tag={{.Name}}', t.image, 'echo', 'hi']));
