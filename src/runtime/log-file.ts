@@ -10,8 +10,8 @@ import { rotatedName, rotationPlan, type Rotation } from './json-log.ts';
 export class RotatingLogFile {
   private fd: number | undefined;
   private size = 0;
-  /** Rotations done since this object was made (followers compare it to know how many files moved). */
-  rotations = 0;
+  /** Called at each rotation while the file is still in place (followers take hold of it there). */
+  readonly beforeRotate = new Set<() => void>();
   readonly file: string;
   readonly rotation: Rotation;
 
@@ -58,6 +58,7 @@ export class RotatingLogFile {
   }
 
   private rotate(): void {
+    for (const cb of this.beforeRotate) cb();
     this.close();
     const plan = rotationPlan(this.file, this.rotation);
     for (const f of plan.drop) fs.rmSync(f, { force: true });
@@ -65,7 +66,6 @@ export class RotatingLogFile {
     if (this.rotation.compress && this.rotation.maxFiles >= 2) compress(rotatedName(this.file, 1, false));
     this.fd = fs.openSync(this.file, 'w', 0o640);
     this.size = 0;
-    this.rotations++;
   }
 
   close(): void {

@@ -98,9 +98,11 @@ export class LogPipelines {
     return p;
   }
 
-  /** How many times the Docker log file has rotated since berthd opened it (followers use it). */
-  rotations(id: string): number {
-    return this.pipes.get(id)?.out.rotations ?? 0;
+  /** Called at each rotation of the Docker log file, before it moves (followers open it there). */
+  onRotate(t: PipelineTarget, cb: () => void): () => void {
+    const p = this.pipe(t);
+    p.out.beforeRotate.add(cb);
+    return () => void p.out.beforeRotate.delete(cb);
   }
 
   /** Called back after each conversion that wrote something (follow readers wake on it). */

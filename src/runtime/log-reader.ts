@@ -1,9 +1,11 @@
 // docker logs over a rotated json-file log: the rotated files oldest first (<file>.N[.gz] ... <file>.1[.gz]),
 // then the live file, as moby's loggerutils reads them. --tail counts messages back across the files,
 // --since/--until filter on each message's time, --follow goes on in the live file and, when the writer
-// rotates it, reads the old file to its end and then the files that rotated after it.
+// rotates it, reads the old file to its end and then each file that was live after it.
 // The files are opened together in one synchronous step, so a rotation (also synchronous, in the same
-// process) never falls between two opens; an open descriptor reads its file even after it was renamed away.
+// process) never falls between two opens; an open descriptor reads its file even after it was renamed away
+// or deleted. A follower opens each live file as it is rotated (the writer calls it back right before), so
+// one that reads slower than the container writes misses no file, however many rotations it falls behind.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { decodeJsonLine, rotatedName } from './json-log.ts';
@@ -17,8 +19,8 @@ export interface RotatedLogControl {
   done(): boolean;
   /** Convert what the container wrote so far into the file. */
   sync(): void;
-  /** How many rotations the writer has done (a change means the live file moved to <file>.1). */
-  rotations(): number;
+  /** Be called back at each rotation, while the live file is still in place; returns an unsubscribe function. */
+  onRotate(cb: () => void): () => void;
   /** Wake on new output or the container's exit; returns an unsubscribe function. */
   subscribe(cb: () => void): () => void;
 }
@@ -65,6 +67,10 @@ export function openAll(file: string): Source[] {
   }
   const live = openLive(file);
   return [...rotated.reverse(), ...(live ? [live] : [])];
+}
+
+function inode(s: Source): number | undefined {
+  return 'fd' in s ? fs.fstatSync(s.fd).ino : undefined;
 }
 
 function sizeOf(s: Source): number {
@@ -115,6 +121,14 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
     w?.();
   };
   const unsubscribe = opts.follow ? ctl.subscribe(poke) : undefined;
+  // the live files rotated away since the follower last looked, oldest first
+  const rotatedOut: Source[] = [];
+  const unhook = opts.follow
+    ? ctl.onRotate(() => {
+        const s = openLive(file);
+        if (s) rotatedOut.push(s);
+      })
+    : undefined;
   signal.addEventListener('abort', poke);
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -165,7 +179,6 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
 
   try {
     ctl.sync();
-    let seenRotations = ctl.rotations();
     queue = openAll(file).map((src) => ({ src, offset: 0 }));
     if (opts.tail !== undefined && queue.length) {
       // the live file is kept (at its end for --tail 0) so that a follow goes on from there
@@ -193,24 +206,21 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
       if (signal.aborted) return;
       const finished = ctl.done();
       ctl.sync();
-      const rotations = ctl.rotations();
+      if (rotatedOut.length) {
+        // the live file rotated: it is complete; the files live after it come next, then the new live file
+        const live = openLive(file);
+        const seen = new Set(queue.map((q) => inode(q.src)));
+        for (const src of [...rotatedOut.splice(0), ...(live ? [live] : [])]) {
+          const ino = inode(src);
+          if (seen.has(ino)) closeSource(src);
+          else (seen.add(ino), queue.push({ src, offset: 0 }));
+        }
+        continue;
+      }
       if (!queue.length) {
         // the container has not written its log yet
         const live = openLive(file);
         if (live) queue.push({ src: live, offset: 0 });
-        seenRotations = rotations;
-      } else if (rotations !== seenRotations) {
-        // the live file rotated: it is complete; the files rotated after it come next, then the new live file
-        const moved = Math.max(1, rotations - seenRotations);
-        const after: Source[] = [];
-        for (let i = moved - 1; i >= 1; i--) {
-          const s = openRotated(file, i);
-          if (s) after.push(s);
-        }
-        const live = openLive(file);
-        queue.push(...after.map((src) => ({ src, offset: 0 })), ...(live ? [{ src: live, offset: 0 }] : []));
-        seenRotations = rotations;
-        continue;
       }
       if (queue.length) {
         const go = yield* readOn(queue[0]!);
@@ -222,6 +232,7 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
   } finally {
     signal.removeEventListener('abort', poke);
     unsubscribe?.();
-    for (const q of queue) closeSource(q.src);
+    unhook?.();
+    for (const s of [...queue.map((q) => q.src), ...rotatedOut]) closeSource(s);
   }
 }

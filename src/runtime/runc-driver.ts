@@ -517,7 +517,7 @@ export class RuncDriver implements RuntimeDriver {
     return readRotatedLog(pipe.file, opts, signal, {
       done,
       sync: () => void pipes.sync(pipe),
-      rotations: () => pipes.rotations(id),
+      onRotate: (cb) => pipes.onRotate(pipe, cb),
       subscribe: (cb) => {
         const a = subscribe(cb);
         const b = pipes.subscribe(pipe, cb);

@@ -41,7 +41,7 @@ test('rotation names and plan as moby loggerutils', () => {
 const line = (i: number) => encodeJsonLine('stdout', BigInt(i) * 1_000_000_000n, Buffer.from(`line ${i}\n`));
 async function read(file: string, opts: Partial<LogOptions> = {}): Promise<string[]> {
   const out: LogEntry[] = [];
-  const ctl = { done: () => true, sync: () => {}, rotations: () => 0, subscribe: () => () => {} };
+  const ctl = { done: () => true, sync: () => {}, onRotate: () => () => {}, subscribe: () => () => {} };
   for await (const e of readRotatedLog(file, { follow: false, stdout: true, stderr: true, ...opts }, new AbortController().signal, ctl)) out.push(e);
   return out.map((e) => e.data.toString().trim());
 }
@@ -81,14 +81,19 @@ test('a follower reads every line once while the file rotates under it, also sev
   const w = new RotatingLogFile(file, { maxSize: 200, maxFiles: 5, compress: true });
   let finished = false;
   const wakers = new Set<() => void>();
-  const ctl = { done: () => finished, sync: () => {}, rotations: () => w.rotations, subscribe: (cb: () => void) => (wakers.add(cb), () => void wakers.delete(cb)) };
+  const ctl = {
+    done: () => finished,
+    sync: () => {},
+    onRotate: (cb: () => void) => (w.beforeRotate.add(cb), () => void w.beforeRotate.delete(cb)),
+    subscribe: (cb: () => void) => (wakers.add(cb), () => void wakers.delete(cb)),
+  };
   const got: string[] = [];
   const reader = (async () => {
     for await (const e of readRotatedLog(file, { follow: true, stdout: true, stderr: true }, new AbortController().signal, ctl)) got.push(e.data.toString().trim());
   })();
   let i = 0;
-  for (const burst of [1, 2, 7, 3, 6, 1]) {
-    // 3 lines rotate the file once; a burst of 7 rotates it twice before the reader looks again
+  for (const burst of [1, 2, 7, 3, 6, 1, 20]) {
+    // 3 lines rotate the file once; a burst of 7 rotates it twice, one of 20 more often than max-file
     for (let k = 0; k < burst; k++) w.writeLines([line(++i)]);
     for (const cb of wakers) cb();
     await new Promise((r) => setTimeout(r, 20));
