@@ -1,5 +1,5 @@
-// docker logs (and attach's logs=1): the container's log as the runtime's monitor wrote it. A
-// follow goes on while the container may still write (running, or created and about to start).
+// docker logs (and attach's logs=1): the container's log files (log-files.ts says which), read by the
+// runtime. A follow goes on while the container may still write (running, or created and about to start).
 import type { LogEntry, LogOptions } from '../../runtime/types.ts';
 import type { Ctx } from './context.ts';
 import { logSettings } from './log-files.ts';
