@@ -44,6 +44,8 @@ interface Pipe {
   fd?: number;
   ino?: number;
   draining: boolean;
+  /** conmon was asked to reopen since the buffer was renamed (by this berthd: one killed in between did not) */
+  asked: boolean;
   offset: number;
   /** partial lines (P) waiting for the line that completes them, per stream */
   pending: Record<StreamName, { time: string; data: Buffer[]; len: number } | undefined>;
@@ -158,7 +160,7 @@ export class LogPipelines {
   private pipe(t: PipelineTarget): Pipe {
     let p = this.pipes.get(t.id);
     if (p) return p;
-    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, times: new TimeFormatter(), live: false, run: 0, listeners: new Set() };
+    p = { t, out: new RotatingLogFile(t.file, t.rotation), attrs: encodeAttrs(t.attrs), draining: false, asked: false, offset: 0, pending: { stdout: undefined, stderr: undefined }, times: new TimeFormatter(), live: false, run: 0, listeners: new Set() };
     this.pipes.set(t.id, p);
     return p;
   }
@@ -206,6 +208,7 @@ export class LogPipelines {
       p.fd = fd;
       p.ino = st.ino;
       p.draining = isDraining;
+      p.asked = false;
       p.offset = pos && pos.ino === st.ino && pos.offset <= st.size ? pos.offset : 0;
       return true;
     }
@@ -231,7 +234,10 @@ export class LogPipelines {
         if (more) return 'more';
         if (p.draining) {
           // conmon reads its control fifo as long as it lives: the reopen comes, or conmon's end
-          if (!replaced) return 'wait';
+          if (!replaced) {
+            if (!p.asked) this.reopen(p);
+            return 'wait';
+          }
           this.closeBuffer(p);
           fs.rmSync(draining(p.t.buffer), { force: true });
           if (p.live) this.rewatch(p);
@@ -290,6 +296,7 @@ export class LogPipelines {
   }
 
   private reopen(p: Pipe): void {
+    p.asked = true;
     try {
       this.host.reopen(p.t.id);
     } catch (e) {

@@ -64,3 +64,15 @@ test('the buffer is rotated through conmon\'s reopen, and nothing written meanwh
   assert.deepEqual(got, Array.from({ length: got.length }, (_, i) => n - got.length + i));
   assert.ok(fs.statSync(`${t.file}.1`).size <= 50_000 + 200);
 });
+
+test('a berthd killed between renaming the buffer and asking conmon to reopen finishes the rotation', () => {
+  const t = target('cut');
+  fs.writeFileSync(`${t.buffer}.draining`, k8s(1, 'stdout', 'F', 'before') + k8s(2, 'stdout', 'F', 'during'));
+  let reopened = 0;
+  const pipes = new LogPipelines({ reopen: () => (reopened++, fs.writeFileSync(t.buffer, k8s(3, 'stdout', 'F', 'after'))), monitorAlive: () => true });
+  pipes.sync(t);
+  assert.equal(reopened, 1);
+  pipes.sync(t);
+  assert.deepEqual(jsonLines(t.file).map((j) => j.log), ['before\n', 'during\n', 'after\n']);
+  assert.equal(fs.existsSync(`${t.buffer}.draining`), false);
+});
