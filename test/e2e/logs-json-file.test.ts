@@ -169,7 +169,7 @@ describe('log drivers json-file and local: Docker\'s files, rotation, reading', 
 
   test('a daemon killed (-9) while it converts loses no output', { timeout: 120_000 }, async () => {
     const n = uniq('kill9');
-    ok(await dk(['run', '-d', '--name', n, '--log-opt', 'max-size=50k', '--log-opt', 'max-file=50', t.image, 'sh', '-c', numbered(1, 20_000, 1000)]));
+    ok(await dk(['run', '-d', '--name', n, '--log-opt', 'max-size=1m', '--log-opt', 'max-file=5', t.image, 'sh', '-c', numbered(1, 20_000, 1000)]));
     await new Promise((r) => setTimeout(r, 300));
     await t.d.stopDaemon({ signal: 'SIGKILL' });
     await t.d.startDaemon();
