@@ -18,6 +18,8 @@ export const BUFFER_ROTATE_BYTES = 256 * 1024;
 /** Docker splits a line longer than this into partial messages (moby's copier bufSize). */
 export const MAX_MESSAGE = 16 * 1024;
 const CHUNK = 1024 * 1024;
+/** One read buffer for every pipeline: conversions are synchronous, and nothing keeps a view of it past one */
+const READ_BUF = Buffer.allocUnsafe(CHUNK);
 
 export interface PipelineTarget {
   id: string;
@@ -266,7 +268,7 @@ export class LogPipelines {
   /** Read whole k8s-file lines from the buffer at the offset, write them as JSON lines, keep the offset. */
   private convert(p: Pipe, budget: number): { bytes: number; more: boolean } {
     let total = 0;
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = READ_BUF;
     while (total < budget) {
       const n = fs.readSync(p.fd!, buf, 0, CHUNK, p.offset);
       if (n <= 0) return { bytes: total, more: false };
