@@ -1,4 +1,5 @@
-// Reading conmon's k8s-file logs: `<RFC3339Nano time> <stdout|stderr> <P|F> <data>\n` per line, where P marks a
+// Reading conmon's k8s-file logs (a CRI container's log at the kubelet's path, and the buffer the json-file
+// pipeline converts, log-pipeline.ts): `<RFC3339Nano time> <stdout|stderr> <P|F> <data>\n` per line, where P marks a
 // partial line (continued by the next entries of the same stream up to an F). Supports tail (read from the end),
 // since/until, stream filtering and follow (inotify on the file until the monitor is gone).
 import fs from 'node:fs';

@@ -3,7 +3,9 @@
 // for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
 // `runc create`): start reads runc's exec fifo itself, exits come by inotify, and deleting a container whose
 // process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
-import { conmonLogArgs } from './log-args.ts';
+import { conmonLogArgs, rotationOf, type LogSettings } from './log-args.ts';
+import { LogPipelines, type PipelineTarget } from './log-pipeline.ts';
+import { readRotatedLog } from './log-reader.ts';
 import { shmDir, mountShm, unmountShm } from './shm.ts';
 import { checkPropagation } from './propagation.ts';
 import fs from 'node:fs';
@@ -115,6 +117,10 @@ export class RuncDriver implements RuntimeDriver {
   private readonly bundles = new Map<string, string>();
   private readonly specs = new Map<string, OciSpec>();
   private readonly exitSubscribers = new Map<string, Set<() => void>>();
+  private readonly logPipes = new LogPipelines({
+    reopen: (id) => writeCtlEvent(this.bundle(id), '2 0 0\n'),
+    monitorAlive: (id) => this.monitorAlive(id) === true,
+  });
 
   constructor(opts: RuncDriverOptions) {
     this.root = opts.root;
@@ -139,6 +145,7 @@ export class RuncDriver implements RuntimeDriver {
     for (const d of [this.root, this.runcRoot, this.exitDir, this.linkDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     this.exits = new ExitWatcher(this.exitDir, { pollMs: opts.exitPollMs, monitorAlive: (id) => this.monitorAlive(id) });
     this.exits.onExit((id) => {
+      this.logPipes.exited(id);
       for (const cb of this.exitSubscribers.get(id) ?? []) cb();
     });
   }
@@ -269,7 +276,17 @@ export class RuncDriver implements RuntimeDriver {
     fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
     this.specs.set(id, oci);
     this.rememberBundle(id, bundle);
-    fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+    if (spec.logPath) fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+    const pipe = pipelineTarget(id, spec.log);
+    if (pipe) {
+      fs.mkdirSync(path.dirname(pipe.file), { recursive: true, mode: 0o700 });
+      try {
+        this.logPipes.prepare(pipe);
+      } catch (e) {
+        // what a previous run left unconverted stays in the buffer, which conmon appends to
+        log.warn(`log of ${id.slice(0, 12)}: ${(e as Error).message}`);
+      }
+    }
     t.mark('bundle');
 
     const args = [
@@ -301,6 +318,7 @@ export class RuncDriver implements RuntimeDriver {
     try {
       const pid = await awaitPid(mon, 'create');
       t.mark('conmon+runc create');
+      if (pipe) this.logPipes.watch(pipe);
       this.exits.arm(id);
       t.end();
       return { pid };
@@ -438,6 +456,20 @@ export class RuncDriver implements RuntimeDriver {
     this.exits.arm(id);
   }
 
+  resumeLog(id: string, settings: LogSettings, running: boolean): void {
+    const pipe = pipelineTarget(id, settings);
+    if (!pipe) return;
+    // catch up with what conmon wrote while berthd was down, and go on converting while it runs
+    if (running) return this.logPipes.watch(pipe);
+    if (!fs.existsSync(pipe.buffer) && !fs.existsSync(`${pipe.buffer}.draining`)) return;
+    this.logPipes.sync(pipe);
+    this.logPipes.exited(id);
+  }
+
+  forgetLog(id: string): void {
+    this.logPipes.forget(id);
+  }
+
   // --- stdio ------------------------------------------------------------------------
 
   async attach(id: string): Promise<AttachSession> {
@@ -468,7 +500,7 @@ export class RuncDriver implements RuntimeDriver {
     }
   }
 
-  logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
+  logs(id: string, settings: LogSettings, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
     const done = () => this.exits.read(id) !== undefined || this.monitorAlive(id) !== true;
     const subscribe = (cb: () => void) => {
       let set = this.exitSubscribers.get(id);
@@ -479,7 +511,19 @@ export class RuncDriver implements RuntimeDriver {
         if (set!.size === 0) this.exitSubscribers.delete(id);
       };
     };
-    return readLog(logPath, opts, signal, { done, subscribe });
+    const pipe = pipelineTarget(id, settings);
+    if (!pipe) return readLog(settings.path, opts, signal, { done, subscribe });
+    const pipes = this.logPipes;
+    return readRotatedLog(pipe.file, opts, signal, {
+      done,
+      sync: () => void pipes.sync(pipe),
+      onRotate: (cb) => pipes.onRotate(pipe, cb),
+      subscribe: (cb) => {
+        const a = subscribe(cb);
+        const b = pipes.subscribe(pipe, cb);
+        return () => (a(), b());
+      },
+    });
   }
 
   async update(id: string, resources: Record<string, unknown>): Promise<void> {
@@ -641,4 +685,10 @@ export class RuncDriver implements RuntimeDriver {
   close(): void {
     this.exits.close();
   }
+}
+
+/** The pipeline of a driver berthd converts conmon's buffer for (json-file, local), or undefined. */
+function pipelineTarget(id: string, log: LogSettings | undefined): PipelineTarget | undefined {
+  if (!log?.buffer) return undefined;
+  return { id, buffer: log.buffer, file: log.path, rotation: rotationOf(log), attrs: log.attrs };
 }

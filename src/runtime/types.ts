@@ -22,7 +22,7 @@ export interface RunSpec {
   rootfs: string;
   /** Directory owned by the runtime for this container (bundle, pid files, attach socket, ...). Survives daemon restarts. */
   stateDir: string;
-  /** Docker json-file-compatible log path is not used; the monitor writes k8s-file format here. */
+  /** The file the monitor writes (k8s-file format): the log pipeline's buffer, or the CRI log itself. */
   logPath: string;
   args: string[];
   env: string[];
@@ -61,7 +61,7 @@ export interface RunSpec {
   idMap?: { uid: number; gid: number; size: number };
   /** the OCI runtime by name (runc, runsc, ...); default: the driver's default runtime */
   runtime?: string;
-  /** the log driver (json-file, local, none) and its options (max-size, max-file) */
+  /** the log driver (json-file, local, none, k8s-file), its options (max-size, max-file, ...) and files */
   log?: import('./log-args.ts').LogSettings;
   /** namespaces joined from elsewhere (--pid/--ipc container:X), by OCI type → path */
   joinNamespaces?: Record<string, string>;
@@ -162,7 +162,11 @@ export interface RuntimeDriver {
   /** Run an extra process in the container. Resolves once it is running. */
   exec(id: string, spec: ExecSpec): Promise<ExecHandle>;
   /** Read the container's log; with follow, keeps reading until the container's monitor exits or the signal aborts. */
-  logs(id: string, logPath: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry>;
+  logs(id: string, log: import('./log-args.ts').LogSettings, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry>;
+  /** After a daemon restart: convert what the monitor logged meanwhile, and go on while `running`. */
+  resumeLog?(id: string, log: import('./log-args.ts').LogSettings, running: boolean): void;
+  /** The container is removed: let go of its log files. */
+  forgetLog?(id: string): void;
   /** Apply new cgroup limits (Docker HostConfig resource fields) to a running container. */
   update(id: string, resources: Record<string, unknown>): Promise<void>;
   /** Host pids of all processes in the container. */

@@ -124,7 +124,8 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     ResolvConfPath: c.ResolvConfPath,
     HostnamePath: c.HostnamePath,
     HostsPath: c.HostsPath,
-    LogPath: c.LogPath,
+    // Docker sets it when the logger starts (moby container.StartLogger): empty before the first start
+    LogPath: c.State.StartedAt.startsWith('0001-') ? '' : c.LogPath,
     Name: c.Name,
     RestartCount: c.RestartCount,
     Driver: 'overlay2',

@@ -21,6 +21,7 @@ import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { validateConfig, checkLogConfig, readHostname } from './validate.ts';
 import { validateCreate, checkPlatform } from './validate/validate.ts';
 import { containerDir, crashPoint, emit, type Ctx } from './context.ts';
+import { initialLogPath } from './log-files.ts';
 import { phases } from '../../util/phases.ts';
 
 export interface CreateRequest {
@@ -117,7 +118,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       HostConfig: hc,
       State: initialState(),
       RestartCount: 0,
-      LogPath: req.logPath ?? path.join(dir, 'container.log'),
+      LogPath: initialLogPath(dir, id, hc.LogConfig?.Type ?? 'json-file', req.logPath),
       HostnamePath: etc.hostnamePath,
       HostsPath: etc.hostsPath,
       ResolvConfPath: etc.resolvConfPath,

@@ -14,6 +14,7 @@ import { handleExit, teardown } from './exit.ts';
 import type { ContainerRecord } from './record.ts';
 import { remove, removeFiles } from './remove.ts';
 import { undoStart } from './start.ts';
+import { logSettings } from './log-files.ts';
 import { track, type Ctx } from './context.ts';
 
 const ID = /^[0-9a-f]{64}$/;
@@ -49,6 +50,7 @@ export async function recover(ctx: Ctx): Promise<void> {
     }
     const exit = ctx.runtime.exitCode(c.Id);
     if (exit) {
+      resumeLog(ctx, c, false);
       await handleExit(ctx, c.Id, exit.code, exit.at);
       continue;
     }
@@ -56,6 +58,7 @@ export async function recover(ctx: Ctx): Promise<void> {
     if (st && (st.status === 'running' || st.status === 'paused')) {
       await reconcilePaused(c, st.status, ctx.runtime, (changed) => void ctx.store.update(changed.Id, (x) => void (x.State = changed.State)));
       ctx.runtime.recover(c.Id);
+      resumeLog(ctx, c, true);
       if (c.Intent === 'stop') {
         log.info(`recover: finishing the stop of ${c.Id.slice(0, 12)} a crash interrupted`);
         ctx.stopping.add(c.Id);
@@ -67,6 +70,15 @@ export async function recover(ctx: Ctx): Promise<void> {
     }
     // Neither an exit record nor a live process (e.g. the host rebooted): Docker reports such a container as exited.
     await handleExit(ctx, c.Id, 255);
+  }
+}
+
+/** What conmon logged while the daemon was down is converted into the container's log files. */
+function resumeLog(ctx: Ctx, c: ContainerRecord, running: boolean): void {
+  try {
+    ctx.runtime.resumeLog?.(c.Id, logSettings(ctx, c), running);
+  } catch (e) {
+    log.warn(`recover: log of ${c.Id.slice(0, 12)}: ${(e as Error).message}`);
   }
 }
 

@@ -93,6 +93,7 @@ export async function removeFiles(ctx: Ctx, id: string, c?: ContainerRecord): Pr
   await ctx.premounts.get(id);
   ctx.premounts.delete(id);
   await teardown(ctx, id, c);
+  ctx.runtime.forgetLog?.(id);
   await ctx.images.removeRWLayer(id).catch((e) => log.warn(`remove rw layer ${id}: ${e.message}`));
   await fs.promises.rm(containerDir(ctx, id), { recursive: true, force: true });
   await fs.promises.rm(runtimeDir(ctx, id), { recursive: true, force: true });

@@ -3,6 +3,8 @@ import { runNamespaces } from './namespaces.ts';
 import path from 'node:path';
 import { conflict } from '../../errdefs.ts';
 import type { RunSpec } from '../../runtime/types.ts';
+import { conmonLogFile } from '../../runtime/log-args.ts';
+import { logSettings } from './log-files.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
 import { resolveMounts } from './mounts.ts';
 import { hostDevicesFor } from './devices.ts';
@@ -25,7 +27,7 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     id: c.Id,
     rootfs,
     stateDir: path.join(ctx.cfg.execRoot, 'containers', c.Id),
-    logPath: c.LogPath,
+    logPath: conmonLogFile(logSettings(ctx, c)),
     args: [c.Path, ...c.Args],
     env: c.Config.Env ?? [],
     cwd: c.Config.WorkingDir || '/',
@@ -52,7 +54,7 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     runtime: hc.Runtime || undefined,
     devices: hostDevicesFor(hc),
     idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
-    log: { driver: hc.LogConfig?.Type ?? 'json-file', config: hc.LogConfig?.Config ?? {} },
+    log: logSettings(ctx, c),
     ...runNamespaces(hc, (ref) => ctx.store.get(ref), (id) => path.join(ctx.cfg.execRoot, 'containers', id)),
   };
 }

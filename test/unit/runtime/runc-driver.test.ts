@@ -55,7 +55,7 @@ function exitOf(id: string): Promise<number> {
 
 async function logsOf(s: RunSpec, opts: Partial<LogOptions> = {}): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
-  for await (const e of driver.logs(s.id, s.logPath, { follow: false, stdout: true, stderr: true, ...opts }, new AbortController().signal)) out.push(e);
+  for await (const e of driver.logs(s.id, { driver: 'k8s-file', config: {}, path: s.logPath }, { follow: false, stdout: true, stderr: true, ...opts }, new AbortController().signal)) out.push(e);
   return out;
 }
 
@@ -245,7 +245,7 @@ test('logs follow until the container exits', { skip }, async () => {
   await driver.create(s);
   const got: string[] = [];
   const reader = (async () => {
-    for await (const e of driver.logs(s.id, s.logPath, { follow: true, stdout: true, stderr: true }, new AbortController().signal)) got.push(e.data.toString());
+    for await (const e of driver.logs(s.id, { driver: 'k8s-file', config: {}, path: s.logPath }, { follow: true, stdout: true, stderr: true }, new AbortController().signal)) got.push(e.data.toString());
   })();
   await driver.start(s.id);
   await reader;
