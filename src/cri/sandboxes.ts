@@ -110,6 +110,6 @@ export function sandboxStatus(c: ContainerRecord): Msg {
   return {
     ...sandboxView(c),
     network: { ip: ep?.IPAddress ?? '', additional_ips: [] },
-    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: labels[L.pidMode] ?? 'CONTAINER', ipc: 'POD', target_id: '' } } },
+    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: labels[L.pidMode] ?? 'CONTAINER', ipc: c.HostConfig.IpcMode === 'host' ? 'NODE' : 'POD', target_id: '' } } },
   };
 }
