@@ -92,7 +92,6 @@ function refuseUnsupported(config: Msg, linux: Msg, sc: Msg, ns: Msg): void {
     throw invalidParameter(`berthd does not support ${what} for pod sandboxes yet`);
   };
   if (config.windows) no('windows settings');
-  if (linux.overhead || linux.resources) no('pod-level resources (linux.overhead, linux.resources)');
   if (ns.userns_options && ns.userns_options.mode && ns.userns_options.mode !== 'NODE') no('user namespaces (userns_options)');
   if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');
   if (sc.run_as_user || sc.run_as_group || sc.supplemental_groups?.length) no('run_as_user/run_as_group/supplemental_groups on the sandbox');
