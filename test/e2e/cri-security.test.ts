@@ -164,4 +164,34 @@ describe(`CRI security context and namespaces (${CRI_TARGET})`, SUITE(skip), () 
       }
     }
   });
+
+  test('user namespaces (userns_options mode POD): berthd refuses them and says so in Status; containerd 1.6 predates them', T, async () => {
+    const userns = { mode: 'POD', uids: [{ host_id: 65536 * 8, container_id: 0, length: 65536 }], gids: [{ host_id: 65536 * 8, container_id: 0, length: 65536 }] };
+    const handlers = (await rt('Status', {})).runtime_handlers as Msg[];
+    if (REAL_CRI) {
+      // containerd 1.6's CRI has no userns_options: it drops the field and runs the pod in the host's
+      // user namespace. Current containerd (2.x) honours mode POD with id-mapped mounts and says so in
+      // Status (runtime_handlers[].features.user_namespaces), which the kubelet checks before it sends one
+      assert.deepEqual(handlers, []);
+      const p = await pod('userns', (cfg) => (cfg.linux.security_context.namespace_options.userns_options = userns));
+      try {
+        const id = await start(p, ctrConfig('c', { namespace_options: nsOpts({ userns_options: userns }) }));
+        assert.equal(await exec(id, ['readlink', '/proc/self/ns/user']), fs.readlinkSync('/proc/self/ns/user') + '\n');
+      } finally {
+        await rt('RemovePodSandbox', { pod_sandbox_id: p.id });
+      }
+      return;
+    }
+    // the kubelet runs no pod with hostUsers: false on a runtime whose handlers do not offer it
+    assert.ok(handlers.length > 0 && handlers.every((h) => h.features.user_namespaces === false));
+    const config = podConfig('userns');
+    config.linux.security_context.namespace_options.userns_options = userns;
+    await assert.rejects(rt('RunPodSandbox', { config }), (e) => codeName(e) === 'INVALID_ARGUMENT' && /user namespaces/.test(String(e)));
+    const p = await pod('usernsc');
+    try {
+      await assert.rejects(rt('CreateContainer', { pod_sandbox_id: p.id, sandbox_config: p.config, config: ctrConfig('c', { namespace_options: nsOpts({ userns_options: userns }) }) }), (e) => codeName(e) === 'INVALID_ARGUMENT' && /user namespaces/.test(String(e)));
+    } finally {
+      await rt('RemovePodSandbox', { pod_sandbox_id: p.id });
+    }
+  });
 });
