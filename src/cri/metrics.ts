@@ -2,6 +2,7 @@
 // serves from the runtime when PodAndContainerStatsFromCRI is on, as far as Berth can measure them
 // from each container's cgroup and its pod's network namespace. Names, help texts and labels are
 // cAdvisor's; every value is read live (timestamp 0, as the CRI asks for live figures).
+import os from 'node:os';
 import type { ContainerService } from '../engine/containers/service.ts';
 import type { ContainerRecord } from '../engine/containers/record.ts';
 import type { ImageStoreService } from '../images/image-service.ts';
@@ -81,8 +82,8 @@ export function metricHandlers(d: { containers: ContainerService; images: ImageS
       const metrics: Msg[] = [];
       for (const def of s ? CONTAINER_METRICS : []) {
         const v = def.value(s!);
-        // an unlimited memory limit is reported as 0, as cAdvisor does
-        if (v !== undefined && Number.isFinite(v)) metrics.push(metric(def.name, def.type, labels, def.name === 'container_spec_memory_limit_bytes' && v >= Number.MAX_SAFE_INTEGER ? 0 : v));
+        // no memory limit is reported as 0, as cAdvisor does (cgroup-stats gives the host's memory then)
+        if (v !== undefined && Number.isFinite(v)) metrics.push(metric(def.name, def.type, labels, def.name === 'container_spec_memory_limit_bytes' && v >= os.totalmem() ? 0 : v));
       }
       return { container_id: c.Id, metrics };
     });
