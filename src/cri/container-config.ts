@@ -7,6 +7,9 @@ import type { CreateRequest } from '../engine/containers/service.ts';
 import type { ContainerRecord } from '../engine/containers/record.ts';
 import { L, containerMetadata, containerName, readJsonLabel, stringMap, type PodMetadata } from './labels.ts';
 import type { Msg } from './server.ts';
+import { containerNamespaces } from './namespaces.ts';
+import { CriError } from './errors.ts';
+import { status } from '@grpc/grpc-js';
 
 const PROPAGATION: Record<string, string> = { PROPAGATION_PRIVATE: '', PROPAGATION_HOST_TO_CONTAINER: 'rslave', PROPAGATION_BIDIRECTIONAL: 'rshared' };
 
@@ -28,6 +31,8 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   const pid = sc.namespace_options?.pid ?? 'CONTAINER';
   // gVisor would run the container in its own PID namespace whatever the spec says: refused, not ignored
   if (gvisor && pid !== 'CONTAINER') throw invalidParameter(`namespace_options.pid ${pid} is not supported by runtime handler ${sandbox.HostConfig.Runtime}: each of its containers is its own gVisor sandbox`);
+  // containerd's words and code (a plain error): a privileged container needs a privileged pod
+  if (sc.privileged && sandbox.HostConfig.Privileged !== true) throw new CriError(status.UNKNOWN, 'no privileged container allowed in sandbox');
   const labels = stringMap(config.labels);
   const annotations = stringMap(config.annotations);
   const logDir = sandbox.Config.Labels?.[L.logDirectory] ?? '';
@@ -64,9 +69,7 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   const stopSignal = config.stop_signal && config.stop_signal !== 'RUNTIME_DEFAULT' ? config.stop_signal : undefined;
   const oom = res.oom_score_adj !== undefined && Number(res.oom_score_adj) !== 0 ? Math.max(Number(res.oom_score_adj), ownOomScoreAdj) : undefined;
   const hostConfig: Record<string, unknown> = {
-    NetworkMode: `container:${sandbox.Id}`,
-    IpcMode: `container:${sandbox.Id}`,
-    ...pidMode(sc.namespace_options?.pid, sandbox, targetId),
+    ...containerNamespaces(sc.namespace_options, sandbox, targetId),
     // the pod's cgroup: every container of the pod is <parent>/<id> beside its holder, as containerd does
     ...(sandbox.HostConfig.CgroupParent ? { CgroupParent: sandbox.HostConfig.CgroupParent } : {}),
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
@@ -74,6 +77,10 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     ...(binds.length ? { Binds: binds } : {}),
     ...(sc.privileged ? { Privileged: true } : {}),
     ...(sc.readonly_rootfs ? { ReadonlyRootfs: true } : {}),
+    // exactly the paths given, as containerd: none given masks nothing (the kubelet sends the defaults
+    // for procMount Default and none for Unmasked); privileged clears them (runtime/spec.ts)
+    MaskedPaths: [...(sc.masked_paths ?? [])],
+    ReadonlyPaths: [...(sc.readonly_paths ?? [])],
     ...(sc.capabilities?.add_capabilities?.length ? { CapAdd: sc.capabilities.add_capabilities } : {}),
     ...(sc.capabilities?.drop_capabilities?.length ? { CapDrop: sc.capabilities.drop_capabilities } : {}),
     ...(sc.supplemental_groups?.length ? { GroupAdd: sc.supplemental_groups.map(String) } : {}),
@@ -118,27 +125,6 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   };
 }
 
-/** namespace_options.pid: CONTAINER (the default) its own namespace, POD the holder's, NODE the host's,
- * TARGET the target container's (as for the kubelet's ephemeral debug containers). */
-function pidMode(mode: string | undefined, sandbox: ContainerRecord, targetId: string): Record<string, string> {
-  switch (mode ?? 'CONTAINER') {
-    case 'CONTAINER':
-      return {};
-    case 'POD':
-      // the holder's namespace: its own, or the host's in a pod with pid NODE
-      return { PidMode: `container:${sandbox.Id}` };
-    case 'NODE':
-      // containerd would put such a container in the pod's namespace; the kubelet sends NODE only for a hostPID pod
-      if (sandbox.HostConfig.PidMode !== 'host') throw invalidParameter('namespace_options.pid NODE in a pod that does not use the host PID namespace');
-      return { PidMode: 'host' };
-    case 'TARGET':
-      if (!targetId) throw invalidParameter('namespace_options.pid TARGET needs a target_id');
-      return { PidMode: `container:${targetId}` };
-    default:
-      throw invalidParameter(`unknown namespace_options.pid ${mode}`);
-  }
-}
-
 /** LinuxContainerResources as Docker's HostConfig resource fields (also for UpdateContainerResources). */
 export function resources(res: Msg, oom?: number): Record<string, unknown> {
   const n = (v: unknown) => Number(v ?? 0);
@@ -167,11 +153,10 @@ function refuseUnsupported(config: Msg, sc: Msg, res: Msg): void {
   if (config.CDI_devices?.length) no('CDI devices');
   refuseUnsupportedResources(res);
   const ns = sc.namespace_options;
-  if (ns && ns.ipc === 'NODE') no('namespace_options.ipc NODE');
   if (ns?.userns_options?.mode && ns.userns_options.mode !== 'NODE') no('user namespaces');
   if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');
   if (sc.capabilities?.add_ambient_capabilities?.length) no('ambient capabilities');
-  if (sc.masked_paths?.length || sc.readonly_paths?.length) no("masked_paths/readonly_paths (Berth masks Docker's default paths)");
+  for (const p of [...(sc.masked_paths ?? []), ...(sc.readonly_paths ?? [])]) if (typeof p !== 'string' || !p.startsWith('/')) throw invalidParameter(`masked_paths/readonly_paths: ${JSON.stringify(p)} is not an absolute path`);
   if (sc.apparmor?.profile_type && sc.apparmor.profile_type !== 'Unconfined') no('apparmor profiles');
   if (sc.apparmor_profile) no('apparmor profiles');
   if (sc.supplemental_groups_policy && sc.supplemental_groups_policy !== 'Merge') no(`supplemental_groups_policy ${sc.supplemental_groups_policy}`);

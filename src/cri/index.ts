@@ -18,6 +18,8 @@ import type { EventsService } from '../events/bus.ts';
 import { CriServer } from './server.ts';
 import { imageHandlers } from './images.ts';
 import { runtimeInfoHandlers } from './runtime-info.ts';
+import { metricHandlers } from './metrics.ts';
+import { listStreams } from './list-streams.ts';
 
 export { DEFAULT_CRI_SOCKET, criSocketPath } from './server.ts';
 
@@ -73,5 +75,7 @@ export function createCriServer(d: CriDeps): CriFrontEnd {
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
   const streaming = new StreamingServer();
   const exec = { ...execStreamHandlers({ containers: d.containers, execs: d.execs, streaming }), ...attachStreamHandlers({ containers: d.containers, streaming }), ...portForwardHandlers({ containers: d.containers, streaming }) };
-  return new CriFrontEnd(new CriServer({ runtime: { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...exec, ...eventHandlers({ events: d.events, containers: d.containers, images: d.images }) }, image }), streaming);
+  const metrics = metricHandlers({ containers: d.containers, images: d.images.store });
+  const runtimeAll = { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...metrics, ...exec, ...eventHandlers({ events: d.events, containers: d.containers, images: d.images }) };
+  return new CriFrontEnd(new CriServer({ runtime: { ...runtimeAll, ...listStreams(runtimeAll, 'runtime') }, image: { ...image, ...listStreams(image, 'image') } }), streaming);
 }

@@ -43,6 +43,12 @@ export function runtimeInfoHandlers(d: RuntimeInfoDeps): Handlers {
       return {};
     },
 
+    RuntimeConfig() {
+      // berthd manages cgroups itself as cgroupfs paths (no systemd slices), so the kubelet must use
+      // --cgroup-driver=cgroupfs; a kubelet that asks (KubeletCgroupDriverFromCRI) is told so
+      return { linux: { cgroup_driver: 'CGROUPFS' } };
+    },
+
     Version() {
       // "version" is the CRI's own API version, which kubelet does not negotiate
       return { version: '0.1.0', runtime_name: 'berth', runtime_version: BERTH_VERSION, runtime_api_version: CRI_API_VERSION };

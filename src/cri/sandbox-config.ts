@@ -4,6 +4,7 @@ import { invalidParameter } from '../errdefs.ts';
 import type { CreateRequest } from '../engine/containers/service.ts';
 import { L, podMetadata, sandboxName, stringMap, type PodMetadata } from './labels.ts';
 import type { Msg } from './server.ts';
+import { sandboxNamespaces } from './namespaces.ts';
 
 export interface SandboxPlan {
   name: string;
@@ -21,8 +22,8 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
   const sc = linux.security_context ?? {};
   const ns = sc.namespace_options ?? {};
   refuseUnsupported(config, linux, sc, ns);
-  if (gvisor && (ns.pid === 'POD' || ns.pid === 'NODE')) throw invalidParameter(`namespace_options.pid ${ns.pid} is not supported by runtime handler ${runtimeHandler}: each of its containers is its own gVisor sandbox`);
-  const hostNetwork = ns.network === 'NODE';
+  const nss = sandboxNamespaces(ns, runtimeHandler, gvisor);
+  const hostNetwork = nss.hostNetwork;
   // the kubelet names the pod's cgroup (e.g. /kubepods/besteffort/pod<uid> with the cgroupfs driver):
   // the holder goes under it as <parent>/<id>, as containerd puts its pause container
   const cgroupParent = typeof linux.cgroup_parent === 'string' ? linux.cgroup_parent : '';
@@ -47,14 +48,7 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
   }
   const dns = config.dns_config;
   const hostConfig: Record<string, unknown> = {
-    NetworkMode: hostNetwork ? 'host' : 'bridge',
-    // the pod's containers join its IPC namespace and its /dev/shm (namespaces.ts), as a pause container's
-    IpcMode: 'shareable',
-    // pid POD and CONTAINER alike give the holder its own PID namespace, which POD containers join
-    ...(ns.pid === 'NODE' ? { PidMode: 'host' } : {}),
-    // in a shared PID namespace the holder is PID 1, the reaper of every orphan of the pod's containers:
-    // tini (Berth's --init) does that as the pause container does; `sleep` would leave zombies
-    ...(ns.pid === 'POD' ? { Init: true } : {}),
+    ...nss.hostConfig,
     ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(runtimeHandler ? { Runtime: runtimeHandler } : {}),
@@ -85,7 +79,7 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
           [L.logDirectory]: config.log_directory ?? '',
           [L.runtimeHandler]: runtimeHandler,
           [L.hostNetwork]: String(hostNetwork),
-          [L.pidMode]: ns.pid === 'NODE' || ns.pid === 'POD' ? ns.pid : 'CONTAINER',
+          [L.pidMode]: nss.pid,
         },
         HostConfig: hostConfig,
       },
@@ -98,10 +92,6 @@ function refuseUnsupported(config: Msg, linux: Msg, sc: Msg, ns: Msg): void {
     throw invalidParameter(`berthd does not support ${what} for pod sandboxes yet`);
   };
   if (config.windows) no('windows settings');
-  if (linux.overhead || linux.resources) no('pod-level resources (linux.overhead, linux.resources)');
-    if (ns.pid === 'TARGET') no('namespace_options.pid TARGET (a sandbox has no target container)');
-  if (ns.ipc === 'NODE') no('namespace_options.ipc NODE');
-  if (ns.network === 'TARGET' || ns.network === 'CONTAINER') no(`namespace_options.network ${ns.network}`);
   if (ns.userns_options && ns.userns_options.mode && ns.userns_options.mode !== 'NODE') no('user namespaces (userns_options)');
   if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');
   if (sc.run_as_user || sc.run_as_group || sc.supplemental_groups?.length) no('run_as_user/run_as_group/supplemental_groups on the sandbox');

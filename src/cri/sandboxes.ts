@@ -7,6 +7,7 @@ import { invalidParameter, isKind } from '../errdefs.ts';
 import type { ContainerRecord } from '../engine/containers/record.ts';
 import { ensurePauseImage } from './pause-image.ts';
 import { planSandbox } from './sandbox-config.ts';
+import { applyPodResources } from './pod-resources.ts';
 import { L, readJsonLabel, matchesSelector, nanos, stringMap } from './labels.ts';
 import { criObjects, findCri, getCri, killNow } from './lookup.ts';
 import type { Handlers, Msg } from './server.ts';
@@ -33,6 +34,9 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
       if (!req.config) throw invalidParameter('sandbox config must not be empty');
       const image = await ensurePauseImage(d.images);
       const plan = planSandbox(req.config, handler, image, d.gvisorHandlers().includes(handler));
+      // the pod's cgroup is held to its resources before anything runs in it
+      const linux = req.config.linux ?? {};
+      applyPodResources(String(plan.request.config.HostConfig?.CgroupParent ?? ''), linux.resources, linux.overhead);
       const { Id } = await d.containers.create(plan.request);
       try {
         await d.containers.start(Id);
@@ -56,6 +60,12 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
       if (!sb) return {};
       for (const c of podContainers(sb.Id)) await removeGone(d.containers, c.Id);
       await removeGone(d.containers, sb.Id);
+      return {};
+    },
+
+    UpdatePodSandboxResources(req) {
+      const sb = getCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
+      applyPodResources(String(sb.HostConfig.CgroupParent ?? ''), req.resources, req.overhead);
       return {};
     },
 
@@ -110,6 +120,6 @@ export function sandboxStatus(c: ContainerRecord): Msg {
   return {
     ...sandboxView(c),
     network: { ip: ep?.IPAddress ?? '', additional_ips: [] },
-    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: labels[L.pidMode] ?? 'CONTAINER', ipc: 'POD', target_id: '' } } },
+    linux: { namespaces: { options: { network: host ? 'NODE' : 'POD', pid: labels[L.pidMode] ?? 'CONTAINER', ipc: c.HostConfig.IpcMode === 'host' ? 'NODE' : 'POD', target_id: '' } } },
   };
 }

@@ -110,7 +110,7 @@ test('planContainer refuses what it cannot honour', () => {
   assert.throws(() => planContainer({ ...c, mounts: [{ container_path: '/x', host_path: '/tmp', propagation: 'NOPE' }] }, sandbox, 'i', 0), /propagation/);
   assert.throws(() => planContainer({ ...c, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, sandbox, 'i', 0), /pid NODE/);
   assert.throws(() => planContainer({ ...c, linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }, sandbox, 'i', 0), /target_id/);
-  assert.throws(() => planContainer({ ...c, linux: { security_context: { masked_paths: ['/proc/kcore'] } } }, sandbox, 'i', 0), /masked_paths/);
+  assert.throws(() => planContainer({ ...c, linux: { security_context: { masked_paths: ['proc/kcore'] } } }, sandbox, 'i', 0), /masked_paths/);
   assert.throws(() => planContainer({ ...c, linux: { security_context: { run_as_group: { value: 1 } } } }, sandbox, 'i', 0), /run_as_group/);
   assert.throws(() => planContainer({ ...c, linux: { resources: { hugepage_limits: [{ page_size: '2MB', limit: 1 }] } } }, sandbox, 'i', 0), /hugepage/);
 });
