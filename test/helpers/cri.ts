@@ -4,6 +4,7 @@
 //
 //   const t = criE2E();                       // before/after hooks: start the target, connect
 //   const v = await t.rt.call('Version', {});  // unary call; rejects with a grpc error (code, details)
+//   const c = criE2EWithImage();              // the same, with a registry holding c.image to pull
 import { before, after, beforeEach, afterEach } from 'node:test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +14,8 @@ import { criServices } from '../../src/cri/proto.ts';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
 import { startContainerd, containerdUnavailable, type Containerd } from './containerd.ts';
 import { tail } from './daemon-common.ts';
+import { startRegistry, type Registry } from './registry.ts';
+import { pushImage } from './registry-push.ts';
 
 export const CRI_TARGET: 'berthd' | 'containerd' = process.env.BERTH_CRI_TARGET === 'containerd' || process.env.BERTH_E2E_CRI === 'containerd' ? 'containerd' : 'berthd';
 /** true when the tests run against containerd's CRI (only where the two may differ by design) */
@@ -105,6 +108,31 @@ export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<v
   afterEach((t) => {
     if (!ctx.t || (t as { passed?: boolean }).passed !== false) return;
     process.stderr.write(`\n----- ${ctx.t.kind} log during failed test "${t.name}" (${ctx.t.logFile}) -----\n${tail(ctx.t.logFile, 150, offset)}\n----- end -----\n`);
+  });
+  return ctx;
+}
+
+export interface CriE2EWithImage extends CriE2E {
+  /** the loopback registry the target was told of (started before it, stopped after the file) */
+  registry: Registry;
+  /** the busybox test image in it, as `<registry>/cri/busybox:v1` */
+  image: string;
+}
+
+/** criE2E() with a registry on loopback holding the busybox test image, for the files whose pods
+ * pull it (nothing can be pulled from outside here). */
+export function criE2EWithImage(): CriE2EWithImage {
+  const ctx = criE2E({
+    setup: async () => {
+      ctx.registry = await startRegistry();
+      await pushImage(ctx.registry.host, 'cri/busybox', 'v1');
+      ctx.image = `${ctx.registry.host}/cri/busybox:v1`;
+    },
+    registries: () => [ctx.registry.host],
+  }) as CriE2EWithImage;
+  ctx.image = '';
+  after(async () => {
+    await ctx.registry?.stop();
   });
   return ctx;
 }
