@@ -6,6 +6,7 @@
 //   plus docker's (json, split, join, title, lower, upper, pad, truncate).
 // Plain objects behave like Go maps (a missing key prints "<no value>"); class instances behave
 // like structs: a missing field is an error, methods are called.
+import { goG } from '../util/units.ts';
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -566,23 +567,6 @@ export function sprintf(format: string, ...args: unknown[]): string {
     }
     return s;
   }) + (ai < args.length ? `%!(EXTRA ${args.slice(ai).map((a) => `${typeof a === 'string' ? 'string' : typeof a}=${printValue(a)}`).join(', ')})` : '');
-}
-
-/** Go's %.Ng. */
-export function goG(n: number, p: number): string {
-  if (n === 0) return '0';
-  if (p === 0) p = 1;
-  const exp = Math.floor(Math.log10(Math.abs(Number(n.toPrecision(p)))));
-  if (exp < -4 || exp >= p) {
-    let [m, e] = n.toExponential(p - 1).split('e');
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
-    const ev = Number(e);
-    return `${m}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
-  }
-  let s = n.toPrecision(p);
-  if (s.includes('e')) s = Number(s).toString();
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
 }
 
 /** Go's fmt.Sprint: spaces between operands when neither is a string. */
