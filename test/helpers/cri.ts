@@ -5,7 +5,7 @@
 //   const t = criE2E();                       // before/after hooks: start the target, connect
 //   const v = await t.rt.call('Version', {});  // unary call; rejects with a grpc error (code, details)
 //   const c = criE2EWithImage();              // the same, with a registry holding c.image to pull
-import { before, after, beforeEach, afterEach } from 'node:test';
+import { before, after } from 'node:test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
 import { startContainerd, containerdUnavailable, type Containerd } from './containerd.ts';
-import { tail } from './daemon-common.ts';
+import { printLogOfFailedTests } from './failed-test-log.ts';
 import { startRegistry, type Registry } from './registry.ts';
 import { pushImage } from './registry-push.ts';
 
@@ -85,7 +85,6 @@ export interface CriE2E {
  * target starts (e.g. to start a registry the target must know of). */
 export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<void> } = {}): CriE2E {
   const ctx = {} as CriE2E;
-  let offset = 0;
   before(
     async () => {
       await o.setup?.();
@@ -102,13 +101,7 @@ export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<v
     },
     { timeout: 120_000 },
   );
-  beforeEach(() => {
-    offset = ctx.t?.logSize() ?? 0;
-  });
-  afterEach((t) => {
-    if (!ctx.t || (t as { passed?: boolean }).passed !== false) return;
-    process.stderr.write(`\n----- ${ctx.t.kind} log during failed test "${t.name}" (${ctx.t.logFile}) -----\n${tail(ctx.t.logFile, 150, offset)}\n----- end -----\n`);
-  });
+  printLogOfFailedTests(() => ctx.t);
   return ctx;
 }
 
