@@ -31,7 +31,7 @@ const e = (name: string, short: string, load: () => Promise<CommandDef>, aliases
 const C = {
   attach: e('attach', 'Attach local standard input, output, and error streams to a running container', () => exec().then((m) => m.attach)),
   commit: e('commit', "Create a new image from a container's changes", () => misc().then((m) => m.commit)),
-  cp: e('cp', 'Copy files/folders between a container and the local filesystem', () => misc().then((m) => m.cp)),
+  cp: e('cp', 'Copy files/folders between a container and the local filesystem', () => import('./commands/cp.ts').then((m) => m.cp)),
   create: e('create', 'Create a new container', () => run().then((m) => m.create)),
   diff: e('diff', "Inspect changes to files or directories on a container's filesystem", () => misc().then((m) => m.diff)),
   exec: e('exec', 'Execute a command in a running container', () => exec().then((m) => m.exec)),
