@@ -73,7 +73,7 @@ const I = {
 
 const S = {
   df: e('df', 'Show docker disk usage', () => sys().then((m) => m.df)),
-  events: e('events', 'Get real time events from the server', () => sys().then((m) => m.events)),
+  events: e('events', 'Get real time events from the server', () => import('./commands/events.ts').then((m) => m.events)),
   info: e('info', 'Display system-wide information', () => sys().then((m) => m.info)),
   prune: e('prune', 'Remove unused data', () => sys().then((m) => m.prune)),
 };
