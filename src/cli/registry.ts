@@ -32,7 +32,7 @@ const e = (name: string, short: string, load: () => Promise<CommandDef>, aliases
 const C = {
   attach: e('attach', 'Attach local standard input, output, and error streams to a running container', () => exec().then((m) => m.attach)),
   commit: e('commit', "Create a new image from a container's changes", () => misc().then((m) => m.commit)),
-  cp: e('cp', 'Copy files/folders between a container and the local filesystem', () => misc().then((m) => m.cp)),
+  cp: e('cp', 'Copy files/folders between a container and the local filesystem', () => import('./commands/cp.ts').then((m) => m.cp)),
   create: e('create', 'Create a new container', () => run().then((m) => m.create)),
   diff: e('diff', "Inspect changes to files or directories on a container's filesystem", () => misc().then((m) => m.diff)),
   exec: e('exec', 'Execute a command in a running container', () => exec().then((m) => m.exec)),
@@ -65,8 +65,8 @@ const I = {
   load: e('load', 'Load an image from a tar archive or STDIN', () => img().then((m) => m.load)),
   ls: e('ls', 'List images', () => img().then((m) => m.images), ['list']),
   prune: e('prune', 'Remove unused images', () => img().then((m) => m.prune)),
-  pull: e('pull', 'Download an image from a registry', () => img().then((m) => m.pull)),
-  push: e('push', 'Upload an image to a registry', () => img().then((m) => m.push)),
+  pull: e('pull', 'Download an image from a registry', () => import('./commands/pull-push.ts').then((m) => m.pull)),
+  push: e('push', 'Upload an image to a registry', () => import('./commands/pull-push.ts').then((m) => m.push)),
   rm: e('rm', 'Remove one or more images', () => img().then((m) => m.rmi), ['remove']),
   save: e('save', 'Save one or more images to a tar archive (streamed to STDOUT by default)', () => img().then((m) => m.save)),
   tag: e('tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', () => img().then((m) => m.tag)),
@@ -74,7 +74,7 @@ const I = {
 
 const S = {
   df: e('df', 'Show docker disk usage', () => sys().then((m) => m.df)),
-  events: e('events', 'Get real time events from the server', () => sys().then((m) => m.events)),
+  events: e('events', 'Get real time events from the server', () => import('./commands/events.ts').then((m) => m.events)),
   info: e('info', 'Display system-wide information', () => sys().then((m) => m.info)),
   prune: e('prune', 'Remove unused data', () => sys().then((m) => m.prune)),
 };

@@ -185,6 +185,22 @@ export function repoTagReference(repo: string | undefined, tag: string | undefin
   return tagNameOnly(ref);
 }
 
+/** The fromImage and tag of POST /images/create (a pull) as one reference: the tag may be a digest
+ * (docker pull name@sha256:…), as dockerd reads them. */
+export function pullReference(fromImage: string, tag: string | undefined): Reference {
+  let ref = parseNormalizedNamed(fromImage.replace(/:$/, ''));
+  if (tag) {
+    let digest: string | undefined;
+    try {
+      digest = parseDigest(tag);
+    } catch {
+      // not a digest: a tag, which withTag validates
+    }
+    ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
+  }
+  return ref;
+}
+
 /** Go's path.Match glob, used by the `reference` filter (FamiliarMatch). */
 export function pathMatch(pattern: string, name: string): boolean {
   let re = '^';

@@ -5,16 +5,16 @@
 // the final component of an entry is never followed (files are created O_EXCL, existing
 // entries are removed first). Operations that need a child process (mknod for whiteouts and
 // device nodes, setfattr for opaque dirs and xattrs) are rare; they are collected and run at
-// the end, after re-checking that no parent of their path has become a symlink.
+// the end (tar-deferred.ts), after re-checking that no parent of their path has become a symlink.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { run } from '../util/exec.ts';
 import { systemError, invalidParameter } from '../errdefs.ts';
 import { toHost, daemonIdMap } from '../platform/linux/idmap.ts';
 import { patchTarStream, xattrsOf, mtimeOf, atimeOf, uidOf, gidOf, type TarHeader } from './tar-pax.ts';
+import { DeferredOps, lexists } from './tar-deferred.ts';
 
 patchTarStream();
 
@@ -35,18 +35,6 @@ export interface ExtractResult {
   /** Bytes as Docker's layer size counts them: regular files (hard links once) and symlink targets. */
   size: number;
   entries: number;
-}
-
-interface Special {
-  type: 'c' | 'b' | 'p';
-  major: number;
-  minor: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  atime?: number;
-  mtime?: number;
-  whiteout: boolean;
 }
 
 const MAX_SYMLINK_HOPS = 255;
@@ -77,9 +65,8 @@ class Extractor {
   /** dest-relative dir path → real absolute dir (already verified: real dirs only). */
   private dirCache = new Map<string, string>();
   private sizes = new Map<string, number>();
-  private dirTimes = new Map<string, [number, number]>();
-  private specials = new Map<string, Special>();
-  private xattrs = new Map<string, Map<string, Buffer>>();
+  /** mknod, setfattr and directory times, run at the end */
+  private readonly deferred: DeferredOps;
   entries = 0;
 
   constructor(opts: ExtractOptions) {
@@ -89,6 +76,7 @@ class Extractor {
     const rel = path.relative(this.root, this.dest);
     if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`extract destination ${this.dest} is outside ${this.root}`);
     this.dirCache.set('', this.dest);
+    this.deferred = new DeferredOps(this.root);
   }
 
   totalSize(): number {
@@ -146,19 +134,19 @@ class Extractor {
       return undefined;
     }
     const abs = path.join(this.resolveDir(dirRel), base);
-    if (this.specials.size) this.specials.delete(abs);
+    if (this.deferred.specials.size) this.deferred.specials.delete(abs);
     return { abs, rel };
   }
 
   private whiteout(h: TarHeader, dirRel: string, base: string): void {
     const dir = this.resolveDir(dirRel);
-    if (base === WH_OPAQUE) return this.addXattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+    if (base === WH_OPAQUE) return this.deferred.addXattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
     if (base.startsWith(WH_META_PREFIX)) return; // AUFS bookkeeping (.wh..wh.plnk etc.)
     const abs = path.join(dir, base.slice(WH_PREFIX.length));
     // Whiteouts hide lower layers only: an entry of this same layer at that path wins.
     if (lexists(abs)) return;
     const [uid, gid] = this.ids(h);
-    this.specials.set(abs, { type: 'c', major: 0, minor: 0, mode: 0, uid, gid, whiteout: true });
+    this.deferred.specials.set(abs, { type: 'c', major: 0, minor: 0, mode: 0, uid, gid, whiteout: true });
   }
 
   private prepareOther(h: TarHeader): void {
@@ -181,7 +169,7 @@ class Extractor {
         this.dirCache.set(rel, abs);
         fs.lchownSync(abs, uid, gid);
         fs.chmodSync(abs, mode);
-        this.dirTimes.set(abs, [atime, mtime]);
+        this.deferred.dirTimes.set(abs, [atime, mtime]);
         break;
       }
       case 'symlink': {
@@ -222,14 +210,14 @@ class Extractor {
       case 'fifo': {
         this.replace(abs, rel, false);
         const type = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
-        this.specials.set(abs, { type, major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode, uid, gid, atime, mtime, whiteout: false });
+        this.deferred.specials.set(abs, { type, major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode, uid, gid, atime, mtime, whiteout: false });
         break;
       }
       default:
         throw invalidParameter(`unhandled tar header type ${JSON.stringify(h.type)} for ${JSON.stringify(h.name)}`);
     }
     const xa = xattrsOf(h);
-    if (xa) for (const [k, v] of xa) this.addXattr(abs, k, v);
+    if (xa) for (const [k, v] of xa) this.deferred.addXattr(abs, k, v);
   }
 
   private writeFile(stream: Readable, abs: string, h: TarHeader, done: (err?: unknown) => void): void {
@@ -270,7 +258,7 @@ class Extractor {
           fs.lutimesSync(abs, atimeOf(h, mtime), mtime);
           this.sizes.set(abs, written);
           const xa = xattrsOf(h);
-          if (xa) for (const [k, v] of xa) this.addXattr(abs, k, v);
+          if (xa) for (const [k, v] of xa) this.deferred.addXattr(abs, k, v);
         }
       } catch (e) {
         err ??= e;
@@ -331,7 +319,7 @@ class Extractor {
   private forgetUnder(abs: string): void {
     const prefix = abs + '/';
     for (const k of this.sizes.keys()) if (k === abs || k.startsWith(prefix)) this.sizes.delete(k);
-    for (const k of this.dirTimes.keys()) if (k === abs || k.startsWith(prefix)) this.dirTimes.delete(k);
+    for (const k of this.deferred.dirTimes.keys()) if (k === abs || k.startsWith(prefix)) this.deferred.dirTimes.delete(k);
     this.dirCache = new Map([['', this.dest]]);
   }
 
@@ -381,86 +369,15 @@ class Extractor {
     return out;
   }
 
-  private addXattr(abs: string, name: string, value: Buffer): void {
-    let m = this.xattrs.get(abs);
-    if (!m) this.xattrs.set(abs, (m = new Map()));
-    m.set(name, value);
+  finish(): Promise<void> {
+    return this.deferred.apply();
   }
-
-  /**
-   * Whether every ancestor of abs (below root) is still a real directory. Later entries may
-   * have replaced a directory by a symlink after a deferred operation was queued under it.
-   */
-  private stillSafe(abs: string): boolean {
-    const parts = path.relative(this.root, path.dirname(abs)).split('/').filter(Boolean);
-    let cur = this.root;
-    for (const p of parts) {
-      cur = path.join(cur, p);
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(cur);
-      } catch {
-        return false;
-      }
-      if (!st.isDirectory()) return false;
-    }
-    return true;
-  }
-
-  async finish(): Promise<void> {
-    // Device nodes and whiteouts.
-    const jobs = [...this.specials].filter(([abs]) => this.stillSafe(abs) && !lexists(abs));
-    await parallel(jobs, 8, async ([abs, sp]) => {
-      const args = ['-m', (sp.mode & 0o7777).toString(8), abs, sp.type];
-      if (sp.type !== 'p') args.push(String(sp.major), String(sp.minor));
-      await run('mknod', args);
-      fs.lchownSync(abs, sp.uid, sp.gid);
-      if (sp.mode & 0o7000) fs.chmodSync(abs, sp.mode);
-      if (!sp.whiteout && sp.mtime !== undefined) fs.utimesSync(abs, sp.atime ?? sp.mtime, sp.mtime);
-    });
-    // Extended attributes, opaque markers included, in one setfattr run.
-    const dump: string[] = [];
-    for (const [abs, attrs] of this.xattrs) {
-      if (!this.stillSafe(abs) || !lexists(abs)) continue;
-      dump.push(`# file: ${escapeName(path.relative(this.root, abs) || '.')}`);
-      for (const [k, v] of attrs) dump.push(`${k}=0s${v.toString('base64')}`);
-      dump.push('');
-    }
-    if (dump.length) await run('setfattr', ['-h', '--restore=-'], { input: dump.join('\n') + '\n', cwd: this.root });
-    // Directory times last: creating entries inside a directory bumps its mtime.
-    for (const [abs, [atime, mtime]] of this.dirTimes) {
-      try {
-        fs.utimesSync(abs, atime, mtime);
-      } catch (e: any) {
-        if (e.code !== 'ENOENT') throw e;
-      }
-    }
-  }
-}
-
-/** getfattr/setfattr dump file names: octal escapes for control bytes, backslash and non-ASCII. */
-function escapeName(name: string): string {
-  let out = '';
-  for (const b of Buffer.from(name)) {
-    if (b < 0x21 || b > 0x7e || b === 0x5c) out += '\\' + b.toString(8).padStart(3, '0');
-    else out += String.fromCharCode(b);
-  }
-  return out;
 }
 
 function drain(stream: Readable, cb: (err?: unknown) => void): void {
   stream.once('end', () => cb());
   stream.once('error', (e) => cb(e));
   stream.resume();
-}
-
-function lexists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isDir(p: string): boolean {
@@ -475,12 +392,4 @@ function isDir(p: string): boolean {
 function inside(dir: string, p: string): boolean {
   const rel = path.relative(dir, p);
   return rel === '' || (!rel.startsWith('../') && rel !== '..' && !path.isAbsolute(rel));
-}
-
-async function parallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  });
-  await Promise.all(workers);
 }

@@ -24,11 +24,11 @@ export function ago(unixSeconds: number, now = Date.now()): string {
   return `${humanDuration(now - unixSeconds * 1000)} ago`;
 }
 
-/** Go's %.Ng (used by go-units). */
-function goG(n: number, p: number): string {
+/** Go's %.Ng (go-units' sizes, and printf's %g in the CLI's templates). */
+export function goG(n: number, p: number): string {
   if (n === 0) return '0';
-  const rounded = Number(n.toPrecision(p));
-  const exp = Math.floor(Math.log10(Math.abs(rounded)));
+  if (p === 0) p = 1;
+  const exp = Math.floor(Math.log10(Math.abs(Number(n.toPrecision(p)))));
   if (exp < -4 || exp >= p) {
     let [m, e] = n.toExponential(p - 1).split('e');
     if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');

@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { criE2E, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { criE2EWithImage, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { docker } from '../helpers/docker.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
@@ -18,19 +17,9 @@ import { ok } from '../helpers/util.ts';
 const skip = e2eSkipReason() || registryUnavailable();
 
 describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cri-ctr-'));
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
+  const c = criE2EWithImage();
   after(async () => {
-    await reg?.stop();
     removeCgroupTree(cgroupTop);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -41,14 +30,14 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
   // a cgroup parent as the kubelet gives every pod (containerd measures a pod by it)
   const cgroupTop = `berth-e2e-kubepods-${crypto.randomBytes(4).toString('hex')}`;
   async function pod(name: string, logDir = '') {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     const config = podConfig(name, { logDir });
     config.linux.cgroup_parent = `/${cgroupTop}/besteffort/pod${config.metadata.uid}`;
     const id = (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
     return { id, config };
   }
   function ctrConfig(name: string, args: string[], extra: Msg = {}): Msg {
-    return { metadata: { name, attempt: 0 }, image: { image }, command: ['sh', '-c'], args, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } }, ...extra };
+    return { metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sh', '-c'], args, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } }, ...extra };
   }
   async function create(p: { id: string; config: Msg }, cfg: Msg): Promise<string> {
     return (await rt('CreateContainer', { pod_sandbox_id: p.id, config: cfg, sandbox_config: p.config })).container_id;
@@ -190,7 +179,7 @@ describe(`CRI containers (${CRI_TARGET})`, SUITE(skip), () => {
     await assert.rejects(rt('CreateContainer', { pod_sandbox_id: 'f'.repeat(64), config: ctrConfig('x', ['true']), sandbox_config: podConfig('x') }), (e) => codeName(e) === 'NOT_FOUND');
     const p = await pod('bad');
     try {
-      await assert.rejects(create(p, { ...ctrConfig('x', ['true']), image: { image: `${reg.host}/cri/none:v9` } }), (e) => codeName(e) !== 'OK');
+      await assert.rejects(create(p, { ...ctrConfig('x', ['true']), image: { image: `${c.registry.host}/cri/none:v9` } }), (e) => codeName(e) !== 'OK');
       const id = await create(p, ctrConfig('same', ['true']));
       await assert.rejects(create(p, ctrConfig('same', ['true'])), /already|reserve/i);
       await rt('RemoveContainer', { container_id: id });

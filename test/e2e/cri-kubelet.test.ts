@@ -8,29 +8,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { criE2E, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { criE2EWithImage, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`CRI for a production kubelet (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cri-kubelet-'));
   const cgroupTop = `berth-e2e-kubepods-${crypto.randomBytes(4).toString('hex')}`;
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
+  const c = criE2EWithImage();
   after(async () => {
-    await reg?.stop();
     removeCgroupTree(cgroupTop);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -42,11 +31,11 @@ describe(`CRI for a production kubelet (${CRI_TARGET})`, SUITE(skip), () => {
     return String(r.stdout).trim();
   };
   async function pod(config: Msg): Promise<string> {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     return (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
   }
   async function start(podId: string, podCfg: Msg, name: string, args: string, pid = 'CONTAINER', extra: Msg = {}): Promise<string> {
-    const config = { metadata: { name, attempt: 0 }, image: { image }, command: ['sh', '-c'], args: [args], linux: { security_context: { namespace_options: { network: 'POD', pid, ipc: 'POD', ...(extra.target_id ? { target_id: extra.target_id } : {}) } } }, ...(extra.log_path ? { log_path: extra.log_path } : {}) };
+    const config = { metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sh', '-c'], args: [args], linux: { security_context: { namespace_options: { network: 'POD', pid, ipc: 'POD', ...(extra.target_id ? { target_id: extra.target_id } : {}) } } }, ...(extra.log_path ? { log_path: extra.log_path } : {}) };
     const id = (await rt('CreateContainer', { pod_sandbox_id: podId, config, sandbox_config: podCfg })).container_id as string;
     await rt('StartContainer', { container_id: id });
     return id;

@@ -4,10 +4,9 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { criE2E, codeName, podConfig, CRI_TARGET, REAL_CRI, type Msg } from '../helpers/cri.ts';
+import { criE2EWithImage, codeName, podConfig, CRI_TARGET, REAL_CRI, type Msg } from '../helpers/cri.ts';
 import { criServices } from '../../src/cri/proto.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
@@ -38,29 +37,19 @@ async function connect(url: string): Promise<Session> {
 }
 
 describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
   let pod = '';
   let ctr = '';
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
+  const c = criE2EWithImage();
   after(async () => {
     if (pod) await c.rt.call('RemovePodSandbox', { pod_sandbox_id: pod }).catch(() => {});
-    await reg?.stop();
   });
   const rt = (m: string, req: Msg) => c.rt.call(m, req);
 
   test('setup: a pod with a running container', T, async () => {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     const config = podConfig('stream');
     pod = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
-    ctr = (await rt('CreateContainer', { pod_sandbox_id: pod, sandbox_config: config, config: { metadata: { name: 'sh' }, image: { image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+    ctr = (await rt('CreateContainer', { pod_sandbox_id: pod, sandbox_config: config, config: { metadata: { name: 'sh' }, image: { image: c.image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
     await rt('StartContainer', { container_id: ctr });
   });
 
@@ -91,7 +80,7 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
     const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
     try {
       const id = (
-        await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'echo' }, image: { image }, command: ['sh', '-c', 'while read l; do echo "echo:$l"; done'], stdin: true, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })
+        await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'echo' }, image: { image: c.image }, command: ['sh', '-c', 'while read l; do echo "echo:$l"; done'], stdin: true, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })
       ).container_id;
       await rt('StartContainer', { container_id: id });
       const { url } = await rt('Attach', { container_id: id, stdin: true, stdout: true, stderr: true });
@@ -110,7 +99,7 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
     const config = podConfig('fwd');
     const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
     try {
-      const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'srv' }, image: { image }, command: ['nc', '-ll', '-p', '8089', '-e', 'echo', 'pong'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+      const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'srv' }, image: { image: c.image }, command: ['nc', '-ll', '-p', '8089', '-e', 'echo', 'pong'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
       await rt('StartContainer', { container_id: id });
       await new Promise((r) => setTimeout(r, 500));
       const { url } = await rt('PortForward', { pod_sandbox_id: p, port: [8089] });
@@ -149,7 +138,7 @@ describe(`CRI streaming exec (${CRI_TARGET})`, SUITE(skip), () => {
       const config = podConfig('events');
       const p = (await rt('RunPodSandbox', { config })).pod_sandbox_id;
       try {
-        const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'ev' }, image: { image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
+        const id = (await rt('CreateContainer', { pod_sandbox_id: p, sandbox_config: config, config: { metadata: { name: 'ev' }, image: { image: c.image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } } })).container_id;
         await rt('StartContainer', { container_id: id });
         await rt('StopContainer', { container_id: id, timeout: 0 });
         await rt('RemoveContainer', { container_id: id });

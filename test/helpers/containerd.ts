@@ -1,13 +1,14 @@
 // Debian's containerd with its CRI plugin on private paths (root, state, sockets, CNI config), the
 // reference implementation the CRI e2e tests also run against (BERTH_CRI_TARGET=containerd).
 // Registries on loopback are reached over plain HTTP, as berthd does, through a mirror entry each.
+// The lifecycle is daemon.ts's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnSync } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
-import { terminate, removeTree, tail, pidsMatching, killPids } from './daemon-common.ts';
+import { pidsMatching, killPids } from './daemon-common.ts';
+import { startDaemonProcess, privateRoot, type DaemonProcess } from './daemon.ts';
 import { dockerArchive, busyboxEntries, testCacheDir } from './images.ts';
 
 /** The pod network of the test's containerd: a bridge of its own (removed by stop()). */
@@ -18,12 +19,8 @@ const PAUSE = 'docker.io/berth-test/pause:latest';
 
 export const CONTAINERD = process.env.BERTH_TEST_CONTAINERD ?? '/usr/bin/containerd';
 
-export interface Containerd {
-  root: string;
+export interface Containerd extends DaemonProcess {
   address: string;
-  logFile: string;
-  logSize(): number;
-  stop(): Promise<void>;
 }
 
 export function containerdUnavailable(): string | false {
@@ -59,7 +56,7 @@ ${mirrors}`;
 }
 
 export async function startContainerd(o: { registries?: string[]; timeoutMs?: number } = {}): Promise<Containerd> {
-  const root = fs.mkdtempSync('/tmp/ctrd-');
+  const root = privateRoot('ctrd-');
   fs.mkdirSync(path.join(root, 'net.d'));
   fs.writeFileSync(
     path.join(root, 'net.d', '10-crit.conflist'),
@@ -72,48 +69,42 @@ export async function startContainerd(o: { registries?: string[]; timeoutMs?: nu
       ],
     }),
   );
-  const logFile = path.join(root, 'containerd.log');
   const cfgFile = path.join(root, 'config.toml');
   fs.writeFileSync(cfgFile, config(root, o.registries ?? []));
-  const out = fs.openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(CONTAINERD, ['--config', cfgFile], { stdio: ['ignore', out, out] });
-  } finally {
-    fs.closeSync(out);
-  }
   const address = `unix://${root}/c.sock`;
-  const stop = async () => {
-    await terminate(child, 10_000);
-    // its shims (and their containers) are found by the private socket path on their command line
-    killPids(pidsMatching(root));
-    removeTree(root);
-    spawnSync('ip', ['link', 'del', CRI_TEST_BRIDGE], { stdio: 'ignore' });
-  };
+  const p = await startDaemonProcess({
+    what: 'containerd',
+    root,
+    binary: CONTAINERD,
+    args: ['--config', cfgFile],
+    logName: 'containerd.log',
+    ready: () => answersVersion(address),
+    readyWhat: `answer the CRI's Version on ${address}`,
+    readyTimeoutMs: o.timeoutMs ?? 30_000,
+    stopGraceMs: 10_000,
+    cleanup: () => {
+      // its shims (and their containers) are found by the private socket path on their command line
+      killPids(pidsMatching(root));
+      spawnSync('ip', ['link', 'del', CRI_TEST_BRIDGE], { stdio: 'ignore' });
+    },
+  });
   try {
-    await waitVersion(address, child, o.timeoutMs ?? 30_000, logFile);
     const archive = await dockerArchive(path.join(testCacheDir(), 'cri-pause.docker.tar'), { tags: [PAUSE], layers: [busyboxEntries()], cmd: ['sleep', 'inf'] });
     const r = spawnSync('ctr', ['-a', `${root}/c.sock`, '-n', 'k8s.io', 'images', 'import', archive.file], { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`ctr images import: ${r.stderr}`);
   } catch (e) {
-    await stop();
+    await p.stop();
     throw e;
   }
-  return { root, address, logFile, logSize: () => fs.statSync(logFile).size, stop };
+  return Object.assign(p, { address });
 }
 
-async function waitVersion(address: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** One CRI Version call: does containerd's CRI answer yet? */
+async function answersVersion(address: string): Promise<boolean> {
   const c = new (criServices().RuntimeService)(address, grpc.credentials.createInsecure());
   try {
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`containerd exited (${child.exitCode ?? child.signalCode})\n${tail(logFile, 60)}`);
-      const ok = await new Promise<boolean>((resolve) => (c as any).Version({}, { deadline: Date.now() + 2000 }, (err: unknown) => resolve(!err)));
-      if (ok) return;
-      await sleep(100);
-    }
+    return await new Promise<boolean>((resolve) => (c as any).Version({}, { deadline: Date.now() + 2000 }, (err: unknown) => resolve(!err)));
   } finally {
     c.close();
   }
-  throw new Error(`containerd's CRI did not answer on ${address} within ${timeoutMs} ms\n${tail(logFile, 60)}`);
 }

@@ -4,7 +4,8 @@
 //
 //   const t = criE2E();                       // before/after hooks: start the target, connect
 //   const v = await t.rt.call('Version', {});  // unary call; rejects with a grpc error (code, details)
-import { before, after, beforeEach, afterEach } from 'node:test';
+//   const c = criE2EWithImage();              // the same, with a registry holding c.image to pull
+import { before, after } from 'node:test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,9 @@ import * as grpc from '@grpc/grpc-js';
 import { criServices } from '../../src/cri/proto.ts';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
 import { startContainerd, containerdUnavailable, type Containerd } from './containerd.ts';
-import { tail } from './daemon-common.ts';
+import { printLogOfFailedTests } from './failed-test-log.ts';
+import { startRegistry, type Registry } from './registry.ts';
+import { pushImage } from './registry-push.ts';
 
 export const CRI_TARGET: 'berthd' | 'containerd' = process.env.BERTH_CRI_TARGET === 'containerd' || process.env.BERTH_E2E_CRI === 'containerd' ? 'containerd' : 'berthd';
 /** true when the tests run against containerd's CRI (only where the two may differ by design) */
@@ -82,7 +85,6 @@ export interface CriE2E {
  * target starts (e.g. to start a registry the target must know of). */
 export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<void> } = {}): CriE2E {
   const ctx = {} as CriE2E;
-  let offset = 0;
   before(
     async () => {
       await o.setup?.();
@@ -99,12 +101,31 @@ export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<v
     },
     { timeout: 120_000 },
   );
-  beforeEach(() => {
-    offset = ctx.t?.logSize() ?? 0;
-  });
-  afterEach((t) => {
-    if (!ctx.t || (t as { passed?: boolean }).passed !== false) return;
-    process.stderr.write(`\n----- ${ctx.t.kind} log during failed test "${t.name}" (${ctx.t.logFile}) -----\n${tail(ctx.t.logFile, 150, offset)}\n----- end -----\n`);
+  printLogOfFailedTests(() => ctx.t);
+  return ctx;
+}
+
+export interface CriE2EWithImage extends CriE2E {
+  /** the loopback registry the target was told of (started before it, stopped after the file) */
+  registry: Registry;
+  /** the busybox test image in it, as `<registry>/cri/busybox:v1` */
+  image: string;
+}
+
+/** criE2E() with a registry on loopback holding the busybox test image, for the files whose pods
+ * pull it (nothing can be pulled from outside here). */
+export function criE2EWithImage(): CriE2EWithImage {
+  const ctx = criE2E({
+    setup: async () => {
+      ctx.registry = await startRegistry();
+      await pushImage(ctx.registry.host, 'cri/busybox', 'v1');
+      ctx.image = `${ctx.registry.host}/cri/busybox:v1`;
+    },
+    registries: () => [ctx.registry.host],
+  }) as CriE2EWithImage;
+  ctx.image = '';
+  after(async () => {
+    await ctx.registry?.stop();
   });
   return ctx;
 }

@@ -1,9 +1,8 @@
-// Pieces shared by the berthd and dockerd helpers: pinging a unix socket, waiting for a process,
-// unmounting and removing a private data root.
+// Process and directory pieces under the daemon lifecycle (daemon.ts) and the tests: pinging a
+// unix socket, waiting for and finding processes, unmounting and removing a private data root.
 import fs from 'node:fs';
 import http from 'node:http';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** GET /_ping over a unix socket; true on a 200 "OK". */
 export function ping(socket: string, timeoutMs = 2000): Promise<boolean> {
@@ -19,21 +18,6 @@ export function ping(socket: string, timeoutMs = 2000): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
-}
-
-/** Polls /_ping until it answers, the process exits, or the time runs out. */
-export async function waitForPing(socket: string, child: ChildProcess | undefined, timeoutMs: number, what: string, logFile?: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  while (Date.now() < deadline) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before answering /_ping${logFile ? '\n' + tail(logFile, 60) : ''}`);
-    }
-    if (fs.existsSync(socket) && (await ping(socket))) return;
-    await sleep(delay);
-    delay = Math.min(delay * 2, 250);
-  }
-  throw new Error(`${what} did not answer /_ping on ${socket} within ${timeoutMs} ms${logFile ? '\n' + tail(logFile, 60) : ''}`);
 }
 
 /** Waits for a child process to exit; false if it did not within the time. */

@@ -1,30 +1,21 @@
 // Debian's real dockerd (package docker.io), started on private paths for comparison, interop
 // tests and the benchmark. It starts its own containerd under the exec root. Never touches
-// /var/lib/docker or /run/docker.sock.
+// /var/lib/docker or /run/docker.sock. The lifecycle is daemon.ts's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { waitForPing, terminate, removeTree, tail, pidsMatching, killPids } from './daemon-common.ts';
+import { spawnSync } from 'node:child_process';
+import { ping, pidsMatching, killPids } from './daemon-common.ts';
+import { startDaemonProcess, privateRoot, type DaemonProcess } from './daemon.ts';
 
 export const DOCKERD = process.env.BERTH_TEST_DOCKERD ?? '/usr/sbin/dockerd';
 
-export interface Dockerd {
+/** stopDaemon() (with --live-restore) leaves containers running; stop() removes everything. */
+export interface Dockerd extends DaemonProcess {
   kind: 'dockerd';
-  root: string;
   socket: string;
   dataRoot: string;
   execRoot: string;
-  logFile: string;
   env: { DOCKER_HOST: string };
-  readonly pid: number;
-  logs(fromOffset?: number): string;
-  logSize(): number;
-  /** SIGTERM dockerd and wait (with --live-restore its containers keep running). */
-  stopDaemon(opts?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<void>;
-  startDaemon(): Promise<void>;
-  restart(): Promise<void>;
-  /** Stop dockerd and remove everything it made. Idempotent. */
-  stop(): Promise<void>;
 }
 
 export interface DockerdOptions {
@@ -47,11 +38,10 @@ export function dockerdUnavailable(): string | false {
 export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
   const why = dockerdUnavailable();
   if (why) throw new Error(why);
-  const root = fs.mkdtempSync('/tmp/dref-');
+  const root = privateRoot('dref-');
   const dataRoot = path.join(root, 'data');
   const execRoot = path.join(root, 'exec');
   const socket = path.join(root, 'docker.sock');
-  const logFile = path.join(root, 'dockerd.log');
   fs.mkdirSync(dataRoot);
   fs.mkdirSync(execRoot);
   // a private config file keeps /etc/docker/daemon.json out of it
@@ -69,85 +59,27 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '--config-file', path.join(root, 'daemon.json'),
     ...(opts.extraArgs ?? []),
   ];
-  let child: ChildProcess | undefined;
-  let removed = false;
-
-  const launch = async () => {
-    fs.appendFileSync(logFile, `\n===== [test helper] ${new Date().toISOString()} starting ${DOCKERD} ${args.join(' ')}\n`);
-    const out = fs.openSync(logFile, 'a');
-    try {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      delete env.DOCKER_HOST;
-      child = spawn(DOCKERD, args, { stdio: ['ignore', out, out], env });
-    } finally {
-      fs.closeSync(out);
-    }
-    child.on('error', () => {});
-    try {
-      await waitForPing(socket, child, opts.timeoutMs ?? 60_000, 'dockerd', logFile);
-    } catch (e) {
-      await terminate(child, 10_000);
-      child = undefined;
-      throw e;
-    }
-  };
-
-  const stopDaemon = async (o: { signal?: NodeJS.Signals; timeoutMs?: number } = {}) => {
-    const c = child;
-    if (!c) return;
-    child = undefined;
-    if (o.signal === 'SIGKILL') {
-      // a crash: its containerd (a child) would be left behind and block the next start; the
-      // containerd shims, and so the containers, live on.
-      c.kill('SIGKILL');
+  const p = await startDaemonProcess({
+    what: 'dockerd',
+    root,
+    binary: DOCKERD,
+    args,
+    logName: 'dockerd.log',
+    ready: () => ping(socket),
+    readyWhat: `answer /_ping on ${socket}`,
+    readyTimeoutMs: opts.timeoutMs ?? 60_000,
+    // dockerd stops its containers (10 s each, in parallel; not with --live-restore) and its containerd
+    stopGraceMs: 30_000,
+    afterKill: () => {
+      // a crash leaves its containerd (a child) behind, which would block the next start; the
+      // containerd shims, and so the containers, live on
       killPids(pidsMatching(`${root}/exec/containerd/containerd.toml`));
       // (a killed containerd may linger as a zombie, which dockerd would take for a live one)
       fs.rmSync(path.join(execRoot, 'containerd', 'containerd.pid'), { force: true });
-    } else if (o.signal && o.signal !== 'SIGTERM') c.kill(o.signal);
-    // dockerd stops its containers (10 s each, in parallel; not with --live-restore) and its containerd.
-    await terminate(c, o.timeoutMs ?? 30_000);
-  };
-
-  try {
-    await launch();
-  } catch (e) {
-    cleanupLeftovers(root);
-    removeTree(root);
-    throw e;
-  }
-  return {
-    kind: 'dockerd',
-    root,
-    socket,
-    dataRoot,
-    execRoot,
-    logFile,
-    env: { DOCKER_HOST: `unix://${socket}` },
-    get pid() {
-      return child?.pid ?? 0;
     },
-    logs: (from = 0) => tail(logFile, 300, from),
-    logSize: () => {
-      try {
-        return fs.statSync(logFile).size;
-      } catch {
-        return 0;
-      }
-    },
-    stopDaemon,
-    startDaemon: launch,
-    async restart() {
-      await stopDaemon();
-      await launch();
-    },
-    async stop() {
-      if (removed) return;
-      removed = true;
-      await stopDaemon().catch(() => {});
-      cleanupLeftovers(root);
-      removeTree(root);
-    },
-  };
+    cleanup: () => cleanupLeftovers(root),
+  });
+  return Object.assign(p, { kind: 'dockerd' as const, socket, dataRoot, execRoot, env: { DOCKER_HOST: `unix://${socket}` } });
 }
 
 /** Kills any containerd / shim / container process still running from this private root. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { busyboxDockerArchive, busyboxImportTar, busyboxRootfs, busyboxApplets, readTar, tarBuffer, sha256, dockerArchive, splitTag } from './images.ts';
 import { ptyRun, plain, run } from './docker.ts';
 import { mountsBelow } from './daemon-common.ts';
+import { startDaemonProcess, privateRoot, type DaemonSpec } from './daemon.ts';
 
 const haveBusybox = fs.existsSync('/bin/busybox');
 
@@ -90,5 +91,52 @@ describe('test helpers', { skip: haveBusybox ? false : 'needs /bin/busybox' }, (
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-m-'));
     assert.deepEqual(mountsBelow(dir), []);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('the daemon lifecycle (daemon.ts)', () => {
+  // a stand-in daemon: ready once it has written its file; ignores SIGTERM when asked to
+  const spec = (root: string, ignoreTerm: boolean, extra: Partial<DaemonSpec> = {}): DaemonSpec => ({
+    what: 'stand-in',
+    root,
+    binary: 'sh',
+    args: ['-c', `${ignoreTerm ? "trap '' TERM; " : ''}echo started; touch ${root}/ready; while :; do sleep 0.05; done`],
+    logName: 'd.log',
+    ready: async () => fs.existsSync(path.join(root, 'ready')),
+    readyTimeoutMs: 10_000,
+    stopGraceMs: 300,
+    ...extra,
+  });
+
+  test('start waits for readiness; stop is bounded (SIGKILL after the grace time) and removes the root', async () => {
+    const root = privateRoot('lc-');
+    let cleaned = false;
+    const d = await startDaemonProcess(spec(root, true, { cleanup: () => void (cleaned = true) }));
+    assert.ok(d.pid > 0);
+    assert.match(d.logs(), /starting sh[\s\S]*started/);
+    const t0 = Date.now();
+    await d.stopDaemon();
+    assert.ok(Date.now() - t0 < 5000, 'the stop is bounded');
+    assert.equal(d.pid, 0);
+    assert.match(d.logs(), /daemon exited \(SIGKILL\)/);
+    fs.rmSync(path.join(root, 'ready'));
+    await d.startDaemon();
+    assert.ok(d.pid > 0);
+    await d.stop();
+    await d.stop();
+    assert.ok(cleaned);
+    assert.ok(!fs.existsSync(root));
+  });
+
+  test('kill -9 runs afterKill once the process is gone; a daemon that dies before it is ready fails the start', async () => {
+    const root = privateRoot('lc-');
+    let afterKill = 0;
+    const d = await startDaemonProcess(spec(root, false, { afterKill: () => void afterKill++ }));
+    await d.stopDaemon({ signal: 'SIGKILL' });
+    assert.equal(afterKill, 1);
+    await d.stop();
+    const root2 = privateRoot('lc-');
+    await assert.rejects(startDaemonProcess({ ...spec(root2, false), args: ['-c', 'echo bad flag; exit 3'], ready: async () => false }), /stand-in exited \(3\) before it was ready[\s\S]*bad flag/);
+    assert.ok(!fs.existsSync(root2), 'a failed start removes its root');
   });
 });

@@ -1,9 +1,11 @@
 // The reference registry (Debian's docker-registry) on 127.0.0.1 and a free port, optionally behind
-// htpasswd authentication, for end-to-end tests. Everything stays on loopback.
+// htpasswd authentication, for end-to-end tests. Everything stays on loopback. The lifecycle is
+// daemon.ts's.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { startDaemonProcess, privateRoot } from './daemon.ts';
 
 export interface Registry {
   host: string;
@@ -27,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRegistry(o: { user?: string; password?: string } = {}): Promise<Registry> {
-  const root = fs.mkdtempSync('/tmp/reg-');
+  const root = privateRoot('reg-');
   const port = await freePort();
   let auth = '';
   if (o.user) {
@@ -40,22 +42,17 @@ export async function startRegistry(o: { user?: string; password?: string } = {}
     path.join(root, 'config.yml'),
     `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
   );
-  const child = spawn('docker-registry', ['serve', path.join(root, 'config.yml')], { stdio: ['ignore', fs.openSync(path.join(root, 'log'), 'a'), fs.openSync(path.join(root, 'log'), 'a')] });
   const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
-    if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the registry did not start: ${fs.readFileSync(path.join(root, 'log'), 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    host,
+  const p = await startDaemonProcess({
+    what: 'the registry',
     root,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-      fs.rmSync(root, { recursive: true, force: true });
-    },
-  };
+    binary: 'docker-registry',
+    args: ['serve', path.join(root, 'config.yml')],
+    logName: 'log',
+    ready: () => fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false),
+    readyWhat: `answer on ${host}`,
+    readyTimeoutMs: 15_000,
+    stopGraceMs: 10_000,
+  });
+  return { host, root, stop: p.stop };
 }

@@ -3,12 +3,12 @@
 //
 //   const t = e2e();                 // registers before/after/beforeEach/afterEach hooks
 //   test('x', async () => { await docker(t.d.env, ['ps']) });
-import { before, after, beforeEach, afterEach } from 'node:test';
+import { before, after } from 'node:test';
 import { startBerthd, berthdUnavailable, type Berthd } from './berthd.ts';
 import { startDockerd, dockerdUnavailable, type Dockerd } from './dockerd.ts';
 import { busyboxDockerArchive, TEST_IMAGE, type BuiltArchive } from './images.ts';
 import { docker, describeRun } from './docker.ts';
-import { tail } from './daemon-common.ts';
+import { printLogOfFailedTests } from './failed-test-log.ts';
 
 export type Daemon = Berthd | Dockerd;
 /** Per-test options: no single e2e test may take more than 3 minutes (every CLI call has its own
@@ -50,7 +50,6 @@ export interface E2E {
  * `loadImage: false`, prints the daemon's log for failed tests, and stops it (after). */
 export function e2e(opts: { loadImage?: boolean } = {}): E2E {
   const ctx = { image: TEST_IMAGE } as E2E;
-  let offset = 0;
   before(
     async () => {
       ctx.archive = await busyboxDockerArchive();
@@ -68,13 +67,6 @@ export function e2e(opts: { loadImage?: boolean } = {}): E2E {
     },
     { timeout: 120_000 },
   );
-  beforeEach(() => {
-    offset = ctx.d?.logSize() ?? 0;
-  });
-  afterEach((t) => {
-    if (!ctx.d || (t as { passed?: boolean }).passed !== false) return;
-    const text = tail(ctx.d.logFile, 150, offset);
-    process.stderr.write(`\n----- ${ctx.d.kind} log during failed test "${t.name}" (${ctx.d.logFile}) -----\n${text}\n----- end of ${ctx.d.kind} log -----\n`);
-  });
+  printLogOfFailedTests(() => ctx.d);
   return ctx;
 }

@@ -6,7 +6,7 @@ import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { DistributionService } from '../../engine/distribution.ts';
 import { decodeAuth } from '../../engine/distribution.ts';
-import { parseNormalizedNamed, parseDigest, withTag, type Reference } from '../../images/reference.ts';
+import { pullReference, parseNormalizedNamed, withTag } from '../../images/reference.ts';
 import { writeJSONMessage, errorMessage } from './images.ts';
 
 function lazyStream(ctx: Ctx): { write: (m: unknown) => void; started: () => boolean; end: () => void } {
@@ -21,23 +21,9 @@ function lazyStream(ctx: Ctx): { write: (m: unknown) => void; started: () => boo
   };
 }
 
-function pullRef(fromImage: string, tag: string | undefined): Reference {
-  let ref = parseNormalizedNamed(fromImage.replace(/:$/, ''));
-  if (tag) {
-    let digest: string | undefined;
-    try {
-      digest = parseDigest(tag);
-    } catch {
-      // not a digest: a tag, which withTag validates
-    }
-    ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
-  }
-  return ref;
-}
-
 export function pullHandler(dist: DistributionService) {
   return async (ctx: Ctx): Promise<void> => {
-    const ref = pullRef(ctx.q('fromImage')!, ctx.q('tag'));
+    const ref = pullReference(ctx.q('fromImage')!, ctx.q('tag'));
     const out = lazyStream(ctx);
     try {
       await dist.pull(ref, { platform: ctx.q('platform') || undefined, creds: decodeAuth(ctx.req.headers['x-registry-auth'] as string | undefined) }, out.write);

@@ -11,7 +11,7 @@ import { messageOf } from '../errors.ts';
 import { IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS } from '../filters/objects.ts';
 import type { ImagesEngine } from '../../engine/images.ts';
 import { imageInspectFor, imageListFor } from '../versions/responses.ts';
-import { parseNormalizedNamed, withTag, parseDigest } from '../../images/reference.ts';
+import { pullReference } from '../../images/reference.ts';
 
 export interface ImageRouteDeps {
   images: ImagesEngine;
@@ -148,17 +148,8 @@ function save(ctx: Ctx, images: ImagesEngine, names: string[]): void {
 
 async function pull(ctx: Ctx, deps: ImageRouteDeps, fromImage: string): Promise<void> {
   // Validate the reference as dockerd does before anything is streamed.
-  let ref = parseNormalizedNamed(fromImage.replace(/:$/, ''));
   const tag = ctx.q('tag');
-  if (tag) {
-    let digest: string | undefined;
-    try {
-      digest = parseDigest(tag);
-    } catch {
-      // not a digest: a tag, which withTag validates
-    }
-    ref = digest ? { domain: ref.domain, path: ref.path, digest } : withTag(ref, tag);
-  }
+  pullReference(fromImage, tag);
   if (deps.pull) return deps.pull(ctx);
   const res = ctx.stream('application/json');
   writeJSONMessage(res, errorMessage(new Error(`pulling images is not supported by this daemon yet (no registry access): ${fromImage}${tag ? ':' + tag : ''}`)));

@@ -14,6 +14,15 @@ test('create bodies: wrong JSON types are 400s naming the Go field, as dockerd',
   refused(() => checkBody('ExecCreate', { Cmd: 'ls' }), /ExecOptions.Cmd of type \[\]string/);
 });
 
+test('create bodies: the type errors the create path answers (the only type check: the field table checks values)', () => {
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', HostConfig: { Memory: '1g' } }), /^json: cannot unmarshal string into Go struct field CreateRequest.HostConfig.Memory of type int64$/);
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', Env: 'A=1' }), /cannot unmarshal string into Go struct field .*Env of type \[\]string/);
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', HostConfig: { Privileged: 'yes' } }), /of type bool/);
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', HostConfig: { CpuShares: 1.5 } }), /cannot unmarshal number 1.5/);
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', NetworkingConfig: { EndpointsConfig: { n: { Aliases: 'a' } } } }), /EndpointsConfig.Aliases of type \[\]string/);
+  refused(() => checkBody('ContainerCreate', { Image: 'busybox', HostConfig: { Mounts: [{ BindOptions: { NonRecursive: 'yes' } }] } }), /Mounts.BindOptions.NonRecursive of type bool/);
+});
+
 test('what Go accepts passes: null anywhere, unknown fields, StrSlice strings', () => {
   assert.deepEqual(checkBody('ExecCreate', null), {});
   const body = checkBody<{ Cmd: unknown; Entrypoint: unknown; HostConfig: { CapAdd: unknown } }>('ContainerCreate', { Image: null, Cmd: 'echo hi', Entrypoint: 'sh', HostConfig: { CapAdd: 'NET_ADMIN', Binds: null }, Whatever: { x: 1 } });

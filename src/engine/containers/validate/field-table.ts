@@ -6,7 +6,9 @@
 import * as c from './checks.ts';
 import type { Check } from './checks.ts';
 
-/** The JSON shape a field takes (checked against the spec by the unit test; bad types get Go's decoder error). */
+/** The JSON shape a field takes, as the spec gives it (the unit test holds the two together). It says what
+ * the rules are handed; it checks nothing: types are checked once, by the API layer against the spec
+ * (api/body-types.ts), and the CRI and the builder build their bodies in code. */
 export type Kind = 's' | 'i' | 'n' | 'b' | 'as' | 'ai' | 'ao' | 'm' | 'o';
 
 export interface FieldRule {
