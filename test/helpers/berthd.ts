@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ping, pidsMatching, killPids, alive } from './daemon-common.ts';
+import { ping, releaseHostState, pidsMatching, killPids, alive } from './daemon-common.ts';
 import { startDaemonProcess, privateRoot, type DaemonProcess } from './daemon.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -62,6 +62,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<Berthd> {
     env: opts.env,
     logName: 'berthd.log',
     ready: () => ping(socket),
+    release: () => releaseHostState(socket),
     readyWhat: `answer /_ping on ${socket}`,
     readyTimeoutMs: opts.timeoutMs ?? 30_000,
     stopGraceMs: 15_000,

@@ -20,6 +20,47 @@ export function ping(socket: string, timeoutMs = 2000): Promise<boolean> {
   });
 }
 
+/** One API request over a unix socket; the parsed JSON answer (undefined when there is none). */
+function api(socket: string, method: string, p: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath: socket, path: p, method, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/**
+ * Before a test daemon stops for good: remove its containers and user networks through its API, so
+ * their host bridges and NAT rules go with them. (A daemon's data root is deleted after the test;
+ * networks left in it would leave their bridges on the host for good, and enough of those use up
+ * the address pools every later daemon allocates from.) Best effort, bounded: a failure here only
+ * leaves what the old code left.
+ */
+export async function releaseHostState(socket: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const left = () => Math.max(1000, deadline - Date.now());
+  const containers = (await api(socket, 'GET', '/containers/json?all=1', left())) as { Id: string }[] | undefined;
+  await Promise.all((Array.isArray(containers) ? containers : []).map((c) => api(socket, 'DELETE', `/containers/${c.Id}?force=1&v=1`, left())));
+  const networks = (await api(socket, 'GET', '/networks', left())) as { Id: string; Name: string }[] | undefined;
+  for (const n of Array.isArray(networks) ? networks : []) {
+    if (['bridge', 'host', 'none'].includes(n.Name) || Date.now() > deadline) continue;
+    await api(socket, 'DELETE', `/networks/${n.Id}`, left());
+  }
+}
+
 /** Waits for a child process to exit; false if it did not within the time. */
 export function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);

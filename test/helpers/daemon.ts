@@ -36,6 +36,8 @@ export interface DaemonSpec {
   stopGraceMs: number;
   /** after a kill -9 (once the process is gone): what the crash leaves that would block a restart */
   afterKill?(): void;
+  /** before the final stop, while the daemon still answers: give back host state it holds (bridges) */
+  release?(): Promise<void>;
   /** before the root is removed: kill what the daemon left running (containers, shims, monitors) */
   cleanup?(): void;
 }
@@ -167,6 +169,7 @@ export async function startDaemonProcess(spec: DaemonSpec): Promise<DaemonProces
     async stop() {
       if (removed) return;
       removed = true;
+      if (child && !process.env.BERTH_TEST_KEEP) await spec.release?.().catch(() => {});
       await stopDaemon().catch(() => {});
       removeAll();
     },

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ping, pidsMatching, killPids } from './daemon-common.ts';
+import { ping, releaseHostState, pidsMatching, killPids } from './daemon-common.ts';
 import { startDaemonProcess, privateRoot, type DaemonProcess } from './daemon.ts';
 
 export const DOCKERD = process.env.BERTH_TEST_DOCKERD ?? '/usr/sbin/dockerd';
@@ -66,6 +66,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     args,
     logName: 'dockerd.log',
     ready: () => ping(socket),
+    release: () => releaseHostState(socket),
     readyWhat: `answer /_ping on ${socket}`,
     readyTimeoutMs: opts.timeoutMs ?? 60_000,
     // dockerd stops its containers (10 s each, in parallel; not with --live-restore) and its containerd
