@@ -9,7 +9,7 @@
 // Each program runs in a grandchild of the shell (( ( … ) & )): the shell reaps the short-lived child
 // at once, the orphan goes to init, so nothing is left as a zombie. The daemon's death ends the shell
 // (its standard input closes); programs under way finish on their own, as they do with spawn().
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { log } from './log.ts';
@@ -43,17 +43,19 @@ export function spawnLine(id: string, cmd: string, args: string[], out: string, 
 }
 
 /**
- * The line for a monitor (conmon) that reports on fd 3: a fifo stands in for the pipe spawn() would
- * pass. The shell makes it (f), opens it for writing once the daemon holds it open (o), then execs
- * the program with exactly `env` as its environment and SIGINT/SIGQUIT back at their defaults (a
- * background job of sh ignores them, and the container's processes would inherit that).
+ * The line for a program whose descriptors `fds` are to be pipes to the daemon (conmon's sync pipe
+ * on 3, runc exec's stdout and stderr): fifos stand in for the pipes spawn() would pass. The shell
+ * makes them (f), opens them for writing once the daemon holds them open (o), then execs the program
+ * with SIGINT/SIGQUIT back at their defaults (a background job of sh ignores them, and the
+ * container's processes would inherit that); with `env`, exactly that environment.
  */
-export function monitorLine(id: string, cmd: string, args: string[], env: Record<string, string>, fifo: string, err: string, cwd: string): string {
-  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const prog = ['env', '-i', '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ');
-  const f = shellQuote(fifo);
-  const body = `cd ${shellQuote(cwd)} && mkfifo -m 600 ${f} && echo "${id} f" >&9 && exec 3>${f} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
-  return `( ( { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?" ) & )\n`;
+export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err: string; cwd: string }): string {
+  const vars = o.env ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : [];
+  const prog = ['env', ...(o.env ? ['-i'] : []), '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ');
+  const files = [...o.fifos.values()].map(shellQuote).join(' ');
+  const opens = [...o.fifos].map(([fd, f]) => `${fd}>${shellQuote(f)}`).join(' ');
+  const body = `cd ${shellQuote(o.cwd)} && mkfifo -m 600 ${files} && echo "${id} f" >&9 && exec ${opens} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
+  return `( ( { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?" ) & )\n`;
 }
 
 export class Spawner {
@@ -154,50 +156,63 @@ export class Spawner {
   }
 
   /**
-   * Start a monitor that writes its messages to fd 3 (conmon's _OCI_SYNCPIPE). `sync` settles with
-   * the read end (it ends when the monitor and its children close theirs, as a pipe does), or
-   * undefined when it could not be started; `done` with the exit of the started process (conmon's
-   * first process exits once it has forked the monitor) and its stderr.
+   * Start a program whose descriptors `fds` are pipes to the daemon (see fifoLine). `pipes` settles
+   * with the read end of each (they end when the program and its children close theirs, as pipes
+   * do), or undefined when it could not be started; `started` with its pid; `done` with the exit of
+   * the process started (conmon's first one exits once it has forked the monitor) and its stderr
+   * (when 2 is not among `fds`).
    */
-  startMonitor(cmd: string, args: string[], opts: { env: Record<string, string>; cwd: string }): { sync: Promise<number | undefined>; done: Promise<SpawnedResult> } {
+  startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
     const id = `${process.pid}-${this.n++}`;
-    const fifo = path.join(this.dir, `${id}.sync`);
+    const fifos = new Map(opts.fds.map((fd) => [fd, path.join(this.dir, `${id}.${fd}`)]));
     const err = path.join(this.dir, `${id}.err`);
-    let holder: number | undefined;
-    let settle!: (fd: number | undefined) => void;
-    const sync = new Promise<number | undefined>((resolve) => (settle = resolve));
+    let holders: number[] = [];
+    let settle!: (fds: Map<number, number> | undefined) => void;
+    const pipes = new Promise<Map<number, number> | undefined>((resolve) => (settle = resolve));
+    let onPid!: (pid: number) => void;
+    let noPid!: (e: Error) => void;
+    const started = new Promise<number>((resolve, reject) => {
+      onPid = resolve;
+      noPid = reject;
+    });
+    started.catch(() => {});
     const cleanup = () => {
-      if (holder !== undefined) fs.closeSync(holder);
-      holder = undefined;
-      fs.rmSync(fifo, { force: true });
+      for (const fd of holders.splice(0)) fs.closeSync(fd);
+      for (const f of fifos.values()) fs.rmSync(f, { force: true });
     };
     const done = new Promise<SpawnedResult>((resolve, reject) => {
       const p: Pending = {
         id,
         onMark: (mark) => {
+          const opened: number[] = [];
           try {
-            // O_RDWR: the shell's open for writing goes through, and the fifo has a writer until
-            // the program's own is known to be open; then the read end alone remains here
-            if (mark === 'f') holder = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+            // O_RDWR: the shell's opens for writing go through, and each fifo has a writer until
+            // the program's own is known to be open; then the read ends alone remain here
+            if (mark === 'f') for (const f of fifos.values()) holders.push(fs.openSync(f, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
             else {
-              const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+              for (const f of fifos.values()) opened.push(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
               cleanup();
-              settle(fd);
+              settle(new Map(opts.fds.map((fd, i) => [fd, opened[i]!])));
             }
           } catch (e) {
-            log.warn(`monitor ${cmd}: sync fifo: ${(e as Error).message}`);
+            log.warn(`${cmd}: fifo: ${(e as Error).message}`);
+            for (const fd of opened) fs.closeSync(fd);
             cleanup();
             settle(undefined);
           }
         },
-        onPid: (pid) => (p.pid = pid),
+        onPid: (pid) => {
+          p.pid = pid;
+          onPid(pid);
+        },
         onExit: (code) => {
           let stderr = '';
           try {
             stderr = fs.readFileSync(err, 'utf8');
             fs.rmSync(err, { force: true });
           } catch {}
-          // exited before its fifo was open: nothing will come on it
+          if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
+          // exited before its fifos were open: nothing will come on them
           cleanup();
           settle(undefined);
           resolve({ code, stdout: '', stderr });
@@ -205,6 +220,7 @@ export class Spawner {
         onError: (e) => {
           cleanup();
           fs.rmSync(err, { force: true });
+          noPid(e);
           settle(undefined);
           reject(e);
         },
@@ -214,8 +230,15 @@ export class Spawner {
     done.catch(() => {});
     const sh = this.shell();
     (sh.stdout as unknown as { ref?: () => void }).ref?.();
-    sh.stdin!.write(monitorLine(id, cmd, args, opts.env, fifo, err, opts.cwd));
-    return { sync, done };
+    sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd }));
+    return { pipes, started, done };
+  }
+
+  private monitors?: boolean;
+  /** Whether startWithPipes() works here: env(1) must reset signals (GNU coreutils 8.31 and later). */
+  pipesSupported(): boolean {
+    this.monitors ??= spawnSync('env', ['--default-signal=INT,QUIT', 'true'], { stdio: 'ignore' }).status === 0 && spawnSync('mkfifo', ['--version'], { stdio: 'ignore' }).status === 0;
+    return this.monitors;
   }
 
   private idle(): void {

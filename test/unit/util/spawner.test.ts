@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Spawner, shellQuote } from '../../../src/util/spawner.ts';
@@ -48,6 +49,37 @@ test('run() goes through the spawner once enabled, with the same results and err
     assert.equal((await run('cat', [], { input: 'in' })).stdout, 'in');
   } finally {
     closeSpawner();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a monitor started by the spawner writes to its fifo as to a pipe, with a clean environment and default signals', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spawner-'));
+  const sp = new Spawner(path.join(dir, 'out'));
+  try {
+    if (!sp.pipesSupported()) return t.skip('env(1) cannot reset signals here');
+    const { pipes, done } = sp.startWithPipes('sh', ['-c', 'echo "{\\"data\\": 42}" >&3; env >&2; grep SigIgn /proc/self/status >&2'], { fds: [3], env: { PATH: process.env.PATH!, _OCI_SYNCPIPE: '3' }, cwd: dir });
+    const fd = (await pipes)?.get(3);
+    assert.ok(fd !== undefined);
+    const text = await new Promise<string>((resolve) => {
+      let s = '';
+      const r = new net.Socket({ fd, readable: true, writable: false }).setEncoding('utf8');
+      r.on('data', (c) => (s += c));
+      r.on('end', () => resolve(s));
+    });
+    assert.equal(text, '{"data": 42}\n');
+    const r = await done;
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /SigIgn:\s+0+\n/);
+    assert.doesNotMatch(r.stderr, /HOME=/);
+    assert.match(r.stderr, /_OCI_SYNCPIPE=3/);
+    // a program that cannot start: no fifo, its exit status
+    const bad = sp.startWithPipes('sh', ['-c', 'exit 0'], { fds: [3], env: {}, cwd: path.join(dir, 'missing') });
+    assert.equal(await bad.pipes, undefined);
+    assert.notEqual((await bad.done).code, 0);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
+  } finally {
+    sp.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
