@@ -92,7 +92,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     // the anonymous volumes this create made go again if it fails
     t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
-    fs.mkdirSync(dir, { recursive: true });
+    await fs.promises.mkdir(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
       hostname: config.Hostname,
       hostNetwork,
