@@ -68,6 +68,8 @@ export class Spawner {
   constructor(dir: string) {
     this.dir = dir;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // what a daemon killed meanwhile left (output files, fifos): ids carry the pid, nothing here is ours yet
+    for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
   }
 
   private shell(): ChildProcess {
