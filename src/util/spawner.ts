@@ -6,9 +6,9 @@
 // fraction of a millisecond, so the daemon writes it one line per program and reads back a line with
 // the program's pid and one with its exit status; the program's output goes to files in `dir`.
 //
-// Each program runs in a grandchild of the shell (( ( … ) & )): the shell reaps the short-lived child
-// at once, the orphan goes to init, so nothing is left as a zombie. The daemon's death ends the shell
-// (its standard input closes); programs under way finish on their own, as they do with spawn().
+// Each program runs in a child of a background subshell of the shell, which waits for it and reports
+// its status (the shell reaps those subshells when it reads its next line). The daemon's death ends
+// the shell (its standard input closes); programs under way finish on their own, as with spawn().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +23,7 @@ export interface SpawnedResult {
 interface Pending {
   id: string;
   pid?: number;
-  /** the lines a monitor's start writes before its pid: f (its fifo made), o (its fifo open) */
+  /** the line a program with fifos writes once it has opened them (o) */
   onMark?: (mark: string) => void;
   onPid: (pid: number) => void;
   onExit: (code: number) => void;
@@ -39,24 +39,33 @@ export function shellQuote(s: string): string {
 export function spawnLine(id: string, cmd: string, args: string[], out: string, err: string, cwd?: string): string {
   const prog = [cmd, ...args].map(shellQuote).join(' ');
   const body = `${cwd ? `cd ${shellQuote(cwd)} && ` : ''}exec ${prog}`;
-  return `( ( { ${body}; } </dev/null >${shellQuote(out)} 2>${shellQuote(err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?" ) & )\n`;
+  return `{ { ${body}; } </dev/null >${shellQuote(out)} 2>${shellQuote(err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
 }
 
 /**
- * The line for a program whose descriptors `fds` are to be pipes to the daemon (conmon's sync pipe
- * on 3, runc exec's stdout and stderr): fifos stand in for the pipes spawn() would pass. The shell
- * makes them (f), opens them for writing once the daemon holds them open (o), then execs the program
- * with SIGINT/SIGQUIT back at their defaults (a background job of sh ignores them, and the
- * container's processes would inherit that); with `env`, exactly that environment.
+ * The line for a program whose descriptors `fifos` are to be pipes to the daemon (conmon's sync pipe
+ * on 3, runc exec's stdout and stderr): fifos stand in for the pipes spawn() would pass, made ahead
+ * of time (see Spawner.fifos) and held open by the daemon, so that the shell's opens for writing go
+ * through at once. Once they are open (o) it execs the program with SIGINT/SIGQUIT back at their
+ * defaults (a background job of sh ignores them, and the container's processes would inherit that);
+ * with `env`, exactly that environment.
  */
 export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err: string; cwd: string }): string {
   const vars = o.env ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : [];
   const prog = ['env', ...(o.env ? ['-i'] : []), '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ');
-  const files = [...o.fifos.values()].map(shellQuote).join(' ');
   const opens = [...o.fifos].map(([fd, f]) => `${fd}>${shellQuote(f)}`).join(' ');
-  const body = `cd ${shellQuote(o.cwd)} && mkfifo -m 600 ${files} && echo "${id} f" >&9 && exec ${opens} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
-  return `( ( { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?" ) & )\n`;
+  const body = `cd ${shellQuote(o.cwd)} && exec ${opens} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
+  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
 }
+
+/** A fifo made ahead of time, and the daemon's O_RDWR descriptor that keeps it open. */
+interface SpareFifo {
+  path: string;
+  holder: number;
+}
+
+/** Fifos kept ready: a container start or exec takes one to three. */
+const SPARE_FIFOS = 12;
 
 export class Spawner {
   private sh?: ChildProcess;
@@ -64,6 +73,8 @@ export class Spawner {
   private n = 0;
   private readonly pending = new Map<string, Pending>();
   private readonly dir: string;
+  private readonly spare: SpareFifo[] = [];
+  private making = false;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -86,7 +97,7 @@ export class Spawner {
         const p = this.pending.get(id ?? '');
         if (!p) continue;
         if (kind === 'p') p.onPid(Number(value));
-        else if (kind === 'f' || kind === 'o') p.onMark?.(kind);
+        else if (kind === 'o') p.onMark?.(kind);
         else if (kind === 'x') {
           this.pending.delete(p.id);
           p.onExit(Number(value));
@@ -166,9 +177,7 @@ export class Spawner {
    */
   startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
     const id = `${process.pid}-${this.n++}`;
-    const fifos = new Map(opts.fds.map((fd) => [fd, path.join(this.dir, `${id}.${fd}`)]));
     const err = path.join(this.dir, `${id}.err`);
-    let holders: number[] = [];
     let settle!: (fds: Map<number, number> | undefined) => void;
     const pipes = new Promise<Map<number, number> | undefined>((resolve) => (settle = resolve));
     let onPid!: (pid: number) => void;
@@ -178,62 +187,91 @@ export class Spawner {
       noPid = reject;
     });
     started.catch(() => {});
-    const cleanup = () => {
-      for (const fd of holders.splice(0)) fs.closeSync(fd);
-      for (const f of fifos.values()) fs.rmSync(f, { force: true });
-    };
-    const done = new Promise<SpawnedResult>((resolve, reject) => {
-      const p: Pending = {
-        id,
-        onMark: (mark) => {
-          const opened: number[] = [];
-          try {
-            // O_RDWR: the shell's opens for writing go through, and each fifo has a writer until
-            // the program's own is known to be open; then the read ends alone remain here
-            if (mark === 'f') for (const f of fifos.values()) holders.push(fs.openSync(f, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
-            else {
-              for (const f of fifos.values()) opened.push(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    const done = (async () => {
+      const taken = await this.takeFifos(opts.fds.length);
+      const fifos = new Map(opts.fds.map((fd, i) => [fd, taken[i]!.path]));
+      const cleanup = () => {
+        for (const f of taken.splice(0)) {
+          fs.closeSync(f.holder);
+          fs.rmSync(f.path, { force: true });
+        }
+      };
+      return new Promise<SpawnedResult>((resolve, reject) => {
+        const p: Pending = {
+          id,
+          onMark: () => {
+            const opened: number[] = [];
+            try {
+              // the program's ends are open: the read ends alone remain here
+              for (const f of taken) opened.push(fs.openSync(f.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
               cleanup();
               settle(new Map(opts.fds.map((fd, i) => [fd, opened[i]!])));
+            } catch (e) {
+              log.warn(`${cmd}: fifo: ${(e as Error).message}`);
+              for (const fd of opened) fs.closeSync(fd);
+              cleanup();
+              settle(undefined);
             }
-          } catch (e) {
-            log.warn(`${cmd}: fifo: ${(e as Error).message}`);
-            for (const fd of opened) fs.closeSync(fd);
+          },
+          onPid: (pid) => {
+            p.pid = pid;
+            onPid(pid);
+          },
+          onExit: (code) => {
+            let stderr = '';
+            try {
+              stderr = fs.readFileSync(err, 'utf8');
+              fs.rmSync(err, { force: true });
+            } catch {}
+            if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
+            // exited before its fifos were open: nothing will come on them
             cleanup();
             settle(undefined);
-          }
-        },
-        onPid: (pid) => {
-          p.pid = pid;
-          onPid(pid);
-        },
-        onExit: (code) => {
-          let stderr = '';
-          try {
-            stderr = fs.readFileSync(err, 'utf8');
+            resolve({ code, stdout: '', stderr });
+          },
+          onError: (e) => {
+            cleanup();
             fs.rmSync(err, { force: true });
-          } catch {}
-          if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
-          // exited before its fifos were open: nothing will come on them
-          cleanup();
-          settle(undefined);
-          resolve({ code, stdout: '', stderr });
-        },
-        onError: (e) => {
-          cleanup();
-          fs.rmSync(err, { force: true });
-          noPid(e);
-          settle(undefined);
-          reject(e);
-        },
-      };
-      this.pending.set(id, p);
+            noPid(e);
+            settle(undefined);
+            reject(e);
+          },
+        };
+        this.pending.set(id, p);
+        const sh = this.shell();
+        (sh.stdout as unknown as { ref?: () => void }).ref?.();
+        sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd }));
+      });
+    })();
+    done.catch(() => {
+      settle(undefined);
+      noPid(new Error(`${cmd}: did not start`));
     });
-    done.catch(() => {});
-    const sh = this.shell();
-    (sh.stdout as unknown as { ref?: () => void }).ref?.();
-    sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd }));
     return { pipes, started, done };
+  }
+
+  /** n fifos from the spare ones (made now when there are too few), and more made meanwhile. */
+  private async takeFifos(n: number): Promise<SpareFifo[]> {
+    while (this.spare.length < n) await this.makeFifos(Math.max(n, SPARE_FIFOS));
+    const taken = this.spare.splice(0, n);
+    if (this.spare.length < SPARE_FIFOS / 2 && !this.making) {
+      this.making = true;
+      void this.makeFifos(SPARE_FIFOS)
+        .catch((e: Error) => log.debug(`spare fifos: ${e.message}`))
+        .finally(() => (this.making = false));
+    }
+    return taken;
+  }
+
+  private async makeFifos(count: number): Promise<void> {
+    {
+      const paths = Array.from({ length: count }, () => path.join(this.dir, `fifo-${process.pid}-${this.n++}`));
+      const { done } = this.run('mkfifo', ['-m', '600', ...paths]);
+      const r = await done;
+      if (r.code !== 0) throw new Error(`mkfifo: ${r.stderr.trim()}`);
+      // O_RDWR: a holder that never blocks, and a reader for the shell's opens for writing
+      for (const p of paths) this.spare.push({ path: p, holder: fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NONBLOCK) });
+    }
   }
 
   private monitors?: boolean;
@@ -248,6 +286,10 @@ export class Spawner {
   }
 
   close(): void {
+    for (const f of this.spare.splice(0)) {
+      fs.closeSync(f.holder);
+      fs.rmSync(f.path, { force: true });
+    }
     const sh = this.sh;
     this.sh = undefined;
     sh?.stdin?.end();

@@ -33,6 +33,7 @@ test('the spawner runs programs with their arguments, status, output and directo
     assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
   } finally {
     sp.close();
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -77,9 +78,27 @@ test('a monitor started by the spawner writes to its fifo as to a pipe, with a c
     const bad = sp.startWithPipes('sh', ['-c', 'exit 0'], { fds: [3], env: {}, cwd: path.join(dir, 'missing') });
     assert.equal(await bad.pipes, undefined);
     assert.notEqual((await bad.done).code, 0);
-    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
+    // (the spare fifos stay until the spawner closes)
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')).filter((n) => !n.startsWith('fifo-')), []);
+    // several at once, each with its own pipes
+    const many = await Promise.all(
+      Array.from({ length: 15 }, async (_, i) => {
+        const m = sp.startWithPipes('sh', ['-c', `echo out${i}; echo err${i} >&2`], { fds: [1, 2], cwd: dir });
+        const fds = (await m.pipes)!;
+        const read = (fd: number) =>
+          new Promise<string>((resolve) => {
+            let s = '';
+            const r = new net.Socket({ fd, readable: true, writable: false }).setEncoding('utf8');
+            r.on('data', (c) => (s += c));
+            r.on('end', () => resolve(s));
+          });
+        return [await read(fds.get(1)!), await read(fds.get(2)!), (await m.done).code];
+      }),
+    );
+    assert.deepEqual(many, Array.from({ length: 15 }, (_, i) => [`out${i}\n`, `err${i}\n`, 0]));
   } finally {
     sp.close();
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
