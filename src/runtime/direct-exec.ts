@@ -10,15 +10,12 @@
 // output and exit code are lost, as they are for an exec under conmon whose client went away.
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
-import type { Readable, Writable } from 'node:stream';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { AttachSession, ExecHandle, StreamName } from './types.ts';
 import { runtimeMessage } from './conmon.ts';
 import { conflict, systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
-import { activeSpawner } from '../util/exec.ts';
 
 /** Output kept for a session nobody listens to yet (a detached exec): the oldest goes first. */
 const MAX_PENDING = 4 * 1024 * 1024;
@@ -38,24 +35,15 @@ export interface DirectExecOptions {
 
 type DataCb = (stream: StreamName, data: Buffer) => void;
 
-/** runc's end of the exec: its stdio, its exit, and a way to stop it. */
-interface Launched {
-  stdout: Readable;
-  stderr: Readable;
-  stdin?: Writable;
-  status: Promise<{ code: number; error?: Error }>;
-  kill(): void;
-}
-
 class PipeSession implements AttachSession {
   private dataCbs: DataCb[] = [];
   private pending: [StreamName, Buffer][] = [];
   private pendingBytes = 0;
   private endCbs: (() => void)[] = [];
   private ended = false;
-  private readonly child: Pick<Launched, 'stdout' | 'stderr' | 'stdin'>;
+  private readonly child: ChildProcess;
 
-  constructor(child: Pick<Launched, 'stdout' | 'stderr' | 'stdin'>, exited: Promise<unknown>) {
+  constructor(child: ChildProcess, exited: Promise<unknown>) {
     this.child = child;
     let open = 2;
     const streams: [StreamName, NodeJS.ReadableStream][] = [
@@ -141,8 +129,11 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
   const logFile = path.join(o.execDir, 'runc.log');
   const args = [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.processFile, '--pid-file', pidFile, o.containerId];
   log.debug(`exec: ${o.runtime} ${args.join(' ')}`);
-  const child = await launch(o, args);
-  const status = child.status;
+  const child = spawn(o.runtime, args, { stdio: [o.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: o.execDir });
+  const status = new Promise<{ code: number; error?: Error }>((resolve) => {
+    child.on('error', (e) => resolve({ code: -1, error: e }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0) }));
+  });
   // Running once runc has written the pid file (it renames it into place), failed if runc exits without one.
   const pid = await new Promise<number>((resolve, reject) => {
     let watcher: fs.FSWatcher | undefined;
@@ -174,7 +165,7 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
       done(undefined, /stopped container|not running|does not exist|cannot exec in a/.test(msg) ? conflict(`container ${o.containerId} is not running`) : systemError(`OCI runtime exec failed: ${msg}`));
     });
   }).catch((e) => {
-    child.kill();
+    child.kill('SIGKILL');
     throw e;
   });
   const exited = status.then((s) => s.code);
@@ -193,41 +184,4 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
       }
     },
   };
-}
-
-/** Start runc: through the daemon's spawner when it has one (util/spawner.ts: forking the daemon
- * costs more than runc exec itself), its stdout and stderr fifos; else as the daemon's child. */
-async function launch(o: DirectExecOptions, args: string[]): Promise<Launched> {
-  const sp = activeSpawner();
-  if (!o.openStdin && sp?.pipesSupported()) {
-    const m = sp.startWithPipes(o.runtime, args, { fds: [1, 2], cwd: o.execDir });
-    const status = m.done.then(
-      (r) => ({ code: r.code }),
-      (e: Error) => ({ code: -1, error: e }),
-    );
-    const fds = await m.pipes;
-    if (!fds) {
-      const r = await m.done.catch((e: Error) => ({ code: -1, stderr: e.message }));
-      throw systemError(`OCI runtime exec failed: ${o.runtime}: ${r.stderr.trim() || `exit status ${r.code}`}`);
-    }
-    return {
-      stdout: new net.Socket({ fd: fds.get(1)!, readable: true, writable: false }),
-      stderr: new net.Socket({ fd: fds.get(2)!, readable: true, writable: false }),
-      status,
-      kill: () =>
-        void m.started.then((pid) => {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-        }),
-    };
-  }
-  const child = spawn(o.runtime, args, { stdio: [o.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: o.execDir });
-  const status = new Promise<{ code: number; error?: Error }>((resolve) => {
-    child.on('error', (e) => resolve({ code: -1, error: e }));
-    child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0) }));
-  });
-  return { stdout: child.stdout!, stderr: child.stderr!, stdin: child.stdin ?? undefined, status, kill: () => child.kill('SIGKILL') };
 }
