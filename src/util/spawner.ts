@@ -44,7 +44,7 @@ export function spawnLine(id: string, cmd: string, args: string[], out: string, 
 
 /**
  * The line for a program whose descriptors `fifos` are to be pipes to the daemon (conmon's sync pipe
- * on 3, runc exec's stdout and stderr): fifos stand in for the pipes spawn() would pass, made ahead
+ * on 3): fifos stand in for the pipes spawn() would pass, made ahead
  * of time (see Spawner.fifos) and held open by the daemon, so that the shell's opens for writing go
  * through at once. Once they are open (o) it execs the program with SIGINT/SIGQUIT back at their
  * defaults (a background job of sh ignores them, and the container's processes would inherit that);
