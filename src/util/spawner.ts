@@ -85,7 +85,8 @@ export class Spawner {
 
   private shell(): ChildProcess {
     if (this.sh) return this.sh;
-    const sh = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
+    // (its directory as $1: ps and the memory bench tell whose spawner it is)
+    const sh = spawn('/bin/sh', ['-s', '--', this.dir], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
     this.sh = sh;
     sh.stdout!.setEncoding('utf8');
     sh.stdout!.on('data', (chunk: string) => {
