@@ -9,12 +9,18 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { busyboxRootfs } from '../test/helpers/images.ts';
 import { run, type RunResult } from '../test/helpers/docker.ts';
+import { defaultSeccomp } from '../src/runtime/seccomp-default.ts';
+import { DEFAULT_CAPABILITIES } from '../src/runtime/spec.ts';
 
 export interface Floor {
   /** `runc run` of the bundle with `true` as its process */
   runTrue(): Promise<RunResult>;
   /** `runc exec` of `true` in the detached container (started at first use) */
   execTrue(): Promise<RunResult>;
+  /** the same two with the default seccomp profile of a container (Berth's, Docker's decisions):
+   * runc compiles the filter in every container and exec process, and that is runc's work too */
+  runTrueSeccomp(): Promise<RunResult>;
+  execTrueSeccomp(): Promise<RunResult>;
   close(): void;
 }
 
@@ -35,23 +41,35 @@ export function prepareFloor(): Floor {
   const sleeper = path.join(dir, 'sleeper');
   fs.mkdirSync(sleeper);
   fs.writeFileSync(path.join(sleeper, 'config.json'), JSON.stringify({ ...spec, root: { path: path.join(bundle, 'rootfs'), readonly: false }, process: { ...spec.process, args: ['sleep', '100000'] } }));
+  // the same two with a container's default seccomp filter
+  const seccomp = defaultSeccomp([...DEFAULT_CAPABILITIES]);
+  const bundleS = path.join(dir, 'bundle-seccomp');
+  const sleeperS = path.join(dir, 'sleeper-seccomp');
+  for (const [from, to] of [[bundle, bundleS], [sleeper, sleeperS]] as const) {
+    fs.mkdirSync(to);
+    const c = JSON.parse(fs.readFileSync(path.join(from, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(to, 'config.json'), JSON.stringify({ ...c, root: { path: path.join(bundle, 'rootfs'), readonly: false }, linux: { ...c.linux, seccomp } }));
+  }
   const runc = (args: string[]) => run('runc', ['--root', root, ...args], { timeoutMs: 60_000 });
   let n = 0;
-  let started = false;
+  const started = new Set<string>();
+  const execIn = async (name: string, dir: string) => {
+    if (!started.has(name)) {
+      // detached: its stdio must not be our pipes, or the run would not end
+      const c = spawn('runc', ['--root', root, 'run', '-d', '--bundle', dir, name], { stdio: 'ignore' });
+      const code = await new Promise<number | null>((r) => c.on('close', r));
+      if (code !== 0) throw new Error(`runc run -d: exit ${code}`);
+      started.add(name);
+    }
+    return runc(['exec', name, 'true']);
+  };
   return {
     runTrue: () => runc(['run', '--bundle', bundle, `floor-${process.pid}-${n++}`]),
-    async execTrue() {
-      if (!started) {
-        // detached: its stdio must not be our pipes, or the run would not end
-        const c = spawn('runc', ['--root', root, 'run', '-d', '--bundle', sleeper, 'sleeper'], { stdio: 'ignore' });
-        const code = await new Promise<number | null>((r) => c.on('close', r));
-        if (code !== 0) throw new Error(`runc run -d: exit ${code}`);
-        started = true;
-      }
-      return runc(['exec', 'sleeper', 'true']);
-    },
+    execTrue: () => execIn('sleeper', sleeper),
+    runTrueSeccomp: () => runc(['run', '--bundle', bundleS, `floor-${process.pid}-${n++}`]),
+    execTrueSeccomp: () => execIn('sleeper-seccomp', sleeperS),
     close() {
-      spawnSync('runc', ['--root', root, 'delete', '-f', 'sleeper'], { stdio: 'ignore' });
+      for (const name of started) spawnSync('runc', ['--root', root, 'delete', '-f', name], { stdio: 'ignore' });
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

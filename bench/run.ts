@@ -189,17 +189,24 @@ async function main() {
         series.floor = { ms: [], failures: [] };
         series['  docker version'] = { ms: [], failures: [] };
         series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`] = { ms: [], failures: [] };
+        // the floor again with a container's default seccomp filter, which runc compiles each time
+        series['floor+seccomp'] = { ms: [], failures: [] };
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'} +seccomp`] = { ms: [], failures: [] };
       }
       const onceFloor = async (record: boolean) => {
         if (!sc.floor || !berthd || !floor) return;
         const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
         const r = await floor[sc.floor]();
+        const rs = await floor[`${sc.floor}Seccomp`]();
         if (!record) return;
         const bad = [v, r].find((x) => x.code !== 0);
         if (bad) return void series.floor.failures.push(bad);
         series.floor.ms.push(v.ms + r.ms);
         series['  docker version'].ms.push(v.ms);
         series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'}`].ms.push(r.ms);
+        if (rs.code !== 0) return void series['floor+seccomp'].failures.push(rs);
+        series['floor+seccomp'].ms.push(v.ms + rs.ms);
+        series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'} +seccomp`].ms.push(rs.ms);
       };
       const scWarmup = Math.min(warmup, sc.warmup ?? warmup);
       const scRuns = Math.min(runs, sc.runs ?? runs);
@@ -239,7 +246,7 @@ async function main() {
 
   // ---- report
   console.log('\n');
-  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/x', 'over floor']];
+  const rows: string[][] = [['scenario', 'daemon', 'median', 'p90', 'min', 'max', 'ok/runs', 'dockerd/x', 'over floor', 'over floor+seccomp']];
   for (const sc of scenarios) {
     const series = results[sc.name];
     if (!series) continue;
@@ -247,11 +254,14 @@ async function main() {
     const d = series.dockerd ? stats(series.dockerd) : undefined;
     const ratio = b && d && b.n && d.n ? d.median / b.median : NaN;
     const fl = series.floor?.ms.length ? stats(series.floor) : undefined;
+    const fls = series['floor+seccomp']?.ms.length ? stats(series['floor+seccomp']) : undefined;
     for (const [name, s] of Object.entries(series)) {
       const st = stats(s);
       const r = d && d.n && st.n && (name === 'berthd' || name === 'baseline') ? d.median / st.median : NaN;
-      const over = fl && (name === 'berthd' || name === 'baseline' || name === 'dockerd') ? `+${(st.median - fl.median).toFixed(1)} ms` : '';
-      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, Number.isFinite(r) ? `${r.toFixed(2)}x` : '', over]);
+      const daemon = name === 'berthd' || name === 'baseline' || name === 'dockerd';
+      const over = fl && daemon ? `+${(st.median - fl.median).toFixed(1)} ms` : '';
+      const overS = fls && daemon ? `+${(st.median - fls.median).toFixed(1)} ms` : '';
+      rows.push([sc.name, name, fmt(st.median), fmt(st.p90), fmt(st.min), fmt(st.max), `${st.n}/${st.n + st.failed}`, Number.isFinite(r) ? `${r.toFixed(2)}x` : '', over, overS]);
     }
     if (sc.target) {
       const over = sc.target.maxOver;

@@ -37,6 +37,7 @@ import { isGvisor } from './runtime/oci-runtimes.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
+import { useSpawner, closeSpawner } from './util/exec.ts';
 import { lockDataRoot } from './store/daemon-lock.ts';
 import { createCriServer, criAddress } from './cri/index.ts';
 import type { CriFrontEnd } from './cri/index.ts';
@@ -81,6 +82,8 @@ export class Daemon {
     const { cfg, db, events } = this;
     // refused before any work, as dockerd refuses its listeners: unauthenticated TCP, bad certificates
     await this.api.prepare({ hosts: cfg.hosts ?? [`unix://${cfg.socketPath}`], socketGroup: cfg.socketGroup, tls: cfg.tls, tlsChosen: cfg.tlsChosen });
+    // the programs it runs (mount, runc, …) start from a small shell, not by forking the daemon
+    useSpawner(path.join(cfg.execRoot, 'spawn'));
     const images = new ImageStoreService({ cfg, db, events });
     const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
     const runtime = freezer.runtime;
@@ -161,6 +164,7 @@ export class Daemon {
     this.builds?.close();
     this.networks?.close();
     this.db.close();
+    closeSpawner();
     this.unlock();
   }
 }

@@ -229,7 +229,7 @@ export class ImageStoreService implements ImageService {
     if (!img) throw notFound(`No such image: ${imageId}`);
     const chain = this.images.chain(img);
     for (const c of chain) if (!this.layers.get(c)) throw systemError(`layer ${c} of image ${imageId} is missing`);
-    this.rw.create(containerId, imageId, chain);
+    await this.rw.create(containerId, imageId, chain);
   }
 
   mountRWLayer(containerId: string): Promise<string> {

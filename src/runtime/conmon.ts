@@ -2,9 +2,10 @@
 // long-lived process directly: conmon double-forks, outlives the daemon, and talks back over inherited pipes
 // (_OCI_SYNCPIPE: the pid, or runc's error; _OCI_STARTPIPE / _OCI_ATTACHPIPE: the exec attach handshake).
 import { spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
+import { activeSpawner } from '../util/exec.ts';
 
 export interface SyncMessage {
   data: number;
@@ -17,9 +18,29 @@ export class MessageReader {
   private readonly queue: (SyncMessage | undefined)[] = [];
   private readonly waiters: ((m: SyncMessage | undefined) => void)[] = [];
   private ended = false;
-  readonly socket: Socket;
+  private socket?: Socket;
+  private closed = false;
 
-  constructor(socket: Socket) {
+  /** A promise: the pipe is to come (undefined: it never will, which reads as its end). */
+  constructor(socket: Socket | Promise<Socket | undefined>) {
+    if (!(socket instanceof Promise)) {
+      this.read(socket);
+      return;
+    }
+    void socket.then((s) => {
+      if (!s) return this.end();
+      if (this.closed) return void s.destroy();
+      this.read(s);
+    });
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.push(undefined);
+  }
+
+  private read(socket: Socket): void {
     this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -36,11 +57,7 @@ export class MessageReader {
         }
       }
     });
-    const end = () => {
-      if (this.ended) return;
-      this.ended = true;
-      this.push(undefined);
-    };
+    const end = () => this.end();
     socket.on('end', end);
     socket.on('close', end);
     socket.on('error', end);
@@ -66,7 +83,8 @@ export class MessageReader {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.closed = true;
+    this.socket?.destroy();
   }
 }
 
@@ -78,6 +96,8 @@ export interface ConmonProcess {
   attach?: MessageReader;
   /** conmon's own stderr (before it daemonizes), for error messages. */
   stderr: () => string;
+  /** settles when the started process has exited and its stderr is in (started by the spawner) */
+  exited?: Promise<void>;
 }
 
 /**
@@ -86,7 +106,19 @@ export interface ConmonProcess {
  */
 export function spawnConmon(conmonPath: string, args: string[], opts: { exec?: boolean; cwd?: string }): ConmonProcess {
   log.debug(`exec: ${conmonPath} ${args.join(' ')}`);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' };
+  const spawner = activeSpawner();
+  // A container's monitor through the daemon's spawner shell (util/spawner.ts: why), its sync pipe a fifo
+  if (!opts.exec && opts.cwd && spawner?.pipesSupported()) {
+    const m = spawner.startWithPipes(conmonPath, args, { fds: [3], env, cwd: opts.cwd });
+    let stderr = '';
+    m.done.then(
+      (r) => void (stderr = r.stderr + (r.code !== 0 ? `${r.stderr ? '\n' : ''}${conmonPath}: exit status ${r.code}` : '')),
+      (e: Error) => void (stderr = `${conmonPath}: ${e.message}`),
+    );
+    const sync = new MessageReader(m.pipes.then((fds) => (fds ? new net.Socket({ fd: fds.get(3)!, readable: true, writable: false }) : undefined)));
+    return { sync, stderr: () => stderr.trim(), exited: m.done.then(() => {}, () => {}) };
+  }
   if (opts.exec) {
     env._OCI_STARTPIPE = '4';
     env._OCI_ATTACHPIPE = '5';
@@ -155,6 +187,7 @@ export async function awaitPid(c: ConmonProcess, what: 'create' | 'exec', timeou
   clearTimeout(timer);
   if (m === 'timeout') throw systemError(`OCI runtime ${what} failed: timed out waiting for conmon`);
   if (!m) {
+    await c.exited;
     const err = c.stderr();
     throw systemError(`OCI runtime ${what} failed: conmon exited without reporting${err ? `: ${err}` : ''}`);
   }

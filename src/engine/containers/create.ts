@@ -45,7 +45,8 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
   if (userns !== '' && userns !== 'host') throw invalidParameter(`invalid USER mode: ${userns}`);
   if (hc.Privileged && daemonIdMap() && userns !== 'host') throw invalidParameter('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
   try {
-    containerSeccomp(hc.SecurityOpt ?? [], !!hc.Privileged, []);
+    // a profile given is read now (its errors are the create's); the built-in one has none to give
+    if ((hc.SecurityOpt ?? []).some((o) => /^seccomp[=:]/.test(o))) containerSeccomp(hc.SecurityOpt ?? [], !!hc.Privileged, []);
     hostDevicesFor(hc);
   } catch (e) {
     throw invalidParameter((e as Error).message, e);
@@ -92,7 +93,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     // the anonymous volumes this create made go again if it fails
     t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
-    fs.mkdirSync(dir, { recursive: true });
+    await fs.promises.mkdir(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
       hostname: config.Hostname,
       hostNetwork,

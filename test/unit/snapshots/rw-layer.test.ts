@@ -64,7 +64,9 @@ test('create + mount: image content, init layer entries, idempotent mount', { sk
   assert.equal(fs.readlinkSync(path.join(merged, 'etc/mtab')), '/proc/mounts');
   assert.deepEqual(await store.changes('c1'), [], 'a fresh container has no changes');
   const g = store.graphDriverData('c1');
-  assert.ok(g.LowerDir!.split(':')[0]!.endsWith('/rw/init'));
+  // the init layer, shared by the image's containers, beside its top layer
+  assert.ok(g.LowerDir!.split(':')[0]!.endsWith('/init'));
+  assert.equal(g.LowerDir!.split(':')[1], path.join(path.dirname(g.LowerDir!.split(':')[0]!), 'diff'));
 });
 
 test('changes: added, modified, deleted (also under an opaque dir), sorted by path', { skip }, async () => {
@@ -147,6 +149,24 @@ test('export: the whole merged filesystem as a flat tar', { skip }, async () => 
   assert.match(listing, / \.dockerenv\n/);
   assert.doesNotMatch(listing, /bin\/gone/);
   assert.doesNotMatch(listing, /\.wh\./);
+});
+
+test('the containers of one image share its init layer; one removed leaves it to the others', { skip }, async () => {
+  await store.createRWLayer('s1', base);
+  await store.createRWLayer('s2', base);
+  const init = store.graphDriverData('s1').LowerDir!.split(':')[0]!;
+  assert.equal(store.graphDriverData('s2').LowerDir!.split(':')[0], init);
+  const m = await store.mountRWLayer('s1');
+  mounted.push(m);
+  fs.writeFileSync(path.join(m, '.dockerenv'), 'changed in s1');
+  await store.unmountRWLayer('s1');
+  await store.removeRWLayer('s1');
+  assert.equal(fs.readFileSync(path.join(init, '.dockerenv'), 'utf8'), '', 'a write goes to the upper layer');
+  const m2 = await store.mountRWLayer('s2');
+  mounted.push(m2);
+  assert.equal(fs.readFileSync(path.join(m2, '.dockerenv'), 'utf8'), '');
+  await store.unmountRWLayer('s2');
+  await store.removeRWLayer('s2');
 });
 
 test('unmount and remove', { skip }, async () => {

@@ -1,0 +1,301 @@
+// Child programs started by one long-lived shell instead of by the daemon itself. Node starts a child
+// with fork(): the kernel copies the page tables of the whole daemon, and the event loop waits until
+// the child has exec'd — 5 ms for a fresh daemon, 20 ms and more once its heap has grown (measured on
+// a 2-core VM: /bin/true took 4.7 ms with a bare Node, 25 ms with 100 MiB in use). A `mount` on the
+// way of `docker run` held up every other request that long. A shell of a few hundred KiB forks in a
+// fraction of a millisecond, so the daemon writes it one line per program and reads back a line with
+// the program's pid and one with its exit status; the program's output goes to files in `dir`.
+//
+// Each program runs in a child of a background subshell of the shell, which waits for it and reports
+// its status (the shell reaps those subshells when it reads its next line). The daemon's death ends
+// the shell (its standard input closes); programs under way finish on their own, as with spawn().
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { log } from './log.ts';
+
+export interface SpawnedResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Pending {
+  id: string;
+  pid?: number;
+  /** the line a program with fifos writes once it has opened them (o) */
+  onMark?: (mark: string) => void;
+  onPid: (pid: number) => void;
+  onExit: (code: number) => void;
+  onError: (e: Error) => void;
+}
+
+/** 'it''s' → 'it'\''s': one word for sh, whatever it holds. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The line the shell runs for one program: its pid, then its exit status, on the shell's stdout. */
+export function spawnLine(id: string, cmd: string, args: string[], out: string, err: string, cwd?: string): string {
+  const prog = [cmd, ...args].map(shellQuote).join(' ');
+  const body = `${cwd ? `cd ${shellQuote(cwd)} && ` : ''}exec ${prog}`;
+  return `{ { ${body}; } </dev/null >${shellQuote(out)} 2>${shellQuote(err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
+}
+
+/**
+ * The line for a program whose descriptors `fifos` are to be pipes to the daemon (conmon's sync pipe
+ * on 3): fifos stand in for the pipes spawn() would pass, made ahead
+ * of time (see Spawner.fifos) and held open by the daemon, so that the shell's opens for writing go
+ * through at once. Once they are open (o) it execs the program with SIGINT/SIGQUIT back at their
+ * defaults (a background job of sh ignores them, and the container's processes would inherit that);
+ * with `env`, exactly that environment.
+ */
+export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err: string; cwd: string }): string {
+  const vars = o.env ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : [];
+  const prog = ['env', ...(o.env ? ['-i'] : []), '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ');
+  const opens = [...o.fifos].map(([fd, f]) => `${fd}>${shellQuote(f)}`).join(' ');
+  const body = `cd ${shellQuote(o.cwd)} && exec ${opens} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
+  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
+}
+
+/** A fifo made ahead of time, and the daemon's O_RDWR descriptor that keeps it open. */
+interface SpareFifo {
+  path: string;
+  holder: number;
+}
+
+/** Fifos kept ready: a container start or exec takes one to three. */
+const SPARE_FIFOS = 12;
+
+export class Spawner {
+  private sh?: ChildProcess;
+  private buf = '';
+  private n = 0;
+  private readonly pending = new Map<string, Pending>();
+  private readonly dir: string;
+  private readonly spare: SpareFifo[] = [];
+  private making = false;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // what a daemon killed meanwhile left (output files, fifos): ids carry the pid, nothing here is ours yet
+    for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  }
+
+  private shell(): ChildProcess {
+    if (this.sh) return this.sh;
+    // (its directory as $1: ps and the memory bench tell whose spawner it is)
+    const sh = spawn('/bin/sh', ['-s', '--', this.dir], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
+    this.sh = sh;
+    sh.stdout!.setEncoding('utf8');
+    sh.stdout!.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const [id, kind, value] = this.buf.slice(0, nl).split(' ');
+        this.buf = this.buf.slice(nl + 1);
+        const p = this.pending.get(id ?? '');
+        if (!p) continue;
+        if (kind === 'p') p.onPid(Number(value));
+        else if (kind === 'o') p.onMark?.(kind);
+        else if (kind === 'x') {
+          this.pending.delete(p.id);
+          p.onExit(Number(value));
+          this.idle();
+        }
+      }
+    });
+    const gone = (why: string) => {
+      if (this.sh !== sh) return;
+      this.sh = undefined;
+      this.buf = '';
+      for (const p of this.pending.values()) p.onError(new Error(`spawner shell ${why}`));
+      this.pending.clear();
+    };
+    sh.on('exit', (code, signal) => gone(`exited (${signal ?? code})`));
+    sh.on('error', (e) => gone(e.message));
+    sh.stdin!.on('error', () => {});
+    // the shell keeps the process alive only while a program it started runs (see idle())
+    sh.unref();
+    (sh.stdin as unknown as { unref?: () => void }).unref?.();
+    return sh;
+  }
+
+  /** Run `cmd args` (in `cwd`); `started` settles with its pid, `done` with its exit status and output. */
+  run(cmd: string, args: string[], opts: { cwd?: string } = {}): { started: Promise<number>; done: Promise<SpawnedResult> } {
+    const id = `${process.pid}-${this.n++}`;
+    const out = path.join(this.dir, `${id}.out`);
+    const err = path.join(this.dir, `${id}.err`);
+    let onPid!: (pid: number) => void;
+    let onFail!: (e: Error) => void;
+    const started = new Promise<number>((resolve, reject) => {
+      onPid = resolve;
+      onFail = reject;
+    });
+    started.catch(() => {});
+    const done = new Promise<SpawnedResult>((resolve, reject) => {
+      const take = (file: string) => {
+        try {
+          const s = fs.readFileSync(file, 'utf8');
+          fs.rmSync(file, { force: true });
+          return s;
+        } catch {
+          return '';
+        }
+      };
+      const p: Pending = {
+        id,
+        onPid: (pid) => {
+          p.pid = pid;
+          onPid(pid);
+        },
+        onExit: (code) => {
+          if (p.pid === undefined) onFail(new Error(`${cmd}: did not start`));
+          resolve({ code, stdout: take(out), stderr: take(err) });
+        },
+        onError: (e) => {
+          take(out);
+          take(err);
+          onFail(e);
+          reject(e);
+        },
+      };
+      this.pending.set(id, p);
+    });
+    const sh = this.shell();
+    (sh.stdout as unknown as { ref?: () => void }).ref?.();
+    sh.stdin!.write(spawnLine(id, cmd, args, out, err, opts.cwd));
+    return { started, done };
+  }
+
+  /**
+   * Start a program whose descriptors `fds` are pipes to the daemon (see fifoLine). `pipes` settles
+   * with the read end of each (they end when the program and its children close theirs, as pipes
+   * do), or undefined when it could not be started; `started` with its pid; `done` with the exit of
+   * the process started (conmon's first one exits once it has forked the monitor) and its stderr
+   * (when 2 is not among `fds`).
+   */
+  startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
+    const id = `${process.pid}-${this.n++}`;
+    const err = path.join(this.dir, `${id}.err`);
+    let settle!: (fds: Map<number, number> | undefined) => void;
+    const pipes = new Promise<Map<number, number> | undefined>((resolve) => (settle = resolve));
+    let onPid!: (pid: number) => void;
+    let noPid!: (e: Error) => void;
+    const started = new Promise<number>((resolve, reject) => {
+      onPid = resolve;
+      noPid = reject;
+    });
+    started.catch(() => {});
+    const done = (async () => {
+      const taken = await this.takeFifos(opts.fds.length);
+      const fifos = new Map(opts.fds.map((fd, i) => [fd, taken[i]!.path]));
+      const cleanup = () => {
+        for (const f of taken.splice(0)) {
+          fs.closeSync(f.holder);
+          fs.rmSync(f.path, { force: true });
+        }
+      };
+      return new Promise<SpawnedResult>((resolve, reject) => {
+        const p: Pending = {
+          id,
+          onMark: () => {
+            const opened: number[] = [];
+            try {
+              // the program's ends are open: the read ends alone remain here
+              for (const f of taken) opened.push(fs.openSync(f.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+              cleanup();
+              settle(new Map(opts.fds.map((fd, i) => [fd, opened[i]!])));
+            } catch (e) {
+              log.warn(`${cmd}: fifo: ${(e as Error).message}`);
+              for (const fd of opened) fs.closeSync(fd);
+              cleanup();
+              settle(undefined);
+            }
+          },
+          onPid: (pid) => {
+            p.pid = pid;
+            onPid(pid);
+          },
+          onExit: (code) => {
+            let stderr = '';
+            try {
+              stderr = fs.readFileSync(err, 'utf8');
+              fs.rmSync(err, { force: true });
+            } catch {}
+            if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
+            // exited before its fifos were open: nothing will come on them
+            cleanup();
+            settle(undefined);
+            resolve({ code, stdout: '', stderr });
+          },
+          onError: (e) => {
+            cleanup();
+            fs.rmSync(err, { force: true });
+            noPid(e);
+            settle(undefined);
+            reject(e);
+          },
+        };
+        this.pending.set(id, p);
+        const sh = this.shell();
+        (sh.stdout as unknown as { ref?: () => void }).ref?.();
+        sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd }));
+      });
+    })();
+    done.catch(() => {
+      settle(undefined);
+      noPid(new Error(`${cmd}: did not start`));
+    });
+    return { pipes, started, done };
+  }
+
+  /** n fifos from the spare ones (made now when there are too few), and more made meanwhile. */
+  private async takeFifos(n: number): Promise<SpareFifo[]> {
+    while (this.spare.length < n) await this.makeFifos(Math.max(n, SPARE_FIFOS));
+    const taken = this.spare.splice(0, n);
+    if (this.spare.length < SPARE_FIFOS / 2 && !this.making) {
+      this.making = true;
+      void this.makeFifos(SPARE_FIFOS)
+        .catch((e: Error) => log.debug(`spare fifos: ${e.message}`))
+        .finally(() => (this.making = false));
+    }
+    return taken;
+  }
+
+  private async makeFifos(count: number): Promise<void> {
+    {
+      const paths = Array.from({ length: count }, () => path.join(this.dir, `fifo-${process.pid}-${this.n++}`));
+      const { done } = this.run('mkfifo', ['-m', '600', ...paths]);
+      const r = await done;
+      if (r.code !== 0) throw new Error(`mkfifo: ${r.stderr.trim()}`);
+      // O_RDWR: a holder that never blocks, and a reader for the shell's opens for writing
+      for (const p of paths) this.spare.push({ path: p, holder: fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NONBLOCK) });
+    }
+  }
+
+  private monitors?: boolean;
+  /** Whether startWithPipes() works here: env(1) must reset signals (GNU coreutils 8.31 and later). */
+  pipesSupported(): boolean {
+    this.monitors ??= spawnSync('env', ['--default-signal=INT,QUIT', 'true'], { stdio: 'ignore' }).status === 0 && spawnSync('mkfifo', ['--version'], { stdio: 'ignore' }).status === 0;
+    return this.monitors;
+  }
+
+  private idle(): void {
+    if (!this.pending.size) (this.sh?.stdout as unknown as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  close(): void {
+    for (const f of this.spare.splice(0)) {
+      fs.closeSync(f.holder);
+      fs.rmSync(f.path, { force: true });
+    }
+    const sh = this.sh;
+    this.sh = undefined;
+    sh?.stdin?.end();
+    for (const p of this.pending.values()) p.onError(new Error('spawner closed'));
+    this.pending.clear();
+    log.debug('spawner closed');
+  }
+}
