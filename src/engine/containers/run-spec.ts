@@ -43,6 +43,9 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     sysctls: hc.Sysctls ?? {},
     stopSignal: c.Config.StopSignal,
     resources: hc,
+    // as dockerd: the daemon's --init applies where the container leaves Init unset
+    init: hc.Init ?? ctx.cfg.init ?? false,
+    initPath: ctx.cfg.initPath,
     runtime: hc.Runtime || undefined,
     devices: hostDevicesFor(hc),
     idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
