@@ -190,4 +190,37 @@ describe('conformance, container side (more)', SUITE(skip), () => {
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
+
+  test('health probes record their output every time (many quick probes)', T, async () => {
+    const n = uniq('healthmany');
+    ok(await dk(['run', '-d', '--name', n, '--health-cmd', 'echo probe-output; echo to-stderr >&2', '--health-interval', '200ms', '--health-timeout', '10s', t.image, 'sleep', '300']));
+    try {
+      const seen = new Map<string, { Output: string; ExitCode: number }>();
+      await waitFor(async () => {
+        const log = JSON.parse(ok(await dk(['inspect', '-f', '{{json .State.Health.Log}}', n])) || 'null') as { Start: string; Output: string; ExitCode: number }[] | null;
+        for (const e of log ?? []) seen.set(e.Start, e);
+        return seen.size >= 20;
+      }, 'twenty probes', 60_000, 300);
+      for (const [start, e] of seen) assert.deepEqual([e.ExitCode, e.Output], [0, 'probe-output\nto-stderr\n'], `the probe at ${start}`);
+    } finally {
+      await dk(['rm', '-f', n]);
+    }
+  });
+
+  test('the list\'s Command is dockerd\'s, byte for byte: arguments holding a space in single quotes, nothing else escaped', T, async () => {
+    const cases: [string[], string][] = [
+      [['sh', '-c', 'exit 3'], "sh -c 'exit 3'"],
+      [['echo', '', 'a\tb', "it's here", '"q"'], `echo  a\tb 'it's here' "q"`],
+      [['true'], 'true'],
+    ];
+    for (const [cmd, want] of cases) {
+      const id = ok(await dk(['create', t.image, ...cmd])).trim();
+      try {
+        const r = await curl(t.d.socket, 'GET', `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ id: [id] }))}`);
+        assert.equal(r.json?.[0]?.Command, want, r.body);
+      } finally {
+        await dk(['rm', id]);
+      }
+    }
+  });
 });
