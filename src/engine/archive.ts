@@ -28,6 +28,19 @@ export function copyRoot(c: ContainerRecord, rootfs: string): MountedRoot {
   return new MountedRoot(rootfs, [...etc, ...user]);
 }
 
+/**
+ * The other running containers that mount a volume or host directory this one mounts (or one
+ * inside or around it): their processes can swap a directory of the shared mount for a symlink
+ * while a copy walks it, so they are held still too (copy-freeze.ts).
+ */
+export function copySharers(c: ContainerRecord, all: ContainerRecord[]): string[] {
+  const sources = (x: ContainerRecord) => (x.mountSpecs ?? []).filter((m) => m.type === 'bind').map((m) => path.resolve(m.source));
+  const mine = sources(c);
+  if (!mine.length) return [];
+  const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith('/') ? b : b + '/');
+  return all.filter((o) => o.Id !== c.Id && o.State.Running && sources(o).some((s) => mine.some((m) => within(s, m) || within(m, s)))).map((o) => o.Id);
+}
+
 /** Docker's container PathStat (X-Docker-Container-Path-Stat), mode as Go's os.FileMode. */
 export interface PathStat {
   name: string;

@@ -152,45 +152,6 @@ describe('conformance, container side (more)', SUITE(skip), () => {
     }
   });
 
-  test('the daemon\'s --init-path, and "init": true / "init-path" in daemon.json, as dockerd', { timeout: 300_000 }, async () => {
-    const work = fs.mkdtempSync('/tmp/berth-initpath-');
-    // an init that says who it is, then runs the command (the daemon runs `/sbin/docker-init -- CMD`)
-    const myInit = path.join(work, 'my-init');
-    fs.writeFileSync(myInit, '#!/bin/sh\necho custom-init\nshift\nexec "$@"\n', { mode: 0o755 });
-    const cfg = path.join(work, 'daemon.json');
-    fs.writeFileSync(cfg, JSON.stringify({ init: true, 'init-path': myInit }));
-    const start = (extraArgs: string[]) => (TARGET === 'dockerd' ? startDockerd({ extraArgs }) : startBerthd({ extraArgs }));
-    const on = (env: DaemonEnv) => (args: string[]) => docker(env, args, { timeoutMs: 60_000 });
-    try {
-      // daemon.json: every container runs under that init unless it says --init=false
-      const a = await start(['--config-file', cfg]);
-      try {
-        const da = on(a.env);
-        ok(await da(['load', '-i', t.archive.file]));
-        assert.equal(ok(await da(['run', '--rm', '--network', 'none', t.image, 'echo', 'hi'])), 'custom-init\nhi\n');
-        assert.equal(ok(await da(['run', '--rm', '--network', 'none', '--init=false', t.image, 'echo', 'hi'])), 'hi\n');
-        const c = ok(await da(['create', '--network', 'none', t.image])).trim();
-        // the container's own setting stays unset: the daemon's applies when it starts
-        assert.equal(ok(await da(['inspect', '-f', '{{json .HostConfig.Init}}', c])).trim(), 'null');
-        assert.equal(ok(await da(['info', '-f', '{{.InitBinary}}'])).trim(), myInit);
-      } finally {
-        await a.stop();
-      }
-      // the flag: --init containers use that binary; others none
-      const b = await start(['--init-path', myInit]);
-      try {
-        const db = on(b.env);
-        ok(await db(['load', '-i', t.archive.file]));
-        assert.equal(ok(await db(['run', '--rm', '--network', 'none', '--init', t.image, 'echo', 'hi'])), 'custom-init\nhi\n');
-        assert.equal(ok(await db(['run', '--rm', '--network', 'none', t.image, 'echo', 'hi'])), 'hi\n');
-      } finally {
-        await b.stop();
-      }
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
-  });
-
   test('health probes record their output every time (many quick probes)', T, async () => {
     const n = uniq('healthmany');
     ok(await dk(['run', '-d', '--name', n, '--health-cmd', 'echo probe-output; echo to-stderr >&2', '--health-interval', '200ms', '--health-timeout', '10s', t.image, 'sleep', '300']));
@@ -221,6 +182,45 @@ describe('conformance, container side (more)', SUITE(skip), () => {
       } finally {
         await dk(['rm', id]);
       }
+    }
+  });
+  test('the daemon\'s --init-path, and "init": true / "init-path" in daemon.json, as dockerd', { timeout: 300_000 }, async () => {
+    const work = fs.mkdtempSync('/tmp/berth-initpath-');
+    // an init that says who it is, then runs the command (the daemon runs `/sbin/docker-init -- CMD`)
+    const myInit = path.join(work, 'my-init');
+    fs.writeFileSync(myInit, '#!/bin/sh\necho custom-init\nshift\nexec "$@"\n', { mode: 0o755 });
+    const cfg = path.join(work, 'daemon.json');
+    fs.writeFileSync(cfg, JSON.stringify({ init: true, 'init-path': myInit }));
+    // (a dockerd without its bridge deletes docker0, which the file's own dockerd uses: keep it)
+    const start = (extraArgs: string[]) => (TARGET === 'dockerd' ? startDockerd({ extraArgs, bridge: true }) : startBerthd({ extraArgs }));
+    const on = (env: DaemonEnv) => (args: string[]) => docker(env, args, { timeoutMs: 60_000 });
+    try {
+      // daemon.json: every container runs under that init unless it says --init=false
+      const a = await start(['--config-file', cfg]);
+      try {
+        const da = on(a.env);
+        ok(await da(['load', '-i', t.archive.file]));
+        assert.equal(ok(await da(['run', '--rm', '--network', 'none', t.image, 'echo', 'hi'])), 'custom-init\nhi\n');
+        assert.equal(ok(await da(['run', '--rm', '--network', 'none', '--init=false', t.image, 'echo', 'hi'])), 'hi\n');
+        const c = ok(await da(['create', '--network', 'none', t.image])).trim();
+        // the container's own setting stays unset: the daemon's applies when it starts
+        assert.equal(ok(await da(['inspect', '-f', '{{json .HostConfig.Init}}', c])).trim(), 'null');
+        assert.equal(ok(await da(['info', '-f', '{{.InitBinary}}'])).trim(), myInit);
+      } finally {
+        await a.stop();
+      }
+      // the flag: --init containers use that binary; others none
+      const b = await start(['--init-path', myInit]);
+      try {
+        const db = on(b.env);
+        ok(await db(['load', '-i', t.archive.file]));
+        assert.equal(ok(await db(['run', '--rm', '--network', 'none', '--init', t.image, 'echo', 'hi'])), 'custom-init\nhi\n');
+        assert.equal(ok(await db(['run', '--rm', '--network', 'none', t.image, 'echo', 'hi'])), 'hi\n');
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,7 @@ import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
 import { invalidParameter } from '../../errdefs.ts';
-import { statPath, getArchive, putArchive, copyRoot } from '../../engine/archive.ts';
+import { statPath, getArchive, putArchive, copyRoot, copySharers } from '../../engine/archive.ts';
 import type { MountedRoot } from '../../platform/linux/mounted-root.ts';
 import type { ContainerRecord } from '../../engine/containers/record.ts';
 
@@ -17,13 +17,21 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
     if (p.length > 4095 || p.split('/').some((part) => Buffer.byteLength(part) > 255)) throw invalidParameter('invalid path: file name too long');
     const c = d.containers.get(ctx.params.id!);
     const rootfs = await d.containers.rootfs(c.Id);
-    // the container is frozen while its rootfs is walked from the host (see copy-freeze.ts)
-    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
+    // the container is frozen while its rootfs is walked from the host, and so are the containers
+    // sharing a mount with it (see copy-freeze.ts)
+    const thaws: (() => Promise<void>)[] = [];
+    const thawAll = async () => {
+      for (const thaw of thaws.splice(0).reverse()) await thaw();
+    };
+    try {
+      for (const id of [c.Id, ...copySharers(c, d.containers.list())]) thaws.push(await d.freezer.holdStill(id));
+    } catch (e) {
+      await thawAll();
       await d.containers.releaseRootfs(c.Id);
       throw e;
-    });
+    }
     const release = async () => {
-      await thaw();
+      await thawAll();
       await d.containers.releaseRootfs(c.Id);
     };
     let streaming = false;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { MountedRoot } from '../../../src/platform/linux/mounted-root.ts';
-import { getArchive, putArchive, statPath } from '../../../src/engine/archive.ts';
+import { getArchive, putArchive, statPath, copySharers } from '../../../src/engine/archive.ts';
+import type { ContainerRecord } from '../../../src/engine/containers/record.ts';
 import { tarBuffer } from '../../helpers/images.ts';
 
 let top: string;
@@ -101,4 +102,12 @@ test('docker cp into a mount writes to its source; read-only mounts and rootfs a
   await putArchive(root, '/data', Readable.from([await tarBuffer([{ name: 'l', type: 'symlink', linkname: '/etc' }, { name: 'l/planted', content: 'p' }])]), {}, ID).catch(() => {});
   assert.equal(fs.existsSync(path.join(rootfs, 'etc/planted')), false);
   assert.equal(fs.existsSync('/etc/planted'), false);
+});
+
+test('copySharers: the running containers mounting the same source, or one inside or around it', () => {
+  const rec = (Id: string, running: boolean, ...sources: string[]) => ({ Id, State: { Running: running }, mountSpecs: sources.map((source) => ({ destination: '/m', source, type: 'bind', options: [] })) }) as unknown as ContainerRecord;
+  const me = rec('me', true, '/v/a', '/h/dir');
+  const all = [me, rec('same', true, '/v/a'), rec('inside', true, '/h/dir/sub'), rec('around', true, '/h'), rec('stopped', false, '/v/a'), rec('other', true, '/v/ab', '/x'), rec('none', true)];
+  assert.deepEqual(copySharers(me, all), ['same', 'inside', 'around']);
+  assert.deepEqual(copySharers(rec('lonely', true), all), []);
 });
