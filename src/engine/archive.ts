@@ -99,18 +99,18 @@ function resolveCopyPath(root: MountedRoot, p: string) {
   return root.resolve(clean, followLast || clean === '/');
 }
 
-function lstatOrNotFound(host: string, p: string, containerId: string): fs.Stats {
+function lstatOrNotFound(host: string, p: string, containerRef: string): fs.Stats {
   try {
     return fs.lstatSync(host);
   } catch (e: any) {
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw notFound(`Could not find the file ${p} in container ${containerId}`);
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw notFound(`Could not find the file ${p} in container ${containerRef}`);
     throw e;
   }
 }
 
-export async function statPath(root: MountedRoot, p: string, containerId: string): Promise<PathStat> {
+export async function statPath(root: MountedRoot, p: string, containerRef: string): Promise<PathStat> {
   const { host } = resolveCopyPath(root, p);
-  const st = lstatOrNotFound(host, p, containerId);
+  const st = lstatOrNotFound(host, p, containerRef);
   const nsStat = fs.lstatSync(host, { bigint: true });
   let linkTarget = '';
   if (st.isSymbolicLink()) linkTarget = '/' + root.resolve(path.posix.normalize('/' + p)).parts.join('/');
@@ -119,10 +119,10 @@ export async function statPath(root: MountedRoot, p: string, containerId: string
 }
 
 /** A tar of the path: a directory's contents under its base name (with what is mounted inside it), or the single file/link. */
-export async function getArchive(root: MountedRoot, p: string, containerId: string): Promise<Readable> {
+export async function getArchive(root: MountedRoot, p: string, containerRef: string): Promise<Readable> {
   const abs = cleanPreserving(p);
   const at = resolveCopyPath(root, abs);
-  const st = lstatOrNotFound(at.host, p, containerId);
+  const st = lstatOrNotFound(at.host, p, containerRef);
   let name = abs === '/' ? '/' : path.posix.basename(abs.replace(/\/+$/, '')) || '/';
   if (abs.endsWith('/.')) name = '.';
   if (!st.isDirectory()) name = path.posix.basename(abs.replace(/\/+$/, ''));
@@ -139,13 +139,13 @@ export interface PutArchiveOptions {
 }
 
 /** Extract a (possibly compressed) tar into the directory at p (on the rootfs or in a mount). */
-export async function putArchive(root: MountedRoot, p: string, tarStream: Readable, opts: PutArchiveOptions, containerId: string): Promise<void> {
+export async function putArchive(root: MountedRoot, p: string, tarStream: Readable, opts: PutArchiveOptions, containerRef: string): Promise<void> {
   const dest = root.resolve(path.posix.normalize('/' + p));
   let st: fs.Stats;
   try {
     st = fs.lstatSync(dest.host);
   } catch (e: any) {
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw notFound(`Could not find the file ${p} in container ${containerId}`);
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw notFound(`Could not find the file ${p} in container ${containerRef}`);
     throw e;
   }
   if (!st.isDirectory()) throw invalidParameter('extraction point is not a directory');

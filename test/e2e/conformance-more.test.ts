@@ -51,6 +51,8 @@ describe('conformance, container side (more)', SUITE(skip), () => {
           ok(await dk(['stop', '-t', '0', n]));
         }
       }
+      // a missing file in a volume: dockerd's message, naming the container as the client did
+      fails(await dk(['cp', `${n}:/vol/nope`, out('nope')]), 1, new RegExp(`Could not find the file /vol/nope in container ${n}$`, 'm'));
       // what was copied into the stopped container is in the volume for the next container
       const seen = ok(await dk(['run', '--rm', '-v', `${vol}:/v`, t.image, 'cat', '/v/renamed-stopped']));
       assert.equal(seen, 'uploaded\n');

@@ -46,15 +46,15 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
 
   r.head('/containers/:id/archive', (ctx) =>
     withRootfs(ctx, async (root, c, p) => {
-      const st = await statPath(root, p, c.Id);
+      const st = await statPath(root, p, ctx.params.id!);
       ctx.send(200, undefined, statHeader(st));
     }),
   );
 
   r.get('/containers/:id/archive', (ctx) =>
     withRootfs(ctx, async (root, c, p, streamed, release) => {
-      const st = await statPath(root, p, c.Id);
-      const tar = await getArchive(root, p, c.Id);
+      const st = await statPath(root, p, ctx.params.id!);
+      const tar = await getArchive(root, p, ctx.params.id!);
       streamed();
       const res = ctx.res!;
       ctx.responded = true;
@@ -81,7 +81,7 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
       const body = new PassThrough();
       ctx.req.pipe(body);
       try {
-        await putArchive(root, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID'), user: c.Config.User, readonlyRootfs: !!c.HostConfig.ReadonlyRootfs }, c.Id);
+        await putArchive(root, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID'), user: c.Config.User, readonlyRootfs: !!c.HostConfig.ReadonlyRootfs }, ctx.params.id!);
       } catch (e) {
         // read the rest of the upload before answering: a client still sending would get a broken
         // pipe instead of the error
