@@ -25,6 +25,10 @@ export interface DaemonConfig {
   defaultRuntime?: string;
   /** --userns-remap: "default" or USER[:GROUP]; container root becomes an unprivileged host id. */
   usernsRemap?: string;
+  /** --init / "init": containers without HostConfig.Init run under an init (tini), as with --init. */
+  init?: boolean;
+  /** --init-path / "init-path": the init binary mounted as /sbin/docker-init (default: tini, found on the host). */
+  initPath?: string;
   /** --cri-socket: unix:// address of the Kubernetes CRI; "" turns it off; unset = cri.sock beside socketPath. */
   criSocket?: string;
 }

@@ -23,6 +23,8 @@ Options:
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
   -H, --host list               Daemon socket(s) to connect to (default unix://${DEFAULTS.socketPath})
+      --init                    Run an init in the container to forward signals and reap processes
+      --init-path string        Path to the docker-init binary
       --insecure-registry list  Enable insecure registry communication
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file
@@ -64,8 +66,10 @@ interface FileConfig {
   tlskey?: string;
   group?: string;
   'cri-socket'?: string;
+  init?: boolean;
+  'init-path'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket', 'init', 'init-path'];
 /** daemon.json key → the flag that sets the same thing */
 const FLAG_OF: Record<string, string> = {
   'data-root': 'data-root',
@@ -83,9 +87,11 @@ const FLAG_OF: Record<string, string> = {
   tlskey: 'tlskey',
   group: 'group',
   'cri-socket': 'cri-socket',
+  init: 'init',
+  'init-path': 'init-path',
 };
 /** Boolean flags that, as Go's pflag, also take `--flag=true|false`. */
-const BOOL_FLAGS = ['tls', 'tlsverify', 'debug'];
+const BOOL_FLAGS = ['tls', 'tlsverify', 'debug', 'init'];
 
 /** `--tls=false` and friends: taken out of argv (node's parseArgs has no value for booleans). */
 function explicitBools(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
@@ -135,6 +141,8 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         tlskey: { type: 'string' },
         group: { type: 'string', short: 'G' },
         'cri-socket': { type: 'string' },
+        init: { type: 'boolean' },
+        'init-path': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -202,6 +210,13 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     runtimes.push({ name, path: spec.slice(eq + 1), args: [] });
   }
   if (runtimes.some((r) => r.name === 'runc' || r.name === 'io.containerd.runc.v2')) throw new OptionsError(`runtime name 'runc' is reserved`);
+  const fileProblem = (m: string) => new OptionsError(`unable to configure the Berth daemon with file ${values['config-file'] ?? DEFAULT_CONFIG_FILE}: ${m}`);
+  // Go's json decoder's words for a value of the wrong type
+  const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v);
+  if (file.init !== undefined && typeof file.init !== 'boolean') throw fileProblem(`json: cannot unmarshal ${jsonType(file.init)} into Go struct field Config.init of type bool`);
+  if (file['init-path'] !== undefined && typeof file['init-path'] !== 'string') throw fileProblem(`json: cannot unmarshal ${jsonType(file['init-path'])} into Go struct field Config.init-path of type string`);
+  const init = values.init ?? file.init;
+  const initPath = values['init-path'] ?? file['init-path'];
 
   return {
     socketPath: firstUnix ? firstUnix.slice('unix://'.length) : '',
@@ -218,6 +233,8 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
     usernsRemap: values['userns-remap'] ?? file['userns-remap'],
     ...(criSocket !== undefined ? { criSocket } : {}),
+    ...(init !== undefined ? { init } : {}),
+    ...(initPath ? { initPath } : {}),
   };
 }
 

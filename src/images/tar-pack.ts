@@ -24,6 +24,11 @@ export interface PackItem {
   abs: string;
   /** Its name in the archive. */
   name: string;
+  /**
+   * What is mounted below it, by path relative to it → host path: the walk shows a mount's source
+   * in place of what the directory holds there (docker cp of a directory with volumes inside).
+   */
+  mounts?: Map<string, string>;
 }
 
 /** The contents of dir (not dir itself), names relative to it, like `docker export`. */
@@ -35,13 +40,13 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
 
 /** One path (file, symlink or directory tree) under a given archive name, like `docker cp` from a container. */
 export function packPath(item: PackItem, opts: PackOptions = {}): Readable {
-  return packWith((p) => p.walk(item.abs, item.name, ''), opts);
+  return packWith((p) => p.walk(item.abs, item.name, ''), opts, item.mounts);
 }
 
-function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions): Readable {
+function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions, mounts?: Map<string, string>): Readable {
   const pack = tar.pack();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const packer = new Packer(pack, opts);
+  const packer = new Packer(pack, opts, mounts);
   produce(packer).then(
     () => pack.finalize(),
     (err) => pack.destroy(err),
@@ -50,10 +55,12 @@ function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions): Rea
   return out;
 }
 
+// Byte order, as Go's WalkDir.
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
 function sortedChildren(dir: string): string[] {
   try {
-    // Byte order, as Go's WalkDir.
-    return fs.readdirSync(dir).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    return fs.readdirSync(dir).sort(byteOrder);
   } catch (e: any) {
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
     throw e;
@@ -72,10 +79,24 @@ class Packer {
   private readonly opts: PackOptions;
   /** "dev:ino" of files with several links → the first name written. */
   private links = new Map<string, string>();
+  private readonly mounts: Map<string, string>;
 
-  constructor(pack: Pack, opts: PackOptions) {
+  constructor(pack: Pack, opts: PackOptions, mounts = new Map<string, string>()) {
     this.pack = pack;
     this.opts = opts;
+    this.mounts = mounts;
+  }
+
+  /** The entries of the directory at rel: what is on disk, and the mount points inside it. */
+  private children(abs: string, rel: string): string[] {
+    const names = sortedChildren(abs);
+    if (!this.mounts.size) return names;
+    const all = new Set(names);
+    for (const m of this.mounts.keys()) {
+      const cut = m.lastIndexOf('/');
+      if ((cut < 0 ? '' : m.slice(0, cut)) === rel) all.add(m.slice(cut + 1));
+    }
+    return [...all].sort(byteOrder);
   }
 
   /** Write abs under `name`, then (for directories) its children. `rel` is abs relative to the walk root. */
@@ -90,7 +111,10 @@ class Packer {
     }
     await this.add(abs, name, st, rel);
     if (st.isDirectory()) {
-      for (const child of sortedChildren(abs)) await this.walk(path.join(abs, child), name.endsWith('/') ? name + child : `${name}/${child}`, rel ? `${rel}/${child}` : child);
+      for (const child of this.children(abs, rel)) {
+        const childRel = rel ? `${rel}/${child}` : child;
+        await this.walk(this.mounts.get(childRel) ?? path.join(abs, child), name.endsWith('/') ? name + child : `${name}/${child}`, childRel);
+      }
     }
   }
 

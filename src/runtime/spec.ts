@@ -317,8 +317,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   const unconfinedPaths = run.privileged || hasSecurityOpt(run.securityOpt, 'systempaths');
   const r = run.resources ?? {};
 
-  const init = r.Init === true;
-  if (init && !host.initPath) throw invalidParameter('exec: "docker-init": executable file not found in $PATH');
+  const init = run.init ?? r.Init === true;
+  const initPath = run.initPath ?? host.initPath;
+  if (init && !initPath) throw invalidParameter('exec: "docker-init": executable file not found in $PATH');
   const process: OciProcess = {
     terminal: run.tty,
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
@@ -336,7 +337,7 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   // Mounts: Docker's defaults minus those a user mount replaces (and everything under /dev if /dev is user-mounted).
   const modes = namespaceModes(r);
   const extraMounts: MountSpec[] = [];
-  if (init) extraMounts.push({ destination: '/sbin/docker-init', source: host.initPath!, type: 'bind', options: ['bind', 'ro', 'nosuid', 'nodev', 'rprivate'] });
+  if (init) extraMounts.push({ destination: '/sbin/docker-init', source: initPath!, type: 'bind', options: ['bind', 'ro', 'nosuid', 'nodev', 'rprivate'] });
   // --ipc host / container:X share a /dev/shm too; --ipc none has none
   const shmSource = modes.ipc === 'host' ? '/dev/shm' : run.shmSource;
   if (shmSource && !run.mounts.some((m) => path.posix.normalize(m.destination) === '/dev/shm')) extraMounts.push({ destination: '/dev/shm', source: shmSource, type: 'bind', options: ['rbind', 'rprivate'] });

@@ -53,6 +53,10 @@ export interface RunSpec {
   stopSignal?: string;
   /** cgroup resources in Docker HostConfig form (Memory, CpuShares, PidsLimit, ...); may be partly unsupported. */
   resources: Record<string, unknown>;
+  /** run the command under an init (HostConfig.Init, or the daemon's --init when that is unset); default: resources.Init */
+  init?: boolean;
+  /** the init binary (the daemon's --init-path); default: tini found on the host */
+  initPath?: string;
   cgroupParent?: string;
   annotations?: Record<string, string>;
   /** host devices made available (--device): the node, where it appears, and the cgroup access ("rwm") */

@@ -58,6 +58,9 @@ describe('docker cp racing a symlink swap', SUITE(skip), () => {
   let hostDir: string;
   let marker: string;
   let name: string;
+  let sharedVol: string;
+  let attacker: string;
+  let victim: string;
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cprace-'));
@@ -79,6 +82,8 @@ describe('docker cp racing a symlink swap', SUITE(skip), () => {
   });
   after(async () => {
     await docker(t.d.env, ['rm', '-f', name]);
+    if (attacker) await docker(t.d.env, ['rm', '-f', attacker, victim]);
+    if (sharedVol) await docker(t.d.env, ['volume', 'rm', '-f', sharedVol]);
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(hostDir, { recursive: true, force: true });
   });
@@ -107,5 +112,38 @@ describe('docker cp racing a symlink swap', SUITE(skip), () => {
     const st = JSON.parse(ok(await docker(t.d.env, ['inspect', '-f', '{{json .State}}', name])));
     assert.equal(st.Running, true);
     assert.equal(st.Paused, false);
+  });
+
+  test('copies through a volume that another container swaps meanwhile: no host file written or read', { ...T, timeout: 600_000 }, async () => {
+    // the copies go to and from a quiet container; the swapper runs in another one sharing its volume
+    sharedVol = `cprace-vol-${process.pid}`;
+    attacker = `cprace-att-${process.pid}`;
+    victim = `cprace-vic-${process.pid}`;
+    const script = `mkdir -p /w/d && echo inside > /w/d/secret && ln -s ${hostDir} /w/l && exec /swap /w/d /w/l`;
+    ok(await docker(t.d.env, ['run', '-d', '--name', attacker, '-v', `${sharedVol}:/w`, '-v', `${path.join(work, 'swap')}:/swap:ro`, t.image, 'sh', '-c', script]));
+    ok(await docker(t.d.env, ['run', '-d', '--name', victim, '-v', `${sharedVol}:/w`, t.image, 'sleep', '600']));
+    for (let i = 0; i < 100; i++) {
+      const r = await docker(t.d.env, ['exec', victim, 'ls', '/w']);
+      if (r.stdout.includes('l')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const sock = t.d.socket;
+    const base = '/v1.41/containers/' + victim + '/archive';
+    const rounds = Math.ceil(ROUNDS / 3);
+    let inOk = 0;
+    let outOk = 0;
+    const leaked: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const put = await request(sock, 'PUT', `${base}?path=/w/d`, await tarBuffer([{ name: `vin-${i}`, content: `copied ${i}\n` }]));
+      if (put.status === 200) inOk++;
+      const get = await request(sock, 'GET', `${base}?path=${encodeURIComponent('/w/d/secret')}`);
+      if (get.status === 200) outOk++;
+      if (get.body.includes(marker)) leaked.push(`GET /w/d/secret (round ${i})`);
+    }
+    const written = fs.readdirSync(hostDir).filter((f) => f !== 'secret');
+    assert.deepEqual(written, [], `files written on the host through the shared volume: ${written.slice(0, 5).join(', ')}`);
+    assert.deepEqual(leaked, [], 'host file contents were read through the shared volume');
+    assert.ok(inOk > 0 && outOk > 0, `copies succeeded: ${inOk} in, ${outOk} out`);
+    for (const c of [attacker, victim]) assert.equal(JSON.parse(ok(await docker(t.d.env, ['inspect', '-f', '{{json .State}}', c]))).Paused, false);
   });
 });

@@ -5,28 +5,38 @@ import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
 import { invalidParameter } from '../../errdefs.ts';
-import { statPath, getArchive, putArchive } from '../../engine/archive.ts';
+import { statPath, getArchive, putArchive, copyRoot, copySharers } from '../../engine/archive.ts';
+import type { MountedRoot } from '../../platform/linux/mounted-root.ts';
+import type { ContainerRecord } from '../../engine/containers/record.ts';
 
 export function registerArchiveRoutes(r: Router, d: { containers: ContainerService; freezer: CopyFreezer }): void {
-  const withRootfs = async <T>(ctx: Ctx, fn: (rootfs: string, id: string, p: string, streamed: () => void, release: () => Promise<void>) => Promise<T>): Promise<T> => {
+  const withRootfs = async <T>(ctx: Ctx, fn: (root: MountedRoot, c: ContainerRecord, p: string, streamed: () => void, release: () => Promise<void>) => Promise<T>): Promise<T> => {
     const p = ctx.q('path');
     if (!p) throw invalidParameter('path cannot be empty');
     if (p.includes('\0')) throw invalidParameter('invalid path: it contains a NUL byte');
     if (p.length > 4095 || p.split('/').some((part) => Buffer.byteLength(part) > 255)) throw invalidParameter('invalid path: file name too long');
     const c = d.containers.get(ctx.params.id!);
     const rootfs = await d.containers.rootfs(c.Id);
-    // the container is frozen while its rootfs is walked from the host (see copy-freeze.ts)
-    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
+    // the container is frozen while its rootfs is walked from the host, and so are the containers
+    // sharing a mount with it (see copy-freeze.ts)
+    const thaws: (() => Promise<void>)[] = [];
+    const thawAll = async () => {
+      for (const thaw of thaws.splice(0).reverse()) await thaw();
+    };
+    try {
+      for (const id of [c.Id, ...copySharers(c, d.containers.list())]) thaws.push(await d.freezer.holdStill(id));
+    } catch (e) {
+      await thawAll();
       await d.containers.releaseRootfs(c.Id);
       throw e;
-    });
+    }
     const release = async () => {
-      await thaw();
+      await thawAll();
       await d.containers.releaseRootfs(c.Id);
     };
     let streaming = false;
     try {
-      return await fn(rootfs, c.Id, p, () => (streaming = true), release);
+      return await fn(copyRoot(c, rootfs), c, p, () => (streaming = true), release);
     } finally {
       // a streamed answer releases the rootfs when its connection closes
       if (!streaming) await release();
@@ -35,16 +45,16 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   const statHeader = (st: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
 
   r.head('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (rootfs, id, p) => {
-      const st = await statPath(rootfs, p, id);
+    withRootfs(ctx, async (root, c, p) => {
+      const st = await statPath(root, p, ctx.params.id!);
       ctx.send(200, undefined, statHeader(st));
     }),
   );
 
   r.get('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (rootfs, id, p, streamed, release) => {
-      const st = await statPath(rootfs, p, id);
-      const tar = await getArchive(rootfs, p, id);
+    withRootfs(ctx, async (root, c, p, streamed, release) => {
+      const st = await statPath(root, p, ctx.params.id!);
+      const tar = await getArchive(root, p, ctx.params.id!);
       streamed();
       const res = ctx.res!;
       ctx.responded = true;
@@ -65,13 +75,13 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   );
 
   r.put('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (rootfs, id, p) => {
+    withRootfs(ctx, async (root, c, p) => {
       // the extractor tears down its input on a refused entry: give it a stream of its own, so the
       // request itself stays readable for drain() below
       const body = new PassThrough();
       ctx.req.pipe(body);
       try {
-        await putArchive(rootfs, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID') }, id);
+        await putArchive(root, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID'), user: c.Config.User, readonlyRootfs: !!c.HostConfig.ReadonlyRootfs }, ctx.params.id!);
       } catch (e) {
         // read the rest of the upload before answering: a client still sending would get a broken
         // pipe instead of the error
@@ -79,7 +89,7 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
         await drain(ctx.req);
         throw e;
       }
-      d.containers.emitEvent(id, 'extract-to-dir');
+      d.containers.emitEvent(c.Id, 'extract-to-dir');
       ctx.send(200, '');
     }),
   );

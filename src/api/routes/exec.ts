@@ -26,9 +26,12 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     const body = await ctx.body<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>('ExecStart');
     const rec = d.execs.get(ctx.params.id!);
     if (body.ConsoleSize) rec.config.ConsoleSize = body.ConsoleSize;
-    const tty = body.Tty ?? !!rec.config.Tty;
+    // as dockerd: the process gets a terminal when the exec was created with Tty; the start's Tty
+    // only says whether the answer is one raw stream (true) or stdout/stderr frames (false, the default)
+    const processTty = !!rec.config.Tty;
+    const tty = !!body.Tty;
     if (body.Detach) {
-      await d.execs.start(rec.id, { tty });
+      await d.execs.start(rec.id, { tty: processTty });
       return ctx.send(200, '');
     }
     d.execs.checkStartable(rec.id);
@@ -44,7 +47,7 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     });
     let e;
     try {
-      e = await d.execs.start(rec.id, { tty });
+      e = await d.execs.start(rec.id, { tty: processTty });
     } catch (err) {
       // dockerd writes the failure into the hijacked stream; the client then reads the exit code.
       const text = Buffer.from(`${messageOf(err)}\r\n`);
@@ -73,7 +76,7 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     };
     if (hungUp) onHangUp();
     if (rec.config.AttachStdin) {
-      const scanner = tty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
+      const scanner = processTty ? new DetachScanner(parseDetachKeys(rec.config.DetachKeys)) : undefined;
       conn.input.on('data', (chunk: Buffer) => {
         if (!scanner) return session.write(chunk);
         const { pass, detach } = scanner.feed(chunk);

@@ -114,7 +114,7 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
       LiveRestoreEnabled: true,
       // the isolation a container gets without --isolation (hyperv, alias sandbox, runs it in gVisor)
       Isolation: 'process',
-      InitBinary: '',
+      InitBinary: d.cfg.initPath ?? 'docker-init',
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },
       InitCommit: { ID: '' },

@@ -4,6 +4,8 @@
 import type { ContainerConfig } from '../../images/types.ts';
 import { log } from '../../util/log.ts';
 import { emit, type Ctx } from './context.ts';
+import { conflict } from '../../errdefs.ts';
+import { pauseForCommit, unpauseAfterCommit } from './pause.ts';
 
 type Cfg = ContainerConfig & Record<string, unknown>;
 
@@ -42,17 +44,16 @@ export interface CommitOptions {
   config?: ContainerConfig | null;
 }
 
-/** docker commit: the container's changes become a new image (frozen meanwhile unless asked not to). */
+/**
+ * docker commit: the container's changes become a new image, whatever its state (created, running,
+ * exiting, exited). A running one is paused meanwhile unless asked not to, as dockerd does, with its
+ * pause and unpause events.
+ */
 export async function commit(ctx: Ctx, ref: string, o: CommitOptions): Promise<string> {
   const c = ctx.store.get(ref);
-  // the freeze and the thaw are transitions of the container: under its lock, so that a
-  // pause/unpause/stop of the user cannot interleave with them
-  const paused = await ctx.store.lock.run(c.Id, async () => {
-    const cur = ctx.store.get(c.Id);
-    const pause = o.pause && cur.State.Running && !cur.State.Paused;
-    if (pause) await ctx.runtime.pause(c.Id);
-    return pause;
-  });
+  if (c.State.Status === 'dead') throw conflict(`You cannot commit container ${c.Id} which is Dead`);
+  if (c.State.Status === 'removing') throw conflict(`You cannot commit container ${c.Id} which is being removed`);
+  const paused = o.pause ? await pauseForCommit(ctx, c.Id) : false;
   try {
     const config = mergeCommitConfig(o.config as never, c.Config as never);
     delete (config as Record<string, unknown>).Image;
@@ -69,10 +70,6 @@ export async function commit(ctx: Ctx, ref: string, o: CommitOptions): Promise<s
     emit(ctx, c, 'commit', { comment: o.comment ?? '', imageID: rec.id, imageRef: o.reference ?? '' });
     return rec.id;
   } finally {
-    if (paused)
-      await ctx.store.lock.run(c.Id, async () => {
-        // a container that exited meanwhile has nothing to thaw
-        await ctx.runtime.resume(c.Id).catch((e) => log.debug(`commit: resume ${c.Id}: ${e.message}`));
-      });
+    if (paused) await unpauseAfterCommit(ctx, c.Id).catch((e) => log.debug(`commit: unpause ${c.Id}: ${(e as Error).message}`));
   }
 }

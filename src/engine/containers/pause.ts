@@ -22,3 +22,36 @@ export async function unpause(ctx: Ctx, ref: string): Promise<void> {
     emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'running', Paused: false })), 'unpause');
   });
 }
+
+/**
+ * The pause around a commit (dockerd's containerPause, its error ignored): a running container is
+ * frozen, marked paused and a `pause` event sent; one that is not running (or exits meanwhile) is
+ * committed as it is. Resolves whether it paused it.
+ */
+export async function pauseForCommit(ctx: Ctx, id: string): Promise<boolean> {
+  return ctx.store.lock.run(id, async () => {
+    const c = ctx.store.get(id);
+    if (!c.State.Running || c.State.Paused || c.State.Restarting) return false;
+    try {
+      await ctx.runtime.pause(c.Id);
+    } catch {
+      return false; // exited meanwhile: nothing to hold still
+    }
+    emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'paused', Paused: true })), 'pause');
+    return true;
+  });
+}
+
+/** The unpause after a commit: only if the container is still paused (a user may have unpaused it, or it was killed). */
+export async function unpauseAfterCommit(ctx: Ctx, id: string): Promise<void> {
+  await ctx.store.lock.run(id, async () => {
+    const c = ctx.store.find(id);
+    if (!c?.State.Paused) return;
+    try {
+      await ctx.runtime.resume(c.Id);
+    } catch {
+      return;
+    }
+    emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'running', Paused: false })), 'unpause');
+  });
+}

@@ -2,7 +2,7 @@
 import { runNamespaces } from './namespaces.ts';
 import path from 'node:path';
 import { conflict } from '../../errdefs.ts';
-import type { RunSpec } from '../../runtime/types.ts';
+import type { MountSpec, RunSpec } from '../../runtime/types.ts';
 import { conmonLogFile } from '../../runtime/log-args.ts';
 import { logSettings } from './log-files.ts';
 import { daemonIdMap } from '../../platform/linux/idmap.ts';
@@ -14,13 +14,7 @@ import type { Ctx } from './context.ts';
 export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
   const hc = c.HostConfig;
   const mounts = c.mountSpecs ?? resolveMounts(hc).specs;
-  const etcMounts = [
-    { destination: '/etc/resolv.conf', source: c.ResolvConfPath },
-    { destination: '/etc/hostname', source: c.HostnamePath },
-    { destination: '/etc/hosts', source: c.HostsPath },
-  ]
-    .filter((m) => !mounts.some((x) => x.destination === m.destination))
-    .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', hc.ReadonlyRootfs ? 'ro' : 'rw'] }));
+  const etcMounts = etcFileMounts(c, mounts);
   const nm = hc.NetworkMode ?? 'bridge';
   // --ipc/--pid container:NAME (and a pod's containers): runNamespaces (namespaces.ts) joins them
   return {
@@ -51,6 +45,9 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     sysctls: hc.Sysctls ?? {},
     stopSignal: c.Config.StopSignal,
     resources: hc,
+    // as dockerd: the daemon's --init applies where the container leaves Init unset
+    init: hc.Init ?? ctx.cfg.init ?? false,
+    initPath: ctx.cfg.initPath,
     runtime: hc.Runtime || undefined,
     devices: hostDevicesFor(hc),
     idMap: hc.UsernsMode === 'host' ? undefined : daemonIdMap(),
@@ -59,7 +56,17 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
   };
 }
 
-/** Another container whose namespace this one joins: it must be running. */
+/** The daemon's /etc/resolv.conf, /etc/hostname and /etc/hosts of the container, where no user mount replaces them. */
+export function etcFileMounts(c: ContainerRecord, userMounts: MountSpec[]): MountSpec[] {
+  return [
+    { destination: '/etc/resolv.conf', source: c.ResolvConfPath },
+    { destination: '/etc/hostname', source: c.HostnamePath },
+    { destination: '/etc/hosts', source: c.HostsPath },
+  ]
+    .filter((m) => !userMounts.some((x) => x.destination === m.destination))
+    .map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate', c.HostConfig.ReadonlyRootfs ? 'ro' : 'rw'] }));
+}
+
 /** The network namespace of another running container (--network container:NAME). */
 function joinedNetns(ctx: Ctx, ref: string): string {
   const other = ctx.store.get(ref);

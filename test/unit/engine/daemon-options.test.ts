@@ -68,3 +68,14 @@ test("TLS as dockerd: --tlsverify turns TLS on, --tls alone verifies too, --tlsv
   assert.throws(() => parseDaemonOptions(['--tls=maybe'], noFile, env), /invalid argument "maybe" for "--tls" flag/);
   assert.throws(() => parseDaemonOptions(['--tlsverify', '--config-file', '/c.json'], () => '{"tlsverify": false}', env), /both as a flag and in the configuration file: tlsverify/);
 });
+
+test('--init and --init-path, "init" and "init-path" in daemon.json', () => {
+  assert.deepEqual([parseDaemonOptions([], noFile).init, parseDaemonOptions([], noFile).initPath], [undefined, undefined]);
+  const f = parseDaemonOptions(['--init', '--init-path', '/opt/tini'], noFile);
+  assert.deepEqual([f.init, f.initPath], [true, '/opt/tini']);
+  assert.equal(parseDaemonOptions(['--init=false'], noFile).init, false);
+  const j = parseDaemonOptions(['--config-file', '/c.json'], () => '{"init": true, "init-path": "/opt/tini"}');
+  assert.deepEqual([j.init, j.initPath], [true, '/opt/tini']);
+  assert.throws(() => parseDaemonOptions(['--init', '--config-file', '/c.json'], () => '{"init": false}'), /specified both as a flag and in the configuration file: init: \(from flag: true, from file: false\)/);
+  assert.throws(() => parseDaemonOptions(['--config-file', '/c.json'], () => '{"init": "yes"}'), /cannot unmarshal string into Go struct field Config.init of type bool/);
+});
