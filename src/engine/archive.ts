@@ -156,7 +156,9 @@ export async function putArchive(root: MountedRoot, p: string, tarStream: Readab
   const chown = opts.copyUIDGID && opts.user ? containerUser(root, opts.user) : undefined;
   const { stream } = await decompress(tarStream);
   // links in the tar's parent paths resolve inside the filesystem written to (the rootfs, or the mount's source)
-  await extractTar(stream, { root: dest.base, dest: dest.host, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, chown });
+  // what is mounted below the destination gets the entries below it, as in the running container
+  const mounts = root.mountPointsBelow(dest.parts).map((m) => ({ rel: m.rel, source: m.source, readOnly: m.readOnly, containerPath: '/' + [...dest.parts, m.rel].join('/') }));
+  await extractTar(stream, { root: dest.base, dest: dest.host, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, chown, mounts });
 }
 
 /** Docker's getUIDGID: "user[:group]" by name or id, looked up in the container's passwd and group files. */

@@ -69,6 +69,30 @@ describe('conformance, container side (more)', SUITE(skip), () => {
     }
   });
 
+  test('docker cp of a tree into a directory that holds a volume: the entries below the mount land in the volume; a mounted file is not replaced', T, async () => {
+    const work = fs.mkdtempSync('/tmp/berth-cptree-');
+    const vol = uniq('cptree');
+    const n = uniq('cptree');
+    try {
+      fs.mkdirSync(path.join(work, 'tree', 'vol', 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(work, 'tree', 'top.txt'), 'top\n');
+      fs.writeFileSync(path.join(work, 'tree', 'vol', 'sub', 'deep.txt'), 'deep\n');
+      fs.writeFileSync(path.join(work, 'hosts'), '127.0.0.1 nope\n');
+      ok(await dk(['run', '-d', '--name', n, '-v', `${vol}:/vol`, t.image, 'sleep', '300']));
+      ok(await dk(['cp', `${path.join(work, 'tree')}/.`, `${n}:/`]));
+      assert.equal(ok(await dk(['exec', n, 'cat', '/top.txt', '/vol/sub/deep.txt'])), 'top\ndeep\n');
+      // in the volume itself, not in the layer below its mount point
+      assert.equal(ok(await dk(['run', '--rm', '-v', `${vol}:/v`, t.image, 'cat', '/v/sub/deep.txt'])), 'deep\n');
+      // /etc/hosts is a file mounted by the daemon: replacing it fails as the kernel says (EBUSY)
+      fails(await dk(['cp', path.join(work, 'hosts'), `${n}:/etc/hosts`]), 1, /device or resource busy/);
+      assert.doesNotMatch(ok(await dk(['exec', n, 'cat', '/etc/hosts'])), /nope/);
+    } finally {
+      await dk(['rm', '-f', n]);
+      await dk(['volume', 'rm', '-f', vol]);
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   test('docker cp into a read-only volume or a read-only rootfs is refused, a writable volume of a --read-only container is not', T, async () => {
     const work = fs.mkdtempSync('/tmp/berth-cpro-');
     fs.writeFileSync(path.join(work, 'f'), 'x\n');

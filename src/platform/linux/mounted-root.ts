@@ -125,4 +125,19 @@ export class MountedRoot {
     }
     return out;
   }
+
+  /** The mounts below the container directory `parts` that are seen there (not hidden by a later mount), with their path relative to it. */
+  mountPointsBelow(parts: string[]): (RootMount & { rel: string })[] {
+    const seen = new Set<string>();
+    const out: (RootMount & { rel: string })[] = [];
+    for (const m of this.mounts) {
+      if (m.parts.length <= parts.length || !parts.every((p, i) => m.parts[i] === p)) continue;
+      const rel = m.parts.slice(parts.length).join('/');
+      // mounts are held last-placed first: the first one at a path is the one the container sees
+      if (seen.has(rel)) continue;
+      seen.add(rel);
+      out.push({ destination: m.destination, source: m.source, readOnly: m.readOnly, user: m.user, rel });
+    }
+    return out;
+  }
 }
