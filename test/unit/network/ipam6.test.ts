@@ -28,3 +28,16 @@ test('IPv6 prefixes: host bits cleared, containment and overlap', () => {
   assert.equal(nth6(parseCidr6('fd00:db8:5::100/120')!, 0n), 'fd00:db8:5::100');
   for (const bad of ['fd00:db8:zz::/64', 'fd00::/129', 'fd00::', '10.0.0.0/8', 'fd00::/x', 'fd00::/-1']) assert.equal(parseCidr6(bad), undefined, bad);
 });
+
+test('DNS: AAAA records carry the 16 bytes of an IPv6 address', async () => {
+  const { parseQuestion, answer } = await import('../../../src/network/dns.ts');
+  const head = Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  const q = Buffer.concat([head, Buffer.from([3]), Buffer.from('web'), Buffer.from([0, 0, 28, 0, 1])]);
+  const parsed = parseQuestion(q)!;
+  const a = answer(q, parsed, ['fd00:db8:1::2']);
+  assert.equal(a.readUInt16BE(6), 1);
+  const rr = a.subarray(a.length - 28);
+  assert.equal(rr.readUInt16BE(2), 28);
+  assert.equal(rr.readUInt16BE(10), 16);
+  assert.deepEqual([...rr.subarray(12)], [0xfd, 0, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+});
