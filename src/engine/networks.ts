@@ -12,9 +12,11 @@ import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts'
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { parseIp } from '../network/ipam.ts';
-import { ipamConfigs } from '../network/ipam-request.ts';
-import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
+import { ipamConfigs, v6Config } from '../network/ipam-request.ts';
+import { isV6 } from '../network/ipam6.ts';
+import { allocatePorts, takenKeys, mappingsOf, withV6Listing, checkHostFamilies } from '../network/ports.ts';
 import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
+import { LoopbackProxies, proxied } from '../network/loopback-proxy.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 
 export type { NetworkRecord };
@@ -37,12 +39,15 @@ export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
   private readonly events: EventsService;
   private readonly bridges: BridgeDriver;
+  private readonly proxies = new LoopbackProxies();
+  private readonly cfg: DaemonConfig;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
     this.events = deps.events;
+    this.cfg = deps.cfg;
     this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
@@ -50,13 +55,27 @@ export class NetworkService {
   async init(): Promise<void> {
     const byName = new Map(this.docs.all().map((n) => [n.Name, n]));
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { pools: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }], bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
+    await this.defaultBridgeV6(this.get('bridge'));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
     await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
+  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start: a changed or dropped
+   * one gives up its gateway address and NAT rule first. */
+  private async defaultBridgeV6(n: NetworkRecord): Promise<void> {
+    const want = this.cfg.ipv6 && this.cfg.fixedCidrV6 ? this.cfg.fixedCidrV6 : undefined;
+    const had = v6Config(n);
+    if (had?.Subnet === want && n.EnableIPv6 === !!want) return;
+    if (had) await this.bridges.dropV6(n);
+    const others = this.docs.all().filter((o) => o.Id !== n.Id);
+    const pools = want ? ipamConfigs('bridge', [...n.IPAM.Config.filter((c) => !isV6(c.Subnet)), { Subnet: want }], true, others) : n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
+  }
+
   close(): void {
     this.bridges.close();
+    this.proxies.closeAll();
   }
 
   private save(n: NetworkRecord): void {
@@ -231,6 +250,11 @@ export class NetworkService {
   async releaseOrphans(): Promise<void> {
     const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
     for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
+    // the loopback proxies of the containers that run on lived in the daemon: open them again
+    for (const c of this.containers().filter((x) => x.State.Running)) {
+      const first = Object.values(c.NetworkSettings?.Networks ?? {})[0];
+      if (first?.GlobalIPv6Address) await this.proxies.start(c.Id, mappingsOf(c.NetworkSettings!.Ports), first.GlobalIPv6Address).catch((e) => log.warn(`port proxies of ${c.Id.slice(0, 12)}: ${e.message}`));
+    }
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -246,19 +270,26 @@ export class NetworkService {
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
     const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
+    checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
     const done: string[] = [];
+    let v6 = false;
     try {
       for (const [i, name] of names.entries()) {
         const n = this.get(name);
         const ep = ns.Networks[name]!;
-        const withPorts = i === 0 && mappings.length > 0;
+        const ruled = mappings.filter((m) => !proxied(m.hostIP));
+        const withPorts = i === 0 && ruled.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
-        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
+        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? ruled : undefined });
         Object.assign(ep, addressesOf(got), { EndpointID: newId(), NetworkID: n.Id });
+        if (i === 0 && got.ip6) {
+          v6 = true;
+          await this.proxies.start(c.Id, mappings, got.ip6);
+        }
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
-      ns.Ports = ports;
+      ns.Ports = v6 ? withV6Listing(mappings, ports) : ports;
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;
@@ -272,6 +303,7 @@ export class NetworkService {
     const ns = c.NetworkSettings;
     if (!ns) return;
     const mappings = mappingsOf(ns.Ports);
+    if (!only || only.includes(Object.keys(ns.Networks)[0]!)) this.proxies.stop(c.Id);
     for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);

@@ -112,6 +112,14 @@ export class BridgeDriver {
     fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
   }
 
+  /** Take the IPv6 side off a bridge (the default bridge started without --ipv6 after a start with it). */
+  async dropV6(n: NetworkRecord): Promise<void> {
+    const cfg6 = v6Config(n);
+    if (!cfg6) return;
+    await run('ip', ['-6', 'addr', 'del', `${cfg6.Gateway}/${parseCidr6(cfg6.Subnet)!.bits}`, 'dev', n.bridge!], { allowFailure: true });
+    await run('ip6tables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg6.Subnet, '!', '-o', n.bridge!, '-j', 'MASQUERADE'], { allowFailure: true });
+  }
+
   close(): void {
     this.dns.close();
   }
