@@ -99,7 +99,7 @@ function explicitBools(argv: string[]): { rest: string[]; bools: Record<string, 
   const bools: Record<string, boolean> = {};
   const rest: string[] = [];
   for (const a of argv) {
-    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
     if (!m || !BOOL_FLAGS.includes(m[1]!)) {
       rest.push(a);
       continue;

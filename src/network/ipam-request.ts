@@ -28,19 +28,20 @@ export function v6Config(n: Pick<NetworkRecord, 'IPAM' | 'EnableIPv6'>): IpamCon
 
 const OVERLAP = () => new BerthError('forbidden', 'Pool overlaps with other one on this address space');
 
-/** The pools of a new network named `name`, given the networks that exist. */
-export function ipamConfigs(name: string, req: IpamConfigRequest[] | undefined, enableIPv6: boolean, existing: NetworkRecord[]): IpamConfig[] {
+/** The pools of a new network named `name`, given the networks that exist (and the host's routes, which
+ * a default IPv4 pool must not shadow). */
+export function ipamConfigs(name: string, req: IpamConfigRequest[] | undefined, enableIPv6: boolean, existing: NetworkRecord[], routes?: Cidr[]): IpamConfig[] {
   const given = req ?? [];
   const v4s = given.filter((c) => !isV6(c.Subnet ?? c.Gateway ?? c.IPRange ?? ''));
   const v6s = given.filter((c) => !v4s.includes(c));
   if (v4s.length > 1 || v6s.length > 1) throw invalidParameter('Berth networks have one IPAM pool per address family: more than one IPv4 or IPv6 IPAM.Config is not supported');
-  const out = [v4Pool(name, v4s[0], existing)];
-  if (v6s[0]) out.push(v6Pool(name, v6s[0], existing));
-  else if (enableIPv6) throw invalidParameter('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
-  return out;
+  // the IPv6 pool is checked first: its errors do not depend on which IPv4 pools are free
+  const v6 = v6s[0] ? v6Pool(name, v6s[0], existing) : undefined;
+  if (!v6 && enableIPv6) throw invalidParameter('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  return [v4Pool(name, v4s[0], existing, routes), ...(v6 ? [v6] : [])];
 }
 
-function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: NetworkRecord[]): IpamConfig {
+function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: NetworkRecord[], routes?: Cidr[]): IpamConfig {
   const used = existing.flatMap((n) => n.IPAM.Config.filter((c) => !isV6(c.Subnet)).map((c) => parseCidr(c.Subnet)));
   let subnet: Cidr;
   let gateway: string;
@@ -53,7 +54,7 @@ function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: Netw
     if (g === undefined || !contains(subnet, g)) throw invalidParameter(`invalid gateway ${gateway}: not in subnet ${cidrString(subnet)}`);
   } else {
     if (cfg?.Gateway) throw invalidParameter('a gateway needs a subnet');
-    subnet = pickPool(used);
+    subnet = pickPool(used, routes);
     gateway = firstHost(subnet);
   }
   const aux = auxAddresses(name, cfg?.AuxiliaryAddresses, (ip) => {
