@@ -82,16 +82,28 @@ describe('IPv6', SUITE(skip), () => {
   const inspect = async (ref: string, fmt: string) => ok(await dk(['inspect', '-f', fmt, ref]), `inspect ${fmt}`).trim();
   const serve = (word: string) => ['nc', '-ll', '-p', '80', '-e', 'echo', word];
 
-  test('a dual-stack network: an IPv4 pool too, the IPv6 one as given; containers get both addresses, --ip6 a fixed one', T, async () => {
-    const nw = uniq('v6net');
-    ok(await dk(['network', 'create', '--ipv6', '--subnet', 'fd00:db8:71::/64', nw]));
+  test('only an IPv6 subnet given: an IPv4 pool from the defaults beside it, as dockerd (20.10 and current) allocates', T, async (t) => {
+    const nw = uniq('v6only');
+    const r = await dk(['network', 'create', '--ipv6', '--subnet', 'fd00:db8:70::/64', nw]);
+    // the default IPv4 pools avoid the host's routes: other daemons' bridges on a shared host may hold them all
+    if (/could not find an available, non-overlapping IPv4 address pool/.test(r.stderr)) return t.skip('every default IPv4 pool is taken on this host');
+    ok(r);
     try {
       assert.equal(await inspect(nw, '{{.EnableIPv6}}'), 'true');
       const cfg = JSON.parse(await inspect(nw, '{{json .IPAM.Config}}')) as { Subnet: string }[];
-      // (dockerd, 20.10 as current, allocates an IPv4 pool beside the IPv6 one)
       assert.equal(cfg.length, 2, JSON.stringify(cfg));
       assert.match(cfg[0]!.Subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
-      assert.equal(cfg[1]!.Subnet, 'fd00:db8:71::/64');
+      assert.equal(cfg[1]!.Subnet, 'fd00:db8:70::/64');
+    } finally {
+      await dk(['network', 'rm', nw]);
+    }
+  });
+
+  test('a dual-stack network: containers get both addresses, --ip6 a fixed one, and reach each other over IPv6', T, async () => {
+    const nw = uniq('v6net');
+    ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.71.0/24', '--subnet', 'fd00:db8:71::/64', nw]));
+    try {
+      assert.equal(await inspect(nw, '{{.EnableIPv6}}'), 'true');
 
       const a = uniq('v6a');
       ok(await dk(['run', '-d', '--name', a, '--network', nw, TEST_IMAGE, ...serve('over-v6')]));
@@ -167,7 +179,8 @@ describe('IPv6', SUITE(skip), () => {
       const id = ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `${p1}:80`, '-p', `[::1]:${p2}:80`, TEST_IMAGE, ...serve('published')])).trim();
       const ports = JSON.parse(await inspect(c, '{{json .NetworkSettings.Ports}}'));
       assert.deepEqual(ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(p1) }, { HostIp: '::', HostPort: String(p1) }, { HostIp: '::1', HostPort: String(p2) }]);
-      assert.equal(ok(await dk(['port', c])), `80/tcp -> 0.0.0.0:${p1}\n80/tcp -> [::]:${p1}\n80/tcp -> [::1]:${p2}\n`);
+      // (the docker CLI sorts the lines: "[::1]" before "[::]")
+      assert.equal(ok(await dk(['port', c])), `80/tcp -> 0.0.0.0:${p1}\n80/tcp -> [::1]:${p2}\n80/tcp -> [::]:${p1}\n`);
       // [::]: through this network's own IPv6 gateway address (a local address of this host)
       await waitFor(async () => (await fetchLine('fd00:db8:75::1', p1)) === 'published', `[fd00:db8:75::1]:${p1} answers`, 15_000, 200);
       await waitFor(async () => (await fetchLine('::1', p2)) === 'published', `[::1]:${p2} answers`, 15_000, 200);
