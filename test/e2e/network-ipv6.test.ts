@@ -219,6 +219,24 @@ describe('IPv6', SUITE(skip), () => {
     }
   });
 
+  test('a port on [::1] is still reached after the daemon restarts (its containers run on), and released at rm after', T, async () => {
+    const nw = uniq('v6rst');
+    ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.78.0/24', '--subnet', 'fd00:db8:78::/64', nw]));
+    const port = await freePort();
+    const c = uniq('v6rst');
+    try {
+      ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `[::1]:${port}:80`, TEST_IMAGE, ...serve('still-here')]));
+      await waitFor(async () => (await fetchLine('::1', port)) === 'still-here', `[::1]:${port} answers`, 15_000, 200);
+      await d.restart();
+      await waitFor(async () => (await fetchLine('::1', port)) === 'still-here', `[::1]:${port} answers after the restart`, 15_000, 200);
+      ok(await dk(['rm', '-f', c]));
+      assert.equal(await fetchLine('::1', port), '', '[::1] no longer answers after rm');
+    } finally {
+      await dk(['rm', '-f', c]);
+      await dk(['network', 'rm', nw]);
+    }
+  });
+
   test('the default bridge with the daemon\'s --ipv6 --fixed-cidr-v6: EnableIPv6, the pool, the top-level IPv6 fields', T, async () => {
     assert.equal(await inspect('bridge', '{{.EnableIPv6}}'), 'true');
     const cfg = JSON.parse(await inspect('bridge', '{{json .IPAM.Config}}')) as { Subnet: string }[];
