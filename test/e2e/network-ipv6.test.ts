@@ -74,6 +74,8 @@ describe('IPv6', SUITE(skip), () => {
   after(async () => {
     await d?.stop();
     if (madeDocker0) await run('ip', ['link', 'del', 'docker0']);
+    // (dockerd leaves its default bridge's addresses when it stops: the IPv6 one is this file's)
+    else if (REAL_DOCKER) await run('ip', ['-6', 'addr', 'del', 'fd00:db8:7f::1/64', 'dev', 'docker0']);
     if (!REAL_DOCKER) {
       // berthd's default bridge (berth0) is shared with other daemons on this host: its IPv6 side is this file's
       await run('ip', ['-6', 'addr', 'del', 'fd00:db8:7f::1/64', 'dev', 'berth0']);
