@@ -31,6 +31,9 @@ export interface DaemonConfig {
   initPath?: string;
   /** --cri-socket: unix:// address of the Kubernetes CRI; "" turns it off; unset = cri.sock beside socketPath. */
   criSocket?: string;
+  /** --ipv6 / "ipv6": the default bridge is dual-stack, its IPv6 pool `fixedCidrV6` (--fixed-cidr-v6). */
+  ipv6?: boolean;
+  fixedCidrV6?: string;
 }
 
 /** The TLS settings of the API's TCP listeners, after dockerd's rules for --tls/--tlsverify. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
+import { parseCidr6, cidr6String } from './network/ipam6.ts';
 import { DEFAULT_TLS_HOST, ListenerError, parseDaemonHost } from './api/listeners.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -26,6 +27,8 @@ Options:
       --init                    Run an init in the container to forward signals and reap processes
       --init-path string        Path to the docker-init binary
       --insecure-registry list  Enable insecure registry communication
+      --ipv6                    Enable IPv6 networking on the default bridge (needs --fixed-cidr-v6)
+      --fixed-cidr-v6 string    IPv6 subnet of the default bridge
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file
       --tls                     Use TLS; implied by --tlsverify
@@ -68,8 +71,10 @@ interface FileConfig {
   'cri-socket'?: string;
   init?: boolean;
   'init-path'?: string;
+  ipv6?: boolean;
+  'fixed-cidr-v6'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket', 'init', 'init-path'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket', 'init', 'init-path', 'ipv6', 'fixed-cidr-v6'];
 /** daemon.json key → the flag that sets the same thing */
 const FLAG_OF: Record<string, string> = {
   'data-root': 'data-root',
@@ -89,16 +94,18 @@ const FLAG_OF: Record<string, string> = {
   'cri-socket': 'cri-socket',
   init: 'init',
   'init-path': 'init-path',
+  ipv6: 'ipv6',
+  'fixed-cidr-v6': 'fixed-cidr-v6',
 };
 /** Boolean flags that, as Go's pflag, also take `--flag=true|false`. */
-const BOOL_FLAGS = ['tls', 'tlsverify', 'debug', 'init'];
+const BOOL_FLAGS = ['tls', 'tlsverify', 'debug', 'init', 'ipv6'];
 
 /** `--tls=false` and friends: taken out of argv (node's parseArgs has no value for booleans). */
 function explicitBools(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
   const bools: Record<string, boolean> = {};
   const rest: string[] = [];
   for (const a of argv) {
-    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
     if (!m || !BOOL_FLAGS.includes(m[1]!)) {
       rest.push(a);
       continue;
@@ -143,6 +150,8 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         'cri-socket': { type: 'string' },
         init: { type: 'boolean' },
         'init-path': { type: 'string' },
+        ipv6: { type: 'boolean' },
+        'fixed-cidr-v6': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -165,6 +174,18 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
   const criSocket = values['cri-socket'] ?? file['cri-socket'];
   if (criSocket && !/^unix:\/\/\//.test(criSocket)) throw new OptionsError(`berthd: --cri-socket: only unix:// addresses with an absolute path are supported: ${criSocket}`);
 
+
+  const ipv6 = values.ipv6 ?? file.ipv6 ?? false;
+  const fixedCidrV6 = values['fixed-cidr-v6'] ?? file['fixed-cidr-v6'];
+  if (fixedCidrV6 !== undefined) {
+    const c = parseCidr6(fixedCidrV6);
+    if (!c) throw new OptionsError(`berthd: --fixed-cidr-v6: invalid CIDR address: ${fixedCidrV6}`);
+    // (dockerd keeps it unused without --ipv6; Berth says so rather than ignore it)
+    if (!ipv6) throw new OptionsError('berthd: --fixed-cidr-v6 is only used with --ipv6');
+  } else if (ipv6) {
+    // (current dockerd picks a ULA prefix from its default IPv6 pools; Berth has none: the pool is asked for)
+    throw new OptionsError('berthd: --ipv6 needs --fixed-cidr-v6: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  }
 
   // dockerd's rules: --tlsverify (either value) turns TLS on; verification follows TLS unless set
   let tlsOn: boolean | undefined = values.tls ?? file.tls;
@@ -235,6 +256,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     ...(criSocket !== undefined ? { criSocket } : {}),
     ...(init !== undefined ? { init } : {}),
     ...(initPath ? { initPath } : {}),
+    ...(ipv6 ? { ipv6, fixedCidrV6: cidr6String(parseCidr6(fixedCidrV6!)!) } : {}),
   };
 }
 

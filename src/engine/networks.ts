@@ -7,13 +7,16 @@ import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
-import type { NetworkRecord, PortBinding } from '../network/types.ts';
+import type { NetworkRecord, PortBinding, IpamConfig } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
-import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
-import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
-import { BridgeDriver } from '../network/bridge.ts';
+import { parseIp } from '../network/ipam.ts';
+import { ipamConfigs, v6Config } from '../network/ipam-request.ts';
+import { isV6 } from '../network/ipam6.ts';
+import { allocatePorts, takenKeys, mappingsOf, withV6Listing, checkHostFamilies } from '../network/ports.ts';
+import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
+import { LoopbackProxies, proxied } from '../network/loopback-proxy.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 
 export type { NetworkRecord };
@@ -36,33 +39,50 @@ export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
   private readonly events: EventsService;
   private readonly bridges: BridgeDriver;
+  private readonly proxies = new LoopbackProxies();
+  private readonly cfg: DaemonConfig;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
     this.events = deps.events;
+    this.cfg = deps.cfg;
     this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
   /** The built-in networks, and every bridge network's bridge, firewall rules and DNS (after a restart too). */
   async init(): Promise<void> {
     const byName = new Map(this.docs.all().map((n) => [n.Name, n]));
-    if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
+    if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { pools: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }], bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
+    await this.defaultBridgeV6(this.get('bridge'));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
     await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
+  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start: a changed or dropped
+   * one gives up its gateway address and NAT rule first. */
+  private async defaultBridgeV6(n: NetworkRecord): Promise<void> {
+    const want = this.cfg.ipv6 && this.cfg.fixedCidrV6 ? this.cfg.fixedCidrV6 : undefined;
+    const had = v6Config(n);
+    if (had?.Subnet === want && n.EnableIPv6 === !!want) return;
+    if (had) await this.bridges.dropV6(n);
+    const others = this.docs.all().filter((o) => o.Id !== n.Id);
+    const pools = want ? ipamConfigs('bridge', [...n.IPAM.Config.filter((c) => !isV6(c.Subnet)), { Subnet: want }], true, others) : n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
+  }
+
   close(): void {
     this.bridges.close();
+    this.proxies.closeAll();
   }
 
   private save(n: NetworkRecord): void {
     this.docs.put(n.Id, n);
   }
 
-  private record(name: string, driver: NetworkRecord['Driver'], o: { subnet?: Cidr; gateway?: string; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipRange?: string; aux?: Record<string, string> } = {}): NetworkRecord {
+  private record(name: string, driver: NetworkRecord['Driver'], o: { pools?: IpamConfig[]; ipv6?: boolean; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean } = {}): NetworkRecord {
     return {
       Name: name,
       Id: newId(),
@@ -70,8 +90,8 @@ export class NetworkService {
       Scope: 'local',
       Driver: driver,
       EnableIPv4: true,
-      EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}), ...(o.aux ? { AuxiliaryAddresses: o.aux } : {}) }] : [] },
+      EnableIPv6: !!o.ipv6,
+      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.pools ?? [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
@@ -91,7 +111,7 @@ export class NetworkService {
       const ep = c.NetworkSettings?.Networks[n.Name];
       if (!c.State.Running || !ep?.IPAddress) continue;
       const names = [c.Name.slice(1), c.Id.slice(0, 12), c.Config.Hostname ?? '', ...(ep.Aliases ?? [])].map((x) => x.toLowerCase());
-      if (names.includes(name)) out.push(ep.IPAddress);
+      if (names.includes(name)) out.push(ep.IPAddress, ...(ep.GlobalIPv6Address ? [ep.GlobalIPv6Address] : []));
     }
     return out;
   }
@@ -130,7 +150,7 @@ export class NetworkService {
     for (const c of this.members(n)) {
       const ep = c.NetworkSettings?.Networks[n.Name];
       if (!c.State.Running || !ep) continue;
-      Containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: '' };
+      Containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '' };
     }
     return { ...rest, Containers };
   }
@@ -148,30 +168,10 @@ export class NetworkService {
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
     if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
-    if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by Berth yet');
-    const used = this.docs.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
-    const cfgIn = req.IPAM?.Config?.[0];
     checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
-    if ((req.IPAM?.Config?.length ?? 0) > 1) throw invalidParameter('Berth networks have one IPAM pool: more than one IPAM.Config is not supported');
-    if (cfgIn?.Subnet?.includes(':')) throw invalidParameter('IPv6 networks are not supported by Berth yet');
-    let subnet: Cidr;
-    let gateway: string;
-    if (cfgIn?.Subnet) {
-      subnet = parseCidr(cfgIn.Subnet);
-      if (subnet.bits > 30) throw invalidParameter(`invalid subnet ${cfgIn.Subnet}: too small`);
-      const clash = this.docs.all().find((n) => n.IPAM.Config.some((c) => { const o = parseCidr(c.Subnet); return Math.min(o.bits, subnet.bits) >= 0 && ((o.base >>> 0) === (subnet.base >>> 0) || contains(o, subnet.base) || contains(subnet, o.base)); }));
-      if (clash) throw new BerthError('forbidden', `Pool overlaps with other one on this address space`);
-      gateway = cfgIn.Gateway || firstHost(subnet);
-      const g = parseIp(gateway);
-      if (g === undefined || !contains(subnet, g)) throw invalidParameter(`invalid gateway ${gateway}: not in subnet ${cidrString(subnet)}`);
-    } else {
-      if (cfgIn?.Gateway) throw invalidParameter('a gateway needs a subnet');
-      subnet = pickPool(used);
-      gateway = firstHost(subnet);
-    }
-    const aux = auxAddresses(name, subnet, cfgIn?.AuxiliaryAddresses);
-    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
+    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.docs.all());
+    const n = this.record(name, 'bridge', { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
     n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
     await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
     this.save(n);
@@ -234,7 +234,7 @@ export class NetworkService {
     const ep = this.emptyEndpoint(n);
     const got = checkEndpoint(n, req);
     if (got.aliases) ep.Aliases = got.aliases;
-    if (got.ipv4) ep.IPAMConfig = { IPv4Address: got.ipv4 };
+    if (got.ipv4 || got.ipv6) ep.IPAMConfig = { ...(got.ipv4 ? { IPv4Address: got.ipv4 } : {}), ...(got.ipv6 ? { IPv6Address: got.ipv6 } : {}) };
     if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
     return ep;
   }
@@ -250,6 +250,11 @@ export class NetworkService {
   async releaseOrphans(): Promise<void> {
     const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
     for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
+    // the loopback proxies of the containers that run on lived in the daemon: open them again
+    for (const c of this.containers().filter((x) => x.State.Running)) {
+      const first = Object.values(c.NetworkSettings?.Networks ?? {})[0];
+      if (first?.GlobalIPv6Address) await this.proxies.start(c.Id, mappingsOf(c.NetworkSettings!.Ports), first.GlobalIPv6Address).catch((e) => log.warn(`port proxies of ${c.Id.slice(0, 12)}: ${e.message}`));
+    }
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -265,19 +270,26 @@ export class NetworkService {
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
     const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
+    checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
     const done: string[] = [];
+    let v6 = false;
     try {
       for (const [i, name] of names.entries()) {
         const n = this.get(name);
         const ep = ns.Networks[name]!;
-        const withPorts = i === 0 && mappings.length > 0;
+        const ruled = mappings.filter((m) => !proxied(m.hostIP));
+        const withPorts = i === 0 && ruled.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
-        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
-        Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
+        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? ruled : undefined });
+        Object.assign(ep, addressesOf(got), { EndpointID: newId(), NetworkID: n.Id });
+        if (i === 0 && got.ip6) {
+          v6 = true;
+          await this.proxies.start(c.Id, mappings, got.ip6);
+        }
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
-      ns.Ports = ports;
+      ns.Ports = v6 ? withV6Listing(mappings, ports) : ports;
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;
@@ -291,6 +303,7 @@ export class NetworkService {
     const ns = c.NetworkSettings;
     if (!ns) return;
     const mappings = mappingsOf(ns.Ports);
+    if (!only || only.includes(Object.keys(ns.Networks)[0]!)) this.proxies.stop(c.Id);
     for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
@@ -298,7 +311,7 @@ export class NetworkService {
       if (n?.bridge) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
       // an endpoint that had joined leaves (once: teardown runs at the exit and again at removal)
       if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
-      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
+      Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPv6Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
     }
     for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
   }
@@ -314,7 +327,7 @@ export class NetworkService {
   }
 
   /** docker network connect: a new endpoint, set up at once when the container runs (netns given). */
-  async connect(c: ContainerRecord, ref: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }, netns?: string): Promise<void> {
+  async connect(c: ContainerRecord, ref: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } }, netns?: string): Promise<void> {
     const n = this.get(ref);
     const mode = c.HostConfig.NetworkMode ?? 'bridge';
     if (mode === 'host' || n.Driver === 'host') throw new BerthError('forbidden', 'container cannot be disconnected from host network or connected to host network');
@@ -329,8 +342,8 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
-      Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
+      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac });
+      Object.assign(ep, addressesOf(got), { EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
       await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
       delete ns.Networks[n.Name];
@@ -358,15 +371,9 @@ export class NetworkService {
   }
 }
 
-/** --aux-address: each an address of the network's pool (checked as libnetwork does). */
-function auxAddresses(network: string, pool: Cidr, given: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!given || !Object.keys(given).length) return undefined;
-  for (const [k, v] of Object.entries(given)) {
-    const ip = parseIp(v);
-    if (ip === undefined) throw invalidParameter(`non parsable secondary ip address (${k}:${v}) passed for network ${network}`);
-    if (!contains(pool, ip)) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${cidrString(pool)}`);
-  }
-  return { ...given };
+/** What an endpoint got from the driver, as EndpointSettings' address fields. */
+function addressesOf(got: Endpoint): Partial<EndpointSettings> {
+  return { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, GlobalIPv6Address: got.ip6, GlobalIPv6PrefixLen: got.prefixLen6, IPv6Gateway: got.gateway6, MacAddress: got.mac };
 }
 
 /** A binding without a host address takes the network's com.docker.network.bridge.host_binding_ipv4. */

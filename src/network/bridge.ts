@@ -8,6 +8,8 @@ import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { cniAdd, cniDel, type CniConfList } from './cni.ts';
 import { parseCidr, ipString } from './ipam.ts';
+import { parseCidr6, ip6String, isV6 } from './ipam6.ts';
+import { v4Config, v6Config } from './ipam-request.ts';
 import { isolateBridge, forgetBridge } from './firewall.ts';
 import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
 import { readLeases, reserve, AUX_OWNER } from './leases.ts';
@@ -22,6 +24,10 @@ export interface Endpoint {
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** the IPv6 address, on a network with EnableIPv6 ('' otherwise) */
+  ip6: string;
+  prefixLen6: number;
+  gateway6: string;
   mac: string;
 }
 
@@ -30,8 +36,9 @@ export interface EndpointRequest {
   /** the namespace to wire ('' on release when it is gone already: only the address and rules go) */
   netns: string;
   ifName: string;
-  /** a fixed address (--ip) */
+  /** fixed addresses (--ip, --ip6) */
   ip?: string;
+  ip6?: string;
   /** a fixed MAC address (--mac-address) */
   mac?: string;
   /** published ports, on one endpoint of the container */
@@ -50,20 +57,27 @@ export class BridgeDriver {
   /** The bridge with its gateway address, its rules and its DNS (idempotent: also after a restart). */
   async setUp(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
     const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
+    const cfg = v4Config(n)!;
+    const cfg6 = v6Config(n);
     const bits = parseCidr(cfg.Subnet).bits;
     // The CNI plugin would make the bridge too; DNS needs the gateway address first.
     if (!fs.existsSync(`/sys/class/net/${br}`)) await run('ip', ['link', 'add', br, 'type', 'bridge']);
     const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
     if (!addrs.includes(` ${cfg.Gateway}/`)) await run('ip', ['addr', 'add', `${cfg.Gateway}/${bits}`, 'dev', br]);
+    // the IPv6 gateway without duplicate address detection: usable at once, as dockerd sets it
+    if (cfg6) await setUpV6(br, cfg6.Gateway, parseCidr6(cfg6.Subnet)!.bits);
     await run('ip', ['link', 'set', br, 'up']);
-    await isolateBridge(br, !FALSE.includes(n.Options['com.docker.network.bridge.enable_icc'] ?? ''));
+    const icc = !FALSE.includes(n.Options['com.docker.network.bridge.enable_icc'] ?? '');
+    await isolateBridge(br, icc);
+    if (cfg6) await isolateBridge(br, icc, 'ip6tables');
     if (!n.Internal && !FALSE.includes(n.Options['com.docker.network.bridge.enable_ip_masquerade'] ?? '')) {
-      const rule = ['POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'];
-      const has = await run('iptables', ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
-      if (has.code !== 0) await run('iptables', ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
+      for (const [bin, subnet] of [['iptables', cfg.Subnet], ...(cfg6 ? [['ip6tables', cfg6.Subnet]] : [])] as const) {
+        const rule = ['POSTROUTING', '-s', subnet, '!', '-o', br, '-j', 'MASQUERADE'];
+        const has = await run(bin, ['-w', '-t', 'nat', '-C', ...rule], { allowFailure: true });
+        if (has.code !== 0) await run(bin, ['-w', '-t', 'nat', '-A', ...rule], { allowFailure: true });
+      }
     }
-    if (cfg.AuxiliaryAddresses) reserve(this.leaseDir(n), cfg.AuxiliaryAddresses);
+    for (const c of [cfg, cfg6]) if (c?.AuxiliaryAddresses) reserve(this.leaseDir(n), c.AuxiliaryAddresses);
     if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names, upstreams);
   }
 
@@ -79,7 +93,7 @@ export class BridgeDriver {
       await this.setUp(n, names, upstreams);
     } catch (e) {
       if (existed) {
-        this.dns.close(n.IPAM.Config[0]!.Gateway);
+        this.dns.close(v4Config(n)!.Gateway);
         fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
       } else await this.tearDown(n).catch((err) => log.warn(`undoing the bridge of network ${n.Name}: ${err.message}`)); // the setUp error below is the one reported
       throw e;
@@ -88,12 +102,22 @@ export class BridgeDriver {
 
   async tearDown(n: NetworkRecord): Promise<void> {
     const br = n.bridge!;
-    const cfg = n.IPAM.Config[0]!;
+    const cfg = v4Config(n)!;
+    const cfg6 = v6Config(n);
     this.dns.close(cfg.Gateway);
     await run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
-    await forgetBridge(br);
+    if (cfg6) await run('ip6tables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg6.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
+    await forgetBridge(br, !!cfg6);
     await run('ip', ['link', 'del', br], { allowFailure: true });
     fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+  }
+
+  /** Take the IPv6 side off a bridge (the default bridge started without --ipv6 after a start with it). */
+  async dropV6(n: NetworkRecord): Promise<void> {
+    const cfg6 = v6Config(n);
+    if (!cfg6) return;
+    await run('ip', ['-6', 'addr', 'del', `${cfg6.Gateway}/${parseCidr6(cfg6.Subnet)!.bits}`, 'dev', n.bridge!], { allowFailure: true });
+    await run('ip6tables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg6.Subnet, '!', '-o', n.bridge!, '-j', 'MASQUERADE'], { allowFailure: true });
   }
 
   close(): void {
@@ -102,15 +126,19 @@ export class BridgeDriver {
 
   /** The CNI chain of a network; with `withPorts`, the portmap plugin too (its ADD and its DEL both need
    * the mappings: portmap's DEL does nothing without them). */
-  private confList(n: NetworkRecord, withPorts: boolean): CniConfList {
-    const cfg = n.IPAM.Config[0]!;
+  private confList(n: NetworkRecord, withPorts: boolean, fixed: string[] = []): CniConfList {
+    const cfg = v4Config(n)!;
+    const cfg6 = v6Config(n);
     const range: Record<string, string> = { subnet: cfg.Subnet, gateway: cfg.Gateway };
     if (cfg.IPRange) {
       const r = parseCidr(cfg.IPRange);
       range.rangeStart = ipString(r.base + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0));
     }
+    const ranges = [[range], ...(cfg6 ? [[range6(cfg6.Subnet, cfg6.Gateway, cfg6.IPRange)]] : [])];
+    const routes = n.Internal ? [] : [{ dst: '0.0.0.0/0' }, ...(cfg6 ? [{ dst: '::/0' }] : [])];
     const plugins: CniConfList['plugins'] = [
-      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ipam: { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0' }] } },
+      // fixed addresses (--ip, --ip6) go to host-local as args.cni.ips, one per family
+      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ...(fixed.length ? { args: { cni: { ips: fixed } } } : {}), ipam: { type: 'host-local', ranges, dataDir: path.join(this.ipamDir, n.Name), routes } },
     ];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: `berth-${n.Name}`, plugins };
@@ -119,16 +147,19 @@ export class BridgeDriver {
   /** Wire a container's namespace to the network: a veth on the bridge, an address, its published ports. */
   async connect(n: NetworkRecord, req: EndpointRequest): Promise<Endpoint> {
     const withPorts = !!req.ports?.length;
-    const res = await cniAdd(this.confList(n, withPorts), {
+    const fixed = [req.ip, v6Config(n) ? req.ip6 : undefined].filter((x): x is string => !!x);
+    const res = await cniAdd(this.confList(n, withPorts, fixed), {
       containerId: req.containerId,
       netns: req.netns,
       ifName: req.ifName,
-      args: req.ip || req.mac ? { ...(req.ip ? { IP: req.ip } : {}), ...(req.mac ? { MAC: req.mac } : {}) } : undefined,
+      args: req.mac ? { MAC: req.mac } : undefined,
       runtimeConfig: withPorts ? { portMappings: req.ports } : undefined,
     });
-    const ip = res.ips?.[0];
+    const ip = res.ips?.find((x) => !isV6(x.address));
+    const ip6 = res.ips?.find((x) => isV6(x.address));
     const [addr, bits] = (ip?.address ?? '').split('/');
-    return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: ip?.gateway ?? '', mac: res.interfaces?.find((x) => x.sandbox)?.mac ?? '' };
+    const [addr6, bits6] = (ip6?.address ?? '').split('/');
+    return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: ip?.gateway ?? '', ip6: addr6 ?? '', prefixLen6: Number(bits6 ?? 0), gateway6: ip6?.gateway ?? '', mac: res.interfaces?.find((x) => x.sandbox)?.mac ?? '' };
   }
 
   /**
@@ -154,6 +185,26 @@ export class BridgeDriver {
       await this.disconnect(n, { containerId: lease.containerId, netns: '', ifName: lease.ifName, ports: 'unknown' }).catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
     }
   }
+}
+
+/** host-local's range of an IPv6 pool; with an IPRange, from its second address (dockerd gives out a
+ * range's first address last: its first container gets ::101 of fd00::100/120). */
+function range6(subnet: string, gateway: string, ipRange?: string): Record<string, string> {
+  const out: Record<string, string> = { subnet, gateway };
+  if (ipRange) {
+    const r = parseCidr6(ipRange)!;
+    out.rangeStart = ip6String(r.base + 1n);
+    out.rangeEnd = ip6String(r.base + (1n << BigInt(128 - r.bits)) - 1n);
+  }
+  return out;
+}
+
+/** The bridge's IPv6 gateway address (idempotent). */
+async function setUpV6(br: string, gateway: string, bits: number): Promise<void> {
+  // a bridge made with IPv6 disabled on it (sysctl default) would refuse the address
+  await run('sysctl', ['-q', '-w', `net.ipv6.conf.${br}.disable_ipv6=0`], { allowFailure: true });
+  const addrs = (await run('ip', ['-o', '-6', 'addr', 'show', 'dev', br], { allowFailure: true })).stdout;
+  if (!addrs.includes(` ${gateway}/`)) await run('ip', ['-6', 'addr', 'add', `${gateway}/${bits}`, 'dev', br, 'nodad']);
 }
 
 /** com.docker.network.driver.mtu: the MTU of the bridge's veths (the kernel's default without it). */

@@ -5,7 +5,9 @@
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { log } from '../util/log.ts';
+import { parseIp6, isV6 } from './ipam6.ts';
 
+/** The addresses of a name on the network, IPv4 and IPv6 together (A and AAAA answers pick their family). */
 export type Lookup = (name: string) => string[];
 /** The servers to forward a client's unknown names to (its --dns); none: the host's resolvers. */
 export type Upstreams = (clientIp: string) => string[];
@@ -37,7 +39,8 @@ export function parseQuestion(msg: Buffer): Question | undefined {
   return { name: labels.join('.').toLowerCase(), type: msg.readUInt16BE(off), end: off + 4 };
 }
 
-/** An answer to `query` with the given IPv4 addresses (none: an empty NOERROR, or NXDOMAIN). */
+/** An answer to `query` with the given addresses, A records for IPv4 ones and AAAA for IPv6 ones
+ * (none: an empty NOERROR, or with `rcode` NXDOMAIN/SERVFAIL). */
 export function answer(query: Buffer, q: Question, ips: string[], rcode = 0): Buffer {
   const head = Buffer.alloc(12);
   query.copy(head, 0, 0, 2);
@@ -46,13 +49,19 @@ export function answer(query: Buffer, q: Question, ips: string[], rcode = 0): Bu
   head.writeUInt16BE(1, 4);
   head.writeUInt16BE(ips.length, 6);
   const rrs = ips.map((ip) => {
-    const rr = Buffer.alloc(16);
+    const v6 = parseIp6(ip);
+    const rr = Buffer.alloc(v6 === undefined ? 16 : 28);
     rr.writeUInt16BE(0xc00c, 0);
-    rr.writeUInt16BE(TYPE_A, 2);
+    rr.writeUInt16BE(v6 === undefined ? TYPE_A : TYPE_AAAA, 2);
     rr.writeUInt16BE(1, 4);
     rr.writeUInt32BE(600, 6);
-    rr.writeUInt16BE(4, 10);
-    ip.split('.').forEach((p, i) => rr.writeUInt8(Number(p), 12 + i));
+    if (v6 === undefined) {
+      rr.writeUInt16BE(4, 10);
+      ip.split('.').forEach((p, i) => rr.writeUInt8(Number(p), 12 + i));
+    } else {
+      rr.writeUInt16BE(16, 10);
+      for (let i = 0; i < 16; i++) rr.writeUInt8(Number((v6 >> BigInt(120 - 8 * i)) & 0xffn), 12 + i);
+    }
     return rr;
   });
   return Buffer.concat([head, query.subarray(12, q.end), ...rrs]);
@@ -104,7 +113,9 @@ export class NetworkDns {
     if (!q) return;
     const ips = lookup(q.name);
     if (ips.length) {
-      sock.send(answer(msg, q, q.type === TYPE_A ? ips : []), rinfo.port, rinfo.address);
+      // a known name: its addresses of the asked family, or an empty NOERROR (never forwarded)
+      const family = q.type === TYPE_A ? ips.filter((ip) => !isV6(ip)) : q.type === TYPE_AAAA ? ips.filter(isV6) : [];
+      sock.send(answer(msg, q, family), rinfo.port, rinfo.address);
       return;
     }
     if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);

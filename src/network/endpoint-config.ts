@@ -3,6 +3,8 @@
 // cannot honour are refused with Docker's message instead of being dropped.
 import { invalidParameter } from '../errdefs.ts';
 import { parseCidr, parseIp, contains } from './ipam.ts';
+import { parseIp6, parseCidr6, contains6, ip6String, isV6 } from './ipam6.ts';
+import { v6Config } from './ipam-request.ts';
 import type { NetworkRecord } from './types.ts';
 
 export interface EndpointRequest {
@@ -17,6 +19,7 @@ export interface EndpointRequest {
 export interface EndpointChoice {
   aliases?: string[];
   ipv4?: string;
+  ipv6?: string;
   mac?: string;
 }
 
@@ -41,11 +44,16 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
   if ((v4 || v6) && !userDefined) throw invalidParameter('user specified IP address is supported on user defined networks only');
   if (v4) {
     const ip = parseIp(v4);
-    if (ip === undefined || !n.IPAM.Config.some((c) => contains(parseCidr(c.Subnet), ip))) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v4}`);
+    if (ip === undefined || !n.IPAM.Config.some((c) => !isV6(c.Subnet) && contains(parseCidr(c.Subnet), ip))) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v4}`);
     out.ipv4 = v4;
   }
-  // Berth's networks are IPv4 only (IPv6 networks are refused at create): no subnet holds an IPv6 address.
-  if (v6) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
+  if (v6) {
+    const ip = parseIp6(v6);
+    if (ip === undefined) throw invalidParameter(`invalid IPv6 address: ${v6}`);
+    const pool = v6Config(n);
+    if (!pool || !contains6(parseCidr6(pool.Subnet)!, ip)) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
+    out.ipv6 = ip6String(ip);
+  }
   if (req.IPAMConfig?.LinkLocalIPs?.length) throw invalidParameter('link-local IP addresses (--link-local-ip) are not supported by Berth');
   if (req.Links?.length) throw invalidParameter('links are not supported');
   if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);

@@ -28,7 +28,7 @@ function hostPortFree(port: number, proto: string, ip: string): Promise<boolean>
   const host = ip || '0.0.0.0';
   return new Promise((resolve) => {
     if (proto === 'udp') {
-      const s = dgram.createSocket('udp4');
+      const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
       s.once('error', () => resolve(false));
       s.bind(port, host, () => s.close(() => resolve(true)));
       return;
@@ -120,6 +120,30 @@ export function mappingsOf(ports: Record<string, PortBinding[] | null> | undefin
     }
   }
   return out;
+}
+
+/**
+ * On a network with IPv6 the ports published on every address are reached over IPv6 too (portmap programs
+ * ip6tables DNAT to the container's IPv6 address), and are listed as dockerd lists them: a "::" binding
+ * after each "0.0.0.0" one.
+ */
+export function withV6Listing(mappings: PortMapping[], ports: Record<string, PortBinding[] | null>): Record<string, PortBinding[] | null> {
+  const out: Record<string, PortBinding[] | null> = {};
+  for (const [k, list] of Object.entries(ports)) {
+    const [p, proto = 'tcp'] = k.split('/');
+    out[k] = list && list.flatMap((b) => {
+      const wildcard = b.HostIp === '0.0.0.0' && mappings.some((m) => m.hostIP === '' && m.hostPort === Number(b.HostPort) && m.containerPort === Number(p) && m.protocol === proto);
+      return wildcard ? [b, { HostIp: '::', HostPort: b.HostPort }] : [b];
+    });
+  }
+  return out;
+}
+
+/** An IPv6 host address needs a container with an IPv6 address to forward to (portmap skips a mapping
+ * of the other family without a word): refused up front, with what is missing. */
+export function checkHostFamilies(mappings: PortMapping[], hasV6: boolean): void {
+  const v6 = mappings.find((m) => m.hostIP.includes(':'));
+  if (v6 && !hasV6) throw invalidParameter(`cannot publish ${v6.protocol} port ${v6.containerPort} on IPv6 address ${v6.hostIP}: the container has no IPv6 address (its first network is not IPv6-enabled)`);
 }
 
 /** portmap's DEL removes a container's chains by network and container id, whatever the mappings;

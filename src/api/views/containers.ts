@@ -98,7 +98,7 @@ function networks(c: ContainerRecord) {
 /** The default-bridge fields at the top of NetworkSettings (Docker fills them from the `bridge` endpoint). */
 function bridgeTop(c: ContainerRecord) {
   const ep = c.NetworkSettings?.Networks.bridge;
-  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '' };
+  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '', GlobalIPv6Address: ep?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0, IPv6Gateway: ep?.IPv6Gateway ?? '' };
 }
 
 /** The container's ports as docker ps lists them (also what its publish/expose filters match). */
@@ -168,9 +168,6 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       LinkLocalIPv6PrefixLen: 0,
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPv6Gateway: '',
       ...bridgeTop(c),
       Networks: networks(c),
     },

@@ -116,18 +116,38 @@ export const port: CommandDef = {
       const key = `${num}/${proto}`;
       const bindings = ports[key];
       if (bindings?.length) {
-        cli.println(bindings.map(fmt).join('\n'));
+        cli.println(bindings.map(fmt).sort(naturalCompare).join('\n'));
         return;
       }
       throw new StatusError(1, `Error: No public port '${want}' published for ${container}`);
     }
     const lines: string[] = [];
-    for (const [key, bindings] of Object.entries(ports).sort(([a], [b]) => Number(a.split('/')[0]) - Number(b.split('/')[0]))) {
+    for (const [key, bindings] of Object.entries(ports)) {
       for (const b of bindings ?? []) lines.push(`${key} -> ${fmt(b)}`);
     }
-    if (lines.length) cli.println(lines.join('\n'));
+    // the docker CLI sorts the lines naturally (sortorder.NaturalLess): "[::1]:…" before "[::]:…"
+    if (lines.length) cli.println(lines.sort(naturalCompare).join('\n'));
   },
 };
+
+/** Natural order as fvbommel/sortorder's NaturalLess: runs of digits compare by value, the rest byte by byte. */
+export function naturalCompare(a: string, b: string): number {
+  const chunks = (s: string) => s.match(/\d+|\D/g) ?? [];
+  const x = chunks(a);
+  const y = chunks(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i]!, y[i]!];
+    if (p === q) continue;
+    const [dp, dq] = [/^\d/.test(p), /^\d/.test(q)];
+    if (dp && dq) {
+      const d = Number(p) - Number(q);
+      if (d !== 0) return d;
+      return p.length - q.length;
+    }
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
 
 export const exportCmd: CommandDef = {
   usage: '[OPTIONS] CONTAINER',

@@ -1,5 +1,6 @@
 // network ls / create / rm / inspect / connect / disconnect / prune
 import { StatusError, forEachName, type CommandDef } from '../cli.ts';
+import { parseIp6, parseCidr6, contains6 } from '../../network/ipam6.ts';
 import { FormatContext, renderFormat, chooseFormat } from '../formatter.ts';
 import { goTimeString, truncateId } from '../units.ts';
 import { FORMAT_FLAG, INSPECT_FORMAT_FLAG, filterFlag, parseFilters } from './common.ts';
@@ -86,7 +87,16 @@ export const create: CommandDef = {
   async run(cli, p) {
     const v = p.values;
     const subnets: string[] = v.subnet;
-    const config: { Subnet: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] = subnets.map((s, i) => ({ Subnet: s, Gateway: v.gateway[i], IPRange: v['ip-range'][i] }));
+    const config: { Subnet: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] = subnets.map((s) => ({ Subnet: s }));
+    // as the docker CLI (consolidateIpam): each gateway and ip-range goes to the subnet that holds it
+    if (subnets.length < v.gateway.length || subnets.length < v['ip-range'].length) throw new StatusError(1, 'every ip-range or gateway must have a corresponding subnet');
+    for (const [flag, field] of [['gateway', 'Gateway'], ['ip-range', 'IPRange']] as const) {
+      for (const x of v[flag] as string[]) {
+        const c = config.find((y) => inSubnet(x.split('/')[0]!, y.Subnet));
+        if (!c) throw new StatusError(1, `no matching subnet for ${flag === 'gateway' ? 'gateway' : 'range'} ${x}`);
+        c[field] = x;
+      }
+    }
     // as the docker CLI (consolidateIpam): each aux address goes to the subnet that holds it
     for (const [name, ip] of Object.entries(v['aux-address'] as Record<string, string>)) {
       const c = config.find((x) => inSubnet(ip, x.Subnet));
@@ -172,8 +182,13 @@ export const prune: CommandDef = {
   },
 };
 
-/** Whether an IPv4 address lies in a CIDR (IPv6 subnets hold no v4 address; the daemon checks the rest). */
+/** Whether an address lies in a CIDR (an IPv4 one in an IPv4 subnet, an IPv6 one in an IPv6 subnet). */
 function inSubnet(ip: string, cidr: string): boolean {
+  if (ip.includes(':') || cidr.includes(':')) {
+    const a = parseIp6(ip);
+    const c = parseCidr6(cidr);
+    return a !== undefined && c !== undefined && contains6(c, a);
+  }
   const v4 = (a: string) => {
     const p = a.split('.').map(Number);
     return p.length === 4 && p.every((n) => Number.isInteger(n) && n >= 0 && n <= 255) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;

@@ -106,7 +106,7 @@ export function initialState(): ContainerState {
 
 /** A container's endpoint on one network (Docker's EndpointSettings). */
 export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string } | null;
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string } | null;
   Links: string[] | null;
   Aliases: string[] | null;
   MacAddress: string;
@@ -115,6 +115,10 @@ export interface EndpointSettings {
   Gateway: string;
   IPAddress: string;
   IPPrefixLen: number;
+  /** the IPv6 address on a network with EnableIPv6 ('' or absent otherwise) */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
   DNSNames: string[] | null;
   /** the interface in the container (eth0, eth1, ...): Berth's own, not shown by inspect */
   ifName?: string;

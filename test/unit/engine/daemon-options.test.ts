@@ -79,3 +79,16 @@ test('--init and --init-path, "init" and "init-path" in daemon.json', () => {
   assert.throws(() => parseDaemonOptions(['--init', '--config-file', '/c.json'], () => '{"init": false}'), /specified both as a flag and in the configuration file: init: \(from flag: true, from file: false\)/);
   assert.throws(() => parseDaemonOptions(['--config-file', '/c.json'], () => '{"init": "yes"}'), /cannot unmarshal string into Go struct field Config.init of type bool/);
 });
+
+test('--ipv6 and --fixed-cidr-v6, as flags or in daemon.json, for the default bridge', () => {
+  const o = parseDaemonOptions(['--ipv6', '--fixed-cidr-v6', 'FD00:DB8:FF::7/64'], noFile);
+  assert.equal(o.ipv6, true);
+  assert.equal(o.fixedCidrV6, 'fd00:db8:ff::/64');
+  const f = parseDaemonOptions(['--config-file', '/etc/x.json'], () => JSON.stringify({ ipv6: true, 'fixed-cidr-v6': 'fd00:db8:fe::/64' }));
+  assert.equal(f.fixedCidrV6, 'fd00:db8:fe::/64');
+  assert.equal(parseDaemonOptions(['--ipv6=false'], noFile).ipv6, undefined);
+  assert.throws(() => parseDaemonOptions(['--ipv6', '--fixed-cidr-v6', 'fd00:zz::/64'], noFile), /invalid CIDR address: fd00:zz::\/64/);
+  assert.throws(() => parseDaemonOptions(['--ipv6'], noFile), /needs --fixed-cidr-v6/);
+  assert.throws(() => parseDaemonOptions(['--fixed-cidr-v6', 'fd00:db8:fe::/64'], noFile), /only used with --ipv6/);
+  assert.throws(() => parseDaemonOptions(['--ipv6', '--config-file', '/x.json'], () => '{"ipv6": true, "fixed-cidr-v6": "fd00:db8:fe::/64"}'), (e: unknown) => e instanceof OptionsError && /specified both as a flag and in the configuration file: ipv6/.test(e.message));
+});

@@ -158,7 +158,7 @@ export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
 
 export const ENDPOINT_IPAM_CONFIG: Record<string, FieldRule> = {
   IPv4Address: H('s', 'engine/networks.ts (CNI IP argument)'),
-  IPv6Address: R('s', NOT_BERTH('IPAMConfig.IPv6Address')),
+  IPv6Address: H('s', 'engine/networks.ts (host-local args.cni.ips, on a network with EnableIPv6)'),
   LinkLocalIPs: R('as', NOT_BERTH('IPAMConfig.LinkLocalIPs')),
 };
 
