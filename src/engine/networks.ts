@@ -7,13 +7,16 @@ import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
-import type { NetworkRecord, PortBinding } from '../network/types.ts';
+import type { NetworkRecord } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, type Cidr } from '../network/ipam.ts';
 import { allocatePorts, takenKeys, mappingsOf } from '../network/ports.ts';
 import { BridgeDriver } from '../network/bridge.ts';
+import { VlanDriver } from '../network/vlan-driver.ts';
+import { VLAN_DRIVERS } from '../network/vlan-options.ts';
+import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 
 export type { NetworkRecord };
@@ -36,6 +39,7 @@ export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
   private readonly events: EventsService;
   private readonly bridges: BridgeDriver;
+  private readonly vlans: VlanDriver;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
@@ -43,6 +47,7 @@ export class NetworkService {
     this.docs = deps.db.collection<NetworkRecord>('network');
     this.events = deps.events;
     this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
+    this.vlans = new VlanDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
   /** The built-in networks, and every bridge network's bridge, firewall rules and DNS (after a restart too). */
@@ -51,11 +56,16 @@ export class NetworkService {
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   close(): void {
     this.bridges.close();
+  }
+
+  /** The driver that wires containers to n (none for host and none). */
+  private driver(n: NetworkRecord): BridgeDriver | VlanDriver | undefined {
+    return n.vlan ? this.vlans : n.bridge ? this.bridges : undefined;
   }
 
   private save(n: NetworkRecord): void {
@@ -71,7 +81,7 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}), ...(o.aux ? { AuxiliaryAddresses: o.aux } : {}) }] : [] },
+      IPAM: { Driver: 'default', Options: driver !== 'host' && driver !== 'null' && name !== 'bridge' ? {} : null, Config: o.subnet ? [{ Subnet: cidrString(o.subnet), Gateway: o.gateway!, ...(o.ipRange ? { IPRange: o.ipRange } : {}), ...(o.aux ? { AuxiliaryAddresses: o.aux } : {}) }] : [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
@@ -125,7 +135,7 @@ export class NetworkService {
   }
 
   inspectView(n: NetworkRecord): Record<string, unknown> {
-    const { bridge: _b, ...rest } = n;
+    const { bridge: _b, vlan: _v, ...rest } = n;
     const Containers: Record<string, unknown> = {};
     for (const c of this.members(n)) {
       const ep = c.NetworkSettings?.Networks[n.Name];
@@ -147,11 +157,11 @@ export class NetworkService {
     const driver = req.Driver || 'bridge';
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
     if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
-    if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
+    if (driver !== 'bridge' && !VLAN_DRIVERS.includes(driver)) throw notFound(`plugin "${driver}" not found`);
     if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by Berth yet');
     const used = this.docs.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
     const cfgIn = req.IPAM?.Config?.[0];
-    checkDriverOptions(req.Options ?? {});
+    if (driver === 'bridge') checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
     if ((req.IPAM?.Config?.length ?? 0) > 1) throw invalidParameter('Berth networks have one IPAM pool: more than one IPAM.Config is not supported');
     if (cfgIn?.Subnet?.includes(':')) throw invalidParameter('IPv6 networks are not supported by Berth yet');
@@ -171,9 +181,11 @@ export class NetworkService {
       gateway = firstHost(subnet);
     }
     const aux = auxAddresses(name, subnet, cfgIn?.AuxiliaryAddresses);
-    const n = this.record(name, 'bridge', { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
-    n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
+    const n = this.record(name, driver as NetworkRecord['Driver'], { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
+    if (driver === 'bridge') {
+      n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
+      await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
+    } else await this.vlans.create(n, this.docs.all());
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
@@ -185,7 +197,7 @@ export class NetworkService {
     if (this.members(n).some((c) => c.State.Running || c.NetworkSettings?.Networks[n.Name])) {
       throw new BerthError('forbidden', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
-    await this.bridges.tearDown(n);
+    await this.driver(n)?.tearDown(n);
     this.docs.delete(n.Id);
     this.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
@@ -224,7 +236,7 @@ export class NetworkService {
     for (const [k, req] of Object.entries(endpoints ?? {})) {
       if (mine(k)) continue;
       const o = this.get(k);
-      if (o.Driver !== 'bridge' || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
+      if (!(o.Driver === 'bridge' || o.vlan) || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
       networks[o.Name] = this.endpointFor(o, req);
     }
     return { Networks: networks, Ports: ports };
@@ -249,7 +261,7 @@ export class NetworkService {
    */
   async releaseOrphans(): Promise<void> {
     const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
-    for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
+    for (const n of this.docs.all()) await this.driver(n)?.releaseOrphans(n, (id) => running.has(id));
   }
 
   /** Whether the container has endpoints on networks that need wiring (not host, none, container:). */
@@ -273,7 +285,7 @@ export class NetworkService {
         const withPorts = i === 0 && mappings.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
-        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
+        const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
         Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
@@ -295,7 +307,7 @@ export class NetworkService {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n?.bridge) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      if (n && this.driver(n)) await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
       // an endpoint that had joined leaves (once: teardown runs at the exit and again at removal)
       if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
@@ -329,10 +341,10 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
+      const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
       Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
-      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
+      await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
       delete ns.Networks[n.Name];
       throw e;
     }
@@ -352,7 +364,7 @@ export class NetworkService {
   /** /etc/resolv.conf's nameserver for a container on a user network (this network's DNS), if any. */
   dnsServerFor(c: ContainerRecord): string | undefined {
     for (const [name, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
-      if (name !== 'bridge' && ep.Gateway) return ep.Gateway;
+      if (name !== 'bridge' && ep.Gateway && this.find(name)?.bridge) return ep.Gateway;
     }
     return undefined;
   }
@@ -367,23 +379,4 @@ function auxAddresses(network: string, pool: Cidr, given: Record<string, string>
     if (!contains(pool, ip)) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${cidrString(pool)}`);
   }
   return { ...given };
-}
-
-/** A binding without a host address takes the network's com.docker.network.bridge.host_binding_ipv4. */
-function withHostBinding(bindings: Record<string, PortBinding[] | null> | null | undefined, n: NetworkRecord | undefined): Record<string, PortBinding[] | null> | null | undefined {
-  const ip = n?.Options['com.docker.network.bridge.host_binding_ipv4'];
-  if (!bindings || !ip || ip === '0.0.0.0') return bindings;
-  return Object.fromEntries(Object.entries(bindings).map(([k, list]) => [k, (list?.length ? list : [{ HostIp: '', HostPort: '' }]).map((b) => (b.HostIp ? b : { ...b, HostIp: ip }))]));
-}
-
-/** The bridge driver's options Berth reads: a value it cannot use is refused, as dockerd's parser does. */
-function checkDriverOptions(o: Record<string, string>): void {
-  const mtu = o['com.docker.network.driver.mtu'];
-  if (mtu !== undefined && !/^\d+$/.test(mtu)) throw invalidParameter(`strconv.Atoi: parsing "${mtu}": invalid syntax`);
-  for (const k of ['com.docker.network.bridge.enable_ip_masquerade', 'com.docker.network.bridge.enable_icc']) {
-    const v = o[k];
-    if (v !== undefined && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False', 'T', 'F'].includes(v)) throw invalidParameter(`strconv.ParseBool: parsing "${v}": invalid syntax`);
-  }
-  const hb = o['com.docker.network.bridge.host_binding_ipv4'];
-  if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
 }

@@ -31,7 +31,7 @@ export function parseMac(s: string): string | undefined {
 export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined): EndpointChoice {
   const out: EndpointChoice = {};
   if (!req) return out;
-  const userDefined = n.Driver === 'bridge' && n.Name !== 'bridge';
+  const userDefined = (n.Driver === 'bridge' && n.Name !== 'bridge') || n.Driver === 'macvlan' || n.Driver === 'ipvlan';
   if (req.Aliases?.length) {
     if (!userDefined) throw invalidParameter('network-scoped alias is supported only for containers in user defined networks');
     out.aliases = [...req.Aliases];
