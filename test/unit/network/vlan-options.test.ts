@@ -18,7 +18,7 @@ test('no parent: a dummy link named after the network, as libnetwork', () => {
 
 test('a VLAN subinterface of an existing link is made; bad names get libnetwork\'s messages', () => {
   assert.deepEqual(vlanOptions('macvlan', ID, { parent: 'eth9.50' }, has('eth9'), none).make, { kind: 'vlan', link: 'eth9', id: 50 });
-  assert.throws(() => vlanOptions('macvlan', ID, { parent: 'eth9' }, has(), none), /^Error: invalid subinterface vlan name eth9, example formatting is eth0\.10$|invalid subinterface vlan name eth9, example formatting is eth0\.10/);
+  assert.throws(() => vlanOptions('macvlan', ID, { parent: 'eth9' }, has(), none), /invalid subinterface vlan name eth9, example formatting is eth0\.10/);
   assert.throws(() => vlanOptions('macvlan', ID, { parent: 'eth9.x' }, has('eth9'), none), /unable to parse a valid vlan id from: x \(ex\. eth0\.10 for vlan 10\)/);
   assert.throws(() => vlanOptions('macvlan', ID, { parent: 'eth9.5000' }, has('eth9'), none), /vlan id must be between 1-4094, received: 5000/);
   assert.throws(() => vlanOptions('macvlan', ID, { parent: 'a.b.c' }, has(), none), /required interface name format is: name\.vlan_id/);
