@@ -56,7 +56,7 @@ export class NetworkService {
     if (!byName.has('bridge')) this.save(this.record('bridge', 'bridge', { subnet: parseCidr('172.17.0.0/16'), gateway: '172.17.0.1', bridge: 'berth0', options: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'berth0', 'com.docker.network.driver.mtu': '1500' } }));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   close(): void {
@@ -93,9 +93,13 @@ export class NetworkService {
     };
   }
 
-  /** Names on a network: container names, aliases and short ids of its running containers. */
-  private resolve(n: NetworkRecord, qname: string): string[] {
+  /** Names on a network: container names, aliases and short ids of its running containers; and for the
+   * container asking (at `client`), the aliases of its links on n ("target:alias"). */
+  private resolve(n: NetworkRecord, qname: string, client?: string): string[] {
     const name = qname.replace(/\.$/, '');
+    const asker = client ? this.containers().find((c) => c.State.Running && c.NetworkSettings?.Networks[n.Name]?.IPAddress === client) : undefined;
+    const link = asker?.NetworkSettings?.Networks[n.Name]?.Links?.map((l) => l.split(':')).find(([, alias]) => alias?.toLowerCase() === name);
+    if (link) return this.resolve(n, link[0]!.replace(/^\//, '').toLowerCase());
     const out: string[] = [];
     for (const c of this.containers()) {
       const ep = c.NetworkSettings?.Networks[n.Name];
@@ -184,7 +188,7 @@ export class NetworkService {
     const n = this.record(name, driver as NetworkRecord['Driver'], { subnet, gateway, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {}, ipRange: cfgIn?.IPRange, aux });
     if (driver === 'bridge') {
       n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-      await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
+      await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
     } else await this.vlans.create(n, this.docs.all());
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
@@ -246,6 +250,7 @@ export class NetworkService {
     const ep = this.emptyEndpoint(n);
     const got = checkEndpoint(n, req);
     if (got.aliases) ep.Aliases = got.aliases;
+    if (got.links) ep.Links = got.links;
     if (got.ipv4) ep.IPAMConfig = { IPv4Address: got.ipv4 };
     if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
     return ep;

@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { log } from '../util/log.ts';
 
-export type Lookup = (name: string) => string[];
+/** The addresses of a name, as the container at `clientIp` sees it (its links are its own names). */
+export type Lookup = (name: string, clientIp?: string) => string[];
 /** The servers to forward a client's unknown names to (its --dns); none: the host's resolvers. */
 export type Upstreams = (clientIp: string) => string[];
 
@@ -102,12 +103,12 @@ export class NetworkDns {
   private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup, upstreamsFor: Upstreams): void {
     const q = parseQuestion(msg);
     if (!q) return;
-    const ips = lookup(q.name);
+    const ips = lookup(q.name, rinfo.address);
     if (ips.length) {
       sock.send(answer(msg, q, q.type === TYPE_A ? ips : []), rinfo.port, rinfo.address);
       return;
     }
-    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
+    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, ''), rinfo.address).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
     const own = upstreamsFor(rinfo.address).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
     this.forward(msg, q, own.length ? own : upstreams(), (res) => sock.send(res, rinfo.port, rinfo.address));
   }

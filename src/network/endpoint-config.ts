@@ -18,6 +18,8 @@ export interface EndpointChoice {
   aliases?: string[];
   ipv4?: string;
   mac?: string;
+  /** legacy links on a user-defined network: "target:alias" names only this container resolves */
+  links?: string[];
 }
 
 /** A MAC address as Go's net.ParseMAC reads an Ethernet one (xx:xx:.., xx-xx-.., xxxx.xxxx.xxxx), lower case. */
@@ -47,7 +49,10 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
   // Berth's networks are IPv4 only (IPv6 networks are refused at create): no subnet holds an IPv6 address.
   if (v6) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
   if (req.IPAMConfig?.LinkLocalIPs?.length) throw invalidParameter('link-local IP addresses (--link-local-ip) are not supported by Berth');
-  if (req.Links?.length) throw invalidParameter('links are not supported');
+  if (req.Links?.length) {
+    if (!userDefined) throw invalidParameter('links are supported only for containers in user defined networks');
+    out.links = [...req.Links];
+  }
   if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
   if (req.MacAddress) {
     if (n.Driver !== 'bridge') throw invalidParameter('conflicting options: mac-address and the network mode');
