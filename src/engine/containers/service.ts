@@ -17,7 +17,7 @@ import { kill, stop, restart } from './stop.ts';
 import { pause, unpause } from './pause.ts';
 import { remove, prune, type RemoveOptions } from './remove.ts';
 import { rename } from './rename.ts';
-import { removeLink } from './links.ts';
+import { removeLink, linkEnvOf } from './links.ts';
 import { commit, type CommitOptions } from './commit.ts';
 import { update } from './update.ts';
 import { handleExit } from './exit.ts';
@@ -171,6 +171,15 @@ export class ContainerService {
 
   remove(ref: string, opts: Omit<RemoveOptions, 'resume'> = {}): Promise<void> {
     return remove(this.ctx, ref, opts);
+  }
+
+  /** The variables c's legacy links give a process (none when a target no longer runs). */
+  linkEnv(c: ContainerRecord): string[] {
+    try {
+      return linkEnvOf(this.ctx, c);
+    } catch {
+      return [];
+    }
   }
 
   /** DELETE /containers/{/self/alias}?link=true */
