@@ -18,6 +18,7 @@ import { VlanDriver } from '../network/vlan-driver.ts';
 import { VLAN_DRIVERS } from '../network/vlan-options.ts';
 import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
+import { addLinkLocal } from '../network/link-local.ts';
 
 export type { NetworkRecord };
 
@@ -251,7 +252,7 @@ export class NetworkService {
     const got = checkEndpoint(n, req);
     if (got.aliases) ep.Aliases = got.aliases;
     if (got.links) ep.Links = got.links;
-    if (got.ipv4) ep.IPAMConfig = { IPv4Address: got.ipv4 };
+    if (got.ipv4 || got.linkLocal) ep.IPAMConfig = { ...(got.ipv4 ? { IPv4Address: got.ipv4 } : {}), ...(got.linkLocal ? { LinkLocalIPs: got.linkLocal } : {}) };
     if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
     return ep;
   }
@@ -292,6 +293,7 @@ export class NetworkService {
         done.push(name);
         const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac, ports: withPorts ? mappings : undefined });
         Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), NetworkID: n.Id });
+        if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netnsPath, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
       ns.Ports = ports;
@@ -347,6 +349,7 @@ export class NetworkService {
     ep.ifName = `eth${i}`;
     try {
       const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, mac: ep.configuredMac });
+      if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netns, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
       Object.assign(ep, { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, MacAddress: got.mac, EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
       await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported

@@ -4,6 +4,7 @@
 import { invalidParameter } from '../errdefs.ts';
 import { parseCidr, parseIp, contains } from './ipam.ts';
 import type { NetworkRecord } from './types.ts';
+import { checkLinkLocal } from './link-local.ts';
 
 export interface EndpointRequest {
   Aliases?: string[] | null;
@@ -18,6 +19,8 @@ export interface EndpointChoice {
   aliases?: string[];
   ipv4?: string;
   mac?: string;
+  /** --link-local-ip: added to the interface besides its IPAM address */
+  linkLocal?: string[];
   /** legacy links on a user-defined network: "target:alias" names only this container resolves */
   links?: string[];
 }
@@ -48,7 +51,7 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
   }
   // Berth's networks are IPv4 only (IPv6 networks are refused at create): no subnet holds an IPv6 address.
   if (v6) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
-  if (req.IPAMConfig?.LinkLocalIPs?.length) throw invalidParameter('link-local IP addresses (--link-local-ip) are not supported by Berth');
+  if (req.IPAMConfig?.LinkLocalIPs?.length) out.linkLocal = checkLinkLocal(req.IPAMConfig.LinkLocalIPs);
   if (req.Links?.length) {
     if (!userDefined) throw invalidParameter('links are supported only for containers in user defined networks');
     out.links = [...req.Links];

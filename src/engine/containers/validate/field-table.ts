@@ -157,7 +157,7 @@ export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
 export const ENDPOINT_IPAM_CONFIG: Record<string, FieldRule> = {
   IPv4Address: H('s', 'engine/networks.ts (CNI IP argument)'),
   IPv6Address: R('s', NOT_BERTH('IPAMConfig.IPv6Address')),
-  LinkLocalIPs: R('as', NOT_BERTH('IPAMConfig.LinkLocalIPs')),
+  LinkLocalIPs: H('as', 'network/link-local.ts (added to the interface: /16 IPv4, /64 IPv6)', undefined, 'unparseable: invalid link-local IP address: x; not link-local: invalid link local IP address: x'),
 };
 
 /** HostConfig.Mounts[] (docker run --mount). */
