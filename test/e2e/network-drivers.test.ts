@@ -62,6 +62,18 @@ describe('macvlan and ipvlan networks', SUITE(skip), () => {
       assert.match(out, /inet 10\.177\.0\.\d+\/24/);
       assert.match(out, /default via 10\.177\.0\.1 dev eth0/);
       assert.match(out, /^hi$/m);
+      // a running container joins the network (network connect): a second interface, reaching the server
+      const other = uniq('joiner');
+      ok(await dk(['run', '-d', '--name', other, t.image, 'sleep', '300']));
+      try {
+        ok(await dk(['network', 'connect', nw, other]));
+        assert.match(ok(await dk(['exec', other, 'ip', '-o', '-4', 'addr', 'show', 'eth1'])), /inet 10\.177\.0\.\d+\/24/);
+        assert.equal(ok(await dk(['exec', other, 'sh', '-c', 'nc -w 2 10.177.0.10 80 </dev/null'])).trim(), 'hi');
+        ok(await dk(['network', 'disconnect', nw, other]));
+        assert.notEqual((await dk(['exec', other, 'ip', 'addr', 'show', 'eth1'])).code, 0, 'eth1 is still there after disconnect');
+      } finally {
+        await dk(['rm', '-f', other]);
+      }
     } finally {
       await dk(['rm', '-f', srv]);
       ok(await dk(['network', 'rm', nw]));
