@@ -282,7 +282,9 @@ export class NetworkService {
     const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
-    const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
+    // ports are published by the bridge driver only: on macvlan/ipvlan dockerd publishes none (Ports {})
+    const bridged = !!this.find(names[0]!)?.bridge;
+    const { mappings, ports } = bridged ? await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`) : { mappings: [], ports: {} };
     const done: string[] = [];
     try {
       for (const [i, name] of names.entries()) {

@@ -90,6 +90,15 @@ describe('macvlan and ipvlan networks', SUITE(skip), () => {
       const routes = ok(await dk(['run', '--rm', '--network', nw, t.image, 'ip', 'route']));
       assert.doesNotMatch(routes, /default/);
       assert.match(routes, /10\.178\.0\.0\/24 dev eth0/);
+      // these drivers publish no ports: dockerd keeps the bindings asked for and shows no published port
+      const c = uniq('pub');
+      ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', '127.0.0.1:18999:80', t.image, 'sleep', '60']));
+      try {
+        assert.equal(ok(await dk(['inspect', '-f', '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}}', c])).trim(), '{} {"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"18999"}]}');
+        assert.equal(ok(await dk(['port', c])).trim(), '');
+      } finally {
+        await dk(['rm', '-f', c]);
+      }
     } finally {
       ok(await dk(['network', 'rm', nw]));
     }
