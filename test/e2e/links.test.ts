@@ -56,6 +56,10 @@ describe('legacy links', SUITE(skip), () => {
       assert.match(ok(await dk(['exec', cli, 'ping', '-c1', '-W2', 'db-1'])), /1 packets received/);
       assert.equal(ok(await dk(['inspect', '-f', '{{json .HostConfig.Links}}', cli])).trim(), JSON.stringify([`/${web}:/${cli}/db-1`]));
       assert.equal(ok(await dk(['inspect', '-f', '{{json .HostConfig.Links}}', web])).trim(), 'null');
+      // the target restarts (with whatever address it gets): the linking container's entry follows it
+      ok(await dk(['restart', '-t', '0', web]));
+      const ip2 = ok(await dk(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', web])).trim();
+      assert.match(ok(await dk(['exec', cli, 'cat', '/etc/hosts'])), new RegExp(`^${ip2.replaceAll('.', '\\.')}\\tdb-1 ${id.slice(0, 12)} ${web}$`, 'm'));
       // the alias is the name when none is given
       assert.match(ok(await dk(['run', '--rm', '--link', web, t.image, 'sh', '-c', `env | grep -c '^${web.toUpperCase().replaceAll('-', '_')}_NAME='`])).trim(), /^1$/);
 

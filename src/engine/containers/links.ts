@@ -96,13 +96,13 @@ interface Resolved {
   ip: string;
 }
 
-/** The default-bridge links of c, each target running (else Docker's error). */
-function resolveLinks(ctx: Ctx, c: ContainerRecord): Resolved[] {
+/** The default-bridge links of c, each target running (else Docker's error) unless `anyState`. */
+function resolveLinks(ctx: Ctx, c: ContainerRecord, anyState = false): Resolved[] {
   return ((c.HostConfig.Links as string[] | null | undefined) ?? []).map((s) => {
     const { name, alias } = parseLink(s);
     const target = ctx.store.get(name);
     const linkName = `${c.Name}/${alias}`;
-    if (!target.State.Running) throw systemError(`Cannot link to a non running container: ${target.Name} AS ${linkName}`);
+    if (!target.State.Running && !anyState) throw systemError(`Cannot link to a non running container: ${target.Name} AS ${linkName}`);
     return { alias, linkName, target, ip: target.NetworkSettings?.Networks.bridge?.IPAddress ?? '' };
   });
 }
@@ -113,16 +113,26 @@ export function linkEnvOf(ctx: Ctx, c: ContainerRecord): string[] {
 }
 
 /** "ip<TAB>alias hostname [name]" for each link, as moby's sandbox options. */
-function hostLines(ctx: Ctx, c: ContainerRecord): string[] {
-  return resolveLinks(ctx, c).map((l) => {
+function hostLines(ctx: Ctx, c: ContainerRecord, anyState = false): string[] {
+  return resolveLinks(ctx, c, anyState).filter((l) => l.ip).map((l) => {
     const name = l.target.Name.slice(1);
     return `${l.ip}\t${l.alias} ${l.target.Config.Hostname}${l.alias !== name ? ` ${name}` : ''}`;
   });
 }
 
-/** Rewrite the link entries of c's /etc/hosts (a bind mount: in place), keeping every other line. */
+/**
+ * Rewrite the link entries of c's /etc/hosts (a bind mount: in place), keeping every other line; then, as
+ * libnetwork's parent updates, the entries of the running containers that link to c (its address is new).
+ */
 export function writeLinkHosts(ctx: Ctx, c: ContainerRecord, previous: string[] = []): void {
-  const lines = safeHostLines(ctx, c);
+  rewriteHosts(c, safeHostLines(ctx, c), previous);
+  for (const p of ctx.store.list()) {
+    if (p.Id === c.Id || !p.State.Running || !((p.HostConfig.Links as string[] | null | undefined) ?? []).some((l) => parseLink(l).name === c.Name.slice(1))) continue;
+    rewriteHosts(p, safeHostLines(ctx, p, true), []);
+  }
+}
+
+function rewriteHosts(c: ContainerRecord, lines: string[], previous: string[]): void {
   if (!lines.length && !previous.length) return;
   try {
     const names = new Set([...lines, ...previous].map((l) => l.split('\t')[1]));
@@ -158,9 +168,9 @@ export async function removeLink(ctx: Ctx, ref: string): Promise<void> {
   if (c.State.Running) writeLinkHosts(ctx, c, before);
 }
 
-function safeHostLines(ctx: Ctx, c: ContainerRecord): string[] {
+function safeHostLines(ctx: Ctx, c: ContainerRecord, anyState = false): string[] {
   try {
-    return hostLines(ctx, c);
+    return hostLines(ctx, c, anyState);
   } catch {
     return [];
   }
