@@ -190,7 +190,15 @@ export class NetworkService {
     if (driver === 'bridge') {
       n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
       await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
-    } else await this.vlans.create(n, this.docs.all());
+    } else {
+      // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)
+      this.vlans.plan(n, this.docs.all());
+      this.save(n);
+      await this.vlans.create(n).catch((e) => {
+        this.docs.delete(n.Id);
+        throw e;
+      });
+    }
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };

@@ -31,22 +31,29 @@ export class VlanDriver {
     this.ipamDir = ipamDir;
   }
 
-  /**
-   * Check a new network's options against the host and the other networks (Docker's messages), and make
-   * its parent link when it is a VLAN subinterface or a dummy; records the choice in `n.vlan`. A failure
-   * leaves no link behind.
-   */
-  async create(n: NetworkRecord, others: NetworkRecord[]): Promise<void> {
+  /** Check a new network's options against the host and the other networks (Docker's messages); the
+   * choice (parent, mode, whether the driver makes the parent) goes to `n.vlan`, to be stored before create. */
+  plan(n: NetworkRecord, others: NetworkRecord[]): void {
     const driver = n.Driver as VlanDriverName;
     const v = vlanOptions(driver, n.Id, n.Options, linkExists, (parent) => others.find((o) => o.Driver === driver && o.vlan?.parent === parent)?.Id);
     n.vlan = { parent: v.parent, mode: v.mode, made: !!v.make };
+  }
+
+  /**
+   * Make the parent link of a planned network when it is a VLAN subinterface or a dummy (a daemon killed
+   * after the record was stored makes it at setUp). A failure leaves no link behind.
+   */
+  async create(n: NetworkRecord): Promise<void> {
+    const v = n.vlan!;
+    const dot = v.parent.lastIndexOf('.');
+    const make = !v.made ? undefined : v.parent.startsWith('dm-') ? { kind: 'dummy' as const } : { kind: 'vlan' as const, link: v.parent.slice(0, dot), id: Number(v.parent.slice(dot + 1)) };
     try {
-      if (v.make?.kind === 'dummy') {
+      if (make?.kind === 'dummy') {
         await run('ip', ['link', 'add', v.parent, 'type', 'dummy']).catch((e) => Promise.reject(linkError(e)));
-      } else if (v.make?.kind === 'vlan') {
-        await run('ip', ['link', 'add', 'link', v.make.link, 'name', v.parent, 'type', 'vlan', 'id', String(v.make.id)]).catch((e) => Promise.reject(systemError(`failed to create ${v.parent} vlan link: ${linkError(e).message}`, e)));
+      } else if (make?.kind === 'vlan') {
+        await run('ip', ['link', 'add', 'link', make.link, 'name', v.parent, 'type', 'vlan', 'id', String(make.id)]).catch((e) => Promise.reject(systemError(`failed to create ${v.parent} vlan link: ${linkError(e).message}`, e)));
       }
-      if (v.make) await run('ip', ['link', 'set', v.parent, 'up']);
+      if (make) await run('ip', ['link', 'set', v.parent, 'up']);
       const aux = n.IPAM.Config[0]?.AuxiliaryAddresses;
       if (aux) reserve(this.leaseDir(n), aux);
     } catch (e) {
