@@ -63,6 +63,12 @@ describe('legacy links', SUITE(skip), () => {
       // the alias is the name when none is given
       assert.match(ok(await dk(['run', '--rm', '--link', web, t.image, 'sh', '-c', `env | grep -c '^${web.toUpperCase().replaceAll('-', '_')}_NAME='`])).trim(), /^1$/);
 
+      // renames: HostConfig.Links follows both ends
+      ok(await dk(['rename', web, `${web}x`]));
+      ok(await dk(['rename', cli, `${cli}x`]));
+      assert.equal(ok(await dk(['inspect', '-f', '{{json .HostConfig.Links}}', `${cli}x`])).trim(), JSON.stringify([`/${web}x:/${cli}x/db-1`]));
+      ok(await dk(['rename', `${web}x`, web]));
+      ok(await dk(['rename', `${cli}x`, cli]));
       const noDefault = await dk(['rm', '--link', cli]);
       assert.equal(noDefault.code, 1);
       assert.match(noDefault.stderr, /Conflict, cannot remove the default link name of the container/);

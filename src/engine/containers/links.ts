@@ -144,6 +144,19 @@ function rewriteHosts(c: ContainerRecord, lines: string[], previous: string[]): 
   }
 }
 
+/** After a rename: the links that name the container (as target or as the linking one) follow it, as
+ * dockerd's link graph (kept by container, not by name) does. */
+export function renameInLinks(ctx: Ctx, oldName: string, newName: string): void {
+  for (const x of ctx.store.list()) {
+    const links = (x.HostConfig.Links as string[] | null | undefined) ?? [];
+    const next = links.map((l) => {
+      const [target = '', self = ''] = l.split(':');
+      return `${target === oldName ? newName : target}:${self.startsWith(`${oldName}/`) ? newName + self.slice(oldName.length) : self}`;
+    });
+    if (next.some((l, i) => l !== links[i])) ctx.store.update(x.Id, (y) => void (y.HostConfig.Links = next));
+  }
+}
+
 /** docker rm --link /self/alias: the link goes from the record and, while c runs, from its /etc/hosts. */
 export async function removeLink(ctx: Ctx, ref: string): Promise<void> {
   const name = ref.startsWith('/') ? ref : `/${ref}`;
