@@ -103,6 +103,12 @@ describe('legacy links', SUITE(skip), () => {
       const r = await dk(['start', cli]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`Cannot link to a non running container: /${stopped} AS /${cli}/s`));
+      // a target removed since: the link stays, and still cannot start
+      ok(await dk(['rm', stopped]));
+      assert.equal(ok(await dk(['inspect', '-f', '{{json .HostConfig.Links}}', cli])).trim(), JSON.stringify([`/${stopped}:/${cli}/s`]));
+      const again = await dk(['start', cli]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, new RegExp(`Cannot link to a non running container: /${stopped} AS /${cli}/s`));
     } finally {
       await dk(['rm', '-f', cli, stopped]);
     }

@@ -100,9 +100,10 @@ interface Resolved {
 function resolveLinks(ctx: Ctx, c: ContainerRecord, anyState = false): Resolved[] {
   return ((c.HostConfig.Links as string[] | null | undefined) ?? []).map((s) => {
     const { name, alias } = parseLink(s);
-    const target = ctx.store.get(name);
     const linkName = `${c.Name}/${alias}`;
-    if (!target.State.Running && !anyState) throw systemError(`Cannot link to a non running container: ${target.Name} AS ${linkName}`);
+    // a target removed since stays a link that cannot start, as in dockerd's link graph
+    const target = ctx.store.find(name);
+    if (!target || (!target.State.Running && !anyState)) throw systemError(`Cannot link to a non running container: /${name} AS ${linkName}`);
     return { alias, linkName, target, ip: target.NetworkSettings?.Networks.bridge?.IPAddress ?? '' };
   });
 }
