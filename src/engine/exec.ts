@@ -82,7 +82,8 @@ export class ExecService {
       handle = await this.runtime.exec(c.Id, {
       execId: id,
       args: e.config.Cmd!,
-      env: [...(c.Config.Env ?? []), ...(e.config.Env ?? [])],
+      // (a legacy link's variables too, as dockerd gives them to execs)
+      env: [...this.containers.linkEnv(c), ...(c.Config.Env ?? []), ...(e.config.Env ?? [])],
       cwd: e.config.WorkingDir || c.Config.WorkingDir || '/',
       user: e.config.User || c.Config.User || '',
       tty,

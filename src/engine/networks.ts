@@ -7,17 +7,20 @@ import type { MetaDB, Collection } from '../store/db.ts';
 import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
-import type { NetworkRecord, PortBinding, IpamConfig } from '../network/types.ts';
+import type { NetworkRecord, IpamConfig } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
-import { parseIp } from '../network/ipam.ts';
 import { ipamConfigs, v6Config } from '../network/ipam-request.ts';
 import { isV6 } from '../network/ipam6.ts';
 import { allocatePorts, takenKeys, mappingsOf, withV6Listing, checkHostFamilies } from '../network/ports.ts';
 import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
 import { LoopbackProxies, proxied } from '../network/loopback-proxy.ts';
+import { VlanDriver } from '../network/vlan-driver.ts';
+import { VLAN_DRIVERS } from '../network/vlan-options.ts';
+import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
+import { addLinkLocal } from '../network/link-local.ts';
 
 export type { NetworkRecord };
 
@@ -41,6 +44,7 @@ export class NetworkService {
   private readonly bridges: BridgeDriver;
   private readonly proxies = new LoopbackProxies();
   private readonly cfg: DaemonConfig;
+  private readonly vlans: VlanDriver;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
@@ -49,6 +53,7 @@ export class NetworkService {
     this.events = deps.events;
     this.cfg = deps.cfg;
     this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
+    this.vlans = new VlanDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
   }
 
   /** The built-in networks, and every bridge network's bridge, firewall rules and DNS (after a restart too). */
@@ -58,7 +63,7 @@ export class NetworkService {
     await this.defaultBridgeV6(this.get('bridge'));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge).map((n) => this.bridges.setUp(n, (name) => this.resolve(n, name), (ip) => this.dnsServersOf(n, ip)).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start: a changed or dropped
@@ -78,6 +83,11 @@ export class NetworkService {
     this.proxies.closeAll();
   }
 
+  /** The driver that wires containers to n (none for host and none). */
+  private driver(n: NetworkRecord): BridgeDriver | VlanDriver | undefined {
+    return n.vlan ? this.vlans : n.bridge ? this.bridges : undefined;
+  }
+
   private save(n: NetworkRecord): void {
     this.docs.put(n.Id, n);
   }
@@ -91,7 +101,7 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: !!o.ipv6,
-      IPAM: { Driver: 'default', Options: driver === 'bridge' && name !== 'bridge' ? {} : null, Config: o.pools ?? [] },
+      IPAM: { Driver: 'default', Options: driver !== 'host' && driver !== 'null' && name !== 'bridge' ? {} : null, Config: o.pools ?? [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
@@ -103,9 +113,13 @@ export class NetworkService {
     };
   }
 
-  /** Names on a network: container names, aliases and short ids of its running containers. */
-  private resolve(n: NetworkRecord, qname: string): string[] {
+  /** Names on a network: container names, aliases and short ids of its running containers; and for the
+   * container asking (at `client`), the aliases of its links on n ("target:alias"). */
+  private resolve(n: NetworkRecord, qname: string, client?: string): string[] {
     const name = qname.replace(/\.$/, '');
+    const asker = client ? this.containers().find((c) => c.State.Running && c.NetworkSettings?.Networks[n.Name]?.IPAddress === client) : undefined;
+    const link = asker?.NetworkSettings?.Networks[n.Name]?.Links?.map((l) => l.split(':')).find(([, alias]) => alias?.toLowerCase() === name);
+    if (link) return this.resolve(n, link[0]!.replace(/^\//, '').toLowerCase());
     const out: string[] = [];
     for (const c of this.containers()) {
       const ep = c.NetworkSettings?.Networks[n.Name];
@@ -145,7 +159,7 @@ export class NetworkService {
   }
 
   inspectView(n: NetworkRecord): Record<string, unknown> {
-    const { bridge: _b, ...rest } = n;
+    const { bridge: _b, vlan: _v, ...rest } = n;
     const Containers: Record<string, unknown> = {};
     for (const c of this.members(n)) {
       const ep = c.NetworkSettings?.Networks[n.Name];
@@ -167,13 +181,25 @@ export class NetworkService {
     const driver = req.Driver || 'bridge';
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
     if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
-    if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
-    checkDriverOptions(req.Options ?? {});
+    if (driver !== 'bridge' && !VLAN_DRIVERS.includes(driver)) throw notFound(`plugin "${driver}" not found`);
+    if (driver === 'bridge') checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
+    // (the macvlan/ipvlan drivers are wired for IPv4 only: refused rather than made v4-only silently)
+    if (driver !== 'bridge' && (req.EnableIPv6 || req.IPAM?.Config?.some((c) => c.Subnet?.includes(':')))) throw invalidParameter(`IPv6 on ${driver} networks is not supported by Berth yet`);
     const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.docs.all());
-    const n = this.record(name, 'bridge', { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
-    n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-    await this.bridges.create(n, (qname) => this.resolve(n, qname), (ip) => this.dnsServersOf(n, ip));
+    const n = this.record(name, driver as NetworkRecord['Driver'], { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
+    if (driver === 'bridge') {
+      n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
+      await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+    } else {
+      // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)
+      this.vlans.plan(n, this.docs.all());
+      this.save(n);
+      await this.vlans.create(n).catch((e) => {
+        this.docs.delete(n.Id);
+        throw e;
+      });
+    }
     this.save(n);
     this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
     return { Id: n.Id, Warning: '' };
@@ -185,7 +211,7 @@ export class NetworkService {
     if (this.members(n).some((c) => c.State.Running || c.NetworkSettings?.Networks[n.Name])) {
       throw new BerthError('forbidden', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
-    await this.bridges.tearDown(n);
+    await this.driver(n)?.tearDown(n);
     this.docs.delete(n.Id);
     this.events.publish('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
@@ -224,7 +250,7 @@ export class NetworkService {
     for (const [k, req] of Object.entries(endpoints ?? {})) {
       if (mine(k)) continue;
       const o = this.get(k);
-      if (o.Driver !== 'bridge' || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
+      if (!(o.Driver === 'bridge' || o.vlan) || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
       networks[o.Name] = this.endpointFor(o, req);
     }
     return { Networks: networks, Ports: ports };
@@ -234,7 +260,8 @@ export class NetworkService {
     const ep = this.emptyEndpoint(n);
     const got = checkEndpoint(n, req);
     if (got.aliases) ep.Aliases = got.aliases;
-    if (got.ipv4 || got.ipv6) ep.IPAMConfig = { ...(got.ipv4 ? { IPv4Address: got.ipv4 } : {}), ...(got.ipv6 ? { IPv6Address: got.ipv6 } : {}) };
+    if (got.links) ep.Links = got.links;
+    if (got.ipv4 || got.ipv6 || got.linkLocal) ep.IPAMConfig = { ...(got.ipv4 ? { IPv4Address: got.ipv4 } : {}), ...(got.ipv6 ? { IPv6Address: got.ipv6 } : {}), ...(got.linkLocal ? { LinkLocalIPs: got.linkLocal } : {}) };
     if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
     return ep;
   }
@@ -249,7 +276,7 @@ export class NetworkService {
    */
   async releaseOrphans(): Promise<void> {
     const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
-    for (const n of this.docs.all().filter((x) => x.bridge)) await this.bridges.releaseOrphans(n, (id) => running.has(id));
+    for (const n of this.docs.all()) await this.driver(n)?.releaseOrphans(n, (id) => running.has(id));
     // the loopback proxies of the containers that run on lived in the daemon: open them again
     for (const c of this.containers().filter((x) => x.State.Running)) {
       const first = Object.values(c.NetworkSettings?.Networks ?? {})[0];
@@ -269,8 +296,10 @@ export class NetworkService {
     const names = Object.keys(ns.Networks).filter((k) => !['host', 'none'].includes(k));
     if (!names.length) return;
     const taken = new Set(this.containers().filter((o) => o.Id !== c.Id && o.State.Running).flatMap((o) => takenKeys(o.NetworkSettings?.Ports)));
-    const { mappings, ports } = await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`);
-    checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
+    // ports are published by the bridge driver only: on macvlan/ipvlan dockerd publishes none (Ports {})
+    const bridged = !!this.find(names[0]!)?.bridge;
+    const { mappings, ports } = bridged ? await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`) : { mappings: [], ports: {} };
+    if (bridged) checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
     const done: string[] = [];
     let v6 = false;
     try {
@@ -281,8 +310,9 @@ export class NetworkService {
         const withPorts = i === 0 && ruled.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
-        const got = await this.bridges.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? ruled : undefined });
+        const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? ruled : undefined });
         Object.assign(ep, addressesOf(got), { EndpointID: newId(), NetworkID: n.Id });
+        if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netnsPath, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
         if (i === 0 && got.ip6) {
           v6 = true;
           await this.proxies.start(c.Id, mappings, got.ip6);
@@ -308,7 +338,7 @@ export class NetworkService {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
       const ep = ns.Networks[name]!;
-      if (n?.bridge) await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
+      if (n && this.driver(n)) await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName ?? `eth${i}`, ports: mappings }).catch((e) => log.warn(`network teardown ${c.Id.slice(0, 12)} on ${name}: ${e.message}`));
       // an endpoint that had joined leaves (once: teardown runs at the exit and again at removal)
       if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPv6Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
@@ -342,10 +372,11 @@ export class NetworkService {
     while (used.has(`eth${i}`)) i++;
     ep.ifName = `eth${i}`;
     try {
-      const got = await this.bridges.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac });
+      const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac });
+      if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netns, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
       Object.assign(ep, addressesOf(got), { EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
     } catch (e) {
-      await this.bridges.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
+      await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
       delete ns.Networks[n.Name];
       throw e;
     }
@@ -365,7 +396,7 @@ export class NetworkService {
   /** /etc/resolv.conf's nameserver for a container on a user network (this network's DNS), if any. */
   dnsServerFor(c: ContainerRecord): string | undefined {
     for (const [name, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
-      if (name !== 'bridge' && ep.Gateway) return ep.Gateway;
+      if (name !== 'bridge' && ep.Gateway && this.find(name)?.bridge) return ep.Gateway;
     }
     return undefined;
   }
@@ -374,23 +405,4 @@ export class NetworkService {
 /** What an endpoint got from the driver, as EndpointSettings' address fields. */
 function addressesOf(got: Endpoint): Partial<EndpointSettings> {
   return { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, GlobalIPv6Address: got.ip6, GlobalIPv6PrefixLen: got.prefixLen6, IPv6Gateway: got.gateway6, MacAddress: got.mac };
-}
-
-/** A binding without a host address takes the network's com.docker.network.bridge.host_binding_ipv4. */
-function withHostBinding(bindings: Record<string, PortBinding[] | null> | null | undefined, n: NetworkRecord | undefined): Record<string, PortBinding[] | null> | null | undefined {
-  const ip = n?.Options['com.docker.network.bridge.host_binding_ipv4'];
-  if (!bindings || !ip || ip === '0.0.0.0') return bindings;
-  return Object.fromEntries(Object.entries(bindings).map(([k, list]) => [k, (list?.length ? list : [{ HostIp: '', HostPort: '' }]).map((b) => (b.HostIp ? b : { ...b, HostIp: ip }))]));
-}
-
-/** The bridge driver's options Berth reads: a value it cannot use is refused, as dockerd's parser does. */
-function checkDriverOptions(o: Record<string, string>): void {
-  const mtu = o['com.docker.network.driver.mtu'];
-  if (mtu !== undefined && !/^\d+$/.test(mtu)) throw invalidParameter(`strconv.Atoi: parsing "${mtu}": invalid syntax`);
-  for (const k of ['com.docker.network.bridge.enable_ip_masquerade', 'com.docker.network.bridge.enable_icc']) {
-    const v = o[k];
-    if (v !== undefined && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False', 'T', 'F'].includes(v)) throw invalidParameter(`strconv.ParseBool: parsing "${v}": invalid syntax`);
-  }
-  const hb = o['com.docker.network.bridge.host_binding_ipv4'];
-  if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
 }

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import { log } from '../util/log.ts';
 import { parseIp6, isV6 } from './ipam6.ts';
 
-/** The addresses of a name on the network, IPv4 and IPv6 together (A and AAAA answers pick their family). */
-export type Lookup = (name: string) => string[];
+/** The addresses of a name, IPv4 and IPv6 together (A and AAAA answers pick their family), as the
+ * container at `clientIp` sees it (its links are its own names). */
+export type Lookup = (name: string, clientIp?: string) => string[];
 /** The servers to forward a client's unknown names to (its --dns); none: the host's resolvers. */
 export type Upstreams = (clientIp: string) => string[];
 
@@ -111,14 +112,14 @@ export class NetworkDns {
   private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup, upstreamsFor: Upstreams): void {
     const q = parseQuestion(msg);
     if (!q) return;
-    const ips = lookup(q.name);
+    const ips = lookup(q.name, rinfo.address);
     if (ips.length) {
       // a known name: its addresses of the asked family, or an empty NOERROR (never forwarded)
       const family = q.type === TYPE_A ? ips.filter((ip) => !isV6(ip)) : q.type === TYPE_AAAA ? ips.filter(isV6) : [];
       sock.send(answer(msg, q, family), rinfo.port, rinfo.address);
       return;
     }
-    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
+    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, ''), rinfo.address).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
     const own = upstreamsFor(rinfo.address).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
     this.forward(msg, q, own.length ? own : upstreams(), (res) => sock.send(res, rinfo.port, rinfo.address));
   }

@@ -6,6 +6,7 @@ import { parseCidr, parseIp, contains } from './ipam.ts';
 import { parseIp6, parseCidr6, contains6, ip6String, isV6 } from './ipam6.ts';
 import { v6Config } from './ipam-request.ts';
 import type { NetworkRecord } from './types.ts';
+import { checkLinkLocal } from './link-local.ts';
 
 export interface EndpointRequest {
   Aliases?: string[] | null;
@@ -21,6 +22,10 @@ export interface EndpointChoice {
   ipv4?: string;
   ipv6?: string;
   mac?: string;
+  /** --link-local-ip: added to the interface besides its IPAM address */
+  linkLocal?: string[];
+  /** legacy links on a user-defined network: "target:alias" names only this container resolves */
+  links?: string[];
 }
 
 /** A MAC address as Go's net.ParseMAC reads an Ethernet one (xx:xx:.., xx-xx-.., xxxx.xxxx.xxxx), lower case. */
@@ -34,7 +39,7 @@ export function parseMac(s: string): string | undefined {
 export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined): EndpointChoice {
   const out: EndpointChoice = {};
   if (!req) return out;
-  const userDefined = n.Driver === 'bridge' && n.Name !== 'bridge';
+  const userDefined = (n.Driver === 'bridge' && n.Name !== 'bridge') || n.Driver === 'macvlan' || n.Driver === 'ipvlan';
   if (req.Aliases?.length) {
     if (!userDefined) throw invalidParameter('network-scoped alias is supported only for containers in user defined networks');
     out.aliases = [...req.Aliases];
@@ -54,10 +59,15 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
     if (!pool || !contains6(parseCidr6(pool.Subnet)!, ip)) throw invalidParameter(`no configured subnet or ip-range contain the IP address ${v6}`);
     out.ipv6 = ip6String(ip);
   }
-  if (req.IPAMConfig?.LinkLocalIPs?.length) throw invalidParameter('link-local IP addresses (--link-local-ip) are not supported by Berth');
-  if (req.Links?.length) throw invalidParameter('links are not supported');
+  if (req.IPAMConfig?.LinkLocalIPs?.length) out.linkLocal = checkLinkLocal(req.IPAMConfig.LinkLocalIPs);
+  if (req.Links?.length) {
+    if (!userDefined) throw invalidParameter('links are supported only for containers in user defined networks');
+    out.links = [...req.Links];
+  }
   if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
   if (req.MacAddress) {
+    // (the CNI macvlan plugin Debian ships cannot set a port's MAC address)
+    if (n.Driver === 'macvlan' || n.Driver === 'ipvlan') throw invalidParameter(`a MAC address (--mac-address) on a ${n.Driver} network is not supported by Berth`);
     if (n.Driver !== 'bridge') throw invalidParameter('conflicting options: mac-address and the network mode');
     const mac = parseMac(req.MacAddress);
     if (!mac) throw invalidParameter(`invalid endpoint settings:\ninvalid MAC address ${req.MacAddress}`);

@@ -7,7 +7,7 @@ export interface NetworkRecord {
   Id: string;
   Created: string;
   Scope: 'local';
-  Driver: 'bridge' | 'host' | 'null';
+  Driver: 'bridge' | 'host' | 'null' | 'macvlan' | 'ipvlan';
   EnableIPv4: boolean;
   EnableIPv6: boolean;
   IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
@@ -20,6 +20,8 @@ export interface NetworkRecord {
   Labels: Record<string, string>;
   /** the Linux bridge of a bridge network */
   bridge?: string;
+  /** the parent link and mode of a macvlan/ipvlan network; `made`: the driver made the link (and deletes it) */
+  vlan?: { parent: string; mode: string; made: boolean };
 }
 
 /** One address pool of a network; the auxiliary addresses (name → address) are never given to containers. */

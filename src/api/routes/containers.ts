@@ -7,7 +7,7 @@ import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
 import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
-import { invalidParameter, notImplemented } from '../../errdefs.ts';
+import { invalidParameter, notFound, notImplemented } from '../../errdefs.ts';
 import { inspectView, listView, portList } from '../views/containers.ts';
 import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
@@ -113,8 +113,15 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     ctx.noContent();
   });
 
+  // docker rm --link /self/alias: the CLI sends the link's name as it is, slashes included
+  r.delete('/containers/*', async (ctx) => {
+    if (!ctx.qBool('link')) throw notFound('page not found');
+    await containers.removeLink(ctx.params['*']!);
+    ctx.noContent();
+  });
+
   r.delete('/containers/:id', async (ctx) => {
-    if (ctx.qBool('link')) throw invalidParameter('links are not supported');
+    if (ctx.qBool('link')) return void (await containers.removeLink(ctx.params.id!), ctx.noContent());
     await containers.remove(ctx.params.id!, { force: ctx.qBool('force'), volumes: ctx.qBool('v') });
     ctx.noContent();
   });

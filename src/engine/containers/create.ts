@@ -12,6 +12,7 @@ import { normalizeName, randomName } from './names.ts';
 import { mergeConfig, commandOf } from './config-merge.ts';
 import { initialState, type ContainerRecord, type HostConfig } from './record.ts';
 import { writeEtcFiles } from './etc-files.ts';
+import { recordLinks } from './links.ts';
 import { resolveMounts } from './mounts.ts';
 import { checkResources, type ResourceFields } from './resources.ts';
 import { containerSeccomp } from '../../runtime/seccomp.ts';
@@ -78,6 +79,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     const hostNetwork = hc.NetworkMode === 'host';
     if (hc.NetworkMode.startsWith('container:')) ctx.store.get(hc.NetworkMode.slice('container:'.length));
     const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
+    recordLinks(ctx, hc, networkSettings, name);
     if (!config.Hostname) config.Hostname = hostNetwork || hc.UTSMode === 'host' ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
     const existing = new Set((ctx.volumes?.all() ?? []).map((v) => v.Name));

@@ -106,7 +106,7 @@ export function initialState(): ContainerState {
 
 /** A container's endpoint on one network (Docker's EndpointSettings). */
 export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string } | null;
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
   Links: string[] | null;
   Aliases: string[] | null;
   MacAddress: string;

@@ -4,6 +4,7 @@ import { invalidParameter } from '../../errdefs.ts';
 import { normalizeName } from './names.ts';
 import { nameConflict } from './store.ts';
 import { emit, type Ctx } from './context.ts';
+import { renameInLinks } from './links.ts';
 
 export async function rename(ctx: Ctx, ref: string, newName: string): Promise<void> {
   const c0 = ctx.store.get(ref);
@@ -16,6 +17,7 @@ export async function rename(ctx: Ctx, ref: string, newName: string): Promise<vo
     if (other) throw nameConflict(name, other.Id, 'Error when allocating new name: ');
     const old = c.Name;
     const next = ctx.store.update(c.Id, (x) => void (x.Name = name));
+    renameInLinks(ctx, old, name);
     emit(ctx, next, 'rename', { oldName: old });
   });
 }

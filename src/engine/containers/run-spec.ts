@@ -10,6 +10,7 @@ import { resolveMounts } from './mounts.ts';
 import { hostDevicesFor } from './devices.ts';
 import type { ContainerRecord } from './record.ts';
 import type { Ctx } from './context.ts';
+import { linkEnvOf } from './links.ts';
 
 export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
   const hc = c.HostConfig;
@@ -23,7 +24,8 @@ export function runSpec(ctx: Ctx, c: ContainerRecord, rootfs: string): RunSpec {
     stateDir: path.join(ctx.cfg.execRoot, 'containers', c.Id),
     logPath: conmonLogFile(logSettings(ctx, c)),
     args: [c.Path, ...c.Args],
-    env: c.Config.Env ?? [],
+    // a link's variables first: the container's own Env wins on a clash, as dockerd's
+    env: [...linkEnvOf(ctx, c), ...(c.Config.Env ?? [])],
     cwd: c.Config.WorkingDir || '/',
     user: c.Config.User ?? '',
     groupAdd: hc.GroupAdd ?? [],

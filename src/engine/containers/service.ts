@@ -17,6 +17,7 @@ import { kill, stop, restart } from './stop.ts';
 import { pause, unpause } from './pause.ts';
 import { remove, prune, type RemoveOptions } from './remove.ts';
 import { rename } from './rename.ts';
+import { removeLink, linkEnvOf } from './links.ts';
 import { commit, type CommitOptions } from './commit.ts';
 import { update } from './update.ts';
 import { handleExit } from './exit.ts';
@@ -170,6 +171,20 @@ export class ContainerService {
 
   remove(ref: string, opts: Omit<RemoveOptions, 'resume'> = {}): Promise<void> {
     return remove(this.ctx, ref, opts);
+  }
+
+  /** The variables c's legacy links give a process (none when a target no longer runs). */
+  linkEnv(c: ContainerRecord): string[] {
+    try {
+      return linkEnvOf(this.ctx, c);
+    } catch {
+      return [];
+    }
+  }
+
+  /** DELETE /containers/{/self/alias}?link=true */
+  removeLink(name: string): Promise<void> {
+    return removeLink(this.ctx, name);
   }
 
   rename(ref: string, newName: string): Promise<void> {

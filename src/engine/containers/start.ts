@@ -12,6 +12,7 @@ import { cancelRestart } from './restart.ts';
 import { connectPendingAttaches, failPendingAttaches } from './attach.ts';
 import { remove } from './remove.ts';
 import { makeWorkingDir } from './workdir.ts';
+import { writeLinkHosts } from './links.ts';
 import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
 import { phases } from '../../util/phases.ts';
 
@@ -70,6 +71,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (wired) {
       // published at once: the ports taken are what the next container's allocation avoids
       ctx.store.update(id, (x) => void (x.NetworkSettings = w.NetworkSettings));
+      writeLinkHosts(ctx, w);
       writeNetworkFiles(ctx, w);
     }
     const size = w.HostConfig.ConsoleSize as [number, number] | undefined;

@@ -26,7 +26,10 @@ test('checkEndpoint: honoured fields, and Docker\'s refusals', () => {
   assert.throws(() => checkEndpoint(user, { IPAMConfig: { IPv4Address: '10.8.0.7' } }), /no configured subnet or ip-range contain the IP address 10.8.0.7/);
   assert.throws(() => checkEndpoint(user, { IPAMConfig: { IPv6Address: 'fd00::7' } }), /no configured subnet or ip-range contain the IP address fd00::7/);
   assert.throws(() => checkEndpoint(user, { MacAddress: 'zz' }), /invalid MAC address zz/);
-  assert.throws(() => checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['169.254.0.9'] } }), /not supported/);
+  assert.deepEqual(checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['169.254.0.9', 'fe80::9'] } }), { linkLocal: ['169.254.0.9', 'fe80::9'] });
+  assert.throws(() => checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['10.0.0.9'] } }), /invalid link local IP address: 10\.0\.0\.9/);
+  assert.throws(() => checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['bogus'] } }), /invalid link-local IP address: bogus/);
+  assert.deepEqual(checkEndpoint(user, { Links: ['web:db'] }), { links: ['web:db'] });
   assert.throws(() => checkEndpoint(user, { DriverOpts: { a: 'b' } }), /not supported/);
   assert.deepEqual(checkEndpoint(user, { DriverOpts: {}, Links: [] }), {});
 });

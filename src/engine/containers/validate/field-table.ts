@@ -118,7 +118,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   GroupAdd: H('as', 'runtime/user.ts ociUser'),
   IpcMode: H('s', 'runtime/spec.ts namespaces, engine/containers/validate/namespaces.ts', c.namespaceMode('IPC', ['private', 'shareable', 'host', 'none'], true), 'other values: invalid IPC mode: x; container:<missing>: No such container'),
   Cgroup: R('s', NOT_BERTH('Cgroup (joining another container\'s cgroup)')),
-  Links: R('as', NOT_BERTH('Links (legacy container links); use a user-defined network, where names resolve')),
+  Links: H('as', 'engine/containers/links.ts (default bridge: /etc/hosts and ALIAS_* variables; user networks: the endpoint\'s Links, resolved by engine/networks.ts)', undefined, 'bad format: bad format for links: a:b:c; a missing target: could not get container for x: No such container: x; with host or container: networking: conflicting options'),
   OomScoreAdj: H('i', 'runtime/spec.ts process.oomScoreAdj', c.oomScoreAdj, 'out of range: Invalid value x, range for oom score adj is [-1000, 1000]'),
   PidMode: H('s', 'runtime/spec.ts namespaces, engine/containers/validate/namespaces.ts', c.namespaceMode('PID', ['host'], true), 'other values: invalid PID mode: x; container:<missing>: No such container'),
   Privileged: H('b', 'runtime/spec.ts'),
@@ -140,7 +140,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
 /** NetworkingConfig.EndpointsConfig[network]: the network issue owns these; what is honoured today. */
 export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
   IPAMConfig: H('o', 'engine/networks.ts (IPv4Address; see EndpointIPAMConfig)'),
-  Links: R('as', NOT_BERTH('EndpointSettings.Links (legacy links)')),
+  Links: H('as', 'engine/containers/links.ts, engine/networks.ts (names only this container resolves on the network)', undefined, 'on the default bridge: links are supported only for containers in user defined networks'),
   MacAddress: H('s', 'network/bridge.ts (the CNI bridge plugin sets the interface\'s MAC; a bad one is a 400)'),
   Aliases: H('as', 'engine/networks.ts (DNS names)'),
   DriverOpts: R('m', NOT_BERTH('EndpointSettings.DriverOpts')),
@@ -159,7 +159,7 @@ export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
 export const ENDPOINT_IPAM_CONFIG: Record<string, FieldRule> = {
   IPv4Address: H('s', 'engine/networks.ts (CNI IP argument)'),
   IPv6Address: H('s', 'engine/networks.ts (host-local args.cni.ips, on a network with EnableIPv6)'),
-  LinkLocalIPs: R('as', NOT_BERTH('IPAMConfig.LinkLocalIPs')),
+  LinkLocalIPs: H('as', 'network/link-local.ts (added to the interface: /16 IPv4, /64 IPv6)', undefined, 'unparseable: invalid link-local IP address: x; not link-local: invalid link local IP address: x'),
 };
 
 /** HostConfig.Mounts[] (docker run --mount). */
@@ -250,7 +250,7 @@ export const QUERY: Record<string, Record<string, FieldRule>> = {
   'DELETE /containers/{id}': {
     v: H('b', 'engine/containers/service.ts remove'),
     force: H('b', 'engine/containers/service.ts remove'),
-    link: R('b', NOT_BERTH('Links (legacy container links)')),
+    link: H('b', 'engine/containers/links.ts removeLink (docker rm --link /self/alias)'),
   },
   'HEAD /containers/{id}/archive': { path: H('s', 'api/routes/archive.ts') },
   'GET /containers/{id}/archive': { path: H('s', 'api/routes/archive.ts') },
