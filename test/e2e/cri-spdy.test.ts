@@ -110,7 +110,8 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
   });
 
   test("port-forward: data and error streams per request reach a port on the pod's localhost", T, async () => {
-    await container('srv', { command: ['nc', '-ll', '-p', '8089', '-e', 'echo', 'pong'] });
+    // the server reads the request before it answers and closes, so nothing unread makes it a reset
+    await container('srv', { command: ['nc', '-ll', '-p', '8089', '-e', 'sh', '-c', 'read l; echo pong $l'] });
     await new Promise((r) => setTimeout(r, 500));
     const { url } = await rt('PortForward', { pod_sandbox_id: pod, port: [8089] });
     const pf = await spdyPortForward(url);
@@ -119,7 +120,7 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
       // two connections, one after the other, over one SPDY session (no port prefix, unlike websocket)
       for (const n of [1, 2]) {
         const r = await pf.forward(8089, `hi ${n}\n`);
-        assert.equal(r.data.toString(), 'pong\n');
+        assert.equal(r.data.toString(), `pong hi ${n}\n`);
         assert.equal(r.error, '');
       }
     } finally {

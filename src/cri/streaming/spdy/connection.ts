@@ -164,9 +164,11 @@ export class SpdyConnection {
     this.isServer = o.server;
     this.nextId = o.server ? 2 : 1;
     socket.on('data', (b: Buffer) => this.read(b));
-    socket.on('error', () => this.destroy());
-    socket.on('close', () => this.destroy());
-    socket.on('end', () => this.destroy());
+    // frames already read are handled first: 'end' comes on a nextTick, before their promise jobs
+    const gone = () => void (this.inq = this.inq.then(() => this.destroy()));
+    socket.on('error', gone);
+    socket.on('close', gone);
+    socket.on('end', gone);
     if (o.head?.length) this.read(o.head);
   }
 
