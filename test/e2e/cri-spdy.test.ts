@@ -5,13 +5,32 @@
 // reference implementation and berthd against the same.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { criE2E, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { spdyConnect, spdyExec, spdyPortForward, UpgradeRefused } from '../helpers/spdy-client.ts';
+import { fakeApiserver } from '../helpers/fake-apiserver.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/registry-push.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
+const KUBECTL = process.env.BERTH_TEST_KUBECTL ?? 'kubectl';
+const noKubectl = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status !== 0 && `${KUBECTL} not found`;
+/** kubectl made to speak SPDY (current kubectl tries websocket first and falls back to SPDY) */
+function kubectl(server: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-'));
+  return new Promise((resolve) => {
+    const c = execFile(KUBECTL, ['--server', server, ...args], { env: { ...process.env, HOME: home, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, timeout: 30_000 }, (err, stdout, stderr) => {
+      fs.rmSync(home, { recursive: true, force: true });
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    c.stdin!.end(input ?? '');
+  });
+}
 const NS = { linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } };
 
 describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
@@ -138,5 +157,55 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
     } finally {
       pf.close();
     }
+  });
+
+  describe('the real kubectl, through a minimal apiserver that proxies to the streaming URL', { skip: noKubectl }, () => {
+    let next = '';
+    let api: Awaited<ReturnType<typeof fakeApiserver>>;
+    after(() => api?.close());
+
+    test('kubectl exec -i: stdin to the command, its output back, exit 0', T, async () => {
+      api ??= await fakeApiserver(() => next);
+      next = (await rt('Exec', { container_id: ctr, cmd: ['cat'], stdin: true, stdout: true, stderr: true })).url;
+      const r = await kubectl(api.url, ['exec', 'p', '-i', '--', 'cat'], 'hello\nkubectl\n');
+      assert.equal(r.stdout, 'hello\nkubectl\n', r.stderr);
+      assert.equal(r.code, 0);
+    });
+
+    test("kubectl exec: stderr apart, the command's exit code as kubectl's", T, async () => {
+      api ??= await fakeApiserver(() => next);
+      next = (await rt('Exec', { container_id: ctr, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], stdout: true, stderr: true })).url;
+      const r = await kubectl(api.url, ['exec', 'p', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.equal(r.stdout, 'out\n');
+      assert.match(r.stderr, /^err\n/);
+      assert.match(r.stderr, /command terminated with exit code 3/);
+      assert.equal(r.code, 3);
+    });
+
+    test('kubectl port-forward: a local port reaches the pod', T, async () => {
+      api ??= await fakeApiserver(() => next);
+      next = (await rt('PortForward', { pod_sandbox_id: pod, port: [8089] })).url;
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-'));
+      const pf = spawn(KUBECTL, ['--server', api.url, 'port-forward', 'p', ':8089'], { env: { ...process.env, HOME: home, KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } });
+      try {
+        let out = '';
+        pf.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        pf.stderr.on('data', (b: Buffer) => (out += b.toString()));
+        for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/Forwarding from 127\.0\.0\.1:\d+/.test(out); ) await new Promise((r) => setTimeout(r, 100));
+        const local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+        assert.ok(local, out);
+        const answer = await new Promise<string>((resolve, reject) => {
+          let got = '';
+          const sock = net.connect(local, '127.0.0.1', () => sock.write('via kubectl\n'));
+          sock.on('data', (b) => (got += b.toString()));
+          sock.on('end', () => resolve(got));
+          sock.on('error', reject);
+        });
+        assert.equal(answer, 'pong via kubectl\n');
+      } finally {
+        pf.kill();
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    });
   });
 });
