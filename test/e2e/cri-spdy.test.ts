@@ -159,6 +159,20 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
     }
   });
 
+  test('port-forward: a stream without a valid port or stream type is reset, the session goes on', T, async () => {
+    const { url } = await rt('PortForward', { pod_sandbox_id: pod, port: [8089] });
+    const { conn } = await spdyConnect(url, ['portforward.k8s.io']);
+    try {
+      const bad: Array<Record<string, string[]>> = [{ streamtype: ['data'] }, { streamtype: ['data'], port: ['0'] }, { streamtype: ['data'], port: ['http'] }, { streamtype: ['stdout'], port: ['8089'] }];
+      for (const h of bad) {
+        await assert.rejects(conn.open(h).replied, /reset/, JSON.stringify(h));
+      }
+      assert.deepEqual(await conn.open({ streamtype: ['error'], port: ['8089'], requestid: ['9'] }).replied, {});
+    } finally {
+      conn.destroy();
+    }
+  });
+
   describe('the real kubectl, through a minimal apiserver that proxies to the streaming URL', { skip: noKubectl }, () => {
     let next = '';
     let api: Awaited<ReturnType<typeof fakeApiserver>>;

@@ -115,9 +115,9 @@ function spdyPortForward(conn: SpdyConnection): PortForwardSession {
         const portText = s.header('port') ?? '';
         const port = Number(portText);
         const type = s.header('streamType') ?? '';
-        // streams without a valid port or type are refused, as the kubelet refuses them
+        // streams without a valid port or type are reset (CANCEL), as the kubelet's library resets them
         if (!/^\d+$/.test(portText) || !(port >= 1 && port <= 65535) || (type !== 'data' && type !== 'error')) {
-          s.reset(RST.PROTOCOL_ERROR);
+          s.reset(RST.CANCEL);
           return;
         }
         conn.reply(s);
