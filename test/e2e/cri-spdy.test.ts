@@ -63,6 +63,9 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
     podConf = podConfig('spdy');
     pod = (await rt('RunPodSandbox', { config: podConf })).pod_sandbox_id;
     ctr = await container('sh', { command: ['sleep', '1000'] });
+    // a server for the port-forward tests; it reads the request before it answers and closes, so
+    // nothing unread turns the close into a reset
+    await container('srv', { command: ['nc', '-ll', '-p', '8089', '-e', 'sh', '-c', 'read l; echo pong $l'] });
   });
 
   test('exec: stdout and stderr apart, a non-zero exit as a v4 NonZeroExitCode status', T, async () => {
@@ -129,9 +132,6 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
   });
 
   test("port-forward: data and error streams per request reach a port on the pod's localhost", T, async () => {
-    // the server reads the request before it answers and closes, so nothing unread makes it a reset
-    await container('srv', { command: ['nc', '-ll', '-p', '8089', '-e', 'sh', '-c', 'read l; echo pong $l'] });
-    await new Promise((r) => setTimeout(r, 500));
     const { url } = await rt('PortForward', { pod_sandbox_id: pod, port: [8089] });
     const pf = await spdyPortForward(url);
     try {
@@ -194,6 +194,15 @@ describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
       assert.match(r.stderr, /^err\n/);
       assert.match(r.stderr, /command terminated with exit code 3/);
       assert.equal(r.code, 3);
+    });
+
+    test("kubectl attach -i: the container's stdin and output until it exits", T, async () => {
+      api ??= await fakeApiserver(() => next);
+      const id = await container('once', { command: ['sh', '-c', 'read l; echo "got $l"'], stdin: true, stdin_once: true });
+      next = (await rt('Attach', { container_id: id, stdin: true, stdout: true, stderr: true })).url;
+      const r = await kubectl(api.url, ['attach', 'p', '-i', '-q'], 'line\n');
+      assert.equal(r.stdout, 'got line\n', r.stderr);
+      assert.equal(r.code, 0);
     });
 
     test('kubectl port-forward: a local port reaches the pod', T, async () => {
