@@ -197,8 +197,8 @@ export class SpdyConnection {
     this.nextId += 2;
     const s = new SpdyStream(this, id, headers, this.initialSendWindow);
     this.streams.set(id, s);
-    if (o.fin) s.end();
     this.send(this.deflate.compress(headers).then((block) => encode({ type: Type.SYN_STREAM, flags: 0, streamId: id, associatedId: 0, priority: 0, block })));
+    if (o.fin) s.end();
     return s;
   }
 

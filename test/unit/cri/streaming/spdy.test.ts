@@ -149,6 +149,11 @@ test('streams: half-close each way, data after the end dropped, reset ends both 
   const reset = new Promise<boolean>((r) => cs.onEnd(r));
   ss.reset();
   assert.equal(await reset, true);
+  // a stream opened half-closed: its FIN follows its SYN_STREAM
+  const next = new Promise<boolean>((resolve) => server.onStream((s) => (server.reply(s), s.onEnd(resolve))));
+  const fin = client.open({ streamtype: ['error'] }, { fin: true });
+  assert.equal(await next, false);
+  await fin.replied;
   client.destroy();
   server.destroy();
 });
