@@ -1,14 +1,12 @@
 // Attach over the streaming server: the container's own stdio on the channels of v4.channel.k8s.io,
 // until the container's output ends (it exited) or the client goes away (the container keeps running).
-import type { WebSocket } from 'ws';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import { invalidParameter, conflict } from '../../errdefs.ts';
 import { getCri } from '../lookup.ts';
 import type { Handlers } from '../server.ts';
 import type { StreamingServer } from './server.ts';
+import { ERROR, RESIZE, STDERR, STDIN, STDOUT, type ChannelSession } from './sessions.ts';
 import { log } from '../../util/log.ts';
-
-const frame = (channel: number, data: Buffer | string) => Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]);
 
 export function attachStreamHandlers(d: { containers: ContainerService; streaming: StreamingServer }): Handlers {
   return {
@@ -20,43 +18,50 @@ export function attachStreamHandlers(d: { containers: ContainerService; streamin
       if (req.stdin && !c.Config.OpenStdin) throw invalidParameter('tty and stdin are only allowed for a container created with stdin');
       if (!!req.tty !== !!c.Config.Tty) throw invalidParameter(`tty must be ${!!c.Config.Tty}, as the container was created with`);
       const o = { stdin: !!req.stdin, stdout: !!req.stdout, stderr: !!req.stderr, tty: !!req.tty };
-      return { url: d.streaming.url('attach', (ws) => void serveAttach(d.containers, c.Id, o, ws)) };
+      return { url: d.streaming.url({ kind: 'attach', streams: o, serve: (s) => void serveAttach(d.containers, c.Id, { ...o, stdinOnce: !!c.Config.StdinOnce }, s) }) };
     },
   };
 }
 
-async function serveAttach(containers: ContainerService, id: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }, ws: WebSocket): Promise<void> {
-  const early: Buffer[] = [];
-  let deliver = (m: Buffer) => void early.push(m);
-  ws.on('message', (m: Buffer, isBinary: boolean) => {
-    if (isBinary && m.length >= 1) deliver(m);
-  });
+async function serveAttach(containers: ContainerService, id: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean; stdinOnce: boolean }, ws: ChannelSession): Promise<void> {
+  const early: Array<[number, Buffer]> = [];
+  let deliver = (ch: number, m: Buffer) => void early.push([ch, m]);
+  let stdinEnded = false;
+  let endStdin: () => void = () => void (stdinEnded = true);
+  ws.onMessage((ch, m) => deliver(ch, m));
+  ws.onStdinEnd(() => endStdin());
   try {
     const s = await containers.attach(id);
     s.onData((stream, data) => {
-      if (stream === 'stderr' ? o.stderr : o.stdout) ws.send(frame(stream === 'stderr' && !o.tty ? 2 : 1, data));
+      if (stream === 'stderr' ? o.stderr : o.stdout) ws.send(stream === 'stderr' && !o.tty ? STDERR : STDOUT, data);
     });
     s.onEnd(() => {
-      if (ws.readyState === ws.OPEN) ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Success' })));
-      ws.close(1000);
+      if (ws.open) ws.send(ERROR, JSON.stringify({ metadata: {}, status: 'Success' }));
+      ws.close();
     });
-    deliver = (m: Buffer) => {
-      if (m[0] === 0 && o.stdin) s.write(m.subarray(1));
-      else if (m[0] === 4 && o.tty) {
+    deliver = (ch: number, m: Buffer) => {
+      if (ch === STDIN && o.stdin) s.write(m);
+      else if (ch === RESIZE && o.tty) {
         try {
-          const { Width, Height } = JSON.parse(m.subarray(1).toString('utf8')) as { Width: number; Height: number };
+          const { Width, Height } = JSON.parse(m.toString('utf8')) as { Width: number; Height: number };
           void containers.resize(id, Height, Width).catch(() => {});
         } catch {
           /* a malformed resize is dropped */
         }
       }
     };
-    for (const m of early.splice(0)) deliver(m);
+    for (const [ch, m] of early.splice(0)) deliver(ch, m);
+    // the client's stdin ending closes the container's only when it was created stdin_once, as in
+    // containerd; otherwise later attaches still have it
+    endStdin = () => {
+      if (o.stdinOnce) s.endStdin();
+    };
+    if (stdinEnded) endStdin();
     // the client going away detaches; the container keeps running
-    ws.on('close', () => s.close());
+    ws.onClose(() => s.close());
   } catch (err) {
     log.debug(`CRI attach stream: ${(err as Error).message}`);
-    if (ws.readyState === ws.OPEN) ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Failure', message: (err as Error).message })));
-    ws.close(1000);
+    if (ws.open) ws.send(ERROR, JSON.stringify({ metadata: {}, status: 'Failure', message: (err as Error).message }));
+    ws.close();
   }
 }

@@ -1,24 +1,28 @@
-// The streaming server the CRI's Exec answers with a URL to (as the kubelet's streaming library and
-// containerd serve it): one-use tokens that expire, on a loopback port of its own, speaking the
-// Kubernetes channel protocol over websocket (v4.channel.k8s.io: the first byte of each binary message
-// is the stream, 0 stdin, 1 stdout, 2 stderr, 3 the final status, 4 terminal resizes). SPDY, the
-// other transport the kubelet's library knows, is refused with a message that says so.
+// The streaming server the CRI's Exec, Attach and PortForward answer with a URL to (as the kubelet's
+// streaming library and containerd serve it): one-use tokens that expire, on a loopback port of its
+// own, speaking the Kubernetes streaming protocols over either transport the kubelet's library knows:
+// websocket (v4.channel.k8s.io: the first byte of each binary message is the stream, 0 stdin,
+// 1 stdout, 2 stderr, 3 the final status, 4 terminal resizes) and SPDY/3.1 (spdy-sessions.ts). The
+// handlers see one session type whatever the transport (sessions.ts).
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { log } from '../../util/log.ts';
+import { websocketChannels, websocketPortForward, type SessionHandler } from './sessions.ts';
+import { isSpdyUpgrade, serveSpdy } from './spdy-sessions.ts';
 
 export const CHANNEL_PROTOCOLS = ['v4.channel.k8s.io'];
 /** the kubelet's streaming cache keeps a request this long */
 const TOKEN_TTL_MS = 60_000;
 
-export type StreamHandler = (ws: WebSocket, req: http.IncomingMessage) => void;
-
 export class StreamingServer {
   private readonly server = http.createServer((req, res) => this.plain(req, res));
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false });
-  private readonly tokens = new Map<string, { kind: string; handler: StreamHandler; timer: NodeJS.Timeout }>();
+  private readonly tokens = new Map<string, { handler: SessionHandler; timer: NodeJS.Timeout }>();
   private base = '';
+  /** upgraded connections, which the HTTP server no longer tracks */
+  private readonly upgraded = new Set<Duplex>();
 
   async listen(host = '127.0.0.1', port = 0): Promise<void> {
     this.server.on('upgrade', (req, socket, head) => {
@@ -27,12 +31,19 @@ export class StreamingServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-      if (!String(req.headers.upgrade ?? '').toLowerCase().includes('websocket') || !offered.some((p) => CHANNEL_PROTOCOLS.includes(p))) {
-        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nberthd's streaming server speaks websocket with the subprotocol ${CHANNEL_PROTOCOLS.join(', ')} only (SPDY is not supported)\n`);
+      const h = t.handler;
+      this.upgraded.add(socket);
+      socket.on('close', () => this.upgraded.delete(socket));
+      if (isSpdyUpgrade(req)) {
+        serveSpdy(req, socket, head, h);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => t.handler(ws, req));
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+      if (!String(req.headers.upgrade ?? '').toLowerCase().includes('websocket') || !offered.some((p) => CHANNEL_PROTOCOLS.includes(p))) {
+        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nberthd's streaming server speaks SPDY/3.1, and websocket with the subprotocol ${CHANNEL_PROTOCOLS.join(', ')}\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => (h.kind === 'portforward' ? h.serve(websocketPortForward(ws, req)) : h.serve(websocketChannels(ws))));
     });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -44,34 +55,35 @@ export class StreamingServer {
   }
 
   /** A URL that serves `handler` once, for the next minute. */
-  url(kind: 'exec' | 'attach' | 'portforward', handler: StreamHandler): string {
+  url(handler: SessionHandler): string {
     const token = crypto.randomBytes(16).toString('base64url');
     const timer = setTimeout(() => this.tokens.delete(token), TOKEN_TTL_MS);
     timer.unref();
-    this.tokens.set(token, { kind, handler, timer });
-    return `${this.base}/${kind}/${token}`;
+    this.tokens.set(token, { handler, timer });
+    return `${this.base}/${handler.kind}/${token}`;
   }
 
-  private take(url: string): { handler: StreamHandler } | undefined {
+  private take(url: string): { handler: SessionHandler } | undefined {
     const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)(?:\?.*)?$/.exec(url);
     const t = m ? this.tokens.get(m[2]!) : undefined;
-    if (!t || t.kind !== m![1]) return undefined;
+    if (!t || t.handler.kind !== m![1]) return undefined;
     clearTimeout(t.timer);
     this.tokens.delete(m![2]!);
     return t;
   }
 
-  /** Anything but a websocket upgrade: SPDY upgrades and plain requests. */
+  /** Anything but an upgrade. */
   private plain(req: http.IncomingMessage, res: http.ServerResponse): void {
     const known = /^\/(exec|attach|portforward)\/[A-Za-z0-9_-]+/.test(req.url ?? '');
     res.writeHead(known ? 400 : 404, { 'Content-Type': 'text/plain' });
-    res.end(known ? `berthd's streaming server speaks websocket with the subprotocol ${CHANNEL_PROTOCOLS.join(', ')} only (SPDY is not supported)\n` : '404 page not found\n');
+    res.end(known ? `berthd's streaming server needs an upgrade: SPDY/3.1, or websocket with the subprotocol ${CHANNEL_PROTOCOLS.join(', ')}\n` : '404 page not found\n');
   }
 
   async close(): Promise<void> {
     for (const t of this.tokens.values()) clearTimeout(t.timer);
     this.tokens.clear();
     for (const c of this.wss.clients) c.terminate();
+    for (const s of this.upgraded) s.destroy();
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
