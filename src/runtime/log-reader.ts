@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { decodeJsonLine, rotatedName } from './json-log.ts';
 import type { LogEntry, LogOptions } from './types.ts';
+import { Waker } from '../util/waker.ts';
 
 const CHUNK = 256 * 1024;
 const NL = 0x0a;
@@ -114,12 +115,8 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
   const untilNs = opts.until !== undefined && opts.until > 0 ? BigInt(Math.round(opts.until * 1e6)) * 1000n : undefined;
   const want = (e: LogEntry) => (e.stream === 'stdout' ? opts.stdout : opts.stderr) && (sinceNs === undefined || e.timeNs >= sinceNs);
 
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const waker = new Waker();
+  const poke = waker.poke;
   const unsubscribe = opts.follow ? ctl.subscribe(poke) : undefined;
   // the live files rotated away since the follower last looked, oldest first
   const rotatedOut: Source[] = [];
@@ -130,17 +127,7 @@ export async function* readRotatedLog(file: string, opts: LogOptions, signal: Ab
       })
     : undefined;
   signal.addEventListener('abort', poke);
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  const sleep = (ms: number) => waker.sleep(ms);
 
   // the files still to read, each from an offset; the last one is the live file while following
   let queue: { src: Source; offset: number }[] = [];

@@ -4,6 +4,7 @@
 // since/until, stream filtering and follow (inotify on the file until the monitor is gone).
 import fs from 'node:fs';
 import type { LogEntry, LogOptions, StreamName } from './types.ts';
+import { Waker } from '../util/waker.ts';
 
 export interface RawLine {
   stream: StreamName;
@@ -148,27 +149,13 @@ export async function* readLog(logPath: string, opts: LogOptions, signal: AbortS
   const want = (e: LogEntry) => (e.stream === 'stdout' ? opts.stdout : opts.stderr) && (sinceNs === undefined || e.timeNs >= sinceNs);
 
   let fd: number | undefined;
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const waker = new Waker();
+  const poke = waker.poke;
   let watcher: fs.FSWatcher | undefined;
   const unsubscribe = ctl.subscribe?.(poke);
   const onAbort = () => poke();
   signal.addEventListener('abort', onAbort);
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  const sleep = (ms: number) => waker.sleep(ms);
 
   try {
     // Open the file (when following, it may not exist yet).

@@ -10,35 +10,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { criE2E, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2EWithImage, codeName, podConfig, removeCgroupTree, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { criServices } from '../../src/cri/proto.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
 const MiB = 1 << 20;
 
 describe(`CRI pod-level resources, list streams, metrics (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
+  const c = criE2EWithImage();
   const cgroupTop = `berth-e2e-kubepods-${crypto.randomBytes(4).toString('hex')}`;
   after(async () => {
-    await reg?.stop();
     removeCgroupTree(cgroupTop);
   });
 
   const rt = (m: string, req: Msg) => c.rt.call(m, req);
   async function pod(name: string, edit: (cfg: Msg) => void = () => {}) {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     const config = podConfig(name);
     config.linux.cgroup_parent = `/${cgroupTop}/burstable/pod${config.metadata.uid}`;
     edit(config);
@@ -46,7 +35,7 @@ describe(`CRI pod-level resources, list streams, metrics (${CRI_TARGET})`, SUITE
     return { id, config };
   }
   async function start(p: { id: string; config: Msg }, name: string): Promise<string> {
-    const config = { metadata: { name, attempt: 0 }, image: { image }, command: ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } };
+    const config = { metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } };
     const id = (await rt('CreateContainer', { pod_sandbox_id: p.id, config, sandbox_config: p.config })).container_id;
     await rt('StartContainer', { container_id: id });
     return id;
@@ -140,7 +129,7 @@ describe(`CRI pod-level resources, list streams, metrics (${CRI_TARGET})`, SUITE
       // nothing matches: no message at all, only EOF (each message holds at least one item)
       assert.deepEqual(await stream('RuntimeService', 'StreamContainers', { filter: { id: 'no-such-id' } }), []);
       const imgs = (await stream('ImageService', 'StreamImages', {})).flatMap((x) => x.images);
-      assert.ok(imgs.some((i: Msg) => i.repo_tags.includes(image)));
+      assert.ok(imgs.some((i: Msg) => i.repo_tags.includes(c.image)));
 
       const descriptors = (await rt('ListMetricDescriptors', {})).descriptors as Msg[];
       const cpu = descriptors.find((x) => x.name === 'container_cpu_usage_seconds_total');

@@ -3,32 +3,18 @@
 // as given (none when none is given, cleared by privileged), the host's IPC namespace for a hostIPC
 // pod, and the NamespaceMode combinations containerd accepts or refuses. Against berthd and, with
 // BERTH_CRI_TARGET=containerd, containerd's CRI.
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { criE2E, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { criE2EWithImage, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
 
 describe(`CRI security context and namespaces (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
-  after(async () => {
-    await reg?.stop();
-  });
-
+  const c = criE2EWithImage();
   const rt = (m: string, req: Msg) => c.rt.call(m, req);
   const exec = async (id: string, cmd: string[]) => {
     const r = await rt('ExecSync', { container_id: id, cmd, timeout: 0 });
@@ -36,14 +22,14 @@ describe(`CRI security context and namespaces (${CRI_TARGET})`, SUITE(skip), () 
   };
   const nsOpts = (o: Msg = {}) => ({ network: 'POD', pid: 'CONTAINER', ipc: 'POD', ...o });
   async function pod(name: string, edit: (cfg: Msg) => void = () => {}) {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     const config = podConfig(name);
     edit(config);
     const id = (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
     return { id, config };
   }
   function ctrConfig(name: string, sc: Msg = {}): Msg {
-    return { metadata: { name, attempt: 0 }, image: { image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: nsOpts(), ...sc } } };
+    return { metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: nsOpts(), ...sc } } };
   }
   async function start(p: { id: string; config: Msg }, cfg: Msg): Promise<string> {
     const id = (await rt('CreateContainer', { pod_sandbox_id: p.id, config: cfg, sandbox_config: p.config })).container_id;

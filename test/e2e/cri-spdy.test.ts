@@ -10,11 +10,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { criE2E, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2EWithImage, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { spdyConnect, spdyExec, spdyPortForward, UpgradeRefused } from '../helpers/spdy-client.ts';
 import { fakeApiserver } from '../helpers/fake-apiserver.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable();
@@ -34,32 +33,22 @@ function kubectl(server: string, args: string[], input?: string): Promise<{ code
 const NS = { linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } };
 
 describe(`CRI streaming over SPDY/3.1 (${CRI_TARGET})`, SUITE(skip), () => {
-  let reg: Registry;
-  let image = '';
   let pod = '';
   let podConf: Msg;
   let ctr = '';
-  const c = criE2E({
-    setup: async () => {
-      reg = await startRegistry();
-      await pushImage(reg.host, 'cri/busybox', 'v1');
-      image = `${reg.host}/cri/busybox:v1`;
-    },
-    registries: () => [reg.host],
-  });
+  const c = criE2EWithImage();
   after(async () => {
     if (pod) await c.rt.call('RemovePodSandbox', { pod_sandbox_id: pod }).catch(() => {});
-    await reg?.stop();
   });
   const rt = (m: string, req: Msg) => c.rt.call(m, req);
   const container = async (name: string, config: Msg) => {
-    const id = (await rt('CreateContainer', { pod_sandbox_id: pod, sandbox_config: podConf, config: { metadata: { name }, image: { image }, ...NS, ...config } })).container_id;
+    const id = (await rt('CreateContainer', { pod_sandbox_id: pod, sandbox_config: podConf, config: { metadata: { name }, image: { image: c.image }, ...NS, ...config } })).container_id;
     await rt('StartContainer', { container_id: id });
     return id;
   };
 
   test('setup: a pod with a running container', T, async () => {
-    await c.img.call('PullImage', { image: { image } });
+    await c.img.call('PullImage', { image: { image: c.image } });
     podConf = podConfig('spdy');
     pod = (await rt('RunPodSandbox', { config: podConf })).pod_sandbox_id;
     ctr = await container('sh', { command: ['sleep', '1000'] });

@@ -7,7 +7,6 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { docker, run } from '../helpers/docker.ts';
 import { e2eSkipReason, T, SUITE, REAL_DOCKER, type Daemon } from '../helpers/target.ts';
@@ -16,39 +15,13 @@ import { startDockerd } from '../helpers/dockerd.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../helpers/images.ts';
 import { ok, uniq, waitFor } from '../helpers/util.ts';
 import { tail } from '../helpers/daemon-common.ts';
+import { freePort, fetchLine } from '../helpers/ports.ts';
 
 const skip = e2eSkipReason();
 /** the default bridge's IPv6 pool (daemon --fixed-cidr-v6); the host's own eth0 is on fd00::/64 */
 const FIXED_V6 = 'fd00:db8:7f::/64';
 
 /** One line from [host]:port, or '' when nothing answers. */
-function fetchLine(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    let data = '';
-    const done = () => {
-      s.destroy();
-      resolve(data.trim());
-    };
-    s.setTimeout(2000, done);
-    s.on('data', (d) => (data += d));
-    s.on('end', done);
-    s.on('error', done);
-  });
-}
-
-/** A port nothing listens on, on 127.0.0.1 and ::1. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 10000);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer().once('error', () => resolve(false));
-      srv.listen(p, '::', () => srv.close(() => resolve(true)));
-    });
-    if (free) return p;
-  }
-}
-
 const ip6tablesLines = async (re: RegExp) => (await run('ip6tables-save', [])).stdout.split('\n').filter((l) => re.test(l));
 const links = () => new Set(fs.readdirSync('/sys/class/net'));
 
@@ -185,7 +158,7 @@ describe('IPv6', SUITE(skip), () => {
   test('ports: published on every address they are listed on 0.0.0.0 and ::, reached over IPv6; [::1] reached over ::1; all released at rm', T, async () => {
     const nw = uniq('v6port');
     ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.75.0/24', '--subnet', 'fd00:db8:75::/64', nw]));
-    const [p1, p2] = [await freePort(), await freePort()];
+    const [p1, p2] = [await freePort('::'), await freePort('::')];
     const c = uniq('v6p');
     try {
       const id = ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `${p1}:80`, '-p', `[::1]:${p2}:80`, TEST_IMAGE, ...serve('published')])).trim();
@@ -224,7 +197,7 @@ describe('IPv6', SUITE(skip), () => {
   test('a port on [::1] is still reached after the daemon restarts (its containers run on), and released at rm after', T, async () => {
     const nw = uniq('v6rst');
     ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.78.0/24', '--subnet', 'fd00:db8:78::/64', nw]));
-    const port = await freePort();
+    const port = await freePort('::');
     const c = uniq('v6rst');
     try {
       ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `[::1]:${port}:80`, TEST_IMAGE, ...serve('still-here')]));

@@ -5,12 +5,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { docker, run } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq, waitFor } from '../helpers/util.ts';
 import { alive } from '../helpers/daemon-common.ts';
+import { freePort, fetchLine } from '../helpers/ports.ts';
 
 const skip = e2eSkipReason();
 
@@ -23,32 +23,8 @@ async function rulesFor(port: number): Promise<string[]> {
 }
 
 /** One line from 127.0.0.1:port (busybox nc -ll -e echo), or '' when nothing answers. */
-function fetchLine(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    let data = '';
-    const done = () => {
-      s.destroy();
-      resolve(data.trim());
-    };
-    s.setTimeout(2000, done);
-    s.on('data', (d) => (data += d));
-    s.on('end', done);
-    s.on('error', done);
-  });
-}
-
 /** A host port nothing listens on and no rule mentions. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 10000);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer().once('error', () => resolve(false));
-      srv.listen(p, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free && !(await rulesFor(p)).length) return p;
-  }
-}
+const unruledPort = () => freePort('127.0.0.1', async (p) => !(await rulesFor(p)).length);
 
 /** The host's interface indexes (a container's veth peer is one of them while it is attached). */
 const hostIfindexes = () => new Set(fs.readdirSync('/sys/class/net').map((n) => fs.readFileSync(`/sys/class/net/${n}/ifindex`, 'utf8').trim()));
@@ -59,7 +35,7 @@ describe('network state is released', SUITE(skip), () => {
   const inspect = async (ref: string, fmt: string) => ok(await dk(['inspect', '-f', fmt, ref]), `inspect ${fmt}`).trim();
   /** a server answering `word` to every connection on port 80 */
   const serve = (word: string) => ['nc', '-ll', '-p', '80', '-e', 'echo', word];
-  const answers = (port: number, word: string) => waitFor(async () => (await fetchLine(port)) === word, `127.0.0.1:${port} answers ${word}`, 15_000, 200);
+  const answers = (port: number, word: string) => waitFor(async () => (await fetchLine('127.0.0.1', port)) === word, `127.0.0.1:${port} answers ${word}`, 15_000, 200);
   /** the host-side index of the container's eth0 veth */
   const vethPeer = async (c: string) => ok(await dk(['exec', c, 'cat', '/sys/class/net/eth0/iflink'])).trim();
 
@@ -78,7 +54,7 @@ describe('network state is released', SUITE(skip), () => {
   };
 
   test('stop releases a published port (and the veth); the next container on that port answers; rm leaves no rule', T, async () => {
-    const port = await freePort();
+    const port = await unruledPort();
     const a = uniq('rel-a');
     const b = uniq('rel-b');
     const idA = ok(await dk(['run', '-d', '--name', a, '-p', `127.0.0.1:${port}:80`, t.image, ...serve('one')])).trim();
@@ -103,7 +79,7 @@ describe('network state is released', SUITE(skip), () => {
   });
 
   test('rm -f of a running container on a user network releases its port; a container that exits by itself too', T, async () => {
-    const port = await freePort();
+    const port = await unruledPort();
     const nw = uniq('relnet');
     ok(await dk(['network', 'create', nw]));
     const a = uniq('rel-c');
@@ -129,7 +105,7 @@ describe('network state is released', SUITE(skip), () => {
   });
 
   test('after kill -9 of the daemon, a container that died meanwhile gives its port back once the daemon is back', T, async () => {
-    const port = await freePort();
+    const port = await unruledPort();
     const a = uniq('rel-k');
     const idA = ok(await dk(['run', '-d', '--name', a, '-p', `127.0.0.1:${port}:80`, t.image, ...serve('six')])).trim();
     await answers(port, 'six');
@@ -155,7 +131,7 @@ describe('network state is released', SUITE(skip), () => {
   });
 
   test('after kill -9 of the daemon, a container still running is removed with its port', T, async () => {
-    const port = await freePort();
+    const port = await unruledPort();
     const a = uniq('rel-m');
     const idA = ok(await dk(['run', '-d', '--name', a, '-p', `127.0.0.1:${port}:80`, t.image, ...serve('eight')])).trim();
     await answers(port, 'eight');
@@ -178,7 +154,7 @@ describe('network state is released', SUITE(skip), () => {
   // dockerd keeps its IPAM in memory: there is nothing of the kind to plant there.
   test('berthd releases at start the lease and port rules of a container it does not know', { ...T, skip: REAL_DOCKER ? 'Berth internals (CNI leases)' : false }, async () => {
     if (t.d.kind !== 'berthd') return;
-    const port = await freePort();
+    const port = await unruledPort();
     const ghost = 'f'.repeat(52) + Date.now().toString(16).padStart(12, '0').slice(-12);
     const leaseDir = path.join(t.d.dataRoot, 'network', 'ipam', 'bridge', 'berth-bridge');
     fs.mkdirSync(leaseDir, { recursive: true });

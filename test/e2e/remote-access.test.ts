@@ -5,7 +5,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +15,9 @@ import { docker, dockerOk, describeRun, run, cliEnv, DOCKER_CLI, type RunResult 
 import { makeTestCerts, type TestCerts } from '../helpers/tls-certs.ts';
 import { T, SUITE, TARGET, REAL_DOCKER, e2eSkipReason, type Daemon } from '../helpers/target.ts';
 import { lookupGroupId } from '../../src/api/listeners.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const BERTH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'berth');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(extraArgs: string[]): Promise<Daemon> {
   if (TARGET === 'dockerd') {

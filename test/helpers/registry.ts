@@ -2,10 +2,10 @@
 // htpasswd authentication, for end-to-end tests. Everything stays on loopback. The lifecycle is
 // daemon.ts's.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startDaemonProcess, privateRoot } from './daemon.ts';
+import { freePort } from './ports.ts';
 
 export interface Registry {
   host: string;
@@ -17,16 +17,7 @@ export function registryUnavailable(): string | false {
   return spawnSync('sh', ['-c', 'command -v docker-registry']).status === 0 ? false : 'docker-registry is not installed';
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startRegistry(o: { user?: string; password?: string } = {}): Promise<Registry> {
   const root = privateRoot('reg-');
