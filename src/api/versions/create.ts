@@ -52,3 +52,13 @@ export function adaptCreateBody(body: Body, version: string, query: URLSearchPar
     for (const m of mounts) if (m.Type === 'image') throw invalidParameter('Mount type "Image" needs API v1.48 or newer');
   }
 }
+
+/** Warnings dockerd gives older clients for fields it still read from them (KernelMemory, dropped from API 1.42). */
+export function createWarnings(body: Body, version: string): string[] {
+  const hc: Body = body.HostConfig && typeof body.HostConfig === 'object' ? body.HostConfig : {};
+  // (from 1.42 on dockerd ignores the field without a word, as Berth does)
+  if (before(version, '1.42') && typeof hc.KernelMemory === 'number' && hc.KernelMemory !== 0) {
+    return ['Specifying a kernel memory limit is deprecated and will be removed in a future release.'];
+  }
+  return [];
+}

@@ -1,7 +1,7 @@
 // Requests and answers in the shape of the client's API version.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adaptCreateBody } from '../../../../src/api/versions/create.ts';
+import { adaptCreateBody, createWarnings } from '../../../../src/api/versions/create.ts';
 import { imageInspectFor, imageListFor, containerInspectFor } from '../../../../src/api/versions/responses.ts';
 
 test('image inspect before 1.45 has Container and ContainerConfig, before 1.44 VirtualSize; 1.50 neither', () => {
@@ -46,4 +46,11 @@ test('container inspect before 1.45 adds the short id and hostname to a user net
   assert.deepEqual(out.NetworkSettings.Networks.mynet.Aliases, ['web', '0123456789ab', 'h']);
   assert.equal(out.NetworkSettings.Networks.bridge.Aliases, null);
   assert.deepEqual(containerInspectFor('1.50', structuredClone(view)).NetworkSettings.Networks.mynet.Aliases, ['web']);
+});
+
+test('create before 1.42 with a kernel memory limit warns as dockerd did; from 1.42 the field is ignored without a word', () => {
+  const body = { HostConfig: { KernelMemory: 10 << 20 } };
+  assert.deepEqual(createWarnings(body, '1.41'), ['Specifying a kernel memory limit is deprecated and will be removed in a future release.']);
+  assert.deepEqual(createWarnings(body, '1.42'), []);
+  assert.deepEqual(createWarnings({ HostConfig: { KernelMemory: 0 } }, '1.41'), []);
 });
