@@ -19,7 +19,14 @@ export async function unpause(ctx: Ctx, ref: string): Promise<void> {
     const c = ctx.store.get(c0.Id);
     if (!c.State.Paused) throw conflict(`Container ${c.Id} is not paused`);
     await ctx.runtime.resume(c.Id);
-    emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'running', Paused: false })), 'unpause');
+    emit(
+      ctx,
+      ctx.store.update(c.Id, (x) => {
+        x.State = { ...x.State, Status: 'running', Paused: false };
+        delete x.pausedForCommit; // the user's unpause ends a commit's pause too
+      }),
+      'unpause',
+    );
   });
 }
 
@@ -37,7 +44,14 @@ export async function pauseForCommit(ctx: Ctx, id: string): Promise<boolean> {
     } catch {
       return false; // exited meanwhile: nothing to hold still
     }
-    emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'paused', Paused: true })), 'pause');
+    emit(
+      ctx,
+      ctx.store.update(c.Id, (x) => {
+        x.State = { ...x.State, Status: 'paused', Paused: true };
+        x.pausedForCommit = true;
+      }),
+      'pause',
+    );
     return true;
   });
 }
@@ -46,12 +60,21 @@ export async function pauseForCommit(ctx: Ctx, id: string): Promise<boolean> {
 export async function unpauseAfterCommit(ctx: Ctx, id: string): Promise<void> {
   await ctx.store.lock.run(id, async () => {
     const c = ctx.store.find(id);
-    if (!c?.State.Paused) return;
+    if (!c?.pausedForCommit) return; // a user unpaused it meanwhile (or it is gone)
     try {
       await ctx.runtime.resume(c.Id);
     } catch {
+      // killed meanwhile: its exit handling sets the state; only the commit's mark goes
+      ctx.store.update(c.Id, (x) => void delete x.pausedForCommit);
       return;
     }
-    emit(ctx, ctx.store.update(c.Id, (x) => void (x.State = { ...x.State, Status: 'running', Paused: false })), 'unpause');
+    emit(
+      ctx,
+      ctx.store.update(c.Id, (x) => {
+        x.State = { ...x.State, Status: 'running', Paused: false };
+        delete x.pausedForCommit;
+      }),
+      'unpause',
+    );
   });
 }

@@ -86,6 +86,8 @@ export interface ContainerRecord {
   mountSpecs?: MountSpec[];
   /** An operation on the outside world in progress, written before it starts (see state.ts). Not shown by inspect. */
   Intent?: import('./state.ts').Intent;
+  /** Paused by a commit, not by the user: a crash before the commit's unpause is undone at recovery. Not shown by inspect. */
+  pausedForCommit?: boolean;
 }
 
 export function initialState(): ContainerState {

@@ -22,6 +22,8 @@ const ID = /^[0-9a-f]{64}$/;
 export async function recover(ctx: Ctx): Promise<void> {
   sweepOrphans(ctx);
   for (const c of ctx.store.list()) {
+    // (a commit's mark outlives its pause only through a crash; on a container that no longer runs it means nothing)
+    if (c.pausedForCommit && !c.State.Running) ctx.store.update(c.Id, (x) => void delete x.pausedForCommit);
     if (c.Intent === 'start') {
       log.info(`recover: undoing the start of ${c.Id.slice(0, 12)} a crash interrupted`);
       await undoStart(ctx, c);
@@ -56,7 +58,16 @@ export async function recover(ctx: Ctx): Promise<void> {
     }
     const st = await ctx.runtime.state(c.Id).catch(() => undefined); // no state: treated as gone below
     if (st && (st.status === 'running' || st.status === 'paused')) {
+      // a commit's pause that a crash kept from its unpause: the container was running, not paused by the user
+      if (c.pausedForCommit) c.State = { ...c.State, Status: 'running', Paused: false };
       await reconcilePaused(c, st.status, ctx.runtime, (changed) => void ctx.store.update(changed.Id, (x) => void (x.State = changed.State)));
+      if (c.pausedForCommit) {
+        log.info(`recover: unpausing ${c.Id.slice(0, 12)}, paused by a commit a crash interrupted`);
+        ctx.store.update(c.Id, (x) => {
+          x.State = { ...x.State, Status: 'running', Paused: false };
+          delete x.pausedForCommit;
+        });
+      }
       ctx.runtime.recover(c.Id);
       resumeLog(ctx, c, true);
       if (c.Intent === 'stop') {

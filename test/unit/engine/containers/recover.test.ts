@@ -110,3 +110,29 @@ test('an exit whose teardown a crash cut short (record exited, runtime container
     h.close();
   }
 });
+
+test('a commit cut short while it held the container paused: running and unpaused after recover; a user pause stays', async () => {
+  let h = harness();
+  try {
+    const { Id } = await h.svc.create({ name: 'rc-commit', config: { Image: 'busybox' } });
+    const user = (await h.svc.create({ name: 'rc-user', config: { Image: 'busybox' } })).Id;
+    await h.svc.start(Id);
+    await h.svc.start(user);
+    // the commit's pause, then the daemon "dies" before its unpause
+    await h.runtime.pause(Id);
+    storeOf(h).update(Id, (x) => {
+      x.State = { ...x.State, Status: 'paused', Paused: true };
+      x.pausedForCommit = true;
+    });
+    await h.svc.pause(user);
+    h = h.reopen();
+    await h.svc.recover();
+    await h.svc.drain();
+    const c = h.svc.get(Id);
+    assert.deepEqual([c.State.Status, c.State.Paused, c.pausedForCommit], ['running', false, undefined]);
+    assert.equal(h.runtime.containers.get(Id)?.status, 'running');
+    assert.deepEqual([h.svc.get(user).State.Status, h.runtime.containers.get(user)?.status], ['paused', 'paused']);
+  } finally {
+    h.close();
+  }
+});
