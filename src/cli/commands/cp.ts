@@ -12,8 +12,11 @@ function splitCpArg(arg: string): { container: string; path: string } {
   return { container: arg.slice(0, i), path: arg.slice(i + 1) };
 }
 
+/** Go's os.ModeSymlink in a path stat's mode. */
+const GO_MODE_SYMLINK = 1 << 27;
+
 /** Extract a tar stream into dst following docker's CopyTo rules (copy into a dir, or rename). */
-async function extractTo(tarStream: NodeJS.ReadableStream, srcBase: string, srcIsDir: boolean, dst: string, followLink: boolean): Promise<number> {
+async function extractTo(tarStream: NodeJS.ReadableStream, srcBase: string, srcIsDir: boolean, dst: string, followLink: boolean, rebase?: string): Promise<number> {
   const tar = await import('tar-stream');
   let dstIsDir = false;
   let dstExists = false;
@@ -32,8 +35,10 @@ async function extractTo(tarStream: NodeJS.ReadableStream, srcBase: string, srcI
   // Where the archive's top entry lands, and under which name.
   let root: string;
   let rename: string | null = null;
-  if (dstExists && dstIsDir) root = dst;
-  else {
+  if (dstExists && dstIsDir) {
+    root = dst;
+    if (rebase !== undefined) rename = rebase;
+  } else {
     root = path.dirname(dst);
     rename = path.basename(dst);
   }
@@ -146,14 +151,24 @@ container source to stdout.`,
     const client = await cli.client();
     const quiet = p.values.quiet || !cli.err.isTTY;
     if (src.container) {
-      const { stream, stat } = await client.containers.getArchive(src.container, src.path);
+      // -L: a link is copied as what it points to, under the link's own name (the docker CLI's GetRebaseName)
+      let srcPath = src.path;
+      let rebase: string | undefined;
+      if (p.values['follow-link']) {
+        const st = await client.containers.statPath(src.container, src.path).catch(() => undefined);
+        if (st && st.mode & GO_MODE_SYMLINK && st.linkTarget) {
+          srcPath = st.linkTarget.startsWith('/') ? st.linkTarget : path.posix.join(path.posix.dirname(src.path), st.linkTarget);
+          rebase = path.posix.basename(src.path);
+        }
+      }
+      const { stream, stat } = await client.containers.getArchive(src.container, srcPath);
       if (dst.path === '-') {
         await pipeline(stream, cli.out);
         return;
       }
       const isDir = stat ? (stat.mode & 0x80000000) !== 0 : false;
       const base = stat?.name ?? path.basename(src.path);
-      const copied = await extractTo(stream, base, isDir, dst.path, p.values['follow-link']);
+      const copied = await extractTo(stream, base, isDir, dst.path, p.values['follow-link'], rebase);
       if (!quiet) cli.err.write(`Successfully copied ${humanSize(isDir ? copied : (stat?.size ?? copied))} to ${dst.path}\n`);
       return;
     }
@@ -172,7 +187,9 @@ container source to stdout.`,
     }
     const dstStat = await client.containers.statPath(dst.container, dst.path).catch(() => undefined); // no such destination: the copy creates it; other errors surface from the copy itself
     const dstIsDir = dstStat ? (dstStat.mode & 0x80000000) !== 0 : false;
-    if (dstStat && dstIsDir) name = path.basename(path.resolve(src.path));
+    // "SRC/." into a directory: the contents of SRC, not SRC itself (the docker CLI's CopyInfo rule)
+    const contentsOnly = local.isDirectory() && (src.path === '.' || src.path.endsWith('/.'));
+    if (dstStat && dstIsDir) name = contentsOnly ? '.' : path.basename(path.resolve(src.path));
     else {
       if (!dstStat && dst.path.endsWith('/')) throw new StatusError(1, `Error response from daemon: Could not find the file ${dst.path} in container ${dst.container}`);
       if (dstStat && !dstIsDir && local.isDirectory()) throw new StatusError(1, 'cannot copy directory');

@@ -45,6 +45,7 @@ export function typedView(v: unknown, key = ''): unknown {
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) fields[k] = typedView(val, isMap ? '' : k);
     // Pointer fields the daemon omits when nil still exist in docker's Go structs.
     if (key === 'State' && 'Status' in fields && !('Health' in fields)) fields.Health = null;
+    if (key === 'HostConfig' && !('Init' in fields)) fields.Init = null; // *bool, omitted when unset
     return isMap ? fields : new GoStruct(fields);
   }
   return v;
