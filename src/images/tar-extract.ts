@@ -15,6 +15,7 @@ import { systemError, invalidParameter } from '../errdefs.ts';
 import { toHost, daemonIdMap } from '../platform/linux/idmap.ts';
 import { patchTarStream, xattrsOf, mtimeOf, atimeOf, uidOf, gidOf, type TarHeader } from './tar-pax.ts';
 import { DeferredOps, lexists } from './tar-deferred.ts';
+import { MountRouter } from './tar-mount-router.ts';
 
 patchTarStream();
 
@@ -60,7 +61,7 @@ const WH_OPAQUE = '.wh..wh..opq';
 
 export async function extractTar(src: Readable, opts: ExtractOptions): Promise<ExtractResult> {
   const x = new Extractor(opts);
-  const route = opts.mounts?.length ? new MountRouter(x, opts) : undefined;
+  const route = opts.mounts?.length ? new MountRouter(x, opts, (o) => new Extractor(o)) : undefined;
   const ex = tar.extract({ allowUnknownFormat: true } as object);
   ex.on('entry', (h, stream, next) => (route ?? x).entry(h as unknown as TarHeader, stream as unknown as Readable, next as (err?: unknown) => void));
   try {
@@ -75,85 +76,7 @@ export async function extractTar(src: Readable, opts: ExtractOptions): Promise<E
   return { size: x.totalSize() + (route?.size() ?? 0), entries: x.entries + (route?.entries() ?? 0) };
 }
 
-/**
- * Sends each entry to the filesystem that holds it: the destination's own, or a mount below it
- * (one Extractor per mount, each confined to its source as the main one is to the root). A mount
- * point itself cannot be replaced (the kernel's EBUSY, which dockerd reports), a read-only mount not
- * written, and a hard link not made across two filesystems (EXDEV).
- */
-class MountRouter {
-  private readonly main: Extractor;
-  private readonly opts: ExtractOptions;
-  private readonly mounts: BelowMount[];
-  private readonly inner = new Map<string, Extractor>();
-
-  constructor(main: Extractor, opts: ExtractOptions) {
-    this.main = main;
-    this.opts = opts;
-    // the deepest mount point first: the innermost mount holds what lies below it
-    this.mounts = [...(opts.mounts ?? [])].sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
-  }
-
-  private holder(rel: string): BelowMount | undefined {
-    return this.mounts.find((m) => rel === m.rel || rel.startsWith(m.rel + '/'));
-  }
-
-  entry(h: TarHeader, stream: Readable, next: (err?: unknown) => void): void {
-    let rel: string;
-    try {
-      rel = cleanName(h.name);
-    } catch (e) {
-      return drain(stream, () => next(e));
-    }
-    const m = this.holder(rel);
-    if (!m) return this.main.entry(h, stream, next);
-    const fail = (e: unknown) => drain(stream, () => next(e));
-    if (m.readOnly) return fail(invalidParameter('mounted volume is marked read-only'));
-    if (rel === m.rel) {
-      // the mount's root: a directory entry there changes nothing dockerd would change; anything else would replace it
-      if (h.type === 'directory') return drain(stream, () => next());
-      return fail(systemError(`unlinkat ${m.containerPath}: device or resource busy`));
-    }
-    const sub = rel.slice(m.rel.length + 1);
-    if (h.type === 'link') {
-      const target = cleanName(h.linkname ?? '');
-      if (this.holder(target) !== m) return fail(systemError(`link ${target} ${rel}: invalid cross-device link`));
-      h = { ...h, linkname: target.slice(m.rel.length + 1) };
-    }
-    let x = this.inner.get(m.rel);
-    if (!x) {
-      x = new Extractor({ ...this.opts, mounts: undefined, dest: m.source, root: m.source });
-      this.inner.set(m.rel, x);
-    }
-    x.entry({ ...h, name: sub }, stream, next);
-  }
-
-  async finish(): Promise<void> {
-    for (const x of this.inner.values()) await x.finish();
-  }
-  size(): number {
-    let n = 0;
-    for (const x of this.inner.values()) n += x.totalSize();
-    return n;
-  }
-  entries(): number {
-    let n = 0;
-    for (const x of this.inner.values()) n += x.entries;
-    return n;
-  }
-}
-
-/** An entry name relative to the destination, cleaned as the extractor cleans it ("" for the root). */
-function cleanName(name: string): string {
-  let n = path.posix.normalize(name);
-  if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
-  n = n.replace(/\/+$/, '');
-  if (n === '.') return '';
-  if (n === '..' || n.startsWith('../')) throw invalidParameter(`${JSON.stringify(n)} is outside of the destination`);
-  return n;
-}
-
-class Extractor {
+export class Extractor {
   private readonly root: string;
   private readonly dest: string;
   private readonly opts: ExtractOptions;
@@ -469,7 +392,7 @@ class Extractor {
   }
 }
 
-function drain(stream: Readable, cb: (err?: unknown) => void): void {
+export function drain(stream: Readable, cb: (err?: unknown) => void): void {
   stream.once('end', () => cb());
   stream.once('error', (e) => cb(e));
   stream.resume();

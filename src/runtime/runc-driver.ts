@@ -12,15 +12,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle, LogEntry, LogOptions } from './types.ts';
-import type { OciSpec, OciProcess } from './oci.ts';
+import type { OciSpec } from './oci.ts';
 import { toJson } from './oci.ts';
-import { buildSpec, hostInfo, rootfsUserFiles, processEnv, containerResources } from './spec.ts';
+import { buildSpec, hostInfo, rootfsUserFiles, containerResources } from './spec.ts';
 import { pidAlive, startTimeOf } from '../platform/linux/proc.ts';
 import { removeCgroup } from '../platform/linux/cgroup-remove.ts';
-import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
 import { connectAttach } from './attach.ts';
-import { directExec } from './direct-exec.ts';
+import { runcExec } from './runc-exec.ts';
+import { writeCtl, writeCtlEvent } from './conmon-ctl.ts';
 import { ExitWatcher } from './exits.ts';
 import { readLog } from './logs.ts';
 import { run } from '../util/exec.ts';
@@ -70,28 +70,6 @@ function readPid(file: string): number {
     return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10) || 0;
   } catch {
     return 0;
-  }
-}
-
-/** Write a resize request to a conmon control fifo. */
-function writeCtl(dir: string, height: number, width: number): void {
-  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) throw invalidParameter(`invalid terminal size ${height}x${width}`);
-  writeCtlEvent(dir, `1 ${height} ${width}\n`);
-}
-
-/** Write one event line to a conmon control fifo: "1 H W" resizes the terminal, "2 0 0" reopens the log. */
-function writeCtlEvent(dir: string, line: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(path.join(dir, 'ctl'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-  } catch (e: any) {
-    if (e.code === 'ENXIO' || e.code === 'ENOENT') throw conflict('the process is not running');
-    throw systemError(`resize: ${e.message}`);
-  }
-  try {
-    fs.writeSync(fd, line);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
@@ -561,124 +539,8 @@ export class RuncDriver implements RuntimeDriver {
   // --- exec ---------------------------------------------------------------------------
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
-    const t = phases(`runtime exec ${spec.execId.slice(0, 12)}`);
-    const bundle = this.bundle(id);
-    if (spec.tty && this.runtimeOf(id).gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
-    const cspec = this.containerSpec(id);
-    const execDir = path.join(bundle, 'exec', spec.execId);
-    fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
-
-    const files = rootfsUserFiles(cspec.root.path);
-    const user = ociUser(spec.user, this.sidecar(id).groupAdd, files.passwd, files.group);
-    const base = cspec.process;
-    const all = hostInfo().capabilities;
-    const process: OciProcess = {
-      terminal: spec.tty,
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      args: spec.args,
-      env: processEnv(spec.env, { hostname: cspec.hostname ?? '', tty: spec.tty, home: user.home }),
-      cwd: spec.cwd || '/',
-      capabilities: spec.privileged ? { bounding: all, effective: all, permitted: all } : base.capabilities,
-      rlimits: base.rlimits,
-      noNewPrivileges: base.noNewPrivileges,
-      oomScoreAdj: base.oomScoreAdj,
-    };
-    if (base.apparmorProfile) process.apparmorProfile = base.apparmorProfile;
-    const processFile = path.join(execDir, 'process.json');
-    fs.writeFileSync(processFile, toJson(process));
-
     const rt = this.runtimeOf(id);
-    const args = [
-      '--api-version',
-      '-c', id,
-      '-u', spec.execId,
-      '-r', rt.monitorPath,
-      '-b', execDir,
-      '-p', path.join(execDir, 'pidfile'),
-      '-l', 'none',
-      '--exit-dir', execDir,
-      '--full-attach',
-      '--socket-dir-path', this.root,
-      '--conmon-pidfile', path.join(execDir, 'conmon.pid'),
-      ...conmonRuntimeArgs(rt),
-      '--no-sync-log',
-      // conmon logs its progress at info level by default; only errors are worth its time
-      '--log-level', 'error',
-      '-e',
-      '--exec-attach',
-      '--exec-process-spec', processFile,
-    ];
-    if (spec.tty) args.push('-t');
-    if (spec.openStdin) args.push('-i');
-    t.mark('process.json');
-    const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
-    // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
-    if (!spec.tty && rt.runcLayout) {
-      try {
-        const h = await directExec({ runtime: rt.path, globalArgs: this.globalArgs(rt), containerId: id, execDir, processFile, openStdin: spec.openStdin });
-        t.mark('runc exec');
-        void h.exited.then(() => {
-          t.mark('exit');
-          t.end();
-          cleanup();
-        });
-        return h;
-      } catch (e) {
-        cleanup();
-        throw e;
-      }
-    }
-    const mon = spawnConmon(this.conmonPath, args, { exec: true, cwd: execDir });
-    t.mark('spawn');
-    let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
-    try {
-      // Handshake: let conmon set up; it reports when its attach socket listens; we connect, then let runc exec run.
-      mon.start!.write('0');
-      const ready = await mon.attach!.next();
-      mon.attach!.close();
-      t.mark('conmon ready');
-      if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
-      session = await connectAttach(path.join(execDir, 'attach'));
-      t.mark('attach');
-      mon.start!.end('1');
-      const pid = await awaitPid(mon, 'exec').catch((e: Error) => {
-        throw /stopped container|not running|does not exist/.test(e.message) ? conflict(`container ${id} is not running`) : e;
-      });
-      t.mark('runc exec');
-      const exited = (async () => {
-        const m = await mon.sync.next();
-        t.mark('exit');
-        t.end();
-        mon.sync.close();
-        if (m) return m.data;
-        // The pipe closed without a status: the exit file (named after the container) is the fallback.
-        try {
-          const code = Number.parseInt(fs.readFileSync(path.join(execDir, id), 'utf8').trim(), 10);
-          return Number.isNaN(code) ? -1 : code;
-        } catch {
-          return -1;
-        }
-      })();
-      void exited.then(cleanup);
-      session.gateEnd(exited);
-      // runc's exec pid is a host process; gVisor's is one of the sandbox, which the host cannot signal
-      const kill = rt.gvisor
-        ? undefined
-        : (signal: NodeJS.Signals) => {
-            try {
-              globalThis.process.kill(pid, signal);
-            } catch {
-              // exited already: what the caller wanted
-            }
-          };
-      return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w), kill };
-    } catch (e) {
-      session?.close();
-      mon.sync.close();
-      mon.start?.destroy();
-      cleanup();
-      throw e;
-    }
+    return runcExec({ id, bundle: this.bundle(id), rt, spec: this.containerSpec(id), groupAdd: this.sidecar(id).groupAdd, globalArgs: this.globalArgs(rt), socketDir: this.root, conmonPath: this.conmonPath }, spec);
   }
 
   /** Stop watching (for tests and shutdown); containers keep running under their monitors. */

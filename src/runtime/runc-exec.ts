@@ -1,0 +1,151 @@
+// An exec in a container run by an OCI runtime: without a terminal, the runtime's own `exec` as the
+// daemon's child (direct-exec.ts); with one, under conmon, which owns the terminal and the attach socket.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecSpec, ExecHandle } from './types.ts';
+import type { OciSpec, OciProcess } from './oci.ts';
+import { toJson } from './oci.ts';
+import { hostInfo, rootfsUserFiles, processEnv } from './spec.ts';
+import { ociUser } from './user.ts';
+import { spawnConmon, awaitPid } from './conmon.ts';
+import { connectAttach } from './attach.ts';
+import { directExec } from './direct-exec.ts';
+import { writeCtl } from './conmon-ctl.ts';
+import { phases } from '../util/phases.ts';
+import { conflict, invalidParameter } from '../errdefs.ts';
+import { conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime } from './oci-runtimes.ts';
+
+/** What the driver knows of the container an exec runs in. */
+export interface ExecContext {
+  id: string;
+  bundle: string;
+  rt: OciRuntime;
+  /** the container's OCI spec (the exec inherits its capabilities, rlimits, hostname...) */
+  spec: OciSpec;
+  groupAdd: string[];
+  /** the runtime's global arguments (--root ...) */
+  globalArgs: string[];
+  /** where conmon makes its attach socket */
+  socketDir: string;
+  conmonPath: string;
+}
+
+export async function runcExec(c: ExecContext, spec: ExecSpec): Promise<ExecHandle> {
+const { id, bundle, rt } = c;
+  const t = phases(`runtime exec ${spec.execId.slice(0, 12)}`);
+  if (spec.tty && rt.gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
+  const cspec = c.spec;
+  const execDir = path.join(bundle, 'exec', spec.execId);
+  fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
+
+  const files = rootfsUserFiles(cspec.root.path);
+  const user = ociUser(spec.user, c.groupAdd, files.passwd, files.group);
+  const base = cspec.process;
+  const all = hostInfo().capabilities;
+  const process: OciProcess = {
+    terminal: spec.tty,
+    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    args: spec.args,
+    env: processEnv(spec.env, { hostname: cspec.hostname ?? '', tty: spec.tty, home: user.home }),
+    cwd: spec.cwd || '/',
+    capabilities: spec.privileged ? { bounding: all, effective: all, permitted: all } : base.capabilities,
+    rlimits: base.rlimits,
+    noNewPrivileges: base.noNewPrivileges,
+    oomScoreAdj: base.oomScoreAdj,
+  };
+  if (base.apparmorProfile) process.apparmorProfile = base.apparmorProfile;
+  const processFile = path.join(execDir, 'process.json');
+  fs.writeFileSync(processFile, toJson(process));
+
+  const args = [
+    '--api-version',
+    '-c', id,
+    '-u', spec.execId,
+    '-r', rt.monitorPath,
+    '-b', execDir,
+    '-p', path.join(execDir, 'pidfile'),
+    '-l', 'none',
+    '--exit-dir', execDir,
+    '--full-attach',
+    '--socket-dir-path', c.socketDir,
+    '--conmon-pidfile', path.join(execDir, 'conmon.pid'),
+    ...conmonRuntimeArgs(rt),
+    '--no-sync-log',
+    // conmon logs its progress at info level by default; only errors are worth its time
+    '--log-level', 'error',
+    '-e',
+    '--exec-attach',
+    '--exec-process-spec', processFile,
+  ];
+  if (spec.tty) args.push('-t');
+  if (spec.openStdin) args.push('-i');
+  t.mark('process.json');
+  const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
+  // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
+  if (!spec.tty && rt.runcLayout) {
+    try {
+      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, execDir, processFile, openStdin: spec.openStdin });
+      t.mark('runc exec');
+      void h.exited.then(() => {
+        t.mark('exit');
+        t.end();
+        cleanup();
+      });
+      return h;
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+  }
+  const mon = spawnConmon(c.conmonPath, args, { exec: true, cwd: execDir });
+  t.mark('spawn');
+  let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
+  try {
+    // Handshake: let conmon set up; it reports when its attach socket listens; we connect, then let runc exec run.
+    mon.start!.write('0');
+    const ready = await mon.attach!.next();
+    mon.attach!.close();
+    t.mark('conmon ready');
+    if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
+    session = await connectAttach(path.join(execDir, 'attach'));
+    t.mark('attach');
+    mon.start!.end('1');
+    const pid = await awaitPid(mon, 'exec').catch((e: Error) => {
+      throw /stopped container|not running|does not exist/.test(e.message) ? conflict(`container ${id} is not running`) : e;
+    });
+    t.mark('runc exec');
+    const exited = (async () => {
+      const m = await mon.sync.next();
+      t.mark('exit');
+      t.end();
+      mon.sync.close();
+      if (m) return m.data;
+      // The pipe closed without a status: the exit file (named after the container) is the fallback.
+      try {
+        const code = Number.parseInt(fs.readFileSync(path.join(execDir, id), 'utf8').trim(), 10);
+        return Number.isNaN(code) ? -1 : code;
+      } catch {
+        return -1;
+      }
+    })();
+    void exited.then(cleanup);
+    session.gateEnd(exited);
+    // runc's exec pid is a host process; gVisor's is one of the sandbox, which the host cannot signal
+    const kill = rt.gvisor
+      ? undefined
+      : (signal: NodeJS.Signals) => {
+          try {
+            globalThis.process.kill(pid, signal);
+          } catch {
+            // exited already: what the caller wanted
+          }
+        };
+    return { attach: session, exited, pid, resize: async (h: number, w: number) => writeCtl(execDir, h, w), kill };
+  } catch (e) {
+    session?.close();
+    mon.sync.close();
+    mon.start?.destroy();
+    cleanup();
+    throw e;
+  }
+}
