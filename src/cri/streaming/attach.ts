@@ -5,7 +5,7 @@ import { invalidParameter, conflict } from '../../errdefs.ts';
 import { getCri } from '../lookup.ts';
 import type { Handlers } from '../server.ts';
 import type { StreamingServer } from './server.ts';
-import { ERROR, RESIZE, STDERR, STDIN, STDOUT, type ChannelSession } from './sessions.ts';
+import { ERROR, STDERR, STDOUT, holdInput, type ChannelSession } from './sessions.ts';
 import { log } from '../../util/log.ts';
 
 export function attachStreamHandlers(d: { containers: ContainerService; streaming: StreamingServer }): Handlers {
@@ -24,12 +24,7 @@ export function attachStreamHandlers(d: { containers: ContainerService; streamin
 }
 
 async function serveAttach(containers: ContainerService, id: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean; stdinOnce: boolean }, ws: ChannelSession): Promise<void> {
-  const early: Array<[number, Buffer]> = [];
-  let deliver = (ch: number, m: Buffer) => void early.push([ch, m]);
-  let stdinEnded = false;
-  let endStdin: () => void = () => void (stdinEnded = true);
-  ws.onMessage((ch, m) => deliver(ch, m));
-  ws.onStdinEnd(() => endStdin());
+  const input = holdInput(ws, o);
   try {
     const s = await containers.attach(id);
     s.onData((stream, data) => {
@@ -39,24 +34,15 @@ async function serveAttach(containers: ContainerService, id: string, o: { stdin:
       if (ws.open) ws.send(ERROR, JSON.stringify({ metadata: {}, status: 'Success' }));
       ws.close();
     });
-    deliver = (ch: number, m: Buffer) => {
-      if (ch === STDIN && o.stdin) s.write(m);
-      else if (ch === RESIZE && o.tty) {
-        try {
-          const { Width, Height } = JSON.parse(m.toString('utf8')) as { Width: number; Height: number };
-          void containers.resize(id, Height, Width).catch(() => {});
-        } catch {
-          /* a malformed resize is dropped */
-        }
-      }
-    };
-    for (const [ch, m] of early.splice(0)) deliver(ch, m);
     // the client's stdin ending closes the container's only when it was created stdin_once, as in
     // containerd; otherwise later attaches still have it
-    endStdin = () => {
-      if (o.stdinOnce) s.endStdin();
-    };
-    if (stdinEnded) endStdin();
+    input.connect({
+      write: (m) => s.write(m),
+      resize: (h, w) => void containers.resize(id, h, w).catch(() => {}),
+      endStdin: () => {
+        if (o.stdinOnce) s.endStdin();
+      },
+    });
     // the client going away detaches; the container keeps running
     ws.onClose(() => s.close());
   } catch (err) {

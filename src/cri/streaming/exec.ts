@@ -6,7 +6,7 @@ import { invalidParameter, conflict } from '../../errdefs.ts';
 import { getCri } from '../lookup.ts';
 import type { Handlers } from '../server.ts';
 import type { StreamingServer } from './server.ts';
-import { ERROR, RESIZE, STDERR, STDIN, STDOUT, type ChannelSession } from './sessions.ts';
+import { ERROR, STDERR, STDOUT, holdInput, type ChannelSession } from './sessions.ts';
 import { log } from '../../util/log.ts';
 
 export function execStreamHandlers(d: { containers: ContainerService; execs: ExecService; streaming: StreamingServer }): Handlers {
@@ -30,12 +30,7 @@ async function serveExec(d: { execs: ExecService }, containerId: string, o: { cm
     ws.close();
   };
   // what the client sends while the command starts is kept for it
-  const early: Array<[number, Buffer]> = [];
-  let deliver = (ch: number, m: Buffer) => void early.push([ch, m]);
-  let stdinEnded = false;
-  let endStdin: () => void = () => void (stdinEnded = true);
-  ws.onMessage((ch, m) => deliver(ch, m));
-  ws.onStdinEnd(() => endStdin());
+  const input = holdInput(ws, o);
   try {
     const id = d.execs.create(containerId, { Cmd: o.cmd, Tty: o.tty, AttachStdin: o.stdin, AttachStdout: o.stdout, AttachStderr: o.stderr });
     const e = await d.execs.start(id, { tty: o.tty });
@@ -43,20 +38,7 @@ async function serveExec(d: { execs: ExecService }, containerId: string, o: { cm
     h.attach.onData((stream, data) => {
       if (stream === 'stderr' ? o.stderr : o.stdout) ws.send(stream === 'stderr' && !o.tty ? STDERR : STDOUT, data);
     });
-    deliver = (ch: number, m: Buffer) => {
-      if (ch === STDIN && o.stdin) h.attach.write(m);
-      else if (ch === RESIZE && o.tty) {
-        try {
-          const { Width, Height } = JSON.parse(m.toString('utf8')) as { Width: number; Height: number };
-          void h.resize(Height, Width).catch(() => {});
-        } catch {
-          /* a malformed resize is dropped, as the kubelet's library drops it */
-        }
-      }
-    };
-    for (const [ch, m] of early.splice(0)) deliver(ch, m);
-    endStdin = () => h.attach.endStdin();
-    if (stdinEnded) endStdin();
+    input.connect({ write: (m) => h.attach.write(m), resize: (ht, w) => void h.resize(ht, w).catch(() => {}), endStdin: () => h.attach.endStdin() });
     // the client going away ends the command, as the kubelet's streaming server does
     let exited = false;
     ws.onClose(() => {

@@ -107,3 +107,43 @@ export function websocketPortForward(ws: WebSocket, req: IncomingMessage): PortF
     onClose: (cb) => ws.on('close', cb),
   };
 }
+
+/** Where a session's client input goes once the process is there. */
+export interface InputTarget {
+  write(data: Buffer): void;
+  resize(height: number, width: number): void;
+  endStdin(): void;
+}
+
+/**
+ * The client's input of an exec or attach session: what it sends before the process exists (stdin,
+ * resizes, the end of stdin) is held, then delivered in order once `connect` names the process.
+ * Stdin is passed only when the session asked for it, resizes only with a terminal; a malformed
+ * resize is dropped, as the kubelet's library drops it.
+ */
+export function holdInput(ws: ChannelSession, o: { stdin: boolean; tty: boolean }): { connect(target: InputTarget): void } {
+  const early: Array<[number, Buffer]> = [];
+  let deliver = (ch: number, m: Buffer) => void early.push([ch, m]);
+  let stdinEnded = false;
+  let endStdin: () => void = () => void (stdinEnded = true);
+  ws.onMessage((ch, m) => deliver(ch, m));
+  ws.onStdinEnd(() => endStdin());
+  return {
+    connect(target) {
+      deliver = (ch, m) => {
+        if (ch === STDIN && o.stdin) target.write(m);
+        else if (ch === RESIZE && o.tty) {
+          try {
+            const { Width, Height } = JSON.parse(m.toString('utf8')) as { Width: number; Height: number };
+            target.resize(Height, Width);
+          } catch {
+            /* a malformed resize is dropped */
+          }
+        }
+      };
+      for (const [ch, m] of early.splice(0)) deliver(ch, m);
+      endStdin = () => target.endStdin();
+      if (stdinEnded) endStdin();
+    },
+  };
+}
