@@ -75,6 +75,11 @@ export class Cli {
   hostInfo(): { host: string; isDefault: boolean; context?: ContextEndpoint } {
     const name = contextName({ flag: this.opts.context, hostGiven: this.opts.hosts.length > 0, configDir: this.configDir() });
     if (name !== 'default') return { host: '', isDefault: false, context: loadContext(this.configDir(), name) };
+    return this.defaultEndpoint();
+  }
+
+  /** The "default" context's host: -H, else BERTH_HOST/DOCKER_HOST, else (with TLS asked for) localhost:2376, else berthd's socket. */
+  defaultEndpoint(): { host: string; isDefault: boolean } {
     if (this.opts.hosts.length) return { host: this.opts.hosts[this.opts.hosts.length - 1], isDefault: false };
     const env = process.env.BERTH_HOST || process.env.DOCKER_HOST;
     if (env) return { host: env, isDefault: false };

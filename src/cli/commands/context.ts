@@ -23,11 +23,10 @@ import {
 } from '../context-store.ts';
 
 const DEFAULT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
-const DEFAULT_SOCKET = 'unix:///run/berth/berth.sock';
 
 /** The "default" context: the -H flags and the environment, as docker builds it in memory. */
 function defaultMeta(cli: Cli): ContextMeta {
-  const host = cli.opts.hosts.at(-1) || process.env.BERTH_HOST || process.env.DOCKER_HOST || DEFAULT_SOCKET;
+  const host = cli.defaultEndpoint().host;
   return { Name: 'default', Metadata: { Description: DEFAULT_DESCRIPTION }, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } };
 }
 
