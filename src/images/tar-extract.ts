@@ -126,12 +126,7 @@ export class Extractor {
 
   /** Clean an entry name as Docker does; undefined for the root itself. Refuses names climbing out. */
   private clean(name: string): string | undefined {
-    let n = path.posix.normalize(name);
-    if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
-    n = n.replace(/\/+$/, '');
-    if (n === '' || n === '.') return undefined;
-    if (n === '..' || n.startsWith('../')) throw invalidParameter(`${JSON.stringify(n)} is outside of ${JSON.stringify(this.dest)}`);
-    return n;
+    return cleanEntryName(name, this.dest);
   }
 
   private ids(h: TarHeader): [number, number] {
@@ -390,6 +385,16 @@ export class Extractor {
   finish(): Promise<void> {
     return this.deferred.apply();
   }
+}
+
+/** An entry name cleaned as Docker does, relative to the destination; undefined for the root itself. Refuses names climbing out. */
+export function cleanEntryName(name: string, dest: string): string | undefined {
+  let n = path.posix.normalize(name);
+  if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
+  n = n.replace(/\/+$/, '');
+  if (n === '' || n === '.') return undefined;
+  if (n === '..' || n.startsWith('../')) throw invalidParameter(`${JSON.stringify(n)} is outside of ${JSON.stringify(dest)}`);
+  return n;
 }
 
 export function drain(stream: Readable, cb: (err?: unknown) => void): void {

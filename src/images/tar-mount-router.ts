@@ -1,10 +1,9 @@
 // docker cp into a directory that holds mounts (volumes, bind mounts, the /etc files): each tar entry
 // goes to the filesystem that holds it as the container sees it, each one extracted with the same
 // confinement as the rest (tar-extract.ts).
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { systemError, invalidParameter } from '../errdefs.ts';
-import { drain, type Extractor, type ExtractOptions, type BelowMount } from './tar-extract.ts';
+import { drain, cleanEntryName, type Extractor, type ExtractOptions, type BelowMount } from './tar-extract.ts';
 import type { TarHeader } from './tar-pax.ts';
 
 /**
@@ -35,8 +34,10 @@ export class MountRouter {
 
   entry(h: TarHeader, stream: Readable, next: (err?: unknown) => void): void {
     let rel: string;
+    let target = '';
     try {
-      rel = cleanName(h.name);
+      rel = cleanEntryName(h.name, this.opts.dest) ?? '';
+      if (h.type === 'link') target = cleanEntryName(h.linkname ?? '', this.opts.dest) ?? '';
     } catch (e) {
       return drain(stream, () => next(e));
     }
@@ -51,7 +52,6 @@ export class MountRouter {
     }
     const sub = rel.slice(m.rel.length + 1);
     if (h.type === 'link') {
-      const target = cleanName(h.linkname ?? '');
       if (this.holder(target) !== m) return fail(systemError(`link ${target} ${rel}: invalid cross-device link`));
       h = { ...h, linkname: target.slice(m.rel.length + 1) };
     }
@@ -76,14 +76,4 @@ export class MountRouter {
     for (const x of this.inner.values()) n += x.entries;
     return n;
   }
-}
-
-/** An entry name relative to the destination, cleaned as the extractor cleans it ("" for the root). */
-function cleanName(name: string): string {
-  let n = path.posix.normalize(name);
-  if (n.startsWith('/')) n = path.posix.normalize(n.replace(/^\/+/, '') || '.');
-  n = n.replace(/\/+$/, '');
-  if (n === '.') return '';
-  if (n === '..' || n.startsWith('../')) throw invalidParameter(`${JSON.stringify(n)} is outside of the destination`);
-  return n;
 }
