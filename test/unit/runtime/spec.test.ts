@@ -4,13 +4,13 @@ import {
   buildSpec,
   containerCapabilities,
   containerRlimits,
-  containerResources,
   replaceOrAppendEnv,
   DEFAULT_CAPABILITIES,
   DEFAULT_MASKED_PATHS,
   DEFAULT_READONLY_PATHS,
   type HostInfo,
 } from '../../../src/runtime/spec.ts';
+import { containerResources } from '../../../src/runtime/cgroup-resources.ts';
 import { toJson } from '../../../src/runtime/oci.ts';
 import { runSpec } from './rootfs.ts';
 import type { RunSpec } from '../../../src/runtime/types.ts';

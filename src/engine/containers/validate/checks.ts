@@ -7,7 +7,7 @@ import { invalidParameter } from '../../../errdefs.ts';
 import { signalNumber } from '../signals.ts';
 import { hostResources } from '../resources.ts';
 import { checkLogTag } from '../log-attrs.ts';
-import { blockDevice } from '../../../runtime/spec.ts';
+import { blockDevice } from '../../../runtime/cgroup-resources.ts';
 
 /** What a check may know beyond the value: the whole request, for fields that depend on each other. */
 export interface CheckContext {

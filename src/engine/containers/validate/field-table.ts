@@ -57,7 +57,7 @@ export const CONTAINER_CONFIG: Record<string, FieldRule> = {
 };
 
 const BLOCK_DEVICE = 'a path that is no block device: stat /dev/x: no such file or directory';
-const RES_CHECKED = 'engine/containers/resources.ts checks, runtime/spec.ts containerResources';
+const RES_CHECKED = 'engine/containers/resources.ts checks, runtime/cgroup-resources.ts containerResources';
 const WINDOWS_ONLY = (f: string) => R('i', `${f} is only supported on Windows`);
 
 export const HOST_CONFIG: Record<string, FieldRule> = {
@@ -66,19 +66,19 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   Memory: H('i', RES_CHECKED),
   CgroupParent: H('s', 'runtime/spec.ts cgroupsPath'),
   BlkioWeight: H('i', RES_CHECKED),
-  BlkioWeightDevice: H('ao', 'runtime/spec.ts blockIO.weightDevice (discarded with dockerd\'s warning where the kernel cannot weigh devices)', c.blkioWeightDevices, BLOCK_DEVICE),
-  BlkioDeviceReadBps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
-  BlkioDeviceWriteBps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
-  BlkioDeviceReadIOps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
-  BlkioDeviceWriteIOps: H('ao', 'runtime/spec.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioWeightDevice: H('ao', 'runtime/cgroup-resources.ts blockIO.weightDevice (discarded with dockerd\'s warning where the kernel cannot weigh devices)', c.blkioWeightDevices, BLOCK_DEVICE),
+  BlkioDeviceReadBps: H('ao', 'runtime/cgroup-resources.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceWriteBps: H('ao', 'runtime/cgroup-resources.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceReadIOps: H('ao', 'runtime/cgroup-resources.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
+  BlkioDeviceWriteIOps: H('ao', 'runtime/cgroup-resources.ts blockIO throttles', c.blkioDevices, BLOCK_DEVICE),
   CpuPeriod: H('i', RES_CHECKED),
   CpuQuota: H('i', RES_CHECKED),
-  CpuRealtimePeriod: H('i', 'runtime/spec.ts containerResources'),
-  CpuRealtimeRuntime: H('i', 'runtime/spec.ts containerResources'),
+  CpuRealtimePeriod: H('i', 'runtime/cgroup-resources.ts containerResources'),
+  CpuRealtimeRuntime: H('i', 'runtime/cgroup-resources.ts containerResources'),
   CpusetCpus: H('s', RES_CHECKED),
   CpusetMems: H('s', RES_CHECKED),
   Devices: H('ao', 'engine/containers/devices.ts, runtime/spec.ts'),
-  DeviceCgroupRules: H('as', 'runtime/spec.ts (device cgroup rules)', c.deviceCgroupRules, "malformed: \"invalid device cgroup rule format: 'x'\""),
+  DeviceCgroupRules: H('as', 'runtime/cgroup-resources.ts (device cgroup rules)', c.deviceCgroupRules, "malformed: \"invalid device cgroup rule format: 'x'\""),
   DeviceRequests: R('ao', 'could not select device driver "" with capabilities: [[gpu]] (no device driver, as dockerd without one)', c.deviceRequests),
   KernelMemoryTCP: H('i', 'discarded with dockerd\'s warning on cgroup v2, as dockerd does', c.warnIfSet('Your kernel does not support kernel memory TCP limit capabilities or the cgroup is not mounted. Limitation discarded.')),
   MemoryReservation: H('i', RES_CHECKED),
