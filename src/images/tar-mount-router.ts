@@ -1,6 +1,7 @@
 // docker cp into a directory that holds mounts (volumes, bind mounts, the /etc files): each tar entry
 // goes to the filesystem that holds it as the container sees it, each one extracted with the same
 // confinement as the rest (tar-extract.ts).
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { systemError, invalidParameter } from '../errdefs.ts';
 import { drain, cleanEntryName, type Extractor, type ExtractOptions, type BelowMount } from './tar-extract.ts';
@@ -28,6 +29,13 @@ export class MountRouter {
     this.mounts = [...(opts.mounts ?? [])].sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
   }
 
+  /** A dest-relative name as the container sees it (any mount knows where dest is: its path less its rel). */
+  private inContainer(rel: string): string {
+    const m = this.mounts[0]!;
+    const dest = m.containerPath.slice(0, m.containerPath.length - m.rel.length);
+    return path.posix.join('/', dest, rel);
+  }
+
   private holder(rel: string): BelowMount | undefined {
     return this.mounts.find((m) => rel === m.rel || rel.startsWith(m.rel + '/'));
   }
@@ -42,8 +50,11 @@ export class MountRouter {
       return drain(stream, () => next(e));
     }
     const m = this.holder(rel);
-    if (!m) return this.main.entry(h, stream, next);
     const fail = (e: unknown) => drain(stream, () => next(e));
+    // a hard link is made where its name lies; its target must be on the same filesystem, whichever
+    // side of a mount either is (os.Link's EXDEV, which dockerd reports with both container paths)
+    if (h.type === 'link' && this.holder(target) !== m) return fail(systemError(`link ${this.inContainer(target)} ${this.inContainer(rel)}: invalid cross-device link`));
+    if (!m) return this.main.entry(h, stream, next);
     if (m.readOnly) return fail(invalidParameter('mounted volume is marked read-only'));
     if (rel === m.rel) {
       // the mount's root: a directory entry there changes nothing dockerd would change; anything else would replace it
@@ -51,10 +62,7 @@ export class MountRouter {
       return fail(systemError(`unlinkat ${m.containerPath}: device or resource busy`));
     }
     const sub = rel.slice(m.rel.length + 1);
-    if (h.type === 'link') {
-      if (this.holder(target) !== m) return fail(systemError(`link ${target} ${rel}: invalid cross-device link`));
-      h = { ...h, linkname: target.slice(m.rel.length + 1) };
-    }
+    if (h.type === 'link') h = { ...h, linkname: target.slice(m.rel.length + 1) };
     let x = this.inner.get(m.rel);
     if (!x) {
       x = this.make({ ...this.opts, mounts: undefined, dest: m.source, root: m.source });

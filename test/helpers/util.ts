@@ -46,7 +46,7 @@ export interface ApiResponse {
 }
 
 /** A raw Engine API request with curl --unix-socket (bypasses the docker CLI's own checks). */
-export async function curl(socket: string, method: string, urlPath: string, body?: string, contentType = 'application/json'): Promise<ApiResponse> {
+export async function curl(socket: string, method: string, urlPath: string, body?: string | Buffer, contentType = 'application/json'): Promise<ApiResponse> {
   const args = ['-sS', '--max-time', '30', '--unix-socket', socket, '-X', method, '-D', '-', `http://localhost${urlPath}`];
   if (body !== undefined) args.push('-H', `Content-Type: ${contentType}`, '--data-binary', '@-');
   const r = await run('curl', args, { input: body, timeoutMs: 40_000 });
