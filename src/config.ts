@@ -31,6 +31,8 @@ export interface DaemonConfig {
   initPath?: string;
   /** --cri-socket: unix:// address of the Kubernetes CRI; "" turns it off; unset = cri.sock beside socketPath. */
   criSocket?: string;
+  /** --cri-stream-idle-timeout: CRI streaming connections idle this long are closed (containerd's stream_idle_timeout); 0 never. */
+  criStreamIdleTimeoutMs?: number;
   /** --ipv6 / "ipv6": the default bridge is dual-stack, its IPv6 pool `fixedCidrV6` (--fixed-cidr-v6). */
   ipv6?: boolean;
   fixedCidrV6?: string;

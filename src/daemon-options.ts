@@ -7,6 +7,7 @@ import os from 'node:os';
 import { DEFAULTS, type DaemonConfig, type RuntimeConfig } from './config.ts';
 import { parseCidr6, cidr6String } from './network/ipam6.ts';
 import { DEFAULT_TLS_HOST, ListenerError, parseDaemonHost } from './api/listeners.ts';
+import { parseGoDuration } from './util/units.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
 
@@ -20,6 +21,8 @@ Options:
   -D, --debug                   Enable debug mode
   -G, --group string            Group for the unix socket (default "docker")
       --cri-socket string       Kubernetes CRI socket, "" for none (default unix://${path.join(path.dirname(DEFAULTS.socketPath), 'cri.sock')})
+      --cri-stream-idle-timeout string
+                                Close CRI exec/attach/port-forward connections idle this long, 0 for never (default "4h0m0s")
       --data-root string        Root directory of persistent Berth state (default "${DEFAULTS.dataRoot}")
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "${DEFAULTS.execRoot}")
@@ -69,12 +72,13 @@ interface FileConfig {
   tlskey?: string;
   group?: string;
   'cri-socket'?: string;
+  'cri-stream-idle-timeout'?: string;
   init?: boolean;
   'init-path'?: string;
   ipv6?: boolean;
   'fixed-cidr-v6'?: string;
 }
-const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket', 'init', 'init-path', 'ipv6', 'fixed-cidr-v6'];
+const FILE_KEYS = ['data-root', 'exec-root', 'log-level', 'debug', 'hosts', 'pidfile', 'insecure-registries', 'runtimes', 'default-runtime', 'userns-remap', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'group', 'cri-socket', 'cri-stream-idle-timeout', 'init', 'init-path', 'ipv6', 'fixed-cidr-v6'];
 /** daemon.json key → the flag that sets the same thing */
 const FLAG_OF: Record<string, string> = {
   'data-root': 'data-root',
@@ -92,6 +96,7 @@ const FLAG_OF: Record<string, string> = {
   tlskey: 'tlskey',
   group: 'group',
   'cri-socket': 'cri-socket',
+  'cri-stream-idle-timeout': 'cri-stream-idle-timeout',
   init: 'init',
   'init-path': 'init-path',
   ipv6: 'ipv6',
@@ -148,6 +153,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
         tlskey: { type: 'string' },
         group: { type: 'string', short: 'G' },
         'cri-socket': { type: 'string' },
+        'cri-stream-idle-timeout': { type: 'string' },
         init: { type: 'boolean' },
         'init-path': { type: 'string' },
         ipv6: { type: 'boolean' },
@@ -173,6 +179,8 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
 
   const criSocket = values['cri-socket'] ?? file['cri-socket'];
   if (criSocket && !/^unix:\/\/\//.test(criSocket)) throw new OptionsError(`berthd: --cri-socket: only unix:// addresses with an absolute path are supported: ${criSocket}`);
+  const idleText = values['cri-stream-idle-timeout'] ?? file['cri-stream-idle-timeout'];
+  const criStreamIdleTimeoutMs = idleText === undefined ? undefined : streamIdleTimeout(idleText);
 
 
   const ipv6 = values.ipv6 ?? file.ipv6 ?? false;
@@ -254,10 +262,24 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     defaultRuntime: values['default-runtime'] ?? file['default-runtime'],
     usernsRemap: values['userns-remap'] ?? file['userns-remap'],
     ...(criSocket !== undefined ? { criSocket } : {}),
+    ...(criStreamIdleTimeoutMs !== undefined ? { criStreamIdleTimeoutMs } : {}),
     ...(init !== undefined ? { init } : {}),
     ...(initPath ? { initPath } : {}),
     ...(ipv6 ? { ipv6, fixedCidrV6: cidr6String(parseCidr6(fixedCidrV6!)!) } : {}),
   };
+}
+
+/** containerd's stream_idle_timeout: a Go duration (its words when it is not one); a negative one would close at once. */
+function streamIdleTimeout(text: unknown): number {
+  let ns: number;
+  try {
+    if (typeof text !== 'string') throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
+    ns = parseGoDuration(text);
+  } catch (e) {
+    throw new OptionsError(`berthd: --cri-stream-idle-timeout: invalid stream idle timeout: ${(e as Error).message}`);
+  }
+  if (ns < 0) throw new OptionsError(`berthd: --cri-stream-idle-timeout: invalid stream idle timeout: negative: ${text}`);
+  return ns / 1e6;
 }
 
 /** The daemon.json: the default path may be absent; a path given with --config-file must exist. */

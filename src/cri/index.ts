@@ -73,7 +73,7 @@ export function createCriServer(d: CriDeps): CriFrontEnd {
   const containers = containerHandlers({ containers: d.containers, images: d.images, gvisorHandlers });
   const execSync = execSyncHandlers({ containers: d.containers, execs: d.execs });
   const stats = statsHandlers({ containers: d.containers, images: d.images.store });
-  const streaming = new StreamingServer();
+  const streaming = new StreamingServer({ idleTimeoutMs: d.cfg.criStreamIdleTimeoutMs });
   const exec = { ...execStreamHandlers({ containers: d.containers, execs: d.execs, streaming }), ...attachStreamHandlers({ containers: d.containers, streaming }), ...portForwardHandlers({ containers: d.containers, streaming }) };
   const metrics = metricHandlers({ containers: d.containers, images: d.images.store });
   const runtimeAll = { ...runtime, ...sandboxes, ...containers, ...execSync, ...stats, ...metrics, ...exec, ...eventHandlers({ events: d.events, containers: d.containers, images: d.images }) };

@@ -22,11 +22,11 @@ function refuse(socket: Duplex, status: string, message: string, extra = ''): vo
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${extra}\r\n${message}\n`);
 }
 
-/** Upgrade `req` to SPDY/3.1 and serve the handler on it. */
-export function serveSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, h: SessionHandler): void {
+/** Upgrade `req` to SPDY/3.1 and serve the handler on it; the connection, unless the upgrade is refused. */
+export function serveSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, h: SessionHandler): SpdyConnection | undefined {
   if (!String(req.headers.connection ?? '').toLowerCase().includes('upgrade')) {
     refuse(socket, '400 Bad Request', 'unable to upgrade: missing upgrade headers in request');
-    return;
+    return undefined;
   }
   const server = h.kind === 'portforward' ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
   const offered = String(req.headers['x-stream-protocol-version'] ?? '')
@@ -35,17 +35,18 @@ export function serveSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, h:
     .filter(Boolean);
   if (!offered.length) {
     refuse(socket, '400 Bad Request', 'unable to upgrade: X-Stream-Protocol-Version is required');
-    return;
+    return undefined;
   }
   const protocol = offered.find((p) => server.includes(p));
   if (!protocol) {
     refuse(socket, '403 Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server accepts [${server.join(' ')}]`, server.map((p) => `X-Accepted-Stream-Protocol-Versions: ${p}\r\n`).join(''));
-    return;
+    return undefined;
   }
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
   const conn = new SpdyConnection(socket, { server: true, head });
   if (h.kind === 'portforward') h.serve(spdyPortForward(conn));
   else waitForStreams(conn, protocol, h.streams, h.serve);
+  return conn;
 }
 
 function waitForStreams(conn: SpdyConnection, protocol: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }, serve: (s: ChannelSession) => void): void {

@@ -92,3 +92,14 @@ test('--ipv6 and --fixed-cidr-v6, as flags or in daemon.json, for the default br
   assert.throws(() => parseDaemonOptions(['--fixed-cidr-v6', 'fd00:db8:fe::/64'], noFile), /only used with --ipv6/);
   assert.throws(() => parseDaemonOptions(['--ipv6', '--config-file', '/x.json'], () => '{"ipv6": true, "fixed-cidr-v6": "fd00:db8:fe::/64"}'), (e: unknown) => e instanceof OptionsError && /specified both as a flag and in the configuration file: ipv6/.test(e.message));
 });
+
+test('--cri-stream-idle-timeout / "cri-stream-idle-timeout": a Go duration, 0 for never; containerd\'s words for a bad one', () => {
+  assert.equal(parseDaemonOptions([], noFile).criStreamIdleTimeoutMs, undefined);
+  assert.equal(parseDaemonOptions(['--cri-stream-idle-timeout', '1h30m'], noFile).criStreamIdleTimeoutMs, 5_400_000);
+  assert.equal(parseDaemonOptions(['--cri-stream-idle-timeout', '0'], noFile).criStreamIdleTimeoutMs, 0);
+  assert.equal(parseDaemonOptions(['--config-file', '/c.json'], () => '{"cri-stream-idle-timeout": "250ms"}').criStreamIdleTimeoutMs, 250);
+  assert.throws(() => parseDaemonOptions(['--cri-stream-idle-timeout', '4'], noFile), { message: 'berthd: --cri-stream-idle-timeout: invalid stream idle timeout: time: missing unit in duration "4"' });
+  assert.throws(() => parseDaemonOptions(['--cri-stream-idle-timeout', 'soon'], noFile), { message: 'berthd: --cri-stream-idle-timeout: invalid stream idle timeout: time: invalid duration "soon"' });
+  assert.throws(() => parseDaemonOptions(['--cri-stream-idle-timeout=-1s'], noFile), /invalid stream idle timeout: negative/);
+  assert.throws(() => parseDaemonOptions(['--config-file', '/c.json'], () => '{"cri-stream-idle-timeout": 5}'), /invalid stream idle timeout: time: invalid duration 5/);
+});

@@ -220,6 +220,15 @@ export class SpdyConnection {
     void this.outq.then(() => this.socket.end());
   }
 
+  /** The idle timeout, as spdystream's: every open stream reset (CANCEL), GOAWAY, and the connection
+   * closed once that is written, whether or not the peer answers. */
+  expire(): void {
+    for (const st of [...this.streams.values()]) st.reset(RST.CANCEL);
+    this.close();
+    // after close()'s end: once its frames are flushed to the peer
+    void this.outq.then(() => (this.socket.writableFinished ? this.destroy() : this.socket.once('finish', () => this.destroy())));
+  }
+
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
