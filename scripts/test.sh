@@ -3,9 +3,12 @@
 # `npm test`. Extra arguments go to node's test runner, e.g.
 #   scripts/test.sh --test-name-pattern='exec'
 #   BERTH_E2E_DAEMON=dockerd scripts/test.sh   # the e2e tests against Debian's dockerd
+# BERTH_DEPS_INSTALLED=1: the caller has just run scripts/install-deps.sh (.ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+if [ "${BERTH_DEPS_INSTALLED:-}" != 1 ]; then
+  bash scripts/install-deps.sh
+fi
 echo "== type check"
 npx tsc -p .
 echo "== tests"
