@@ -30,7 +30,7 @@ export function containerdUnavailable(): string | false {
   return false;
 }
 
-function config(root: string, registries: string[]): string {
+function config(root: string, registries: string[], streamIdleTimeout?: string): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
   const mirrors = registries.map((h) => `[${cri}.registry.mirrors."${h}"]\n  endpoint = ["http://${h}"]\n`).join('');
   return `version = 2
@@ -48,14 +48,14 @@ state = "${root}/state"
   sandbox_image = "${PAUSE}"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
-  restrict_oom_score_adj = true
+${streamIdleTimeout ? `  stream_idle_timeout = "${streamIdleTimeout}"\n` : ''}  restrict_oom_score_adj = true
 [${cri}.cni]
   bin_dir = "/usr/lib/cni"
   conf_dir = "${root}/net.d"
 ${mirrors}`;
 }
 
-export async function startContainerd(o: { registries?: string[]; timeoutMs?: number } = {}): Promise<Containerd> {
+export async function startContainerd(o: { registries?: string[]; timeoutMs?: number; streamIdleTimeout?: string } = {}): Promise<Containerd> {
   const root = privateRoot('ctrd-');
   fs.mkdirSync(path.join(root, 'net.d'));
   fs.writeFileSync(
@@ -70,7 +70,7 @@ export async function startContainerd(o: { registries?: string[]; timeoutMs?: nu
     }),
   );
   const cfgFile = path.join(root, 'config.toml');
-  fs.writeFileSync(cfgFile, config(root, o.registries ?? []));
+  fs.writeFileSync(cfgFile, config(root, o.registries ?? [], o.streamIdleTimeout));
   const address = `unix://${root}/c.sock`;
   const p = await startDaemonProcess({
     what: 'containerd',

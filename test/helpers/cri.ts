@@ -61,17 +61,18 @@ export interface CriTarget {
   stop(): Promise<void>;
 }
 
-export async function startCriTarget(o: { registries?: string[]; kind?: 'berthd' | 'containerd' } = {}): Promise<CriTarget> {
+/** `streamIdleTimeout`: a Go duration for containerd's stream_idle_timeout and berthd's --cri-stream-idle-timeout */
+export async function startCriTarget(o: { registries?: string[]; kind?: 'berthd' | 'containerd'; streamIdleTimeout?: string } = {}): Promise<CriTarget> {
   if ((o.kind ?? CRI_TARGET) === 'containerd') {
     const why = containerdUnavailable();
     if (why) throw new Error(why);
-    const c: Containerd = await startContainerd({ registries: o.registries });
+    const c: Containerd = await startContainerd({ registries: o.registries, streamIdleTimeout: o.streamIdleTimeout });
     return { kind: 'containerd', address: c.address, root: c.root, logFile: c.logFile, logSize: c.logSize, stop: c.stop };
   }
   const why = berthdUnavailable();
   if (why) throw new Error(why);
   // the root is made by startBerthd; the CRI socket goes beside the Engine API socket by default
-  const b = await startBerthd();
+  const b = await startBerthd(o.streamIdleTimeout ? { extraArgs: ['--cri-stream-idle-timeout', o.streamIdleTimeout] } : {});
   return { kind: 'berthd', address: `unix://${b.root}/cri.sock`, root: b.root, logFile: b.logFile, logSize: b.logSize, berthd: b, stop: b.stop };
 }
 
@@ -83,12 +84,12 @@ export interface CriE2E {
 
 /** One CRI target per test file, with its log printed for failed tests. `setup` runs before the
  * target starts (e.g. to start a registry the target must know of). */
-export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<void> } = {}): CriE2E {
+export function criE2E(o: { registries?: () => string[]; setup?: () => Promise<void>; streamIdleTimeout?: string } = {}): CriE2E {
   const ctx = {} as CriE2E;
   before(
     async () => {
       await o.setup?.();
-      ctx.t = await startCriTarget({ registries: o.registries?.() });
+      ctx.t = await startCriTarget({ registries: o.registries?.(), streamIdleTimeout: o.streamIdleTimeout });
       Object.assign(ctx, criClients(ctx.t.address));
     },
     { timeout: 120_000 },
@@ -114,8 +115,9 @@ export interface CriE2EWithImage extends CriE2E {
 
 /** criE2E() with a registry on loopback holding the busybox test image, for the files whose pods
  * pull it (nothing can be pulled from outside here). */
-export function criE2EWithImage(): CriE2EWithImage {
+export function criE2EWithImage(o: { streamIdleTimeout?: string } = {}): CriE2EWithImage {
   const ctx = criE2E({
+    ...o,
     setup: async () => {
       ctx.registry = await startRegistry();
       await pushImage(ctx.registry.host, 'cri/busybox', 'v1');
