@@ -1,6 +1,7 @@
 // End-to-end: the idle timeout of the CRI's streaming connections (containerd's stream_idle_timeout,
 // berthd's --cri-stream-idle-timeout), here 2s: an exec connection with nothing sent either way is
-// closed after it, over SPDY and over websocket; one whose command writes every half second is not.
+// closed after it, over SPDY and over websocket, and its command goes on; one whose command writes every
+// half second is not closed. A command reading stdin gets its EOF when the connection goes.
 // Against berthd and, with BERTH_CRI_TARGET=containerd, containerd 1.6's streaming server.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +53,8 @@ describe(`CRI streaming idle timeout (${CRI_TARGET})`, SUITE(skip), () => {
     assert.ok(at, `still open after ${IDLE_MS * 5} ms`);
     const after = at - started;
     assert.ok(after >= IDLE_MS - 100 && after < IDLE_MS + 3000, `closed after ${after} ms`);
-    console.log(`[idle] ${CRI_TARGET}: SPDY closed after ${after} ms; the command still runs: ${await running('sleep 1001')}`);
+    // the command goes on (containerd's execs outlive their connection)
+    assert.equal(await running('sleep 1001'), true);
   });
 
   test('websocket: an exec connection idle both ways is closed after the idle timeout', T, async () => {
@@ -63,7 +65,23 @@ describe(`CRI streaming idle timeout (${CRI_TARGET})`, SUITE(skip), () => {
     assert.ok(at, `still open after ${IDLE_MS * 5} ms`);
     const after = at - started;
     assert.ok(after >= IDLE_MS - 100 && after < IDLE_MS + 3000, `closed after ${after} ms`);
-    console.log(`[idle] ${CRI_TARGET}: websocket closed after ${after} ms; the command still runs: ${await running('sleep 1002')}`);
+    assert.equal(await running('sleep 1002'), true);
+  });
+
+  test('SPDY: the command of a closed connection gets the end of its stdin', T, async () => {
+    const url = String((await c.rt.call('Exec', { container_id: ctr, cmd: ['sh', '-c', 'cat; echo gone > /tmp/stdin-ended'], stdin: true, stdout: true })).url);
+    const { conn } = await spdyConnect(url, ['v4.channel.k8s.io']);
+    const streams = ['error', 'stdin', 'stdout'].map((t) => conn.open({ streamtype: [t] }));
+    await Promise.all(streams.map((s) => s.replied));
+    await sleep(300);
+    conn.destroy();
+    let seen = '';
+    for (let i = 0; i < 50 && !seen; i++) {
+      await sleep(100);
+      const r = (await c.rt.call('ExecSync', { container_id: ctr, cmd: ['cat', '/tmp/stdin-ended'], timeout: 10 })) as Msg;
+      seen = Buffer.from(r.stdout as Uint8Array).toString();
+    }
+    assert.equal(seen, 'gone\n');
   });
 
   test('SPDY: output every half second keeps the connection open well past the idle timeout', T, async () => {

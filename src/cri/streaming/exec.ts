@@ -39,11 +39,14 @@ async function serveExec(d: { execs: ExecService }, containerId: string, o: { cm
       if (stream === 'stderr' ? o.stderr : o.stdout) ws.send(stream === 'stderr' && !o.tty ? STDERR : STDOUT, data);
     });
     input.connect({ write: (m) => h.attach.write(m), resize: (ht, w) => void h.resize(ht, w).catch(() => {}), endStdin: () => h.attach.endStdin() });
-    // the client going away ends the command, as the kubelet's streaming server does
+    // the client going away (or the idle timeout closing its connection) leaves the command running,
+    // as containerd does: its stdin ends (containerd's execs are stdin-once), its output goes nowhere
     let exited = false;
-    ws.onClose(() => {
-      if (!exited) h.kill?.('SIGKILL');
-    });
+    const gone = () => {
+      if (!exited && o.stdin) h.attach.endStdin();
+    };
+    if (ws.open) ws.onClose(gone);
+    else gone();
     const code = await h.exited;
     exited = true;
     await new Promise((r) => setTimeout(r, 50)); // let the last output through
