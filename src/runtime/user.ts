@@ -33,28 +33,22 @@ function toInt(s: string | undefined): number {
   return Number.isNaN(n) ? 0 : n;
 }
 
-export function parsePasswd(text: string | undefined): PasswdEntry[] {
+/** The colon-separated records of an /etc/passwd or /etc/group text; blank lines and comments skipped. */
+function records(text: string | undefined): string[][] {
   if (text === undefined) return [];
-  const out: PasswdEntry[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const f = line.split(':');
-    out.push({ name: f[0] ?? '', uid: toInt(f[2]), gid: toInt(f[3]), home: f[5] ?? '', shell: f[6] ?? '' });
-  }
-  return out;
+  return text
+    .split('\n')
+    .map((raw) => raw.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(':'));
+}
+
+export function parsePasswd(text: string | undefined): PasswdEntry[] {
+  return records(text).map((f) => ({ name: f[0] ?? '', uid: toInt(f[2]), gid: toInt(f[3]), home: f[5] ?? '', shell: f[6] ?? '' }));
 }
 
 export function parseGroup(text: string | undefined): GroupEntry[] {
-  if (text === undefined) return [];
-  const out: GroupEntry[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const f = line.split(':');
-    out.push({ name: f[0] ?? '', gid: toInt(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) });
-  }
-  return out;
+  return records(text).map((f) => ({ name: f[0] ?? '', gid: toInt(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
 }
 
 /** A numeric id (isNum) or not; throws for a number out of range as moby does. */
