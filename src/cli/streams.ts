@@ -144,6 +144,22 @@ export function streamHijacked(o: StreamOptions): Promise<void> {
   return done;
 }
 
+/**
+ * Waits for a hijacked session (streamHijacked) to end, then stops watching the terminal size; the
+ * EscapeError when the user detached with the escape keys (any other error of the stream is thrown).
+ */
+export async function untilSessionEnds(streaming: Promise<void>, stopResize: (() => void) | null): Promise<EscapeError | undefined> {
+  try {
+    await streaming;
+    return undefined;
+  } catch (e) {
+    if (e instanceof EscapeError) return e;
+    throw e;
+  } finally {
+    stopResize?.();
+  }
+}
+
 /** The terminal's size, or null when stdout is not a terminal. */
 export function ttySize(out: NodeJS.WriteStream): { rows: number; cols: number } | null {
   if (!out.isTTY) return null;

@@ -1,6 +1,6 @@
 // berth exec / berth attach
 import { StatusError, type CommandDef } from '../cli.ts';
-import { streamHijacked, monitorTtySize, forwardSignals, parseDetachKeys, ttySize, EscapeError } from '../streams.ts';
+import { streamHijacked, monitorTtySize, forwardSignals, parseDetachKeys, ttySize, untilSessionEnds } from '../streams.ts';
 import { readEnv, OptsError } from '../container-opts.ts';
 
 export const exec: CommandDef = {
@@ -65,14 +65,8 @@ export const exec: CommandDef = {
       detachKeys: v['detach-keys'],
     });
     const stopResize = tty && cli.in.isTTY ? monitorTtySize(cli.out, (h, w) => client.exec.resize(execId, h, w)) : null;
-    try {
-      await streaming;
-    } catch (e) {
-      if (e instanceof EscapeError) throw new StatusError(1, e.message);
-      throw e;
-    } finally {
-      stopResize?.();
-    }
+    const detached = await untilSessionEnds(streaming, stopResize);
+    if (detached) throw new StatusError(1, detached.message);
     const r = await client.exec.inspect(execId);
     return r.ExitCode ?? 0;
   },
@@ -116,14 +110,8 @@ export const attach: CommandDef = {
         if (s) await client.containers.resize(id, s.rows + 1, s.cols + 1).catch(() => {}); // only a nudge so that the shell redraws; the real size follows
         stopResize = monitorTtySize(cli.out, (h, w) => client.containers.resize(id, h, w));
       }
-      try {
-        await streaming;
-      } catch (e) {
-        if (e instanceof EscapeError) throw new StatusError(1, e.message);
-        throw e;
-      } finally {
-        stopResize?.();
-      }
+      const detached = await untilSessionEnds(streaming, stopResize);
+      if (detached) throw new StatusError(1, detached.message);
       const r = await wait.result;
       return r.StatusCode ?? 0;
     } finally {

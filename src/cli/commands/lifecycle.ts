@@ -1,6 +1,6 @@
 // start, stop, restart, kill, pause, unpause, rm, rename, wait, container prune, update.
 import { StatusError, forEachName, type Cli, type CommandDef } from '../cli.ts';
-import { streamHijacked, monitorTtySize, forwardSignals, parseDetachKeys, EscapeError } from '../streams.ts';
+import { streamHijacked, monitorTtySize, forwardSignals, parseDetachKeys, untilSessionEnds } from '../streams.ts';
 import { parseRestartPolicy } from '../container-opts.ts';
 import { filterFlag, parseFilters } from './common.ts';
 import { humanSize } from '../units.ts';
@@ -58,14 +58,7 @@ async function startAttached(cli: Cli, name: string, v: Record<string, any>): Pr
       throw e;
     }
     const stopResize = tty && cli.out.isTTY ? monitorTtySize(cli.out, (h, w) => client.containers.resize(id, h, w)) : null;
-    try {
-      await streaming;
-    } catch (e) {
-      if (e instanceof EscapeError) return 0;
-      throw e;
-    } finally {
-      stopResize?.();
-    }
+    if (await untilSessionEnds(streaming, stopResize)) return 0;
     const r = await wait.result;
     return r.StatusCode ?? 0;
   } finally {
