@@ -95,19 +95,20 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     // the anonymous volumes this create made go again if it fails
     t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
-    await fs.promises.mkdir(dir, { recursive: true });
+    // (the directories and files on the daemon's thread: see RWLayers.create for why)
+    fs.mkdirSync(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
       hostname: config.Hostname,
       hostNetwork,
       extraHosts: hc.ExtraHosts ?? [],
-      hostGateway: ctx.networks?.find('bridge')?.IPAM.Config[0]?.Gateway,
+      hostGateway: (hc.ExtraHosts ?? []).some((h) => h.endsWith('host-gateway')) ? ctx.networks?.find('bridge')?.IPAM.Config[0]?.Gateway : undefined,
       dns: hc.Dns ?? [],
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],
     });
     t.mark('etc files');
     layer = true;
-    await ctx.images.createRWLayer(id, image.id);
+    await ctx.images.createRWLayer(id, image);
     t.mark('rw layer');
     crashPoint('create:after-layer');
     const c: ContainerRecord = {
