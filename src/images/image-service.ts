@@ -224,7 +224,7 @@ export class ImageStoreService implements ImageService {
 
   // --- container layers -----------------------------------------------------------
 
-  async createRWLayer(containerId: string, image: string | ImageRecord): Promise<void> {
+  createRWLayer(containerId: string, image: string | ImageRecord): void {
     const img = typeof image === 'string' ? this.images.get(image) : image;
     if (!img) throw notFound(`No such image: ${image as string}`);
     const chain = this.images.chain(img);

@@ -103,7 +103,7 @@ export interface ImageService {
   setInUseCheck(fn: (imageId: string) => { running: boolean; containerId?: string } | undefined): void;
 
   /** Prepare the container's writable layer on top of the image's layers (the image by id, or its record already looked up). */
-  createRWLayer(containerId: string, image: string | ImageRecord): Promise<void>;
+  createRWLayer(containerId: string, image: string | ImageRecord): void;
   /** Mount the container's root filesystem (overlayfs) and return its path. Idempotent. */
   mountRWLayer(containerId: string): Promise<string>;
   unmountRWLayer(containerId: string): Promise<void>;

@@ -118,7 +118,8 @@ export class RWLayers {
     // (recursive only for a container directory not made yet: the mode is for rw/, made here)
     fs.mkdirSync(p.root, { recursive: true, mode: 0o710 });
     try {
-      for (const d of [p.upper, p.work, p.merged, ...(initDir ? [] : [p.init])]) fs.mkdirSync(d, { mode: 0o755 });
+      // (work/ and merged/ are made by the first mount, which needs them)
+      for (const d of [p.upper, ...(initDir ? [] : [p.init])]) fs.mkdirSync(d, { mode: 0o755 });
       if (!initDir) this.populateInit(p.init, []);
       if (daemonIdMap()) ownByContainerRoot(p.upper, initDir ? undefined : p.init);
       this.docs.put(id, { id, imageId, layers: layerChain, ...(initDir ? { initDir } : {}) });
@@ -243,7 +244,7 @@ export class RWLayers {
     const rec = this.must(id);
     const p = this.paths(id);
     if (mountedAt(p.merged)) return p.merged;
-    for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
     // (a shared init layer gone, say by a hand-made deletion, is made again)
     const init = rec.initDir ? this.sharedInit(rec.layers) : p.init;
     if (!rec.initDir) fs.mkdirSync(init, { recursive: true });

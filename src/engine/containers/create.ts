@@ -108,9 +108,6 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     });
     t.mark('etc files');
     layer = true;
-    await ctx.images.createRWLayer(id, image);
-    t.mark('rw layer');
-    crashPoint('create:after-layer');
     const c: ContainerRecord = {
       Id: id,
       Name: name,
@@ -131,7 +128,12 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       ExecIDs: [],
       NetworkSettings: networkSettings,
     };
-    ctx.store.add(c);
+    // the writable layer's record and the container's in one transaction
+    ctx.store.add(c, () => {
+      ctx.images.createRWLayer(id, image);
+      t.mark('rw layer');
+      crashPoint('create:after-layer');
+    });
     crashPoint('create:after-save');
     t.mark('save');
     emit(ctx, c, 'create');

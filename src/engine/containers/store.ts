@@ -98,9 +98,13 @@ export class ContainerStore {
 
   // --- writes ------------------------------------------------------------------
 
-  /** Save a new container (its name already reserved) and publish it. */
-  add(c: ContainerRecord): ContainerRecord {
-    this.docs.put(c.Id, c);
+  /** Save a new container (its name already reserved) and publish it. `alongside` writes what
+   * belongs with the record (its writable layer's) in the same transaction: one commit, not two. */
+  add(c: ContainerRecord, alongside?: () => void): ContainerRecord {
+    this.db.tx(() => {
+      alongside?.();
+      this.docs.put(c.Id, c);
+    });
     this.byId.set(c.Id, c);
     return c;
   }
