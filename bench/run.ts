@@ -291,6 +291,9 @@ async function main() {
             : (sc.target.maxMedianMs ?? Infinity),
         fracBound,
       );
+      // a speedup the floor itself forbids: even a daemon that cost nothing would miss it
+      if (fl && d && d.n && sc.target.minSpeedup > 0 && d.median / sc.target.minSpeedup < fl.median)
+        notes.push(`${sc.name}: ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd means ≤ ${fmt(d.median / sc.target.minSpeedup)}, below the floor (${fmt(fl.median)}): at most ${(d.median / fl.median).toFixed(2)}x is possible on this machine now`);
       const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = sc.target.minSpeedup === 0 ? true : Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
