@@ -1,7 +1,7 @@
 // Container writable layers on overlayfs.
 //
 // <containers>/<id>/rw/upper    the container's changes
-// <containers>/<id>/rw/work     overlayfs work dir
+// <containers>/<id>/rw/work     overlayfs work dir        (these two made by the first mount)
 // <containers>/<id>/rw/merged   the mounted root filesystem
 // <containers>/<id>/rw/init     Docker's "-init" layer: mount points and files the daemon
 //                               bind-mounts over (/etc/hosts, /.dockerenv, ...), so they exist
