@@ -29,6 +29,7 @@ import { docker, DOCKER_CLI, type RunResult } from '../test/helpers/docker.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 import { measureOverhead, sampleEngine, type Overhead, type MemorySample } from './memory.ts';
 import { prepareFloor, type Floor } from './floor.ts';
+import { startStubDaemon } from './stub-daemon.ts';
 import { SCENARIOS, cleanups, type BenchDaemon, type ScenarioContext } from './scenarios.ts';
 import { runCriBench } from './cri.ts';
 
@@ -132,8 +133,10 @@ async function main() {
     }
   }
   let floor: Floor | undefined;
+  let stub: BenchDaemon | undefined;
   const stopAll = async () => {
     floor?.close();
+    await stub?.stop().catch(() => {});
     for (const d of daemons) await d.stop().catch(() => {});
     for (const c of cleanups.splice(0)) await c().catch(() => {});
   };
@@ -184,7 +187,10 @@ async function main() {
       };
       // The floor, in the same iterations: the CLI's start-up against berthd plus runc's own work
       const berthd = daemons.find((d) => d.name === 'berthd');
-      if (sc.floor && berthd) {
+      if (sc.floor === 'stub') {
+        stub ??= await startStubDaemon();
+        series.floor = { ms: [], failures: [] };
+      } else if (sc.floor && berthd) {
         floor ??= prepareFloor();
         series.floor = { ms: [], failures: [] };
         series['  docker version'] = { ms: [], failures: [] };
@@ -194,7 +200,14 @@ async function main() {
         series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'} +seccomp`] = { ms: [], failures: [] };
       }
       const onceFloor = async (record: boolean) => {
-        if (!sc.floor || !berthd || !floor) return;
+        if (sc.floor === 'stub' && stub) {
+          const r = await sc.measure!({ image: TEST_IMAGE, daemon: stub, state: {}, all: [] });
+          if (!record) return;
+          if (r.code === 0) series.floor.ms.push(r.ms);
+          else series.floor.failures.push(r);
+          return;
+        }
+        if (!sc.floor || sc.floor === 'stub' || !berthd || !floor) return;
         const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
         const r = await floor[sc.floor]();
         const rs = await floor[`${sc.floor}Seccomp`]();
@@ -278,6 +291,9 @@ async function main() {
             : (sc.target.maxMedianMs ?? Infinity),
         fracBound,
       );
+      // a speedup the floor itself forbids: even a daemon that cost nothing would miss it
+      if (fl && d && d.n && sc.target.minSpeedup > 0 && d.median / sc.target.minSpeedup < fl.median)
+        notes.push(`${sc.name}: ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd means ≤ ${fmt(d.median / sc.target.minSpeedup)}, below the floor (${fmt(fl.median)}): at most ${(d.median / fl.median).toFixed(2)}x is possible on this machine now`);
       const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = sc.target.minSpeedup === 0 ? true : Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;

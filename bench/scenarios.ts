@@ -10,7 +10,7 @@ import { inParallel } from './parallel.ts';
 
 export interface BenchDaemon {
   /** baseline: a berthd from another tree (--baseline), for before/after figures in one run */
-  name: 'berthd' | 'dockerd' | 'baseline';
+  name: 'berthd' | 'dockerd' | 'baseline' | 'stub';
   env: DaemonEnv;
   /** its private directory (sockets, data and exec roots) */
   root: string;
@@ -33,8 +33,9 @@ export interface Scenario {
   args?(ctx: ScenarioContext): string[];
   /** instead of args: one measured run of several commands (its ms is the wall-clock of all) */
   measure?(ctx: ScenarioContext): Promise<RunResult>;
-  /** what runc alone does for this scenario, measured in every iteration (see bench/floor.ts) */
-  floor?: 'runTrue' | 'execTrue';
+  /** what runc alone does for this scenario, measured in every iteration (see bench/floor.ts);
+   * 'stub': the same measure() against a stub daemon that answers at once (bench/stub-daemon.ts) */
+  floor?: 'runTrue' | 'execTrue' | 'stub';
   setup?(ctx: ScenarioContext): Promise<void>;
   teardown?(ctx: ScenarioContext): Promise<void>;
   /** run before every run (warm-ups too), untimed: e.g. remove what the last run made */
@@ -186,6 +187,8 @@ export const SCENARIOS: Scenario[] = [
     beforeEach: (c) => removeAll(c.daemon.env),
     measure: (c) => inParallel(300, 8, () => docker(c.daemon.env, ['create', '--network', 'none', c.image, 'true'], { timeoutMs: 120_000 })),
     teardown: (c) => removeAll(c.daemon.env),
+    // the docker CLI's own share: the same 300 creates answered by a stub at once
+    floor: 'stub',
     runs: 5,
     warmup: 1,
     target: { minSpeedup: 1.5 },

@@ -224,12 +224,12 @@ export class ImageStoreService implements ImageService {
 
   // --- container layers -----------------------------------------------------------
 
-  async createRWLayer(containerId: string, imageId: string): Promise<void> {
-    const img = this.images.get(imageId);
-    if (!img) throw notFound(`No such image: ${imageId}`);
+  createRWLayer(containerId: string, image: string | ImageRecord): void {
+    const img = typeof image === 'string' ? this.images.get(image) : image;
+    if (!img) throw notFound(`No such image: ${image as string}`);
     const chain = this.images.chain(img);
-    for (const c of chain) if (!this.layers.get(c)) throw systemError(`layer ${c} of image ${imageId} is missing`);
-    await this.rw.create(containerId, imageId, chain);
+    for (const c of chain) if (!this.layers.get(c)) throw systemError(`layer ${c} of image ${img.id} is missing`);
+    this.rw.create(containerId, img.id, chain);
   }
 
   mountRWLayer(containerId: string): Promise<string> {

@@ -102,8 +102,8 @@ export interface ImageService {
   /** Whether any container refers to an image is the engine's business; this is called before image removal. */
   setInUseCheck(fn: (imageId: string) => { running: boolean; containerId?: string } | undefined): void;
 
-  /** Prepare the container's writable layer on top of the image's layers. */
-  createRWLayer(containerId: string, imageId: string): Promise<void>;
+  /** Prepare the container's writable layer on top of the image's layers (the image by id, or its record already looked up). */
+  createRWLayer(containerId: string, image: string | ImageRecord): void;
   /** Mount the container's root filesystem (overlayfs) and return its path. Idempotent. */
   mountRWLayer(containerId: string): Promise<string>;
   unmountRWLayer(containerId: string): Promise<void>;

@@ -8,9 +8,12 @@ import { run } from '../util/exec.ts';
 
 export const shmDir = (bundle: string) => path.join(bundle, 'shm');
 
+/** A tmpfs mounted at dir makes it the root of another filesystem than its parent's. Two stats,
+ * where reading /proc/self/mountinfo (every mount of a busy host) cost ~2 ms of the daemon's
+ * thread at each container's removal, most of which never had a shareable /dev/shm. */
 function mounted(dir: string): boolean {
   try {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
   } catch {
     return false;
   }

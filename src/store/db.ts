@@ -2,7 +2,7 @@
 // SQLite (Node's built-in node:sqlite) in WAL mode gives atomic, crash-safe writes;
 // a kill -9 at any moment leaves a database that opens cleanly.
 import { log } from '../util/log.ts';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -35,17 +35,17 @@ export class Collection<T> {
     this.kind = kind;
   }
   get(id: string): T | undefined {
-    const row = this.db.sql.prepare('SELECT doc FROM docs WHERE kind = ? AND id = ?').get(this.kind, id) as { doc: string } | undefined;
+    const row = this.db.stmt('SELECT doc FROM docs WHERE kind = ? AND id = ?').get(this.kind, id) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as T) : undefined;
   }
   put(id: string, doc: T): void {
-    this.db.sql.prepare('INSERT OR REPLACE INTO docs (kind, id, doc) VALUES (?, ?, ?)').run(this.kind, id, JSON.stringify(doc));
+    this.db.stmt('INSERT OR REPLACE INTO docs (kind, id, doc) VALUES (?, ?, ?)').run(this.kind, id, JSON.stringify(doc));
   }
   delete(id: string): void {
-    this.db.sql.prepare('DELETE FROM docs WHERE kind = ? AND id = ?').run(this.kind, id);
+    this.db.stmt('DELETE FROM docs WHERE kind = ? AND id = ?').run(this.kind, id);
   }
   all(): T[] {
-    const rows = this.db.sql.prepare('SELECT id, doc FROM docs WHERE kind = ?').all(this.kind) as { id: string; doc: string }[];
+    const rows = this.db.stmt('SELECT id, doc FROM docs WHERE kind = ?').all(this.kind) as { id: string; doc: string }[];
     const out: T[] = [];
     // one damaged record must not keep the daemon from starting or a listing from answering
     for (const r of rows) {
@@ -58,7 +58,7 @@ export class Collection<T> {
     return out;
   }
   ids(): string[] {
-    return (this.db.sql.prepare('SELECT id FROM docs WHERE kind = ?').all(this.kind) as { id: string }[]).map((r) => r.id);
+    return (this.db.stmt('SELECT id FROM docs WHERE kind = ?').all(this.kind) as { id: string }[]).map((r) => r.id);
   }
 }
 
@@ -69,6 +69,14 @@ export class MetaDB {
     this.sql = new DatabaseSync(file);
     this.sql.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.sql.exec(SCHEMA);
+  }
+  /** Statements compiled once and kept: SQLite compiling one again costs more than running it. The
+   * statements are this daemon's own constant texts, so the cache stays as small as its code. */
+  private readonly statements = new Map<string, StatementSync>();
+  stmt(text: string): StatementSync {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.sql.prepare(text)));
+    return st;
   }
   collection<T>(kind: string): Collection<T> {
     return new Collection<T>(this, kind);
@@ -87,19 +95,19 @@ export class MetaDB {
   }
   // Image references (tags and digests) → image ids.
   setRef(name: string, imageId: string): void {
-    this.sql.prepare('INSERT OR REPLACE INTO refs (name, image_id) VALUES (?, ?)').run(name, imageId);
+    this.stmt('INSERT OR REPLACE INTO refs (name, image_id) VALUES (?, ?)').run(name, imageId);
   }
   getRef(name: string): string | undefined {
-    return (this.sql.prepare('SELECT image_id FROM refs WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
+    return (this.stmt('SELECT image_id FROM refs WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
   }
   deleteRef(name: string): void {
-    this.sql.prepare('DELETE FROM refs WHERE name = ?').run(name);
+    this.stmt('DELETE FROM refs WHERE name = ?').run(name);
   }
   refsOf(imageId: string): string[] {
-    return (this.sql.prepare('SELECT name FROM refs WHERE image_id = ? ORDER BY name').all(imageId) as { name: string }[]).map((r) => r.name);
+    return (this.stmt('SELECT name FROM refs WHERE image_id = ? ORDER BY name').all(imageId) as { name: string }[]).map((r) => r.name);
   }
   allRefs(): { name: string; imageId: string }[] {
-    return (this.sql.prepare('SELECT name, image_id FROM refs').all() as { name: string; image_id: string }[]).map((r) => ({ name: r.name, imageId: r.image_id }));
+    return (this.stmt('SELECT name, image_id FROM refs').all() as { name: string; image_id: string }[]).map((r) => ({ name: r.name, imageId: r.image_id }));
   }
   close(): void {
     this.sql.close();

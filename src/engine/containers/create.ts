@@ -95,21 +95,19 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     // the anonymous volumes this create made go again if it fails
     t.mark('settings+mounts');
     volumes = mounts.points.filter((m) => m.Type === 'volume' && m.Name && !existing.has(m.Name)).map((m) => m.Name!);
-    await fs.promises.mkdir(dir, { recursive: true });
+    // (the directories and files on the daemon's thread: see RWLayers.create for why)
+    fs.mkdirSync(dir, { recursive: true });
     const etc = writeEtcFiles(dir, {
       hostname: config.Hostname,
       hostNetwork,
       extraHosts: hc.ExtraHosts ?? [],
-      hostGateway: ctx.networks?.find('bridge')?.IPAM.Config[0]?.Gateway,
+      hostGateway: (hc.ExtraHosts ?? []).some((h) => h.endsWith('host-gateway')) ? ctx.networks?.find('bridge')?.IPAM.Config[0]?.Gateway : undefined,
       dns: hc.Dns ?? [],
       dnsSearch: hc.DnsSearch ?? [],
       dnsOptions: hc.DnsOptions ?? [],
     });
     t.mark('etc files');
     layer = true;
-    await ctx.images.createRWLayer(id, image.id);
-    t.mark('rw layer');
-    crashPoint('create:after-layer');
     const c: ContainerRecord = {
       Id: id,
       Name: name,
@@ -130,7 +128,12 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
       ExecIDs: [],
       NetworkSettings: networkSettings,
     };
-    ctx.store.add(c);
+    // the writable layer's record and the container's in one transaction
+    ctx.store.add(c, () => {
+      ctx.images.createRWLayer(id, image);
+      t.mark('rw layer');
+      crashPoint('create:after-layer');
+    });
     crashPoint('create:after-save');
     t.mark('save');
     emit(ctx, c, 'create');

