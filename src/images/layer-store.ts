@@ -157,8 +157,10 @@ export class LayerStore {
     fs.mkdirSync(path.join(work, 'diff'), { recursive: true });
     fs.chmodSync(path.join(work, 'diff'), 0o755);
     if (opts.verified && !opts.blob) throw new Error('register: verified bytes need their blob digest');
-    const writer = opts.storeBlob ? this.content.writer(!opts.verified) : undefined;
-    const rawTap = new HashingTap(writer ? (c) => writer.write(c) : undefined, !opts.verified);
+    // One sha256 pass over the incoming bytes (it is most of a pull's or a load's CPU): the caller's
+    // when they are verified, else the raw tap's, which also names the stored blob.
+    const writer = opts.storeBlob ? this.content.writer(false) : undefined;
+    const rawTap = new HashingTap(writer ? (c) => writer.write(c) : undefined, !opts.verified && !!(writer || opts.blob));
     const diffTap = new HashingTap();
     let result: { size: number };
     let compression: keyof typeof MEDIA_TYPES = 'none';
@@ -196,7 +198,7 @@ export class LayerStore {
       await writer?.flush();
       await opts.beforeCommit?.();
       if (writer) {
-        const digest = opts.verified ? writer.commitVerified(opts.blob!.digest) : writer.commit();
+        const digest = writer.commitVerified(opts.verified ? opts.blob!.digest : rawTap.digest());
         blob = { digest, size: writer.size, mediaType: MEDIA_TYPES[compression] };
       } else if (opts.verified) {
         blob = { digest: opts.blob!.digest, size: opts.blob!.size, mediaType: opts.blob!.mediaType ?? MEDIA_TYPES[compression] };
