@@ -37,8 +37,9 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
 }
 
 /** A blob as a stream that fails unless its bytes hash to the digest (and has the size), and the
- * outcome of that check: when unpacking fails first (a corrupt blob is usually not a valid gzip or
- * tar either) the rest is drained and the digest decides which error the user sees. */
+ * outcome of that check: the layer store commits only after it, and when unpacking fails first (a
+ * corrupt blob is usually not a valid gzip or tar either) the rest is drained and the digest decides
+ * which error the user sees. The one sha256 pass over the download is this one. */
 async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<{ stream: Readable; verified: Promise<Error | null> }> {
   const res = await client.fetch('GET', `/v2/${repo}/blobs/${d.digest}`);
   if (!res.ok || !res.body) throw await registryError(res, `blob ${d.digest}`);
@@ -60,10 +61,11 @@ async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, on
   });
   const body = Readable.fromWeb(res.body as never);
   body.on('error', (e) => verify.destroy(systemError(`error pulling ${d.digest}: unexpected EOF (${e.message})`)));
+  // (null only once every byte passed the check: the layer store commits nothing before)
   const verified = new Promise<Error | null>((resolve) => {
     verify.once('error', resolve);
     verify.once('end', () => resolve(null));
-    verify.once('close', () => resolve(null));
+    verify.once('close', () => resolve(systemError(`error pulling ${d.digest}: the download stopped before its end`)));
   });
   return { stream: body.pipe(verify), verified };
 }
@@ -136,6 +138,7 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
         storeBlob: true,
         blob: { digest: l.digest, size: l.size, mediaType: l.mediaType },
         expectedDiffId: diffIds[i],
+        verified: blob.verified,
         beforeCommit: async () => {
           if (i > 0 && !(await committed[i - 1]!.p)) throw failed!;
         },

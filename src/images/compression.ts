@@ -59,6 +59,10 @@ export async function peek(src: Readable, n: number): Promise<{ head: Buffer; st
   return { head, stream };
 }
 
+/** Output chunk of the decompressors: zlib's default (16 KiB) costs a round trip to the thread pool,
+ * a buffer allocation and a trip down the stream pipeline per 16 KiB of a layer. */
+const OUT_CHUNK = 256 * 1024;
+
 /** Detect the compression of `src` and return the uncompressed stream. */
 export async function decompress(src: Readable): Promise<{ stream: Readable; compression: Compression }> {
   const { head, stream } = await peek(src, 6);
@@ -67,9 +71,9 @@ export async function decompress(src: Readable): Promise<{ stream: Readable; com
     case 'none':
       return { stream, compression };
     case 'gzip':
-      return { stream: chain(stream, zlib.createGunzip()), compression };
+      return { stream: chain(stream, zlib.createGunzip({ chunkSize: OUT_CHUNK })), compression };
     case 'zstd':
-      return { stream: chain(stream, (zlib as any).createZstdDecompress()), compression };
+      return { stream: chain(stream, (zlib as any).createZstdDecompress({ chunkSize: OUT_CHUNK })), compression };
     default:
       stream.destroy();
       throw invalidParameter(`unsupported compression format ${compression}`);
@@ -85,21 +89,23 @@ function chain(src: Readable, t: Transform): Readable {
   return src.pipe(t);
 }
 
-/** A pass-through that hashes (sha256) and counts what flows through, optionally calling `tap` on each chunk. */
+/** A pass-through that hashes (sha256) and counts what flows through, optionally calling `tap` on
+ * each chunk. `hashed` false: it only counts and taps (the bytes are hashed elsewhere already). */
 export class HashingTap extends Transform {
-  private hash: Hash = createHash('sha256');
+  private hash: Hash | undefined;
   bytes = 0;
   private readonly tap?: (chunk: Buffer) => void;
   private result?: string;
 
-  constructor(tap?: (chunk: Buffer) => void) {
+  constructor(tap?: (chunk: Buffer) => void, hashed = true) {
     super({ highWaterMark: 1 << 16 });
     this.tap = tap;
+    this.hash = hashed ? createHash('sha256') : undefined;
   }
 
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
-      this.hash.update(chunk);
+      this.hash?.update(chunk);
       this.bytes += chunk.length;
       this.tap?.(chunk);
     } catch (e) {
@@ -109,6 +115,7 @@ export class HashingTap extends Transform {
   }
 
   digest(): string {
+    if (!this.hash) throw new Error('HashingTap: not hashing');
     this.result ??= 'sha256:' + this.hash.digest('hex');
     return this.result;
   }

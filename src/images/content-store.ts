@@ -20,15 +20,17 @@ export class BlobWriter {
   private readonly store: ContentStore;
   private readonly tmp: string;
   private fd: number;
-  private hash: Hash = createHash('sha256');
+  /** undefined when the caller hashes the bytes itself (commitVerified) */
+  private hash: Hash | undefined;
   size = 0;
   /** After commit: whether the blob was there already (this write added nothing). */
   existed = false;
   private done = false;
 
-  constructor(store: ContentStore, tmp: string) {
+  constructor(store: ContentStore, tmp: string, hashed = true) {
     this.store = store;
     this.tmp = tmp;
+    this.hash = hashed ? createHash('sha256') : undefined;
     this.fd = fs.openSync(tmp, 'wx', 0o644);
   }
 
@@ -36,15 +38,33 @@ export class BlobWriter {
   write(chunk: Buffer): void {
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off);
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.size += chunk.length;
+  }
+
+  /** The bytes written so far to disk, off the main thread: commit's own fsync then finds little
+   * left to do instead of blocking every other stream for the whole blob. */
+  async flush(): Promise<void> {
+    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
   }
 
   /** Verify and move into place. Returns the digest. A blob already present is kept (same bytes by definition). */
   commit(expected?: string): string {
+    if (!this.hash) throw systemError('blob writer without a hash: commitVerified');
+    if (this.done) throw systemError('blob writer already finished');
+    return this.finish('sha256:' + this.hash.digest('hex'), expected);
+  }
+
+  /** Move into place under `digest`, which the caller computed over these very bytes (a pull's
+   * download is hashed once, as it arrives, not a second time here: sha256 is most of a pull's CPU). */
+  commitVerified(digest: string): string {
+    hexOf(digest);
+    return this.finish(digest);
+  }
+
+  private finish(digest: string, expected?: string): string {
     if (this.done) throw systemError('blob writer already finished');
     this.done = true;
-    const digest = 'sha256:' + this.hash.digest('hex');
     try {
       fs.fsyncSync(this.fd);
     } finally {
@@ -101,8 +121,9 @@ export class ContentStore {
     return fs.statSync(this.path(digest)).size;
   }
 
-  writer(): BlobWriter {
-    return new BlobWriter(this, path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`));
+  /** `hashed` false: the caller hashes the bytes and commits with commitVerified. */
+  writer(hashed = true): BlobWriter {
+    return new BlobWriter(this, path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`), hashed);
   }
 
   /** Store bytes already in memory (configs, manifests). */

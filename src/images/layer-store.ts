@@ -46,6 +46,12 @@ export interface RegisterOptions {
   /** Awaited after unpacking, before the layer is recorded: parallel pulls unpack out of order
    * but record each layer only after its parent, so the store never holds an orphan. */
   beforeCommit?: () => Promise<void>;
+  /**
+   * The caller hashes the incoming bytes and checks them against `blob.digest` (a pull's download):
+   * settles with null once all of them passed, or with the error that failed them. Nothing is
+   * committed before; the bytes are not hashed a second time here (sha256 is most of a pull's CPU).
+   */
+  verified?: Promise<Error | null>;
 }
 
 export function chainIdOf(parent: string | undefined, diffId: string): string {
@@ -150,8 +156,11 @@ export class LayerStore {
     const work = path.join(this.tmp, `layer-${randomBytes(8).toString('hex')}`);
     fs.mkdirSync(path.join(work, 'diff'), { recursive: true });
     fs.chmodSync(path.join(work, 'diff'), 0o755);
-    const writer = opts.storeBlob ? this.content.writer() : undefined;
-    const rawTap = new HashingTap(writer ? (c) => writer.write(c) : undefined);
+    if (opts.verified && !opts.blob) throw new Error('register: verified bytes need their blob digest');
+    // One sha256 pass over the incoming bytes (it is most of a pull's or a load's CPU): the caller's
+    // when they are verified, else the raw tap's, which also names the stored blob.
+    const writer = opts.storeBlob ? this.content.writer(false) : undefined;
+    const rawTap = new HashingTap(writer ? (c) => writer.write(c) : undefined, !opts.verified && !!(writer || opts.blob));
     const diffTap = new HashingTap();
     let result: { size: number };
     let compression: keyof typeof MEDIA_TYPES = 'none';
@@ -184,9 +193,15 @@ export class LayerStore {
     }
     let blob: LayerRecord['blob'];
     try {
+      const bad = await opts.verified;
+      if (bad) throw bad;
+      await writer?.flush();
       await opts.beforeCommit?.();
       if (writer) {
-        blob = { digest: writer.commit(), size: writer.size, mediaType: MEDIA_TYPES[compression] };
+        const digest = writer.commitVerified(opts.verified ? opts.blob!.digest : rawTap.digest());
+        blob = { digest, size: writer.size, mediaType: MEDIA_TYPES[compression] };
+      } else if (opts.verified) {
+        blob = { digest: opts.blob!.digest, size: opts.blob!.size, mediaType: opts.blob!.mediaType ?? MEDIA_TYPES[compression] };
       } else if (opts.blob) {
         const got = rawTap.digest();
         if (got !== opts.blob.digest) throw systemError(`blob ${opts.blob.digest} is corrupted: its content hashes to ${got}`);

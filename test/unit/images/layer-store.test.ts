@@ -195,3 +195,23 @@ test('release removes unreferenced layers and their blobs', async () => {
   assert.ok(!content.has(rec.blob!.digest));
   assert.ok(!fs.existsSync(path.join(dir, 'layers', rec.chainId.slice(7))));
 });
+
+test('bytes the caller verifies (a pull) are hashed once: the blob takes the verified digest, and a failed check commits nothing', async () => {
+  const tar = await tarBuffer([{ name: 'pulled/file', content: 'p'.repeat(5000) }]);
+  const gz = zlib.gzipSync(tar);
+  const blob = { digest: digest(gz), size: gz.length };
+  const before = layerDirs();
+  const blobTemps = () => fs.readdirSync(path.join(dir, 'tmp')).filter((n) => n.startsWith('blob-'));
+  await assert.rejects(
+    layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(new Error('filesystem layer verification failed')) }),
+    /verification failed/,
+  );
+  assert.deepEqual(layerDirs(), before, 'no layer');
+  assert.equal(content.has(blob.digest), false, 'no blob');
+  assert.deepEqual(blobTemps(), [], 'no blob left half-written');
+  const rec = await layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(null) });
+  layers.unpin(rec.chainId);
+  assert.equal(rec.diffId, digest(tar));
+  assert.equal(rec.blob!.digest, blob.digest);
+  assert.deepEqual(content.read(blob.digest), gz);
+});
