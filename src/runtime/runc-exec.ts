@@ -35,8 +35,12 @@ const { id, bundle, rt } = c;
   const t = phases(`runtime exec ${spec.execId.slice(0, 12)}`);
   if (spec.tty && rt.gvisor) throw invalidParameter(NO_TTY_IN_RUNSC);
   const cspec = c.spec;
+  // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
+  const direct = !spec.tty && rt.runcLayout;
   const execDir = path.join(bundle, 'exec', spec.execId);
-  fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
+  // (a direct exec's files go in the bundle beside the container's: a directory made per exec
+  // costs more than the exec's own files on a busy disk, 1-7 ms measured)
+  if (!direct) fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
 
   const files = rootfsUserFiles(cspec.root.path);
   const user = ociUser(spec.user, c.groupAdd, files.passwd, files.group);
@@ -54,8 +58,9 @@ const { id, bundle, rt } = c;
     oomScoreAdj: base.oomScoreAdj,
   };
   if (base.apparmorProfile) process.apparmorProfile = base.apparmorProfile;
-  const processFile = path.join(execDir, 'process.json');
-  fs.writeFileSync(processFile, toJson(process));
+  const processFile = direct ? path.join(bundle, `exec-${spec.execId}.json`) : path.join(execDir, 'process.json');
+  // (its environment may hold secrets: for the daemon alone)
+  fs.writeFileSync(processFile, toJson(process), { mode: 0o600 });
 
   const args = [
     '--api-version',
@@ -81,19 +86,20 @@ const { id, bundle, rt } = c;
   if (spec.openStdin) args.push('-i');
   t.mark('process.json');
   const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
-  // Without a terminal, runc itself is the exec's parent: no monitor to start (see direct-exec.ts)
-  if (!spec.tty && rt.runcLayout) {
+  if (direct) {
+    const files = { process: processFile, pid: path.join(bundle, `exec-${spec.execId}.pid`), log: path.join(bundle, `exec-${spec.execId}.log`) };
+    const forget = () => setTimeout(() => void Object.values(files).forEach((f) => fs.rm(f, { force: true }, () => {})), 100).unref();
     try {
-      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, execDir, processFile, openStdin: spec.openStdin });
+      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, files, openStdin: spec.openStdin });
       t.mark('runc exec');
       void h.exited.then(() => {
         t.mark('exit');
         t.end();
-        cleanup();
+        forget();
       });
       return h;
     } catch (e) {
-      cleanup();
+      forget();
       throw e;
     }
   }
