@@ -94,6 +94,8 @@ export class RuncDriver implements RuntimeDriver {
   /** id → bundle directory (RunSpec.stateDir); persisted as symlinks in <root>/bundles. */
   private readonly bundles = new Map<string, string>();
   private readonly specs = new Map<string, OciSpec>();
+  /** id → berth.json (read at every exec otherwise) */
+  private readonly sidecars = new Map<string, Sidecar>();
   private readonly exitSubscribers = new Map<string, Set<() => void>>();
   private readonly logPipes = new LogPipelines({
     reopen: (id) => writeCtlEvent(this.bundle(id), '2 0 0\n'),
@@ -122,10 +124,14 @@ export class RuncDriver implements RuntimeDriver {
     this.linkDir = path.join(this.root, 'bundles');
     for (const d of [this.root, this.runcRoot, this.exitDir, this.linkDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     this.exits = new ExitWatcher(this.exitDir, { pollMs: opts.exitPollMs, monitorAlive: (id) => this.monitorAlive(id) });
-    this.exits.onExit((id) => {
-      this.logPipes.exited(id);
-      for (const cb of this.exitSubscribers.get(id) ?? []) cb();
-    });
+    // After the engine's handler has recorded the exit (docker run --rm's wait answers from there):
+    // the log's last conversion and its readers' wake-ups need not hold it up (a reader syncs first)
+    this.exits.onExit((id) =>
+      setImmediate(() => {
+        this.logPipes.exited(id);
+        for (const cb of this.exitSubscribers.get(id) ?? []) cb();
+      }),
+    );
   }
 
   // --- bookkeeping ------------------------------------------------------------
@@ -171,8 +177,12 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   private sidecar(id: string): Sidecar {
+    let s = this.sidecars.get(id);
+    if (s) return s;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'berth.json'), 'utf8')) as Sidecar;
+      s = JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'berth.json'), 'utf8')) as Sidecar;
+      this.sidecars.set(id, s);
+      return s;
     } catch {
       return { groupAdd: [] };
     }
@@ -251,7 +261,9 @@ export class RuncDriver implements RuntimeDriver {
     }
     const oci = buildSpec(forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
     fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
-    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
+    const sidecar: Sidecar = { groupAdd: spec.groupAdd ?? [], runtime: rt.name };
+    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify(sidecar));
+    this.sidecars.set(id, sidecar);
     this.specs.set(id, oci);
     this.rememberBundle(id, bundle);
     if (spec.logPath) fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
@@ -373,6 +385,7 @@ export class RuncDriver implements RuntimeDriver {
     fs.rmSync(path.join(this.linkDir, id), { force: true });
     this.bundles.delete(id);
     this.specs.delete(id);
+    this.sidecars.delete(id);
     this.runtimeById.delete(id);
   }
 
