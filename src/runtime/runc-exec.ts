@@ -65,7 +65,8 @@ const { id, bundle, rt } = c;
   const processJson = toJson(process);
   // A direct exec's runc reads its process from one of the spawner's ready fifos when it fits in the
   // pipe: no file to create on the exec's path (0.8 ms of the daemon's thread on a busy disk)
-  let fifo = direct && processJson.length < PIPE_ROOM ? await activeSpawner()?.spareFifo().catch(() => undefined) : undefined;
+  const spawner = activeSpawner();
+  let fifo = direct && processJson.length < PIPE_ROOM && spawner?.pipesSupported() ? await spawner.spareFifo().catch(() => undefined) : undefined;
   if (fifo) {
     let written = -1;
     try {

@@ -254,6 +254,7 @@ export class Spawner {
   /**
    * One of the spare fifos for the caller's own use (the daemon's O_RDWR|O_NONBLOCK descriptor on it:
    * what is written there waits in the pipe for a program that opens the path), and its release.
+   * (runc-exec.ts hands runc a direct exec's process spec this way.)
    */
   async spareFifo(): Promise<{ path: string; fd: number; release: () => void }> {
     const [f] = await this.takeFifos(1);
