@@ -14,10 +14,10 @@ import { writeCtl } from './conmon-ctl.ts';
 import { phases } from '../util/phases.ts';
 import { conflict, invalidParameter } from '../errdefs.ts';
 import { activeSpawner } from '../util/exec.ts';
+import { conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime } from './oci-runtimes.ts';
 
 /** A fifo's pipe holds 64 KiB: a process spec below this goes through one in a single write. */
 const PIPE_ROOM = 60 * 1024;
-import { conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime } from './oci-runtimes.ts';
 
 /** What the driver knows of the container an exec runs in. */
 export interface ExecContext {
