@@ -6,6 +6,10 @@ import net, { type Socket } from 'node:net';
 import { systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 import { activeSpawner } from '../util/exec.ts';
+import path from 'node:path';
+import type { RunSpec } from './types.ts';
+import { conmonLogArgs } from './log-args.ts';
+import { conmonRuntimeArgs, type OciRuntime } from './oci-runtimes.ts';
 
 export interface SyncMessage {
   data: number;
@@ -98,6 +102,36 @@ export interface ConmonProcess {
   stderr: () => string;
   /** settles when the started process has exited and its stderr is in (started by the spawner) */
   exited?: Promise<void>;
+}
+
+/** conmon's arguments for a container's monitor (its bundle is the working directory). */
+export function containerMonitorArgs(o: { id: string; bundle: string; rt: OciRuntime; spec: RunSpec; exitDir: string; socketDir: string }): string[] {
+  const { id, bundle, spec } = o;
+  const args = [
+    '--api-version',
+    '-c', id,
+    '-u', id,
+    '-r', o.rt.monitorPath,
+    '-b', bundle,
+    '-p', path.join(bundle, 'pidfile'),
+    ...conmonLogArgs(spec.logPath, spec.log),
+    '--exit-dir', o.exitDir,
+    '--full-attach',
+    '--socket-dir-path', o.socketDir,
+    '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
+    ...conmonRuntimeArgs(o.rt),
+    '--no-sync-log',
+    // conmon logs its progress at info level by default; only errors are worth its time
+    '--log-level', 'error',
+  ];
+  if (spec.tty) args.push('-t');
+  if (spec.openStdin) {
+    args.push('-i');
+    // Docker closes a container's stdin when the (first) attached client goes only for StdinOnce without a TTY;
+    // a TTY's input stays open so `docker attach` works after a detach.
+    if (!spec.stdinOnce || spec.tty) args.push('--leave-stdin-open');
+  }
+  return args;
 }
 
 /**

@@ -28,8 +28,8 @@ export interface DirectExecOptions {
   runtime: string;
   globalArgs: string[];
   containerId: string;
-  execDir: string;
-  processFile: string;
+  /** the process spec runc reads, the pid file it writes (renaming it into place) and its log */
+  files: { process: string; pid: string; log: string };
   openStdin: boolean;
 }
 
@@ -125,11 +125,12 @@ function readPidFile(file: string): number {
 
 /** Run the exec; resolves once its process runs (or has run), with its stdio and exit code. */
 export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Promise<ExecHandle> {
-  const pidFile = path.join(o.execDir, 'pidfile');
-  const logFile = path.join(o.execDir, 'runc.log');
-  const args = [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.processFile, '--pid-file', pidFile, o.containerId];
+  const { pid: pidFile, log: logFile } = o.files;
+  const dir = path.dirname(pidFile);
+  const pidName = path.basename(pidFile);
+  const args = [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.files.process, '--pid-file', pidFile, o.containerId];
   log.debug(`exec: ${o.runtime} ${args.join(' ')}`);
-  const child = spawn(o.runtime, args, { stdio: [o.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: o.execDir });
+  const child = spawn(o.runtime, args, { stdio: [o.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: dir });
   const status = new Promise<{ code: number; error?: Error }>((resolve) => {
     child.on('error', (e) => resolve({ code: -1, error: e }));
     child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0) }));
@@ -145,8 +146,8 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
       else resolve(p!);
     };
     try {
-      watcher = fs.watch(o.execDir, (_ev, name) => {
-        if (name !== 'pidfile') return;
+      watcher = fs.watch(dir, (_ev, name) => {
+        if (name !== pidName) return;
         const p = readPidFile(pidFile);
         if (p) done(p);
       });

@@ -2,34 +2,34 @@
 // (it owns stdio, the k8s-file log, the attach socket and the exit file, and outlives the daemon), and runc
 // for lifecycle operations. The hot path (create → start → exit → delete) spawns only conmon (which runs
 // `runc create`): start reads runc's exec fifo itself, exits come by inotify, and deleting a container whose
-// process has exited removes its cgroups and runc state in-process (runc delete is the fallback).
-import { conmonLogArgs, rotationOf, type LogSettings } from './log-args.ts';
+// process has exited removes its cgroups and runc state in-process (runc delete is the fallback; runc-state.ts).
+// Each container's bundle, spec and sidecar are kept by bundles.ts.
+import { rotationOf, type LogSettings } from './log-args.ts';
 import { LogPipelines, type PipelineTarget } from './log-pipeline.ts';
 import { readRotatedLog } from './log-reader.ts';
 import { shmDir, mountShm, unmountShm } from './shm.ts';
 import { checkPropagation } from './propagation.ts';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { RuntimeDriver, RunSpec, RuntimeState, AttachSession, ExecSpec, ExecHandle, LogEntry, LogOptions } from './types.ts';
-import type { OciSpec } from './oci.ts';
 import { toJson } from './oci.ts';
 import { buildSpec, hostInfo, rootfsUserFiles, containerResources } from './spec.ts';
-import { pidAlive, startTimeOf } from '../platform/linux/proc.ts';
-import { removeCgroup } from '../platform/linux/cgroup-remove.ts';
-import { spawnConmon, awaitPid, runtimeMessage } from './conmon.ts';
+import { Bundles } from './bundles.ts';
+import { startByExecFifo, destroyStopped } from './runc-state.ts';
+import { spawnConmon, awaitPid, runtimeMessage, containerMonitorArgs } from './conmon.ts';
 import { connectAttach } from './attach.ts';
 import { runcExec } from './runc-exec.ts';
 import { writeCtl, writeCtlEvent } from './conmon-ctl.ts';
 import { ExitWatcher } from './exits.ts';
 import { readLog } from './logs.ts';
-import { run } from '../util/exec.ts';
+import { run, findExecutable } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { phases } from '../util/phases.ts';
 import { conflict, invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
-import { runscShim, forRunsc, isGvisor, conmonRuntimeArgs, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
+import { runscShim, forRunsc, isGvisor, NO_TTY_IN_RUNSC, type OciRuntime, type OciRuntimeConfig } from './oci-runtimes.ts';
 
 export type { OciRuntimeConfig } from './oci-runtimes.ts';
+export { findExecutable } from '../util/exec.ts';
 
 export interface RuncDriverOptions {
   /** The driver's own state directory (exit files, bundle links). Survives daemon restarts (exec root). */
@@ -48,37 +48,6 @@ export interface RuncDriverOptions {
   exitPollMs?: number;
 }
 
-const EXTRA_PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec/podman', '/usr/lib/podman', '/usr/libexec/crio'];
-
-/** Find an executable on PATH (plus the usual system directories) without spawning `which`. */
-export function findExecutable(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...EXTRA_PATHS];
-  for (const d of dirs) {
-    const p = path.join(d, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not there or not executable: try the next directory
-    }
-  }
-  return undefined;
-}
-
-function readPid(file: string): number {
-  try {
-    return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-interface Sidecar {
-  groupAdd: string[];
-  /** the runtime's name (absent: runc, from before runtimes could be chosen) */
-  runtime?: string;
-}
-
 export class RuncDriver implements RuntimeDriver {
   /** the default runtime's name */
   readonly name: string;
@@ -90,14 +59,11 @@ export class RuncDriver implements RuntimeDriver {
   readonly conmonPath: string;
   private readonly exits: ExitWatcher;
   private readonly exitDir: string;
-  private readonly linkDir: string;
-  /** id → bundle directory (RunSpec.stateDir); persisted as symlinks in <root>/bundles. */
-  private readonly bundles = new Map<string, string>();
-  private readonly specs = new Map<string, OciSpec>();
+  private readonly bundles: Bundles;
   private readonly exitSubscribers = new Map<string, Set<() => void>>();
   private readonly logPipes = new LogPipelines({
-    reopen: (id) => writeCtlEvent(this.bundle(id), '2 0 0\n'),
-    monitorAlive: (id) => this.monitorAlive(id) === true,
+    reopen: (id) => writeCtlEvent(this.bundles.get(id), '2 0 0\n'),
+    monitorAlive: (id) => this.bundles.monitorAlive(id) === true,
   });
 
   constructor(opts: RuncDriverOptions) {
@@ -119,73 +85,24 @@ export class RuncDriver implements RuntimeDriver {
     if (!this.table.has(this.name)) throw systemError(`default runtime ${this.name} is not configured`);
     for (const r of this.table.values()) fs.mkdirSync(r.root, { recursive: true, mode: 0o700 });
     this.exitDir = path.join(this.root, 'exits');
-    this.linkDir = path.join(this.root, 'bundles');
-    for (const d of [this.root, this.runcRoot, this.exitDir, this.linkDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    this.exits = new ExitWatcher(this.exitDir, { pollMs: opts.exitPollMs, monitorAlive: (id) => this.monitorAlive(id) });
-    this.exits.onExit((id) => {
-      this.logPipes.exited(id);
-      for (const cb of this.exitSubscribers.get(id) ?? []) cb();
-    });
+    for (const d of [this.root, this.runcRoot, this.exitDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.bundles = new Bundles(path.join(this.root, 'bundles'));
+    this.exits = new ExitWatcher(this.exitDir, { pollMs: opts.exitPollMs, monitorAlive: (id) => this.bundles.monitorAlive(id) });
+    // After the engine's handler has recorded the exit (docker run --rm's wait answers from there):
+    // the log's last conversion and its readers' wake-ups need not hold it up (a reader syncs first)
+    this.exits.onExit((id) =>
+      setImmediate(() => {
+        this.logPipes.exited(id);
+        for (const cb of this.exitSubscribers.get(id) ?? []) cb();
+      }),
+    );
   }
 
   // --- bookkeeping ------------------------------------------------------------
 
   /** The bundle directory of a container, or undefined if the driver has no record of it. */
   bundleOf(id: string): string | undefined {
-    const cached = this.bundles.get(id);
-    if (cached) return cached;
-    try {
-      const target = fs.readlinkSync(path.join(this.linkDir, id));
-      this.bundles.set(id, target);
-      return target;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private bundle(id: string): string {
-    const b = this.bundleOf(id);
-    if (!b) throw notFound(`No such container: ${id}`);
-    return b;
-  }
-
-  private rememberBundle(id: string, dir: string): void {
-    this.bundles.set(id, dir);
-    const link = path.join(this.linkDir, id);
-    fs.rmSync(link, { force: true });
-    fs.symlinkSync(dir, link);
-  }
-
-  private containerSpec(id: string): OciSpec {
-    let s = this.specs.get(id);
-    if (!s) {
-      try {
-        s = JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'config.json'), 'utf8')) as OciSpec;
-      } catch (e) {
-        if (e instanceof BerthError) throw e;
-        throw notFound(`No such container: ${id}`);
-      }
-      this.specs.set(id, s);
-    }
-    return s;
-  }
-
-  private sidecar(id: string): Sidecar {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(this.bundle(id), 'berth.json'), 'utf8')) as Sidecar;
-    } catch {
-      return { groupAdd: [] };
-    }
-  }
-
-  /** undefined: unknown; true: the monitor (or, without it, the container's init) still runs. */
-  private monitorAlive(id: string): boolean | undefined {
-    const b = this.bundleOf(id);
-    if (!b) return undefined;
-    const conmonPid = readPid(path.join(b, 'conmon.pid'));
-    if (!conmonPid) return undefined;
-    if (pidAlive(conmonPid, id)) return true;
-    return pidAlive(readPid(path.join(b, 'pidfile')));
+    return this.bundles.of(id);
   }
 
   /** The runtimes this driver can use, by name (for `docker info`). */
@@ -197,7 +114,7 @@ export class RuncDriver implements RuntimeDriver {
   private runtimeOf(id: string): OciRuntime {
     let rt = this.runtimeById.get(id);
     if (!rt) {
-      const name = this.bundleOf(id) ? (this.sidecar(id).runtime ?? 'runc') : this.name;
+      const name = this.bundles.of(id) ? (this.bundles.sidecar(id).runtime ?? 'runc') : this.name;
       rt = this.table.get(name);
       if (!rt) throw systemError(`container ${id} was created with runtime ${name}, which is no longer configured`);
       this.runtimeById.set(id, rt);
@@ -250,10 +167,7 @@ export class RuncDriver implements RuntimeDriver {
       spec = { ...spec, shmSource: shmDir(bundle) };
     }
     const oci = buildSpec(forRunsc(spec, rt), hostInfo(), rootfsUserFiles(spec.rootfs));
-    fs.writeFileSync(path.join(bundle, 'config.json'), toJson(oci));
-    fs.writeFileSync(path.join(bundle, 'berth.json'), JSON.stringify({ groupAdd: spec.groupAdd ?? [], runtime: rt.name } satisfies Sidecar));
-    this.specs.set(id, oci);
-    this.rememberBundle(id, bundle);
+    this.bundles.write(id, bundle, toJson(oci), oci, { groupAdd: spec.groupAdd ?? [], runtime: rt.name });
     if (spec.logPath) fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
     const pipe = pipelineTarget(id, spec.log);
     if (pipe) {
@@ -267,30 +181,7 @@ export class RuncDriver implements RuntimeDriver {
     }
     t.mark('bundle');
 
-    const args = [
-      '--api-version',
-      '-c', id,
-      '-u', id,
-      '-r', rt.monitorPath,
-      '-b', bundle,
-      '-p', path.join(bundle, 'pidfile'),
-      ...conmonLogArgs(spec.logPath, spec.log),
-      '--exit-dir', this.exitDir,
-      '--full-attach',
-      '--socket-dir-path', this.root,
-      '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
-      ...conmonRuntimeArgs(rt),
-      '--no-sync-log',
-      // conmon logs its progress at info level by default; only errors are worth its time
-      '--log-level', 'error',
-    ];
-    if (spec.tty) args.push('-t');
-    if (spec.openStdin) {
-      args.push('-i');
-      // Docker closes a container's stdin when the (first) attached client goes only for StdinOnce without a TTY;
-      // a TTY's input stays open so `docker attach` works after a detach.
-      if (!spec.stdinOnce || spec.tty) args.push('--leave-stdin-open');
-    }
+    const args = containerMonitorArgs({ id, bundle, rt, spec, exitDir: this.exitDir, socketDir: this.root });
     const mon = spawnConmon(this.conmonPath, args, { cwd: bundle });
     t.mark('spawn');
     try {
@@ -307,39 +198,9 @@ export class RuncDriver implements RuntimeDriver {
 
   async start(id: string): Promise<void> {
     const rt = this.runtimeOf(id);
-    if (!rt.runcLayout) return void (await this.runcOp('start', id, ['start', id]));
-    const fifo = path.join(rt.root, id, 'exec.fifo');
-    let fd: number;
-    try {
-      fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    } catch (e: any) {
-      if (e.code !== 'ENOENT') throw systemError(`start ${id}: ${e.message}`);
-      // Not a runc we know the internals of, or already started: let runc decide.
-      await this.runcOp('start', id, ['start', id]);
-      return;
-    }
-    // `runc start` is exactly this: read runc init's byte from the exec fifo (it execs the process and the
-    // writer closes), then remove the fifo, which marks the container as running.
-    const got = await new Promise<number>((resolve, reject) => {
-      const sock = new net.Socket({ fd, readable: true, writable: false });
-      let n = 0;
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(systemError(`OCI runtime start failed: timed out waiting for the container process`));
-      }, 30_000);
-      sock.on('data', (b: Buffer) => (n += b.length));
-      sock.on('error', (e) => {
-        clearTimeout(timer);
-        reject(systemError(`OCI runtime start failed: ${e.message}`));
-      });
-      sock.on('end', () => {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(n);
-      });
-    });
-    fs.rmSync(fifo, { force: true });
-    if (got <= 0) throw conflict('OCI runtime start failed: container process is already dead');
+    if (rt.runcLayout && (await startByExecFifo(rt.root, id))) return;
+    // not a runc we know the internals of, or already started: let the runtime decide
+    await this.runcOp('start', id, ['start', id]);
   }
 
   async kill(id: string, signal: string | number, all = false): Promise<void> {
@@ -358,7 +219,7 @@ export class RuncDriver implements RuntimeDriver {
     const rt = this.runtimeOf(id);
     // runc keeps a directory per container; for other runtimes, ask them
     const known = rt.runcLayout ? fs.existsSync(path.join(rt.root, id)) : true;
-    if (known && !(rt.runcLayout && (await this.destroyStopped(id)))) {
+    if (known && !(rt.runcLayout && (await destroyStopped(this.runcRoot, id)))) {
       const res = await this.runc(id, ['delete', ...(force ? ['--force'] : []), id], { allowFailure: true });
       if (res.code !== 0) {
         const err = this.runcError('delete', id, res.stderr || res.stdout);
@@ -367,40 +228,10 @@ export class RuncDriver implements RuntimeDriver {
     }
     this.exits.disarm(id);
     this.exits.clear(id);
-    const bundle = this.bundleOf(id);
+    const bundle = this.bundles.of(id);
     if (bundle) await unmountShm(shmDir(bundle)).catch((e) => log.warn(`unmount ${shmDir(bundle)}: ${e.message}`));
-    if (bundle) fs.rmSync(bundle, { recursive: true, force: true });
-    fs.rmSync(path.join(this.linkDir, id), { force: true });
-    this.bundles.delete(id);
-    this.specs.delete(id);
     this.runtimeById.delete(id);
-  }
-
-  /**
-   * `runc delete` of a container whose process has exited, done in-process (it is on the hot path of
-   * `docker run --rm`): remove its cgroups and runc's state directory. Returns false (and changes nothing
-   * runc would miss) when the container may still have processes or needs runc (hooks): then runc does it.
-   */
-  private async destroyStopped(id: string): Promise<boolean> {
-    const dir = path.join(this.runcRoot, id);
-    let state: { init_process_pid?: number; init_process_start?: number; cgroup_paths?: Record<string, string>; config?: { hooks?: unknown; namespaces?: { type: string; path?: string }[] } };
-    try {
-      state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
-    } catch {
-      return false;
-    }
-    const hooks = state.config?.hooks as Record<string, unknown[]> | null | undefined;
-    if (hooks && Object.values(hooks).some((h) => Array.isArray(h) && h.length > 0)) return false;
-    // Without a private pid namespace other processes may outlive init; runc delete --force kills them.
-    const pidns = state.config?.namespaces?.find((n) => n.type === 'NEWPID');
-    if (!pidns || pidns.path) return false;
-    const pid = state.init_process_pid ?? 0;
-    if (pidAlive(pid) && startTimeOf(pid) === state.init_process_start) return false;
-    // The controllers' directories are independent: remove them in parallel (memory cgroups are slow to go).
-    const results = await Promise.all([...new Set(Object.values(state.cgroup_paths ?? {}))].map((p) => removeCgroup(p)));
-    if (results.includes(false)) return false;
-    fs.rmSync(dir, { recursive: true, force: true });
-    return true;
+    await this.bundles.remove(id);
   }
 
   async state(id: string): Promise<RuntimeState | undefined> {
@@ -421,7 +252,7 @@ export class RuncDriver implements RuntimeDriver {
 
   /** conmon creates `oom` in its working directory (the bundle) when the cgroup's OOM killer fires. */
   oomKilled(id: string): boolean {
-    const b = this.bundleOf(id);
+    const b = this.bundles.of(id);
     return !!b && fs.existsSync(path.join(b, 'oom'));
   }
 
@@ -430,7 +261,7 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   recover(id: string): void {
-    if (!this.bundleOf(id)) log.warn(`recover ${id}: no bundle recorded`);
+    if (!this.bundles.of(id)) log.warn(`recover ${id}: no bundle recorded`);
     this.exits.arm(id);
   }
 
@@ -452,7 +283,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async attach(id: string): Promise<AttachSession> {
     try {
-      return await connectAttach(path.join(this.bundle(id), 'attach'));
+      return await connectAttach(path.join(this.bundles.get(id), 'attach'));
     } catch (e) {
       if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
       throw e;
@@ -461,7 +292,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async resize(id: string, height: number, width: number): Promise<void> {
     try {
-      writeCtl(this.bundle(id), height, width);
+      writeCtl(this.bundles.get(id), height, width);
     } catch (e) {
       if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
       throw e;
@@ -471,7 +302,7 @@ export class RuncDriver implements RuntimeDriver {
   async reopenLog(id: string): Promise<void> {
     // conmon closes its k8s-file log and opens a new one at the same path (REOPEN_LOGS_EVENT)
     try {
-      writeCtlEvent(this.bundle(id), '2 0 0\n');
+      writeCtlEvent(this.bundles.get(id), '2 0 0\n');
     } catch (e) {
       if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
       throw e;
@@ -479,7 +310,7 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   logs(id: string, settings: LogSettings, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogEntry> {
-    const done = () => this.exits.read(id) !== undefined || this.monitorAlive(id) !== true;
+    const done = () => this.exits.read(id) !== undefined || this.bundles.monitorAlive(id) !== true;
     const subscribe = (cb: () => void) => {
       let set = this.exitSubscribers.get(id);
       if (!set) this.exitSubscribers.set(id, (set = new Set()));
@@ -507,7 +338,7 @@ export class RuncDriver implements RuntimeDriver {
   async update(id: string, resources: Record<string, unknown>): Promise<void> {
     const rt = this.runtimeOf(id);
     if (rt.gvisor) throw invalidParameter(`the ${rt.name} runtime cannot change the limits of a running container; stop it first`);
-    const file = path.join(this.bundle(id), 'update.json');
+    const file = path.join(this.bundles.get(id), 'update.json');
     fs.writeFileSync(file, JSON.stringify(containerResources(resources)));
     try {
       await this.runcOp('update', id, ['update', '--resources', file, id]);
@@ -540,7 +371,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
     const rt = this.runtimeOf(id);
-    return runcExec({ id, bundle: this.bundle(id), rt, spec: this.containerSpec(id), groupAdd: this.sidecar(id).groupAdd, globalArgs: this.globalArgs(rt), socketDir: this.root, conmonPath: this.conmonPath }, spec);
+    return runcExec({ id, bundle: this.bundles.get(id), rt, spec: this.bundles.spec(id), groupAdd: this.bundles.sidecar(id).groupAdd, globalArgs: this.globalArgs(rt), socketDir: this.root, conmonPath: this.conmonPath }, spec);
   }
 
   /** Stop watching (for tests and shutdown); containers keep running under their monitors. */

@@ -119,3 +119,20 @@ async function viaSpawner(sp: Spawner, cmd: string, args: string[], opts: RunOpt
   }
   return res;
 }
+
+const EXTRA_PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec/podman', '/usr/lib/podman', '/usr/libexec/crio'];
+
+/** Find an executable on PATH (plus the usual system directories) without spawning `which`. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...EXTRA_PATHS];
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      // not there or not executable: try the next directory
+    }
+  }
+  return undefined;
+}

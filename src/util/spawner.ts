@@ -251,6 +251,25 @@ export class Spawner {
     return { pipes, started, done };
   }
 
+  /**
+   * One of the spare fifos for the caller's own use (the daemon's O_RDWR|O_NONBLOCK descriptor on it:
+   * what is written there waits in the pipe for a program that opens the path), and its release.
+   * (runc-exec.ts hands runc a direct exec's process spec this way.)
+   */
+  async spareFifo(): Promise<{ path: string; fd: number; release: () => void }> {
+    const [f] = await this.takeFifos(1);
+    let released = false;
+    return {
+      path: f!.path,
+      fd: f!.holder,
+      release: () => {
+        if (released) return;
+        released = true;
+        fs.close(f!.holder, () => fs.rm(f!.path, { force: true }, () => {}));
+      },
+    };
+  }
+
   /** n fifos from the spare ones (made now when there are too few), and more made meanwhile. */
   private async takeFifos(n: number): Promise<SpareFifo[]> {
     while (this.spare.length < n) await this.makeFifos(Math.max(n, SPARE_FIFOS));

@@ -85,7 +85,9 @@ export function removeLocked(ctx: Ctx, c: ContainerRecord, withVolumes: boolean)
   emit(ctx, c, 'destroy');
   ctx.waiters.notify(c, ['removed', 'not-running', 'next-exit']);
   failPendingAttaches(ctx, c.Id, notFound(`No such container: ${c.Id}`));
-  track(ctx, removeFiles(ctx, c.Id, c));
+  // on the next turn of the event loop: the waiters' answers go out before the teardown's
+  // synchronous first steps (runc's state, cgroups, the unmount), docker run --rm waits for them
+  track(ctx, new Promise<void>((resolve) => setImmediate(resolve)).then(() => removeFiles(ctx, c.Id, c)));
 }
 
 /** Everything a container had on disk and in the kernel, record or not. */
