@@ -15,8 +15,6 @@ import { containerSeccomp } from './seccomp.ts';
 import { readFileInRoot } from '../platform/linux/securejoin.ts';
 import { containerResources, defaultDeviceRules, deviceCgroupRule } from './cgroup-resources.ts';
 
-// runc-driver's `docker update` imports it from here (kept until that import moves to cgroup-resources.ts)
-export { containerResources };
 
 export const DEFAULT_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
