@@ -15,7 +15,6 @@ import { containerSeccomp } from './seccomp.ts';
 import { readFileInRoot } from '../platform/linux/securejoin.ts';
 import { containerResources, defaultDeviceRules, deviceCgroupRule } from './cgroup-resources.ts';
 
-
 export const DEFAULT_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export const DEFAULT_CAPABILITIES = [
