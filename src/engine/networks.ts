@@ -325,7 +325,7 @@ export class NetworkService {
         Object.assign(ep, addressesOf(got), { EndpointID: newId(), NetworkID: n.Id });
         if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netnsPath, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
         if (i === 0 && bridged) await this.proxies.start(c.Id, proxiedMappings(mappings, firstHasV6), (firstHasV6 && got.ip6) || got.ip).catch((e: Error) => {
-          throw new BerthError('system', `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${c.Id.slice(0, 12)}): ${e.message}`);
+          throw new BerthError('system', `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${ep.EndpointID}): ${e.message}`);
         });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }

@@ -24,11 +24,11 @@ function splitPort(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' }
   return { port, proto };
 }
 
-/** Whether the port can be bound on the host right now (nothing else, Berth's or not, listens there); a
- * port on every address must be free on IPv6 too, where it is published as well (unless the host has no
- * IPv6: a dual-stack bind of [::] checks both families). */
-function hostPortFree(port: number, proto: string, ip: string, v6Host = fs.existsSync('/proc/net/if_inet6')): Promise<boolean> {
-  const host = ip || (v6Host ? '::' : '0.0.0.0');
+/** Whether the port can be bound on the host right now (nothing else, Berth's or not, listens there).
+ * `bothFamilies`: a port picked for every address must be free on IPv6 too, where it is published as well
+ * (a dual-stack bind of [::] checks both; a host without IPv6 only has the IPv4 side). */
+function hostPortFree(port: number, proto: string, ip: string, bothFamilies = false): Promise<boolean> {
+  const host = ip || (bothFamilies && fs.existsSync('/proc/net/if_inet6') ? '::' : '0.0.0.0');
   return new Promise((resolve) => {
     if (proto === 'udp') {
       const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -86,10 +86,11 @@ export async function allocatePorts(
         }
         chosen = p;
       } else {
-        // A range (the first free port in it) or none given (an ephemeral port).
+        // A range (the first free port in it) or none given (an ephemeral port). (A port given outright is
+        // checked on IPv4 here; one taken on IPv6 fails when the proxy listens, as docker-proxy fails.)
         const candidates = hostPorts.length ? hostPorts : Array.from({ length: 200 }, () => EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW)));
         for (const p of candidates) {
-          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip))) {
+          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip, true))) {
             chosen = p;
             break;
           }
