@@ -50,6 +50,8 @@ export class NetworkService {
 
   /** the daemon's id, from which its default IPv6 pool (a ULA prefix) is derived, as dockerd derives it */
   private readonly hostId: string;
+  /** bridge networks whose bridge is being made, not yet in the store */
+  private readonly creating = new Set<NetworkRecord>();
 
   constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; hostId: string }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
@@ -80,6 +82,11 @@ export class NetworkService {
     const others = this.docs.all().filter((o) => o.Id !== n.Id);
     const pools = want ? ipamConfigs('bridge', [...n.IPAM.Config.filter((c) => !isV6(c.Subnet)), { Subnet: want }], true, others) : n.IPAM.Config.filter((c) => !isV6(c.Subnet));
     this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
+  }
+
+  /** The networks that exist or are being made (their names and pools taken). */
+  private known(): NetworkRecord[] {
+    return [...this.docs.all(), ...this.creating];
   }
 
   /** The default IPv6 pools of this daemon (read at each use: the host's nameservers may change). */
@@ -189,17 +196,23 @@ export class NetworkService {
     if (Buffer.byteLength(name) > 255) throw invalidParameter(`invalid network name "${name}": it must be at most 255 bytes`);
     const driver = req.Driver || 'bridge';
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
-    if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
+    if (this.known().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
     if (driver !== 'bridge' && !VLAN_DRIVERS.includes(driver)) throw notFound(`plugin "${driver}" not found`);
     if (driver === 'bridge') checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
     // (the macvlan/ipvlan drivers are wired for IPv4 only: refused rather than made v4-only silently)
     if (driver !== 'bridge' && (req.EnableIPv6 || req.IPAM?.Config?.some((c) => c.Subnet?.includes(':')))) throw invalidParameter(`IPv6 on ${driver} networks is not supported by Berth yet`);
-    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.docs.all(), undefined, this.v6Defaults());
+    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.known(), undefined, this.v6Defaults());
     const n = this.record(name, driver as NetworkRecord['Driver'], { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
     if (driver === 'bridge') {
       n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-      await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+      // (its name and pools are held while the bridge is made: a create running meanwhile picks others)
+      this.creating.add(n);
+      try {
+        await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+      } finally {
+        this.creating.delete(n);
+      }
     } else {
       // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)
       this.vlans.plan(n, this.docs.all());

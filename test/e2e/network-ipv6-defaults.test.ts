@@ -62,6 +62,7 @@ describe('IPv6 by default', SUITE(skip), () => {
       return;
     }
     ok(r);
+    const more: string[] = [];
     try {
       ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.82.0/24', b]));
       const pools = async (n: string) => JSON.parse(await inspect(n, '{{json .IPAM.Config}}')) as { Subnet: string; Gateway: string }[];
@@ -90,8 +91,15 @@ describe('IPv6 by default', SUITE(skip), () => {
       ok(await dk(['network', 'rm', a]));
       ok(await dk(['network', 'create', '--ipv6', a]));
       assert.equal((await pools(a))[1]!.Subnet, pa[1]!.Subnet);
+      // networks made at the same time get different prefixes
+      const [x, y] = [uniq('v6auto'), uniq('v6auto')];
+      more.push(x, y);
+      await Promise.all([x, y].map(async (n) => ok(await dk(['network', 'create', '--ipv6', n]))));
+      const [px, py] = [await pools(x), await pools(y)];
+      assert.notEqual(px[1]!.Subnet, py[1]!.Subnet);
+      assert.notEqual(px[0]!.Subnet, py[0]!.Subnet);
     } finally {
-      await dk(['network', 'rm', a, b]);
+      await dk(['network', 'rm', a, b, ...more]);
     }
   });
 
