@@ -83,18 +83,23 @@ export class LoopbackProxies {
 
 function tcp(m: PortMapping, target: string): Promise<Closer> {
   const conns = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const up = net.connect({ host: target, port: m.containerPort });
+  // half-open both ways: a client that ends its side (a request sent) still gets the whole answer
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const up = net.connect({ host: target, port: m.containerPort, allowHalfOpen: true });
     conns.add(client).add(up);
-    const end = () => {
-      client.destroy();
-      up.destroy();
-      conns.delete(client);
-      conns.delete(up);
-    };
     client.pipe(up).pipe(client);
-    client.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
+    // each side's end is passed on by pipe; a side closed for good ends the other, letting what it has
+    // buffered go out (destroy would drop it); an error drops both
+    client.on('close', () => {
+      conns.delete(client);
+      up.destroy();
+    });
+    up.on('close', () => {
+      conns.delete(up);
+      if (!client.writableEnded) client.end();
+    });
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
