@@ -134,19 +134,22 @@ describe('IPv6 by default', SUITE(skip), () => {
     }
   });
 
-  test('an IPv4-only network: an explicit [::1] binding is reached over ::1, an explicit 0.0.0.0 one has no IPv6 side', T, async () => {
+  test('an IPv4-only network: explicit [::1] and [::] bindings are reached over ::1 only, an explicit 0.0.0.0 one has no IPv6 side', T, async () => {
     const nw = uniq('v4only');
     ok(await dk(['network', 'create', '--subnet', '10.251.84.0/24', nw]));
-    const [p, q] = [await freePort('::'), await freePort('::')];
+    const [p, q, r] = [await freePort('::'), await freePort('::'), await freePort('::')];
     const c = uniq('v4x');
     try {
-      ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `[::1]:${p}:80`, '-p', `0.0.0.0:${q}:80`, t.image, ...serve('explicit')]));
-      assert.equal(ok(await dk(['port', c])), `80/tcp -> 0.0.0.0:${q}\n80/tcp -> [::1]:${p}\n`);
+      ok(await dk(['run', '-d', '--name', c, '--network', nw, '-p', `[::1]:${p}:80`, '-p', `0.0.0.0:${q}:80`, '-p', `[::]:${r}:80`, t.image, ...serve('explicit')]));
+      assert.equal(ok(await dk(['port', c])), `80/tcp -> 0.0.0.0:${q}\n80/tcp -> [::1]:${p}\n80/tcp -> [::]:${r}\n`);
       await answers('::1', p, 'explicit');
       await answers('127.0.0.1', q, 'explicit');
+      await answers('::1', r, 'explicit');
       assert.equal(await fetchLine('::1', q), '', `nothing on [::1]:${q}`);
+      assert.equal(await fetchLine('127.0.0.1', r), '', `nothing on 127.0.0.1:${r}`);
       ok(await dk(['rm', '-f', c]));
       assert.equal(await fetchLine('::1', p), '', '[::1] no longer answers after rm');
+      assert.ok(await bindable(r, '::'), `[::]:${r} is free again after rm`);
     } finally {
       await dk(['rm', '-f', c]);
       await dk(['network', 'rm', nw]);
