@@ -12,7 +12,7 @@ import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts'
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { ipamConfigs, v6Config, type V6Defaults } from '../network/ipam-request.ts';
-import { isV6, ulaPool, hostNameservers6 } from '../network/ipam6.ts';
+import { isV6, ulaPool, hostNameservers6, contains6, parseCidr6 } from '../network/ipam6.ts';
 import { allocatePorts, takenKeys, mappingsOf, withV6Listing } from '../network/ports.ts';
 import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
 import { LoopbackProxies, proxiedMappings, ruledMappings, hostHasV6 } from '../network/loopback-proxy.ts';
@@ -72,15 +72,18 @@ export class NetworkService {
     await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
-  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start: a changed or dropped
-   * one gives up its gateway address and NAT rule first. */
+  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start (--ipv6 alone: a /64 of
+   * the default IPv6 pool, kept from one start to the next while it is one): a changed or dropped one
+   * gives up its gateway address and NAT rule first. */
   private async defaultBridgeV6(n: NetworkRecord): Promise<void> {
-    const want = this.cfg.ipv6 && this.cfg.fixedCidrV6 ? this.cfg.fixedCidrV6 : undefined;
     const had = v6Config(n);
+    const fromDefaults = (s: string) => this.v6Defaults().pools.some((p) => contains6(p.base, parseCidr6(s)!.base) && parseCidr6(s)!.bits === p.size);
+    const want = !this.cfg.ipv6 ? undefined : (this.cfg.fixedCidrV6 ?? (had && fromDefaults(had.Subnet) ? had.Subnet : 'pick'));
     if (had?.Subnet === want && n.EnableIPv6 === !!want) return;
     if (had) await this.bridges.dropV6(n);
     const others = this.docs.all().filter((o) => o.Id !== n.Id);
-    const pools = want ? ipamConfigs('bridge', [...n.IPAM.Config.filter((c) => !isV6(c.Subnet)), { Subnet: want }], true, others) : n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    const v4 = n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    const pools = want ? ipamConfigs('bridge', want === 'pick' ? v4 : [...v4, { Subnet: want }], true, others, undefined, this.v6Defaults()) : v4;
     this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
   }
 

@@ -3,13 +3,18 @@
 // published for a container without an IPv6 address (an IPv4-only network, the default bridge) listen on
 // [::] too and carry IPv6 clients to the container's IPv4 address, as dockerd's docker-proxy does: listed
 // on 0.0.0.0 and ::, reached over ::1 (TCP and UDP), an explicit [::1] binding too, released at stop and
-// rm, and back after the daemon is killed with -9 while the container runs. Traffic stays on loopback.
-import { describe, test } from 'node:test';
+// rm, and back after the daemon is killed with -9 while the container runs. And the daemon's --ipv6
+// without --fixed-cidr-v6: the default bridge's /64 from the same pool. Traffic stays on loopback.
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
+import { docker, run } from '../helpers/docker.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER, type Daemon } from '../helpers/target.ts';
+import { startBerthd } from '../helpers/berthd.ts';
+import { startDockerd } from '../helpers/dockerd.ts';
+import { busyboxDockerArchive, TEST_IMAGE } from '../helpers/images.ts';
 import { ok, uniq, waitFor } from '../helpers/util.ts';
 import { freePort, fetchLine } from '../helpers/ports.ts';
 
@@ -215,6 +220,85 @@ describe('IPv6 by default', SUITE(skip), () => {
     } finally {
       await dk(['rm', '-f', c]);
       await dk(['network', 'rm', nw]);
+    }
+  });
+});
+
+describe('the daemon\'s --ipv6 without --fixed-cidr-v6', SUITE(skip), () => {
+  let d: Daemon;
+  let madeDocker0 = false;
+  let startError = '';
+  /** the default bridge's IPv6 pool and gateway, taken off the shared bridge after */
+  let pool: { Subnet: string; Gateway: string } | undefined;
+  before(async () => {
+    const archive = await busyboxDockerArchive();
+    // (as in network-ipv6.test.ts: dockerd 20.10 needs docker0 to exist with its --bip address on a
+    // shared host whose default pools other daemons' bridges hold)
+    if (REAL_DOCKER && !fs.existsSync('/sys/class/net/docker0')) {
+      ok(await run('ip', ['link', 'add', 'docker0', 'type', 'bridge']), 'ip link add docker0');
+      madeDocker0 = true;
+      ok(await run('ip', ['addr', 'add', '10.250.250.1/24', 'dev', 'docker0']), 'docker0 address');
+    }
+    if (REAL_DOCKER) {
+      // dockerd 20.10 does not start (checked in the test); current dockerd starts as Berth does
+      startError = await startDockerd({ extraArgs: ['--live-restore', '--ipv6'], bridge: true }).then(
+        (x) => {
+          d = x;
+          return '';
+        },
+        (e: Error) => e.message,
+      );
+      return;
+    }
+    d = await startBerthd({ extraArgs: ['--ipv6'] });
+    ok(await docker(d.env, ['load', '-i', archive.file], { timeoutMs: 60_000 }), 'load the test image');
+  }, { timeout: 120_000 });
+  after(async () => {
+    await d?.stop();
+    if (madeDocker0) await run('ip', ['link', 'del', 'docker0']);
+    if (pool && !REAL_DOCKER) {
+      // berthd's default bridge (berth0) is shared with other daemons on this host: its IPv6 side is this file's
+      await run('ip', ['-6', 'addr', 'del', `${pool.Gateway}/64`, 'dev', 'berth0']);
+      await run('ip6tables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', pool.Subnet, '!', '-o', 'berth0', '-j', 'MASQUERADE']);
+    }
+  }, { timeout: 120_000 });
+  const dk = (args: string[]) => docker(d.env, args);
+  const inspect = async (ref: string, fmt: string) => ok(await dk(['inspect', '-f', fmt, ref]), `inspect ${fmt}`).trim();
+
+  test('the default bridge takes a /64 of the ULA pool, and its containers an address in it', T, async () => {
+    if (REAL_DOCKER) {
+      // dockerd 20.10 refuses to start; current dockerd (27+) gives the default bridge a /64 of its
+      // default IPv6 pool (a ULA prefix derived from its id), as Berth does below
+      assert.match(startError, /IPv6 is enabled for the default bridge, but no subnet is configured. Specify an IPv6 subnet using --fixed-cidr-v6/);
+      return;
+    }
+    assert.equal(await inspect('bridge', '{{.EnableIPv6}}'), 'true');
+    const cfg = JSON.parse(await inspect('bridge', '{{json .IPAM.Config}}')) as { Subnet: string; Gateway?: string }[];
+    const c = uniq('v6br');
+    ok(await dk(['run', '-d', '--name', c, TEST_IMAGE, 'sleep', '60']));
+    try {
+      const ns = JSON.parse(await inspect(c, '{{json .NetworkSettings}}'));
+      const v6 = cfg.find((x) => x.Subnet.includes(':'));
+      assert.ok(v6 && /^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64$/.test(v6.Subnet), JSON.stringify(cfg));
+      pool = { Subnet: v6.Subnet, Gateway: v6.Gateway! };
+      assert.equal(v6.Gateway, v6.Subnet.replace('/64', '1'));
+      assert.ok(ns.GlobalIPv6Address.startsWith(v6.Subnet.replace('/64', '')), ns.GlobalIPv6Address);
+      assert.equal(ns.IPv6Gateway, v6.Gateway);
+      ok(await dk(['exec', c, 'ping', '-c', '1', '-W', '3', v6.Gateway!]));
+      // a user network with --ipv6 takes the next /64 of the same /48
+      const nw = uniq('v6next');
+      ok(await dk(['network', 'create', '--ipv6', '--subnet', '10.251.86.0/24', nw]));
+      try {
+        const mine = (JSON.parse(await inspect(nw, '{{json .IPAM.Config}}')) as { Subnet: string }[])[1]!.Subnet;
+        assert.equal(mine, v6.Subnet.replace('::/64', ':1::/64'));
+      } finally {
+        await dk(['network', 'rm', nw]);
+      }
+      // the same pool after a restart
+      await d.restart();
+      assert.equal(JSON.stringify(JSON.parse(await inspect('bridge', '{{json .IPAM.Config}}'))), JSON.stringify(cfg));
+    } finally {
+      await dk(['rm', '-f', c]);
     }
   });
 });
