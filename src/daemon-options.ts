@@ -30,8 +30,8 @@ Options:
       --init                    Run an init in the container to forward signals and reap processes
       --init-path string        Path to the docker-init binary
       --insecure-registry list  Enable insecure registry communication
-      --ipv6                    Enable IPv6 networking on the default bridge (needs --fixed-cidr-v6)
-      --fixed-cidr-v6 string    IPv6 subnet of the default bridge
+      --ipv6                    Enable IPv6 networking on the default bridge
+      --fixed-cidr-v6 string    IPv6 subnet of the default bridge (default: a /64 of the daemon's ULA prefix)
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file
       --tls                     Use TLS; implied by --tlsverify
@@ -190,10 +190,8 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     if (!c) throw new OptionsError(`berthd: --fixed-cidr-v6: invalid CIDR address: ${fixedCidrV6}`);
     // (dockerd keeps it unused without --ipv6; Berth says so rather than ignore it)
     if (!ipv6) throw new OptionsError('berthd: --fixed-cidr-v6 is only used with --ipv6');
-  } else if (ipv6) {
-    // (current dockerd picks a ULA prefix from its default IPv6 pools; Berth has none: the pool is asked for)
-    throw new OptionsError('berthd: --ipv6 needs --fixed-cidr-v6: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
   }
+  // (--ipv6 alone: the default bridge takes a /64 of the default IPv6 pool, a ULA prefix, as current dockerd)
 
   // dockerd's rules: --tlsverify (either value) turns TLS on; verification follows TLS unless set
   let tlsOn: boolean | undefined = values.tls ?? file.tls;
@@ -265,7 +263,7 @@ export function parseDaemonOptions(argv: string[], readFile: (p: string) => stri
     ...(criStreamIdleTimeoutMs !== undefined ? { criStreamIdleTimeoutMs } : {}),
     ...(init !== undefined ? { init } : {}),
     ...(initPath ? { initPath } : {}),
-    ...(ipv6 ? { ipv6, fixedCidrV6: cidr6String(parseCidr6(fixedCidrV6!)!) } : {}),
+    ...(ipv6 ? { ipv6, ...(fixedCidrV6 !== undefined ? { fixedCidrV6: cidr6String(parseCidr6(fixedCidrV6)!) } : {}) } : {}),
   };
 }
 

@@ -87,7 +87,7 @@ export class Daemon {
     const images = new ImageStoreService({ cfg, db, events });
     const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
     const runtime = freezer.runtime;
-    const networks = (this.networks = new NetworkService({ cfg, db, events }));
+    const networks = (this.networks = new NetworkService({ cfg, db, events, hostId: this.daemonId() }));
     await networks.init();
     const volumes = new VolumeService({ cfg, db, events });
     const containers = (this.containers = new ContainerService({ cfg, db, events, images, runtime, networks, volumes }));

@@ -11,11 +11,11 @@ import type { NetworkRecord, IpamConfig } from '../network/types.ts';
 import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
-import { ipamConfigs, v6Config } from '../network/ipam-request.ts';
-import { isV6 } from '../network/ipam6.ts';
-import { allocatePorts, takenKeys, mappingsOf, withV6Listing, checkHostFamilies } from '../network/ports.ts';
+import { ipamConfigs, v6Config, type V6Defaults } from '../network/ipam-request.ts';
+import { isV6, ulaPool, hostNameservers6, contains6, parseCidr6 } from '../network/ipam6.ts';
+import { allocatePorts, takenKeys, mappingsOf, withV6Listing } from '../network/ports.ts';
 import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
-import { LoopbackProxies, proxied } from '../network/loopback-proxy.ts';
+import { LoopbackProxies, proxiedMappings, ruledMappings, hostHasV6 } from '../network/loopback-proxy.ts';
 import { VlanDriver } from '../network/vlan-driver.ts';
 import { VLAN_DRIVERS } from '../network/vlan-options.ts';
 import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
@@ -48,8 +48,14 @@ export class NetworkService {
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
 
-  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService }) {
+  /** the daemon's id, from which its default IPv6 pool (a ULA prefix) is derived, as dockerd derives it */
+  private readonly hostId: string;
+  /** bridge networks whose bridge is being made, not yet in the store */
+  private readonly creating = new Set<NetworkRecord>();
+
+  constructor(deps: { cfg: DaemonConfig; db: MetaDB; events: EventsService; hostId: string }) {
     this.docs = deps.db.collection<NetworkRecord>('network');
+    this.hostId = deps.hostId;
     this.events = deps.events;
     this.cfg = deps.cfg;
     this.bridges = new BridgeDriver(path.join(deps.cfg.dataRoot, 'network', 'ipam'));
@@ -66,16 +72,29 @@ export class NetworkService {
     await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
-  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start: a changed or dropped
-   * one gives up its gateway address and NAT rule first. */
+  /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start (--ipv6 alone: a /64 of
+   * the default IPv6 pool, kept from one start to the next while it is one): a changed or dropped one
+   * gives up its gateway address and NAT rule first. */
   private async defaultBridgeV6(n: NetworkRecord): Promise<void> {
-    const want = this.cfg.ipv6 && this.cfg.fixedCidrV6 ? this.cfg.fixedCidrV6 : undefined;
     const had = v6Config(n);
+    const fromDefaults = (s: string) => this.v6Defaults().pools.some((p) => contains6(p.base, parseCidr6(s)!.base) && parseCidr6(s)!.bits === p.size);
+    const want = !this.cfg.ipv6 ? undefined : (this.cfg.fixedCidrV6 ?? (had && fromDefaults(had.Subnet) ? had.Subnet : 'pick'));
     if (had?.Subnet === want && n.EnableIPv6 === !!want) return;
     if (had) await this.bridges.dropV6(n);
     const others = this.docs.all().filter((o) => o.Id !== n.Id);
-    const pools = want ? ipamConfigs('bridge', [...n.IPAM.Config.filter((c) => !isV6(c.Subnet)), { Subnet: want }], true, others) : n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    const v4 = n.IPAM.Config.filter((c) => !isV6(c.Subnet));
+    const pools = want ? ipamConfigs('bridge', want === 'pick' ? v4 : [...v4, { Subnet: want }], true, others, undefined, this.v6Defaults()) : v4;
     this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
+  }
+
+  /** The networks that exist or are being made (their names and pools taken). */
+  private known(): NetworkRecord[] {
+    return [...this.docs.all(), ...this.creating];
+  }
+
+  /** The default IPv6 pools of this daemon (read at each use: the host's nameservers may change). */
+  private v6Defaults(): V6Defaults {
+    return { pools: [ulaPool(this.hostId)], reserved: hostNameservers6() };
   }
 
   close(): void {
@@ -180,17 +199,23 @@ export class NetworkService {
     if (Buffer.byteLength(name) > 255) throw invalidParameter(`invalid network name "${name}": it must be at most 255 bytes`);
     const driver = req.Driver || 'bridge';
     if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
-    if (this.docs.all().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
+    if (this.known().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
     if (driver !== 'bridge' && !VLAN_DRIVERS.includes(driver)) throw notFound(`plugin "${driver}" not found`);
     if (driver === 'bridge') checkDriverOptions(req.Options ?? {});
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
     // (the macvlan/ipvlan drivers are wired for IPv4 only: refused rather than made v4-only silently)
     if (driver !== 'bridge' && (req.EnableIPv6 || req.IPAM?.Config?.some((c) => c.Subnet?.includes(':')))) throw invalidParameter(`IPv6 on ${driver} networks is not supported by Berth yet`);
-    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.docs.all());
+    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.known(), undefined, this.v6Defaults());
     const n = this.record(name, driver as NetworkRecord['Driver'], { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
     if (driver === 'bridge') {
       n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
-      await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+      // (its name and pools are held while the bridge is made: a create running meanwhile picks others)
+      this.creating.add(n);
+      try {
+        await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+      } finally {
+        this.creating.delete(n);
+      }
     } else {
       // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)
       this.vlans.plan(n, this.docs.all());
@@ -277,10 +302,11 @@ export class NetworkService {
   async releaseOrphans(): Promise<void> {
     const running = new Set(this.containers().filter((c) => c.State.Running).map((c) => c.Id));
     for (const n of this.docs.all()) await this.driver(n)?.releaseOrphans(n, (id) => running.has(id));
-    // the loopback proxies of the containers that run on lived in the daemon: open them again
+    // the port proxies of the containers that run on lived in the daemon: open them again
     for (const c of this.containers().filter((x) => x.State.Running)) {
       const first = Object.values(c.NetworkSettings?.Networks ?? {})[0];
-      if (first?.GlobalIPv6Address) await this.proxies.start(c.Id, mappingsOf(c.NetworkSettings!.Ports), first.GlobalIPv6Address).catch((e) => log.warn(`port proxies of ${c.Id.slice(0, 12)}: ${e.message}`));
+      const target = first?.GlobalIPv6Address || first?.IPAddress;
+      if (target) await this.proxies.start(c.Id, proxiedMappings(mappingsOf(c.NetworkSettings!.Ports), !!first!.GlobalIPv6Address), target).catch((e) => log.warn(`port proxies of ${c.Id.slice(0, 12)}: ${e.message}`));
     }
   }
 
@@ -299,27 +325,27 @@ export class NetworkService {
     // ports are published by the bridge driver only: on macvlan/ipvlan dockerd publishes none (Ports {})
     const bridged = !!this.find(names[0]!)?.bridge;
     const { mappings, ports } = bridged ? await allocatePorts(withHostBinding(c.HostConfig.PortBindings as never, this.find(names[0]!)), c.Config.ExposedPorts, !!c.HostConfig.PublishAllPorts, taken, `${c.Name.slice(1)} (${c.Id.slice(0, 12)})`) : { mappings: [], ports: {} };
-    if (bridged) checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
+    // the first network carries the ports: IPv6 clients reach a container without an IPv6 address there
+    // through the daemon's proxy, as dockerd's docker-proxy forwards them to its IPv4 address
+    const firstHasV6 = bridged && !!v6Config(this.get(names[0]!));
+    const ruled = ruledMappings(mappings, firstHasV6);
     const done: string[] = [];
-    let v6 = false;
     try {
       for (const [i, name] of names.entries()) {
         const n = this.get(name);
         const ep = ns.Networks[name]!;
-        const ruled = mappings.filter((m) => !proxied(m.hostIP));
         const withPorts = i === 0 && ruled.length > 0;
         ep.ifName = `eth${i}`;
         done.push(name);
         const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns: netnsPath, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac, ports: withPorts ? ruled : undefined });
         Object.assign(ep, addressesOf(got), { EndpointID: newId(), NetworkID: n.Id });
         if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netnsPath, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
-        if (i === 0 && got.ip6) {
-          v6 = true;
-          await this.proxies.start(c.Id, mappings, got.ip6);
-        }
+        if (i === 0 && bridged) await this.proxies.start(c.Id, proxiedMappings(mappings, firstHasV6), (firstHasV6 && got.ip6) || got.ip).catch((e: Error) => {
+          throw new BerthError('system', `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${ep.EndpointID}): ${e.message}`);
+        });
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
-      ns.Ports = v6 ? withV6Listing(mappings, ports) : ports;
+      ns.Ports = firstHasV6 ? withV6Listing(mappings, ports) : bridged && hostHasV6() ? withV6Listing(mappings, ports, ['tcp', 'udp']) : ports;
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;

@@ -1,11 +1,12 @@
 // A new bridge network's address pools from its IPAM.Config, checked as libnetwork's default IPAM checks
 // them: at most one IPv4 and one IPv6 pool (Berth's bridge gives each container one address of each
 // family), an IPv4 pool always (picked from the defaults when none is given, as dockerd does), an IPv6
-// pool only when asked for. Overlapping pools, addresses outside their pool and unparsable input are
+// pool only when asked for (EnableIPv6 without an IPv6 subnet: the next free /64 of the daemon's default
+// IPv6 pools, a ULA prefix unless configured, as dockerd 27+ allocates; dockerd 20.10 had none). Overlapping pools, addresses outside their pool and unparsable input are
 // refused before anything is made.
 import { BerthError, invalidParameter } from '../errdefs.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, overlaps, type Cidr } from './ipam.ts';
-import { parseCidr6, cidr6String, parseIp6, ip6String, contains6, overlaps6, firstHost6, isV6 } from './ipam6.ts';
+import { parseCidr6, cidr6String, parseIp6, ip6String, contains6, overlaps6, firstHost6, isV6, pickPool6, type Cidr6, type Pool6 } from './ipam6.ts';
 import type { IpamConfig, NetworkRecord } from './types.ts';
 
 export interface IpamConfigRequest {
@@ -28,15 +29,22 @@ export function v6Config(n: Pick<NetworkRecord, 'IPAM' | 'EnableIPv6'>): IpamCon
 
 const OVERLAP = () => new BerthError('forbidden', 'Pool overlaps with other one on this address space');
 
+/** Where a network with EnableIPv6 and no IPv6 subnet gets one: `pools` in address order, skipping the
+ * `reserved` prefixes (the host's IPv6 nameservers). */
+export interface V6Defaults {
+  pools: Pool6[];
+  reserved: Cidr6[];
+}
+
 /** The pools of a new network named `name`, given the networks that exist (and the host's routes, which
- * a default IPv4 pool must not shadow). */
-export function ipamConfigs(name: string, req: IpamConfigRequest[] | undefined, enableIPv6: boolean, existing: NetworkRecord[], routes?: Cidr[]): IpamConfig[] {
+ * a default IPv4 pool must not shadow, and the default IPv6 pools). */
+export function ipamConfigs(name: string, req: IpamConfigRequest[] | undefined, enableIPv6: boolean, existing: NetworkRecord[], routes?: Cidr[], v6Defaults?: V6Defaults): IpamConfig[] {
   const given = req ?? [];
   const v4s = given.filter((c) => !isV6(c.Subnet ?? c.Gateway ?? c.IPRange ?? ''));
   const v6s = given.filter((c) => !v4s.includes(c));
   if (v4s.length > 1 || v6s.length > 1) throw invalidParameter('Berth networks have one IPAM pool per address family: more than one IPv4 or IPv6 IPAM.Config is not supported');
   // the IPv6 pool is checked first: its errors do not depend on which IPv4 pools are free
-  const v6 = v6s[0] ? v6Pool(name, v6s[0], existing) : undefined;
+  const v6 = v6s[0] ? v6Pool(name, v6s[0], existing) : enableIPv6 ? defaultV6Pool(existing, v6Defaults) : undefined;
   if (!v6 && enableIPv6) throw invalidParameter('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
   return [v4Pool(name, v4s[0], existing, routes), ...(v6 ? [v6] : [])];
 }
@@ -86,6 +94,14 @@ function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[])
   }
   const aux = auxAddresses(name, cfg.AuxiliaryAddresses, inPool, cidr6String(subnet));
   return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
+}
+
+/** The next free prefix of the default IPv6 pools, its gateway the first address after the anycast one. */
+function defaultV6Pool(existing: NetworkRecord[], defaults: V6Defaults | undefined): IpamConfig | undefined {
+  if (!defaults) return undefined;
+  const used = existing.flatMap((n) => n.IPAM.Config.filter((c) => isV6(c.Subnet)).map((c) => parseCidr6(c.Subnet)!));
+  const subnet = pickPool6(defaults.pools, used, defaults.reserved);
+  return subnet && { Subnet: cidr6String(subnet), Gateway: firstHost6(subnet) };
 }
 
 /** An IPv6 address in Go's spelling, or `msg` as a 400. */

@@ -1,6 +1,8 @@
 // IPv6 addresses and prefixes for dual-stack networks, as 128-bit bigints: parsing as Go's net.ParseIP /
 // net.ParseCIDR accept them (dockerd's own parsers, so the same inputs pass and fail), and printing as
 // Go's net.IP.String does (RFC 5952: lower case, the longest run of zero groups shortened to "::").
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { parseIp as parseIp4 } from './ipam.ts';
 
 export interface Cidr6 {
@@ -92,4 +94,64 @@ export function nth6(c: Cidr6, offset: bigint): string {
 /** Whether a string is written as an IPv6 address or prefix (the family of a --subnet, --ip6 or HostIp). */
 export function isV6(s: string): boolean {
   return s.includes(':');
+}
+
+/** A range of IPv6 prefixes to allocate networks from: `base` cut into prefixes of length `size`
+ * (a default-address-pools entry). */
+export interface Pool6 {
+  base: Cidr6;
+  size: number;
+}
+
+/**
+ * The IPv6 pool current dockerd (27+) allocates from when none is configured: a ULA /48 derived from the
+ * daemon's id (fd00::/8 with a 40-bit global id from the id's SHA-256, after RFC 4193 3.2.2), cut into
+ * /64s. The same id gives the same prefix, so a daemon's networks keep their range across restarts.
+ */
+export function ulaPool(hostId: string): Pool6 {
+  const sha = createHash('sha256').update(hostId).digest();
+  const gid = sha.readBigUInt64BE(0) & ((1n << 40n) - 1n);
+  return { base: { base: (0xfdn << 120n) | (gid << 80n), bits: 48 }, size: 64 };
+}
+
+/**
+ * The first prefix (lowest address first, pools in address order) that overlaps none of `used` (the
+ * networks' IPv6 subnets) nor `reserved` (the host's IPv6 nameservers, as dockerd reserves them), or
+ * undefined when every pool is full.
+ */
+export function pickPool6(pools: Pool6[], used: Cidr6[], reserved: Cidr6[] = []): Cidr6 | undefined {
+  const taken = [...used, ...reserved];
+  for (const pool of [...pools].sort((a, b) => (a.base.base < b.base.base ? -1 : a.base.base > b.base.base ? 1 : 0))) {
+    const step = 1n << BigInt(128 - pool.size);
+    const end = pool.base.base + (1n << BigInt(128 - pool.base.bits));
+    let at = pool.base.base;
+    while (at < end) {
+      const cand = { base: at, bits: pool.size };
+      const hit = taken.filter((t) => overlaps6(t, cand));
+      if (!hit.length) return cand;
+      // jump past the largest prefix in the way, aligned to the pool's size
+      const past = hit.reduce((hi, t) => {
+        const last = t.base + (1n << BigInt(128 - t.bits));
+        return last > hi ? last : hi;
+      }, at + step);
+      at = ((past + step - 1n) / step) * step;
+    }
+  }
+  return undefined;
+}
+
+/** The IPv6 nameservers of the host's resolv.conf, which dockerd keeps out of its dynamic IPv6 pools. */
+export function hostNameservers6(file = '/etc/resolv.conf'): Cidr6[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Cidr6[] = [];
+  for (const m of text.matchAll(/^\s*nameserver\s+(\S+)/gm)) {
+    const ip = parseIp6(m[1]!);
+    if (ip !== undefined) out.push({ base: ip, bits: 128 });
+  }
+  return out;
 }

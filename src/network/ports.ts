@@ -1,5 +1,6 @@
 // Published ports: HostConfig.PortBindings (and -P's ephemeral ports for the image's exposed ports) turned
 // into the mappings the CNI portmap plugin programs; a host port already taken is refused as dockerd does.
+import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { conflict, invalidParameter } from '../errdefs.ts';
@@ -23,9 +24,11 @@ function splitPort(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' }
   return { port, proto };
 }
 
-/** Whether the port can be bound on the host right now (nothing else, Berth's or not, listens there). */
-function hostPortFree(port: number, proto: string, ip: string): Promise<boolean> {
-  const host = ip || '0.0.0.0';
+/** Whether the port can be bound on the host right now (nothing else, Berth's or not, listens there).
+ * `bothFamilies`: a port picked for every address must be free on IPv6 too, where it is published as well
+ * (a dual-stack bind of [::] checks both; a host without IPv6 only has the IPv4 side). */
+function hostPortFree(port: number, proto: string, ip: string, bothFamilies = false): Promise<boolean> {
+  const host = ip || (bothFamilies && fs.existsSync('/proc/net/if_inet6') ? '::' : '0.0.0.0');
   return new Promise((resolve) => {
     if (proto === 'udp') {
       const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -83,10 +86,11 @@ export async function allocatePorts(
         }
         chosen = p;
       } else {
-        // A range (the first free port in it) or none given (an ephemeral port).
+        // A range (the first free port in it) or none given (an ephemeral port). (A port given outright is
+        // checked on IPv4 here; one taken on IPv6 fails when the proxy listens, as docker-proxy fails.)
         const candidates = hostPorts.length ? hostPorts : Array.from({ length: 200 }, () => EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW)));
         for (const p of candidates) {
-          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip))) {
+          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip, true))) {
             chosen = p;
             break;
           }
@@ -123,27 +127,21 @@ export function mappingsOf(ports: Record<string, PortBinding[] | null> | undefin
 }
 
 /**
- * On a network with IPv6 the ports published on every address are reached over IPv6 too (portmap programs
- * ip6tables DNAT to the container's IPv6 address), and are listed as dockerd lists them: a "::" binding
- * after each "0.0.0.0" one.
+ * The ports published on every address are reached over IPv6 too (on a network with IPv6 portmap programs
+ * ip6tables DNAT to the container's IPv6 address; without, the daemon's proxy forwards to its IPv4 one),
+ * and are listed as dockerd lists them: a "::" binding after each "0.0.0.0" one (of the `protocols` that
+ * have one).
  */
-export function withV6Listing(mappings: PortMapping[], ports: Record<string, PortBinding[] | null>): Record<string, PortBinding[] | null> {
+export function withV6Listing(mappings: PortMapping[], ports: Record<string, PortBinding[] | null>, protocols: string[] = ['tcp', 'udp', 'sctp']): Record<string, PortBinding[] | null> {
   const out: Record<string, PortBinding[] | null> = {};
   for (const [k, list] of Object.entries(ports)) {
     const [p, proto = 'tcp'] = k.split('/');
     out[k] = list && list.flatMap((b) => {
-      const wildcard = b.HostIp === '0.0.0.0' && mappings.some((m) => m.hostIP === '' && m.hostPort === Number(b.HostPort) && m.containerPort === Number(p) && m.protocol === proto);
+      const wildcard = b.HostIp === '0.0.0.0' && protocols.includes(proto) && mappings.some((m) => m.hostIP === '' && m.hostPort === Number(b.HostPort) && m.containerPort === Number(p) && m.protocol === proto);
       return wildcard ? [b, { HostIp: '::', HostPort: b.HostPort }] : [b];
     });
   }
   return out;
-}
-
-/** An IPv6 host address needs a container with an IPv6 address to forward to (portmap skips a mapping
- * of the other family without a word): refused up front, with what is missing. */
-export function checkHostFamilies(mappings: PortMapping[], hasV6: boolean): void {
-  const v6 = mappings.find((m) => m.hostIP.includes(':'));
-  if (v6 && !hasV6) throw invalidParameter(`cannot publish ${v6.protocol} port ${v6.containerPort} on IPv6 address ${v6.hostIP}: the container has no IPv6 address (its first network is not IPv6-enabled)`);
 }
 
 /** portmap's DEL removes a container's chains by network and container id, whatever the mappings;

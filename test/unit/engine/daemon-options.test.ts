@@ -88,7 +88,8 @@ test('--ipv6 and --fixed-cidr-v6, as flags or in daemon.json, for the default br
   assert.equal(f.fixedCidrV6, 'fd00:db8:fe::/64');
   assert.equal(parseDaemonOptions(['--ipv6=false'], noFile).ipv6, undefined);
   assert.throws(() => parseDaemonOptions(['--ipv6', '--fixed-cidr-v6', 'fd00:zz::/64'], noFile), /invalid CIDR address: fd00:zz::\/64/);
-  assert.throws(() => parseDaemonOptions(['--ipv6'], noFile), /needs --fixed-cidr-v6/);
+  // --ipv6 alone: the default bridge's pool comes from the default IPv6 pool (the network service)
+  assert.deepEqual([parseDaemonOptions(['--ipv6'], noFile).ipv6, parseDaemonOptions(['--ipv6'], noFile).fixedCidrV6], [true, undefined]);
   assert.throws(() => parseDaemonOptions(['--fixed-cidr-v6', 'fd00:db8:fe::/64'], noFile), /only used with --ipv6/);
   assert.throws(() => parseDaemonOptions(['--ipv6', '--config-file', '/x.json'], () => '{"ipv6": true, "fixed-cidr-v6": "fd00:db8:fe::/64"}'), (e: unknown) => e instanceof OptionsError && /specified both as a flag and in the configuration file: ipv6/.test(e.message));
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ipamConfigs, v4Config, v6Config } from '../../../src/network/ipam-request.ts';
+import { ulaPool } from '../../../src/network/ipam6.ts';
 import type { NetworkRecord } from '../../../src/network/types.ts';
 
 const net = (Config: NetworkRecord['IPAM']['Config'], EnableIPv6 = true) => ({ IPAM: { Driver: 'default', Options: null, Config }, EnableIPv6 }) as NetworkRecord;
@@ -29,4 +30,16 @@ test('IPv6 pools refused as dockerd refuses them', () => {
   assert.throws(() => ipamConfigs('n', [{ Subnet: 'fd00:db8:3::/64' }, { Subnet: 'fd00:db8:4::/64' }], true, existing), /one IPAM pool per address family/);
   // an IPv6 subnet without EnableIPv6 is kept (dockerd keeps it) and gives no addresses
   assert.equal(ipamConfigs('n', [{ Subnet: 'fd00:db8:3::/64' }], false, existing, []).length, 2);
+});
+
+test('EnableIPv6 without an IPv6 subnet: the next free /64 of the default IPv6 pools, as dockerd 27+ allocates', () => {
+  const pools = { pools: [ulaPool('')], reserved: [] };
+  const got = ipamConfigs('n', [{ Subnet: '10.9.0.0/24' }], true, [net([{ Subnet: 'fd42:98fc:1c14::/64', Gateway: 'fd42:98fc:1c14::1' }])], [], pools);
+  assert.deepEqual(got, [{ Subnet: '10.9.0.0/24', Gateway: '10.9.0.1' }, { Subnet: 'fd42:98fc:1c14:1::/64', Gateway: 'fd42:98fc:1c14:1::1' }]);
+  // no pool at all asked for: both families from the defaults
+  assert.deepEqual(ipamConfigs('n', undefined, true, [], [], pools).map((c) => c.Subnet), ['172.18.0.0/16', 'fd42:98fc:1c14::/64']);
+  // without EnableIPv6 no IPv6 pool is taken
+  assert.equal(ipamConfigs('n', undefined, false, [], [], pools).length, 1);
+  // every default pool taken
+  assert.throws(() => ipamConfigs('n', undefined, true, [net([{ Subnet: 'fd42:98fc:1c14::/48', Gateway: 'fd42:98fc:1c14::1' }])], [], pools), /could not find an available, non-overlapping IPv6 address pool/);
 });

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIp6, ip6String, parseCidr6, cidr6String, contains6, overlaps6, firstHost6, nth6 } from '../../../src/network/ipam6.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseIp6, ip6String, parseCidr6, cidr6String, contains6, overlaps6, firstHost6, nth6, ulaPool, pickPool6, hostNameservers6 } from '../../../src/network/ipam6.ts';
 
 test('IPv6 addresses parse as Go net.ParseIP does and print as net.IP.String (RFC 5952)', () => {
   const round = (s: string) => ip6String(parseIp6(s)!);
@@ -40,4 +43,38 @@ test('DNS: AAAA records carry the 16 bytes of an IPv6 address', async () => {
   assert.equal(rr.readUInt16BE(2), 28);
   assert.equal(rr.readUInt16BE(10), 16);
   assert.deepEqual([...rr.subarray(12)], [0xfd, 0, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+});
+
+test('the default IPv6 pool is the ULA /48 dockerd derives from the daemon id, cut into /64s', () => {
+  // (the expected prefixes are moby's own, from its ipamutils tests)
+  assert.deepEqual({ base: cidr6String(ulaPool('').base), size: ulaPool('').size }, { base: 'fd42:98fc:1c14::/48', size: 64 });
+  assert.equal(cidr6String(ulaPool('499d4bc0-b0b3-416f-b1ee-cf6486315593').base), 'fd62:fb69:18af::/48');
+});
+
+test('pickPool6: the lowest free prefix of the pools, past every network and reserved prefix in the way', () => {
+  const pool = ulaPool('');
+  const c = (s: string) => parseCidr6(s)!;
+  const pick = (used: string[], reserved: string[] = [], pools = [pool]) => {
+    const got = pickPool6(pools, used.map(c), reserved.map(c));
+    return got && cidr6String(got);
+  };
+  assert.equal(pick([]), 'fd42:98fc:1c14::/64');
+  assert.equal(pick(['fd42:98fc:1c14::/64']), 'fd42:98fc:1c14:1::/64');
+  // a gap left by a removed network is taken again first
+  assert.equal(pick(['fd42:98fc:1c14:1::/64']), 'fd42:98fc:1c14::/64');
+  // a larger prefix in the way, a smaller one, and a nameserver address
+  assert.equal(pick(['fd42:98fc:1c14::/62', 'fd42:98fc:1c14:4:8000::/65'], ['fd42:98fc:1c14:5::53/128']), 'fd42:98fc:1c14:6::/64');
+  // prefixes outside the pool are no obstacle; a pool covered entirely gives the next pool
+  assert.equal(pick(['fd00:db8::/32']), 'fd42:98fc:1c14::/64');
+  const small = { base: c('fd00:1::/63'), size: 64 };
+  assert.equal(pick(['fd00:1::/64', 'fd00:1:0:1::/64'], [], [pool, small]), 'fd42:98fc:1c14::/64');
+  assert.equal(pick(['fd00:1::/64'], [], [pool, small]), 'fd00:1:0:1::/64');
+  assert.equal(pick(['fd00::/8'], [], [pool, small]), undefined);
+});
+
+test('the host\'s IPv6 nameservers are reserved, its IPv4 ones and other lines ignored', () => {
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'resolv-')), 'resolv.conf');
+  fs.writeFileSync(f, 'search x\nnameserver 10.0.0.2\nnameserver fd42:98fc:1c14::53\n# nameserver ::2\n');
+  assert.deepEqual(hostNameservers6(f).map(cidr6String), ['fd42:98fc:1c14::53/128']);
+  assert.deepEqual(hostNameservers6(path.join(path.dirname(f), 'missing')), []);
 });

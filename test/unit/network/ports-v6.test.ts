@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withV6Listing, checkHostFamilies, type PortMapping } from '../../../src/network/ports.ts';
-import { proxied } from '../../../src/network/loopback-proxy.ts';
+import { withV6Listing, type PortMapping } from '../../../src/network/ports.ts';
+import { proxiedMappings, ruledMappings } from '../../../src/network/loopback-proxy.ts';
 
 const m = (hostIP: string, hostPort: number): PortMapping => ({ hostIP, hostPort, containerPort: 80, protocol: 'tcp' });
 
@@ -14,11 +14,23 @@ test('a port published on every address is listed on 0.0.0.0 and ::; one on a gi
   assert.deepEqual(withV6Listing([m('0.0.0.0', 9)], { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '9' }] })['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '9' }]);
 });
 
-test('an IPv6 host address needs a container with an IPv6 address; [::1] goes through the proxy', () => {
-  assert.throws(() => checkHostFamilies([m('::1', 8082)], false), /no IPv6 address/);
-  assert.throws(() => checkHostFamilies([m('::', 8082)], false), /no IPv6 address/);
-  checkHostFamilies([m('::1', 8082), m('', 1)], true);
-  checkHostFamilies([m('', 1), m('127.0.0.1', 2)], false);
-  assert.ok(proxied('::1'));
-  assert.ok(!proxied('::') && !proxied('') && !proxied('127.0.0.1'));
+test('a container with an IPv6 address: only [::1] goes through the proxy, the rest (ip6tables too) through portmap', () => {
+  const all = [m('', 1), m('127.0.0.1', 2), m('::1', 3), m('::', 4)];
+  assert.deepEqual(proxiedMappings(all, true, true), [m('::1', 3)]);
+  assert.deepEqual(ruledMappings(all, true), [m('', 1), m('127.0.0.1', 2), m('::', 4)]);
+});
+
+test('a container without one: every IPv6 address through the proxy, and [::] beside each port on every address', () => {
+  const all = [m('', 1), m('127.0.0.1', 2), m('::1', 3), m('::', 4), { ...m('', 5), protocol: 'udp' as const }, { ...m('', 6), protocol: 'sctp' as const }];
+  assert.deepEqual(proxiedMappings(all, false, true), [m('::', 1), m('::1', 3), m('::', 4), { ...m('::', 5), protocol: 'udp' }]);
+  assert.deepEqual(ruledMappings(all, false), [m('', 1), m('127.0.0.1', 2), { ...m('', 5), protocol: 'udp' }, { ...m('', 6), protocol: 'sctp' }]);
+  // after a restart the mappings come back from the listing (a "::" beside each "0.0.0.0"): one listener each
+  assert.deepEqual(proxiedMappings([m('', 1), m('::', 1)], false, true), [m('::', 1)]);
+  // a host without IPv6: nothing on [::]
+  assert.deepEqual(proxiedMappings(all, false, false), []);
+  // SCTP on every address has no "::" in the listing either
+  const ports = { '80/sctp': [{ HostIp: '0.0.0.0', HostPort: '6' }], '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '1' }] };
+  const listed = withV6Listing([{ ...m('', 6), protocol: 'sctp' }, m('', 1)], ports, ['tcp', 'udp']);
+  assert.deepEqual(listed['80/sctp'], [{ HostIp: '0.0.0.0', HostPort: '6' }]);
+  assert.deepEqual(listed['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '1' }, { HostIp: '::', HostPort: '1' }]);
 });
