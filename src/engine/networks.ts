@@ -360,11 +360,12 @@ export class NetworkService {
     const mode = c.HostConfig.NetworkMode ?? 'bridge';
     if (n.Driver === 'host' && mode !== 'host') throw invalidParameter('cannot connect container to host network - container must be created in host network mode');
     if (n.ConfigOnly) throw CONFIG_ONLY();
+    // the endpoint's settings are checked first (aliases, addresses), as dockerd checks them
+    const ep = this.settingsFor(n.Name, { [n.Name]: cfg }, undefined)!.Networks[n.Name]!;
     const ns = (c.NetworkSettings ??= { Networks: {}, Ports: {} });
     if (ns.Networks[n.Name]) throw new BerthError('forbidden', `endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
     if (mode === 'host' || mode.startsWith('container:') || n.Driver === 'host') throw invalidParameter('container sharing network namespace with another container or host cannot be connected to any other network');
     if (mode === 'none' || n.Driver === 'null') throw invalidParameter('container cannot be connected to multiple networks with one of the networks in private (none) mode');
-    const ep = this.settingsFor(n.Name, { [n.Name]: cfg }, undefined)!.Networks[n.Name]!;
     ns.Networks[n.Name] = ep;
     if (!netns) return;
     const used = new Set(Object.values(ns.Networks).map((e) => e.ifName));
