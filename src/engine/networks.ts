@@ -18,7 +18,7 @@ import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
 import { LoopbackProxies, proxied } from '../network/loopback-proxy.ts';
 import { VlanDriver } from '../network/vlan-driver.ts';
 import { planCreate, checkConfigInUse, type NetworkCreateRequest } from '../network/create-request.ts';
-import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
+import { checkDriverOptions, checkBridgeName, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 import { addLinkLocal } from '../network/link-local.ts';
 
@@ -166,7 +166,9 @@ export class NetworkService {
     const { name, driver } = plan;
     const n = this.record(name, driver, { ipv6: plan.enableIPv6, internal: plan.internal, attachable: plan.attachable, labels: plan.labels, options: plan.options, ipamOptions: plan.ipamOptions, configOnly: plan.configOnly, configFrom: plan.configFrom });
     if (plan.configOnly) {
-      // a configuration for other networks (--config-from): no pool is taken and nothing is made
+      // a configuration for other networks (--config-from): no pool is taken and nothing is made; its pools
+      // are read now (as dockerd decodes them) so that a network made from it can use them
+      ipamConfigs(name, plan.pools, plan.enableIPv6, [], []);
       n.IPAM.Config = (plan.pools ?? []).map((c) => ({ ...c }) as IpamConfig);
       this.save(n);
       this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
@@ -178,6 +180,7 @@ export class NetworkService {
     n.IPAM.Config = ipamConfigs(name, plan.pools, plan.enableIPv6, this.pooled());
     if (driver === 'bridge') {
       n.bridge = plan.options['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
+      checkBridgeName(n, this.docs.all());
       await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
     } else {
       // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../util/exec.ts';
+import { systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 import { cniAdd, cniDel, type CniConfList } from './cni.ts';
 import { parseCidr, ipString } from './ipam.ts';
@@ -89,6 +90,8 @@ export class BridgeDriver {
   /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
   async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
     const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
+    // (dockerd's words and 500: an interface of another kind is never taken over as a network's bridge)
+    if (existed && !fs.existsSync(`/sys/class/net/${n.bridge}/bridge`)) throw systemError(`existing interface ${n.bridge} is not a bridge`);
     try {
       await this.setUp(n, names, upstreams);
     } catch (e) {

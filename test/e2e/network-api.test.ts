@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 import { docker, run } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, fails, uniq, curl } from '../helpers/util.ts';
@@ -65,6 +66,24 @@ describe('network API', SUITE(skip), () => {
     const got = (await api('GET', `/networks/${n}`)).json;
     assert.deepEqual([got.Scope, got.Attachable, got.Ingress, got.Labels], ['local', true, false, { a: 'b' }]);
     ok(await dk(['network', 'rm', n]));
+  });
+
+  test('com.docker.network.bridge.name: another network\'s bridge, or an interface that is no bridge, is refused', T, async () => {
+    const br = `bnb${crypto.randomBytes(3).toString('hex')}`;
+    const [n1, n2] = [uniq('br1'), uniq('br2')];
+    ok(await dk(['network', 'create', '-o', `com.docker.network.bridge.name=${br}`, n1]));
+    const id1 = ok(await dk(['network', 'inspect', '-f', '{{.Id}}', n1])).trim();
+    refused(await create({ Name: n2, Options: { 'com.docker.network.bridge.name': br } }), 403, new RegExp(`^cannot create network [0-9a-f]{64} \\(${br}\\): conflicts with network ${id1} \\(${br}\\): networks have same bridge name$`));
+    ok(await dk(['network', 'rm', n1]));
+    // a veth the test makes stands for any interface of another kind: it is left as it was
+    ok(await run('ip', ['link', 'add', br, 'type', 'veth', 'peer', 'name', `${br}p`]));
+    try {
+      refused(await create({ Name: n2, Options: { 'com.docker.network.bridge.name': br } }), 500, new RegExp(`existing interface ${br} is not a bridge`));
+      assert.equal((await run('ip', ['-o', 'addr', 'show', 'dev', br])).stdout.includes('inet '), false, 'no address put on the interface');
+      assert.ok(!(await names()).includes(n2));
+    } finally {
+      await run('ip', ['link', 'del', br]);
+    }
   });
 
   test('a second network of a name is refused (CheckDuplicate is always on since API 1.44)', T, async () => {
@@ -169,6 +188,24 @@ describe('network API', SUITE(skip), () => {
     const pruned = (await api('POST', `/networks/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['nosuchlabel'] }))}`)).json;
     assert.deepEqual(pruned.NetworksDeleted, null);
     ok(await dk(['network', 'rm', child, cfg]));
+  });
+
+  test('ConfigFrom with macvlan: the parent and the pool of the configuration network', T, async () => {
+    // the parent is a veth pair the test makes (as network-drivers.test.ts), never a real interface
+    const parent = `bcf${crypto.randomBytes(3).toString('hex')}`;
+    ok(await run('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `${parent}p`]));
+    try {
+      for (const end of [parent, `${parent}p`]) ok(await run('ip', ['link', 'set', end, 'up']));
+      const cfg = uniq('mvcfg');
+      const mv = uniq('mv');
+      ok(await dk(['network', 'create', '--config-only', '--subnet', '10.250.75.0/24', '-o', `parent=${parent}`, cfg]));
+      ok(await dk(['network', 'create', '-d', 'macvlan', '--config-from', cfg, mv]));
+      assert.equal(ok(await dk(['network', 'inspect', '-f', '{{.Driver}} {{index .Options "parent"}} {{(index .IPAM.Config 0).Subnet}} {{.ConfigFrom.Network}}', mv])).trim(), `macvlan ${parent} 10.250.75.0/24 ${cfg}`);
+      assert.match(ok(await dk(['run', '--rm', '--network', mv, t.image, 'ip', '-4', '-o', 'addr', 'show', 'eth0'])), /inet 10\.250\.75\.\d+\/24/);
+      ok(await dk(['network', 'rm', mv, cfg]));
+    } finally {
+      await run('ip', ['link', 'del', parent]);
+    }
   });
 
   test('GET /networks/{id}: verbose and scope', T, async () => {
