@@ -236,23 +236,3 @@ export const tmpfsDestinations: Check = (v) => {
     if (dest === '/') throw invalidParameter('invalid specification: destination can\'t be \'/\'');
   }
 };
-
-/** --network container:X shares another container's namespace: what would configure a network of its own is
- * refused (moby runconfig validateNetContainerMode, in its order); --network host discards published ports
- * with dockerd's warning. ExposedPorts are the request's own (an image's EXPOSE does not conflict). */
-export const networkMode: Check = (v, ctx) => {
-  const mode = typeof v === 'string' ? v : '';
-  const hc = ctx.hostConfig;
-  if (mode === 'host' && isSet(hc.PortBindings)) return ['Published ports are discarded when using host network mode'];
-  if (mode !== 'container' && !mode.startsWith('container:')) return;
-  if (!mode.slice('container:'.length)) throw invalidParameter('invalid network mode: invalid container format container:<name|id>');
-  const conflicts: [unknown, string][] = [
-    [ctx.config.Hostname, 'hostname and the network mode'],
-    [hc.Links, "container type network can't be used with links. This would result in undefined behavior"],
-    [hc.Dns, 'dns and the network mode'],
-    [hc.ExtraHosts, 'custom host-to-IP mapping and the network mode'],
-    [Object.keys((hc.PortBindings as object | null) ?? {}).length || hc.PublishAllPorts, 'port publishing and the container type network mode'],
-    [Object.keys((ctx.config.ExposedPorts as object | null) ?? {}).length, 'port exposing and the container type network mode'],
-  ];
-  for (const [value, what] of conflicts) if (isSet(value)) throw invalidParameter(`conflicting options: ${what}`);
-};
