@@ -8,7 +8,7 @@ import type { EventsService } from '../events/bus.ts';
 import type { DaemonConfig } from '../config.ts';
 import type { ContainerRecord, EndpointSettings, NetworkSettings } from './containers/record.ts';
 import type { NetworkRecord, IpamConfig } from '../network/types.ts';
-import { conflict, invalidParameter, notFound, BerthError } from '../errdefs.ts';
+import { invalidParameter, notFound, systemError, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { ipamConfigs, v6Config, type V6Defaults } from '../network/ipam-request.ts';
@@ -17,26 +17,16 @@ import { allocatePorts, takenKeys, mappingsOf, withV6Listing } from '../network/
 import { BridgeDriver, type Endpoint } from '../network/bridge.ts';
 import { LoopbackProxies, proxiedMappings, ruledMappings, hostHasV6 } from '../network/loopback-proxy.ts';
 import { VlanDriver } from '../network/vlan-driver.ts';
-import { VLAN_DRIVERS } from '../network/vlan-options.ts';
-import { checkDriverOptions, withHostBinding } from '../network/bridge-options.ts';
+import { planCreate, checkConfigInUse, type NetworkCreateRequest } from '../network/create-request.ts';
+import { checkDriverOptions, checkBridgeName, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 import { addLinkLocal } from '../network/link-local.ts';
 
-export type { NetworkRecord };
+export type { NetworkRecord, NetworkCreateRequest };
 
 export const BUILTIN = ['bridge', 'host', 'none'];
 
-export interface NetworkCreateRequest {
-  Name?: string;
-  Driver?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[]; Options?: Record<string, string> };
-  Options?: Record<string, string>;
-  Labels?: Record<string, string>;
-  CheckDuplicate?: boolean;
-}
+const CONFIG_ONLY = () => new BerthError('forbidden', 'cannot create endpoint on configuration-only network');
 
 export class NetworkService {
   private readonly docs: Collection<NetworkRecord>;
@@ -81,7 +71,7 @@ export class NetworkService {
     const want = !this.cfg.ipv6 ? undefined : (this.cfg.fixedCidrV6 ?? (had && fromDefaults(had.Subnet) ? had.Subnet : 'pick'));
     if (had?.Subnet === want && n.EnableIPv6 === !!want) return;
     if (had) await this.bridges.dropV6(n);
-    const others = this.docs.all().filter((o) => o.Id !== n.Id);
+    const others = this.pooled().filter((o) => o.Id !== n.Id);
     const v4 = n.IPAM.Config.filter((c) => !isV6(c.Subnet));
     const pools = want ? ipamConfigs('bridge', want === 'pick' ? v4 : [...v4, { Subnet: want }], true, others, undefined, this.v6Defaults()) : v4;
     this.save({ ...n, EnableIPv6: !!want, IPAM: { ...n.IPAM, Config: pools } });
@@ -111,7 +101,7 @@ export class NetworkService {
     this.docs.put(n.Id, n);
   }
 
-  private record(name: string, driver: NetworkRecord['Driver'], o: { pools?: IpamConfig[]; ipv6?: boolean; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean } = {}): NetworkRecord {
+  private record(name: string, driver: NetworkRecord['Driver'], o: { pools?: IpamConfig[]; ipv6?: boolean; bridge?: string; options?: Record<string, string>; internal?: boolean; labels?: Record<string, string>; attachable?: boolean; ipamOptions?: Record<string, string> | null; configOnly?: boolean; configFrom?: string } = {}): NetworkRecord {
     return {
       Name: name,
       Id: newId(),
@@ -120,12 +110,12 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: !!o.ipv6,
-      IPAM: { Driver: 'default', Options: driver !== 'host' && driver !== 'null' && name !== 'bridge' ? {} : null, Config: o.pools ?? [] },
+      IPAM: { Driver: 'default', Options: o.ipamOptions ?? null, Config: o.pools ?? [] },
       Internal: !!o.internal,
       Attachable: !!o.attachable,
       Ingress: false,
-      ConfigFrom: { Network: '' },
-      ConfigOnly: false,
+      ConfigFrom: { Network: o.configFrom ?? '' },
+      ConfigOnly: !!o.configOnly,
       Options: o.options ?? {},
       Labels: o.labels ?? {},
       bridge: o.bridge,
@@ -191,24 +181,25 @@ export class NetworkService {
   // --- create / remove -----------------------------------------------------
 
   async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
-    const name = req.Name ?? '';
-    if (!name) throw invalidParameter('network name is required');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw invalidParameter(`invalid network name "${name}"`);
-    // the IPAM plugin keeps its leases in a directory named after the network: a longer name could
-    // be created but never used or removed (dockerd accepts it; its IPAM keeps no such directory)
-    if (Buffer.byteLength(name) > 255) throw invalidParameter(`invalid network name "${name}": it must be at most 255 bytes`);
-    const driver = req.Driver || 'bridge';
-    if (BUILTIN.includes(name)) throw new BerthError('forbidden', `operation is not permitted on predefined ${name} network `);
-    if (this.known().some((n) => n.Name === name)) throw conflict(`network with name ${name} already exists`);
-    if (driver !== 'bridge' && !VLAN_DRIVERS.includes(driver)) throw notFound(`plugin "${driver}" not found`);
-    if (driver === 'bridge') checkDriverOptions(req.Options ?? {});
-    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
+    const plan = planCreate(req, this.known());
+    const { name, driver } = plan;
+    const n = this.record(name, driver, { ipv6: plan.enableIPv6, internal: plan.internal, attachable: plan.attachable, labels: plan.labels, options: plan.options, ipamOptions: plan.ipamOptions, configOnly: plan.configOnly, configFrom: plan.configFrom });
+    if (plan.configOnly) {
+      // a configuration for other networks (--config-from): no pool is taken and nothing is made; its pools
+      // are read now (as dockerd decodes them) so that a network made from it can use them
+      ipamConfigs(name, plan.pools, plan.enableIPv6, [], [], this.v6Defaults());
+      n.IPAM.Config = (plan.pools ?? []).map((c) => ({ ...c }) as IpamConfig);
+      this.save(n);
+      this.events.publish('network', 'create', n.Id, { name: n.Name, type: n.Driver });
+      return { Id: n.Id, Warning: '' };
+    }
     // (the macvlan/ipvlan drivers are wired for IPv4 only: refused rather than made v4-only silently)
-    if (driver !== 'bridge' && (req.EnableIPv6 || req.IPAM?.Config?.some((c) => c.Subnet?.includes(':')))) throw invalidParameter(`IPv6 on ${driver} networks is not supported by Berth yet`);
-    const pools = ipamConfigs(name, req.IPAM?.Config, !!req.EnableIPv6, this.known(), undefined, this.v6Defaults());
-    const n = this.record(name, driver as NetworkRecord['Driver'], { pools, ipv6: !!req.EnableIPv6, internal: req.Internal, attachable: req.Attachable, labels: req.Labels ?? {}, options: req.Options ?? {} });
+    if (driver !== 'bridge' && (plan.enableIPv6 || plan.pools?.some((c) => c.Subnet?.includes(':')))) throw invalidParameter(`IPv6 on ${driver} networks is not supported by Berth yet`);
+    if (driver === 'bridge') checkDriverOptions(plan.options);
+    n.IPAM.Config = ipamConfigs(name, plan.pools, plan.enableIPv6, this.pooled(), undefined, this.v6Defaults());
     if (driver === 'bridge') {
-      n.bridge = req.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
+      n.bridge = plan.options['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`;
+      checkBridgeName(n, this.known());
       // (its name and pools are held while the bridge is made: a create running meanwhile picks others)
       this.creating.add(n);
       try {
@@ -218,7 +209,7 @@ export class NetworkService {
       }
     } else {
       // the record first: a daemon killed while the driver makes the parent link finds it and finishes (setUp)
-      this.vlans.plan(n, this.docs.all());
+      this.vlans.plan(n, this.pooled());
       this.save(n);
       await this.vlans.create(n).catch((e) => {
         this.docs.delete(n.Id);
@@ -230,10 +221,17 @@ export class NetworkService {
     return { Id: n.Id, Warning: '' };
   }
 
+  /** The networks that hold address pools (not the configuration-only ones). */
+  private pooled(): NetworkRecord[] {
+    return this.known().filter((n) => !n.ConfigOnly);
+  }
+
   async remove(ref: string): Promise<void> {
     const n = this.get(ref);
     if (BUILTIN.includes(n.Name)) throw new BerthError('forbidden', `${n.Name} is a pre-defined network and cannot be removed`);
-    if (this.members(n).some((c) => c.State.Running || c.NetworkSettings?.Networks[n.Name])) {
+    checkConfigInUse(n, this.docs.all());
+    // (as dockerd: only running containers have endpoints; a stopped one connected does not keep the network)
+    if (this.members(n).some((c) => c.State.Running)) {
       throw new BerthError('forbidden', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
     await this.driver(n)?.tearDown(n);
@@ -245,7 +243,7 @@ export class NetworkService {
   async prune(match: (n: NetworkRecord) => boolean): Promise<string[]> {
     const out: string[] = [];
     for (const n of this.docs.all()) {
-      if (BUILTIN.includes(n.Name) || this.members(n).length || !match(n)) continue;
+      if (BUILTIN.includes(n.Name) || n.ConfigOnly || this.members(n).some((c) => c.State.Running) || !match(n)) continue;
       await this.remove(n.Id).then(
         () => out.push(n.Name),
         (e) => log.warn(`could not remove local network ${n.Name}: ${(e as Error).message}`),
@@ -269,12 +267,14 @@ export class NetworkService {
     // found", 404), not at create, where a 404 would send the docker CLI to pull the image.
     if (!this.find(mode)) return { Networks: { [mode]: { ...this.emptyEndpoint({ Id: '' } as NetworkRecord) } }, Ports: ports };
     const n = this.get(mode);
+    if (n.ConfigOnly) throw CONFIG_ONLY();
     const mine = (k: string) => k === mode || k === n.Id || k === n.Name || (n.Name === 'bridge' && k === 'default');
     const networks: NetworkSettings['Networks'] = { [n.Name]: this.endpointFor(n, Object.entries(endpoints ?? {}).find(([k]) => mine(k))?.[1]) };
     // API 1.44+ may name more networks at create: the container joins them all (eth1, ...), as Docker 25+.
     for (const [k, req] of Object.entries(endpoints ?? {})) {
       if (mine(k)) continue;
       const o = this.get(k);
+      if (o.ConfigOnly) throw CONFIG_ONLY();
       if (!(o.Driver === 'bridge' || o.vlan) || o.Name === 'bridge' || networks[o.Name]) throw invalidParameter(`Container cannot be connected to network endpoints: ${[mode, ...Object.keys(endpoints ?? {}).filter((x) => !mine(x))].join(', ')}`);
       networks[o.Name] = this.endpointFor(o, req);
     }
@@ -383,14 +383,18 @@ export class NetworkService {
   }
 
   /** docker network connect: a new endpoint, set up at once when the container runs (netns given). */
-  async connect(c: ContainerRecord, ref: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } }, netns?: string): Promise<void> {
-    const n = this.get(ref);
+  async connect(c: ContainerRecord, ref: string, cfg: EndpointRequest & { NetworkID?: string }, netns?: string): Promise<void> {
+    // a user network named with its id in the endpoint's NetworkID is looked up by that id, as dockerd does
+    const n = this.get(cfg.NetworkID && !BUILTIN.includes(ref) && ref !== 'default' ? cfg.NetworkID : ref);
     const mode = c.HostConfig.NetworkMode ?? 'bridge';
-    if (mode === 'host' || n.Driver === 'host') throw new BerthError('forbidden', 'container cannot be disconnected from host network or connected to host network');
-    if (mode === 'none' || mode.startsWith('container:') || n.Driver === 'null') throw new BerthError('forbidden', 'container sharing network namespace with another container or host cannot be connected to any other network');
+    if (n.Driver === 'host' && mode !== 'host') throw invalidParameter('cannot connect container to host network - container must be created in host network mode');
+    if (n.ConfigOnly) throw CONFIG_ONLY();
+    // the endpoint's settings are checked first (aliases, addresses), as dockerd checks them
+    const ep = this.settingsFor(n.Name, { [n.Name]: cfg }, undefined)!.Networks[n.Name]!;
     const ns = (c.NetworkSettings ??= { Networks: {}, Ports: {} });
     if (ns.Networks[n.Name]) throw new BerthError('forbidden', `endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
-    const ep = this.settingsFor(n.Name, { [n.Name]: cfg }, undefined)!.Networks[n.Name]!;
+    if (mode === 'host' || mode.startsWith('container:') || n.Driver === 'host') throw invalidParameter('container sharing network namespace with another container or host cannot be connected to any other network');
+    if (mode === 'none' || n.Driver === 'null') throw invalidParameter('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     ns.Networks[n.Name] = ep;
     if (!netns) return;
     const used = new Set(Object.values(ns.Networks).map((e) => e.ifName));
@@ -409,11 +413,16 @@ export class NetworkService {
     this.events.publish('network', 'connect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
   }
 
-  async disconnect(c: ContainerRecord, ref: string, running: boolean): Promise<void> {
-    const n = this.get(ref);
+  async disconnect(c: ContainerRecord, ref: string, running: boolean, force = false): Promise<void> {
+    const n = this.find(ref);
+    // with Force, an endpoint on a network that is gone (removed while the container was stopped) goes
+    if (!n && force && c.NetworkSettings?.Networks[ref]) return void delete c.NetworkSettings.Networks[ref];
+    if (!n && force) throw systemError(`container ${c.Id} is not connected to the network ${ref}`);
+    if (!n) throw notFound(`network ${ref} not found`);
     const ep = c.NetworkSettings?.Networks[n.Name];
-    if (!ep) throw new BerthError('forbidden', `container ${c.Id} is not connected to network ${n.Name}`);
-    if (n.Driver === 'host' || n.Driver === 'null') throw new BerthError('forbidden', 'container cannot be disconnected from host network or connected to host network');
+    // (dockerd's words, and its 500)
+    if (!ep) throw systemError(running ? `container ${c.Id} is not connected to network ${n.Name}` : `container ${c.Id} is not connected to the network ${n.Name}`);
+    if (running && n.Driver === 'host' && c.HostConfig.NetworkMode === 'host') throw invalidParameter('cannot disconnect container from host network - container was created in host network mode');
     if (running) await this.detach(c, [n.Name], c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '');
     delete c.NetworkSettings!.Networks[n.Name];
     this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });

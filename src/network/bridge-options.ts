@@ -1,7 +1,7 @@
 // The bridge driver's options dockerd parses at network create (com.docker.network.bridge.*, driver.mtu):
 // a value it cannot use is refused as dockerd's parser refuses it; the default host address of published
 // ports is applied to a container's bindings.
-import { invalidParameter } from '../errdefs.ts';
+import { forbidden, invalidParameter } from '../errdefs.ts';
 import { parseIp } from './ipam.ts';
 import type { NetworkRecord, PortBinding } from './types.ts';
 
@@ -22,4 +22,10 @@ export function checkDriverOptions(o: Record<string, string>): void {
   }
   const hb = o['com.docker.network.bridge.host_binding_ipv4'];
   if (hb !== undefined && parseIp(hb) === undefined) throw invalidParameter(`failed to parse default binding IP ${hb}`);
+}
+
+/** Two networks on one Linux bridge are refused, as dockerd's bridge driver refuses them (its words). */
+export function checkBridgeName(n: NetworkRecord, others: NetworkRecord[]): void {
+  const same = others.find((o) => o.bridge === n.bridge && o.Id !== n.Id);
+  if (same) throw forbidden(`cannot create network ${n.Id} (${n.bridge}): conflicts with network ${same.Id} (${same.bridge}): networks have same bridge name`);
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../util/exec.ts';
+import { systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 import { cniAdd, cniDel, type CniConfList } from './cni.ts';
 import { parseCidr, ipString } from './ipam.ts';
@@ -12,7 +13,7 @@ import { parseCidr6, ip6String, isV6 } from './ipam6.ts';
 import { v4Config, v6Config } from './ipam-request.ts';
 import { isolateBridge, forgetBridge } from './firewall.ts';
 import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
-import { readLeases, reserve, AUX_OWNER } from './leases.ts';
+import { readLeases, reserve, leaseKey, AUX_OWNER } from './leases.ts';
 import { NetworkDns, type Lookup, type Upstreams } from './dns.ts';
 import type { NetworkRecord } from './types.ts';
 
@@ -83,18 +84,20 @@ export class BridgeDriver {
 
   /** host-local's lease directory of a network: <dataDir>/<CNI network name>. */
   private leaseDir(n: NetworkRecord): string {
-    return path.join(this.ipamDir, n.Name, this.confList(n, false).name);
+    return path.join(this.ipamDir, leaseKey(n), this.confList(n, false).name);
   }
 
   /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
   async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
     const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
+    // (dockerd's words and 500: an interface of another kind is never taken over as a network's bridge)
+    if (existed && !fs.existsSync(`/sys/class/net/${n.bridge}/bridge`)) throw systemError(`existing interface ${n.bridge} is not a bridge`);
     try {
       await this.setUp(n, names, upstreams);
     } catch (e) {
       if (existed) {
         this.dns.close(v4Config(n)!.Gateway);
-        fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+        fs.rmSync(path.join(this.ipamDir, leaseKey(n)), { recursive: true, force: true });
       } else await this.tearDown(n).catch((err) => log.warn(`undoing the bridge of network ${n.Name}: ${err.message}`)); // the setUp error below is the one reported
       throw e;
     }
@@ -109,7 +112,7 @@ export class BridgeDriver {
     if (cfg6) await run('ip6tables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', '-s', cfg6.Subnet, '!', '-o', br, '-j', 'MASQUERADE'], { allowFailure: true });
     await forgetBridge(br, !!cfg6);
     await run('ip', ['link', 'del', br], { allowFailure: true });
-    fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+    fs.rmSync(path.join(this.ipamDir, leaseKey(n)), { recursive: true, force: true });
   }
 
   /** Take the IPv6 side off a bridge (the default bridge started without --ipv6 after a start with it). */
@@ -138,10 +141,10 @@ export class BridgeDriver {
     const routes = n.Internal ? [] : [{ dst: '0.0.0.0/0' }, ...(cfg6 ? [{ dst: '::/0' }] : [])];
     const plugins: CniConfList['plugins'] = [
       // fixed addresses (--ip, --ip6) go to host-local as args.cni.ips, one per family
-      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ...(fixed.length ? { args: { cni: { ips: fixed } } } : {}), ipam: { type: 'host-local', ranges, dataDir: path.join(this.ipamDir, n.Name), routes } },
+      { type: 'bridge', bridge: n.bridge, isGateway: !n.Internal, ipMasq: false, hairpinMode: true, ...mtuOf(n), ...(fixed.length ? { args: { cni: { ips: fixed } } } : {}), ipam: { type: 'host-local', ranges, dataDir: path.join(this.ipamDir, leaseKey(n)), routes } },
     ];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
-    return { name: `berth-${n.Name}`, plugins };
+    return { name: `berth-${leaseKey(n)}`, plugins };
   }
 
   /** Wire a container's namespace to the network: a veth on the bridge, an address, its published ports. */

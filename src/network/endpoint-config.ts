@@ -14,6 +14,7 @@ export interface EndpointRequest {
   MacAddress?: string;
   Links?: string[] | null;
   DriverOpts?: Record<string, string> | null;
+  GwPriority?: number;
   [k: string]: unknown;
 }
 
@@ -64,6 +65,8 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
     if (!userDefined) throw invalidParameter('links are supported only for containers in user defined networks');
     out.links = [...req.Links];
   }
+  // (the default route of a container on several networks is its first network's, whatever the priority)
+  if (req.GwPriority) throw invalidParameter('a gateway priority (GwPriority) is not supported by Berth');
   if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
   if (req.MacAddress) {
     // (the CNI macvlan plugin Debian ships cannot set a port's MAC address)

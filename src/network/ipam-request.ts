@@ -4,7 +4,7 @@
 // pool only when asked for (EnableIPv6 without an IPv6 subnet: the next free /64 of the daemon's default
 // IPv6 pools, a ULA prefix unless configured, as dockerd 27+ allocates; dockerd 20.10 had none). Overlapping pools, addresses outside their pool and unparsable input are
 // refused before anything is made.
-import { BerthError, invalidParameter } from '../errdefs.ts';
+import { BerthError, invalidParameter, systemError } from '../errdefs.ts';
 import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, overlaps, type Cidr } from './ipam.ts';
 import { parseCidr6, cidr6String, parseIp6, ip6String, contains6, overlaps6, firstHost6, isV6, pickPool6, type Cidr6, type Pool6 } from './ipam6.ts';
 import type { IpamConfig, NetworkRecord } from './types.ts';
@@ -68,7 +68,7 @@ function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: Netw
   const aux = auxAddresses(name, cfg?.AuxiliaryAddresses, (ip) => {
     const n = parseIp(ip);
     return n === undefined ? undefined : contains(subnet, n);
-  }, cidrString(subnet));
+  }, cidrString(subnet), gateway);
   return { Subnet: cidrString(subnet), Gateway: gateway, ...(cfg?.IPRange ? { IPRange: cfg.IPRange } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
 }
 
@@ -92,7 +92,7 @@ function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[])
     if (!contains6(subnet, r.base) || r.bits < subnet.bits) throw invalidParameter(`invalid ip-range ${cfg.IPRange}: not in subnet ${cidr6String(subnet)}`);
     range = cidr6String(r);
   }
-  const aux = auxAddresses(name, cfg.AuxiliaryAddresses, inPool, cidr6String(subnet));
+  const aux = auxAddresses(name, cfg.AuxiliaryAddresses, inPool, cidr6String(subnet), gateway);
   return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
 }
 
@@ -112,12 +112,16 @@ export function canonical6(ip: string, msg: string): string {
 }
 
 /** --aux-address: each an address of the network's pool (checked as libnetwork does). */
-function auxAddresses(network: string, given: Record<string, string> | undefined, inPool: (ip: string) => boolean | undefined, pool: string): Record<string, string> | undefined {
+function auxAddresses(network: string, given: Record<string, string> | undefined, inPool: (ip: string) => boolean | undefined, pool: string, gateway: string): Record<string, string> | undefined {
   if (!given || !Object.keys(given).length) return undefined;
+  const taken = new Set([gateway]);
   for (const [k, v] of Object.entries(given)) {
     const inside = inPool(v);
     if (inside === undefined) throw invalidParameter(`non parsable secondary ip address (${k}:${v}) passed for network ${network}`);
     if (!inside) throw new BerthError('forbidden', `auxiliary address: (${k}:${v}) must belong to the master pool: ${pool}`);
+    // the gateway's address, or one reserved already, cannot be reserved again (libnetwork's words and 500)
+    if (taken.has(v)) throw systemError(`failed to allocate secondary ip address (${k}:${v}): Address already in use`);
+    taken.add(v);
   }
   return { ...given };
 }

@@ -47,3 +47,10 @@ export function reserve(dir: string, addresses: Record<string, string>): void {
     }
   }
 }
+
+/** The name of a network's directory of leases, and of its CNI network: its name where that is a safe
+ * file name, else its id (Docker accepts any name: "test 01", "a/b", 300 characters). The two spellings
+ * never meet: a safe name does not start with a dot. */
+export function leaseKey(n: { Name: string; Id: string }): string {
+  return /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,199}$/.test(n.Name) ? n.Name : `.id-${n.Id}`;
+}

@@ -11,7 +11,7 @@ import { systemError } from '../errdefs.ts';
 import { cniAdd, cniDel, type CniConfList } from './cni.ts';
 import { parseCidr, ipString } from './ipam.ts';
 import type { PortMapping } from './ports.ts';
-import { readLeases, reserve, AUX_OWNER } from './leases.ts';
+import { readLeases, reserve, leaseKey, AUX_OWNER } from './leases.ts';
 import { vlanOptions, type VlanDriverName } from './vlan-options.ts';
 import type { Endpoint, EndpointRequest } from './bridge.ts';
 import type { NetworkRecord } from './types.ts';
@@ -75,13 +75,13 @@ export class VlanDriver {
   /** Delete the link the driver made (only a dummy or a VLAN subinterface, never a parent it was given). */
   async tearDown(n: NetworkRecord): Promise<void> {
     if (n.vlan?.made && linkExists(n.vlan.parent)) await run('ip', ['link', 'del', n.vlan.parent], { allowFailure: true });
-    fs.rmSync(path.join(this.ipamDir, n.Name), { recursive: true, force: true });
+    fs.rmSync(path.join(this.ipamDir, leaseKey(n)), { recursive: true, force: true });
   }
 
   close(): void {}
 
   private leaseDir(n: NetworkRecord): string {
-    return path.join(this.ipamDir, n.Name, this.confList(n).name);
+    return path.join(this.ipamDir, leaseKey(n), this.confList(n).name);
   }
 
   private confList(n: NetworkRecord): CniConfList {
@@ -92,8 +92,8 @@ export class VlanDriver {
       range.rangeStart = ipString(r.base + (r.base === parseCidr(cfg.Subnet).base ? 2 : 0));
     }
     // an --internal network has no gateway in its containers (no default route), as libnetwork's Join
-    const ipam = { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, n.Name), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0', gw: cfg.Gateway }] };
-    return { name: `berth-${n.Name}`, plugins: [{ type: n.Driver, master: n.vlan!.parent, mode: n.vlan!.mode, ipam }] };
+    const ipam = { type: 'host-local', ranges: [[range]], dataDir: path.join(this.ipamDir, leaseKey(n)), routes: n.Internal ? [] : [{ dst: '0.0.0.0/0', gw: cfg.Gateway }] };
+    return { name: `berth-${leaseKey(n)}`, plugins: [{ type: n.Driver, master: n.vlan!.parent, mode: n.vlan!.mode, ipam }] };
   }
 
   /** A macvlan/ipvlan port of the parent in the container's namespace, with an address of the network. */

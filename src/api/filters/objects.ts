@@ -2,7 +2,7 @@
 // value checks, and the network and volume predicates (moby daemon/network/filter.go,
 // volume/service/convert.go, daemon/prune.go). Image matching stays in the image engine, which
 // owns the references and the image graph; it receives checked FilterArgs.
-import { invalidParameter } from '../../errdefs.ts';
+import { invalidParameter, systemError } from '../../errdefs.ts';
 import type { NetworkRecord } from '../../engine/networks.ts';
 import type { VolumeRecord } from '../../engine/volumes.ts';
 import { FilterArgs, boolKey, type FilterTable, type ValueCheck } from './args.ts';
@@ -24,7 +24,8 @@ const danglingNetworkValue: ValueCheck = (v, values) => {
   if (!['0', '1', 'true', 'false'].includes(v)) throw invalidParameter(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
 };
 const networkTypeValue: ValueCheck = (v) => {
-  if (v !== 'builtin' && v !== 'custom') throw invalidParameter(`invalid filter: 'type'='${v}'`);
+  // (a plain error in dockerd, so its 500: 20.10 and current alike)
+  if (v !== 'builtin' && v !== 'custom') throw systemError(`invalid filter: 'type'='${v}'`);
 };
 
 export const NETWORK_LIST_FILTERS: FilterTable = {

@@ -15,6 +15,7 @@ import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
 import { containerSizes } from '../../engine/containers/size.ts';
 import { adaptCreateBody, createWarnings } from '../versions/create.ts';
+import { checkNetworkMode } from '../network-mode.ts';
 import { logAttributes, detailsPrefix } from '../../engine/containers/log-attrs.ts';
 import { containerInspectFor, containerListFor } from '../versions/responses.ts';
 import { cgroupLayout } from '../../platform/linux/cgroups.ts';
@@ -46,7 +47,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     adaptCreateBody(body, ctx.version, ctx.query, { cgroupV2: cgroupLayout().version === 2 });
     const macWarning = migrateMacAddress(body, ctx.version);
-    const versionWarnings = createWarnings(body, ctx.version);
+    const versionWarnings = [...createWarnings(body, ctx.version), ...checkNetworkMode(body)];
     const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });
     if (macWarning) res.Warnings = [...(res.Warnings ?? []), macWarning];
     if (versionWarnings.length) res.Warnings = [...versionWarnings, ...(res.Warnings ?? [])];

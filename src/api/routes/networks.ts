@@ -1,11 +1,15 @@
 // Engine API: /networks/* — thin adapters over the network service.
 import { renderEach } from '../views/render-each.ts';
 import type { Router } from '../router.ts';
-import type { NetworkService } from '../../engine/networks.ts';
+import type { NetworkService, NetworkCreateRequest } from '../../engine/networks.ts';
+import { compareVersions } from '../version.ts';
 import { NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS, networkListMatcher, networkPruneMatcher } from '../filters/objects.ts';
 import { BUILTIN } from '../../engine/networks.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
-import { invalidParameter } from '../../errdefs.ts';
+import { invalidParameter, notFound } from '../../errdefs.ts';
+
+/** The spellings Go's strconv.ParseBool reads. */
+const GO_BOOL = ['1', 't', 'T', 'true', 'TRUE', 'True', '0', 'f', 'F', 'false', 'FALSE', 'False'];
 
 export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; containers: ContainerService }): void {
   const { networks } = d;
@@ -16,11 +20,21 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
     ctx.ok(renderEach(views.filter(({ n, view }) => pass(n, { builtin: BUILTIN.includes(n.Name), inUse: Object.keys(view.Containers as object).length > 0 })), ({ view }) => view, 'networks'));
   });
 
-  r.get('/networks/:id', (ctx) => ctx.ok(networks.inspectView(networks.get(ctx.params.id!))));
+  r.get('/networks/:id', (ctx) => {
+    const verbose = ctx.query.get('verbose');
+    if (verbose && !GO_BOOL.includes(verbose)) throw invalidParameter(`invalid value for verbose: ${verbose}: strconv.ParseBool: parsing "${verbose}": invalid syntax`);
+    // (?verbose adds a swarm network's services: Berth's local networks have none. ?scope= narrows the
+    // lookup: every Berth network is local, so another scope finds none, as on a dockerd outside a swarm)
+    const scope = ctx.query.get('scope');
+    if (scope && scope !== 'local') throw notFound(`network ${ctx.params.id} not found`);
+    ctx.ok(networks.inspectView(networks.get(ctx.params.id!)));
+  });
 
   r.post('/networks/create', async (ctx) => {
-    const body = await ctx.body('NetworkCreate');
-    ctx.created(await networks.create(body as any));
+    const body = await ctx.body<NetworkCreateRequest>('NetworkCreate');
+    // EnableIPv4 came with API 1.48: older clients' requests are read without it, as dockerd reads them
+    if (compareVersions(ctx.version, '1.48') < 0) delete body.EnableIPv4;
+    ctx.created(await networks.create(body));
   });
 
   r.delete('/networks/:id', async (ctx) => {
@@ -34,16 +48,16 @@ export function registerNetworkRoutes(r: Router, d: { networks: NetworkService; 
   });
 
   r.post('/networks/:id/connect', async (ctx) => {
-    const body = await ctx.body<{ Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } }>('NetworkConnect');
-    if (!body.Container) throw invalidParameter('no container given');
+    const body = await ctx.body<{ Container?: string; EndpointConfig?: Parameters<ContainerService['connectNetwork']>[2] }>('NetworkConnect');
+    if (!body.Container) throw invalidParameter('invalid name or ID supplied: ""');
     await d.containers.connectNetwork(body.Container, ctx.params.id!, body.EndpointConfig ?? {});
     ctx.send(200, '');
   });
 
   r.post('/networks/:id/disconnect', async (ctx) => {
     const body = await ctx.body<{ Container?: string; Force?: boolean }>('NetworkDisconnect');
-    if (!body.Container) throw invalidParameter('no container given');
-    await d.containers.disconnectNetwork(body.Container, ctx.params.id!);
+    if (!body.Container) throw invalidParameter('invalid name or ID supplied: ""');
+    await d.containers.disconnectNetwork(body.Container, ctx.params.id!, !!body.Force);
     ctx.send(200, '');
   });
 }

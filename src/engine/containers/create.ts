@@ -77,7 +77,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     // containers get loopback only, unless a network was asked for (refused in chooseRuntime)
     if (isSandbox(hc.Isolation) && hc.NetworkMode === 'bridge' && !explicitNetwork) hc.NetworkMode = 'none';
     const hostNetwork = hc.NetworkMode === 'host';
-    if (hc.NetworkMode.startsWith('container:')) ctx.store.get(hc.NetworkMode.slice('container:'.length));
+    // (--network container:X is looked up at start, as dockerd does: a 404 here would send the CLI to pull the image)
     const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
     recordLinks(ctx, hc, networkSettings, name);
     if (!config.Hostname) config.Hostname = hostNetwork || hc.UTSMode === 'host' ? readHostname() : id.slice(0, 12);

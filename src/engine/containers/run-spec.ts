@@ -1,7 +1,7 @@
 // What the runtime is asked to run for a container: its RunSpec, built from the record at each start.
 import { runNamespaces } from './namespaces.ts';
 import path from 'node:path';
-import { conflict } from '../../errdefs.ts';
+import { conflict, systemError } from '../../errdefs.ts';
 import type { MountSpec, RunSpec } from '../../runtime/types.ts';
 import { conmonLogFile } from '../../runtime/log-args.ts';
 import { logSettings } from './log-files.ts';
@@ -71,7 +71,9 @@ export function etcFileMounts(c: ContainerRecord, userMounts: MountSpec[]): Moun
 
 /** The network namespace of another running container (--network container:NAME). */
 function joinedNetns(ctx: Ctx, ref: string): string {
-  const other = ctx.store.get(ref);
+  const other = ctx.store.find(ref);
+  // (dockerd's words and 500: the container was there at create, or so it assumes)
+  if (!other) throw systemError(`joining network namespace of container: No such container: ${ref}`);
   if (!other.State.Running || !other.State.Pid) throw conflict(`cannot join network of a non running container: ${other.Id}`);
   return `/proc/${other.State.Pid}/ns/net`;
 }

@@ -113,12 +113,12 @@ export class ContainerService {
     return start(this.ctx, ref);
   }
 
-  connectNetwork(ref: string, network: string, cfg: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }): Promise<void> {
+  connectNetwork(ref: string, network: string, cfg: Parameters<typeof connectNetwork>[3]): Promise<void> {
     return connectNetwork(this.ctx, ref, network, cfg);
   }
 
-  disconnectNetwork(ref: string, network: string): Promise<void> {
-    return disconnectNetwork(this.ctx, ref, network);
+  disconnectNetwork(ref: string, network: string, force = false): Promise<void> {
+    return disconnectNetwork(this.ctx, ref, network, force);
   }
 
   startByPolicy(): Promise<void> {

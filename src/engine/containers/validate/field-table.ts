@@ -97,7 +97,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   Binds: H('as', 'engine/containers/mounts.ts'),
   ContainerIDFile: H('s', 'written by the CLI; ignored by the daemon, as dockerd does'),
   LogConfig: H('o', 'runtime/log-pipeline.ts (json-file: <id>-json.log JSON lines, local; max-size/max-file rotation and compress as moby\'s loggerutils), runtime/log-reader.ts (docker logs across rotated files), engine/containers/log-attrs.ts (labels, env, tag: attrs of each line and docker logs --details)', c.logConfig, "other drivers; unknown options: \"unknown log opt 'x' for json-file log driver\"; bad values as the driver says"),
-  NetworkMode: H('s', 'engine/networks.ts, engine/containers/service.ts'),
+  NetworkMode: H('s', 'engine/networks.ts, engine/containers/service.ts; api/network-mode.ts refuses an API client\'s', undefined, 'container:X with --hostname, --link, --dns, --add-host, -p/-P or --expose: conflicting options (host with -p: accepted with dockerd\'s warning)'),
   PortBindings: H('o', 'network/ports.ts'),
   RestartPolicy: H('o', 'engine/containers/restart-policy.ts'),
   AutoRemove: H('b', 'engine/containers/service.ts'),

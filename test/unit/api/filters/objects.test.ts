@@ -32,7 +32,8 @@ test('values are checked with Docker\'s messages', () => {
   assert.throws(() => parseFilters('{"until":["1h","2h"]}', IMAGE_PRUNE_FILTERS), bad('more than one until filter specified'));
   assert.throws(() => parseFilters('{"dangling":["yes"]}', NETWORK_LIST_FILTERS), bad(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`));
   assert.throws(() => parseFilters('{"dangling":["1","0"]}', NETWORK_LIST_FILTERS), bad('got more than one value for filter key "dangling"'));
-  assert.throws(() => parseFilters('{"type":["odd"]}', NETWORK_LIST_FILTERS), bad("invalid filter: 'type'='odd'"));
+  // (dockerd's plain error: a 500)
+  assert.throws(() => parseFilters('{"type":["odd"]}', NETWORK_LIST_FILTERS), (e: any) => e.kind === 'system' && e.message === "invalid filter: 'type'='odd'");
   assert.throws(() => parseFilters('{"until":["x"]}', NETWORK_PRUNE_FILTERS), bad('failed to parse value as time or duration: "x"'));
   assert.throws(() => parseFilters('{"dangling":["x"]}', VOLUME_LIST_FILTERS), bad("invalid filter 'dangling=[x]'"));
   assert.throws(() => parseFilters('{"all":["x"]}', VOLUME_PRUNE_FILTERS), bad(`invalid filter 'all': strconv.ParseBool: parsing "x": invalid syntax`));
