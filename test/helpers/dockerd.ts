@@ -47,6 +47,9 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
   const dataRoot = path.join(root, 'data');
   const execRoot = path.join(root, 'exec');
   const socket = path.join(root, 'docker.sock');
+  // (mkdtemp's 0700 would keep a remapped root out: dockerd --userns-remap refuses to start unless
+  // every directory above its data root lets others through, o+x)
+  fs.chmodSync(root, 0o711);
   fs.mkdirSync(dataRoot);
   fs.mkdirSync(execRoot);
   // a private config file keeps /etc/docker/daemon.json out of it
