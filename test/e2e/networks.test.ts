@@ -24,7 +24,8 @@ function get(url: string): Promise<string> {
 const FETCH_BY_NAME = (name: string) => `ip=$(nslookup ${name} | awk '/^Address: /{print $2}' | tail -n1); [ -n "$ip" ] || exit 9; printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $ip 80 | tail -n1`;
 
 describe('networks', SUITE(skip), () => {
-  const t = e2e();
+  // isolation between networks is iptables rules in Docker as in Berth: the test dockerd writes them too
+  const t = e2e({ dockerdIptables: true });
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-$HOSTNAME > /www/index.html && exec httpd -f -p 80 -h /www'];
 

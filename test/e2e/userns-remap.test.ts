@@ -1,4 +1,4 @@
-// End-to-end: berthd --userns-remap default. Container root is an unprivileged host uid (the
+// End-to-end: the daemon with --userns-remap default (berthd, or dockerd with the same flag). Container root is an unprivileged host uid (the
 // dockremap user's subordinate range, created as dockerd creates it), files on disk carry the
 // shifted ids, and archives leaving the daemon (export, commit, cp) carry container ids again.
 import { describe, test, before, after } from 'node:test';
@@ -6,25 +6,27 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { docker, describeRun, cliEnv, DOCKER_CLI } from '../helpers/docker.ts';
-import { startBerthd, berthdUnavailable, type Berthd } from '../helpers/berthd.ts';
+import { startBerthd } from '../helpers/berthd.ts';
+import { startDockerd } from '../helpers/dockerd.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../helpers/images.ts';
-import { e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
+import { e2eSkipReason, T, SUITE, REAL_DOCKER, type Daemon } from '../helpers/target.ts';
 import { ok, fails, uniq } from '../helpers/util.ts';
 
-const skip = e2eSkipReason() || berthdUnavailable() || (REAL_DOCKER ? 'starts its own berthd' : false);
+const skip = e2eSkipReason();
 
 describe('user namespace remapping', SUITE(skip), () => {
-  let d: Berthd;
+  let d: Daemon;
   let start = 0;
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(d.env, args, o);
 
   before(async () => {
-    d = await startBerthd({ extraArgs: ['--userns-remap', 'default'] });
+    const remap = ['--userns-remap', 'default'];
+    d = REAL_DOCKER ? await startDockerd({ extraArgs: remap, bridge: true }) : await startBerthd({ extraArgs: remap });
     const archive = await busyboxDockerArchive();
     const r = await dk(['load', '-i', archive.file]);
     assert.equal(r.code, 0, describeRun(['docker', 'load'], r));
     const line = fs.readFileSync('/etc/subuid', 'utf8').split('\n').find((l) => l.startsWith('dockremap:'));
-    assert.ok(line, 'berthd made a subuid range for dockremap');
+    assert.ok(line, 'the daemon made a subuid range for dockremap');
     start = Number(line.split(':')[1]);
   }, { timeout: 120_000 });
   after(async () => {

@@ -25,6 +25,11 @@ export interface DockerdOptions {
   /** Give dockerd its default `bridge` network (docker0, on a private /24 so that it never
    * collides with berthd's), without NAT: containers reach each other and the host only. */
   bridge?: boolean;
+  /** Let dockerd write its iptables rules (inter-network isolation, enable_icc=false), as berthd
+   * always does, for the tests that check what those rules enforce. Still no NAT and no change to
+   * ip_forward or the FORWARD policy (other daemons share this host); its chains and the rules for
+   * its default bridge are removed again when it stops (dockerd leaves them behind). */
+  iptables?: boolean;
 }
 
 /** Is dockerd installed here, and are we root? (A reason string when it can't be used.) */
@@ -42,6 +47,9 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
   const dataRoot = path.join(root, 'data');
   const execRoot = path.join(root, 'exec');
   const socket = path.join(root, 'docker.sock');
+  // (mkdtemp's 0700 would keep a remapped root out: dockerd --userns-remap refuses to start unless
+  // every directory above its data root lets others through, o+x)
+  fs.chmodSync(root, 0o711);
   fs.mkdirSync(dataRoot);
   fs.mkdirSync(execRoot);
   // a private config file keeps /etc/docker/daemon.json out of it
@@ -52,7 +60,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '-H', `unix://${socket}`,
     '--pidfile', path.join(root, 'docker.pid'),
     ...(opts.bridge ? ['--bip', '10.250.250.1/24'] : ['--bridge', 'none']),
-    '--iptables=false',
+    `--iptables=${opts.iptables === true}`,
     '--ip-masq=false',
     '--ip-forward=false',
     '--log-level', opts.logLevel ?? 'info',
@@ -78,7 +86,10 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
       // (a killed containerd may linger as a zombie, which dockerd would take for a live one)
       fs.rmSync(path.join(execRoot, 'containerd', 'containerd.pid'), { force: true });
     },
-    cleanup: () => cleanupLeftovers(root),
+    cleanup: () => {
+      cleanupLeftovers(root);
+      if (opts.iptables) removeDockerIptables();
+    },
   });
   return Object.assign(p, { kind: 'dockerd' as const, socket, dataRoot, execRoot, env: { DOCKER_HOST: `unix://${socket}` } });
 }
@@ -98,6 +109,26 @@ function cleanupLeftovers(root: string): void {
     }
   }
   killPids([...shims, ...containerd]);
+}
+
+/** Removes what a dockerd with --iptables leaves behind in the filter and nat tables: the rules
+ * that jump to its DOCKER* chains or name its default bridge, then the chains. (Its user networks'
+ * rules went with the networks, which releaseHostState() removes.) Only under the e2e lock, where
+ * no other dockerd runs. */
+function removeDockerIptables(): void {
+  for (const table of ['filter', 'nat']) {
+    const rules = spawnSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
+    const chains: string[] = [];
+    for (const line of rules.split('\n')) {
+      const chain = /^-N (DOCKER[\w-]*)$/.exec(line);
+      if (chain) chains.push(chain[1]);
+      else if (/^-A /.test(line) && !/^-A DOCKER/.test(line) && /-j DOCKER|\bdocker0\b/.test(line)) {
+        spawnSync('iptables', ['-t', table, '-D', ...line.slice(3).split(' ')], { stdio: 'ignore' });
+      }
+    }
+    for (const c of chains) spawnSync('iptables', ['-t', table, '-F', c], { stdio: 'ignore' });
+    for (const c of chains) spawnSync('iptables', ['-t', table, '-X', c], { stdio: 'ignore' });
+  }
 }
 
 /** For scripts: start, print the socket, and wait for a signal. */

@@ -27,12 +27,12 @@ export function e2eSkipReason(): string | false {
   return false;
 }
 
-export async function startDaemon(): Promise<Daemon> {
+export async function startDaemon(opts: { dockerdIptables?: boolean } = {}): Promise<Daemon> {
   if (TARGET === 'dockerd') {
     const why = dockerdUnavailable();
     if (why) throw new Error(why);
     // --live-restore: like berthd, containers outlive a daemon restart
-    return startDockerd({ extraArgs: ['--live-restore'], bridge: true });
+    return startDockerd({ extraArgs: ['--live-restore'], bridge: true, iptables: opts.dockerdIptables });
   }
   const why = berthdUnavailable();
   if (why) throw new Error(why);
@@ -47,13 +47,14 @@ export interface E2E {
 }
 
 /** Starts one daemon for the file (before), loads the busybox test image into it unless
- * `loadImage: false`, prints the daemon's log for failed tests, and stops it (after). */
-export function e2e(opts: { loadImage?: boolean } = {}): E2E {
+ * `loadImage: false` (`dockerdIptables: true`: dockerd writes its iptables rules, as berthd does,
+ * for the files that test isolation between containers), prints the daemon's log for failed tests, and stops it (after). */
+export function e2e(opts: { loadImage?: boolean; dockerdIptables?: boolean } = {}): E2E {
   const ctx = { image: TEST_IMAGE } as E2E;
   before(
     async () => {
       ctx.archive = await busyboxDockerArchive();
-      ctx.d = await startDaemon();
+      ctx.d = await startDaemon({ dockerdIptables: opts.dockerdIptables });
       if (opts.loadImage !== false) {
         const r = await docker(ctx.d.env, ['load', '-i', ctx.archive.file], { timeoutMs: 60_000 });
         if (r.code !== 0) throw new Error(`could not load the test image:\n${describeRun(['docker', 'load'], r)}\n${ctx.d.logs()}`);
