@@ -1,0 +1,77 @@
+// Which containers get the embedded resolver in their own namespace (network/netns-resolver.ts) and
+// what it answers: a container with an endpoint on a macvlan or ipvlan network, which cannot reach the
+// DNS Berth serves on a bridge network's gateway. The resolver answers the names of all the container's
+// user-defined networks (the names a container on the same network would get from that network's DNS,
+// its links included) and forwards the rest to the container's --dns servers, else the host's.
+import type { ContainerRecord } from './containers/record.ts';
+import type { NetworkRecord } from '../network/types.ts';
+import { NetnsResolvers } from '../network/netns-resolver.ts';
+import { upstreams } from '../network/dns.ts';
+import { embeddedResolvConf } from '../network/resolv-conf.ts';
+import { log } from '../util/log.ts';
+
+export interface NetnsDnsDeps {
+  find(ref: string): NetworkRecord | undefined;
+  containers(): ContainerRecord[];
+  /** the addresses of a name on n as the container at `client` sees it */
+  resolve(n: NetworkRecord, name: string, client: string): string[];
+}
+
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+export class NetnsDns {
+  private readonly resolvers = new NetnsResolvers();
+  private readonly deps: NetnsDnsDeps;
+
+  constructor(deps: NetnsDnsDeps) {
+    this.deps = deps;
+  }
+
+  /** Whether the container's names are served in its namespace (an endpoint on a macvlan/ipvlan network). */
+  wanted(c: ContainerRecord): boolean {
+    return Object.keys(c.NetworkSettings?.Networks ?? {}).some((k) => !!this.deps.find(k)?.vlan);
+  }
+
+  /**
+   * Open the container's resolver (idempotent). `again`: its namespace may hold an earlier berthd's rules.
+   * A resolver that cannot be set up is logged and the container runs on without it, as with dockerd.
+   */
+  async open(c: ContainerRecord, netnsPath: string, again: boolean): Promise<void> {
+    if (!this.wanted(c)) return;
+    await this.resolvers.open(c.Id, netnsPath, { lookup: (name) => this.lookup(c.Id, name), upstreams: () => this.upstreams(c.Id) }, again).catch((e) => log.warn(`embedded DNS of container ${c.Id.slice(0, 12)}: ${(e as Error).message}`));
+  }
+
+  /** Release the container's resolver when it no longer has a macvlan/ipvlan endpoint (all: it stopped). */
+  close(c: ContainerRecord, all: boolean): void {
+    if (all || !this.wanted(c)) this.resolvers.close(c.Id);
+  }
+
+  closeAll(): void {
+    this.resolvers.closeAll();
+  }
+
+  /** The container's resolv.conf with the resolver in it (undefined: not served in its namespace). */
+  resolvConf(c: ContainerRecord, read: () => string): string | undefined {
+    return this.wanted(c) ? embeddedResolvConf(read()) : undefined;
+  }
+
+  private lookup(id: string, name: string): string[] {
+    const c = this.deps.containers().find((x) => x.Id === id);
+    for (const [netName, ep] of Object.entries(c?.NetworkSettings?.Networks ?? {})) {
+      const n = this.deps.find(netName);
+      // the default bridge has no names (legacy links there are /etc/hosts entries)
+      if (!n || n.Name === 'bridge' || !(n.bridge || n.vlan) || !ep.IPAddress) continue;
+      const ips = this.deps.resolve(n, name, ep.IPAddress);
+      if (ips.length) return ips;
+    }
+    return [];
+  }
+
+  /** --dns, else the host's resolvers that a container can reach (not its loopback ones), as the file
+   * writeEtcFiles made lists them. */
+  private upstreams(id: string): string[] {
+    const c = this.deps.containers().find((x) => x.Id === id);
+    const own = c?.HostConfig.Dns ?? [];
+    return (own.length ? own : upstreams().filter((ip) => !ip.startsWith('127.'))).filter((ip) => IPV4.test(ip));
+  }
+}

@@ -1,0 +1,130 @@
+// End-to-end: name resolution and MAC addresses on macvlan/ipvlan networks. As dockerd, the embedded DNS
+// is at 127.0.0.11 inside each container's namespace (a macvlan container cannot reach its host), answers
+// the names of the network's containers and forwards the rest to the container's servers, from the
+// container's own network; it survives a daemon restart and follows the container through stop/start.
+// The parent link is a veth pair the test makes; the --dns server is the test's own, on the peer end.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { docker, run } from '../helpers/docker.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
+import { ok, uniq, curl, waitFor } from '../helpers/util.ts';
+import { makeVethParent, fakeDns } from '../helpers/local-net.ts';
+
+const skip = e2eSkipReason();
+
+/** resolv.conf without its comments (current Docker writes a header and a footer; 20.10 none). */
+const resolvLines = (text: string) => text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+
+describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
+  const t = e2e();
+  const dk = (args: string[]) => docker(t.d.env, args);
+  const parents: string[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+    for (const p of parents) await run('ip', ['link', 'del', p]);
+  });
+  /** A macvlan network on a fresh veth parent, removed (with its containers) after the file. */
+  const macvlan = async (subnet: string) => {
+    const p = await makeVethParent();
+    parents.push(p);
+    const nw = uniq('mvdns');
+    ok(await dk(['network', 'create', '-d', 'macvlan', '--subnet', subnet, '-o', `parent=${p}`, nw]));
+    cleanups.push(() => dk(['network', 'rm', nw]));
+    return { p, nw };
+  };
+  const container = async (args: string[]) => {
+    const name = uniq('c');
+    ok(await dk(['run', '-d', '--name', name, ...args]));
+    cleanups.push(() => dk(['rm', '-f', name]));
+    return name;
+  };
+  const ipOn = async (c: string, nw: string) => ok(await dk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${nw}").IPAddress}}`, c])).trim();
+  const resolves = (out: string, ip: string) => new RegExp(`Address:? +(\\d+ )?${ip.replaceAll('.', '\\.')}\\b`).test(out);
+
+  test('containers resolve each other by name, alias and short id at 127.0.0.11; resolv.conf as dockerd writes it', T, async () => {
+    const { nw } = await macvlan('10.181.0.0/24');
+    const srv = await container(['--network', nw, '--network-alias', 'srv-alias', '--ip', '10.181.0.10', t.image, 'sleep', '300']);
+    const client = await container(['--network', nw, '--dns-search', 'corp.test', '--dns-option', 'timeout:3', t.image, 'sleep', '300']);
+    assert.deepEqual(resolvLines(ok(await dk(['exec', client, 'cat', '/etc/resolv.conf']))), ['search corp.test', 'nameserver 127.0.0.11', 'options timeout:3 ndots:0']);
+    const srvId = ok(await dk(['inspect', '-f', '{{.Id}}', srv])).trim().slice(0, 12);
+    for (const name of [srv, 'srv-alias', srvId]) {
+      const out = ok(await dk(['exec', client, 'nslookup', name]));
+      assert.ok(resolves(out, '10.181.0.10'), `${name}:\n${out}`);
+    }
+    assert.match(ok(await dk(['exec', client, 'ping', '-c1', '-W2', srv])), /1 packets received/);
+    // and the other way, from the first container to the second
+    const out = ok(await dk(['exec', srv, 'nslookup', client]));
+    assert.ok(resolves(out, await ipOn(client, nw)), out);
+    // a container without options: the resolver and ndots:0 only (this host's resolv.conf has no search)
+    const plain = ok(await dk(['run', '--rm', '--network', nw, t.image, 'cat', '/etc/resolv.conf']));
+    assert.deepEqual(resolvLines(plain), ['nameserver 127.0.0.11', 'options ndots:0']);
+  });
+
+  test('other names go to the container\'s --dns server, from the container\'s network; port 53 stays free', T, async () => {
+    const { p, nw } = await macvlan('10.183.0.0/24');
+    const add = await run('ip', ['addr', 'add', '10.183.0.250/24', 'dev', `${p}p`]);
+    assert.equal(add.code, 0, add.stderr);
+    const server = await fakeDns('10.183.0.250', '10.9.8.7');
+    cleanups.push(async () => server.close());
+    const peer = await container(['--network', nw, t.image, 'sleep', '300']);
+    const peerIp = await ipOn(peer, nw);
+    // the container serves port 53 itself (dockerd's resolver listens on other ports, NATed from 53)
+    const client = await container(['--network', nw, '--dns', '10.183.0.250', t.image, 'nc', '-ll', '-p', '53', '-e', 'echo', 'own server']);
+    assert.deepEqual(resolvLines(ok(await dk(['exec', client, 'cat', '/etc/resolv.conf']))), ['nameserver 127.0.0.11', 'options ndots:0']);
+    const other = ok(await dk(['exec', client, 'nslookup', '-type=a', 'only-the-custom-server-knows.example.']));
+    assert.ok(resolves(other, '10.9.8.7'), other);
+    assert.ok(server.asked.includes('only-the-custom-server-knows.example'), `${server.asked}`);
+    const byName = ok(await dk(['exec', client, 'nslookup', `${peer}.`]));
+    assert.ok(resolves(byName, peerIp), byName);
+    assert.ok(!server.asked.some((n) => n.startsWith(peer)), `the server was asked for a container's name: ${server.asked}`);
+    const own = await ipOn(client, nw);
+    assert.equal(ok(await dk(['exec', peer, 'sh', '-c', `nc -w 2 ${own} 53 </dev/null`])).trim(), 'own server');
+  });
+
+  test('the resolver comes back after a daemon restart, and with the container after stop and start', T, async () => {
+    const { nw } = await macvlan('10.184.0.0/24');
+    const srv = await container(['--network', nw, '--ip', '10.184.0.10', t.image, 'sleep', '300']);
+    const client = await container(['--network', nw, t.image, 'sleep', '300']);
+    assert.ok(resolves(ok(await dk(['exec', client, 'nslookup', srv])), '10.184.0.10'));
+    await t.d.restart();
+    await waitFor(async () => resolves((await dk(['exec', client, 'nslookup', srv])).stdout, '10.184.0.10'), 'the name to resolve after the restart', 20_000, 500);
+    ok(await dk(['restart', '-t', '1', client]));
+    const again = ok(await dk(['exec', client, 'nslookup', srv]));
+    assert.ok(resolves(again, '10.184.0.10'), again);
+  });
+
+  test('--mac-address on macvlan: the interface has it, inspect shows it (Config.MacAddress of API < 1.44 too)', T, async () => {
+    const { nw } = await macvlan('10.185.0.0/24');
+    const c = await container(['--network', nw, '--mac-address', '02:42:0a:b9:00:77', t.image, 'sleep', '300']);
+    assert.match(ok(await dk(['exec', c, 'ip', 'link', 'show', 'eth0'])), /link\/ether 02:42:0a:b9:00:77 /);
+    assert.equal(ok(await dk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${nw}").MacAddress}}`, c])).trim(), '02:42:0a:b9:00:77');
+    // the raw API: API 1.41 (dockerd 20.10's) with the container-wide field; 1.44+ with the endpoint's own
+    // (dockerd 20.10 is too old for that one: the container-wide field is what its CLI sends)
+    const versions = REAL_DOCKER ? ['v1.41'] : ['v1.41', 'v1.44'];
+    for (const [i, v] of versions.entries()) {
+      const mac = `02:42:0a:b9:01:0${i}`;
+      const body = v === 'v1.41' ? { Image: t.image, Cmd: ['sleep', '300'], MacAddress: mac, HostConfig: { NetworkMode: nw } } : { Image: t.image, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: nw }, NetworkingConfig: { EndpointsConfig: { [nw]: { MacAddress: mac } } } };
+      const name = uniq('rawmac');
+      const r = await curl(t.d.socket, 'POST', `/${v}/containers/create?name=${name}`, JSON.stringify(body));
+      assert.equal(r.status, 201, r.body);
+      cleanups.push(() => dk(['rm', '-f', name]));
+      assert.equal((await curl(t.d.socket, 'POST', `/${v}/containers/${name}/start`)).status, 204);
+      assert.match(ok(await dk(['exec', name, 'ip', 'link', 'show', 'eth0'])), new RegExp(`link/ether ${mac} `));
+    }
+  });
+
+  test('--mac-address on ipvlan: refused when the container starts, with dockerd\'s message', T, async () => {
+    const p = await makeVethParent();
+    parents.push(p);
+    const nw = uniq('ipv');
+    ok(await dk(['network', 'create', '-d', 'ipvlan', '--subnet', '10.186.0.0/24', '-o', `parent=${p}`, nw]));
+    cleanups.push(() => dk(['network', 'rm', nw]));
+    const name = uniq('ipvmac');
+    cleanups.push(() => dk(['rm', '-f', name]));
+    const r = await dk(['run', '-d', '--name', name, '--network', nw, '--mac-address', '02:42:0a:ba:00:05', t.image, 'sleep', '300']);
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, /ipvlan interfaces do not support custom mac address assignment/);
+    assert.equal(ok(await dk(['inspect', '-f', '{{.State.Running}}', name])).trim(), 'false');
+  });
+});
