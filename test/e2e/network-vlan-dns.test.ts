@@ -5,6 +5,7 @@
 // The parent link is a veth pair the test makes; the --dns server is the test's own, on the peer end.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { docker, run } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq, curl, waitFor } from '../helpers/util.ts';
@@ -92,9 +93,24 @@ describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
     assert.ok(resolves(ok(await dk(['exec', client, 'nslookup', srv])), '10.184.0.10'));
     await t.d.restart();
     await waitFor(async () => resolves((await dk(['exec', client, 'nslookup', srv])).stdout, '10.184.0.10'), 'the name to resolve after the restart', 20_000, 500);
+    // a daemon killed with SIGKILL too (the containers run on; the restarted daemon finds them)
+    await t.d.stopDaemon({ signal: 'SIGKILL' });
+    await t.d.startDaemon();
+    await waitFor(async () => resolves((await dk(['exec', client, 'nslookup', srv])).stdout, '10.184.0.10'), 'the name to resolve after kill -9 and a start', 20_000, 500);
     ok(await dk(['restart', '-t', '1', client]));
     const again = ok(await dk(['exec', client, 'nslookup', srv]));
     assert.ok(resolves(again, '10.184.0.10'), again);
+  });
+
+  test('the resolver\'s sockets are the daemon\'s while the container runs, and released when it stops', T, async () => {
+    const { nw } = await macvlan('10.187.0.0/24');
+    const sockets = () => fs.readdirSync(`/proc/${t.d.pid}/fd`).filter((f) => { try { return fs.readlinkSync(`/proc/${t.d.pid}/fd/${f}`).startsWith('socket:'); } catch { return false; } }).length;
+    const before = await waitFor(() => sockets(), 'the socket count');
+    const c = await container(['--network', nw, t.image, 'sleep', '300']);
+    // a UDP and a TCP listener at least (berthd: a third one, for the queries it forwards)
+    assert.ok(sockets() >= before + 2, `${sockets()} sockets, ${before} before the container`);
+    ok(await dk(['stop', '-t', '1', c]));
+    await waitFor(() => sockets() <= before, `the sockets to be released (${before} before the container)`);
   });
 
   /** Create and start a container on `nw` through the raw API: the container-wide Config.MacAddress at
