@@ -34,13 +34,16 @@ interface Sockets {
 
 /** Queries sent upstream on one socket: each gets a transaction id of its own (several clients may use
  * the same), given back its own in the answer. */
-class Forwarder {
+export class Forwarder {
   private readonly pending = new Map<number, { server: string; id: number; done: (b: Buffer | undefined) => void }>();
   private next = Math.floor(Math.random() * 0x10000);
   private readonly sock: dgram.Socket;
+  private readonly port: number;
 
-  constructor(sock: dgram.Socket) {
+  /** `port`: the servers' (53; another one in tests) */
+  constructor(sock: dgram.Socket, port = 53) {
     this.sock = sock;
+    this.port = port;
     sock.on('message', (res, from) => {
       if (res.length < 12) return;
       const p = this.pending.get(res.readUInt16BE(0));
@@ -75,7 +78,7 @@ class Forwarder {
       const timer = setTimeout(() => done(undefined), UPSTREAM_TIMEOUT_MS);
       this.pending.set(key, { server, id: msg.readUInt16BE(0), done });
       // an unreachable server: the timeout moves on to the next one
-      this.sock.send(out, 53, server, (e) => e && done(undefined));
+      this.sock.send(out, this.port, server, (e) => e && done(undefined));
     });
   }
 
