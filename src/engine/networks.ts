@@ -308,6 +308,9 @@ export class NetworkService {
     if (bridged) checkHostFamilies(mappings, !!v6Config(this.get(names[0]!)));
     const done: string[] = [];
     let v6 = false;
+    // the embedded DNS in the namespace of a macvlan/ipvlan container is made while the endpoints are
+    // (it needs only the namespace); it never fails the start, as dockerd's
+    const dns = names.some((k) => this.find(k)?.vlan) ? this.netnsDns.open(c, netnsPath, false) : undefined;
     try {
       for (const [i, name] of names.entries()) {
         const n = this.get(name);
@@ -326,11 +329,13 @@ export class NetworkService {
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
       ns.Ports = v6 ? withV6Listing(mappings, ports) : ports;
-      if (names.some((k) => this.find(k)?.vlan)) await this.netnsDns.open(c, netnsPath, false);
+      await dns;
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;
       await this.detach(c, done).catch((err) => log.warn(`undoing the network attach of ${c.Id}: ${err.message}`)); // the attach error below is the one reported
+      await dns;
+      this.netnsDns.close(c, true);
       throw e;
     }
   }
