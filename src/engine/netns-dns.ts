@@ -9,6 +9,7 @@ import { NetnsResolvers } from '../network/netns-resolver.ts';
 import { upstreams } from '../network/dns.ts';
 import { embeddedResolvConf } from '../network/resolv-conf.ts';
 import { log } from '../util/log.ts';
+import fs from 'node:fs';
 
 export interface NetnsDnsDeps {
   find(ref: string): NetworkRecord | undefined;
@@ -33,19 +34,21 @@ export class NetnsDns {
   }
 
   /**
-   * Open the container's resolver (idempotent). `again`: its namespace may hold an earlier berthd's rules.
-   * A resolver that cannot be set up is logged and the container runs on without it, as with dockerd.
+   * Open the container's resolver (idempotent). `again`: its namespace may hold an earlier berthd's rules
+   * (a restart, or a running container joining a network); then a container whose resolv.conf names the
+   * resolver keeps it even with no macvlan/ipvlan endpoint left: as dockerd's, it lives as long as the
+   * container runs. One that cannot be set up is logged and the container runs on without it, as with dockerd.
    */
   async open(c: ContainerRecord, netnsPath: string, again: boolean): Promise<void> {
-    if (!this.wanted(c)) return;
+    if (!this.wanted(c) && !(again && namesResolver(c.ResolvConfPath))) return;
     const t0 = performance.now();
     await this.resolvers.open(c.Id, netnsPath, { lookup: (name) => this.lookup(c.Id, name), upstreams: () => this.upstreams(c.Id) }, again).catch((e) => log.warn(`embedded DNS of container ${c.Id.slice(0, 12)}: ${(e as Error).message}`));
     log.debug(`embedded DNS of container ${c.Id.slice(0, 12)} in its namespace: ${Math.round(performance.now() - t0)} ms`);
   }
 
-  /** Release the container's resolver when it no longer has a macvlan/ipvlan endpoint (all: it stopped). */
-  close(c: ContainerRecord, all: boolean): void {
-    if (all || !this.wanted(c)) this.resolvers.close(c.Id);
+  /** Release the container's resolver (it stopped). */
+  close(c: ContainerRecord): void {
+    this.resolvers.close(c.Id);
   }
 
   closeAll(): void {
@@ -54,7 +57,7 @@ export class NetnsDns {
 
   /** The container's resolv.conf with the resolver in it (undefined: not served in its namespace). */
   resolvConf(c: ContainerRecord, read: () => string): string | undefined {
-    return this.wanted(c) ? embeddedResolvConf(read()) : undefined;
+    return this.wanted(c) || this.resolvers.has(c.Id) ? embeddedResolvConf(read()) : undefined;
   }
 
   private lookup(id: string, name: string): string[] {
@@ -75,5 +78,15 @@ export class NetnsDns {
     const c = this.deps.containers().find((x) => x.Id === id);
     const own = c?.HostConfig.Dns ?? [];
     return (own.length ? own : upstreams().filter((ip) => !ip.startsWith('127.'))).filter((ip) => IPV4.test(ip));
+  }
+}
+
+/** Whether the container's resolv.conf (as written at its start) has the resolver as its nameserver. */
+function namesResolver(file: string): boolean {
+  try {
+    return /^nameserver 127\.0\.0\.11$/m.test(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // no file (a container being removed): nothing to serve
+    return false;
   }
 }

@@ -335,7 +335,7 @@ export class NetworkService {
       ns.Ports = ports;
       await this.detach(c, done).catch((err) => log.warn(`undoing the network attach of ${c.Id}: ${err.message}`)); // the attach error below is the one reported
       await dns;
-      this.netnsDns.close(c, true);
+      this.netnsDns.close(c);
       throw e;
     }
   }
@@ -346,7 +346,7 @@ export class NetworkService {
     if (!ns) return;
     const mappings = mappingsOf(ns.Ports);
     if (!only || only.includes(Object.keys(ns.Networks)[0]!)) this.proxies.stop(c.Id);
-    if (!only) this.netnsDns.close(c, true);
+    if (!only) this.netnsDns.close(c);
     for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
@@ -404,7 +404,6 @@ export class NetworkService {
     if (n.Driver === 'host' || n.Driver === 'null') throw new BerthError('forbidden', 'container cannot be disconnected from host network or connected to host network');
     if (running) await this.detach(c, [n.Name], c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '');
     delete c.NetworkSettings!.Networks[n.Name];
-    this.netnsDns.close(c, false);
     this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
   }
 

@@ -102,6 +102,24 @@ describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
     assert.ok(resolves(again, '10.184.0.10'), again);
   });
 
+  test('a running container that joins a macvlan network resolves its names, and its other network\'s, until it stops', T, async () => {
+    const { nw } = await macvlan('10.188.0.0/24');
+    const srv = await container(['--network', nw, '--ip', '10.188.0.10', t.image, 'sleep', '300']);
+    const br = uniq('brdns');
+    ok(await dk(['network', 'create', '--subnet', '10.189.0.0/24', br]));
+    cleanups.push(() => dk(['network', 'rm', br]));
+    const peer = await container(['--network', br, t.image, 'sleep', '300']);
+    const c = await container(['--network', br, t.image, 'sleep', '300']);
+    ok(await dk(['network', 'connect', nw, c]));
+    assert.deepEqual(resolvLines(ok(await dk(['exec', c, 'cat', '/etc/resolv.conf']))), ['nameserver 127.0.0.11', 'options ndots:0']);
+    assert.ok(resolves(ok(await dk(['exec', c, 'nslookup', srv])), '10.188.0.10'));
+    const peerIp = await ipOn(peer, br);
+    assert.ok(resolves(ok(await dk(['exec', c, 'nslookup', peer])), peerIp));
+    // leaving the macvlan network: the resolver stays (the file names it), for the bridge network's names
+    ok(await dk(['network', 'disconnect', nw, c]));
+    assert.ok(resolves(ok(await dk(['exec', c, 'nslookup', peer])), peerIp));
+  });
+
   test('the resolver\'s sockets are the daemon\'s while the container runs, and released when it stops', T, async () => {
     const { nw } = await macvlan('10.187.0.0/24');
     const sockets = () => fs.readdirSync(`/proc/${t.d.pid}/fd`).filter((f) => { try { return fs.readlinkSync(`/proc/${t.d.pid}/fd/${f}`).startsWith('socket:'); } catch { return false; } }).length;
