@@ -16,6 +16,17 @@ const skip = e2eSkipReason();
 /** resolv.conf without its comments (current Docker writes a header and a footer; 20.10 none). */
 const resolvLines = (text: string) => text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
 
+/** An A query for `name` as DNS over TCP sends it (length first). */
+function tcpQuery(name: string): Buffer {
+  const q = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0, 0, 1, 0, 1])]);
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(q.length);
+  return Buffer.concat([len, q]);
+}
+
+/** Bytes as printf's octal escapes. */
+const octal = (b: Buffer) => [...b].map((x) => `\\${x.toString(8).padStart(3, '0')}`).join('');
+
 describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
   const t = e2e();
   const dk = (args: string[]) => docker(t.d.env, args);
@@ -60,6 +71,9 @@ describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
       assert.ok(resolves(out, '10.181.0.10'), `${name}:\n${out}`);
     }
     assert.match(ok(await dk(['exec', client, 'ping', '-c1', '-W2', srv])), /1 packets received/);
+    // over TCP too (a 2-byte length before the message): the answer's last 4 bytes are the address
+    const tcp = ok(await dk(['exec', client, 'sh', '-c', `printf '${octal(tcpQuery(srv))}' | nc -w 2 127.0.0.11 53 | od -An -tu1`]));
+    assert.deepEqual(tcp.trim().split(/\s+/).slice(-4), ['10', '181', '0', '10'], tcp);
     // and the other way, from the first container to the second
     const out = ok(await dk(['exec', srv, 'nslookup', client]));
     assert.ok(resolves(out, await ipOn(client, nw)), out);
