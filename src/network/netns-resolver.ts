@@ -37,6 +37,7 @@ interface Sockets {
 export class Forwarder {
   private readonly pending = new Map<number, { server: string; id: number; done: (b: Buffer | undefined) => void }>();
   private next = Math.floor(Math.random() * 0x10000);
+  private closed = false;
   private readonly sock: dgram.Socket;
   private readonly port: number;
 
@@ -57,6 +58,7 @@ export class Forwarder {
   /** The servers in turn, UPSTREAM_TIMEOUT_MS each; SERVFAIL when none answers, NXDOMAIN when there is none. */
   async ask(msg: Buffer, q: Question, servers: string[]): Promise<Buffer> {
     for (const server of servers) {
+      if (this.closed) break;
       const res = await this.once(msg, server);
       if (res) return res;
     }
@@ -78,17 +80,23 @@ export class Forwarder {
       const timer = setTimeout(() => done(undefined), UPSTREAM_TIMEOUT_MS);
       this.pending.set(key, { server, id: msg.readUInt16BE(0), done });
       // an unreachable server: the timeout moves on to the next one
-      this.sock.send(out, this.port, server, (e) => e && done(undefined));
+      try {
+        this.sock.send(out, this.port, server, (e) => e && done(undefined));
+      } catch {
+        done(undefined);
+      }
     });
   }
 
   close(): void {
+    this.closed = true;
     for (const p of this.pending.values()) p.done(undefined);
   }
 }
 
 class Resolver {
   private readonly conns = new Set<net.Socket>();
+  private closed = false;
   private readonly forwarder: Forwarder;
   private readonly s: Sockets;
   private readonly src: ResolverSource;
@@ -98,7 +106,7 @@ class Resolver {
     this.src = src;
     this.forwarder = new Forwarder(s.forward);
     for (const sock of [s.udp, s.forward]) sock.on('error', (e) => log.warn(`embedded DNS: ${e.message}`));
-    s.udp.on('message', (msg, from) => void this.reply(msg).then((res) => res && s.udp.send(res, from.port, from.address)));
+    s.udp.on('message', (msg, from) => void this.reply(msg).then((res) => res && !this.closed && s.udp.send(res, from.port, from.address), (e) => log.warn(`embedded DNS: ${e.message}`)));
     s.tcp.on('connection', (c) => this.serveTcp(c));
   }
 
@@ -121,17 +129,21 @@ class Resolver {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.reply(Buffer.from(msg)).then((res) => {
-          if (!res || c.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(res.length);
-          c.write(Buffer.concat([len, res]));
-        });
+        void this.reply(Buffer.from(msg)).then(
+          (res) => {
+            if (!res || c.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(res.length);
+            c.write(Buffer.concat([len, res]));
+          },
+          (e) => log.warn(`embedded DNS: ${e.message}`),
+        );
       }
     });
   }
 
   close(): void {
+    this.closed = true;
     this.forwarder.close();
     for (const c of this.conns) c.destroy();
     this.s.tcp.close();
