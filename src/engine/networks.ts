@@ -21,6 +21,7 @@ import { planCreate, checkConfigInUse, type NetworkCreateRequest } from '../netw
 import { checkDriverOptions, checkBridgeName, withHostBinding } from '../network/bridge-options.ts';
 import { checkEndpoint, type EndpointRequest } from '../network/endpoint-config.ts';
 import { addLinkLocal } from '../network/link-local.ts';
+import { NetnsDns } from './netns-dns.ts';
 
 export type { NetworkRecord, NetworkCreateRequest };
 
@@ -37,6 +38,8 @@ export class NetworkService {
   private readonly vlans: VlanDriver;
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
+  /** the embedded DNS in the namespace of containers on macvlan/ipvlan networks */
+  private readonly netnsDns = new NetnsDns({ find: (ref) => this.find(ref), containers: () => this.containers(), resolve: (n, name, client) => this.resolve(n, name, client) });
 
   /** the daemon's id, from which its default IPv6 pool (a ULA prefix) is derived, as dockerd derives it */
   private readonly hostId: string;
@@ -89,6 +92,7 @@ export class NetworkService {
 
   close(): void {
     this.bridges.close();
+    this.netnsDns.closeAll();
     this.proxies.closeAll();
   }
 
@@ -307,6 +311,8 @@ export class NetworkService {
       const first = Object.values(c.NetworkSettings?.Networks ?? {})[0];
       const target = first?.GlobalIPv6Address || first?.IPAddress;
       if (target) await this.proxies.start(c.Id, proxiedMappings(mappingsOf(c.NetworkSettings!.Ports), !!first!.GlobalIPv6Address), target).catch((e) => log.warn(`port proxies of ${c.Id.slice(0, 12)}: ${e.message}`));
+      // so did the sockets of their embedded DNS: made again in their namespaces
+      if (c.State.Pid) await this.netnsDns.open(c, `/proc/${c.State.Pid}/ns/net`, true);
     }
   }
 
@@ -330,6 +336,9 @@ export class NetworkService {
     const firstHasV6 = bridged && !!v6Config(this.get(names[0]!));
     const ruled = ruledMappings(mappings, firstHasV6);
     const done: string[] = [];
+    // the embedded DNS in the namespace of a macvlan/ipvlan container is made while the endpoints are
+    // (it needs only the namespace); it never fails the start, as dockerd's
+    const dns = names.some((k) => this.find(k)?.vlan) ? this.netnsDns.open(c, netnsPath, false) : undefined;
     try {
       for (const [i, name] of names.entries()) {
         const n = this.get(name);
@@ -346,10 +355,13 @@ export class NetworkService {
         if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
       }
       ns.Ports = firstHasV6 ? withV6Listing(mappings, ports) : bridged && hostHasV6() ? withV6Listing(mappings, ports, ['tcp', 'udp']) : ports;
+      await dns;
     } catch (e) {
       // (a failed ADD may have left part of its work: DEL what was begun, the ports' rules too)
       ns.Ports = ports;
       await this.detach(c, done).catch((err) => log.warn(`undoing the network attach of ${c.Id}: ${err.message}`)); // the attach error below is the one reported
+      await dns;
+      this.netnsDns.close(c);
       throw e;
     }
   }
@@ -360,6 +372,7 @@ export class NetworkService {
     if (!ns) return;
     const mappings = mappingsOf(ns.Ports);
     if (!only || only.includes(Object.keys(ns.Networks)[0]!)) this.proxies.stop(c.Id);
+    if (!only) this.netnsDns.close(c);
     for (const [i, name] of Object.keys(ns.Networks).entries()) {
       if (only && !only.includes(name)) continue;
       const n = this.find(name);
@@ -405,6 +418,7 @@ export class NetworkService {
       const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac });
       if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netns, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
       Object.assign(ep, addressesOf(got), { EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
+      await this.netnsDns.open(c, netns, true);
     } catch (e) {
       await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
       delete ns.Networks[n.Name];
@@ -428,8 +442,18 @@ export class NetworkService {
     this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
   }
 
+  /** The container's resolv.conf from `current` once its endpoints are up: the embedded DNS as its
+   * nameserver (its network's gateway, or 127.0.0.11 in its namespace); undefined: unchanged. */
+  resolvConf(c: ContainerRecord, read: () => string): string | undefined {
+    const own = this.netnsDns.resolvConf(c, read);
+    if (own) return own;
+    const dns = this.dnsServerFor(c);
+    // (with --dns too: the embedded DNS forwards to those servers what it does not know, as Docker's)
+    return dns ? [`nameserver ${dns}`, ...read().split('\n').filter((l) => l && !l.startsWith('nameserver '))].join('\n') + '\n' : undefined;
+  }
+
   /** /etc/resolv.conf's nameserver for a container on a user network (this network's DNS), if any. */
-  dnsServerFor(c: ContainerRecord): string | undefined {
+  private dnsServerFor(c: ContainerRecord): string | undefined {
     for (const [name, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
       if (name !== 'bridge' && ep.Gateway && this.find(name)?.bridge) return ep.Gateway;
     }

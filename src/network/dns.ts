@@ -16,7 +16,7 @@ export type Upstreams = (clientIp: string) => string[];
 const TYPE_A = 1;
 const TYPE_AAAA = 28;
 
-interface Question {
+export interface Question {
   name: string;
   type: number;
   end: number;
@@ -68,7 +68,8 @@ export function answer(query: Buffer, q: Question, ips: string[], rcode = 0): Bu
   return Buffer.concat([head, query.subarray(12, q.end), ...rrs]);
 }
 
-function upstreams(): string[] {
+/** The host's resolvers (/etc/resolv.conf's IPv4 nameservers). */
+export function upstreams(): string[] {
   let text = '';
   try {
     text = fs.readFileSync('/etc/resolv.conf', 'utf8');
@@ -76,6 +77,23 @@ function upstreams(): string[] {
     // no resolv.conf: no upstream servers, as on a host without one
   }
   return text.split('\n').filter((l) => /^nameserver\s+\d+\.\d+\.\d+\.\d+/.test(l)).map((l) => l.split(/\s+/)[1]!);
+}
+
+/**
+ * What the embedded DNS does with a query: the answer when the name is one of the network's (its
+ * addresses of the asked family, or an empty NOERROR: a known name is never forwarded), or the parsed
+ * question to forward to the upstream servers; undefined for what is not a query.
+ */
+export function resolveLocally(msg: Buffer, lookup: (name: string) => string[]): { reply: Buffer } | { forward: Question } | undefined {
+  const q = parseQuestion(msg);
+  if (!q) return undefined;
+  const ips = lookup(q.name);
+  if (ips.length) {
+    const family = q.type === TYPE_A ? ips.filter((ip) => !isV6(ip)) : q.type === TYPE_AAAA ? ips.filter(isV6) : [];
+    return { reply: answer(msg, q, family) };
+  }
+  if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, '')).length) return { reply: answer(msg, q, []) };
+  return { forward: q };
 }
 
 export class NetworkDns {
@@ -110,18 +128,11 @@ export class NetworkDns {
   }
 
   private handle(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, lookup: Lookup, upstreamsFor: Upstreams): void {
-    const q = parseQuestion(msg);
-    if (!q) return;
-    const ips = lookup(q.name, rinfo.address);
-    if (ips.length) {
-      // a known name: its addresses of the asked family, or an empty NOERROR (never forwarded)
-      const family = q.type === TYPE_A ? ips.filter((ip) => !isV6(ip)) : q.type === TYPE_AAAA ? ips.filter(isV6) : [];
-      sock.send(answer(msg, q, family), rinfo.port, rinfo.address);
-      return;
-    }
-    if (q.type === TYPE_AAAA && lookup(q.name.replace(/\.$/, ''), rinfo.address).length) return void sock.send(answer(msg, q, []), rinfo.port, rinfo.address);
+    const r = resolveLocally(msg, (name) => lookup(name, rinfo.address));
+    if (!r) return;
+    if ('reply' in r) return void sock.send(r.reply, rinfo.port, rinfo.address);
     const own = upstreamsFor(rinfo.address).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
-    this.forward(msg, q, own.length ? own : upstreams(), (res) => sock.send(res, rinfo.port, rinfo.address));
+    this.forward(msg, r.forward, own.length ? own : upstreams(), (res) => sock.send(res, rinfo.port, rinfo.address));
   }
 
   /** Ask the servers in turn (2 s each); SERVFAIL when none answers, NXDOMAIN when there is none. */

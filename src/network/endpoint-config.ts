@@ -69,9 +69,9 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
   if (req.GwPriority) throw invalidParameter('a gateway priority (GwPriority) is not supported by Berth');
   if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
   if (req.MacAddress) {
-    // (the CNI macvlan plugin Debian ships cannot set a port's MAC address)
-    if (n.Driver === 'macvlan' || n.Driver === 'ipvlan') throw invalidParameter(`a MAC address (--mac-address) on a ${n.Driver} network is not supported by Berth`);
-    if (n.Driver !== 'bridge') throw invalidParameter('conflicting options: mac-address and the network mode');
+    // (on ipvlan, which has no MAC of its own, dockerd takes it here and refuses it when the container
+    // starts: vlan-driver.ts does the same)
+    if (!userDefined && n.Driver !== 'bridge') throw invalidParameter('conflicting options: mac-address and the network mode');
     const mac = parseMac(req.MacAddress);
     if (!mac) throw invalidParameter(`invalid endpoint settings:\ninvalid MAC address ${req.MacAddress}`);
     out.mac = mac;

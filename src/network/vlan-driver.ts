@@ -1,8 +1,9 @@
 // The macvlan and ipvlan drivers: a network is a parent link of the host (given with -o parent, or a VLAN
 // subinterface or dummy link the driver makes and later deletes, as libnetwork's drivers do); a
 // container's endpoint is a macvlan/ipvlan port of that parent in its namespace, made and released by the
-// CNI plugins of the same names with host-local addresses. There is no bridge, NAT, port publishing or
-// embedded DNS on these networks: the host itself cannot reach its own macvlan ports through the parent.
+// CNI plugins of the same names with host-local addresses. There is no bridge, NAT or port publishing on
+// these networks, and the host itself cannot reach its own macvlan ports through the parent: the
+// embedded DNS is served inside each container's namespace instead (engine/netns-dns.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../util/exec.ts';
@@ -96,9 +97,13 @@ export class VlanDriver {
     return { name: `berth-${leaseKey(n)}`, plugins: [{ type: n.Driver, master: n.vlan!.parent, mode: n.vlan!.mode, ipam }] };
   }
 
-  /** A macvlan/ipvlan port of the parent in the container's namespace, with an address of the network. */
+  /** A macvlan/ipvlan port of the parent in the container's namespace, with an address of the network
+   * (and the MAC address asked for: the CNI macvlan plugin takes it as the MAC argument). */
   async connect(n: NetworkRecord, req: EndpointRequest): Promise<Endpoint> {
-    const res = await cniAdd(this.confList(n), { containerId: req.containerId, netns: req.netns, ifName: req.ifName, args: req.ip ? { IP: req.ip } : undefined });
+    // an ipvlan port has its parent's MAC address: dockerd's driver refuses one when the endpoint is made
+    if (req.mac && n.Driver === 'ipvlan') throw systemError('ipvlan interfaces do not support custom mac address assignment');
+    const args = { ...(req.ip ? { IP: req.ip } : {}), ...(req.mac ? { MAC: req.mac } : {}) };
+    const res = await cniAdd(this.confList(n), { containerId: req.containerId, netns: req.netns, ifName: req.ifName, args });
     const ip = res.ips?.[0];
     const [addr, bits] = (ip?.address ?? '').split('/');
     return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: n.Internal ? '' : (ip?.gateway ?? ''), ip6: '', prefixLen6: 0, gateway6: '', mac: res.interfaces?.find((x) => x.sandbox)?.mac ?? '' };

@@ -1,5 +1,6 @@
 // docker network connect/disconnect of a container: the network service changes a working copy
 // of the record, which is then written, under the container's lock.
+import fs from 'node:fs';
 import { invalidParameter, notFound } from '../../errdefs.ts';
 import type { EndpointRequest } from '../../network/endpoint-config.ts';
 import type { Ctx } from './context.ts';
@@ -11,6 +12,12 @@ export async function connectNetwork(ctx: Ctx, ref: string, network: string, cfg
     const w = structuredClone(ctx.store.get(c0.Id));
     await ctx.networks!.connect(w, network, cfg, w.State.Running && w.State.Pid ? `/proc/${w.State.Pid}/ns/net` : undefined);
     ctx.store.update(w.Id, (x) => void (x.NetworkSettings = w.NetworkSettings));
+    // a running container joining a macvlan/ipvlan network asks its embedded resolver from now on, as
+    // dockerd rewrites the file when the resolver starts
+    if (w.State.Running && ctx.networks!.find(network)?.vlan) {
+      const conf = ctx.networks!.resolvConf(w, () => fs.readFileSync(w.ResolvConfPath, 'utf8'));
+      if (conf) fs.writeFileSync(w.ResolvConfPath, conf);
+    }
   });
 }
 

@@ -144,12 +144,8 @@ function writeNetworkFiles(ctx: Ctx, c: ContainerRecord): void {
     while (hosts.length && hosts[hosts.length - 1] === '') hosts.pop();
     for (const e of eps) hosts.push(`${e.IPAddress}\t${names}`);
     fs.writeFileSync(c.HostsPath, hosts.join('\n') + '\n');
-    const dns = ctx.networks?.dnsServerFor(c);
-    // (with --dns too: the embedded DNS forwards to those servers what it does not know, as Docker's)
-    if (dns) {
-      const rest = fs.readFileSync(c.ResolvConfPath, 'utf8').split('\n').filter((l) => l && !l.startsWith('nameserver '));
-      fs.writeFileSync(c.ResolvConfPath, [`nameserver ${dns}`, ...rest].join('\n') + '\n');
-    }
+    const conf = ctx.networks?.resolvConf(c, () => fs.readFileSync(c.ResolvConfPath, 'utf8'));
+    if (conf) fs.writeFileSync(c.ResolvConfPath, conf);
   } catch (e) {
     log.warn(`network files of ${c.Id}: ${(e as Error).message}`);
   }

@@ -34,6 +34,13 @@ test('checkEndpoint: honoured fields, and Docker\'s refusals', () => {
   assert.deepEqual(checkEndpoint(user, { DriverOpts: {}, Links: [] }), {});
 });
 
+test('checkEndpoint: a MAC address on macvlan and ipvlan networks is taken (ipvlan refuses it at start, as dockerd)', () => {
+  for (const Driver of ['macvlan', 'ipvlan'] as const) {
+    assert.deepEqual(checkEndpoint({ ...net('vl'), Driver }, { MacAddress: '02-42-0A-B9-00-77' }), { mac: '02:42:0a:b9:00:77' });
+    assert.throws(() => checkEndpoint({ ...net('vl'), Driver }, { MacAddress: 'zz' }), /invalid MAC address zz/);
+  }
+});
+
 test('migrateMacAddress: the container-wide address of API < 1.44 moves to the endpoint', () => {
   const b1: any = { MacAddress: '02:42:ac:11:00:02', HostConfig: { NetworkMode: 'app' } };
   assert.equal(migrateMacAddress(b1, '1.41'), undefined);

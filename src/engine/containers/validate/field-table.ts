@@ -141,7 +141,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
 export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
   IPAMConfig: H('o', 'engine/networks.ts (IPv4Address; see EndpointIPAMConfig)'),
   Links: H('as', 'engine/containers/links.ts, engine/networks.ts (names only this container resolves on the network)', undefined, 'on the default bridge: links are supported only for containers in user defined networks'),
-  MacAddress: H('s', 'network/bridge.ts (the CNI bridge plugin sets the interface\'s MAC; a bad one is a 400)'),
+  MacAddress: H('s', 'network/bridge.ts, network/vlan-driver.ts (the CNI bridge and macvlan plugins set the interface\'s MAC; a bad one is a 400; on ipvlan refused at start, as dockerd)'),
   Aliases: H('as', 'engine/networks.ts (DNS names)'),
   DriverOpts: R('m', NOT_BERTH('EndpointSettings.DriverOpts')),
   GwPriority: R('n', NOT_BERTH('EndpointSettings.GwPriority')),
