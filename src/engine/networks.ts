@@ -260,13 +260,13 @@ export class NetworkService {
   // --- container endpoints ---------------------------------------------------
 
   /** Validate a container's network mode and endpoints at create; the initial NetworkSettings. */
-  settingsFor(mode: string, endpoints: Record<string, EndpointRequest> | undefined, exposed: Record<string, object> | null | undefined): NetworkSettings | undefined {
+  settingsFor(mode: string, endpoints: Record<string, EndpointRequest> | undefined): NetworkSettings | undefined {
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
       if (endpoints?.[mode]?.MacAddress || mode.startsWith('container:') && Object.values(endpoints ?? {}).some((e) => e?.MacAddress)) throw invalidParameter('conflicting options: mac-address and the network mode');
       return mode === 'none' || mode === 'host' ? { Networks: { [mode]: this.emptyEndpoint(this.get(mode)) }, Ports: {} } : undefined;
     }
-    const ports: Record<string, null> = {};
-    for (const k of Object.keys(exposed ?? {})) ports[k] = null;
+    // (no ports are listed until the network is set up at start, as dockerd fills NetworkSettings.Ports there)
+    const ports = {};
     // As dockerd: a network that does not exist is looked up when the container starts ("network x not
     // found", 404), not at create, where a 404 would send the docker CLI to pull the image.
     if (!this.find(mode)) return { Networks: { [mode]: { ...this.emptyEndpoint({ Id: '' } as NetworkRecord) } }, Ports: ports };
@@ -382,7 +382,9 @@ export class NetworkService {
       if (n && ep.EndpointID) this.events.publish('network', 'disconnect', n.Id, { container: c.Id, name: n.Name, type: n.Driver });
       Object.assign(ep, { IPAddress: '', IPPrefixLen: 0, Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPv6Gateway: '', MacAddress: ep.configuredMac ?? '', EndpointID: '', DNSNames: null });
     }
-    for (const k of Object.keys(ns.Ports)) ns.Ports[k] = null;
+    // the ports go with the first network's endpoint: none are listed once it is released (dockerd's
+    // releaseNetwork empties NetworkSettings.Ports: a stopped container lists none in inspect or ps)
+    if (!only || only.includes(Object.keys(ns.Networks)[0]!)) ns.Ports = {};
   }
 
   /** The container starts: its endpoints have joined their networks (host and none too), as dockerd says. */
@@ -403,7 +405,7 @@ export class NetworkService {
     if (n.Driver === 'host' && mode !== 'host') throw invalidParameter('cannot connect container to host network - container must be created in host network mode');
     if (n.ConfigOnly) throw CONFIG_ONLY();
     // the endpoint's settings are checked first (aliases, addresses), as dockerd checks them
-    const ep = this.settingsFor(n.Name, { [n.Name]: cfg }, undefined)!.Networks[n.Name]!;
+    const ep = this.settingsFor(n.Name, { [n.Name]: cfg })!.Networks[n.Name]!;
     const ns = (c.NetworkSettings ??= { Networks: {}, Ports: {} });
     if (ns.Networks[n.Name]) throw new BerthError('forbidden', `endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
     if (mode === 'host' || mode.startsWith('container:') || n.Driver === 'host') throw invalidParameter('container sharing network namespace with another container or host cannot be connected to any other network');

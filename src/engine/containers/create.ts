@@ -78,7 +78,7 @@ export async function create(ctx: Ctx, req: CreateRequest): Promise<{ Id: string
     if (isSandbox(hc.Isolation) && hc.NetworkMode === 'bridge' && !explicitNetwork) hc.NetworkMode = 'none';
     const hostNetwork = hc.NetworkMode === 'host';
     // (--network container:X is looked up at start, as dockerd does: a 404 here would send the CLI to pull the image)
-    const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig, config.ExposedPorts);
+    const networkSettings = ctx.networks?.settingsFor(hc.NetworkMode, (nc as { EndpointsConfig?: never } | undefined)?.EndpointsConfig);
     recordLinks(ctx, hc, networkSettings, name);
     if (!config.Hostname) config.Hostname = hostNetwork || hc.UTSMode === 'host' ? readHostname() : id.slice(0, 12);
     config.Image = userConfig.Image;
