@@ -1,5 +1,5 @@
 // How the classic builder words a metadata step in the image history: Go's fmt verbs applied to the
-// instruction's values (%q of a []string, %v of a []string, %+v of a *HealthConfig), so that
+// instruction's values (%q of a []string, %v of a []string, %q of a *HealthConfig), so that
 // `docker history` shows what dockerd's builder writes, byte for byte.
 
 /** Go's strconv.Quote, close enough for command lines: JSON's escapes, with \xNN for DEL and C1 controls and Go's short escapes. */
@@ -47,8 +47,19 @@ function trimFraction(x: number): string {
   return x.toFixed(9).replace(/\.?0+$/, '');
 }
 
-/** fmt's %+v of a *HealthConfig (dockerd's HEALTHCHECK history line). */
+/** fmt's %q of an int: strconv.QuoteRune ('\x02', 'A', '\n'). */
+export function goQuoteRune(n: number): string {
+  const short: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 39: "\\'", 92: '\\\\' };
+  if (short[n]) return `'${short[n]}'`;
+  if (n < 0x20 || n === 0x7f) return `'\\x${n.toString(16).padStart(2, '0')}'`;
+  if (n >= 0x80 && n < 0xa0) return `'\\u${n.toString(16).padStart(4, '0')}'`;
+  if (n > 0x10ffff || n < 0) return "'\uFFFD'";
+  return `'${String.fromCodePoint(n)}'`;
+}
+
+/** fmt's %q of a *HealthConfig, dockerd 28's HEALTHCHECK history line: each field quoted in turn
+ * (durations by their String(), Retries as a rune). */
 export function goHealthConfig(h: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number }): string {
-  const d = (v: number | undefined) => goDurationString(v ?? 0);
-  return `&{Test:${goList(h.Test)} Interval:${d(h.Interval)} Timeout:${d(h.Timeout)} StartPeriod:${d(h.StartPeriod)} StartInterval:${d(h.StartInterval)} Retries:${h.Retries ?? 0}}`;
+  const d = (v: number | undefined) => `"${goDurationString(v ?? 0)}"`;
+  return `&{${goQuoteList(h.Test)} ${d(h.Interval)} ${d(h.Timeout)} ${d(h.StartPeriod)} ${d(h.StartInterval)} ${goQuoteRune(h.Retries ?? 0)}}`;
 }
