@@ -137,6 +137,7 @@ export class FakeImages {
     return { id: IMAGE_ID, config: { config: { Cmd: ['sh'] } } as never, size: 0, loaded: '' };
   }
   setInUseCheck(): void {}
+  setContainerLister(): void {}
   async createRWLayer(id: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.layerDelayMs));
     if (this.failLayer) throw this.failLayer;
