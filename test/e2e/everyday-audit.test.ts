@@ -86,8 +86,12 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
     ok(await dk(['rm', c]));
   });
 
-  test('--group-add of a missing group; volume create errors name the volume', T, async () => {
+  test('--group-add of a missing group, a bad log option; volume create errors name the volume', T, async () => {
     await refused(['run', '--rm', '--group-add', 'nosuchgroup', t.image, 'id'], 125, `docker: Error response from daemon: Unable to find group nosuchgroup: no matching entries in group file\n${runHelp}`);
+    // dockerd fails the start (the container stays created); Berth refuses at create, in the same words
+    const lo = uniq('logopt');
+    await refused(['run', '--name', lo, '--log-opt', 'max-size=bogus', t.image, 'true'], 125, `docker: Error response from daemon: failed to initialize logging driver: invalid size: 'bogus'\n${runHelp}`);
+    await dk(['rm', '-f', lo]);
     const v = uniq('vol');
     await refused(['volume', 'create', '-d', 'bogus', v], 1, `Error response from daemon: create ${v}: error looking up volume plugin bogus: plugin "bogus" not found\n`);
     await refused(['volume', 'create', '-o', 'bogus=1', v], 1, `Error response from daemon: create ${v}: invalid option: "bogus"\n`);
