@@ -19,8 +19,8 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
   const dk = (args: string[], o?: Parameters<typeof docker>[2]) => docker(t.d.env, args, o);
   const ctx = contextsRemovedAfter();
   /** exit code and stderr exactly */
-  const refused = async (args: string[], code: number, stderr: string) => {
-    const r = await dk(args);
+  const refused = async (args: string[], code: number, stderr: string, input?: string) => {
+    const r = await dk(args, { input });
     assert.equal(r.stderr, stderr, `docker ${args.join(' ')}`);
     assert.equal(r.code, code, `docker ${args.join(' ')}`);
     assert.equal(r.stdout, '');
@@ -75,6 +75,16 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
     await refused(['exec', id.slice(0, 12), 'true'], 1, `Error response from daemon: Container ${id.slice(0, 12)} is paused, unpause the container before exec\n`);
     ok(await dk(['unpause', c]));
     ok(await dk(['rm', '-f', c]));
+  });
+
+  test('cp and load of what is not a tar: Go\'s archive/tar words, as current dockerd passes them on', T, async () => {
+    const c = uniq('cpx');
+    ok(await dk(['create', '--name', c, t.image, 'true']));
+    // dockerd 20.10's re-exec'd unpacker prefixed "Error processing tar file(exit status 1): "
+    const prefix = REAL_DOCKER ? 'Error processing tar file(exit status 1): ' : '';
+    await refused(['cp', '-', `${c}:/tmp`], 1, `Error response from daemon: ${prefix}unexpected EOF\n`, 'not a tar');
+    await refused(['load'], 1, `${prefix}unexpected EOF\n`, 'not a tar');
+    ok(await dk(['rm', c]));
   });
 
   test('logs --tail: an integer counts lines from the end; anything else, or a negative count, is every line', T, async () => {
