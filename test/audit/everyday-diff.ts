@@ -21,7 +21,7 @@ function mask(s: string): string {
     .replace(/\b[0-9a-f]{12}\b/g, '<id>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<TIME>')
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \w+/g, '<TIME>')
-    .replace(/(About a minute|About an hour|Less than a second|\d+ (seconds|minutes|hours|days|weeks|months|years)) ago/g, '<AGO>')
+    .replace(/(About a minute|About an hour|Less than a second|\d+ (seconds?|minutes|hours|days|weeks|months|years)) ago/g, '<AGO>')
     .replace(/Up (About a minute|Less than a second|\d+ seconds?|\d+ minutes)/g, 'Up <DUR>')
     .replace(/\) (About a minute|Less than a second|\d+ seconds|\d+ minutes) ago/g, ') <AGO>')
     .replace(/\/tmp\/everyday-[A-Za-z0-9]+/g, '<SCRATCH>');
