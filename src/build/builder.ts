@@ -118,7 +118,10 @@ export class Builder {
     } catch {
       throw invalidParameter(`Cannot locate specified Dockerfile: ${path.basename(name)}`);
     }
-    this.df = parseDockerfile(text);
+    this.df = parseDockerfile(text, name);
+    // a missing target is refused before the build streams (dockerd's 400), like a parse error
+    if (this.opts.target && !this.df.stages.some((s) => s.name === this.opts.target!.toLowerCase()))
+      throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
     let ignoreText: string | undefined;
     try {
       ignoreText = fs.readFileSync(path.join(this.contextDir, '.dockerignore'), 'utf8');
@@ -339,13 +342,19 @@ export class Builder {
     const key = this.cacheKey(st, [ins.keyword, ins.flags, ins.lists, ins.args, ins.heredocs, k === 'RUN' ? st.args : undefined]);
     switch (k) {
       case 'ARG': {
+        // dockerd commits an ARG as a config-only step, its history line the declaration with the
+        // default expanded ("ARG A=def", "ARG B"), whatever --build-arg gives
+        const declared: string[] = [];
         for (const [name, dflt] of keyValues(ins.args, 'ARG', escape)) {
           this.usedArgs.add(name);
           // a declared ARG without a default takes the build-arg, else the global ARG's (or platform's) value
           st.args[name] = this.opts.buildArgs[name] ?? (dflt === '\u0000' ? globalArgs[name] : sub(dflt));
+          declared.push(dflt === '\u0000' ? name : `${name}=${sub(dflt)}`);
         }
-        this.out(` ---> ${short(st.image.id)}\n`);
-        return;
+        const shell = st.config.Shell?.length ? st.config.Shell : ['/bin/sh', '-c'];
+        const hit = this.cached(key);
+        if (hit) return this.useImage(st, hit, key, true);
+        return this.commitConfig(st, [...shell, '#(nop) ', `ARG ${declared.join(' ')}`].join(' '), key);
       }
       case 'RUN':
         return runStep(this, st, ins, key, escape);

@@ -45,8 +45,35 @@ const KNOWN = ['FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'AD
 const HEREDOC_INSTRUCTIONS = ['RUN', 'COPY', 'ADD'];
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
 
+/** An instruction's error, as current Docker's classic builder words it (BuildKit's instructions
+ * parser; dockerd 20.10 said "dockerfile parse error line N: "). */
 function parseError(line: number, msg: string): Error {
-  return invalidParameter(`dockerfile parse error line ${line}: ${msg}`);
+  return invalidParameter(`dockerfile parse error on line ${line}: ${msg}`);
+}
+
+/** An error of the Dockerfile's text itself (directives, heredocs): dockerd says "failed to parse NAME: ". */
+class DockerfileTextError extends Error {}
+
+/** BuildKit's suggestion for a mistyped instruction: the nearest keyword within edit distance 2. */
+function suggestInstruction(word: string): string {
+  let best = '';
+  let min = 3;
+  for (const k of KNOWN.map((x) => x.toLowerCase())) {
+    if (k === word) return '';
+    const d = editDistance(word, k);
+    if (d < min) [best, min] = [k, d];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** `# syntax=`: Berth builds with its own Dockerfile frontend, which is docker/dockerfile:1 (any 1.x, and
@@ -61,10 +88,16 @@ export function checkSyntax(ref: string): void {
 /** Rebuilds parse the same Dockerfile again and again: keep the last few parses (callers must not change them). */
 const parsed = new Map<string, ParsedDockerfile>();
 
-export function parseDockerfile(text: string): ParsedDockerfile {
+export function parseDockerfile(text: string, name = 'Dockerfile'): ParsedDockerfile {
   const hit = parsed.get(text);
   if (hit) return hit;
-  const result = parseUncached(text);
+  let result: ParsedDockerfile;
+  try {
+    result = parseUncached(text);
+  } catch (e) {
+    if (e instanceof DockerfileTextError) throw invalidParameter(`failed to parse ${name}: ${e.message}`);
+    throw e;
+  }
   if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
   parsed.set(text, result);
   return result;
@@ -89,10 +122,10 @@ export function logicalLines(text: string): { escape: string; syntax?: string; l
     if (!m) break;
     const name = m[1]!.toLowerCase();
     if (!['syntax', 'escape', 'check'].includes(name)) break;
-    if (seen.has(name)) throw parseError(i + 1, `only one ${name} parser directive can be used`);
+    if (seen.has(name)) throw new DockerfileTextError(`only one ${name} parser directive can be used`);
     seen.add(name);
     if (name === 'escape') {
-      if (m[2] !== '\\' && m[2] !== '`') throw parseError(i + 1, `invalid escape token '${m[2]}' does not match \` or \\`);
+      if (m[2] !== '\\' && m[2] !== '`') throw new DockerfileTextError(`invalid escape token '${m[2]}' does not match \` or \\`);
       escape = m[2];
     } else if (name === 'syntax') syntax = m[2];
   }
@@ -136,7 +169,7 @@ export function logicalLines(text: string): { escape: string; syntax?: string; l
           }
           h.content += src[i]! + '\n';
         }
-        if (!done) throw parseError(start, 'unterminated heredoc');
+        if (!done) throw new DockerfileTextError('unterminated heredoc');
       }
     }
     lines.push({ line: start, text: acc, heredocs });
@@ -148,7 +181,8 @@ export function logicalLines(text: string): { escape: string; syntax?: string; l
 export function parseInstruction(raw: RawInstruction): Instruction {
   const m = /^(\S+)\s*([\s\S]*)$/.exec(raw.text)!;
   const keyword = m[1]!.toUpperCase();
-  if (!KNOWN.includes(keyword)) throw parseError(raw.line, `unknown instruction: ${m[1]}`);
+  // BuildKit's parser lower-cases the word (dockerd 20.10 upper-cased it)
+  if (!KNOWN.includes(keyword)) throw parseError(raw.line, `unknown instruction: ${m[1]!.toLowerCase()}${suggestInstruction(m[1]!.toLowerCase())}`);
   const { flags: rawFlags, rest } = splitFlags(m[2]!);
   let parsedFlags;
   try {
@@ -178,7 +212,8 @@ function parseUncached(text: string): ParsedDockerfile {
       continue;
     }
     if (!out.stages.length) {
-      if (keyword !== 'ARG') throw parseError(line, 'no build stage in current context');
+      // (dockerd words this one without the "dockerfile parse error line N: " of the others)
+      if (keyword !== 'ARG') throw invalidParameter('no build stage in current context');
       out.globalArgs.push(i);
       continue;
     }

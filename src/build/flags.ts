@@ -21,7 +21,7 @@ export interface Flags {
   lists: Record<string, string[]>;
 }
 
-/** A flag error; the parser adds Docker's "dockerfile parse error line N: " in front. */
+/** A flag error; the parser adds Docker's "dockerfile parse error on line N: " in front. */
 export class FlagError extends Error {}
 
 /** Splits the leading --flags off an instruction's text (as BuildKit's extractBuilderFlags: a bare `--`

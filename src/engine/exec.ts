@@ -45,7 +45,8 @@ export class ExecService {
     const c = this.containers.get(containerRef);
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw invalidParameter('No exec command specified');
     if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
-    if (c.State.Paused) throw conflict(`container ${c.Id} is paused, unpause the container before exec`);
+    // dockerd names the container as the client did here (and by its ID when the exec starts)
+    if (c.State.Paused) throw conflict(`Container ${containerRef} is paused, unpause the container before exec`);
     const rt = this.runtime.runtimes().find((r) => r.name === c.HostConfig.Runtime);
     if (config.Tty && rt && isGvisor(rt.path)) throw invalidParameter('the sandbox runtime (runsc) cannot give a process a terminal on this host: run it without -t');
     const id = newId();

@@ -277,7 +277,8 @@ export class ImagesEngine {
   // --- system df -----------------------------------------------------------------------
 
   async diskUsage(): Promise<{ LayersSize: number; Images: ImageSummary[] }> {
-    const images = this.list({ all: true, sharedSize: true });
+    // top-level images only, as dockerd's disk usage lists them (intermediate build images are not counted)
+    const images = this.list({ all: false, sharedSize: true });
     const counts = new Map<string, number>();
     for (const c of this.store.containerList()) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
     for (const s of images) s.Containers = counts.get(s.Id) ?? 0;

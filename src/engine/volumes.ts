@@ -54,15 +54,20 @@ export class VolumeService {
 
   /** Create (or, for an existing name, return) a volume. Without a name: an anonymous one. */
   create(o: { Name?: string; Driver?: string; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null } = {}, anonymous = false): VolumeRecord {
-    const driver = o.Driver || 'local';
-    if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
-    validateVolumeOptions(o.DriverOpts);
-    const options = o.DriverOpts && Object.keys(o.DriverOpts).length ? { ...o.DriverOpts } : null;
     const name = o.Name || newId();
+    // dockerd's volume store wraps what fails as "create NAME: …" (its OpErr), in this order
+    const driver = o.Driver || 'local';
+    if (driver !== 'local') throw notFound(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     if (!NAME_RE.test(name)) throw invalidParameter(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     // the name is a directory name on the host: refused before mkdir fails with the host path (dockerd answers
     // 500 "error while creating volume root path '/var/lib/docker/volumes/…': file name too long")
     if (Buffer.byteLength(name) > 255) throw invalidParameter(`create ${name}: volume name is too long: it must be at most 255 bytes`);
+    try {
+      validateVolumeOptions(o.DriverOpts);
+    } catch (e) {
+      throw invalidParameter(`create ${name}: ${(e as Error).message}`);
+    }
+    const options = o.DriverOpts && Object.keys(o.DriverOpts).length ? { ...o.DriverOpts } : null;
     const existing = this.docs.get(name);
     if (existing) return existing;
     const dir = this.local.create(name);

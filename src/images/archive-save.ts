@@ -70,7 +70,8 @@ export function selectImages(svc: ImageStoreService, names: string[]): SaveSelec
         continue;
       }
       const id = svc.images.search(name);
-      if (!id) throw notFound(`No such image: ${familiarString(tagNameOnly(ref))}`);
+      // dockerd's image store search names the term as given ("No such image: nosuch")
+      if (!id) throw notFound(`No such image: ${name}`);
       add(id);
       continue;
     }

@@ -67,13 +67,22 @@ export async function extractTar(src: Readable, opts: ExtractOptions): Promise<E
   try {
     await pipeline(src, ex as unknown as NodeJS.WritableStream);
   } catch (e) {
-    // tar-stream's parse errors (a corrupt or truncated archive) are bad input, as Docker words them
-    if (e instanceof Error && !(e as NodeJS.ErrnoException).code && !('kind' in e)) throw invalidParameter(`Error processing tar file: ${e.message}`);
+    // tar-stream's parse errors (a corrupt or truncated archive) are bad input, in the words of Go's
+    // archive/tar, which current dockerd passes on as they are (20.10's re-exec'd unpacker prefixed
+    // "Error processing tar file(exit status 1): ")
+    if (e instanceof Error && !(e as NodeJS.ErrnoException).code && !('kind' in e)) throw invalidParameter(goTarMessage(e.message));
     throw e;
   }
   await x.finish();
   if (route) await route.finish();
   return { size: x.totalSize() + (route?.size() ?? 0), entries: x.entries + (route?.entries() ?? 0) };
+}
+
+/** tar-stream's message as Go's archive/tar says it. */
+function goTarMessage(msg: string): string {
+  if (/Unexpected end of data/i.test(msg)) return 'unexpected EOF';
+  if (/Invalid tar header/i.test(msg)) return 'archive/tar: invalid tar header';
+  return msg;
 }
 
 export class Extractor {

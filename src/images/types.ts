@@ -101,6 +101,8 @@ export interface ImageService {
   resolve(ref: string): ImageRecord;
   /** Whether any container refers to an image is the engine's business; this is called before image removal. */
   setInUseCheck(fn: (imageId: string) => { running: boolean; containerId?: string } | undefined): void;
+  /** The containers and their images, for `docker system df` (containers per image, active images). */
+  setContainerLister(fn: () => { imageId: string; running: boolean }[]): void;
 
   /** Prepare the container's writable layer on top of the image's layers (the image by id, or its record already looked up). */
   createRWLayer(containerId: string, image: string | ImageRecord): void;

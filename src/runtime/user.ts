@@ -112,7 +112,8 @@ export function resolveAdditionalGroups(names: string[], group: string | undefin
       if (match.gid < 0 || match.gid > MAX_ID) throw userError(`uids and gids must be in range 0-${MAX_ID}`);
       out.push(match.gid);
     } else if (isNum) out.push(n);
-    else throw userError(`unable to find group ${name}: no matching entries in group file`);
+    // (moby/sys/user capitalises this one, unlike the user and group of -u)
+    else throw userError(`Unable to find group ${name}: no matching entries in group file`);
   }
   return out;
 }

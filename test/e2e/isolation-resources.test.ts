@@ -80,7 +80,7 @@ describe('isolation, resources and security', SUITE(skip), () => {
       fails(await dk(['run', '--rm', '--runtime', 'nope', t.image, 'true']), 125, /unknown or invalid runtime name: nope/);
       const c = uniq('sbu');
       ok(await dk(['run', '-d', '--name', c, '--isolation=sandbox', t.image, 'sleep', '60']));
-      fails(await dk(['update', '-m', '64m', c]), 1, /the runsc runtime cannot change the limits of a running container/);
+      fails(await dk(['update', '-m', '64m', '--memory-swap', '128m', c]), 1, /the runsc runtime cannot change the limits of a running container/);
       ok(await dk(['rm', '-f', c]));
     });
   });

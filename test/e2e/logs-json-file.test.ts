@@ -194,8 +194,9 @@ describe('log drivers json-file and local: Docker\'s files, rotation, reading', 
       test(name, T, async () => {
         const n = uniq('badlog');
         fails(await dk(['run', '--name', n, ...flags, t.image, 'true']), 125, re);
-        // dockerd 20.10 checks a driver's options when the logger starts, after create; current Docker and
-        // Berth refuse them at create. Either way nothing runs; berthd keeps no container.
+        // dockerd (20.10 and 28) checks a driver's options when the logger starts, after create, and says
+        // "failed to initialize logging driver: …"; Berth refuses them at create in the same words. Either
+        // way nothing runs; berthd keeps no container.
         await dk(['rm', '-f', n]);
       });
     }

@@ -234,8 +234,10 @@ async function logs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const timestamps = ctx.qBool('timestamps');
   const details = ctx.qBool('details') ? Buffer.from(detailsPrefix(logAttributes(c))) : undefined;
   const tailRaw = ctx.q('tail');
-  const tail = tailRaw === undefined || tailRaw === 'all' || tailRaw === '' ? undefined : Number(tailRaw);
-  if (tail !== undefined && !Number.isFinite(tail)) throw invalidParameter(`invalid value for "tail": "${tailRaw}"`);
+  // dockerd reads tail with strconv.Atoi and takes anything else ("all", "bogus", "1.5") or a
+  // negative count as every line
+  const tailN = tailRaw !== undefined && /^[+-]?\d+$/.test(tailRaw) ? Number(tailRaw) : -1;
+  const tail = tailN < 0 ? undefined : tailN;
   const since = ctx.q('since') ? parseTime(ctx.q('since')!) : undefined;
   const until = ctx.q('until') ? parseTime(ctx.q('until')!) : undefined;
   const tty = !!c.Config.Tty;

@@ -5,6 +5,7 @@ import type { ContainerConfig, ImageConfigFile } from '../../images/types.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import type { Instruction } from '../dockerfile.ts';
 import { words, keyValues, jsonArgs } from '../vars.ts';
+import { goQuoteList, goList, goHealthConfig } from '../history-text.ts';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
@@ -26,69 +27,78 @@ export function duration(s: string): number {
 export function applyMeta(st: MetaState, ins: Instruction, sub: (s: string) => string, escape: string): string {
   const c = st.config;
   const shell = c.Shell?.length ? c.Shell : DEFAULT_SHELL;
-  const nop = (s: string) => `/bin/sh -c #(nop) ${s}`;
+  // dockerd's comment commands: the current SHELL (after a SHELL instruction, its new value), then
+  // "#(nop) " and the text as two words (one word, so one space, for WORKDIR)
+  const nop = (s: string) => [...(c.Shell?.length ? c.Shell : DEFAULT_SHELL), '#(nop) ', s].join(' ');
+  const nop1 = (s: string) => [...(c.Shell?.length ? c.Shell : DEFAULT_SHELL), `#(nop) ${s}`].join(' ');
+  const pairs = (kv: [string, string][]) => kv.map(([k2, v]) => ` ${k2}=${v}`).join('');
   switch (ins.keyword) {
     case 'ENV': {
       const env = [...(c.Env ?? [])];
-      for (const [k2, v] of keyValues(sub(ins.args), 'ENV', escape)) {
+      const kv = keyValues(sub(ins.args), 'ENV', escape);
+      for (const [k2, v] of kv) {
         const i = env.findIndex((e) => e.split('=')[0] === k2);
         if (i >= 0) env[i] = `${k2}=${v}`;
         else env.push(`${k2}=${v}`);
       }
       c.Env = env;
-      return nop(` ENV ${ins.args}`);
+      return nop(`ENV${pairs(kv)}`);
     }
-    case 'LABEL':
-      c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValues(sub(ins.args), 'LABEL', escape)) };
-      return nop(` LABEL ${ins.args}`);
+    case 'LABEL': {
+      const kv = keyValues(sub(ins.args), 'LABEL', escape);
+      c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(kv) };
+      return nop(`LABEL${pairs(kv)}`);
+    }
     case 'MAINTAINER':
       st.file.author = sub(ins.args);
-      return nop(` MAINTAINER ${ins.args}`);
+      return nop(`MAINTAINER ${ins.args}`);
     case 'EXPOSE': {
       const ports = { ...(c.ExposedPorts ?? {}) };
-      for (const p of words(sub(ins.args), escape)) {
+      const given = words(sub(ins.args), escape);
+      for (const p of given) {
         const [range, proto = 'tcp'] = p.split('/');
         const [lo, hi = lo] = range!.split('-').map(Number);
         if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw invalidParameter(`invalid containerPort: ${p}`);
         for (let n = lo!; n <= hi!; n++) ports[`${n}/${proto.toLowerCase()}`] = {};
       }
       c.ExposedPorts = ports;
-      return nop(` EXPOSE ${Object.keys(ports).join(' ')}`);
+      return nop(`EXPOSE ${given.join(' ')}`);
     }
     case 'CMD':
       c.Cmd = jsonArgs(ins.args) ?? [...shell, ins.args];
       st.cmdSet = true;
-      return nop(` CMD ${JSON.stringify(c.Cmd)}`);
+      return nop(`CMD ${goQuoteList(c.Cmd)}`);
     case 'ENTRYPOINT':
       c.Entrypoint = jsonArgs(ins.args) ?? (ins.args.trim() ? [...shell, ins.args] : null);
       // An ENTRYPOINT resets a CMD inherited from the base image (not one set in this stage).
       if (!st.cmdSet) c.Cmd = null;
-      return nop(` ENTRYPOINT ${JSON.stringify(c.Entrypoint)}`);
+      return nop(`ENTRYPOINT ${goQuoteList(c.Entrypoint)}`);
     case 'VOLUME': {
       const vols = { ...(c.Volumes ?? {}) };
-      for (const v of jsonArgs(ins.args) ?? words(sub(ins.args), escape)) {
+      const given = jsonArgs(ins.args) ?? words(sub(ins.args), escape);
+      for (const v of given) {
         if (!v) throw invalidParameter('VOLUME specified can not be an empty string');
         vols[v] = {};
       }
       c.Volumes = vols;
-      return nop(` VOLUME ${JSON.stringify(Object.keys(vols))}`);
+      return nop(`VOLUME ${goList(given)}`);
     }
     case 'USER':
       c.User = sub(ins.args.trim());
-      return nop(` USER ${c.User}`);
+      return nop(`USER ${c.User}`);
     case 'WORKDIR': {
       const w = sub(ins.args.trim());
       c.WorkingDir = path.posix.resolve(c.WorkingDir || '/', w);
-      return nop(` WORKDIR ${c.WorkingDir}`);
+      return nop1(`WORKDIR ${c.WorkingDir}`);
     }
     case 'STOPSIGNAL':
       c.StopSignal = sub(ins.args.trim());
-      return nop(` STOPSIGNAL ${c.StopSignal}`);
+      return nop(`STOPSIGNAL ${c.StopSignal}`);
     case 'SHELL': {
       const j = jsonArgs(ins.args);
       if (!j) throw invalidParameter('SHELL requires the arguments to be in JSON form');
       c.Shell = j;
-      return nop(` SHELL ${JSON.stringify(j)}`);
+      return nop(`SHELL ${goList(j)}`);
     }
     case 'ONBUILD': {
       const t = ins.args.trim();
@@ -96,7 +106,7 @@ export function applyMeta(st: MetaState, ins: Instruction, sub: (s: string) => s
       if (kw === 'ONBUILD') throw invalidParameter('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
       if (kw === 'FROM' || kw === 'MAINTAINER') throw invalidParameter(`${kw} isn't allowed as an ONBUILD trigger`);
       c.OnBuild = [...(c.OnBuild ?? []), t];
-      return nop(` ONBUILD ${t}`);
+      return nop(`ONBUILD ${t}`);
     }
     case 'HEALTHCHECK': {
       const a = ins.args.trim();
@@ -114,7 +124,7 @@ export function applyMeta(st: MetaState, ins: Instruction, sub: (s: string) => s
         if (f.retries) hc.Retries = Number(f.retries);
         c.Healthcheck = hc;
       } else throw invalidParameter(`Unknown type "${kw}" in HEALTHCHECK (try CMD)`);
-      return nop(` HEALTHCHECK &{${JSON.stringify(c.Healthcheck)}}`);
+      return nop(`HEALTHCHECK ${goHealthConfig(c.Healthcheck as Parameters<typeof goHealthConfig>[0])}`);
     }
     default:
       throw invalidParameter(`unknown instruction: ${ins.keyword}`);

@@ -91,7 +91,7 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
   try {
     mounts = (ins.lists.mount ?? []).map((m) => parseMount(substitute(m, vars, escape)));
   } catch (e) {
-    if (e instanceof MountError) throw new BuildError(`dockerfile parse error line ${ins.line}: ${e.message}`);
+    if (e instanceof MountError) throw new BuildError(`dockerfile parse error on line ${ins.line}: ${e.message}`);
     throw e;
   }
   const { cmd, script } = command(st, ins);

@@ -104,8 +104,12 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     } else if (m.Type === 'volume') {
       const vo = (m as { VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } } }).VolumeOptions;
       addVolume(m.Source || undefined, m.Target, !!m.ReadOnly, m.ReadOnly ? 'ro' : '', !!vo?.NoCopy, vo?.Labels, vo?.DriverConfig);
-    } else {
+    } else if (m.Type === 'image') {
+      // a type current dockerd has and Berth not yet
       throw invalidParameter(`mount type "${m.Type}" is not supported yet`);
+    } else {
+      // npipe, cluster and anything else: dockerd's Linux parser does not know them
+      throw invalidParameter(`invalid mount config for type "${m.Type}": mount type unknown`);
     }
   }
 

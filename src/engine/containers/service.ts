@@ -78,6 +78,7 @@ export class ContainerService {
       }
       return found;
     });
+    deps.images.setContainerLister(() => store.list().map((c) => ({ imageId: c.Image, running: c.State.Running })));
   }
 
   // --- lookup (store.ts) -----------------------------------------------------------

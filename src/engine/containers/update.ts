@@ -1,6 +1,6 @@
 // docker update: the new HostConfig from the request, as dockerd merges it (zero, empty and absent
 // fields keep their values; PidsLimit 0 is a value) and checks it against the current one.
-import { invalidParameter, BerthError } from '../../errdefs.ts';
+import { invalidParameter, conflict, BerthError } from '../../errdefs.ts';
 import { checkResources } from './resources.ts';
 import { emit, type Ctx } from './context.ts';
 import { validatePolicy } from './restart-policy.ts';
@@ -20,8 +20,11 @@ export function updatedHostConfig(current: HostConfig, body: Record<string, unkn
   }
   const prevSwap = (current as ResourceFields).MemorySwap ?? 0;
   const mem = (body.Memory as number) || 0;
-  if (mem > 0 && !body.MemorySwap && prevSwap > 0 && mem > prevSwap)
-    throw invalidParameter(`Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
+  // dockerd's rule, literally: without a new MemorySwap, a new Memory must not exceed the current
+  // MemorySwap, which is 0 (or -1) for a container created without -m, so such a container needs
+  // --memory-swap with its first --memory (a 409)
+  if (mem > 0 && !body.MemorySwap && mem > prevSwap)
+    throw conflict(`Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
   const rp = body.RestartPolicy as HostConfig['RestartPolicy'] | undefined;
   if (rp?.Name) {
     if (current.AutoRemove && rp.Name !== 'no') throw invalidParameter(`Cannot update container ${id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);

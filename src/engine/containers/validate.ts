@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { ContainerConfig } from '../../images/types.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { validatePolicy } from './restart-policy.ts';
+import { CAPABILITY_NAMES } from '../../platform/linux/capabilities.ts';
 import type { HostConfig } from './record.ts';
 
 export function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
@@ -18,6 +19,21 @@ export function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
   const policyError = validatePolicy(hc.RestartPolicy, !!hc.AutoRemove);
   if (policyError) throw invalidParameter(policyError);
   for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw invalidParameter(`invalid environment variable: ${e}`);
+  // dockerd's validateNetMode: the host's UTS namespace has the host's name
+  if (hc.UTSMode === 'host' && cfg.Hostname) throw invalidParameter('conflicting options: hostname and the UTS mode');
+  // dockerd's validateCapabilities, at create (whether the kernel has them is checked at start)
+  checkCapabilityNames(hc.CapAdd, 'CapAdd');
+  checkCapabilityNames(hc.CapDrop, 'CapDrop');
+}
+
+/** Docker's NormalizeLegacyCapabilities without the host check: known names, any case, CAP_ optional. */
+function checkCapabilityNames(caps: unknown, field: string): void {
+  if (!Array.isArray(caps)) return;
+  for (const c0 of caps) {
+    if (typeof c0 !== 'string') continue;
+    const c = c0.toUpperCase() === 'ALL' ? 'ALL' : c0.toUpperCase().startsWith('CAP_') ? c0.toUpperCase() : 'CAP_' + c0.toUpperCase();
+    if (c !== 'ALL' && !CAPABILITY_NAMES.includes(c)) throw invalidParameter(`invalid ${field}: unknown capability: "${c}"`);
+  }
 }
 
 /** The log drivers Berth has (conmon writes json-file; `local` is accepted as its alias). */

@@ -8,7 +8,7 @@ const parse = (s: string) => parseDockerfile(s);
 const fails = (s: string, re: RegExp) => assert.throws(() => parse(s), (e: Error) => (assert.match(e.message, re), true));
 
 test('unknown flags fail with "Unknown flag: X" and the line, on every instruction', () => {
-  fails('FROM x\nRUN --bogus=1 true\n', /^dockerfile parse error line 2: Unknown flag: bogus$/);
+  fails('FROM x\nRUN --bogus=1 true\n', /^dockerfile parse error on line 2: Unknown flag: bogus$/);
   fails('FROM x\nENV --foo=1 A=b\n', /line 2: Unknown flag: foo/);
   fails('FROM --bogus=1 x\n', /line 1: Unknown flag: bogus/);
   fails('FROM x\nHEALTHCHECK --bogus=1 CMD true\n', /line 2: Unknown flag: bogus/);
@@ -52,7 +52,7 @@ test('continuations skip comment and empty lines; line numbers are the first lin
   assert.equal(run!.args, 'echo a   && echo b');
   assert.equal(run!.line, 2);
   assert.equal(cmd!.line, 6);
-  fails('FROM x\nRUN true\nFOO bar\n', /line 3: unknown instruction: FOO/);
+  fails('FROM x\nRUN true\nFOO bar\n', /^dockerfile parse error on line 3: unknown instruction: foo \(did you mean from\?\)$/);
 });
 
 test('heredocs: <<EOF, <<-EOF, quoted delimiters, several on one line, in RUN/COPY/ADD only', () => {
@@ -65,7 +65,7 @@ test('heredocs: <<EOF, <<-EOF, quoted delimiters, several on one line, in RUN/CO
   ]);
   assert.equal(after!.args, 'echo after');
   assert.equal(after!.line, 10);
-  fails('FROM x\nRUN <<EOF\necho never ends\n', /^dockerfile parse error line 2: unterminated heredoc$/);
+  fails('FROM x\nRUN <<EOF\necho never ends\n', /^failed to parse Dockerfile: unterminated heredoc$/);
   // "<< EOF" (a space) is not a heredoc; nor is a heredoc word in CMD
   assert.deepEqual(parse('FROM x\nRUN cat << EOF\n').stages[0]!.instructions[0]!.heredocs, []);
   assert.equal(parse('FROM x\nCMD cat <<EOF\n').stages[0]!.instructions.length, 1);

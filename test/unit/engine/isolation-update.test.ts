@@ -25,6 +25,10 @@ test('docker update keeps what is zero or absent, and checks the swap and restar
   const next = updatedHostConfig(cur, { Memory: 0, CpuShares: 1024, PidsLimit: 0, CpusetCpus: '' }, 'c1') as unknown as Record<string, unknown>;
   assert.deepEqual([next.Memory, next.CpuShares, next.PidsLimit], [64 << 20, 1024, 0]);
   assert.throws(() => updatedHostConfig(cur, { Memory: 256 << 20 }, 'c1'), /Memory limit should be smaller than already set memoryswap limit/);
+  // a container without a memory limit has MemorySwap 0: its first --memory needs --memory-swap (dockerd's rule)
+  assert.throws(() => updatedHostConfig({ ...cur, Memory: 0, MemorySwap: 0 } as unknown as HostConfig, { Memory: 32 << 20 }, 'c1'), /Memory limit should be smaller/);
+  assert.throws(() => updatedHostConfig({ ...cur, Memory: 0, MemorySwap: -1 } as unknown as HostConfig, { Memory: 32 << 20 }, 'c1'), /Memory limit should be smaller/);
+  assert.equal(updatedHostConfig({ ...cur, Memory: 0, MemorySwap: 0 } as unknown as HostConfig, { Memory: 32 << 20, MemorySwap: -1 }, 'c1').Memory, 32 << 20);
   assert.equal((updatedHostConfig(cur, { RestartPolicy: { Name: 'always' } }, 'c1').RestartPolicy as { Name: string }).Name, 'always');
   assert.throws(() => updatedHostConfig({ ...cur, AutoRemove: true } as HostConfig, { RestartPolicy: { Name: 'always' } }, 'c1'), /AutoRemove is enabled/);
 });

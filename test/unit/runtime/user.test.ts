@@ -39,7 +39,7 @@ test('missing passwd/group files: numeric ids work, names do not', () => {
 
 test('group-add resolves names, keeps numbers, rejects unknown names', () => {
   assert.deepEqual(resolveAdditionalGroups(['audio', '777', '50'], group), [29, 777, 50]);
-  assert.throws(() => resolveAdditionalGroups(['nope'], group), { message: 'unable to find group nope: no matching entries in group file' });
+  assert.throws(() => resolveAdditionalGroups(['nope'], group), { message: 'Unable to find group nope: no matching entries in group file' });
 });
 
 test('ociUser puts the primary gid first and deduplicates', () => {

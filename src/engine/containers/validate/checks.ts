@@ -149,25 +149,27 @@ export const logConfig: Check = (v) => {
     if (COMMON_LOG_OPTS.includes(key) || FILE_LOG_OPTS.includes(key)) continue;
     throw invalidParameter(t === 'local' ? `unknown log opt '${key}' for log driver local` : `unknown log opt '${key}' for json-file log driver`);
   }
-  // The driver's own checks (moby runs them when the logger is made; Berth at create, so that
-  // nothing is stored that can never start)
+  // The driver's own checks (moby runs them when the logger is made, at start, and says "failed to
+  // initialize logging driver: …"; Berth at create, so that nothing is stored that can never start,
+  // in the same words, so that docker run prints what it prints against dockerd)
+  const driverError = (msg: string) => invalidParameter(`failed to initialize logging driver: ${msg}`);
   let size = -1;
   if ('max-size' in cfg) {
     try {
       size = fromHumanSize(cfg['max-size']!);
     } catch (e) {
-      throw invalidParameter(t === 'local' ? `invalid value for max-size: ${cfg['max-size']}: ${(e as Error).message}` : (e as Error).message);
+      throw driverError(t === 'local' ? `invalid value for max-size: ${cfg['max-size']}: ${(e as Error).message}` : (e as Error).message);
     }
-    if (t === 'json-file' && size <= 0) throw invalidParameter('max-size must be a positive number');
-    if (size < 0) throw invalidParameter('max-size must not be negative');
+    if (t === 'json-file' && size <= 0) throw driverError('max-size must be a positive number');
+    if (size < 0) throw driverError('max-size must not be negative');
   }
   let files = t === 'local' ? 5 : 1;
   if ('max-file' in cfg) {
     const s = cfg['max-file']!;
-    if (!/^[+-]?\d+$/.test(s)) throw invalidParameter(t === 'local' ? `invalid value for max-file: ${s}: strconv.Atoi: parsing "${s}": invalid syntax` : `strconv.Atoi: parsing "${s}": invalid syntax`);
+    if (!/^[+-]?\d+$/.test(s)) throw driverError(t === 'local' ? `invalid value for max-file: ${s}: strconv.Atoi: parsing "${s}": invalid syntax` : `strconv.Atoi: parsing "${s}": invalid syntax`);
     files = Number(s);
-    if (t === 'json-file' && files < 1) throw invalidParameter('max-file cannot be less than 1');
-    if (files < 0) throw invalidParameter('max-file must not be negative');
+    if (t === 'json-file' && files < 1) throw driverError('max-file cannot be less than 1');
+    if (files < 0) throw driverError('max-file must not be negative');
   }
   if (cfg.tag) checkLogTag(cfg.tag);
   for (const k of ['labels-regex', 'env-regex']) {
@@ -175,15 +177,15 @@ export const logConfig: Check = (v) => {
     try {
       new RegExp(cfg[k]!);
     } catch (e) {
-      throw invalidParameter(`error parsing regexp: ${(e as Error).message}`);
+      throw driverError(`error parsing regexp: ${(e as Error).message}`);
     }
   }
   if ('compress' in cfg) {
     const s = cfg.compress!;
-    if (!goBool(s)) throw invalidParameter(t === 'local' ? `invalid boolean value for compress: strconv.ParseBool: parsing "${s}": invalid syntax` : `strconv.ParseBool: parsing "${s}": invalid syntax`);
+    if (!goBool(s)) throw driverError(t === 'local' ? `invalid boolean value for compress: strconv.ParseBool: parsing "${s}": invalid syntax` : `strconv.ParseBool: parsing "${s}": invalid syntax`);
     const on = /^(1|t|T|TRUE|true|True)$/.test(s);
-    if (t === 'json-file' && on && (files === 1 || size === -1)) throw invalidParameter('compress cannot be true when max-file is less than 2 or max-size is not set');
-    if (t === 'local' && on && files <= 1) throw invalidParameter('compression cannot be enabled when max file count is 1');
+    if (t === 'json-file' && on && (files === 1 || size === -1)) throw driverError('compress cannot be true when max-file is less than 2 or max-size is not set');
+    if (t === 'local' && on && files <= 1) throw driverError('compression cannot be enabled when max file count is 1');
   }
 };
 

@@ -166,7 +166,7 @@ export const ENDPOINT_IPAM_CONFIG: Record<string, FieldRule> = {
 export const MOUNT: Record<string, FieldRule> = {
   Target: H('s', 'engine/containers/mounts.ts'),
   Source: H('s', 'engine/containers/mounts.ts'),
-  Type: H('s', 'engine/containers/mounts.ts (bind, volume, tmpfs)', undefined, 'image, npipe, cluster: mount type "x" is not supported yet'),
+  Type: H('s', 'engine/containers/mounts.ts (bind, volume, tmpfs)', undefined, 'image: mount type "image" is not supported yet; npipe, cluster, others: invalid mount config for type "x": mount type unknown'),
   ReadOnly: H('b', 'engine/containers/mounts.ts'),
   Consistency: H('s', 'macOS only: ignored on Linux, as dockerd does'),
   BindOptions: H('o', 'engine/containers/mounts.ts (see below)'),

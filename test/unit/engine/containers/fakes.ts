@@ -136,6 +136,7 @@ export class FakeImages {
     return { id: IMAGE_ID, config: { config: { Cmd: ['sh'] } } as never, size: 0, loaded: '' };
   }
   setInUseCheck(): void {}
+  setContainerLister(): void {}
   /** (synchronous, as the real one is: a create runs from its name reservation to its save without yielding) */
   createRWLayer(id: string): void {
     if (this.failLayer) throw this.failLayer;

@@ -35,7 +35,8 @@ test('tmpfs and --mount', () => {
     ['nosuid', 'nodev', 'noexec', 'size=4096', 'mode=700', 'ro'],
   ]);
   assert.throws(() => resolveMounts(hc({ Mounts: [{ Type: 'bind', Target: '/x', Source: '/does/not/exist' }] })), /bind source path does not exist: \/does\/not\/exist/);
-  assert.throws(() => resolveMounts(hc({ Mounts: [{ Type: 'npipe', Target: '/x' }] })), /mount type "npipe" is not supported yet/);
+  assert.throws(() => resolveMounts(hc({ Mounts: [{ Type: 'npipe', Target: '/x' }] })), /invalid mount config for type "npipe": mount type unknown/);
+  assert.throws(() => resolveMounts(hc({ Mounts: [{ Type: 'image', Target: '/x' }] })), /mount type "image" is not supported yet/);
   assert.throws(() => resolveMounts(hc({ Binds: ['named:/x'] })), /named volumes are not available/);
 });
 
