@@ -74,10 +74,15 @@ async function main(): Promise<void> {
     await loadImage(d);
     if (values.replay) {
       const findings: Finding[] = JSON.parse(fs.readFileSync(values.replay, 'utf8'));
+      // the recorded container IDs name a running container of this daemon; dockerd 20.10 speaks up to 1.41
+      const c = await api(d.socket, 'POST', '/containers/create', { Image: TEST_IMAGE, Cmd: ['sleep', '100000'] });
+      await api(d.socket, 'POST', `/containers/${c.json.Id}/start`);
       for (const f of findings) {
         if (f.kind !== '5xx') continue;
         const body = f.request.bodyB64 ? Buffer.from(f.request.bodyB64, 'base64') : undefined;
-        const a = await send(d.socket, { ...f.request, body }, 30_000);
+        let target = f.request.target.replace(/\/containers\/[0-9a-f]{64}/, `/containers/${c.json.Id}`);
+        if (d.kind === 'dockerd') target = target.replace(/^\/v1\.(4[2-9]|50)\//, '/v1.41/');
+        const a = await send(d.socket, { ...f.request, target, body }, 30_000);
         let msg = a.body;
         try {
           msg = JSON.parse(a.body).message;

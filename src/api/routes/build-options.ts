@@ -43,12 +43,13 @@ const list = (go: string, element: (x: unknown) => string | undefined): Shape =>
   go,
   check: (v) => (v === null ? undefined : Array.isArray(v) ? v.map(element).find(Boolean) : refuse(v, go)),
 });
-const objectOf = (go: string, fields: Record<string, string>) => (x: unknown) => {
+/** A struct's fields: Go names the field in the refusal ("Go struct field Ulimit.Soft of type int64"). */
+const objectOf = (go: string, fields: Record<string, [kind: string, goType: string]>) => (x: unknown) => {
   if (x === null) return undefined;
   if (kindOf(x) !== 'object') return refuse(x, go);
-  for (const [k, want] of Object.entries(fields)) {
+  for (const [k, [want, goType]] of Object.entries(fields)) {
     const f = (x as Record<string, unknown>)[k];
-    if (f !== undefined && f !== null && kindOf(f) !== want) return refuse(f, want === 'object' ? 'map[string]string' : want === 'number' ? 'int64' : want);
+    if (f !== undefined && f !== null && kindOf(f) !== want) return `json: cannot unmarshal ${kindOf(f)} into Go struct field ${go.split('.').pop()}.${k} of type ${goType}`;
   }
   return undefined;
 };
@@ -56,22 +57,24 @@ export const QUERY_SHAPES = {
   buildargs: stringMap('map[string]*string', true),
   labels: stringMap('map[string]string', false),
   cachefrom: list('[]string', (x) => (typeof x === 'string' ? undefined : refuse(x, 'string'))),
-  ulimits: list('[]*units.Ulimit', objectOf('units.Ulimit', { Name: 'string', Soft: 'number', Hard: 'number' })),
-  outputs: list('[]types.ImageBuildOutput', objectOf('types.ImageBuildOutput', { Type: 'string', Attrs: 'object' })),
+  ulimits: list('[]*units.Ulimit', objectOf('units.Ulimit', { Name: ['string', 'string'], Soft: ['number', 'int64'], Hard: ['number', 'int64'] })),
+  outputs: list('[]types.ImageBuildOutput', objectOf('types.ImageBuildOutput', { Type: ['string', 'string'], Attrs: ['object', 'map[string]string'] })),
 } satisfies Record<string, Shape>;
 
 /** A JSON query parameter decoded as dockerd decodes it: a syntax error or a value of the wrong
- * shape is a 400 "error reading <what>: …", never a TypeError further on. */
-function json<T>(v: string | undefined, what: string, shape: Shape, dflt: T): T {
+ * shape is a 400 "error reading <what>: …" (just Go's message for outputs and cachefrom, which
+ * dockerd does not wrap; 20.10 answers those 500, as it did not type them), never a TypeError. */
+function json<T>(v: string | undefined, what: string | undefined, shape: Shape, dflt: T): T {
   if (!v) return dflt;
+  const fail = (m: string) => invalidParameter(what ? `error reading ${what}: ${m}` : m);
   let parsed: unknown;
   try {
     parsed = JSON.parse(v);
   } catch (e) {
-    throw invalidParameter(`error reading ${what}: ${(e as Error).message}`);
+    throw fail((e as Error).message);
   }
   const wrong = shape.check(parsed);
-  if (wrong) throw invalidParameter(`error reading ${what}: ${wrong}`);
+  if (wrong) throw fail(wrong);
   return (parsed ?? dflt) as T;
 }
 
@@ -90,12 +93,12 @@ export function buildOptionsFromQuery(ctx: Query): BuildOptions & { buildId?: st
   if (version === '2') throw invalidParameter('buildkit is not enabled on daemon');
   if (version !== '' && version !== '1') throw invalidParameter(`invalid version ${version}`);
   if (ctx.q('session')) throw invalidParameter('build sessions (BuildKit) are not supported by this daemon');
-  const outputs = json<{ Type?: string; Attrs?: Record<string, string> }[]>(ctx.q('outputs'), 'outputs', QUERY_SHAPES.outputs, []);
+  const outputs = json<{ Type?: string; Attrs?: Record<string, string> }[]>(ctx.q('outputs'), undefined, QUERY_SHAPES.outputs, []);
   for (const o of outputs) if (o.Type !== 'moby' || Object.keys(o.Attrs ?? {}).length) throw invalidParameter(`build output type "${o.Type}" is not supported by this daemon: it stores the image in its image store (type "moby") only`);
   const buildArgs: Record<string, string> = {};
   for (const [k, v] of Object.entries(json<Record<string, string | null>>(ctx.q('buildargs'), 'build args', QUERY_SHAPES.buildargs, {}))) if (v !== null) buildArgs[k] = v;
   const labels = json<Record<string, string>>(ctx.q('labels'), 'labels', QUERY_SHAPES.labels, {});
-  const cacheFrom = json<string[]>(ctx.q('cachefrom'), 'cachefrom', QUERY_SHAPES.cachefrom, []);
+  const cacheFrom = json<string[]>(ctx.q('cachefrom'), undefined, QUERY_SHAPES.cachefrom, []);
   const ulimits = json<{ Name: string; Soft: number; Hard: number }[]>(ctx.q('ulimits'), 'ulimit settings', QUERY_SHAPES.ulimits, []);
   const isolation = ctx.q('isolation') || undefined;
   const hostConfig: Record<string, unknown> = {};

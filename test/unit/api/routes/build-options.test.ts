@@ -1,5 +1,5 @@
 // POST /build's JSON query parameters: a value of the wrong shape is a 400 naming the parameter
-// (dockerd's "error reading …: json: cannot unmarshal …"), never a TypeError (a 500) further on.
+// (dockerd's "error reading …: json: cannot unmarshal …", checked against dockerd 20.10), never a TypeError (a 500) further on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildOptionsFromQuery } from '../../../../src/api/routes/build-options.ts';
@@ -11,17 +11,17 @@ function options(query: Record<string, string>) {
 
 test('JSON query parameters of the wrong shape: 400 with Go decoding message', () => {
   const cases: [Record<string, string>, RegExp][] = [
-    [{ outputs: '{}' }, /^error reading outputs: json: cannot unmarshal object into Go value of type \[\]types.ImageBuildOutput$/],
-    [{ outputs: '[5]' }, /^error reading outputs: json: cannot unmarshal number into Go value of type types.ImageBuildOutput$/],
-    [{ outputs: '[{"Type":5}]' }, /cannot unmarshal number into Go value of type string/],
+    [{ outputs: '{}' }, /^json: cannot unmarshal object into Go value of type \[\]types.ImageBuildOutput$/],
+    [{ outputs: '[5]' }, /^json: cannot unmarshal number into Go value of type types.ImageBuildOutput$/],
+    [{ outputs: '[{"Type":5}]' }, /^json: cannot unmarshal number into Go struct field ImageBuildOutput.Type of type string$/],
     [{ buildargs: '[]' }, /^error reading build args: json: cannot unmarshal array into Go value of type map\[string\]\*string$/],
     [{ buildargs: '{"a":5}' }, /cannot unmarshal number into Go value of type string/],
     [{ labels: '"x"' }, /^error reading labels: json: cannot unmarshal string into Go value of type map\[string\]string$/],
     [{ labels: '{"a":null}' }, /cannot unmarshal null into Go value of type string/],
-    [{ cachefrom: '{}' }, /^error reading cachefrom: json: cannot unmarshal object into Go value of type \[\]string$/],
+    [{ cachefrom: '{}' }, /^json: cannot unmarshal object into Go value of type \[\]string$/],
     [{ cachefrom: '[1]' }, /cannot unmarshal number into Go value of type string/],
     [{ ulimits: '{"Name":"nofile"}' }, /^error reading ulimit settings: json: cannot unmarshal object into Go value of type \[\]\*units.Ulimit$/],
-    [{ ulimits: '[{"Name":"nofile","Soft":"1"}]' }, /cannot unmarshal string into Go value of type int64/],
+    [{ ulimits: '[{"Name":"nofile","Soft":"1"}]' }, /^error reading ulimit settings: json: cannot unmarshal string into Go struct field Ulimit.Soft of type int64$/],
     [{ labels: '{' }, /^error reading labels: /],
   ];
   for (const [q, re] of cases) {
