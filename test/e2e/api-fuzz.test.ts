@@ -6,6 +6,7 @@
 // Longer runs: bin/node test/fuzz/api-fuzz.ts --seed N --duration SECONDS (see there).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { send, api, type RawRequest } from '../fuzz/fuzz-client.ts';
 import { rawTar } from '../fuzz/hostile-tars.ts';
@@ -39,7 +40,9 @@ describe('API fuzz', SUITE(skip), () => {
       const req: RawRequest = { method: 'PUT', target: `/containers/${id}/archive?path=/tmp`, headers: {}, body, contentType: 'application/x-tar', transport };
       const a = await send(t.d.socket, req, 10_000);
       assert.equal(a.timedOut, false, `${transport}: no answer and no close`);
-      // the copy froze the container; the cut-short upload must thaw it again
+      // the copy freezes the container (the daemon may still be at it after the connection closed);
+      // the cut-short upload must thaw it again
+      await new Promise((r) => setTimeout(r, 1000));
       let paused = true;
       for (let i = 0; i < 50 && paused; i++) {
         const st = await api(t.d.socket, 'GET', `/containers/${id}/json`);
@@ -58,7 +61,7 @@ describe('API fuzz', SUITE(skip), () => {
   test('fixed-seed fuzz: 400 cases, no crash, no hang, no 5xx dockerd does not give', { ...T, timeout: 600_000 }, async () => {
     const lines: string[] = [];
     const seed = Number(process.env.BERTH_FUZZ_SEED ?? 7);
-    const report = await fuzz({ socket: t.d.socket, seed, image: t.image, cases: Number(process.env.BERTH_FUZZ_CASES ?? 400), timeoutMs: 60_000, log: (l) => lines.push(l) });
+    const report = await fuzz({ socket: t.d.socket, seed, image: t.image, cases: Number(process.env.BERTH_FUZZ_CASES ?? 400), timeoutMs: 60_000, log: (l) => lines.push(l), trace: process.env.BERTH_FUZZ_TRACE ? (l) => fs.appendFileSync(process.env.BERTH_FUZZ_TRACE!, l + '\n') : undefined });
     const unexpected = report.findings.filter((f) => !(f.kind === '5xx' && (REAL_DOCKER || DOCKER_500S.some((re) => re.test(f.key)))));
     assert.deepEqual(
       unexpected.map((f) => f.key),
