@@ -43,6 +43,7 @@ export interface FuzzOptions {
 
 /** Docker's own 503 for the swarm endpoints of a node outside a swarm (Berth never joins one). */
 const SWARM = /not a swarm manager|swarm mode is not supported/;
+const SWARM_PATHS = /^\/(swarm|nodes|services|tasks|secrets|configs)\b/;
 
 const TAR_BODIES: Record<string, boolean> = { '/build': true, '/containers/{id}/archive': false, '/images/load': false, '/plugins/create': false, '/images/create': false };
 
@@ -129,7 +130,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       }
     })();
     const base = { request: reproducer, status: a.status, answer: String(msg), how: c.how };
-    if (a.status >= 500 && !SWARM.test(String(msg))) record({ ...base, kind: '5xx', key: `${c.req.method} ${c.template} ${a.status} ${normalise(String(msg))}` });
+    if (a.status >= 500 && !SWARM.test(String(msg)) && !(a.status === 503 && SWARM_PATHS.test(c.template))) record({ ...base, kind: '5xx', key: `${c.req.method} ${c.template} ${a.status} ${normalise(String(msg))}` });
     if (a.timedOut && !c.streams) record({ ...base, kind: 'hang', key: `hang ${c.req.method} ${c.template} (${c.how})` });
     if (!(await ping(o.socket, 2000))) {
       record({ ...base, kind: 'ping', key: `no ping after ${c.req.method} ${c.template} (${c.how})` });

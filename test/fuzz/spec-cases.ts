@@ -90,7 +90,7 @@ export const JUNK: readonly (() => unknown)[] = [
 ];
 
 /** Registries the fuzzer may name: a refused loopback port, never the internet. */
-export const NO_REGISTRY = 'localhost:1';
+export const NO_REGISTRY = 'localhost:2';
 
 /** A value of the schema's type (a few properties of an object), with the depth bounded. */
 export function generate(rng: Rng, schema: any, defs: Record<string, any>, depth = 0): unknown {
@@ -184,7 +184,7 @@ const QUERY_JUNK = ['maybe', '-1', '99999999999999999999', '1e3', '', '%00', 'x%
 export function queryValue(rng: Rng, p: Param): string {
   if (p.name === 'filters') return rng.chance(0.2) ? encodeURIComponent(JSON.stringify({ label: ['a=b'] })) : encodeURIComponent(rng.pick(FILTER_VALUES));
   const registry = /^(fromImage|remote|term|fromSrc|serveraddress|repo)$/.test(p.name);
-  if (registry) return encodeURIComponent(rng.pick([`${NO_REGISTRY}/x`, `http://127.0.0.1:1/x`, `${NO_REGISTRY}/x:${'t'.repeat(200)}`, '-', '']));
+  if (registry) return encodeURIComponent(rng.pick([`${NO_REGISTRY}/x`, `http://127.0.0.1:2/x`, `${NO_REGISTRY}/x:${'t'.repeat(200)}`, '-', '']));
   if (rng.chance(0.5)) {
     if (p.enum) return encodeURIComponent(String(rng.pick(p.enum)));
     if (p.type === 'boolean') return rng.pick(['1', 'true', '0', 'false']);
@@ -247,6 +247,8 @@ export function specRequest(rng: Rng, op: Operation, defs: Record<string, any>, 
   let contentType: string | undefined;
   if (bodyParam?.schema && !(bodyParam.schema.type === 'string' && bodyParam.schema.format === 'binary')) {
     const v = generate(rng, bodyParam.schema, defs);
+    // a login names an unreachable registry: never a DNS look-up or the internet
+    if (op.path === '/auth' && v && typeof v === 'object') Object.assign(v, { serveraddress: rng.pick([NO_REGISTRY, `https://${NO_REGISTRY}/v2/`, '']) });
     // a create that names the real image gets past the image look-up, to the checks behind it
     if (op.path === '/containers/create' && v && typeof v === 'object' && real.image && rng.chance(0.7)) Object.assign(v, { Image: real.image, Cmd: ['true'] });
     const s = serialise(rng, rng.chance(0.75) ? mutate(rng, v) : v);
