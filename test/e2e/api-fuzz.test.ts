@@ -20,6 +20,8 @@ const skip = e2eSkipReason() || (SPEC_FILE ? false : 'the API spec is not here')
 const DOCKER_500S = [
   // an import whose tar cannot be extracted: dockerd "Error processing tar file(exit status 1): …"
   /^POST \/images\/create 500 failed to register layer/,
+  // an import from an unreachable URL: dockerd 500 "Get "http://127.0.0.1:2/x": dial tcp …: connection refused"
+  /^POST \/images\/create 500 Get http/,
   // a cp-in tar whose gzip stream ends early: dockerd "Error processing tar file(exit status 1): unexpected EOF"
   /^PUT \/containers\/\{id\}\/archive 500 unexpected end of file/,
   // a login to an unreachable registry: dockerd 500 "Get …: dial tcp …: connection refused"; Berth
