@@ -25,11 +25,20 @@ export function readBounded(stream: NodeJS.ReadableStream, limit = MAX_JSON_BODY
       if (size <= limit) chunks.push(c);
       else chunks.length = 0;
     });
+    let ended = false;
     stream.on('end', () => {
+      ended = true;
       if (size > limit) reject(invalidParameter(`request body is too large: more than ${limit} bytes`));
       else resolve(Buffer.concat(chunks));
     });
-    stream.on('error', reject);
+    // a client that closes the connection before the body's end: an error of its request (not an
+    // untyped 500 with a stack in the log), and never a wait for an 'end' that will not come
+    const cut = () => invalidParameter('the request body ended early: the client closed the connection');
+    stream.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ECONNRESET' ? cut() : e));
+    stream.on('close', () => {
+      if (!ended) reject(cut());
+    });
+    if ((stream as { destroyed?: boolean }).destroyed) reject(cut());
   });
 }
 

@@ -80,6 +80,14 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
       // request itself stays readable for drain() below
       const body = new PassThrough();
       ctx.req.pipe(body);
+      // pipe() passes on the end of a body, not a connection that closed before it: without this
+      // the extraction would wait forever for the rest, with the container frozen all along. The
+      // connection may have closed already, while the container was being frozen.
+      const cutShort = () => {
+        if (!ctx.req.complete) body.destroy(invalidParameter('the upload ended before its end'));
+      };
+      if (ctx.req.destroyed) cutShort();
+      else ctx.req.once('close', cutShort);
       try {
         await putArchive(root, p, body, { noOverwriteDirNonDir: ctx.qBool('noOverwriteDirNonDir'), copyUIDGID: ctx.qBool('copyUIDGID'), user: c.Config.User, readonlyRootfs: !!c.HostConfig.ReadonlyRootfs }, ctx.params.id!);
       } catch (e) {

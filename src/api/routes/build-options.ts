@@ -25,13 +25,57 @@ interface Query {
   query: URLSearchParams;
 }
 
-function json<T>(v: string | undefined, what: string, dflt: T): T {
-  if (!v) return dflt;
-  try {
-    return JSON.parse(v) as T;
-  } catch (e) {
-    throw invalidParameter(`error reading ${what}: ${(e as Error).message}`);
+/** The JSON shapes of the query's JSON parameters, and the Go type dockerd decodes each into. */
+type Shape = { go: string; check(v: unknown): string | undefined };
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+/** Go's json.Unmarshal refusal of a value for a type ("number" into "string"). */
+const refuse = (v: unknown, go: string) => `json: cannot unmarshal ${kindOf(v)} into Go value of type ${go}`;
+const stringMap = (go: string, nullable: boolean): Shape => ({
+  go,
+  check: (v) => {
+    if (v === null) return undefined;
+    if (kindOf(v) !== 'object') return refuse(v, go);
+    for (const x of Object.values(v as object)) if (typeof x !== 'string' && !(nullable && x === null)) return refuse(x, 'string');
+    return undefined;
+  },
+});
+const list = (go: string, element: (x: unknown) => string | undefined): Shape => ({
+  go,
+  check: (v) => (v === null ? undefined : Array.isArray(v) ? v.map(element).find(Boolean) : refuse(v, go)),
+});
+/** A struct's fields: Go names the field in the refusal ("Go struct field Ulimit.Soft of type int64"). */
+const objectOf = (go: string, fields: Record<string, [kind: string, goType: string]>) => (x: unknown) => {
+  if (x === null) return undefined;
+  if (kindOf(x) !== 'object') return refuse(x, go);
+  for (const [k, [want, goType]] of Object.entries(fields)) {
+    const f = (x as Record<string, unknown>)[k];
+    if (f !== undefined && f !== null && kindOf(f) !== want) return `json: cannot unmarshal ${kindOf(f)} into Go struct field ${go.split('.').pop()}.${k} of type ${goType}`;
   }
+  return undefined;
+};
+export const QUERY_SHAPES = {
+  buildargs: stringMap('map[string]*string', true),
+  labels: stringMap('map[string]string', false),
+  cachefrom: list('[]string', (x) => (typeof x === 'string' ? undefined : refuse(x, 'string'))),
+  ulimits: list('[]*units.Ulimit', objectOf('units.Ulimit', { Name: ['string', 'string'], Soft: ['number', 'int64'], Hard: ['number', 'int64'] })),
+  outputs: list('[]types.ImageBuildOutput', objectOf('types.ImageBuildOutput', { Type: ['string', 'string'], Attrs: ['object', 'map[string]string'] })),
+} satisfies Record<string, Shape>;
+
+/** A JSON query parameter decoded as dockerd decodes it: a syntax error or a value of the wrong
+ * shape is a 400 "error reading <what>: …" (just Go's message for outputs and cachefrom, which
+ * dockerd does not wrap; 20.10 answers those 500, as it did not type them), never a TypeError. */
+function json<T>(v: string | undefined, what: string | undefined, shape: Shape, dflt: T): T {
+  if (!v) return dflt;
+  const fail = (m: string) => invalidParameter(what ? `error reading ${what}: ${m}` : m);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  const wrong = shape.check(parsed);
+  if (wrong) throw fail(wrong);
+  return (parsed ?? dflt) as T;
 }
 
 function int(ctx: Query, name: string): number | undefined {
@@ -49,13 +93,13 @@ export function buildOptionsFromQuery(ctx: Query): BuildOptions & { buildId?: st
   if (version === '2') throw invalidParameter('buildkit is not enabled on daemon');
   if (version !== '' && version !== '1') throw invalidParameter(`invalid version ${version}`);
   if (ctx.q('session')) throw invalidParameter('build sessions (BuildKit) are not supported by this daemon');
-  const outputs = json<{ Type?: string; Attrs?: Record<string, string> }[]>(ctx.q('outputs'), 'outputs', []);
+  const outputs = json<{ Type?: string; Attrs?: Record<string, string> }[]>(ctx.q('outputs'), undefined, QUERY_SHAPES.outputs, []);
   for (const o of outputs) if (o.Type !== 'moby' || Object.keys(o.Attrs ?? {}).length) throw invalidParameter(`build output type "${o.Type}" is not supported by this daemon: it stores the image in its image store (type "moby") only`);
   const buildArgs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(json<Record<string, string | null>>(ctx.q('buildargs'), 'build args', {}))) if (v !== null) buildArgs[k] = v;
-  const labels = json<Record<string, string>>(ctx.q('labels'), 'labels', {});
-  const cacheFrom = json<string[]>(ctx.q('cachefrom'), 'cachefrom', []);
-  const ulimits = json<{ Name: string; Soft: number; Hard: number }[]>(ctx.q('ulimits'), 'ulimit settings', []);
+  for (const [k, v] of Object.entries(json<Record<string, string | null>>(ctx.q('buildargs'), 'build args', QUERY_SHAPES.buildargs, {}))) if (v !== null) buildArgs[k] = v;
+  const labels = json<Record<string, string>>(ctx.q('labels'), 'labels', QUERY_SHAPES.labels, {});
+  const cacheFrom = json<string[]>(ctx.q('cachefrom'), undefined, QUERY_SHAPES.cachefrom, []);
+  const ulimits = json<{ Name: string; Soft: number; Hard: number }[]>(ctx.q('ulimits'), 'ulimit settings', QUERY_SHAPES.ulimits, []);
   const isolation = ctx.q('isolation') || undefined;
   const hostConfig: Record<string, unknown> = {};
   const set = (k: string, v: unknown) => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
-import { invalidParameter, notFound } from '../../errdefs.ts';
+import { invalidParameter, notFound, systemError } from '../../errdefs.ts';
 import { messageOf } from '../errors.ts';
 import { IMAGE_LIST_FILTERS, IMAGE_PRUNE_FILTERS } from '../filters/objects.ts';
 import type { ImagesEngine } from '../../engine/images.ts';
@@ -59,7 +59,10 @@ export function registerImageRoutes(router: Router, deps: ImageRouteDeps): void 
         } catch (e) {
           throw invalidParameter((e as Error).message);
         }
-        const r = await fetch(parsed);
+        // an unreachable source is dockerd's 500 with the transport's reason, worded as Go's client
+        const r = await fetch(parsed).catch((e: Error & { cause?: Error }) => {
+          throw systemError(`Get "${parsed.href}": ${e.cause?.message ?? e.message}`);
+        });
         // an unreadable body only leaves the message without the server's text
         if (!r.ok || !r.body) throw invalidParameter(`failed to GET ${parsed.href} with status ${r.statusText}: ${await r.text().catch(() => '')}`);
         res = ctx.stream('application/json');
