@@ -2,7 +2,7 @@
 // daemon killed anywhere in between finds it at recover() and undoes the half-made runtime
 // container, network namespace and mount; the record says `running` only once the process runs.
 import fs from 'node:fs';
-import { conflict, invalidParameter, notModified, BerthError } from '../../errdefs.ts';
+import { conflict, invalidParameter, notModified, systemError, BerthError } from '../../errdefs.ts';
 import { log } from '../../util/log.ts';
 import { createNetns, deleteNetns, loopbackUp } from '../../platform/linux/netns.ts';
 import type { ContainerRecord } from './record.ts';
@@ -12,6 +12,7 @@ import { cancelRestart } from './restart.ts';
 import { connectPendingAttaches, failPendingAttaches } from './attach.ts';
 import { remove } from './remove.ts';
 import { makeWorkingDir } from './workdir.ts';
+import { translateStartError } from './start-error.ts';
 import { writeLinkHosts } from './links.ts';
 import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
 import { phases } from '../../util/phases.ts';
@@ -102,8 +103,10 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     t.end();
     return c;
   } catch (e) {
-    const msg = (e as Error).message;
-    const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+    // (the runtime's errors are system errors; Berth's own checks before it keep their words)
+    const fromRuntime = !(e instanceof BerthError && e.kind !== 'system');
+    const failure = fromRuntime ? translateStartError(w.Path, (e as Error).message) : { message: (e as Error).message, exitCode: 128, invalid: false };
+    const { message: msg, exitCode: code } = failure;
     failPendingAttaches(ctx, id, e as Error);
     await undoStart(ctx, w);
     const c = ctx.store.update(id, (x) => {
@@ -116,7 +119,8 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (c.HostConfig.AutoRemove) setImmediate(() => void remove(ctx, id, { force: true, volumes: true }).catch((err) => log.warn(`auto-remove ${id}: ${err.message}`)));
     if (e instanceof BerthError && e.kind !== 'system') throw e;
     // Docker answers 400 for a command that cannot be run (the CLI turns it into exit code 126/127).
-    if (code !== 128) throw invalidParameter(msg, e);
+    if (failure.invalid) throw invalidParameter(msg, e);
+    if (msg !== (e as Error).message) throw systemError(msg, e);
     throw e;
   }
 }
