@@ -14,7 +14,7 @@ import { remove } from './remove.ts';
 import { makeWorkingDir } from './workdir.ts';
 import { translateStartError } from './start-error.ts';
 import { writeLinkHosts } from './links.ts';
-import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
+import { crashPoint, emit, emitVolumeEvents, netnsName, type Ctx } from './context.ts';
 import { phases } from '../../util/phases.ts';
 
 export async function start(ctx: Ctx, ref: string): Promise<void> {
@@ -38,6 +38,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
   // The network service fills the endpoints (addresses, ports) into this working copy; it is
   // written with the state at the end, whichever way the start ends.
   const w = structuredClone(ctx.store.get(id));
+  let volumesMounted = false;
   try {
     // A leftover runtime record (a previous run) must go before a new create; none is the usual case.
     await ctx.runtime.delete(id, true).catch((e) => log.debug(`no leftover runtime container ${id}: ${e.message}`));
@@ -47,6 +48,8 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (pre) await pre;
     const rootfs = await ctx.images.mountRWLayer(id);
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name) await ctx.volumes?.mount(m.Name);
+    emitVolumeEvents(ctx, w, 'mount');
+    volumesMounted = true;
     t.mark('mount');
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await ctx.volumes?.populate(m.Name, rootfs, m.Destination);
     const spec = runSpec(ctx, w, rootfs);
@@ -109,6 +112,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     const { message: msg, exitCode: code } = failure;
     failPendingAttaches(ctx, id, e as Error);
     await undoStart(ctx, w);
+    if (volumesMounted) emitVolumeEvents(ctx, w, 'unmount');
     const c = ctx.store.update(id, (x) => {
       x.State = { ...x.State, Status: x.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: code, Error: msg };
       x.NetworkSettings = w.NetworkSettings;
