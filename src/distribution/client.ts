@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Agent } from 'undici';
 import { BerthError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
+import { goDialError } from './net-errors.ts';
 
 export interface Credentials {
   username?: string;
@@ -98,7 +99,7 @@ export class RegistryClient {
         ...(init.body && typeof (init.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}),
         ...dispatch,
       } as RequestInit).catch((e: Error & { cause?: Error }) => {
-        throw new RegistryError('unavailable', `Get "${this.url(p)}": ${e.cause?.message ?? e.message}`, 0);
+        throw new RegistryError('system', `Get "${this.url(p)}": ${goDialError(e, this.host)}`, 0);
       });
     let res = await doFetch();
     if (res.status === 401 && (await this.answerChallenge(res))) {
@@ -106,6 +107,13 @@ export class RegistryClient {
       res = await doFetch();
     }
     return res;
+  }
+
+  /** GET /v2/ as dockerd's pull begins: only a registry that cannot be reached is an error here (the
+   *  error names /v2/, as dockerd's); what it answers is left to the requests that follow. */
+  async reach(): Promise<void> {
+    const res = await this.fetch('GET', '/v2/');
+    await res.arrayBuffer().catch(() => {}); // drained only to free the connection
   }
 
   /** GET /v2/: meets the auth challenge up front; throws when the credentials are refused. */

@@ -79,9 +79,13 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
   // (a Windows image can be listed in an index, but cannot run on this platform)
   if (o.platform.os !== 'linux') throw invalidParameter(`image operating system "${o.platform.os}" cannot be used on this platform: operating system is not supported`);
+  // As dockerd: the registry is reached (GET /v2/, which also meets its auth challenge) and the
+  // manifest resolved before the first progress message, so that an unreachable registry or a
+  // missing tag is the HTTP status of the answer, not an error inside a 200 stream.
+  await client.reach();
+  let { manifest, digest, mediaType } = await fetchManifest(client, repo, tagOrDigest);
   // (dockerd names the repository path: "library/busybox", "app1" for localhost:5000/app1)
   progress.status(`Pulling from ${ref.path}`, ref.digest ?? tagOrDigest);
-  let { manifest, digest, mediaType } = await fetchManifest(client, repo, tagOrDigest);
   const topDigest = digest;
   if (isList(mediaType) || manifest.manifests) {
     const d = selectManifest(manifest, o.platform);

@@ -227,6 +227,9 @@ export async function awaitPid(c: ConmonProcess, what: 'create' | 'exec', timeou
   }
   if (m.data < 0) {
     const msg = m.message ? runtimeMessage(m.message) : `exit status ${-m.data}`;
+    // Docker 28's words for a container the runtime could not create: moby's and containerd's
+    // prefixes around runc's message, and the gRPC code containerd's error carries ("unknown").
+    if (what === 'create') throw systemError(`failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg}: unknown`);
     throw systemError(`OCI runtime ${what} failed: ${msg}`);
   }
   return m.data;

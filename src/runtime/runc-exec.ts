@@ -56,7 +56,8 @@ const { id, bundle, rt } = c;
     args: spec.args,
     env: processEnv(spec.env, { hostname: cspec.hostname ?? '', tty: spec.tty, home: user.home }),
     cwd: spec.cwd || '/',
-    capabilities: spec.privileged ? { bounding: all, effective: all, permitted: all } : base.capabilities,
+    // (as the container's own process: a non-root user gets the bounding set only, root all of it)
+    capabilities: spec.privileged ? { bounding: all, effective: all, permitted: all } : user.uid === 0 ? { bounding: base.capabilities?.bounding, effective: base.capabilities?.bounding, permitted: base.capabilities?.bounding } : { bounding: base.capabilities?.bounding },
     rlimits: base.rlimits,
     noNewPrivileges: base.noNewPrivileges,
     oomScoreAdj: base.oomScoreAdj,

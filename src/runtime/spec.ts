@@ -226,7 +226,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
     args: init ? ['/sbin/docker-init', '--', ...run.args] : run.args,
     env: processEnv(run.env, { hostname: run.hostname, tty: run.tty, home: user.home }),
     cwd: run.cwd || '/',
-    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    // As moby's SetCapabilities: a non-root user gets the bounding set only, as execve() would
+    // leave it (runc would otherwise raise the effective set again after setuid: DAC override...)
+    capabilities: user.uid === 0 ? { bounding: caps, effective: caps, permitted: caps } : { bounding: caps },
     rlimits: containerRlimits(run.ulimits, host.rlimits),
     noNewPrivileges: hasSecurityOpt(run.securityOpt, 'no-new-privileges'),
     oomScoreAdj: typeof r.OomScoreAdj === 'number' && Number.isFinite(r.OomScoreAdj) ? r.OomScoreAdj : 0,

@@ -416,4 +416,22 @@ add('more', (c) => ['build', '-q', '--target', 'nosuch', path.join(c.scratch, 'b
 add('more', ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}']);
 add('more', ['rmi', 'bh', 'committed:1'], { ignoreOut: true });
 
+// ---- pull errors before the stream, runtime start errors, volume events
+add('pullerr', ['pull', 'busybox:nosuch']);
+add('pullerr', ['run', '--rm', 'nosuchimage123']);
+add('pullerr', ['pull', '127.0.0.1:1/nosuch:1']);
+add('pullerr', ['run', '--rm', '127.0.0.1:1/nosuch:1']);
+add('pullerr', ['pull', '--platform', 'linux/arm64', I]);
+add('pullerr', ['run', '--rm', '--platform', 'linux/arm64', I, 'true']);
+add('starterr', ['run', '--rm', I, 'nosuch']);
+add('starterr', ['run', '--rm', I, '/nosuch']);
+add('starterr', ['run', '--rm', I, '/etc']);
+add('starterr', ['run', '--rm', I, '/etc/passwd']);
+add('starterr', ['run', '--rm', '-w', '/etc/passwd', I, 'true']);
+add('starterr', ['run', '--rm', '-u', 'nosuchuser', I, 'true']);
+add('starterr', ['run', '--rm', '-u', 'nobody', I, '/root/x']);
+add('starterr', ['create', '--name', 'se1', I, 'nosuch']);
+add('starterr', ['start', 'se1']);
+add('starterr', ['rm', 'se1']);
+
 export const STEPS = S;

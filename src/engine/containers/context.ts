@@ -65,6 +65,17 @@ export function attrs(c: ContainerRecord, extra: Record<string, string> = {}): R
   return { ...(c.Config.Labels ?? {}), image: c.Config.Image ?? '', name: c.Name.slice(1), ...extra };
 }
 
+/** dockerd's volume events for a container's volumes (moby LogVolumeEvent): `mount` as a start sets
+ * them up (destination, propagation, read/write), `unmount` as its exit or failed start lets go. */
+export function emitVolumeEvents(ctx: Ctx, c: ContainerRecord, action: 'mount' | 'unmount'): void {
+  for (const m of c.Mounts) {
+    if (m.Type !== 'volume' || !m.Name) continue;
+    const a: Record<string, string> = { driver: m.Driver || 'local', container: c.Id };
+    if (action === 'mount') Object.assign(a, { destination: m.Destination, 'read/write': String(m.RW), propagation: m.Propagation ?? '' });
+    ctx.events.publish('volume', action, m.Name, a);
+  }
+}
+
 export function emit(ctx: Ctx, c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
   ctx.events.publish('container', action, c.Id, attrs(c, extra));
 }

@@ -7,7 +7,7 @@ import type { ContainerRecord } from './record.ts';
 import { shouldRestart } from './restart-policy.ts';
 import { scheduleRestart } from './restart.ts';
 import { removeLocked } from './remove.ts';
-import { emit, netnsName, type Ctx } from './context.ts';
+import { emit, emitVolumeEvents, netnsName, type Ctx } from './context.ts';
 
 export async function handleExit(ctx: Ctx, id: string, code: number, finishedAt?: Date): Promise<void> {
   await ctx.store.lock.run(id, async () => {
@@ -25,6 +25,7 @@ export async function handleExit(ctx: Ctx, id: string, code: number, finishedAt?
     if (restart) scheduleRestart(ctx, c);
     // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.
     if (!c.HostConfig.AutoRemove) await teardown(ctx, id, c);
+    emitVolumeEvents(ctx, c, 'unmount');
     if (oomKilled) emit(ctx, c, 'oom');
     emit(ctx, c, 'die', { exitCode: String(code) });
     ctx.stopping.delete(id);

@@ -2,7 +2,7 @@
 // daemon killed anywhere in between finds it at recover() and undoes the half-made runtime
 // container, network namespace and mount; the record says `running` only once the process runs.
 import fs from 'node:fs';
-import { conflict, invalidParameter, notModified, BerthError } from '../../errdefs.ts';
+import { conflict, invalidParameter, notModified, systemError, BerthError } from '../../errdefs.ts';
 import { log } from '../../util/log.ts';
 import { createNetns, deleteNetns, loopbackUp } from '../../platform/linux/netns.ts';
 import type { ContainerRecord } from './record.ts';
@@ -12,8 +12,9 @@ import { cancelRestart } from './restart.ts';
 import { connectPendingAttaches, failPendingAttaches } from './attach.ts';
 import { remove } from './remove.ts';
 import { makeWorkingDir } from './workdir.ts';
+import { translateStartError } from './start-error.ts';
 import { writeLinkHosts } from './links.ts';
-import { crashPoint, emit, netnsName, type Ctx } from './context.ts';
+import { crashPoint, emit, emitVolumeEvents, netnsName, type Ctx } from './context.ts';
 import { phases } from '../../util/phases.ts';
 
 export async function start(ctx: Ctx, ref: string): Promise<void> {
@@ -37,6 +38,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
   // The network service fills the endpoints (addresses, ports) into this working copy; it is
   // written with the state at the end, whichever way the start ends.
   const w = structuredClone(ctx.store.get(id));
+  let volumesMounted = false;
   try {
     // A leftover runtime record (a previous run) must go before a new create; none is the usual case.
     await ctx.runtime.delete(id, true).catch((e) => log.debug(`no leftover runtime container ${id}: ${e.message}`));
@@ -46,6 +48,8 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (pre) await pre;
     const rootfs = await ctx.images.mountRWLayer(id);
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name) await ctx.volumes?.mount(m.Name);
+    emitVolumeEvents(ctx, w, 'mount');
+    volumesMounted = true;
     t.mark('mount');
     for (const m of w.Mounts) if (m.Type === 'volume' && m.Name && !m.Mode.includes('nocopy')) await ctx.volumes?.populate(m.Name, rootfs, m.Destination);
     const spec = runSpec(ctx, w, rootfs);
@@ -102,10 +106,13 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     t.end();
     return c;
   } catch (e) {
-    const msg = (e as Error).message;
-    const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+    // (the runtime's errors are system errors; Berth's own checks before it keep their words)
+    const fromRuntime = !(e instanceof BerthError && e.kind !== 'system');
+    const failure = fromRuntime ? translateStartError(w.Path, (e as Error).message) : { message: (e as Error).message, exitCode: 128, invalid: false };
+    const { message: msg, exitCode: code } = failure;
     failPendingAttaches(ctx, id, e as Error);
     await undoStart(ctx, w);
+    if (volumesMounted) emitVolumeEvents(ctx, w, 'unmount');
     const c = ctx.store.update(id, (x) => {
       x.State = { ...x.State, Status: x.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: code, Error: msg };
       x.NetworkSettings = w.NetworkSettings;
@@ -116,7 +123,8 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     if (c.HostConfig.AutoRemove) setImmediate(() => void remove(ctx, id, { force: true, volumes: true }).catch((err) => log.warn(`auto-remove ${id}: ${err.message}`)));
     if (e instanceof BerthError && e.kind !== 'system') throw e;
     // Docker answers 400 for a command that cannot be run (the CLI turns it into exit code 126/127).
-    if (code !== 128) throw invalidParameter(msg, e);
+    if (failure.invalid) throw invalidParameter(msg, e);
+    if (msg !== (e as Error).message) throw systemError(msg, e);
     throw e;
   }
 }

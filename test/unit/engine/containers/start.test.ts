@@ -30,7 +30,7 @@ test('start writes its intent before the runtime creates, and running after it s
 test('a start the runtime refuses is undone: back to created, no runtime container, no mount', async () => {
   const h = harness();
   try {
-    const { Id } = await h.svc.create({ name: 'st2', config: { Image: 'busybox' } });
+    const { Id } = await h.svc.create({ name: 'st2', config: { Image: 'busybox', Cmd: ['nope'] } });
     h.runtime.failCreate = new Error('exec: "nope": executable file not found in $PATH');
     await assert.rejects(h.svc.start(Id), (e: Error) => statusOf(e) === 400);
     const c = h.svc.get(Id);
