@@ -164,7 +164,7 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
   }
   const top = findEntry(TOP, name);
   if (!top) {
-    cli.err.write(`${PROG}: '${name}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
+    cli.err.write(`${PROG}: unknown command: ${PROG} ${name}\n\nRun '${PROG} --help' for more information\n`);
     return 1;
   }
   let entry = top;
@@ -181,7 +181,7 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
     }
     const sub = findEntry(top.sub, subName);
     if (!sub) {
-      cli.err.write(`${PROG}: '${top.name} ${subName}' is not a ${PROG} command.\nSee '${path} --help'\n`);
+      cli.err.write(`${PROG}: unknown command: ${path} ${subName}\n\nUsage:  ${path}\n\nRun '${path} --help' for more information\n`);
       return 1;
     }
     entry = sub;

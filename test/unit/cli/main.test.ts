@@ -14,7 +14,8 @@ function berth(...args: string[]): { code: number | null; out: string; err: stri
 test('unknown command', () => {
   const r = berth('foo');
   assert.equal(r.code, 1);
-  assert.equal(r.err, "berth: 'foo' is not a berth command.\nSee 'berth --help'\n");
+  assert.equal(r.err, "berth: unknown command: berth foo\n\nRun 'berth --help' for more information\n");
+  assert.equal(berth('network', 'foo').err, "berth: unknown command: berth network foo\n\nUsage:  berth network\n\nRun 'berth network --help' for more information\n");
 });
 
 test('unknown flags exit 125 with a pointer to the help', () => {
