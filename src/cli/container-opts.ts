@@ -147,9 +147,9 @@ export function buildContainerConfig(p: Parsed, opts: { detach?: boolean } = {})
     }
     endpoints[name] = ep;
   });
-  // no --network: the docker CLI still sends these for the "default" network, and the daemon answers
-  // (aliases and --ip are for user-defined networks only: its messages)
-  if (!networks.length && (aliases.length || v.ip || v.ip6 || v['link-local-ip'].length)) {
+  // no --network: docker 28 still sends an endpoint for the "default" network (with any aliases and
+  // --ip, which the daemon refuses for it: they are for user-defined networks only)
+  if (!networks.length) {
     const ep: EndpointSettings = {};
     if (aliases.length) ep.Aliases = aliases;
     if (v.ip || v.ip6 || v['link-local-ip'].length) ep.IPAMConfig = { IPv4Address: v.ip, IPv6Address: v.ip6, LinkLocalIPs: v['link-local-ip'].length ? v['link-local-ip'] : undefined };

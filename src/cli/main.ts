@@ -103,15 +103,17 @@ function pluralize(word: string, n: number): string {
   return n === 1 ? word : `${word}s`;
 }
 
-/** docker's cli.RequiresMinArgs/MaxArgs/ExactArgs/NoArgs messages. */
-function checkArgs(rc: ResolvedCommand, short: string, n: number): string | null {
+/** docker 28's cli.RequiresMinArgs/MaxArgs/RangeArgs/ExactArgs/NoArgs messages (their "See" and "SRun" too). */
+function checkArgs(rc: ResolvedCommand, n: number): string | null {
   const { min, max } = rc.def.args ?? {};
-  const tail = `\nSee '${rc.path} --help'.\n\nUsage:  ${rc.path} ${rc.def.usage}\n\n${short}`;
-  if (max === 0 && n > 0) return `"${rc.path}" accepts no arguments.${tail}`;
-  if (min !== undefined && max !== undefined && min === max && n !== min) return `"${rc.path}" requires exactly ${min} ${pluralize('argument', min)}.${tail}`;
-  if (min !== undefined && max !== undefined && min !== max && (n < min || n > max)) return `"${rc.path}" requires at least ${min} and at most ${max} ${pluralize('argument', max)}.${tail}`;
-  if (min !== undefined && max === undefined && n < min) return `"${rc.path}" requires at least ${min} ${pluralize('argument', min)}.${tail}`;
-  if (max !== undefined && min === undefined && n > max) return `"${rc.path}" requires at most ${max} ${pluralize('argument', max)}.${tail}`;
+  const usage = `\n\nUsage:  ${rc.path} ${rc.def.usage}\n\n`;
+  const run = `Run '${rc.path} --help' for more information`;
+  const head = `${PROG}: '${rc.path}'`;
+  if (max === 0 && n > 0) return `${head} accepts no arguments${usage}${run}`;
+  if (min !== undefined && max !== undefined && min === max && n !== min) return `${head} requires ${min} ${pluralize('argument', min)}${usage}${run}`;
+  if (min !== undefined && max !== undefined && min !== max && (n < min || n > max)) return `${head} requires at least ${min} and at most ${max} ${pluralize('argument', max)}${usage}${run}`;
+  if (min !== undefined && max === undefined && n < min) return `${head} requires at least ${min} ${pluralize('argument', min)}${usage}See '${rc.path} --help' for more information`;
+  if (max !== undefined && min === undefined && n > max) return `${head} requires at most ${max} ${pluralize('argument', max)}${usage}S${run}`;
   return null;
 }
 
@@ -121,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     g = parseFlags(argv, GLOBAL_FLAGS, { interspersed: false });
   } catch (e) {
     if (e instanceof FlagError) {
-      process.stderr.write(`${e.message}\nSee '${PROG} --help'.\n`);
+      process.stderr.write(`${e.message}\n\nUsage:  ${PROG} [OPTIONS] COMMAND [ARG...]\n\nRun '${PROG} --help' for more information\n`);
       return 125;
     }
     throw e;
@@ -162,7 +164,7 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
   }
   const top = findEntry(TOP, name);
   if (!top) {
-    cli.err.write(`${PROG}: '${name}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
+    cli.err.write(`${PROG}: unknown command: ${PROG} ${name}\n\nRun '${PROG} --help' for more information\n`);
     return 1;
   }
   let entry = top;
@@ -174,12 +176,12 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
       return 0;
     }
     if (subName.startsWith('-')) {
-      cli.err.write(`unknown ${subName.startsWith('--') ? 'flag' : 'shorthand flag'}: ${subName.startsWith('--') ? subName.split('=')[0] : `'${subName[1]}' in ${subName}`}\nSee '${path} --help'.\n`);
+      cli.err.write(`unknown ${subName.startsWith('--') ? 'flag' : 'shorthand flag'}: ${subName.startsWith('--') ? subName.split('=')[0] : `'${subName[1]}' in ${subName}`}\n\nUsage:  ${path}\n\nRun '${path} --help' for more information\n`);
       return 125;
     }
     const sub = findEntry(top.sub, subName);
     if (!sub) {
-      cli.err.write(`${PROG}: '${top.name} ${subName}' is not a ${PROG} command.\nSee '${path} --help'\n`);
+      cli.err.write(`${PROG}: unknown command: ${path} ${subName}\n\nUsage:  ${path}\n\nRun '${path} --help' for more information\n`);
       return 1;
     }
     entry = sub;
@@ -195,7 +197,8 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
       : parseFlags(rest, helpFlags(def), { interspersed: def.interspersed ?? true });
   } catch (e) {
     if (e instanceof FlagError) {
-      cli.err.write(`${e.message}\nSee '${path} --help'.\n`);
+      // docker 28's FlagErrorFunc
+      cli.err.write(`${e.message}\n\nUsage:  ${path} ${def.usage}\n\nRun '${path} --help' for more information\n`);
       return 125;
     }
     throw e;
@@ -204,7 +207,7 @@ async function dispatch(cli: Cli, args: string[]): Promise<number> {
     cli.print(commandHelp(rc, entry));
     return 0;
   }
-  const argErr = checkArgs(rc, entry.short, parsed.args.length);
+  const argErr = checkArgs(rc, parsed.args.length);
   if (argErr) {
     cli.err.write(argErr + '\n');
     return 1;

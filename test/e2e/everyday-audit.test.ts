@@ -7,7 +7,7 @@
 // Docker 28, the test says so and branches on REAL_DOCKER).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker } from '../helpers/docker.ts';
+import { docker, CLI_NAME } from '../helpers/docker.ts';
 import { build, contextsRemovedAfter } from '../helpers/build.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
@@ -25,7 +25,7 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
     assert.equal(r.code, code, `docker ${args.join(' ')}`);
     assert.equal(r.stdout, '');
   };
-  const runHelp = "\nRun 'docker run --help' for more information\n";
+  const runHelp = `\nRun '${CLI_NAME} run --help' for more information\n`;
   const createHelp = ''; // docker create prints no hint
 
   test('system df counts top-level images and the ones containers use', T, async () => {
@@ -58,8 +58,8 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
   test('create refuses unknown capabilities, -h with --uts host and unknown mount types', T, async () => {
     await refused(['create', '--cap-add', 'bogus', t.image], 1, `Error response from daemon: invalid CapAdd: unknown capability: "CAP_BOGUS"\n${createHelp}`);
     await refused(['create', '--cap-drop', 'net_bogus', t.image], 1, `Error response from daemon: invalid CapDrop: unknown capability: "CAP_NET_BOGUS"\n${createHelp}`);
-    await refused(['run', '--rm', '--uts', 'host', '-h', 'x', t.image, 'true'], 125, `docker: Error response from daemon: conflicting options: hostname and the UTS mode\n${runHelp}`);
-    await refused(['run', '--rm', '--mount', 'type=bogus,dst=/t', t.image, 'true'], 125, `docker: Error response from daemon: invalid mount config for type "bogus": mount type unknown\n${runHelp}`);
+    await refused(['run', '--rm', '--uts', 'host', '-h', 'x', t.image, 'true'], 125, `${CLI_NAME}: Error response from daemon: conflicting options: hostname and the UTS mode\n${runHelp}`);
+    await refused(['run', '--rm', '--mount', 'type=bogus,dst=/t', t.image, 'true'], 125, `${CLI_NAME}: Error response from daemon: invalid mount config for type "bogus": mount type unknown\n${runHelp}`);
     // lower case and the CAP_ prefix are fine
     ok(await dk(['run', '--rm', '--cap-add', 'net_admin', '--cap-drop', 'CAP_CHOWN', t.image, 'true']));
   });
@@ -99,10 +99,10 @@ describe('everyday CLI output as dockerd prints it', SUITE(skip), () => {
   });
 
   test('--group-add of a missing group, a bad log option; volume create errors name the volume', T, async () => {
-    await refused(['run', '--rm', '--group-add', 'nosuchgroup', t.image, 'id'], 125, `docker: Error response from daemon: Unable to find group nosuchgroup: no matching entries in group file\n${runHelp}`);
+    await refused(['run', '--rm', '--group-add', 'nosuchgroup', t.image, 'id'], 125, `${CLI_NAME}: Error response from daemon: Unable to find group nosuchgroup: no matching entries in group file\n${runHelp}`);
     // dockerd fails the start (the container stays created); Berth refuses at create, in the same words
     const lo = uniq('logopt');
-    await refused(['run', '--name', lo, '--log-opt', 'max-size=bogus', t.image, 'true'], 125, `docker: Error response from daemon: failed to initialize logging driver: invalid size: 'bogus'\n${runHelp}`);
+    await refused(['run', '--name', lo, '--log-opt', 'max-size=bogus', t.image, 'true'], 125, `${CLI_NAME}: Error response from daemon: failed to initialize logging driver: invalid size: 'bogus'\n${runHelp}`);
     await dk(['rm', '-f', lo]);
     const v = uniq('vol');
     await refused(['volume', 'create', '-d', 'bogus', v], 1, `Error response from daemon: create ${v}: error looking up volume plugin bogus: plugin "bogus" not found\n`);

@@ -13,6 +13,9 @@ export const DOCKER_CLI: string = (() => {
   return w.stdout.trim() || '/usr/local/bin/docker';
 })();
 
+/** The name the CLI prints for itself ("docker", or "berth" when Berth's own CLI stands in). */
+export const CLI_NAME: string = path.basename(DOCKER_CLI);
+
 /** A private, empty docker config dir, so ~/.docker (contexts, credential helpers) never leaks in. */
 let configDir: string | undefined;
 export function dockerConfigDir(): string {

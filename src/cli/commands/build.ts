@@ -95,6 +95,28 @@ function isTarOrCompressed(head: Buffer): boolean {
   return (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x42 && head[1] === 0x5a) || (head[0] === 0xfd && head[1] === 0x37);
 }
 
+/**
+ * docker 28's processBuilder when the buildx component is missing (Berth has none; its build is
+ * the classic builder): DOCKER_BUILDKIT=0 and an unset DOCKER_BUILDKIT warn that the legacy
+ * builder is deprecated, DOCKER_BUILDKIT=1 is an error, anything but a Go boolean is refused.
+ */
+function legacyBuilderNotice(err: NodeJS.WritableStream): void {
+  const v = process.env.DOCKER_BUILDKIT ?? '';
+  const head = 'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.';
+  if (v === '') {
+    err.write(`${head}\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\n`);
+    return;
+  }
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) {
+    err.write(`${head}\n            BuildKit is currently disabled; enable it by removing the DOCKER_BUILDKIT=0\n            environment-variable.\n\n`);
+    return;
+  }
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) {
+    throw new StatusError(1, 'ERROR: BuildKit is enabled but the buildx component is missing or broken.\n       Install the buildx component to build images with BuildKit:\n       https://docs.docker.com/go/buildx/');
+  }
+  throw new StatusError(1, `DOCKER_BUILDKIT environment variable expects boolean value: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+}
+
 export const build: CommandDef = {
   usage: '[OPTIONS] PATH | URL | -',
   args: { min: 1, max: 1 },
@@ -132,6 +154,7 @@ export const build: CommandDef = {
     { name: 'ulimit', kind: 'list', usage: 'Ulimit options', typeName: 'ulimit' },
   ],
   async run(cli, p) {
+    legacyBuilderNotice(cli.err);
     const v = p.values;
     const source = p.args[0];
     if (v.iidfile) fs.rmSync(v.iidfile, { force: true });

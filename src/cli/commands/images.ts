@@ -25,7 +25,7 @@ export function splitRef(ref: string): { repo: string; tag?: string; digest?: st
   return { repo: ref };
 }
 
-class ImageContext extends FormatContext {
+export class ImageContext extends FormatContext {
   private readonly i: ImageSummary;
   private readonly trunc: boolean;
   private readonly repo: string;

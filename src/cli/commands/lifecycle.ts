@@ -285,17 +285,19 @@ export const update: CommandDef = {
     }
     if (p.changed.has('restart')) body.RestartPolicy = parseRestartPolicy(v.restart);
     const client = await cli.client();
-    let failed = false;
+    // docker 28: names of the updated ones on stdout, then every warning, then the errors joined
+    const warns: string[] = [];
+    const errs: string[] = [];
     for (const n of p.args) {
       try {
         const r = await client.containers.update(n, body);
-        for (const w of r?.Warnings ?? []) cli.eprintln(w);
+        warns.push(...(r?.Warnings ?? []));
         cli.println(n);
       } catch (e) {
-        cli.eprintln((e as Error).message);
-        failed = true;
+        errs.push((e as Error).message);
       }
     }
-    if (failed) throw new StatusError(1, `Error: failed to update containers: ${p.args.join(', ')}`);
+    if (warns.length) cli.println(warns.join('\n'));
+    if (errs.length) throw new StatusError(1, errs.join('\n'));
   },
 };

@@ -75,49 +75,72 @@ export const create: CommandDef = {
   flags: [
     { name: 'attachable', kind: 'bool', usage: 'Enable manual container attachment' },
     { name: 'aux-address', kind: 'map', usage: 'Auxiliary IPv4 or IPv6 addresses used by Network driver', typeName: 'map' },
+    { name: 'config-from', kind: 'string', usage: 'The network from which to copy the configuration' },
+    { name: 'config-only', kind: 'bool', usage: 'Create a configuration only network' },
     { name: 'driver', short: 'd', kind: 'string', usage: 'Driver to manage the Network', def: 'bridge' },
     { name: 'gateway', kind: 'list', usage: 'IPv4 or IPv6 Gateway for the master subnet', typeName: 'strings' },
+    { name: 'ingress', kind: 'bool', usage: 'Create swarm routing-mesh network' },
     { name: 'internal', kind: 'bool', usage: 'Restrict external access to the network' },
     { name: 'ip-range', kind: 'list', usage: 'Allocate container ip from a sub-range', typeName: 'strings' },
-    { name: 'ipv6', kind: 'bool', usage: 'Enable or disable IPv6 networking' },
+    { name: 'ipam-driver', kind: 'string', usage: 'IP Address Management Driver', def: 'default' },
+    { name: 'ipam-opt', kind: 'map', usage: 'Set IPAM driver specific options', typeName: 'map' },
+    { name: 'ipv4', kind: 'bool', usage: 'Enable or disable IPv4 address assignment', def: true },
+    { name: 'ipv6', kind: 'bool', usage: 'Enable or disable IPv6 address assignment' },
     { name: 'label', kind: 'list', usage: 'Set metadata on a network' },
     { name: 'opt', short: 'o', kind: 'map', usage: 'Set driver specific options' },
+    { name: 'scope', kind: 'string', usage: "Control the network's scope" },
     { name: 'subnet', kind: 'list', usage: 'Subnet in CIDR format that represents a network segment', typeName: 'strings' },
   ],
   async run(cli, p) {
     const v = p.values;
-    const subnets: string[] = v.subnet;
-    const config: { Subnet: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] = subnets.map((s) => ({ Subnet: s }));
-    // as the docker CLI (consolidateIpam): each gateway and ip-range goes to the subnet that holds it
-    if (subnets.length < v.gateway.length || subnets.length < v['ip-range'].length) throw new StatusError(1, 'every ip-range or gateway must have a corresponding subnet');
-    for (const [flag, field] of [['gateway', 'Gateway'], ['ip-range', 'IPRange']] as const) {
-      for (const x of v[flag] as string[]) {
-        const c = config.find((y) => inSubnet(x.split('/')[0]!, y.Subnet));
-        if (!c) throw new StatusError(1, `no matching subnet for ${flag === 'gateway' ? 'gateway' : 'range'} ${x}`);
-        c[field] = x;
-      }
-    }
-    // as the docker CLI (consolidateIpam): each aux address goes to the subnet that holds it
-    for (const [name, ip] of Object.entries(v['aux-address'] as Record<string, string>)) {
-      const c = config.find((x) => inSubnet(ip, x.Subnet));
-      if (!c) throw new StatusError(1, `no matching subnet for aux-address ${ip}`);
-      c.AuxiliaryAddresses = { ...c.AuxiliaryAddresses, [name]: ip };
-    }
+    const config = ipamConfig(v.subnet, v['ip-range'], v.gateway, v['aux-address']);
     const client = await cli.client();
+    // the body as docker 28's runCreate sends it: IPAM always, EnableIPv4/EnableIPv6 only when given
     const r = await client.networks.create({
       Name: p.args[0],
       Driver: v.driver,
-      Internal: v.internal,
-      Attachable: v.attachable,
-      EnableIPv6: v.ipv6 || undefined,
-      IPAM: config.length ? { Driver: 'default', Config: config } : undefined,
       Options: v.opt,
+      IPAM: { Driver: v['ipam-driver'], Config: config, Options: v['ipam-opt'] },
+      Internal: v.internal,
+      EnableIPv4: p.changed.has('ipv4') ? v.ipv4 : undefined,
+      EnableIPv6: p.changed.has('ipv6') ? v.ipv6 : undefined,
+      Attachable: v.attachable,
+      Ingress: v.ingress,
+      Scope: v.scope || undefined,
+      ConfigOnly: v['config-only'],
+      ConfigFrom: v['config-from'] ? { Network: v['config-from'] } : undefined,
       Labels: kvToMap(v.label),
-    });
+    } as never);
     if (r.Warning) cli.eprintln(`WARNING: ${r.Warning}`);
     cli.println(r.Id ?? '');
   },
 };
+
+interface IpamPool { Subnet: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }
+
+/** docker's createIPAMConfig: each ip-range, gateway and aux address goes to the subnet that holds it. */
+function ipamConfig(subnets: string[], ranges: string[], gateways: string[], aux: Record<string, string>): IpamPool[] {
+  if (subnets.length < ranges.length || subnets.length < gateways.length) throw new StatusError(1, 'every ip-range or gateway must have a corresponding subnet');
+  const config: IpamPool[] = [];
+  for (const s of subnets) {
+    if (config.some((c) => inSubnet(s.split('/')[0]!, c.Subnet) || inSubnet(c.Subnet.split('/')[0]!, s))) throw new StatusError(1, 'multiple overlapping subnet configuration is not supported');
+    config.push({ Subnet: s });
+  }
+  for (const [flag, field, what] of [[ranges, 'IPRange', 'ranges'], [gateways, 'Gateway', 'gateways']] as const) {
+    for (const x of flag) {
+      const c = config.find((y) => inSubnet(x.split('/')[0]!, y.Subnet));
+      if (!c) throw new StatusError(1, `no matching subnet for ${field === 'Gateway' ? 'gateway' : 'range'} ${x}`);
+      if (c[field]) throw new StatusError(1, `cannot configure multiple ${what} (${x}, ${c[field]}) ${field === 'Gateway' ? 'for' : 'on'} the same subnet (${c.Subnet})`);
+      c[field] = x;
+    }
+  }
+  for (const [name, ip] of Object.entries(aux)) {
+    const c = config.find((x) => inSubnet(ip, x.Subnet));
+    if (!c) throw new StatusError(1, `no matching subnet for aux-address ${ip}`);
+    c.AuxiliaryAddresses = { ...c.AuxiliaryAddresses, [name]: ip };
+  }
+  return config;
+}
 
 export const rm: CommandDef = {
   usage: '[OPTIONS] NETWORK [NETWORK...]',

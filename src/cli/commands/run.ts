@@ -8,9 +8,9 @@ import { ApiError } from '../../sdk/errors.ts';
 import { streamHijacked, monitorTtySize, forwardSignals, parseDetachKeys, EscapeError } from '../streams.ts';
 import { PROG } from '../cli.ts';
 
-/** docker's withHelp: "berth: <err>\nSee 'berth run --help'." */
+/** docker 28's withHelp: "berth: <err>\n\nRun 'berth run --help' for more information". */
 function withHelp(msg: string, cmd: string): string {
-  return `${PROG}: ${msg}\nSee '${PROG} ${cmd} --help'.`;
+  return `${PROG}: ${msg}\n\nRun '${PROG} ${cmd} --help' for more information`;
 }
 
 /** toStatusError: 127 for "not found" failures, 126 for permission problems, else 125. */

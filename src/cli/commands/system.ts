@@ -7,6 +7,7 @@ import { bytesSize, humanSize } from '../units.ts';
 import { renderFormat, chooseFormat, FormatContext } from '../formatter.ts';
 import { filterFlag, parseFilters, INSPECT_FORMAT_FLAG, FORMAT_FLAG } from './common.ts';
 import { confirm } from './lifecycle.ts';
+import { renderDfVerbose } from './system-df-verbose.ts';
 import { VERSION } from '../main.ts';
 import { CLIENT_API_VERSION } from '../../sdk/transport.ts';
 import { DaemonUnreachableError } from '../../sdk/errors.ts';
@@ -289,6 +290,10 @@ export const df: CommandDef = {
     const bActive = cache.filter((b) => b.InUse).length;
     const bSize = cache.reduce((a, b) => a + (b.Shared ? 0 : (b.Size ?? 0)), 0);
     const bReclaim = cache.filter((b) => !b.InUse && !b.Shared).reduce((a, b) => a + (b.Size ?? 0), 0);
+    if (p.values.verbose) {
+      cli.print(renderDfVerbose(p.values.format || 'table', { Images: images, Containers: containers, Volumes: volumes, BuildCache: cache }, hs(bSize)));
+      return;
+    }
     const rows = [
       { Type: 'Images', TotalCount: String(images.length), Active: String(imgActive), Size: hs(imgSize), Reclaimable: hs(imgReclaim) + pct(imgReclaim, imgSize) },
       { Type: 'Containers', TotalCount: String(containers.length), Active: String(cActive), Size: hs(cSize), Reclaimable: hs(cReclaim) + (cSize > 0 ? pct(cReclaim, cSize) : '') },

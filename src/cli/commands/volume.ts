@@ -8,7 +8,7 @@ import { confirm } from './lifecycle.ts';
 import { kvToMap } from '../container-opts.ts';
 import type { Volume } from '../../sdk/types.ts';
 
-class VolumeContext extends FormatContext {
+export class VolumeContext extends FormatContext {
   private readonly v: Volume;
   constructor(v: Volume) {
     super();

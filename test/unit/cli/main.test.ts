@@ -14,21 +14,25 @@ function berth(...args: string[]): { code: number | null; out: string; err: stri
 test('unknown command', () => {
   const r = berth('foo');
   assert.equal(r.code, 1);
-  assert.equal(r.err, "berth: 'foo' is not a berth command.\nSee 'berth --help'\n");
+  assert.equal(r.err, "berth: unknown command: berth foo\n\nRun 'berth --help' for more information\n");
+  assert.equal(berth('network', 'foo').err, "berth: unknown command: berth network foo\n\nUsage:  berth network\n\nRun 'berth network --help' for more information\n");
 });
 
 test('unknown flags exit 125 with a pointer to the help', () => {
-  assert.deepEqual(berth('run', '--foo'), { code: 125, out: '', err: "unknown flag: --foo\nSee 'berth run --help'.\n" });
-  assert.deepEqual(berth('container', 'run', '-z', 'x'), { code: 125, out: '', err: "unknown shorthand flag: 'z' in -z\nSee 'berth container run --help'.\n" });
-  assert.deepEqual(berth('--bogus'), { code: 125, out: '', err: "unknown flag: --bogus\nSee 'berth --help'.\n" });
+  // docker 28's FlagErrorFunc
+  assert.deepEqual(berth('run', '--foo'), { code: 125, out: '', err: "unknown flag: --foo\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth run --help' for more information\n" });
+  assert.deepEqual(berth('container', 'run', '-z', 'x'), { code: 125, out: '', err: "unknown shorthand flag: 'z' in -z\n\nUsage:  berth container run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth container run --help' for more information\n" });
+  assert.deepEqual(berth('--bogus'), { code: 125, out: '', err: "unknown flag: --bogus\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n" });
+  assert.deepEqual(berth('network', '--bogus'), { code: 125, out: '', err: "unknown flag: --bogus\n\nUsage:  berth network\n\nRun 'berth network --help' for more information\n" });
 });
 
 test('argument counts', () => {
   const r = berth('run');
   assert.equal(r.code, 1);
-  assert.equal(r.err, `"berth run" requires at least 1 argument.\nSee 'berth run --help'.\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate and run a new container from an image\n`);
-  assert.match(berth('ps', 'x').err, /^"berth ps" accepts no arguments\./);
-  assert.match(berth('rename', 'a').err, /^"berth rename" requires exactly 2 arguments\./);
+  // docker 28's cli.RequiresMinArgs ("See"), NoArgs and ExactArgs ("Run")
+  assert.equal(r.err, `berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'berth run --help' for more information\n`);
+  assert.equal(berth('ps', 'x').err, `berth: 'berth ps' accepts no arguments\n\nUsage:  berth ps [OPTIONS]\n\nRun 'berth ps --help' for more information\n`);
+  assert.equal(berth('rename', 'a').err, `berth: 'berth rename' requires 2 arguments\n\nUsage:  berth rename CONTAINER NEW_NAME\n\nRun 'berth rename --help' for more information\n`);
 });
 
 test('daemon down: one clear line, exit 1', () => {
