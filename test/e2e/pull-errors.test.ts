@@ -8,14 +8,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
-import { docker } from '../helpers/docker.ts';
+import { docker, CLI_NAME } from '../helpers/docker.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
 import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { curl } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
-const runHelp = "\nRun 'docker run --help' for more information\n";
+const runHelp = `\nRun '${CLI_NAME} run --help' for more information\n`;
 
 describe('pull errors before the progress stream', SUITE(skip), () => {
   const t = e2e();
@@ -32,7 +32,7 @@ describe('pull errors before the progress stream', SUITE(skip), () => {
     const host = `127.0.0.1:${port}`;
     const why = `Get "http://${host}/v2/": dial tcp ${host}: connect: connection refused`;
     await refused(['pull', `${host}/nosuch:1`], 1, `Error response from daemon: ${why}\n`);
-    await refused(['run', '--rm', `${host}/nosuch:1`], 125, `Unable to find image '${host}/nosuch:1' locally\ndocker: Error response from daemon: ${why}\n${runHelp}`);
+    await refused(['run', '--rm', `${host}/nosuch:1`], 125, `Unable to find image '${host}/nosuch:1' locally\n${CLI_NAME}: Error response from daemon: ${why}\n${runHelp}`);
     const r = await curl(t.d.socket, 'POST', `/images/create?fromImage=${host}/nosuch&tag=1`);
     assert.equal(r.status, 500, r.body);
     assert.deepEqual(r.json, { message: why });
@@ -43,9 +43,9 @@ describe('pull errors before the progress stream', SUITE(skip), () => {
     const ns = /^\s*nameserver\s+(\S+)/m.exec(fs.readFileSync('/etc/resolv.conf', 'utf8'))?.[1] ?? '127.0.0.1';
     const why = `Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on ${ns.includes(':') ? `[${ns}]` : ns}:53: no such host`;
     await refused(['pull', 'busybox:nosuch'], 1, `Error response from daemon: ${why}\n`);
-    await refused(['run', '--rm', 'nosuchimage123'], 125, `Unable to find image 'nosuchimage123:latest' locally\ndocker: Error response from daemon: ${why}\n${runHelp}`);
+    await refused(['run', '--rm', 'nosuchimage123'], 125, `Unable to find image 'nosuchimage123:latest' locally\n${CLI_NAME}: Error response from daemon: ${why}\n${runHelp}`);
     // a local image of another architecture is pulled for --platform: the same path
-    await refused(['run', '--rm', '--platform', 'linux/arm64', t.image, 'true'], 125, `Unable to find image '${t.image}' locally\ndocker: Error response from daemon: ${why}\n${runHelp}`);
+    await refused(['run', '--rm', '--platform', 'linux/arm64', t.image, 'true'], 125, `Unable to find image '${t.image}' locally\n${CLI_NAME}: Error response from daemon: ${why}\n${runHelp}`);
   });
 
   describe('a registry without the tag', { skip: registryUnavailable() }, () => {
@@ -56,7 +56,7 @@ describe('pull errors before the progress stream', SUITE(skip), () => {
     test('manifest unknown: an HTTP 404 before any progress line', T, async () => {
       const why = `manifest for ${reg.host}/nosuch:1 not found: manifest unknown: manifest unknown`;
       await refused(['pull', `${reg.host}/nosuch:1`], 1, `Error response from daemon: ${why}\n`);
-      await refused(['run', '--rm', `${reg.host}/nosuch:1`], 125, `Unable to find image '${reg.host}/nosuch:1' locally\ndocker: Error response from daemon: ${why}\n${runHelp}`);
+      await refused(['run', '--rm', `${reg.host}/nosuch:1`], 125, `Unable to find image '${reg.host}/nosuch:1' locally\n${CLI_NAME}: Error response from daemon: ${why}\n${runHelp}`);
       const r = await curl(t.d.socket, 'POST', `/images/create?fromImage=${reg.host}/nosuch&tag=1`);
       assert.equal(r.status, 404, r.body);
       assert.deepEqual(r.json, { message: why });

@@ -6,12 +6,12 @@
 // Docker 28: it does not yet say "failed to create task for container: " (the one REAL_DOCKER branch).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker } from '../helpers/docker.ts';
+import { docker, CLI_NAME } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
-const runHelp = "\nRun 'docker run --help' for more information\n";
+const runHelp = `\nRun '${CLI_NAME} run --help' for more information\n`;
 // Docker 28: "failed to create task for container: failed to create shim task: ..."; 20.10 lacks the first part
 const prefix = `${REAL_DOCKER ? '' : 'failed to create task for container: '}failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: `;
 
@@ -28,7 +28,7 @@ describe('runtime start failures as Docker 28 words them', SUITE(skip), () => {
   for (const [what, cmd, code, why] of cases) {
     test(`docker run of ${what}: exit ${code}`, T, async () => {
       const r = await dk(['run', '--rm', t.image, ...cmd]);
-      assert.equal(r.stderr, `docker: Error response from daemon: ${prefix}${why}: unknown\n${runHelp}`);
+      assert.equal(r.stderr, `${CLI_NAME}: Error response from daemon: ${prefix}${why}: unknown\n${runHelp}`);
       assert.equal(r.code, code);
     });
   }
@@ -41,7 +41,7 @@ describe('runtime start failures as Docker 28 words them', SUITE(skip), () => {
     ok(await dk(['commit', b, img]));
     ok(await dk(['rm', b]));
     const r = await dk(['run', '--rm', '-u', 'nobody', img, '/p/x']);
-    assert.equal(r.stderr, `docker: Error response from daemon: ${prefix}exec: "/p/x": stat /p/x: permission denied: unknown\n${runHelp}`);
+    assert.equal(r.stderr, `${CLI_NAME}: Error response from daemon: ${prefix}exec: "/p/x": stat /p/x: permission denied: unknown\n${runHelp}`);
     assert.equal(r.code, 126);
     ok(await dk(['rmi', img]));
   });

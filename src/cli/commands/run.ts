@@ -73,7 +73,8 @@ export async function createContainer(cli: Cli, client: Client, o: ContainerOpti
   try {
     res = await client.containers.create(o.body, { name: o.name, platform: o.platform });
   } catch (e) {
-    if (!(e instanceof ApiError && e.statusCode === 404 && o.pull === 'missing' && /no such image/i.test(e.reason))) throw e;
+    // (any not-found from create means the image, as docker's create: a local image of another platform too)
+    if (!(e instanceof ApiError && e.statusCode === 404 && o.pull === 'missing')) throw e;
     if (!o.quiet) cli.err.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
     try {
       await pullImage(cli, client, image, { quiet: o.quiet, platform: o.platform });
