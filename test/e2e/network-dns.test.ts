@@ -4,39 +4,13 @@
 // test adds to its own network's bridge (busybox has no DNS server and its nc no UDP).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { docker, run } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
+import { fakeDns } from '../helpers/local-net.ts';
 
 const skip = e2eSkipReason();
 
-/** Answers every A query with `ip`; records the names asked. */
-async function fakeDns(bind: string, ip: string): Promise<{ asked: string[]; close: () => void }> {
-  const asked: string[] = [];
-  const sock = dgram.createSocket('udp4');
-  sock.on('message', (msg, from) => {
-    let off = 12;
-    const labels: string[] = [];
-    while (msg[off]) {
-      labels.push(msg.subarray(off + 1, off + 1 + msg[off]!).toString());
-      off += 1 + msg[off]!;
-    }
-    const qEnd = off + 5;
-    asked.push(labels.join('.'));
-    const isA = msg.readUInt16BE(off + 1) === 1;
-    const head = Buffer.from(msg.subarray(0, 12));
-    head.writeUInt16BE(0x8180, 2);
-    head.writeUInt16BE(isA ? 1 : 0, 6);
-    const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...ip.split('.').map(Number)]);
-    sock.send(Buffer.concat([head, msg.subarray(12, qEnd), ...(isA ? [rr] : [])]), from.port, from.address);
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(53, bind, () => resolve());
-  });
-  return { asked, close: () => sock.close() };
-}
 
 describe('embedded DNS with custom servers', SUITE(skip), () => {
   const t = e2e();
