@@ -13,7 +13,7 @@ import dgram from 'node:dgram';
 import { docker, run } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER, type Daemon } from '../helpers/target.ts';
 import { startBerthd } from '../helpers/berthd.ts';
-import { startDockerd } from '../helpers/dockerd.ts';
+import { startDockerd, ensureDocker0 } from '../helpers/dockerd.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../helpers/images.ts';
 import { ok, uniq, waitFor } from '../helpers/util.ts';
 import { freePort, fetchLine } from '../helpers/ports.ts';
@@ -232,13 +232,8 @@ describe('the daemon\'s --ipv6 without --fixed-cidr-v6', SUITE(skip), () => {
   let pool: { Subnet: string; Gateway: string } | undefined;
   before(async () => {
     const archive = await busyboxDockerArchive();
-    // (as in network-ipv6.test.ts: dockerd 20.10 needs docker0 to exist with its --bip address on a
-    // shared host whose default pools other daemons' bridges hold)
-    if (REAL_DOCKER && !fs.existsSync('/sys/class/net/docker0')) {
-      ok(await run('ip', ['link', 'add', 'docker0', 'type', 'bridge']), 'ip link add docker0');
-      madeDocker0 = true;
-      ok(await run('ip', ['addr', 'add', '10.250.250.1/24', 'dev', 'docker0']), 'docker0 address');
-    }
+    // (dockerd 20.10 needs docker0 to exist with its --bip address on a shared host: see ensureDocker0)
+    if (REAL_DOCKER) madeDocker0 = ensureDocker0();
     if (REAL_DOCKER) {
       // dockerd 20.10 does not start (checked in the test); current dockerd starts as Berth does
       startError = await startDockerd({ extraArgs: ['--live-restore', '--ipv6'], bridge: true }).then(

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { docker, run } from '../helpers/docker.ts';
 import { e2eSkipReason, T, SUITE, REAL_DOCKER, type Daemon } from '../helpers/target.ts';
 import { startBerthd } from '../helpers/berthd.ts';
-import { startDockerd } from '../helpers/dockerd.ts';
+import { startDockerd, ensureDocker0 } from '../helpers/dockerd.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../helpers/images.ts';
 import { ok, uniq, waitFor } from '../helpers/util.ts';
 import { tail } from '../helpers/daemon-common.ts';
@@ -31,14 +31,8 @@ describe('IPv6', SUITE(skip), () => {
   let madeDocker0 = false;
   before(async () => {
     const archive = await busyboxDockerArchive();
-    // dockerd 20.10 looks for docker0's address among its default pools before it reads --bip, and fails
-    // to start when other daemons' bridges on a shared host hold them all: docker0 is made here with the
-    // helper's --bip address, and removed after
-    if (REAL_DOCKER && !fs.existsSync('/sys/class/net/docker0')) {
-      ok(await run('ip', ['link', 'add', 'docker0', 'type', 'bridge']), 'ip link add docker0');
-      madeDocker0 = true;
-      ok(await run('ip', ['addr', 'add', '10.250.250.1/24', 'dev', 'docker0']), 'docker0 address');
-    }
+    // (dockerd 20.10 needs docker0 to exist with its --bip address on a shared host: see ensureDocker0)
+    if (REAL_DOCKER) madeDocker0 = ensureDocker0();
     // the default bridge is dual-stack for the whole file: the daemon's --ipv6 --fixed-cidr-v6
     const v6 = ['--ipv6', '--fixed-cidr-v6', FIXED_V6];
     d = REAL_DOCKER ? await startDockerd({ extraArgs: ['--live-restore', ...v6], bridge: true }) : await startBerthd({ extraArgs: v6 });

@@ -40,6 +40,24 @@ export function dockerdUnavailable(): string | false {
   return false;
 }
 
+/** The address dockerd's default bridge gets with `bridge: true` (a private /24 of its own). */
+const DOCKER0_BIP = '10.250.250.1/24';
+
+/**
+ * dockerd 20.10 looks for docker0's address among its default pools before it reads --bip, and
+ * fails to start when other daemons' bridges on a shared host hold them all. For a test that starts
+ * dockerd with `bridge: true` and more than --bip (e.g. --ipv6), docker0 is made beforehand with the
+ * --bip address. Returns whether it was made here (then the test removes it with `ip link del`).
+ */
+export function ensureDocker0(): boolean {
+  if (fs.existsSync('/sys/class/net/docker0')) return false;
+  for (const args of [['link', 'add', 'docker0', 'type', 'bridge'], ['addr', 'add', DOCKER0_BIP, 'dev', 'docker0']]) {
+    const r = spawnSync('ip', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+  }
+  return true;
+}
+
 export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
   const why = dockerdUnavailable();
   if (why) throw new Error(why);
@@ -59,7 +77,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '--exec-root', execRoot,
     '-H', `unix://${socket}`,
     '--pidfile', path.join(root, 'docker.pid'),
-    ...(opts.bridge ? ['--bip', '10.250.250.1/24'] : ['--bridge', 'none']),
+    ...(opts.bridge ? ['--bip', DOCKER0_BIP] : ['--bridge', 'none']),
     `--iptables=${opts.iptables === true}`,
     '--ip-masq=false',
     '--ip-forward=false',
