@@ -54,12 +54,26 @@ async function main() {
     log.info(`Processing signal '${sig}'`);
     await daemon.stop().catch((e) => log.error(String(e)));
     if (cfg.pidfile) rmSync(cfg.pidfile, { force: true });
-    process.exit(0);
+    void exitWatched(0);
   };
   process.on('SIGTERM', () => void shutdown('terminated'));
   process.on('SIGINT', () => void shutdown('interrupt'));
   process.on('uncaughtException', (e) => log.error(`uncaught exception: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
+}
+
+/**
+ * process.exit, watched: Node 24 can deadlock in process.exit when a background Maglev/Turbofan
+ * compile waits for a main-thread GC that never comes (nodejs/node#54918); a daemon whose work is
+ * done would then never leave. A detached watchdog kills it if it is still there after 5 s.
+ */
+async function exitWatched(code: number): Promise<never> {
+  const { spawn } = await import('node:child_process');
+  const pid = process.pid;
+  // (the process must still be this daemon: its command line is checked, so a reused pid is safe)
+  const cmdline = `/proc/${pid}/cmdline`;
+  spawn('sh', ['-c', `sleep 5; grep -q berthd ${cmdline} 2>/dev/null && kill -9 ${pid}`], { detached: true, stdio: 'ignore' }).unref();
+  process.exit(code);
 }
 
 void main();
