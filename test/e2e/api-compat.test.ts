@@ -82,6 +82,18 @@ describe('API compatibility details', SUITE(skip), () => {
       assert.equal(i.json.HostConfig.CpuPercent, 0);
     });
 
+    test('CpuPercent at create: discarded with the same warning', T, async () => {
+      const r = await api('POST', '/containers/create', JSON.stringify({ Image: t.image, Cmd: ['true'], HostConfig: { CpuPercent: 30 } }));
+      assert.equal(r.status, 201, r.body);
+      try {
+        assert.deepEqual(r.json.Warnings, ['linux does not support CPU percent. Percent discarded.']);
+        const i = await api('GET', `/containers/${r.json.Id}/json`);
+        assert.equal(i.json.HostConfig.CpuPercent, 0);
+      } finally {
+        await api('DELETE', `/containers/${r.json.Id}`);
+      }
+    });
+
     test('IOMaximumBandwidth and IOMaximumIOps are refused on Linux, as dockerd refuses them', T, async () => {
       for (const field of ['IOMaximumBandwidth', 'IOMaximumIOps']) {
         const r = await api('POST', `/containers/${c}/update`, JSON.stringify({ [field]: 1000 }));
