@@ -113,6 +113,33 @@ describe('API compatibility details', SUITE(skip), () => {
     });
   });
 
+  test('GET /plugins checks its filters as dockerd\'s plugin manager (enabled, capability)', T, async () => {
+    const ok200 = await api('GET', `/plugins?filters=${encodeURIComponent(JSON.stringify({ enabled: ['true'], capability: ['volumedriver'] }))}`);
+    assert.equal(ok200.status, 200, ok200.body);
+    assert.deepEqual(ok200.json, []);
+    const bad = await api('GET', `/plugins?filters=${encodeURIComponent(JSON.stringify({ health: ['x'] }))}`);
+    assert.equal(bad.status, 400, bad.body);
+    // (dockerd 20.10 capitalised it: "Invalid filter 'health'")
+    assert.equal(bad.json.message, REAL_DOCKER ? "Invalid filter 'health'" : "invalid filter 'health'");
+    const notBool = await api('GET', `/plugins?filters=${encodeURIComponent(JSON.stringify({ enabled: ['maybe'] }))}`);
+    assert.equal(notBool.status, 400, notBool.body);
+  });
+
+  test('a prune "until" beyond Go\'s int64 seconds is refused, not read as the far future', T, async () => {
+    const r = await api('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ until: ['99999999999999999999'] }))}`);
+    // dockerd 20.10 answered an untyped 500; current dockerd 400 "invalid value for 'until' filter: …"
+    assert.equal(r.status, REAL_DOCKER ? 500 : 400, r.body);
+    assert.match(r.json.message, /failed to parse value as time or duration: "99999999999999999999"/);
+  });
+
+  test('OPTIONS on any path: an empty 200, as dockerd\'s preflight handler', T, async () => {
+    for (const p of ['/containers/json', '/nosuch/path', '/containers/x/restart']) {
+      const r = await api('OPTIONS', p);
+      assert.equal(r.status, 200, `${p}: ${r.body}`);
+      assert.equal(r.body, '', p);
+    }
+  });
+
   describe('swarm endpoints outside a swarm', () => {
     test('dockerd\'s routes: 503 not a swarm manager; leave: 503 not part of a swarm', T, async () => {
       const routes: [string, string, string?][] = [
