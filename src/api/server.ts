@@ -20,7 +20,9 @@ export class ApiServer {
   private prepared?: { cfg: ListenConfig; tlsOpts?: tls.TlsOptions; gid: number };
 
   constructor() {
-    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    // headers up to 1 MiB, as Go's http.Server (DefaultMaxHeaderBytes): an X-Registry-Auth with a large
+    // identity token is over node's 16 KiB default, and dockerd takes it
+    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 1 << 20 }, (req, res) => {
       void this.dispatch(req, res);
     });
     this.server.on('upgrade', (req, socket, head) => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, curl, uniq } from '../helpers/util.ts';
+import { send } from '../fuzz/fuzz-client.ts';
 
 const skip = e2eSkipReason();
 const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
@@ -130,6 +131,11 @@ describe('API compatibility details', SUITE(skip), () => {
     // dockerd 20.10 answered an untyped 500; current dockerd 400 "invalid value for 'until' filter: …"
     assert.equal(r.status, REAL_DOCKER ? 500 : 400, r.body);
     assert.match(r.json.message, /failed to parse value as time or duration: "99999999999999999999"/);
+  });
+
+  test('request headers up to Go\'s 1 MiB: a 40 KB X-Registry-Auth is read, not refused', T, async () => {
+    const a = await send(t.d.socket, { method: 'GET', target: '/v1.41/version', headers: { 'X-Registry-Auth': 'a'.repeat(40_000) }, transport: 'none' }, 10_000);
+    assert.equal(a.status, 200, a.body);
   });
 
   test('OPTIONS on any path: an empty 200, as dockerd\'s preflight handler', T, async () => {
