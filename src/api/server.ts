@@ -55,7 +55,8 @@ export class ApiServer {
         if (compareVersions(version, MIN_API_VERSION) < 0)
           throw invalidParameter(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
       }
-      const method = req.method === 'HEAD' && !this.router.find('HEAD', p) ? 'GET' : req.method ?? 'GET';
+      // (no HEAD for a GET route: dockerd's router answers any method a route lacks with its 404)
+      const method = req.method ?? 'GET';
       const found = this.router.find(method, p);
       if (!found) throw notFound('page not found');
       ctx.params = found.params;

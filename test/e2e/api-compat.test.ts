@@ -138,6 +138,14 @@ describe('API compatibility details', SUITE(skip), () => {
     assert.equal(a.status, 200, a.body);
   });
 
+  test('HEAD only where dockerd has a HEAD route (_ping, archive); elsewhere its 404', T, async () => {
+    // (a raw request read to the connection's close: curl -X HEAD would wait for the body a 404's
+    // Content-Length announces)
+    const head = (p: string) => send(t.d.socket, { method: 'HEAD', target: `/v1.41${p}`, headers: {}, transport: 'none' }, 10_000);
+    assert.equal((await head('/_ping')).status, 200);
+    for (const p of ['/containers/json', '/version', '/info']) assert.equal((await head(p)).status, 404, p);
+  });
+
   test('OPTIONS on any path: an empty 200, as dockerd\'s preflight handler', T, async () => {
     for (const p of ['/containers/json', '/nosuch/path', '/containers/x/restart']) {
       const r = await api('OPTIONS', p);
