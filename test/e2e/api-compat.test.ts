@@ -27,7 +27,17 @@ describe('API compatibility details', SUITE(skip), () => {
         res.writeHead(fakeStatus, { 'Content-Type': 'application/json' });
         res.end('{}');
       });
-      await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+      // a port below the ephemeral range: a container's port published on 127.0.0.1 (this machine runs
+      // several daemons) is DNATed from an ephemeral one and would take the connection
+      for (let tries = 0; ; tries++) {
+        const port = 20000 + Math.floor(Math.random() * 10000);
+        const err = await new Promise<Error | undefined>((r) => {
+          fake.once('error', r);
+          fake.listen(port, '127.0.0.1', () => r(undefined));
+        });
+        if (!err) break;
+        if (tries > 20) throw err;
+      }
     });
     after(() => fake.close());
 
