@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { checkTcpAuth, openListener, socketGid, tlsServerOptions, type ListenConfig } from './listeners.ts';
-import { Ctx } from './context.ts';
+import { Ctx, answerHeldOn } from './context.ts';
 import { Router } from './router.ts';
 import { checkQuery } from '../engine/containers/validate/validate.ts';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersion } from './version.ts';
@@ -33,6 +33,7 @@ export class ApiServer {
       s.once('close', () => this.sockets.delete(s));
     });
     this.server.on('clientError', (err, socket) => {
+      if (answerHeldOn(socket)) return;
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
   }
