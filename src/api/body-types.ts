@@ -8,7 +8,7 @@ import { BODY_SHAPES } from './body-shapes.gen.ts';
 
 export type Shape = 'string' | 'integer' | 'number' | 'boolean' | 'any' | { a: Shape } | { m: Shape } | { o: string };
 export type BodyShapes = Record<string, { props?: Record<string, Shape>; extra?: Shape; alias?: Shape }>;
-export type BodyName = 'ContainerCreate' | 'ExecCreate' | 'ExecStart' | 'NetworkCreate' | 'NetworkConnect' | 'NetworkDisconnect' | 'VolumeCreate' | 'ContainerUpdate';
+export type BodyName = 'ContainerCreate' | 'ExecCreate' | 'ExecStart' | 'NetworkCreate' | 'NetworkConnect' | 'NetworkDisconnect' | 'VolumeCreate' | 'ContainerUpdate' | 'AuthConfig';
 
 /** The Go type each body decodes into in current dockerd (named in its error messages). */
 const GO_NAMES: Record<BodyName, string> = {
@@ -20,7 +20,11 @@ const GO_NAMES: Record<BodyName, string> = {
   NetworkDisconnect: 'DisconnectOptions',
   VolumeCreate: 'CreateOptions',
   ContainerUpdate: 'UpdateConfig',
+  AuthConfig: 'AuthConfig',
 };
+
+/** The type a whole body of the wrong kind is named by, where Go names it with its package ("Go value of type registry.AuthConfig"). */
+const GO_VALUE_NAMES: Partial<Record<BodyName, string>> = { AuthConfig: 'registry.AuthConfig' };
 
 /** Docker's strslice.StrSlice fields: a single string is accepted for a list of strings. */
 const STR_SLICES = new Set(['ContainerCreate.Cmd', 'ContainerCreate.Entrypoint', 'ContainerCreate.Shell', 'HostConfig.CapAdd', 'HostConfig.CapDrop']);
@@ -52,7 +56,7 @@ function goType(s: Shape, shapes: BodyShapes): string {
  */
 export function checkBody<T = Record<string, unknown>>(name: BodyName, body: unknown, shapes: BodyShapes = BODY_SHAPES): T {
   if (body === null || body === undefined) return {} as T;
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(body)} into Go value of type ${GO_NAMES[name]}`);
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(body)} into Go value of type ${GO_VALUE_NAMES[name] ?? GO_NAMES[name]}`);
   checkObject(name, body as Record<string, unknown>, GO_NAMES[name], shapes);
   return body as T;
 }

@@ -125,7 +125,8 @@ export class Ctx {
     if (this.res) {
       if (this.res.headersSent) return void this.res.end();
       this.res.writeHead(status, { ...hdrs, 'Content-Length': Buffer.byteLength(data) });
-      this.res.end(data);
+      const res = this.res;
+      afterBody(this.req, () => res.end(data));
     } else if (this.upgradeSocket) {
       const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}`];
       for (const [k, v] of Object.entries({ ...hdrs, 'Content-Length': Buffer.byteLength(data) })) lines.push(`${k}: ${v}`);
@@ -188,6 +189,57 @@ export class Ctx {
     if (!this.responded) return this.error(err);
     if (this.res && !this.res.writableEnded) this.res.end();
   }
+}
+
+/** The answers held for their request's body, by connection (see answerHeldOn). */
+const waiting = new WeakMap<object, () => void>();
+
+/**
+ * For the server's clientError: a client that closes its side before the body it announced is all
+ * there breaks the HTTP parser, but an answer already made for the request is still the one to give
+ * (dockerd gives it): sends it and returns true, or returns false when none is held.
+ */
+export function answerHeldOn(socket: object): boolean {
+  const finish = waiting.get(socket);
+  if (!finish) return false;
+  finish();
+  return true;
+}
+
+/** How much of a body nobody read is taken in before an answer ends its connection (Go's server
+ * discards up to 256 KiB too), and how long that may take. */
+const DISCARD_LIMIT = 256 * 1024;
+const DISCARD_WAIT_MS = 2000;
+
+/**
+ * `end` once the request's body is in, when the answer came before it was read (an early refusal):
+ * closing the connection while the client still writes its body would cut the answer off (the client
+ * gets EPIPE or a reset instead of the error), where dockerd reads the rest first. A body larger than
+ * DISCARD_LIMIT, or one that does not come, does not hold the answer longer.
+ */
+function afterBody(req: IncomingMessage, end: () => void): void {
+  if (req.complete || req.readableEnded || req.destroyed || req.socket.destroyed || req.socket.readableEnded) return end();
+  let done = false;
+  let seen = 0;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.off('data', onData);
+    if (waiting.get(req.socket) === finish) waiting.delete(req.socket);
+    end();
+  };
+  waiting.set(req.socket, finish);
+  const onData = (c: Buffer) => {
+    seen += c.length;
+    if (seen > DISCARD_LIMIT) finish();
+  };
+  const timer = setTimeout(finish, DISCARD_WAIT_MS);
+  req.on('data', onData);
+  req.once('end', finish);
+  req.once('close', finish);
+  req.once('error', finish);
+  req.resume();
 }
 
 function rawFromSocket(sock: Duplex): RawConn {

@@ -3,7 +3,7 @@ import FindMyWay from 'find-my-way';
 import type { Ctx } from './context.ts';
 
 export type Handler = (ctx: Ctx) => Promise<void> | void;
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 export class Router {
   private fmw = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 1000 });

@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { checkTcpAuth, openListener, socketGid, tlsServerOptions, type ListenConfig } from './listeners.ts';
-import { Ctx } from './context.ts';
+import { Ctx, answerHeldOn } from './context.ts';
 import { Router } from './router.ts';
 import { checkQuery } from '../engine/containers/validate/validate.ts';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersion } from './version.ts';
@@ -20,7 +20,9 @@ export class ApiServer {
   private prepared?: { cfg: ListenConfig; tlsOpts?: tls.TlsOptions; gid: number };
 
   constructor() {
-    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    // headers up to 1 MiB, as Go's http.Server (DefaultMaxHeaderBytes): an X-Registry-Auth with a large
+    // identity token is over node's 16 KiB default, and dockerd takes it
+    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 1 << 20 }, (req, res) => {
       void this.dispatch(req, res);
     });
     this.server.on('upgrade', (req, socket, head) => {
@@ -31,6 +33,7 @@ export class ApiServer {
       s.once('close', () => this.sockets.delete(s));
     });
     this.server.on('clientError', (err, socket) => {
+      if (answerHeldOn(socket)) return;
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
   }
@@ -53,7 +56,8 @@ export class ApiServer {
         if (compareVersions(version, MIN_API_VERSION) < 0)
           throw invalidParameter(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
       }
-      const method = req.method === 'HEAD' && !this.router.find('HEAD', p) ? 'GET' : req.method ?? 'GET';
+      // (no HEAD for a GET route: dockerd's router answers any method a route lacks with its 404)
+      const method = req.method ?? 'GET';
       const found = this.router.find(method, p);
       if (!found) throw notFound('page not found');
       ctx.params = found.params;

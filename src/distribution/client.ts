@@ -3,6 +3,7 @@
 // challenge flow (anonymous, Basic, Bearer tokens from the realm the registry names).
 import fs from 'node:fs';
 import path from 'node:path';
+import { STATUS_CODES } from 'node:http';
 // undici (only for a registry with its own certificates in certs.d) is loaded at first use: it is
 // a good part of the daemon's memory at rest otherwise.
 import type { Agent } from 'undici';
@@ -121,6 +122,9 @@ export class RegistryClient {
     const res = await this.fetch('GET', '/v2/');
     await res.arrayBuffer().catch(() => {}); // drained only to free the connection; the status says what happened
     if (res.status === 401) throw new RegistryError('unauthorized', forLogin ? `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized` : 'unauthorized: authentication required', 401);
+    // a login is only good on a 200 from /v2/; dockerd's loginV2 refuses any other answer with an
+    // untyped error (a 500), a 404 or a registry's own 5xx alike
+    if (forLogin && res.status !== 200) throw new RegistryError('system', `login attempt to ${this.url('/v2/')} failed with status: ${res.status} ${STATUS_CODES[res.status] ?? ''}`, res.status);
     if (res.status >= 500) throw new RegistryError('unavailable', `${this.url('/v2/')}: ${res.status} ${res.statusText}`, res.status);
   }
 

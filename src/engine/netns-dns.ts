@@ -16,6 +16,8 @@ export interface NetnsDnsDeps {
   containers(): ContainerRecord[];
   /** the addresses of a name on n as the container at `client` sees it */
   resolve(n: NetworkRecord, name: string, client: string): string[];
+  /** the name of the running container at `ip` on n ("name.network") */
+  nameOf(n: NetworkRecord, ip: string): string | undefined;
 }
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
@@ -42,7 +44,7 @@ export class NetnsDns {
   async open(c: ContainerRecord, netnsPath: string, again: boolean): Promise<void> {
     if (!this.wanted(c) && !(again && namesResolver(c.ResolvConfPath))) return;
     const t0 = performance.now();
-    await this.resolvers.open(c.Id, netnsPath, { lookup: (name) => this.lookup(c.Id, name), upstreams: () => this.upstreams(c.Id) }, again).catch((e) => log.warn(`embedded DNS of container ${c.Id.slice(0, 12)}: ${(e as Error).message}`));
+    await this.resolvers.open(c.Id, netnsPath, { lookup: (name) => this.lookup(c.Id, name), reverse: (ip) => this.reverse(c.Id, ip), upstreams: () => this.upstreams(c.Id) }, again).catch((e) => log.warn(`embedded DNS of container ${c.Id.slice(0, 12)}: ${(e as Error).message}`));
     log.debug(`embedded DNS of container ${c.Id.slice(0, 12)} in its namespace: ${Math.round(performance.now() - t0)} ms`);
   }
 
@@ -70,6 +72,18 @@ export class NetnsDns {
       if (ips.length) return ips;
     }
     return [];
+  }
+
+  /** The name of an address on one of the container's user-defined networks (dockerd's sandbox asks each of its networks). */
+  private reverse(id: string, ip: string): string | undefined {
+    const c = this.deps.containers().find((x) => x.Id === id);
+    for (const netName of Object.keys(c?.NetworkSettings?.Networks ?? {})) {
+      const n = this.deps.find(netName);
+      if (!n || n.Name === 'bridge' || !(n.bridge || n.vlan)) continue;
+      const name = this.deps.nameOf(n, ip);
+      if (name) return name;
+    }
+    return undefined;
   }
 
   /** --dns, else the host's resolvers that a container can reach (not its loopback ones), as the file

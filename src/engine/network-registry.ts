@@ -12,7 +12,7 @@ import { invalidParameter, notFound, BerthError } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
 import { ipamConfigs, v6Config, type V6Defaults } from '../network/ipam-request.ts';
-import { isV6, ulaPool, hostNameservers6, contains6, parseCidr6 } from '../network/ipam6.ts';
+import { isV6, ulaPool, hostNameservers6, contains6, parseCidr6, parseIp6 } from '../network/ipam6.ts';
 import { BridgeDriver } from '../network/bridge.ts';
 import { LoopbackProxies } from '../network/loopback-proxy.ts';
 import { VlanDriver } from '../network/vlan-driver.ts';
@@ -34,7 +34,7 @@ export class NetworkRegistry {
   /** the containers the network service looks at (set by the container service) */
   containers: () => ContainerRecord[] = () => [];
   /** the embedded DNS in the namespace of containers on macvlan/ipvlan networks */
-  protected readonly netnsDns = new NetnsDns({ find: (ref) => this.find(ref), containers: () => this.containers(), resolve: (n, name, client) => this.resolve(n, name, client) });
+  protected readonly netnsDns = new NetnsDns({ find: (ref) => this.find(ref), containers: () => this.containers(), resolve: (n, name, client) => this.resolve(n, name, client), nameOf: (n, ip) => this.nameOf(n, ip) });
 
   /** the daemon's id, from which its default IPv6 pool (a ULA prefix) is derived, as dockerd derives it */
   private readonly hostId: string;
@@ -57,7 +57,7 @@ export class NetworkRegistry {
     await this.defaultBridgeV6(this.get('bridge'));
     if (!byName.has('host')) this.save(this.record('host', 'host'));
     if (!byName.has('none')) this.save(this.record('none', 'null'));
-    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
+    await Promise.all(this.docs.all().filter((n) => n.bridge || n.vlan).map((n) => (n.vlan ? this.vlans.setUp(n) : this.bridges.setUp(n, (name, client) => this.resolve(n, name, client), (ip) => this.dnsServersOf(n, ip), (ip) => this.nameOf(n, ip))).catch((e) => log.warn(`network ${n.Name}: ${e.message}`))));
   }
 
   /** The default bridge's IPv6 pool follows --ipv6/--fixed-cidr-v6 at each start (--ipv6 alone: a /64 of
@@ -138,6 +138,17 @@ export class NetworkRegistry {
     return out;
   }
 
+  /** The name of the running container at `ip` on n, as dockerd's embedded DNS answers a reverse
+   * look-up: "<container name>.<network name>" (ResolveIP); undefined for another address. */
+  nameOf(n: NetworkRecord, ip: string): string | undefined {
+    const v6 = parseIp6(ip);
+    const c = this.containers().find((x) => {
+      const ep = x.State.Running ? x.NetworkSettings?.Networks[n.Name] : undefined;
+      return !!ep && (v6 === undefined ? ep.IPAddress === ip : !!ep.GlobalIPv6Address && parseIp6(ep.GlobalIPv6Address) === v6);
+    });
+    return c && `${c.Name.slice(1)}.${n.Name}`;
+  }
+
   /** The --dns servers of the running container at `ip` on n: the embedded DNS forwards its queries there. */
   private dnsServersOf(n: NetworkRecord, ip: string): string[] {
     const c = this.containers().find((x) => x.State.Running && x.NetworkSettings?.Networks[n.Name]?.IPAddress === ip);
@@ -202,7 +213,7 @@ export class NetworkRegistry {
       // (its name and pools are held while the bridge is made: a create running meanwhile picks others)
       this.creating.add(n);
       try {
-        await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip));
+        await this.bridges.create(n, (qname, client) => this.resolve(n, qname, client), (ip) => this.dnsServersOf(n, ip), (ip) => this.nameOf(n, ip));
       } finally {
         this.creating.delete(n);
       }

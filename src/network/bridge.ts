@@ -14,7 +14,7 @@ import { v4Config, v6Config } from './ipam-request.ts';
 import { isolateBridge, forgetBridge } from './firewall.ts';
 import { PORTMAP_DEL_PLACEHOLDER, type PortMapping } from './ports.ts';
 import { readLeases, reserve, leaseKey, AUX_OWNER } from './leases.ts';
-import { NetworkDns, type Lookup, type Upstreams } from './dns.ts';
+import { NetworkDns, type Lookup, type Upstreams, type ReverseLookup } from './dns.ts';
 import type { NetworkRecord } from './types.ts';
 
 /** The spellings of false Go's strconv.ParseBool reads (driver options are parsed so by dockerd). */
@@ -56,7 +56,7 @@ export class BridgeDriver {
   }
 
   /** The bridge with its gateway address, its rules and its DNS (idempotent: also after a restart). */
-  async setUp(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
+  async setUp(n: NetworkRecord, names: Lookup, upstreams?: Upstreams, reverse?: ReverseLookup): Promise<void> {
     const br = n.bridge!;
     const cfg = v4Config(n)!;
     const cfg6 = v6Config(n);
@@ -79,7 +79,7 @@ export class BridgeDriver {
       }
     }
     for (const c of [cfg, cfg6]) if (c?.AuxiliaryAddresses) reserve(this.leaseDir(n), c.AuxiliaryAddresses);
-    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names, upstreams);
+    if (n.Name !== 'bridge') await this.dns.listen(cfg.Gateway, names, upstreams, reverse);
   }
 
   /** host-local's lease directory of a network: <dataDir>/<CNI network name>. */
@@ -88,12 +88,12 @@ export class BridgeDriver {
   }
 
   /** A new network's bridge (setUp); a failure undoes what it made, and leaves a bridge it found alone. */
-  async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams): Promise<void> {
+  async create(n: NetworkRecord, names: Lookup, upstreams?: Upstreams, reverse?: ReverseLookup): Promise<void> {
     const existed = fs.existsSync(`/sys/class/net/${n.bridge}`);
     // (dockerd's words and 500: an interface of another kind is never taken over as a network's bridge)
     if (existed && !fs.existsSync(`/sys/class/net/${n.bridge}/bridge`)) throw systemError(`existing interface ${n.bridge} is not a bridge`);
     try {
-      await this.setUp(n, names, upstreams);
+      await this.setUp(n, names, upstreams, reverse);
     } catch (e) {
       if (existed) {
         this.dns.close(v4Config(n)!.Gateway);

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { log } from '../util/log.ts';
 import { answer, resolveLocally, type Question } from './dns.ts';
+import { serveTcp } from './dns-tcp.ts';
 
 const CHILD = fileURLToPath(new URL('./netns-resolver-child.ts', import.meta.url));
 /** how long the child may take to hand the sockets over */
@@ -22,6 +23,8 @@ const UPSTREAM_TIMEOUT_MS = 2000;
 export interface ResolverSource {
   /** the addresses of a name as this container sees it (none: not a name of its networks) */
   lookup(name: string): string[];
+  /** the name of an address of the container's networks ("name.network"; undefined: not one of theirs) */
+  reverse?(ip: string): string | undefined;
   /** the IPv4 servers to forward other names to (--dns, else the host's) */
   upstreams(): string[];
 }
@@ -95,7 +98,7 @@ export class Forwarder {
 }
 
 class Resolver {
-  private readonly conns = new Set<net.Socket>();
+  private readonly conns: Set<net.Socket>;
   private closed = false;
   private readonly forwarder: Forwarder;
   private readonly s: Sockets;
@@ -107,39 +110,16 @@ class Resolver {
     this.forwarder = new Forwarder(s.forward);
     for (const sock of [s.udp, s.forward]) sock.on('error', (e) => log.warn(`embedded DNS: ${e.message}`));
     s.udp.on('message', (msg, from) => void this.reply(msg).then((res) => res && !this.closed && s.udp.send(res, from.port, from.address), (e) => log.warn(`embedded DNS: ${e.message}`)));
-    s.tcp.on('connection', (c) => this.serveTcp(c));
+    // DNS over TCP (what it forwards goes upstream over UDP: the daemon has no TCP socket in the
+    // container's namespace; dockerd's resolver would forward over TCP)
+    this.conns = serveTcp(s.tcp, (msg) => this.reply(msg), (e) => log.warn(`embedded DNS: ${e.message}`));
   }
 
   private async reply(msg: Buffer): Promise<Buffer | undefined> {
-    const r = resolveLocally(msg, (name) => this.src.lookup(name));
+    const r = resolveLocally(msg, (name) => this.src.lookup(name), this.src.reverse && ((ip) => this.src.reverse!(ip)));
     if (!r) return undefined;
     if ('reply' in r) return r.reply;
     return this.forwarder.ask(msg, r.forward, this.src.upstreams());
-  }
-
-  /** DNS over TCP: messages with a 2-byte length before each (forwarded ones go upstream over UDP). */
-  private serveTcp(c: net.Socket): void {
-    this.conns.add(c);
-    c.on('close', () => this.conns.delete(c));
-    c.on('error', () => c.destroy());
-    c.setTimeout(10_000, () => c.destroy());
-    let buf = Buffer.alloc(0);
-    c.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
-        buf = buf.subarray(2 + msg.length);
-        void this.reply(Buffer.from(msg)).then(
-          (res) => {
-            if (!res || c.destroyed) return;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(res.length);
-            c.write(Buffer.concat([len, res]));
-          },
-          (e) => log.warn(`embedded DNS: ${e.message}`),
-        );
-      }
-    });
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { conflict, invalidParameter } from '../errdefs.ts';
 import type { PortBinding } from './types.ts';
+import { HostPortAllocator } from './port-allocator.ts';
 
 export interface PortMapping {
   hostPort: number;
@@ -13,8 +14,11 @@ export interface PortMapping {
   hostIP: string;
 }
 
-const EPHEMERAL_LOW = 32768;
-const EPHEMERAL_HIGH = 60999;
+let daemonAllocator: HostPortAllocator | undefined;
+/** The daemon's one allocator (dockerd's is a singleton too), made at the first publication. */
+function daemonHostPorts(): HostPortAllocator {
+  return (daemonAllocator ??= new HostPortAllocator());
+}
 
 function splitPort(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' } {
   const [p, proto = 'tcp'] = key.split('/');
@@ -52,6 +56,7 @@ export async function allocatePorts(
   publishAll: boolean,
   taken: Set<string>,
   who: string,
+  allocator: HostPortAllocator = daemonHostPorts(),
 ): Promise<{ mappings: PortMapping[]; ports: Record<string, PortBinding[] | null> }> {
   const mappings: PortMapping[] = [];
   const ports: Record<string, PortBinding[] | null> = {};
@@ -86,11 +91,15 @@ export async function allocatePorts(
         }
         chosen = p;
       } else {
-        // A range (the first free port in it) or none given (an ephemeral port). (A port given outright is
-        // checked on IPv4 here; one taken on IPv6 fails when the proxy listens, as docker-proxy fails.)
-        const candidates = hostPorts.length ? hostPorts : Array.from({ length: 200 }, () => EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW)));
-        for (const p of candidates) {
-          if (!inUse(proto, ip, p) && (await hostPortFree(p, proto, ip, true))) {
+        // A range or none given (an ephemeral port), in dockerd's order (port-allocator.ts). (A port given
+        // outright is checked on IPv4 here; one taken on IPv6 fails when the proxy listens, as docker-proxy
+        // fails.) A port another program holds is passed over as dockerd's retry passes it over; dockerd
+        // gives up after 10 of them, Berth goes on round the range.
+        const wanted = hostPorts.length ? { begin: hostPorts[0]!, end: hostPorts[hostPorts.length - 1]! } : undefined;
+        for (const p of allocator.candidates(proto, ip, wanted)) {
+          if (inUse(proto, ip, p)) continue;
+          allocator.given(proto, ip, p, wanted);
+          if (await hostPortFree(p, proto, ip, true)) {
             chosen = p;
             break;
           }

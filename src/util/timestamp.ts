@@ -40,8 +40,11 @@ export function getTimestamp(value: string, nowMs = Date.now()): number {
   if (t !== undefined) return t;
   if (value.includes('-')) throw invalidParameter(`parsing time ${JSON.stringify(value)}: cannot parse it as an RFC 3339 date or time`);
   const unix = /^[+-]?\d+(?:\.(\d+))?$/.exec(value);
-  if (!unix) throw invalidParameter(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
   const [sec, frac = ''] = value.split('.');
+  // seconds and fraction must each be a Go int64 (parseTimestamp's strconv.ParseInt): a larger number is
+  // refused, not read as a date in the far future (a prune "until" that would match everything)
+  const int64 = (x: string) => !x || (BigInt(x) <= 9223372036854775807n && BigInt(x) >= -9223372036854775808n);
+  if (!unix || !int64(sec!) || !int64(frac)) throw invalidParameter(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
   return Number(sec) + (frac ? Number(frac) / 10 ** frac.length : 0);
 }
 

@@ -6,7 +6,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { docker, run } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok, uniq } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
@@ -79,6 +79,26 @@ describe('macvlan and ipvlan networks', SUITE(skip), () => {
       ok(await dk(['network', 'rm', nw]));
     }
     assert.deepEqual(await links(`${p}.`), []);
+  });
+
+  test('a macvlan container without --mac-address gets a locally administered unicast MAC, the one inspect shows', T, async () => {
+    // current dockerd (28+, GenerateRandomMAC) picks it at random, as Berth's macvlan port gets it from
+    // the kernel; dockerd 20.10 derived it from the IPv4 address (02:42 and the address's 4 bytes)
+    const p = await parent();
+    const nw = uniq('mv');
+    ok(await dk(['network', 'create', '-d', 'macvlan', '--subnet', '10.176.0.0/24', '-o', `parent=${p}`, nw]));
+    const c = uniq('mac');
+    try {
+      ok(await dk(['run', '-d', '--name', c, '--network', nw, '--ip', '10.176.0.7', t.image, 'sleep', '300']));
+      const mac = ok(await dk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${nw}").MacAddress}}`, c])).trim();
+      assert.equal(ok(await dk(['exec', c, 'cat', '/sys/class/net/eth0/address'])).trim(), mac);
+      const first = parseInt(mac.slice(0, 2), 16);
+      assert.equal(first & 0b11, 0b10, `${mac}: locally administered, unicast`);
+      if (REAL_DOCKER) assert.equal(mac, '02:42:0a:b0:00:07');
+    } finally {
+      await dk(['rm', '-f', c]);
+      ok(await dk(['network', 'rm', nw]));
+    }
   });
 
   test('--internal: no default route; options the driver does not read are kept, as dockerd', T, async () => {

@@ -71,6 +71,9 @@ describe('macvlan/ipvlan: embedded DNS and MAC addresses', SUITE(skip), () => {
       assert.ok(resolves(out, '10.181.0.10'), `${name}:\n${out}`);
     }
     assert.match(ok(await dk(['exec', client, 'ping', '-c1', '-W2', srv])), /1 packets received/);
+    // the reverse look-up of its address names it on the network, as dockerd's ResolveIP: "name.network"
+    const rev = ok(await dk(['exec', client, 'nslookup', '10.181.0.10']));
+    assert.match(rev, new RegExp(`name = ${srv}\\.${nw}\\.?$`, 'm'), rev);
     // over TCP too (a 2-byte length before the message): the answer's last 4 bytes are the address
     const tcp = ok(await dk(['exec', client, 'sh', '-c', `printf '${octal(tcpQuery(srv))}' | nc -w 2 127.0.0.11 53 | od -An -tu1`]));
     assert.deepEqual(tcp.trim().split(/\s+/).slice(-4), ['10', '181', '0', '10'], tcp);

@@ -82,12 +82,18 @@ export function send(socketPath: string, r: RawRequest, timeoutMs: number): Prom
   });
 }
 
-/** GET /_ping with its own time limit: true when it answered 200 in time. */
+/** GET /_ping with its own time limit: true when it answered 200 in time. A connection of its own
+ * (agent: false): a kept-alive one the daemon has closed meanwhile would count as no answer. */
 export function ping(socketPath: string, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200));
+      // an answer cut short never ends: without these its promise would wait on no handle at all, and
+      // node's test runner would cancel the test ("Promise resolution is still pending but the event
+      // loop has already resolved") with no verdict
+      res.on('error', () => resolve(false));
+      res.on('close', () => resolve(res.complete && res.statusCode === 200));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(false));
@@ -98,7 +104,7 @@ export function ping(socketPath: string, timeoutMs = 2000): Promise<boolean> {
 export function api(socketPath: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request({ socketPath, method, path: p, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
+    const req = http.request({ socketPath, method, path: p, agent: false, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
       const cs: Buffer[] = [];
       res.on('data', (c: Buffer) => cs.push(c));
       res.on('end', () => {
@@ -108,6 +114,11 @@ export function api(socketPath: string, method: string, p: string, body?: unknow
           json = JSON.parse(text);
         } catch {}
         resolve({ status: res.statusCode ?? 0, json, text });
+      });
+      // (an answer cut short: an error, never a promise left waiting on no handle, as in ping)
+      res.on('error', (e) => reject(new Error(`${method} ${p}: ${e.message}`)));
+      res.on('close', () => {
+        if (!res.complete) reject(new Error(`${method} ${p}: the daemon closed the connection before the end of its answer`));
       });
     });
     req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${p}: timeout`)));

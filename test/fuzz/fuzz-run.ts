@@ -119,7 +119,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     report.cases++;
     o.trace?.(`${new Date().toISOString()} #${report.cases} ${c.req.method} ${c.req.target.slice(0, 200)} (${c.how})`);
     const a = await send(o.socket, c.req, c.streams ? 3000 : timeoutMs);
-    o.trace?.(`  -> ${a.status} ${a.ms} ms ${a.body.slice(0, 160).replace(/\s+/g, ' ')}`);
+    o.trace?.(`  -> ${a.status} ${a.ms} ms ${a.error ? `[${a.error}] ` : ''}${a.body.slice(0, 160).replace(/\s+/g, ' ')}`);
     report.statuses[a.status] = (report.statuses[a.status] ?? 0) + 1;
     const reproducer = { ...c.req, body: undefined, bodyB64: c.req.body && c.req.body.length < 4 << 20 ? c.req.body.toString('base64') : undefined };
     const msg = (() => {

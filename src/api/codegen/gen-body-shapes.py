@@ -20,6 +20,11 @@ BODIES = {
     'NetworkDisconnect': ('/networks/{id}/disconnect', 'post'),
     'VolumeCreate': ('/volumes/create', 'post'),
     'ContainerUpdate': ('/containers/{id}/update', 'post'),
+    'AuthConfig': ('/auth', 'post'),
+}
+# Fields Go's struct decodes that the spec does not list (a wrong type there is refused as well)
+EXTRA_PROPS = {
+    'AuthConfig': {'auth': 'string', 'identitytoken': 'string', 'registrytoken': 'string'},
 }
 out = {}
 queue = []
@@ -68,6 +73,7 @@ def obj_of(s, name):
     if name is None:
         anon[0] += 1
         name = f'_{anon[0]}'
+    props.update(EXTRA_PROPS.get(name, {}))
     out[name] = {'props': props, **({'extra': extra} if extra else {})}
     return {'o': name}
 

@@ -8,6 +8,9 @@ import type { DistributionService } from '../../engine/distribution.ts';
 import { decodeAuth } from '../../engine/distribution.ts';
 import { pullReference, parseNormalizedNamed, withTag } from '../../images/reference.ts';
 import { writeJSONMessage, errorMessage } from './images.ts';
+import { invalidParameter, kindOf } from '../../errdefs.ts';
+import { parseJson } from '../json-body.ts';
+import { checkBody } from '../body-types.ts';
 
 function lazyStream(ctx: Ctx): { write: (m: unknown) => void; started: () => boolean; end: () => void } {
   let res: ServerResponse | undefined;
@@ -51,9 +54,23 @@ export function pushHandler(dist: DistributionService) {
   };
 }
 
+type AuthBody = { username?: string; password?: string; serveraddress?: string; identitytoken?: string };
+
+/** The login body as dockerd's authconfig.DecodeRequestBody decodes it: an empty body, bad JSON or a
+ * wrong-typed field is a 400 "invalid X-Registry-Auth header: invalid JSON: <Go's decoder error>". */
+async function authBody(ctx: Ctx): Promise<AuthBody> {
+  const text = (await ctx.rawBody()).toString('utf8');
+  try {
+    if (text.trim() === '') throw invalidParameter('EOF');
+    return checkBody<AuthBody>('AuthConfig', parseJson(text));
+  } catch (e) {
+    if (kindOf(e) !== 'invalid-parameter') throw e;
+    throw invalidParameter(`invalid X-Registry-Auth header: invalid JSON: ${(e as Error).message}`);
+  }
+}
+
 export function registerAuthRoute(r: Router, d: { dist: DistributionService }): void {
   r.post('/auth', async (ctx) => {
-    const body = await ctx.json<{ username?: string; password?: string; serveraddress?: string; identitytoken?: string }>({});
-    ctx.ok(await d.dist.login(body));
+    ctx.ok(await d.dist.login(await authBody(ctx)));
   });
 }

@@ -13,6 +13,7 @@ import { API_VERSION, MIN_API_VERSION } from '../version.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { parseTime } from './time.ts';
 import { EVENT_FILTERS, eventMatcher } from '../filters/events.ts';
+import { boolKey, type FilterTable } from '../filters/args.ts';
 import { listView } from '../views/containers.ts';
 
 export const BERTH_VERSION = '0.1.0';
@@ -29,6 +30,9 @@ export interface SystemRouteDeps {
   diskUsage(): Promise<{ LayersSize: number; Images: unknown[] }>;
 }
 
+/** moby's acceptedPluginFilterTags (enabled is read as a boolean) */
+const PLUGIN_LIST_FILTERS: FilterTable = { enabled: boolKey('enabled'), capability: true };
+
 export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
   const ping = (ctx: Ctx) => {
     const headers = { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Builder-Version': '1', 'Swarm': 'inactive' };
@@ -37,6 +41,8 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
   };
   r.get('/_ping', ping);
   r.head('/_ping', ping);
+  // dockerd answers OPTIONS on any path with an empty 200 (its CORS preflight handler)
+  r.add('OPTIONS', '/*', (ctx) => ctx.send(200));
 
   r.get('/version', (ctx) => {
     const details = { ApiVersion: API_VERSION, Arch: goArch(), BuildTime: '', Experimental: 'false', GitCommit: '', GoVersion: `node${process.versions.node}`, KernelVersion: os.release(), MinAPIVersion: MIN_API_VERSION, Os: 'linux' };
@@ -56,7 +62,11 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
   });
 
   // Berth has no managed plugins: docker plugin ls lists none (as a dockerd with none installed)
-  r.get('/plugins', (ctx) => ctx.ok([]));
+  // no plugins; the filters are still checked as dockerd's plugin manager checks them
+  r.get('/plugins', (ctx) => {
+    ctx.filters(PLUGIN_LIST_FILTERS);
+    ctx.ok([]);
+  });
 
   r.get('/info', (ctx) => {
     const list = d.containers.list();

@@ -35,15 +35,31 @@ export function updatedHostConfig(current: HostConfig, body: Record<string, unkn
   return next;
 }
 
+/** The checks dockerd's update makes on the request's own fields that are not merged into the
+ * HostConfig (verifyPlatformContainerResources on Linux): the Windows-only I/O limits refused, a CPU
+ * percent discarded with its warning. */
+function requestWarnings(body: Record<string, unknown>): string[] {
+  if (body.IOMaximumBandwidth || body.IOMaximumIOps) throw invalidParameter('Invalid QoS settings: linux does not support Maximum IO Bandwidth or Maximum IO IOps');
+  return (body.CpuPercent as number) > 0 ? ['linux does not support CPU percent. Percent discarded.'] : [];
+}
+
+/** What a running container's cgroup is changed with: dockerd's update hands the runtime neither
+ * real-time CPU field (toContainerdResources has none); they are kept for the container's next start. */
+function liveResources(hc: HostConfig): Record<string, unknown> {
+  const { CpuRealtimePeriod: _period, CpuRealtimeRuntime: _runtime, ...rest } = hc as HostConfig & ResourceFields;
+  return rest;
+}
+
 /** docker update: new limits (zero and absent fields keep theirs), applied at once to a running container. */
 export async function update(ctx: Ctx, ref: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }> {
   const c0 = ctx.store.get(ref);
   return ctx.store.lock.run(c0.Id, async () => {
     const c = ctx.store.get(c0.Id);
+    const requested = requestWarnings(body);
     const next = updatedHostConfig(c.HostConfig, body, c.Id);
-    const warnings = checkResources(next as ResourceFields, undefined, true);
+    const warnings = [...checkResources(next as ResourceFields, undefined, true), ...requested];
     if (c.State.Running) {
-      await ctx.runtime.update(c.Id, next as Record<string, unknown>).catch((e: Error) => {
+      await ctx.runtime.update(c.Id, liveResources(next)).catch((e: Error) => {
         throw e instanceof BerthError ? new BerthError(e.kind, `Cannot update container ${c.Id}: ${e.message}`, { cause: e }) : e;
       });
     }

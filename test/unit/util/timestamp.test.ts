@@ -45,6 +45,10 @@ test('RFC 3339 variants: with a zone, an offset, fractions, date only, local tim
 test('what is none of these is refused with Docker\'s message', () => {
   assert.throws(() => getTimestamp('yesterday', now), /^Error: failed to parse value as time or duration: "yesterday"$|failed to parse value as time or duration: "yesterday"/);
   assert.throws(() => getTimestamp('1d', now), /failed to parse value as time or duration: "1d"/);
+  // beyond Go's int64 (seconds or fraction): refused, not the far future
+  assert.throws(() => getTimestamp('99999999999999999999', now), /failed to parse value as time or duration: "99999999999999999999"/);
+  assert.throws(() => getTimestamp('1.99999999999999999999', now), /failed to parse value as time or duration/);
+  assert.equal(getTimestamp('9223372036854775807', now), 9223372036854775807);
   assert.throws(() => getTimestamp('2024-13-01', now), /parsing time "2024-13-01"/);
   assert.throws(() => getTimestamp('2024-02-30', now), /parsing time/);
   assert.throws(() => getTimestamp('-5', now), /parsing time/);

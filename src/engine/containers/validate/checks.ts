@@ -220,6 +220,15 @@ export const blkioDevices: Check = (v) => {
 };
 
 /** --blkio-weight-device: as dockerd, discarded with its warning where the kernel cannot weigh devices. */
+/** CpuPercent is Windows-only: on Linux dockerd discards a positive one with a warning (a negative one
+ * has no meaning on either: refused). */
+export const cpuPercent: Check = (v, ctx) => {
+  if (typeof v !== 'number' || v === 0) return;
+  if (v < 0) throw invalidParameter('CpuPercent is only supported on Windows');
+  ctx.hostConfig.CpuPercent = 0;
+  return ['linux does not support CPU percent. Percent discarded.'];
+};
+
 export const blkioWeightDevices: Check = (v, ctx) => {
   if (!isSet(v)) return;
   blkioDevices(v, ctx);

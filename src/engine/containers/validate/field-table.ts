@@ -90,7 +90,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   PidsLimit: H('i', RES_CHECKED),
   Ulimits: H('ao', 'engine/containers/resources.ts, runtime/spec.ts containerRlimits'),
   CpuCount: WINDOWS_ONLY('CpuCount'),
-  CpuPercent: WINDOWS_ONLY('CpuPercent'),
+  CpuPercent: H('i', 'Windows only: discarded with dockerd\'s warning ("linux does not support CPU percent. Percent discarded.")', c.cpuPercent, 'negative: "CpuPercent is only supported on Windows"'),
   IOMaximumIOps: WINDOWS_ONLY('IOMaximumIOps'),
   IOMaximumBandwidth: WINDOWS_ONLY('IOMaximumBandwidth'),
   // the rest of HostConfig
