@@ -101,9 +101,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   PortBindings: H('o', 'network/ports.ts'),
   RestartPolicy: H('o', 'engine/containers/restart-policy.ts'),
   AutoRemove: H('b', 'engine/containers/service.ts'),
-  VolumeDriver: H('s', 'engine/volumes.ts (only "local")', (v) => {
-    if (v && v !== 'local') c.refuseIfSet(`error looking up volume plugin ${v}: plugin "${v}" not found`)(v, {} as never);
-  }, 'other drivers: error looking up volume plugin x: plugin "x" not found'),
+  VolumeDriver: H('s', 'engine/containers/mounts.ts (the driver of the volumes -v and the image\'s VOLUMEs make; only "local")', undefined, 'other drivers, when a volume needs one: error looking up volume plugin x: plugin "x" not found'),
   VolumesFrom: H('as', 'engine/containers/mounts.ts'),
   Mounts: H('ao', 'engine/containers/mounts.ts (see the Mount table)'),
   ConsoleSize: H('ai', 'engine/containers/service.ts start (initial terminal size)'),
