@@ -5,6 +5,7 @@
 // is generated from it (scripts/gen-api-coverage.ts).
 import * as c from './checks.ts';
 import type { Check } from './checks.ts';
+import { checkDriverOpts } from '../../../network/endpoint-config.ts';
 
 /** The JSON shape a field takes, as the spec gives it (the unit test holds the two together). It says what
  * the rules are handed; it checks nothing: types are checked once, by the API layer against the spec
@@ -141,7 +142,7 @@ export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
   Links: H('as', 'engine/containers/links.ts, engine/networks.ts (names only this container resolves on the network)', undefined, 'on the default bridge: links are supported only for containers in user defined networks'),
   MacAddress: H('s', 'network/bridge.ts, network/vlan-driver.ts (the CNI bridge and macvlan plugins set the interface\'s MAC; a bad one is a 400; on ipvlan refused at start, as dockerd)'),
   Aliases: H('as', 'engine/networks.ts (DNS names)'),
-  DriverOpts: R('m', NOT_BERTH('EndpointSettings.DriverOpts')),
+  DriverOpts: H('m', 'network/endpoint-config.ts (recorded, shown by inspect; no driver of Berth\'s or dockerd\'s reads another key)', (v) => void checkDriverOpts(v as Record<string, string> | null), 'com.docker.network.endpoint.sysctls and .ifname: endpoint driver option … is not supported by Berth'),
   GwPriority: R('n', NOT_BERTH('EndpointSettings.GwPriority')),
   NetworkID: OUT('s'),
   EndpointID: OUT('s'),
