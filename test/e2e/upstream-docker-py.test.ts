@@ -4,7 +4,6 @@
 // (BERTH_E2E_DAEMON=dockerd). The suite itself is not part of this repository.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok, uniq, curl } from '../helpers/util.ts';
@@ -82,38 +81,6 @@ describe('what docker-py relies on', SUITE(e2eSkipReason()), () => {
       await dk(['rm', '-f', n]);
       await dk(['network', 'rm', net]);
     }
-  });
-
-  test('logs and attach (logs=1, stream=0) at once after a short command was started show all it wrote', T, async () => {
-    // in-process requests, back to back as docker-py sends them (a CLI between them would hide the race)
-    const req = (method: string, p: string, body?: unknown) =>
-      new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-        const data = body === undefined ? undefined : JSON.stringify(body);
-        const r = http.request({ socketPath: t.d.socket, method, path: p, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        });
-        r.on('error', reject);
-        r.end(data);
-      });
-    // the payload of the multiplexed stream (8-byte frame headers)
-    const payload = (b: Buffer) => {
-      const out: Buffer[] = [];
-      for (let i = 0; i + 8 <= b.length; i += 8 + b.readUInt32BE(i + 4)) out.push(b.subarray(i + 8, i + 8 + b.readUInt32BE(i + 4)));
-      return Buffer.concat(out).toString();
-    };
-    const seen: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const c = await req('POST', '/containers/create', { Image: t.image, Cmd: ['echo', 'hello'] });
-      assert.equal(c.status, 201, c.body.toString());
-      const id = JSON.parse(c.body.toString()).Id;
-      assert.equal((await req('POST', `/containers/${id}/start`)).status, 204);
-      const read = i % 2 ? await req('GET', `/containers/${id}/logs?stdout=1&stderr=1`) : await req('POST', `/containers/${id}/attach?logs=1&stream=0&stdout=1&stderr=1`);
-      seen.push(payload(read.body));
-      await req('DELETE', `/containers/${id}?force=1`);
-    }
-    assert.deepEqual(seen, Array(10).fill('hello\n'));
   });
 
   describe('GET /distribution/{name}/json', { skip: registryUnavailable() }, () => {
