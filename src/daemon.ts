@@ -29,6 +29,7 @@ import { BuildService } from './engine/build.ts';
 import { registerBuildRoutes } from './api/routes/build.ts';
 import { DistributionService } from './engine/distribution.ts';
 import { pullHandler, pushHandler, registerAuthRoute } from './api/routes/distribution.ts';
+import { registerDistributionInspectRoute } from './api/routes/distribution-inspect.ts';
 import { ImageStoreService } from './images/image-service.ts';
 import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
@@ -113,6 +114,7 @@ export class Daemon {
     const dist = new DistributionService({ cfg, db, images, events });
     registerImageRoutes(r, { images: imagesEngine, pull: pullHandler(dist), push: pushHandler(dist) });
     registerAuthRoute(r, { dist });
+    registerDistributionInspectRoute(r, { dist });
     registerStatsRoutes(r, { stats: new StatsService({ containers }) });
     registerNetworkRoutes(r, { networks, containers });
     registerVolumeRoutes(r, { volumes });

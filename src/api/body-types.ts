@@ -2,7 +2,9 @@
 // before anything acts on them. dockerd decodes bodies into Go structs, so a value of the wrong
 // JSON type is a 400 "json: cannot unmarshal …" naming the field; Berth answers the same instead
 // of letting a number where a string belongs surface as a TypeError (500) or a failure at start.
-// Like Go's decoder: null is accepted anywhere (the zero value), unknown fields are ignored.
+// Like Go's decoder: null is accepted anywhere (the zero value), unknown fields are ignored, and a
+// key names a struct field case-insensitively (docker-py sends exec's "detachKeys"): such keys are
+// renamed to the field's own spelling here, so that what follows reads one name.
 import { invalidParameter } from '../errdefs.ts';
 import { BODY_SHAPES } from './body-shapes.gen.ts';
 
@@ -61,10 +63,22 @@ export function checkBody<T = Record<string, unknown>>(name: BodyName, body: unk
   return body as T;
 }
 
+/** Go's encoding/json field matching: the exact name first, else the one that equals it ignoring
+ * case; two keys naming one field: the later one wins. Map keys (`extra`) are never folded. */
+function foldFieldNames(v: Record<string, unknown>, props: Record<string, Shape>): void {
+  const lower = new Map(Object.keys(props).map((p) => [p.toLowerCase(), p]));
+  const canonical = (k: string) => (k in props ? k : lower.get(k.toLowerCase()));
+  const entries = Object.entries(v);
+  if (entries.every(([k]) => canonical(k) === undefined || canonical(k) === k)) return;
+  for (const [k] of entries) delete v[k];
+  for (const [k, val] of entries) v[canonical(k) ?? k] = val;
+}
+
 function checkObject(def: string, v: Record<string, unknown>, path: string, shapes: BodyShapes): void {
   const d = shapes[def];
   if (!d) return;
   if (d.alias) return check(d.alias, v, path, `${def}`, shapes);
+  if (d.props) foldFieldNames(v, d.props);
   for (const [k, val] of Object.entries(v)) {
     const s = d.props?.[k] ?? d.extra;
     if (!s) continue;

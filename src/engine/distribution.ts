@@ -8,6 +8,7 @@ import { familiarString, tagNameOnly, type Reference } from '../images/reference
 import { RegistryClient, registryHost, type Credentials } from '../distribution/client.ts';
 import { pull } from '../distribution/pull.ts';
 import { push } from '../distribution/push.ts';
+import { inspectDistribution, type DistributionInspect } from '../distribution/inspect.ts';
 import { parsePlatform } from '../distribution/manifests.ts';
 import { Progress } from '../distribution/progress.ts';
 import { BlobSources } from '../distribution/blob-sources.ts';
@@ -49,6 +50,12 @@ export class DistributionService {
   async push(ref: Reference, o: { creds?: Credentials }, write: (m: unknown) => void): Promise<void> {
     await push({ images: this.images, client: this.client(ref, 'pull,push', o.creds), ref, progress: new Progress(write), sources: this.sources });
     this.events.publish('image', 'push', familiarString(tagNameOnly(ref)), { name: familiarString(tagNameOnly(ref)) });
+  }
+
+  /** GET /distribution/{name}/json: the registry's descriptor and platforms of a named reference
+   * (tag or digest; no tag means latest). */
+  async inspect(ref: Reference, o: { creds?: Credentials }): Promise<DistributionInspect> {
+    return inspectDistribution(this.client(ref, 'pull', o.creds), tagNameOnly(ref));
   }
 
   /** docker login: the registry accepts the credentials (GET /v2/ through its challenge). */

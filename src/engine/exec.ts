@@ -5,6 +5,18 @@ import type { ContainerService } from './containers/service.ts';
 import { conflict, invalidParameter, notFound } from '../errdefs.ts';
 import { newId } from '../util/ids.ts';
 import { log } from '../util/log.ts';
+import { detachKeyBytes } from '../util/detach-keys.ts';
+
+/** inspect's DetachKeys: the key bytes, base64-encoded (moby's []byte field), "" when none were given. */
+function detachKeysView(spec: string | undefined): string {
+  if (!spec) return '';
+  try {
+    return detachKeyBytes(spec).toString('base64');
+  } catch {
+    // refused when the exec starts; until then there are no keys to show
+    return '';
+  }
+}
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -129,7 +141,7 @@ export class ExecService {
     return {
       CanRemove: false,
       ContainerID: e.containerId,
-      DetachKeys: e.config.DetachKeys ?? '',
+      DetachKeys: detachKeysView(e.config.DetachKeys),
       ExitCode: e.exitCode,
       ID: e.id,
       OpenStderr: !!e.config.AttachStderr,

@@ -55,6 +55,7 @@ export class NetworkService extends NetworkRegistry {
     if (got.links) ep.Links = got.links;
     if (got.ipv4 || got.ipv6 || got.linkLocal) ep.IPAMConfig = { ...(got.ipv4 ? { IPv4Address: got.ipv4 } : {}), ...(got.ipv6 ? { IPv6Address: got.ipv6 } : {}), ...(got.linkLocal ? { LinkLocalIPs: got.linkLocal } : {}) };
     if (got.mac) ep.MacAddress = ep.configuredMac = got.mac;
+    if (got.driverOpts) ep.DriverOpts = got.driverOpts;
     return ep;
   }
 

@@ -27,6 +27,19 @@ export interface EndpointChoice {
   linkLocal?: string[];
   /** legacy links on a user-defined network: "target:alias" names only this container resolves */
   links?: string[];
+  /** DriverOpts: recorded and shown by inspect */
+  driverOpts?: Record<string, string>;
+}
+
+/** The endpoint options dockerd itself acts on (per-interface sysctls, the interface's name), which
+ * Berth does not: refused. Any other key goes to the network driver, and none of dockerd's bridge,
+ * macvlan or ipvlan drivers reads one, so dockerd records it and it does nothing: Berth the same. */
+const ACTED_ON_OPTS = ['com.docker.network.endpoint.sysctls', 'com.docker.network.endpoint.ifname'];
+
+export function checkDriverOpts(opts: Record<string, string> | null | undefined): Record<string, string> | undefined {
+  if (!opts || !Object.keys(opts).length) return undefined;
+  for (const k of ACTED_ON_OPTS) if (k in opts) throw invalidParameter(`endpoint driver option ${k} is not supported by Berth`);
+  return { ...opts };
 }
 
 /** A MAC address as Go's net.ParseMAC reads an Ethernet one (xx:xx:.., xx-xx-.., xxxx.xxxx.xxxx), lower case. */
@@ -67,7 +80,8 @@ export function checkEndpoint(n: NetworkRecord, req: EndpointRequest | undefined
   }
   // (the default route of a container on several networks is its first network's, whatever the priority)
   if (req.GwPriority) throw invalidParameter('a gateway priority (GwPriority) is not supported by Berth');
-  if (req.DriverOpts && Object.keys(req.DriverOpts).length) throw invalidParameter(`endpoint driver options are not supported by Berth: ${Object.keys(req.DriverOpts).join(', ')}`);
+  const driverOpts = checkDriverOpts(req.DriverOpts);
+  if (driverOpts) out.driverOpts = driverOpts;
   if (req.MacAddress) {
     // (on ipvlan, which has no MAC of its own, dockerd takes it here and refuses it when the container
     // starts: vlan-driver.ts does the same)

@@ -107,6 +107,19 @@ RUN (cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memo
     }
   });
 
+  test("a RUN step's stderr comes in the stream in red (\\x1b[91m … \\x1b[0m), its stdout as it is", T, async () => {
+    const dir = ctx({ Dockerfile: `FROM ${t.image}\nRUN echo to-stdout; sleep 0.2; echo to-stderr >&2\n` });
+    const tar = path.join(dir, '..', `${path.basename(dir)}.tar`);
+    assert.equal(spawnSync('tar', ['-cf', tar, '-C', dir, 'Dockerfile']).status, 0);
+    const res = await curl(t.d.socket, 'POST', '/build?nocache=1', fs.readFileSync(tar) as unknown as string, 'application/x-tar');
+    fs.rmSync(tar);
+    assert.equal(res.status, 200, res.body);
+    const streams = res.body.trim().split('\n').map((l) => JSON.parse(l).stream);
+    // (docker-py's test_build_stderr_data looks for this very message)
+    assert.ok(streams.includes('\x1b[91mto-stderr\n\x1b[0m'), JSON.stringify(streams));
+    assert.ok(streams.includes('to-stdout\n'), JSON.stringify(streams));
+  });
+
   test('parameters dockerd refuses: squash, securityopt (400 with dockerd\'s messages)', T, async () => {
     const dir = ctx({ Dockerfile: `FROM ${t.image}\n` });
     const tar = path.join(dir, '..', `${path.basename(dir)}.tar`);

@@ -237,10 +237,10 @@ describe('network API', SUITE(skip), () => {
     refused(await connect('host', { Container: c }), 400, REAL_DOCKER ? 'container cannot be disconnected from host network or connected to host network' : 'cannot connect container to host network - container must be created in host network mode');
     refused(await connect('none', { Container: c }), 400, 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
     if (!REAL_DOCKER) {
-      // what Berth cannot honour is refused (dockerd 20.10 speaks API 1.41, without GwPriority; its bridge
-      // driver ignores endpoint driver options)
+      // what Berth cannot honour is refused (dockerd 20.10 speaks API 1.41, without GwPriority; it knows
+      // no endpoint sysctls, which current dockerd sets on the container's interface)
       refused(await connect(b, { Container: c, EndpointConfig: { GwPriority: 5 } }), 400, /GwPriority\) is not supported by Berth/);
-      refused(await connect(b, { Container: c, EndpointConfig: { DriverOpts: { x: 'y' } } }), 400, /endpoint driver options are not supported by Berth/);
+      refused(await connect(b, { Container: c, EndpointConfig: { DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.log_martians=1' } } }), 400, /endpoint driver option com.docker.network.endpoint.sysctls is not supported by Berth/);
     }
     const id = ok(await dk(['inspect', '-f', '{{.Id}}', c])).trim();
     const disconnect = (net: string, body: unknown) => api('POST', `/networks/${net}/disconnect`, body);

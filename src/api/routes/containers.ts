@@ -14,6 +14,7 @@ import { frame, streamContentType } from '../stdcopy.ts';
 import { attachToContainer } from './attach.ts';
 import { parseTime } from './time.ts';
 import { containerSizes } from '../../engine/containers/size.ts';
+import { defaultMemorySwap, type ResourceFields } from '../../engine/containers/resources.ts';
 import { adaptCreateBody, createWarnings } from '../versions/create.ts';
 import { checkNetworkMode } from '../network-mode.ts';
 import { logAttributes, detailsPrefix } from '../../engine/containers/log-attrs.ts';
@@ -46,6 +47,7 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     const body = await ctx.body('ContainerCreate');
     if (Object.keys(body).length === 0) throw invalidParameter('config cannot be empty in order to create a container');
     adaptCreateBody(body, ctx.version, ctx.query, { cgroupV2: cgroupLayout().version === 2 });
+    if (body.HostConfig && typeof body.HostConfig === 'object') defaultMemorySwap(body.HostConfig as ResourceFields);
     const macWarning = migrateMacAddress(body, ctx.version);
     const versionWarnings = [...createWarnings(body, ctx.version), ...checkNetworkMode(body)];
     const res = await containers.create({ name: ctx.q('name'), platform: ctx.q('platform') || undefined, config: body });

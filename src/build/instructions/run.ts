@@ -116,7 +116,9 @@ export async function runStep(b: Builder, st: StageState, ins: Instruction, key:
       const attach = b.deps.containers.attach(id);
       await b.deps.containers.start(id);
       const session = await attach;
-      session.onData((_s, d) => b.out(d.toString('utf8')));
+      // a step's stderr goes into the stream in red, each chunk as it came, as the classic builder
+      // of dockerd writes it (streamformatter's stderr writer)
+      session.onData((s, d) => b.out(s === 'stderr' ? `\x1b[91m${d.toString('utf8')}\x1b[0m` : d.toString('utf8')));
       const kill = () => void b.deps.containers.kill(id).catch(() => {}); // the container may have exited already: nothing to kill
       b.opts.signal?.addEventListener('abort', kill);
       if (b.opts.signal?.aborted) kill();

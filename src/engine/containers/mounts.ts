@@ -41,6 +41,13 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     );
   };
 
+  // --volume-driver: the driver of the volumes -v names and of the image's VOLUMEs (not of --mount's,
+  // which name their own); looked up only when such a volume is made, as dockerd does
+  const volumeDriver = () => {
+    const d = (hc as { VolumeDriver?: string }).VolumeDriver;
+    if (d && d !== 'local') throw invalidParameter(`error looking up volume plugin ${d}: plugin "${d}" not found`);
+  };
+
   for (const ref of (hc.VolumesFrom as string[] | null | undefined) ?? []) {
     if (!src.volumesFrom) throw invalidParameter('--volumes-from is not available');
     const [name, mode = ''] = ref.split(':');
@@ -63,6 +70,7 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS].includes(o)) throw invalidParameter(`invalid mode: ${o}`);
     const ro = opts.includes('ro');
     if (!path.isAbsolute(src)) {
+      volumeDriver();
       addVolume(src, dst, ro, mode, opts.includes('nocopy'));
       continue;
     }
@@ -115,7 +123,9 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
 
   // The image's VOLUMEs (and -v /path): anonymous volumes where nothing else is mounted.
   for (const dst of Object.keys(src.imageVolumes ?? {})) {
-    if (!seen.has(dst) && src.volumes) addVolume(undefined, dst, false, '', false);
+    if (seen.has(dst) || !src.volumes) continue;
+    volumeDriver();
+    addVolume(undefined, dst, false, '', false);
   }
   return { specs, points };
 }

@@ -122,6 +122,8 @@ export interface EndpointSettings {
   GlobalIPv6PrefixLen?: number;
   IPv6Gateway?: string;
   DNSNames: string[] | null;
+  /** options for the network driver, as the client gave them (absent: null in inspect) */
+  DriverOpts?: Record<string, string>;
   /** the interface in the container (eth0, eth1, ...): Berth's own, not shown by inspect */
   ifName?: string;
   /** the MAC address the client asked for (--mac-address): Berth's own, not shown by inspect */

@@ -87,6 +87,13 @@ export interface ResourceFields {
   ShmSize?: number;
 }
 
+/** Docker's default for a memory limit without a swap limit (moby's adaptContainerSettings): memory
+ * plus as much swap, MemorySwap = 2 × Memory, recorded so that inspect shows it and docker update
+ * checks a new limit against it. For Engine API creates only: the CRI has its own rule. */
+export function defaultMemorySwap(r: ResourceFields, host: HostResources = hostResources()): void {
+  if ((r.Memory ?? 0) > 0 && !r.MemorySwap && host.swapLimit) r.MemorySwap = r.Memory! * 2;
+}
+
 /** Throws Docker's 400 for impossible settings; returns Docker's warnings for unenforceable ones. */
 export function checkResources(r: ResourceFields, host: HostResources = hostResources(), update = false): string[] {
   const warnings: string[] = [];

@@ -32,6 +32,16 @@ test('what Go accepts passes: null anywhere, unknown fields, StrSlice strings', 
   checkBody('VolumeCreate', { Name: 'v', Labels: { a: 'b' }, DriverOpts: {} });
 });
 
+test("keys name struct fields case-insensitively, as Go's decoder matches them (the later of two wins); map keys stay", () => {
+  const exec = checkBody<Record<string, unknown>>('ExecCreate', { detachKeys: 'ctrl-p', cmd: ['cat'], Tty: true });
+  assert.deepEqual(exec, { DetachKeys: 'ctrl-p', Cmd: ['cat'], Tty: true });
+  assert.deepEqual(checkBody('ExecCreate', { detachKeys: 'a', DetachKeys: 'b' }), { DetachKeys: 'b' });
+  assert.deepEqual(checkBody('ExecCreate', { DetachKeys: 'b', DETACHKEYS: 'c' }), { DetachKeys: 'c' });
+  const create = checkBody<{ HostConfig: Record<string, unknown>; Labels: Record<string, string> }>('ContainerCreate', { image: 'x', hostconfig: { memory: 5 }, Labels: { image: 'y' } });
+  assert.deepEqual(create, { Image: 'x', HostConfig: { Memory: 5 }, Labels: { image: 'y' } });
+  refused(() => checkBody('ExecCreate', { detachkeys: 5 }), /ExecOptions.DetachKeys of type string/);
+});
+
 test('JSON: nesting limit before parsing, Go-worded syntax errors', () => {
   assert.equal(depthExceededAt('[[["[[[[["]]]', 3), -1);
   assert.equal(depthExceededAt('[[[[', 3), 3);

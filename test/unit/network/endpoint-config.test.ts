@@ -30,7 +30,9 @@ test('checkEndpoint: honoured fields, and Docker\'s refusals', () => {
   assert.throws(() => checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['10.0.0.9'] } }), /invalid link local IP address: 10\.0\.0\.9/);
   assert.throws(() => checkEndpoint(user, { IPAMConfig: { LinkLocalIPs: ['bogus'] } }), /invalid link-local IP address: bogus/);
   assert.deepEqual(checkEndpoint(user, { Links: ['web:db'] }), { links: ['web:db'] });
-  assert.throws(() => checkEndpoint(user, { DriverOpts: { a: 'b' } }), /not supported/);
+  // the options dockerd acts on itself are refused; any other is recorded (no driver reads one)
+  assert.throws(() => checkEndpoint(user, { DriverOpts: { 'com.docker.network.endpoint.ifname': 'foo0' } }), /endpoint driver option com.docker.network.endpoint.ifname is not supported by Berth/);
+  assert.deepEqual(checkEndpoint(user, { DriverOpts: { a: 'b' } }), { driverOpts: { a: 'b' } });
   assert.deepEqual(checkEndpoint(user, { DriverOpts: {}, Links: [] }), {});
 });
 

@@ -5,6 +5,7 @@
 // is generated from it (scripts/gen-api-coverage.ts).
 import * as c from './checks.ts';
 import type { Check } from './checks.ts';
+import { checkDriverOpts } from '../../../network/endpoint-config.ts';
 
 /** The JSON shape a field takes, as the spec gives it (the unit test holds the two together). It says what
  * the rules are handed; it checks nothing: types are checked once, by the API layer against the spec
@@ -101,9 +102,7 @@ export const HOST_CONFIG: Record<string, FieldRule> = {
   PortBindings: H('o', 'network/ports.ts'),
   RestartPolicy: H('o', 'engine/containers/restart-policy.ts'),
   AutoRemove: H('b', 'engine/containers/service.ts'),
-  VolumeDriver: H('s', 'engine/volumes.ts (only "local")', (v) => {
-    if (v && v !== 'local') c.refuseIfSet(`error looking up volume plugin ${v}: plugin "${v}" not found`)(v, {} as never);
-  }, 'other drivers: error looking up volume plugin x: plugin "x" not found'),
+  VolumeDriver: H('s', 'engine/containers/mounts.ts (the driver of the volumes -v and the image\'s VOLUMEs make; only "local")', undefined, 'other drivers, when a volume needs one: error looking up volume plugin x: plugin "x" not found'),
   VolumesFrom: H('as', 'engine/containers/mounts.ts'),
   Mounts: H('ao', 'engine/containers/mounts.ts (see the Mount table)'),
   ConsoleSize: H('ai', 'engine/containers/service.ts start (initial terminal size)'),
@@ -143,7 +142,7 @@ export const ENDPOINT_SETTINGS: Record<string, FieldRule> = {
   Links: H('as', 'engine/containers/links.ts, engine/networks.ts (names only this container resolves on the network)', undefined, 'on the default bridge: links are supported only for containers in user defined networks'),
   MacAddress: H('s', 'network/bridge.ts, network/vlan-driver.ts (the CNI bridge and macvlan plugins set the interface\'s MAC; a bad one is a 400; on ipvlan refused at start, as dockerd)'),
   Aliases: H('as', 'engine/networks.ts (DNS names)'),
-  DriverOpts: R('m', NOT_BERTH('EndpointSettings.DriverOpts')),
+  DriverOpts: H('m', 'network/endpoint-config.ts (recorded, shown by inspect; no driver of Berth\'s or dockerd\'s reads another key)', (v) => void checkDriverOpts(v as Record<string, string> | null), 'com.docker.network.endpoint.sysctls and .ifname: endpoint driver option … is not supported by Berth'),
   GwPriority: R('n', NOT_BERTH('EndpointSettings.GwPriority')),
   NetworkID: OUT('s'),
   EndpointID: OUT('s'),

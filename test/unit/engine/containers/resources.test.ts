@@ -1,7 +1,7 @@
 // resources.ts: dockerd's checks of resource settings, against a described host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkResources, parseCpuset, type HostResources } from '../../../../src/engine/containers/resources.ts';
+import { checkResources, defaultMemorySwap, parseCpuset, type HostResources, type ResourceFields } from '../../../../src/engine/containers/resources.ts';
 
 const host: HostResources = { ncpu: 2, cpus: '0-1', mems: '0', swapLimit: true, blkioWeight: false, oomKillDisable: true, hardLimits: { RLIMIT_NOFILE: 1024 } };
 const MB = 1024 * 1024;
@@ -36,4 +36,13 @@ test('what the host cannot enforce is a warning, and the setting is dropped', ()
   assert.equal(r.BlkioWeight, 0);
   assert.match(checkResources({ OomKillDisable: true }, host)[0], /OOM killer is disabled for the container, but no memory limit is set/);
   assert.match(checkResources({ Memory: 64 * MB, MemorySwap: 128 * MB }, { ...host, swapLimit: false })[0], /does not support swap limit capabilities/);
+});
+
+test("a memory limit without a swap limit gets Docker's default swap, twice the memory (moby's adaptContainerSettings)", () => {
+  const swapOf = (r: ResourceFields, h = host) => (defaultMemorySwap(r, h), r.MemorySwap);
+  assert.equal(swapOf({ Memory: 400 * MB }), 800 * MB);
+  assert.equal(swapOf({ Memory: 400 * MB, MemorySwap: 500 * MB }), 500 * MB);
+  assert.equal(swapOf({ Memory: 400 * MB, MemorySwap: -1 }), -1);
+  assert.equal(swapOf({}), undefined);
+  assert.equal(swapOf({ Memory: 400 * MB }, { ...host, swapLimit: false }), undefined);
 });

@@ -34,7 +34,8 @@ test('what Berth cannot honour is refused as dockerd refuses it', () => {
   refuses(() => v({}, { StorageOpt: { size: '10G' } }), "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
   refuses(() => v({}, { BlkioDeviceReadBps: [{ Path: '/dev/nosuch', Rate: 1 }] }), 'stat /dev/nosuch: no such file or directory');
   refuses(() => v({}, { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { NonRecursive: true } }] }), /bind-nonrecursive is not supported/);
-  refuses(() => v({}, {}, { EndpointsConfig: { n: { DriverOpts: { a: 'b' } } } }), /DriverOpts is not supported/);
+  refuses(() => v({}, {}, { EndpointsConfig: { n: { DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.forwarding=1' } } } }), /endpoint driver option com.docker.network.endpoint.sysctls is not supported by Berth/);
+  assert.deepEqual(v({}, {}, { EndpointsConfig: { n: { DriverOpts: { 'com.docker-py.setting': 'on' } } } }), []);
 });
 
 test('zero values of refused fields pass (the CLI sends them)', () => {
