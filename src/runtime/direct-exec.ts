@@ -197,7 +197,13 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
     });
     watcher.on('error', () => {});
   } catch {}
-  const proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, o.runtime, args, dir) : launchChild(o.runtime, args, dir, o.openStdin);
+  let proc: Launched;
+  try {
+    proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, o.runtime, args, dir) : launchChild(o.runtime, args, dir, o.openStdin);
+  } catch (e) {
+    watcher?.close();
+    throw e;
+  }
   const { status } = proc;
   // Running once runc has written the pid file (it renames it into place), failed if runc exits without one.
   const pid = await new Promise<number>((resolve, reject) => {
