@@ -13,7 +13,8 @@
 // own start-up: the `docker version` scenario shows that floor for each daemon. run-true and
 // exec-true also measure, in each iteration, the floor itself (bench/floor.ts): `docker version`
 // against berthd plus `runc run` / `runc exec` of a prepared bundle; the report gives berthd's
-// overhead above it.
+// overhead above it. exec-true also times `docker exec` against a stub daemon (bench/stub-daemon.ts):
+// the CLI's exec protocol, three calls more than `docker version`, with no engine behind it.
 //
 // Scenarios are a list: add one to SCENARIOS in bench/scenarios.ts (pull, build, network, …).
 import os from 'node:os';
@@ -198,6 +199,12 @@ async function main() {
         // the floor again with a container's default seccomp filter, which runc compiles each time
         series['floor+seccomp'] = { ms: [], failures: [] };
         series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'} +seccomp`] = { ms: [], failures: [] };
+        if (sc.floor === 'execTrue') {
+          // what the docker CLI's exec protocol (five calls, a hijacked stream) costs above `docker
+          // version` with no engine behind it: the same command against the stub daemon
+          stub ??= await startStubDaemon();
+          series['  docker exec → stub'] = { ms: [], failures: [] };
+        }
       }
       const onceFloor = async (record: boolean) => {
         if (sc.floor === 'stub' && stub) {
@@ -211,7 +218,12 @@ async function main() {
         const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
         const r = await floor[sc.floor]();
         const rs = await floor[`${sc.floor}Seccomp`]();
+        const protocol = sc.floor === 'execTrue' && stub ? await docker(stub.env, ['exec', 'stub', 'true'], { timeoutMs: 60_000 }) : undefined;
         if (!record) return;
+        if (protocol) {
+          if (protocol.code === 0) series['  docker exec → stub'].ms.push(protocol.ms);
+          else series['  docker exec → stub'].failures.push(protocol);
+        }
         const bad = [v, r].find((x) => x.code !== 0);
         if (bad) return void series.floor.failures.push(bad);
         series.floor.ms.push(v.ms + r.ms);

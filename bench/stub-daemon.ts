@@ -1,5 +1,6 @@
 // The floor under the concurrent-create scenario: a stub Engine API that answers the docker CLI's
-// `_ping` and `containers/create` at once, with no engine behind it. The same 300 `docker create`
+// `_ping` and `containers/create` at once, with no engine behind it (and the calls of `docker exec`,
+// whose protocol exec-true reports beside its floor). The same 300 `docker create`
 // against it cost what the CLI itself costs (its start-up, its two requests) on this machine at
 // this moment; what a daemon takes above that is its own. It runs in a child process of its own,
 // so that the bench's process (which also waits on the CLI processes) does not answer for it.
@@ -13,21 +14,31 @@ const SERVER = `
 const http = require('node:http');
 const crypto = require('node:crypto');
 const headers = { 'Api-Version': '1.50', 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Server': 'stub' };
-http.createServer((req, res) => {
+const json = (res, code, body) => {
+  res.writeHead(code, { ...headers, 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body) + '\\n');
+};
+const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    if (req.method === 'POST' && /\\/containers\\/create$/.test(req.url.split('?')[0])) {
-      res.writeHead(201, { ...headers, 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ Id: crypto.randomBytes(32).toString('hex'), Warnings: [] }) + '\\n');
-    } else if (/\\/_ping$/.test(req.url)) {
+    const url = req.url.split('?')[0];
+    if (req.method === 'POST' && /\\/containers\\/create$/.test(url)) json(res, 201, { Id: crypto.randomBytes(32).toString('hex'), Warnings: [] });
+    else if (/\\/_ping$/.test(url)) {
       res.writeHead(200, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(req.method === 'HEAD' ? undefined : 'OK');
-    } else {
-      res.writeHead(404, { ...headers, 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ message: 'the stub daemon answers _ping and containers/create only' }) + '\\n');
     }
+    // the calls of \`docker exec C true\`: the container, the exec's creation, (start below), its exit code
+    else if (req.method === 'GET' && /\\/containers\\/[^/]+\\/json$/.test(url)) json(res, 200, { Id: 'c'.repeat(64), State: { Status: 'running', Running: true }, Config: {}, HostConfig: {} });
+    else if (req.method === 'POST' && /\\/containers\\/[^/]+\\/exec$/.test(url)) json(res, 201, { Id: crypto.randomBytes(32).toString('hex') });
+    else if (req.method === 'GET' && /\\/exec\\/[^/]+\\/json$/.test(url)) json(res, 200, { ID: url.split('/').at(-2), Running: false, ExitCode: 0, Pid: 0 });
+    else json(res, 404, { message: 'the stub daemon answers _ping, containers/create and docker exec\\'s calls only' });
   });
-}).listen(process.argv[1], () => process.stdout.write('ready\\n'));
+});
+// POST /exec/{id}/start: the hijacked stream of a process that wrote nothing and exited
+server.on('upgrade', (req, socket) => {
+  socket.end('HTTP/1.1 101 UPGRADED\\r\\nContent-Type: application/vnd.docker.raw-stream\\r\\nConnection: Upgrade\\r\\nUpgrade: tcp\\r\\nApi-Version: 1.50\\r\\n\\r\\n');
+});
+server.listen(process.argv[1], () => process.stdout.write('ready\\n'));
 `;
 
 export async function startStubDaemon(): Promise<BenchDaemon> {

@@ -115,7 +115,7 @@ const { id, bundle, rt } = c;
       setTimeout(() => void [files.pid, files.log, ...(fifo ? [] : [files.process])].forEach((f) => fs.rm(f, { force: true }, () => {})), 100).unref();
     };
     try {
-      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, files, openStdin: spec.openStdin });
+      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, files, openStdin: spec.openStdin, spawner: spawner?.pipesSupported() ? spawner : undefined });
       t.mark('runc exec');
       void h.exited.then(() => {
         t.mark('exit');
