@@ -1,7 +1,7 @@
 // Compression detection by magic bytes (as Docker's DecompressStream) and streaming decompression.
 import zlib from 'node:zlib';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { createHash, type Hash } from 'node:crypto';
+import { OffThreadSha256 } from '../util/sha256-offthread.ts';
 import { invalidParameter } from '../errdefs.ts';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
@@ -89,10 +89,11 @@ function chain(src: Readable, t: Transform): Readable {
   return src.pipe(t);
 }
 
-/** A pass-through that hashes (sha256) and counts what flows through, optionally calling `tap` on
- * each chunk. `hashed` false: it only counts and taps (the bytes are hashed elsewhere already). */
+/** A pass-through that hashes (sha256, off the main thread when long) and counts what flows through,
+ * optionally calling `tap` on each chunk. `hashed` false: it only counts and taps (the bytes are
+ * hashed elsewhere already). The digest is there once the stream has ended. */
 export class HashingTap extends Transform {
-  private hash: Hash | undefined;
+  private hash: OffThreadSha256 | undefined;
   bytes = 0;
   private readonly tap?: (chunk: Buffer) => void;
   private result?: string;
@@ -100,23 +101,38 @@ export class HashingTap extends Transform {
   constructor(tap?: (chunk: Buffer) => void, hashed = true) {
     super({ highWaterMark: 1 << 16 });
     this.tap = tap;
-    this.hash = hashed ? createHash('sha256') : undefined;
+    this.hash = hashed ? new OffThreadSha256() : undefined;
   }
 
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let wait: Promise<void> | undefined;
     try {
-      this.hash?.update(chunk);
+      wait = this.hash?.update(chunk);
       this.bytes += chunk.length;
       this.tap?.(chunk);
     } catch (e) {
       return cb(e as Error);
     }
-    cb(null, chunk);
+    if (wait) wait.then(() => cb(null, chunk), cb);
+    else cb(null, chunk);
+  }
+
+  _flush(cb: TransformCallback): void {
+    if (!this.hash) return cb();
+    this.hash.digest().then((hex) => {
+      this.result = 'sha256:' + hex;
+      cb();
+    }, cb);
+  }
+
+  _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    if (!this.result) this.hash?.cancel();
+    cb(err);
   }
 
   digest(): string {
     if (!this.hash) throw new Error('HashingTap: not hashing');
-    this.result ??= 'sha256:' + this.hash.digest('hex');
+    if (!this.result) throw new Error('HashingTap: digest before the end of the stream');
     return this.result;
   }
 }
