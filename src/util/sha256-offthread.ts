@@ -12,29 +12,35 @@ import { createHash } from 'node:crypto';
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const hashes = new Map();
+const streams = new Map();
 parentPort.on('message', (m) => {
-  if (m.op === 'update') {
-    let h = hashes.get(m.id);
-    if (!h) hashes.set(m.id, (h = createHash('sha256')));
-    h.update(m.data);
-    parentPort.postMessage({ id: m.id, acked: m.data.byteLength });
+  if (m.op === 'open') {
+    streams.set(m.id, { ring: m.ring, segment: m.segment, hash: createHash('sha256') });
+  } else if (m.op === 'update') {
+    const s = streams.get(m.id);
+    if (s) s.hash.update(new Uint8Array(s.ring, m.seg * s.segment, m.len));
+    parentPort.postMessage({ id: m.id, acked: 1 });
   } else if (m.op === 'digest') {
-    const h = hashes.get(m.id) ?? createHash('sha256');
-    hashes.delete(m.id);
-    parentPort.postMessage({ id: m.id, digest: h.digest('hex') });
+    const s = streams.get(m.id);
+    streams.delete(m.id);
+    parentPort.postMessage({ id: m.id, digest: s ? s.hash.digest('hex') : '' });
   } else if (m.op === 'drop') {
-    hashes.delete(m.id);
+    streams.delete(m.id);
   }
 });
 `;
 
-const BATCH = 1 << 20;
-/** Bytes sent to a worker and not hashed yet, per stream, before update() asks the caller to wait. */
-const MAX_IN_FLIGHT = 4 << 20;
+/** The bytes travel through a ring of segments in memory shared with the worker: no allocation,
+ * page fault or transfer per megabyte, one copy in and a message per segment. */
+const SEGMENT = 1 << 20;
+/** Segments per stream: how far the worker may lag before update() asks the caller to wait. */
+const SEGMENTS = 4;
 /** A worker left without streams this long is ended (no memory held at rest). */
 const IDLE_MS = 10_000;
 const POOL_SIZE = Math.max(2, Math.min(4, os.availableParallelism()));
+/** Rings of finished streams, for the next ones (their pages are already faulted in). */
+const freeRings: SharedArrayBuffer[] = [];
+const MAX_FREE_RINGS = 6;
 
 interface Reply {
   id: number;
@@ -75,6 +81,7 @@ class Slot {
       const w = this.worker;
       this.worker = undefined;
       void w?.terminate();
+      if (pool.every((s) => !s.streams.size)) freeRings.length = 0;
     }, IDLE_MS);
     this.idle.unref();
   }
@@ -91,9 +98,16 @@ function leastBusy(): Slot {
 export class OffThreadSha256 {
   private readonly id = nextId++;
   private slot?: Slot;
-  private batch?: Buffer;
+  private ring?: SharedArrayBuffer;
+  /** Where bytes are copied now: the first segment's bytes are staged in a plain buffer until the
+   * stream proves long enough for a worker; then the ring's current segment. */
+  private view?: Uint8Array;
+  private seg = 0;
   private fill = 0;
-  private inFlight = 0;
+  /** segments given to the worker and not hashed yet */
+  private busy = 0;
+  /** the part of the last update() not copied yet (the ring was full) */
+  private rest?: Buffer;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private pendingDigest?: { resolve: (hex: string) => void; reject: (e: Error) => void };
   private failed?: Error;
@@ -101,34 +115,42 @@ export class OffThreadSha256 {
   /** digest given or failure reported: nothing more to do */
   private settled = false;
 
-  /** Feed bytes (copied: the caller keeps its chunk). A promise: wait for it before the next update
-   * (the worker is behind); undefined: go on. */
+  /** Feed bytes (copied: the caller keeps its chunk, but must leave it unchanged until a returned
+   * promise settles). A promise: the worker is behind, wait for it before the next update. */
   update(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) throw this.failed;
-    if (this.finished) throw new Error('sha256: update after digest');
-    let off = 0;
-    while (off < chunk.length) {
-      this.batch ??= Buffer.allocUnsafeSlow(BATCH);
-      const n = chunk.copy(this.batch, this.fill, off);
-      off += n;
-      this.fill += n;
-      if (this.fill === BATCH) this.send();
-    }
-    if (this.inFlight <= MAX_IN_FLIGHT) return undefined;
+    if (this.finished || this.rest) throw new Error('sha256: update after digest or before the last one was taken');
+    this.rest = chunk;
+    this.pump();
+    if (!this.rest) return undefined;
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Copy what is left of the last update into free segments, handing each full one to the worker. */
+  private pump(): void {
+    while (this.rest) {
+      if (this.ring && this.busy === SEGMENTS) return; // (an ack calls again)
+      this.view ??= Buffer.allocUnsafeSlow(SEGMENT);
+      const n = Math.min(this.rest.length, SEGMENT - this.fill);
+      this.view.set(n === this.rest.length ? this.rest : this.rest.subarray(0, n), this.fill);
+      this.fill += n;
+      this.rest = n === this.rest.length ? undefined : this.rest.subarray(n);
+      if (this.fill === SEGMENT) this.send();
+    }
+    for (const w of this.waiters.splice(0)) w.resolve();
   }
 
   /** The hex digest of everything fed. */
   digest(): Promise<string> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.finished) return Promise.reject(new Error('sha256: digest twice'));
+    if (this.finished || this.rest) return Promise.reject(new Error('sha256: digest twice or before the last update was taken'));
     this.finished = true;
-    if (!this.slot) {
+    if (!this.ring) {
       // never reached a worker: a short stream, hashed here
       const hex = createHash('sha256')
-        .update(this.batch?.subarray(0, this.fill) ?? Buffer.alloc(0))
+        .update(this.view?.subarray(0, this.fill) ?? Buffer.alloc(0))
         .digest('hex');
-      this.batch = undefined;
+      this.view = undefined;
       this.settled = true;
       return Promise.resolve(hex);
     }
@@ -148,34 +170,43 @@ export class OffThreadSha256 {
       this.slot.release(this.id);
     }
     this.finished = true;
-    this.batch = undefined;
+    this.view = undefined;
+    this.rest = undefined;
+    // (the ring is not reused: the worker may still be reading it)
+    this.ring = undefined;
     this.onFailure(new Error('sha256: cancelled'));
   }
 
+  /** Hand the current segment (full, or the last one) to the worker and move to the next. */
   private send(): void {
-    if (!this.slot) {
+    if (!this.ring) {
       this.slot = leastBusy();
       this.slot.streams.set(this.id, this);
+      this.ring = freeRings.pop() ?? new SharedArrayBuffer(SEGMENT * SEGMENTS);
+      new Uint8Array(this.ring, 0, this.fill).set(this.view!.subarray(0, this.fill));
+      this.slot.post({ op: 'open', id: this.id, ring: this.ring, segment: SEGMENT });
     }
-    const ab = this.batch!.buffer as ArrayBuffer;
-    const data = new Uint8Array(ab, this.batch!.byteOffset, this.fill);
-    this.inFlight += this.fill;
-    this.batch = undefined;
+    this.slot!.post({ op: 'update', id: this.id, seg: this.seg, len: this.fill });
+    this.busy++;
+    this.seg = (this.seg + 1) % SEGMENTS;
     this.fill = 0;
-    this.slot.post({ op: 'update', id: this.id, data }, [ab]);
+    this.view = new Uint8Array(this.ring, this.seg * SEGMENT, SEGMENT);
   }
 
   /** @internal from the worker */
   onReply(r: Reply): void {
     if (r.acked !== undefined) {
-      this.inFlight -= r.acked;
-      if (this.inFlight <= MAX_IN_FLIGHT) for (const w of this.waiters.splice(0)) w.resolve();
+      this.busy--;
+      if (this.rest) this.pump();
     }
     if (r.digest !== undefined && this.pendingDigest) {
       const p = this.pendingDigest;
       this.pendingDigest = undefined;
       this.settled = true;
       this.slot!.release(this.id);
+      if (this.ring && freeRings.length < MAX_FREE_RINGS) freeRings.push(this.ring);
+      this.ring = undefined;
+      this.view = undefined;
       p.resolve(r.digest);
     }
   }
@@ -184,6 +215,7 @@ export class OffThreadSha256 {
   onFailure(e: Error): void {
     this.settled = true;
     this.failed ??= e;
+    this.rest = undefined;
     for (const w of this.waiters.splice(0)) w.reject(e);
     const p = this.pendingDigest;
     this.pendingDigest = undefined;
