@@ -36,7 +36,7 @@ const SEGMENT = 1 << 20;
 /** Segments per stream: how far the worker may lag before update() asks the caller to wait. */
 const SEGMENTS = 4;
 /** A worker left without streams this long is ended (no memory held at rest). */
-const IDLE_MS = 10_000;
+const IDLE_MS = 30_000;
 const POOL_SIZE = Math.max(2, Math.min(4, os.availableParallelism()));
 /** Rings of finished streams, for the next ones (their pages are already faulted in). */
 const freeRings: SharedArrayBuffer[] = [];
