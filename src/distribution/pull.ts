@@ -13,7 +13,6 @@ import { RegistryClient, registryError, RegistryError } from './client.ts';
 import { ACCEPT, isList, selectManifest, platformString, type Manifest, type Platform, type Descriptor } from './manifests.ts';
 import type { Progress } from './progress.ts';
 import type { BlobSources } from './blob-sources.ts';
-import { OffThreadSha256 } from '../util/sha256-offthread.ts';
 
 export async function fetchManifest(client: RegistryClient, repo: string, ref: string): Promise<{ manifest: Manifest; digest: string; bytes: Buffer; mediaType: string }> {
   const res = await client.fetch('GET', `/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
@@ -44,32 +43,20 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
 async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<{ stream: Readable; verified: Promise<Error | null> }> {
   const res = await client.fetch('GET', `/v2/${repo}/blobs/${d.digest}`);
   if (!res.ok || !res.body) throw await registryError(res, `blob ${d.digest}`);
-  // (hashed off the main thread: see sha256-offthread.ts)
-  const hash = new OffThreadSha256();
+  const hash = crypto.createHash('sha256');
   let n = 0;
   const verify = new Transform({
     transform(chunk: Buffer, _e, cb) {
-      let wait: Promise<void> | undefined;
-      try {
-        wait = hash.update(chunk);
-      } catch (e) {
-        return cb(e as Error);
-      }
+      hash.update(chunk);
       n += chunk.length;
       onBytes(n);
-      if (wait) wait.then(() => cb(null, chunk), cb);
-      else cb(null, chunk);
+      cb(null, chunk);
     },
     flush(cb) {
-      if (d.size && n !== d.size) {
-        hash.cancel();
-        return cb(systemError(`unexpected EOF: ${d.digest} is ${n} bytes of ${d.size}`));
-      }
-      hash.digest().then((hex) => cb(`sha256:${hex}` !== d.digest ? systemError(`filesystem layer verification failed for digest ${d.digest}`) : null), cb);
-    },
-    destroy(err, cb) {
-      hash.cancel();
-      cb(err);
+      const got = `sha256:${hash.digest('hex')}`;
+      if (d.size && n !== d.size) return cb(systemError(`unexpected EOF: ${d.digest} is ${n} bytes of ${d.size}`));
+      if (got !== d.digest) return cb(systemError(`filesystem layer verification failed for digest ${d.digest}`));
+      cb();
     },
   });
   const body = Readable.fromWeb(res.body as never);

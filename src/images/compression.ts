@@ -1,7 +1,7 @@
 // Compression detection by magic bytes (as Docker's DecompressStream) and streaming decompression.
 import zlib from 'node:zlib';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { OffThreadSha256 } from '../util/sha256-offthread.ts';
+import { createHash, type Hash } from 'node:crypto';
 import { invalidParameter } from '../errdefs.ts';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
@@ -89,11 +89,10 @@ function chain(src: Readable, t: Transform): Readable {
   return src.pipe(t);
 }
 
-/** A pass-through that hashes (sha256, off the main thread when long) and counts what flows through,
- * optionally calling `tap` on each chunk. `hashed` false: it only counts and taps (the bytes are
- * hashed elsewhere already). The digest is there once the stream has ended. */
+/** A pass-through that hashes (sha256) and counts what flows through, optionally calling `tap` on
+ * each chunk. `hashed` false: it only counts and taps (the bytes are hashed elsewhere already). */
 export class HashingTap extends Transform {
-  private hash: OffThreadSha256 | undefined;
+  private hash: Hash | undefined;
   bytes = 0;
   private readonly tap?: (chunk: Buffer) => void;
   private result?: string;
@@ -101,38 +100,23 @@ export class HashingTap extends Transform {
   constructor(tap?: (chunk: Buffer) => void, hashed = true) {
     super({ highWaterMark: 1 << 16 });
     this.tap = tap;
-    this.hash = hashed ? new OffThreadSha256() : undefined;
+    this.hash = hashed ? createHash('sha256') : undefined;
   }
 
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    let wait: Promise<void> | undefined;
     try {
-      wait = this.hash?.update(chunk);
+      this.hash?.update(chunk);
       this.bytes += chunk.length;
       this.tap?.(chunk);
     } catch (e) {
       return cb(e as Error);
     }
-    if (wait) wait.then(() => cb(null, chunk), cb);
-    else cb(null, chunk);
-  }
-
-  _flush(cb: TransformCallback): void {
-    if (!this.hash) return cb();
-    this.hash.digest().then((hex) => {
-      this.result = 'sha256:' + hex;
-      cb();
-    }, cb);
-  }
-
-  _destroy(err: Error | null, cb: (e: Error | null) => void): void {
-    if (!this.result) this.hash?.cancel();
-    cb(err);
+    cb(null, chunk);
   }
 
   digest(): string {
     if (!this.hash) throw new Error('HashingTap: not hashing');
-    if (!this.result) throw new Error('HashingTap: digest before the end of the stream');
+    this.result ??= 'sha256:' + this.hash.digest('hex');
     return this.result;
   }
 }
