@@ -19,7 +19,6 @@ import { log } from '../util/log.ts';
 import { ContentStore, hexOf } from './content-store.ts';
 import { decompress, HashingTap, MEDIA_TYPES } from './compression.ts';
 import { extractTar } from './tar-extract.ts';
-import { collectSoon } from '../util/collect-soon.ts';
 
 /** diffID of an empty tar (1024 zero bytes): Docker's "empty layer". */
 export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -146,14 +145,6 @@ export class LayerStore {
    * If the same chain exists already, the new copy is dropped and the existing one returned.
    */
   async register(src: Readable, parent: string | undefined, opts: RegisterOptions = {}): Promise<LayerRecord> {
-    try {
-      return await this.unpackAndRecord(src, parent, opts);
-    } finally {
-      collectSoon(); // (the Buffers the layer streamed: see collect-soon.ts)
-    }
-  }
-
-  private async unpackAndRecord(src: Readable, parent: string | undefined, opts: RegisterOptions): Promise<LayerRecord> {
     if (opts.expectedDiffId) {
       const existing = this.get(chainIdOf(parent, opts.expectedDiffId));
       if (existing) {
