@@ -3,6 +3,7 @@ import { Daemon } from '../daemon.ts';
 import { BerthError } from '../errdefs.ts';
 import { parseDaemonOptions, OptionsError, USAGE, type DaemonOptions } from '../daemon-options.ts';
 import { log, type Level } from '../util/log.ts';
+import { leave } from '../util/leave.ts';
 
 function parse(argv: string[]): DaemonOptions {
   try {
@@ -54,7 +55,7 @@ async function main() {
     log.info(`Processing signal '${sig}'`);
     await daemon.stop().catch((e) => log.error(String(e)));
     if (cfg.pidfile) rmSync(cfg.pidfile, { force: true });
-    process.exit(0);
+    leave(0);
   };
   process.on('SIGTERM', () => void shutdown('terminated'));
   process.on('SIGINT', () => void shutdown('interrupt'));
