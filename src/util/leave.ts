@@ -10,5 +10,9 @@
  * thread idle a moment, which has served any such job's collection. */
 export function leave(code: number, graceMs = 100): void {
   process.exitCode = code;
+  // What fails once the job is done (an upload torn down with its connection, a late rejection) changes
+  // neither the exit code nor the output: the job's are kept, as when process.exit() came at once.
+  process.on('uncaughtException', () => {});
+  process.on('unhandledRejection', () => {});
   setTimeout(() => process.exit(code), graceMs).unref();
 }
