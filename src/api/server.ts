@@ -11,6 +11,7 @@ import { checkQuery } from '../engine/containers/validate/validate.ts';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersion } from './version.ts';
 import { invalidParameter, notFound } from '../errdefs.ts';
 import { log } from '../util/log.ts';
+import { settleUnreadBody } from './unread-body.ts';
 
 export class ApiServer {
   readonly router = new Router();
@@ -49,6 +50,7 @@ export class ApiServer {
     }
     const { version, path: p } = splitVersion(url.pathname);
     const ctx = new Ctx(req, res, p, url.searchParams, version ?? API_VERSION, upgrade);
+    if (res) settleUnreadBody(req, res);
     try {
       if (version) {
         if (compareVersions(version, API_VERSION) > 0)

@@ -1,5 +1,6 @@
 // berth: Berth's command-line client (docker's command tree, over src/sdk).
 import { main } from '../cli/main.ts';
+import { leave } from '../util/leave.ts';
 
 // A reader that went away (`berth export c | head`): stop quietly, as a Go program killed by SIGPIPE does.
 for (const s of [process.stdout, process.stderr]) {
@@ -14,5 +15,4 @@ const code = await main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   return 1;
 });
-// Let pending output drain, then leave even if a socket or stdin is still open.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+leave(code);

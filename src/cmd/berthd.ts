@@ -3,6 +3,7 @@ import { Daemon } from '../daemon.ts';
 import { BerthError } from '../errdefs.ts';
 import { parseDaemonOptions, OptionsError, USAGE, type DaemonOptions } from '../daemon-options.ts';
 import { log, type Level } from '../util/log.ts';
+import { leave } from '../util/leave.ts';
 
 function parse(argv: string[]): DaemonOptions {
   try {
@@ -54,7 +55,7 @@ async function main() {
     log.info(`Processing signal '${sig}'`);
     await daemon.stop().catch((e) => log.error(String(e)));
     if (cfg.pidfile) rmSync(cfg.pidfile, { force: true });
-    void exitWatched(0);
+    void leaveWatched(0);
   };
   process.on('SIGTERM', () => void shutdown('terminated'));
   process.on('SIGINT', () => void shutdown('interrupt'));
@@ -63,17 +64,17 @@ async function main() {
 }
 
 /**
- * process.exit, watched: Node 24 can deadlock in process.exit when a background Maglev/Turbofan
- * compile waits for a main-thread GC that never comes (nodejs/node#54918); a daemon whose work is
- * done would then never leave. A detached watchdog kills it if it is still there after 5 s.
+ * leave(), watched: its fallback is still process.exit, which Node 24 can deadlock when a background
+ * Maglev/Turbofan compile waits for a main-thread GC that never comes (nodejs/node#54918); a daemon
+ * whose work is done would then never go. A detached watchdog kills it if it is still there after 5 s.
  */
-async function exitWatched(code: number): Promise<never> {
+async function leaveWatched(code: number): Promise<void> {
   const { spawn } = await import('node:child_process');
   const pid = process.pid;
   // (the process must still be this daemon: its command line is checked, so a reused pid is safe)
   const cmdline = `/proc/${pid}/cmdline`;
   spawn('sh', ['-c', `sleep 5; grep -q berthd ${cmdline} 2>/dev/null && kill -9 ${pid}`], { detached: true, stdio: 'ignore' }).unref();
-  process.exit(code);
+  leave(code);
 }
 
 void main();

@@ -162,7 +162,9 @@ export class BridgeDriver {
     const ip6 = res.ips?.find((x) => isV6(x.address));
     const [addr, bits] = (ip?.address ?? '').split('/');
     const [addr6, bits6] = (ip6?.address ?? '').split('/');
-    return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: ip?.gateway ?? '', ip6: addr6 ?? '', prefixLen6: Number(bits6 ?? 0), gateway6: ip6?.gateway ?? '', mac: res.interfaces?.find((x) => x.sandbox)?.mac ?? '' };
+    const mac = res.interfaces?.find((x) => x.sandbox)?.mac ?? '';
+    await announce(n.bridge!, mac, [addr, addr6]);
+    return { ip: addr ?? '', prefixLen: Number(bits ?? 0), gateway: ip?.gateway ?? '', ip6: addr6 ?? '', prefixLen6: Number(bits6 ?? 0), gateway6: ip6?.gateway ?? '', mac };
   }
 
   /**
@@ -188,6 +190,23 @@ export class BridgeDriver {
       await this.disconnect(n, { containerId: lease.containerId, netns: '', ifName: lease.ifName, ports: 'unknown' }).catch((e) => log.warn(`network ${n.Name}: releasing ${lease.ip}: ${e.message}`));
     }
   }
+}
+
+/**
+ * The host's neighbour entries for a new endpoint's addresses, pointed at its MAC address. An address is
+ * given again soon after its last holder went (host-local hands out the same first addresses to every
+ * new data root), and the host may still hold the old holder's random MAC for it as reachable, for up to
+ * 45 s: the traffic of published ports (DNAT) and from the host then goes to a MAC nobody has. dockerd
+ * 20.10 derived the MAC from the IPv4 address, so that a stale entry was still right; current Docker has
+ * random MACs and announces each new endpoint with unsolicited ARP/NA instead (moby#48808). Here the
+ * host's own entries are set (as an ARP request from the container would set them: stale, confirmed on
+ * first use).
+ */
+async function announce(bridge: string, mac: string, addrs: (string | undefined)[]): Promise<void> {
+  if (!mac) return;
+  await Promise.all(
+    addrs.filter((a): a is string => !!a).map((a) => run('ip', ['neigh', 'replace', a, 'lladdr', mac, 'dev', bridge, 'nud', 'stale'], { allowFailure: true })),
+  );
 }
 
 /** host-local's range of an IPv6 pool; with an IPRange, from its second address (dockerd gives out a

@@ -199,7 +199,8 @@ export class Transport {
       req.once('response', resolve);
       req.once('error', (e) => reject(this.connectError(e)));
       if (isStream(body)) {
-        body.once('error', (e: Error) => req.destroy(e));
+        // (on, not once: a body torn down with the request may report more than one error)
+        body.on('error', (e: Error) => req.destroy(e));
         body.pipe(req);
       } else req.end(body);
     });

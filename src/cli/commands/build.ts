@@ -66,7 +66,12 @@ async function tarDirectory(dir: string, excluded: (rel: string) => boolean, doc
       } else if (st.isFile()) {
         await new Promise<void>((res, rej) => {
           const entry = pack.entry({ ...base, type: 'file', size: st.size }, (e) => (e ? rej(e) : res()));
-          fs.createReadStream(path.join(dir, r)).pipe(entry);
+          const file = fs.createReadStream(path.join(dir, r));
+          // the pack torn down (the daemon answered before it had read the whole context, the CLI
+          // done) ends its entry with an error: the file stops being read, nothing is thrown
+          entry.on('error', () => file.destroy());
+          file.on('error', (e) => entry.destroy(e));
+          file.pipe(entry);
         });
       }
     }
