@@ -4,15 +4,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { reverseNameIp, resolveLocally, parseQuestion } from '../../../src/network/dns.ts';
 import { serveTcp, askOverTcp } from '../../../src/network/dns-tcp.ts';
+import { dnsQuery } from './dns-query.ts';
 
-/** A query for `name` of `type` (1 A, 12 PTR) with id 0x1234. */
-function query(name: string, type: number): Buffer {
-  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const tail = Buffer.alloc(5);
-  tail.writeUInt16BE(type, 1);
-  tail.writeUInt16BE(1, 3);
-  return Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, tail]);
-}
+const query = dnsQuery;
 
 /** The PTR target of an answer with one record after the question. */
 function ptrTarget(res: Buffer): string {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { resolverRules } from '../../../src/network/resolver-rules.ts';
 import { embeddedResolvConf } from '../../../src/network/resolv-conf.ts';
 import { resolveLocally } from '../../../src/network/dns.ts';
+import { dnsQuery } from './dns-query.ts';
 
 test('resolverRules: 127.0.0.11:53 NATed to the real ports and back; the jumps only when missing', () => {
   const first = resolverRules(40001, 40002);
@@ -41,14 +42,7 @@ test('embeddedResolvConf: dockerd\'s file for a container with the embedded reso
   assert.equal(embeddedResolvConf(once), once);
 });
 
-/** A query for `name` of `type` (1 A, 28 AAAA) with id 0x1234. */
-function query(name: string, type: number): Buffer {
-  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const tail = Buffer.alloc(5);
-  tail.writeUInt16BE(type, 1);
-  tail.writeUInt16BE(1, 3);
-  return Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, tail]);
-}
+const query = dnsQuery;
 
 test('resolveLocally: known names answered (A or an empty AAAA), others to forward, junk dropped', () => {
   const lookup = (name: string) => (name === 'srv' ? ['10.181.0.10'] : []);
