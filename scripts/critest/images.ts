@@ -23,9 +23,9 @@ const page = (root: string): TarEntry[] => [...dirs(root), file(`${root}/index.h
 const PGREP = '#!/bin/sh\n# pgrep NAME: the pids of processes whose name is NAME\nfound=1\nfor p in /proc/[0-9]*; do\n  [ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}" && found=0\ndone\nexit $found\n';
 const IPCS = '#!/bin/sh\n# ipcs -m: the shared memory segments of this IPC namespace\necho "------ Shared Memory Segments --------"\necho "key        shmid      owner      perms      bytes      nattch"\nawk \'NR > 1 { printf "0x%08x %-10s %-10s %-10s %-10s %s\\n", $1, $2, $5, $3, $4, $7 }\' /proc/sysvipc/shm\n';
 
-/** the busybox root filesystem with hard-linked applets, plus pgrep and ipcs */
+/** the busybox root filesystem with hard-linked applets (a link's header mode is its inode's), plus pgrep and ipcs */
 function baseLayer(): TarEntry[] {
-  const entries = busyboxEntries().map((e): TarEntry => (e.type === 'symlink' && e.linkname === 'busybox' ? { name: e.name, type: 'link', linkname: 'bin/busybox' } : e));
+  const entries = busyboxEntries().map((e): TarEntry => (e.type === 'symlink' && e.linkname === 'busybox' ? { name: e.name, type: 'link', linkname: 'bin/busybox', mode: 0o755 } : e));
   return [...entries.filter((e) => e.name !== 'bin/pgrep' && e.name !== 'bin/ipcs'), file('bin/pgrep', PGREP, 0o755), file('bin/ipcs', IPCS, 0o755)];
 }
 
@@ -35,10 +35,20 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 )
 
-// nginx PORT ROOT: serves ROOT on PORT and writes its pid to /var/run/nginx.pid, as nginx does
+// nginx PORT ROOT: serves ROOT on PORT and writes its pid to /var/run/nginx.pid, as nginx does, and
+// names itself in /proc/PID/cmdline as nginx's master process does
 func main() {
+	if !strings.Contains(os.Args[0], "master process") {
+		args := append([]string{"nginx: master process nginx -g daemon off;"}, os.Args[1:]...)
+		if err := syscall.Exec("/usr/sbin/nginx", args, os.Environ()); err != nil {
+			os.Stderr.WriteString(err.Error() + "\\n")
+			os.Exit(1)
+		}
+	}
 	os.MkdirAll("/var/run", 0o755)
 	os.WriteFile("/var/run/nginx.pid", []byte(strconv.Itoa(os.Getpid())+"\\n"), 0o644)
 	if err := http.ListenAndServe(":"+os.Args[1], http.FileServer(http.Dir(os.Args[2]))); err != nil {
