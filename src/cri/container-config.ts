@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../engine/containers/record.ts';
 import { L, containerMetadata, containerName, readJsonLabel, stringMap, type PodMetadata } from './labels.ts';
 import type { Msg } from './server.ts';
 import { containerNamespaces } from './namespaces.ts';
+import { seccompSecurityOpt } from './seccomp.ts';
 import { CriError } from './errors.ts';
 import { status } from '@grpc/grpc-js';
 
@@ -62,9 +63,8 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   }
   const securityOpt: string[] = [];
   if (sc.no_new_privs) securityOpt.push('no-new-privileges');
-  const seccompType = sc.seccomp?.profile_type ?? (sc.seccomp_profile_path === 'unconfined' ? 'Unconfined' : undefined);
-  if (seccompType === 'Unconfined') securityOpt.push('seccomp=unconfined');
-  else if (seccompType === 'Localhost') securityOpt.push(`seccomp=${sc.seccomp.localhost_ref}`);
+  const seccomp = seccompSecurityOpt(sc);
+  if (seccomp) securityOpt.push(seccomp);
 
   const stopSignal = config.stop_signal && config.stop_signal !== 'RUNTIME_DEFAULT' ? config.stop_signal : undefined;
   const oom = res.oom_score_adj !== undefined && Number(res.oom_score_adj) !== 0 ? Math.max(Number(res.oom_score_adj), ownOomScoreAdj) : undefined;

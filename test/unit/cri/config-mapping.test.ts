@@ -96,7 +96,8 @@ test('planContainer: the pod namespaces, command and args, env, mounts with prop
   assert.equal(hc.IpcMode, `container:${sandbox.Id}`);
   assert.equal(hc.Runtime, 'runsc');
   assert.deepEqual(hc.Binds, ['/tmp:/data:ro,rslave']);
-  assert.deepEqual(hc.SecurityOpt, ['no-new-privileges']);
+  // no seccomp profile asked: unconfined, as containerd (the kubelet asks RuntimeDefault explicitly)
+  assert.deepEqual(hc.SecurityOpt, ['no-new-privileges', 'seccomp=unconfined']);
   assert.deepEqual([hc.CapAdd, hc.CapDrop], [['NET_ADMIN'], ['ALL']]);
   assert.deepEqual([hc.Memory, hc.CpuShares, hc.OomScoreAdj], [1 << 26, 512, -100]);
   // a command without args drops the image's Cmd, as the kubelet means it
