@@ -45,7 +45,9 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     if (!m.host_path) throw invalidParameter(`mount ${m.container_path}: host_path is required (image volumes are not supported)`);
     const prop = PROPAGATION[m.propagation ?? 'PROPAGATION_PRIVATE'];
     if (prop === undefined) throw invalidParameter(`mount ${m.container_path}: unknown propagation ${m.propagation}`);
-    if (m.selinux_relabel) throw invalidParameter(`mount ${m.container_path}: selinux_relabel is not supported (no SELinux here)`);
+    // containerd relabels only where SELinux is on (go-selinux's Relabel is a no-op elsewhere, and the
+    // kubelet and critest ask it regardless); Berth cannot label, so there it is refused
+    if (m.selinux_relabel && selinuxEnabled()) throw invalidParameter(`mount ${m.container_path}: selinux_relabel is not supported (berthd does not label for SELinux)`);
     if (m.uidMappings?.length || m.gidMappings?.length) throw invalidParameter(`mount ${m.container_path}: id-mapped mounts are not supported`);
     if (m.recursive_read_only) throw invalidParameter(`mount ${m.container_path}: recursive_read_only is not supported`);
     if (m.image?.image) throw invalidParameter(`mount ${m.container_path}: image volumes are not supported`);
@@ -123,6 +125,11 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
       },
     },
   };
+}
+
+/** SELinux is on where its filesystem is mounted (go-selinux's test, less the label check). */
+function selinuxEnabled(): boolean {
+  return fs.existsSync('/sys/fs/selinux/enforce');
 }
 
 /** LinuxContainerResources as Docker's HostConfig resource fields (also for UpdateContainerResources). */

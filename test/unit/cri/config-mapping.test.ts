@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { planSandbox } from '../../../src/cri/sandbox-config.ts';
 import { planContainer } from '../../../src/cri/container-config.ts';
@@ -102,6 +103,11 @@ test('planContainer: the pod namespaces, command and args, env, mounts with prop
   assert.deepEqual([hc.Memory, hc.CpuShares, hc.OomScoreAdj], [1 << 26, 512, -100]);
   // a command without args drops the image's Cmd, as the kubelet means it
   assert.deepEqual((planContainer({ metadata: { name: 'a' }, command: ['x'] }, sandbox, 'i', 0).request.config as any).Cmd, []);
+});
+
+test('selinux_relabel: a no-op where SELinux is off, as containerd\'s relabel is (the kubelet and critest ask it anyway)', { skip: fs.existsSync('/sys/fs/selinux/enforce') && 'SELinux is on here' }, () => {
+  const p = planContainer({ metadata: { name: 'a' }, mounts: [{ container_path: '/data', host_path: '/tmp', selinux_relabel: true }] }, sandbox, 'i', 0);
+  assert.deepEqual((p.request.config as Record<string, any>).HostConfig.Binds, ['/tmp:/data:rw']);
 });
 
 test('planContainer refuses what it cannot honour', () => {
