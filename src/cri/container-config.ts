@@ -77,6 +77,9 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(sandbox.HostConfig.Runtime ? { Runtime: sandbox.HostConfig.Runtime } : {}),
     ...(binds.length ? { Binds: binds } : {}),
+    // the pod's DNS config: its containers read the resolv.conf of its sandbox in containerd (and in
+    // Docker, a container: network shares its target's); the same settings write the same file
+    ...podDns(sandbox),
     ...(sc.privileged ? { Privileged: true } : {}),
     ...(sc.readonly_rootfs ? { ReadonlyRootfs: true } : {}),
     // exactly the paths given, as containerd: none given masks nothing (the kubelet sends the defaults
@@ -125,6 +128,11 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
       },
     },
   };
+}
+
+function podDns(sandbox: ContainerRecord): Record<string, string[]> {
+  const hc = sandbox.HostConfig;
+  return { ...(hc.Dns?.length ? { Dns: hc.Dns } : {}), ...(hc.DnsSearch?.length ? { DnsSearch: hc.DnsSearch } : {}), ...(hc.DnsOptions?.length ? { DnsOptions: hc.DnsOptions } : {}) };
 }
 
 /** SELinux is on where its filesystem is mounted (go-selinux's test, less the label check). */

@@ -110,6 +110,13 @@ test('selinux_relabel: a no-op where SELinux is off, as containerd\'s relabel is
   assert.deepEqual((p.request.config as Record<string, any>).HostConfig.Binds, ['/tmp:/data:rw']);
 });
 
+test('a container gets its pod\'s DNS config (the pod\'s resolv.conf), as in containerd', () => {
+  const sb = { ...sandbox, HostConfig: { Dns: ['10.10.10.10'], DnsSearch: ['example.com'], DnsOptions: ['ndots:8'] } } as unknown as ContainerRecord;
+  const hc = (planContainer({ metadata: { name: 'a' } }, sb, 'i', 0).request.config as Record<string, any>).HostConfig;
+  assert.deepEqual([hc.Dns, hc.DnsSearch, hc.DnsOptions], [['10.10.10.10'], ['example.com'], ['ndots:8']]);
+  assert.equal((planContainer({ metadata: { name: 'a' } }, sandbox, 'i', 0).request.config as Record<string, any>).HostConfig.Dns, undefined);
+});
+
 test('planContainer refuses what it cannot honour', () => {
   const c = { metadata: { name: 'a' } };
   assert.throws(() => planContainer({}, sandbox, 'i', 0), invalid);
