@@ -2,7 +2,7 @@
 // containerd's rules: no profile at all is unconfined (the kubelet sends RuntimeDefault when it wants
 // the default), RuntimeDefault (or the deprecated "runtime/default", "docker/default") is Berth's
 // default profile, Localhost is the profile JSON in the file localhost_ref names on the node. A
-// privileged container runs unconfined whatever it asks (the runtime drops seccomp then).
+// privileged sandbox or container runs unconfined whatever it asks.
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidParameter } from '../errdefs.ts';
@@ -10,6 +10,9 @@ import type { Msg } from './server.ts';
 
 /** `sc`: a LinuxSandboxSecurityContext or LinuxContainerSecurityContext; undefined: the default profile */
 export function seccompSecurityOpt(sc: Msg): string | undefined {
+  // containerd looks no further for a privileged sandbox or container (its profile file is not even
+  // read); Berth's engine runs a privileged container without a profile unless one is given
+  if (sc.privileged) return undefined;
   const profile = sc.seccomp;
   if (profile?.profile_type !== undefined && profile.profile_type !== '') {
     switch (profile.profile_type) {

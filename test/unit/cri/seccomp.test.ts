@@ -29,6 +29,8 @@ test('seccomp Localhost: the profile file on the node, read; a missing or relati
     assert.equal(seccompSecurityOpt({ seccomp_profile_path: `localhost/${file}` }), `seccomp=${profile}`);
     assert.throws(() => seccompSecurityOpt({ seccomp: { profile_type: 'Localhost', localhost_ref: path.join(dir, 'missing.json') } }), invalid);
     assert.throws(() => seccompSecurityOpt({ seccomp: { profile_type: 'Localhost', localhost_ref: 'p.json' } }), invalid);
+    // privileged: unconfined, the profile not even read (containerd's order)
+    assert.equal(seccompSecurityOpt({ privileged: true, seccomp: { profile_type: 'Localhost', localhost_ref: path.join(dir, 'missing.json') } }), undefined);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
