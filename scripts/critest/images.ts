@@ -1,7 +1,7 @@
 // The images critest pulls (registry.k8s.io/e2e-test-images/... and gcr.io/k8s-staging-cri-tools/...),
 // made here from the host's static busybox and pushed to the local registry under the same paths, as
 // far as a busybox image can stand in. As in the real busybox image, the applets are hard links (a
-// masked /bin/ls must not mask /bin/sh); pgrep and ipcs, which Debian's busybox lacks, are scripts;
+// masked /bin/ls must not mask /bin/sh) and the shell runs them from $PATH (shell-busybox.ts); pgrep and ipcs, which Debian's busybox lacks, are scripts;
 // nginx is a small static Go web server (pidof nginx must find it), httpd is busybox httpd, and
 // nonewprivs is a setuid-root Go program printing its effective uid. The one image that cannot be
 // made is test-image-digest@sha256:9700f9a2...: its name is the digest of the upstream manifest.
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { pushImage } from '../../test/helpers/registry-push.ts';
 import { busyboxEntries, type TarEntry } from '../../test/helpers/images.ts';
+import { dynamicBusybox, withBusybox } from './shell-busybox.ts';
 
 const E2E = 'e2e-test-images';
 const CRI = 'k8s-staging-cri-tools';
@@ -25,7 +26,8 @@ const IPCS = '#!/bin/sh\n# ipcs -m: the shared memory segments of this IPC names
 
 /** the busybox root filesystem with hard-linked applets (a link's header mode is its inode's), plus pgrep and ipcs */
 function baseLayer(): TarEntry[] {
-  const entries = busyboxEntries().map((e): TarEntry => (e.type === 'symlink' && e.linkname === 'busybox' ? { name: e.name, type: 'link', linkname: 'bin/busybox', mode: 0o755 } : e));
+  const bb = dynamicBusybox();
+  const entries = (bb ? withBusybox(busyboxEntries(), bb) : busyboxEntries()).map((e): TarEntry => (e.type === 'symlink' && e.linkname === 'busybox' ? { name: e.name, type: 'link', linkname: 'bin/busybox', mode: 0o755 } : e));
   return [...entries.filter((e) => e.name !== 'bin/pgrep' && e.name !== 'bin/ipcs'), file('bin/pgrep', PGREP, 0o755), file('bin/ipcs', IPCS, 0o755)];
 }
 
