@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../engine/containers/record.ts';
 import { L, containerMetadata, containerName, readJsonLabel, stringMap, type PodMetadata } from './labels.ts';
 import type { Msg } from './server.ts';
 import { containerNamespaces } from './namespaces.ts';
+import { seccompSecurityOpt } from './seccomp.ts';
 import { CriError } from './errors.ts';
 import { status } from '@grpc/grpc-js';
 
@@ -44,7 +45,9 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     if (!m.host_path) throw invalidParameter(`mount ${m.container_path}: host_path is required (image volumes are not supported)`);
     const prop = PROPAGATION[m.propagation ?? 'PROPAGATION_PRIVATE'];
     if (prop === undefined) throw invalidParameter(`mount ${m.container_path}: unknown propagation ${m.propagation}`);
-    if (m.selinux_relabel) throw invalidParameter(`mount ${m.container_path}: selinux_relabel is not supported (no SELinux here)`);
+    // containerd relabels only where SELinux is on (go-selinux's Relabel is a no-op elsewhere, and the
+    // kubelet and critest ask it regardless); Berth cannot label, so there it is refused
+    if (m.selinux_relabel && selinuxEnabled()) throw invalidParameter(`mount ${m.container_path}: selinux_relabel is not supported (berthd does not label for SELinux)`);
     if (m.uidMappings?.length || m.gidMappings?.length) throw invalidParameter(`mount ${m.container_path}: id-mapped mounts are not supported`);
     if (m.recursive_read_only) throw invalidParameter(`mount ${m.container_path}: recursive_read_only is not supported`);
     if (m.image?.image) throw invalidParameter(`mount ${m.container_path}: image volumes are not supported`);
@@ -62,9 +65,8 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
   }
   const securityOpt: string[] = [];
   if (sc.no_new_privs) securityOpt.push('no-new-privileges');
-  const seccompType = sc.seccomp?.profile_type ?? (sc.seccomp_profile_path === 'unconfined' ? 'Unconfined' : undefined);
-  if (seccompType === 'Unconfined') securityOpt.push('seccomp=unconfined');
-  else if (seccompType === 'Localhost') securityOpt.push(`seccomp=${sc.seccomp.localhost_ref}`);
+  const seccomp = seccompSecurityOpt(sc);
+  if (seccomp) securityOpt.push(seccomp);
 
   const stopSignal = config.stop_signal && config.stop_signal !== 'RUNTIME_DEFAULT' ? config.stop_signal : undefined;
   const oom = res.oom_score_adj !== undefined && Number(res.oom_score_adj) !== 0 ? Math.max(Number(res.oom_score_adj), ownOomScoreAdj) : undefined;
@@ -75,6 +77,9 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     ...(sandbox.HostConfig.Runtime ? { Runtime: sandbox.HostConfig.Runtime } : {}),
     ...(binds.length ? { Binds: binds } : {}),
+    // the pod's DNS config: its containers read the resolv.conf of its sandbox in containerd (and in
+    // Docker, a container: network shares its target's); the same settings write the same file
+    ...podDns(sandbox),
     ...(sc.privileged ? { Privileged: true } : {}),
     ...(sc.readonly_rootfs ? { ReadonlyRootfs: true } : {}),
     // exactly the paths given, as containerd: none given masks nothing (the kubelet sends the defaults
@@ -123,6 +128,16 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
       },
     },
   };
+}
+
+function podDns(sandbox: ContainerRecord): Record<string, string[]> {
+  const hc = sandbox.HostConfig;
+  return { ...(hc.Dns?.length ? { Dns: hc.Dns } : {}), ...(hc.DnsSearch?.length ? { DnsSearch: hc.DnsSearch } : {}), ...(hc.DnsOptions?.length ? { DnsOptions: hc.DnsOptions } : {}) };
+}
+
+/** SELinux is on where its filesystem is mounted (go-selinux's test, less the label check). */
+function selinuxEnabled(): boolean {
+  return fs.existsSync('/sys/fs/selinux/enforce');
 }
 
 /** LinuxContainerResources as Docker's HostConfig resource fields (also for UpdateContainerResources). */

@@ -99,7 +99,12 @@ export function containerHandlers(d: ContainerDeps): Handlers {
       const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
       // containerd's words and code (a plain error) for a container that is not running
       if (!c.State.Running) throw new CriError(status.UNKNOWN, 'container is not running');
+      const logPath = c.Config.Labels?.[L.logPath] ?? '';
+      const renamed = !!logPath && !fs.existsSync(logPath);
       await d.containers.reopenLog(c.Id);
+      // containerd answers once the new file is open (the kubelet's log rotation goes on from there);
+      // conmon makes it when it reads the request from its control fifo: wait for it
+      if (renamed && !(await appears(logPath, 5000))) throw new CriError(status.UNKNOWN, `failed to reopen container log: ${logPath} was not created`);
       return {};
     },
 
@@ -187,4 +192,10 @@ export function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
     log_path: labels[L.logPath] ?? '',
     ...(c.Config.StopSignal ? { stop_signal: c.Config.StopSignal } : {}),
   };
+}
+
+/** Whether `file` exists within `ms` (polled: conmon makes it on its own schedule). */
+async function appears(file: string, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) if (fs.existsSync(file)) return true;
+  return fs.existsSync(file);
 }

@@ -62,8 +62,10 @@ export function containerNamespaces(ns: Msg, sandbox: ContainerRecord, targetId:
   const podHostNet = sandbox.HostConfig.NetworkMode === 'host';
   const podHostIpc = sandbox.HostConfig.IpcMode === 'host';
   // containerd puts every container in its pod's network and IPC namespaces whatever the container
-  // asks; the kubelet always sends the pod's own modes, so any other is a mistake, refused
-  if (network !== (podHostNet ? 'NODE' : 'POD')) throw invalidParameter(`namespace_options.network ${network} in a pod whose network is ${podHostNet ? 'NODE' : 'POD'}: a container shares its pod's network namespace`);
+  // asks; the kubelet always sends the pod's own modes, so any other is a mistake, refused. POD is
+  // the proto's zero value, what a container that says nothing sends (critest's in a host-network
+  // pod): it means "the pod's", whichever that is
+  if (network !== 'POD' && network !== (podHostNet ? 'NODE' : 'POD')) throw invalidParameter(`namespace_options.network ${network} in a pod whose network is ${podHostNet ? 'NODE' : 'POD'}: a container shares its pod's network namespace`);
   if (ipc !== 'POD' && ipc !== 'NODE') throw invalidParameter(`namespace_options.ipc ${ipc}: a container shares its pod's IPC namespace`);
   if (ipc === 'NODE' && !podHostIpc) throw invalidParameter('namespace_options.ipc NODE in a pod that does not use the host IPC namespace');
   return {

@@ -5,6 +5,7 @@ import type { CreateRequest } from '../engine/containers/service.ts';
 import { L, podMetadata, sandboxName, stringMap, type PodMetadata } from './labels.ts';
 import type { Msg } from './server.ts';
 import { sandboxNamespaces } from './namespaces.ts';
+import { seccompSecurityOpt } from './seccomp.ts';
 
 export interface SandboxPlan {
   name: string;
@@ -47,6 +48,7 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
     (portBindings[key] ??= []).push({ HostIp: pm.host_ip ?? '', HostPort: String(pm.host_port) });
   }
   const dns = config.dns_config;
+  const seccomp = seccompSecurityOpt(sc);
   const hostConfig: Record<string, unknown> = {
     ...nss.hostConfig,
     ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
@@ -56,7 +58,7 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
     ...(dns ? { Dns: dns.servers ?? [], DnsSearch: dns.searches ?? [], DnsOptions: dns.options ?? [] } : {}),
     ...(sc.privileged ? { Privileged: true } : {}),
     ...(sc.readonly_rootfs ? { ReadonlyRootfs: true } : {}),
-    ...(sc.seccomp?.profile_type === 'Unconfined' || sc.seccomp_profile_path === 'unconfined' ? { SecurityOpt: ['seccomp=unconfined'] } : {}),
+    ...(seccomp ? { SecurityOpt: [seccomp] } : {}),
     ...(linux.sysctls && Object.keys(linux.sysctls).length ? { Sysctls: stringMap(linux.sysctls) } : {}),
   };
   const name = sandboxName(meta);
@@ -95,8 +97,6 @@ function refuseUnsupported(config: Msg, linux: Msg, sc: Msg, ns: Msg): void {
   if (ns.userns_options && ns.userns_options.mode && ns.userns_options.mode !== 'NODE') no('user namespaces (userns_options)');
   if (sc.selinux_options && Object.values(sc.selinux_options).some(Boolean)) no('selinux_options');
   if (sc.run_as_user || sc.run_as_group || sc.supplemental_groups?.length) no('run_as_user/run_as_group/supplemental_groups on the sandbox');
-  if (sc.seccomp && sc.seccomp.profile_type && sc.seccomp.profile_type !== 'Unconfined' && sc.seccomp.profile_type !== 'RuntimeDefault') no(`seccomp ${sc.seccomp.profile_type}`);
   if (sc.apparmor && sc.apparmor.profile_type && sc.apparmor.profile_type !== 'Unconfined') no('apparmor profiles');
-  if (sc.seccomp_profile_path && sc.seccomp_profile_path !== 'runtime/default' && sc.seccomp_profile_path !== 'unconfined') no(`seccomp_profile_path ${sc.seccomp_profile_path}`);
   if (sc.supplemental_groups_policy && sc.supplemental_groups_policy !== 'Merge') no(`supplemental_groups_policy ${sc.supplemental_groups_policy}`);
 }

@@ -276,7 +276,9 @@ export function buildSpec(run: RunSpec, host: HostInfo, files: UserFiles): OciSp
   if (modes.cgroup === 'private' || (modes.cgroup === '' && host.cgroupVersion === 2)) namespaces.push({ type: 'cgroup' });
 
   const sysctl: Record<string, string> = {};
-  if (run.network !== 'host') {
+  // only in a network namespace made for this container, as moby: one joined (container:X) has its
+  // owner's settings already, and may be the host's, where runc refuses network sysctls
+  if (run.network === 'none' || (typeof run.network === 'object' && run.network.own)) {
     // in a user namespace only mapped groups may be named
     if (host.sysctls.includes('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = run.idMap ? `0 ${run.idMap.size - 1}` : '0 2147483647';
     if (host.sysctls.includes('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';

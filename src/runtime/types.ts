@@ -38,7 +38,7 @@ export interface RunSpec {
   domainname?: string;
   readonlyRootfs: boolean;
   /** 'host' shares the host network namespace; 'none' gets a fresh one with only loopback; a path joins that netns. */
-  network: 'none' | 'host' | { netnsPath: string };
+  network: 'none' | 'host' | { netnsPath: string; /** made for this container (not another's joined) */ own?: boolean };
   /** Extra mounts (binds, tmpfs, volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname), in order. */
   mounts: MountSpec[];
   privileged: boolean;

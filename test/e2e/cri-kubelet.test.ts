@@ -123,6 +123,8 @@ describe(`CRI for a production kubelet (${CRI_TARGET})`, SUITE(skip), () => {
       await until('the first log has lines', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick 2'));
       fs.renameSync(log, `${log}.20261127-000000`);
       await rt('ReopenContainerLog', { container_id: id });
+      // made before the answer, as containerd (critest looks for it at once)
+      assert.ok(fs.existsSync(log), 'the new log file exists when ReopenContainerLog answers');
       await until('a new log file at the path', () => fs.existsSync(log) && /stdout F tick \d+/.test(fs.readFileSync(log, 'utf8')));
       const rotated = fs.readFileSync(`${log}.20261127-000000`, 'utf8');
       const first = Number(/tick (\d+)\n?$/.exec(fs.readFileSync(log, 'utf8').split('\n')[0]!)?.[1]);

@@ -30,9 +30,11 @@ export function containerdUnavailable(): string | false {
   return false;
 }
 
+/** `registries`: loopback hosts reached over HTTP, or NAME=http://ENDPOINT to serve a registry's name from elsewhere */
 function config(root: string, registries: string[], streamIdleTimeout?: string): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  const mirrors = registries.map((h) => `[${cri}.registry.mirrors."${h}"]\n  endpoint = ["http://${h}"]\n`).join('');
+  const mirror = (r: string) => (r.includes('=') ? (r.split('=', 2) as [string, string]) : [r, `http://${r}`]);
+  const mirrors = registries.map((r) => mirror(r)).map(([h, url]) => `[${cri}.registry.mirrors."${h}"]\n  endpoint = ["${url}"]\n`).join('');
   return `version = 2
 root = "${root}/root"
 state = "${root}/state"

@@ -19,9 +19,10 @@ export function registryUnavailable(): string | false {
 
 export { freePort };
 
-export async function startRegistry(o: { user?: string; password?: string } = {}): Promise<Registry> {
+/** `addr`: a fixed IP:port to listen on (critest's runner serves gcr.io there); a free loopback port by default */
+export async function startRegistry(o: { user?: string; password?: string; addr?: string } = {}): Promise<Registry> {
   const root = privateRoot('reg-');
-  const port = await freePort();
+  const port = o.addr ? 0 : await freePort();
   let auth = '';
   if (o.user) {
     const r = spawnSync('htpasswd', ['-Bbn', o.user, o.password ?? ''], { encoding: 'utf8' });
@@ -31,9 +32,9 @@ export async function startRegistry(o: { user?: string; password?: string } = {}
   }
   fs.writeFileSync(
     path.join(root, 'config.yml'),
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${o.addr ?? `127.0.0.1:${port}`}\n${auth}`,
   );
-  const host = `127.0.0.1:${port}`;
+  const host = o.addr ?? `127.0.0.1:${port}`;
   const p = await startDaemonProcess({
     what: 'the registry',
     root,

@@ -61,7 +61,7 @@ export async function startLocked(ctx: Ctx, id: string): Promise<ContainerRecord
     // net.* sysctls and mount sysfs, so runc makes it and the plugins wire it afterwards.)
     const wired = spec.network === 'none' && !!ctx.networks?.hasEndpoints(w);
     const early = wired && !spec.idMap;
-    if (early) spec.network = { netnsPath: await createNetns(netnsName(id)) };
+    if (early) spec.network = { netnsPath: await createNetns(netnsName(id)), own: true };
     const [created, attached] = await Promise.allSettled([
       ctx.runtime.create(spec),
       early ? Promise.all([loopbackUp(netnsName(id)), ctx.networks!.attach(w, (spec.network as { netnsPath: string }).netnsPath)]) : Promise.resolve(),

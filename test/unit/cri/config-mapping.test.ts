@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { planSandbox } from '../../../src/cri/sandbox-config.ts';
 import { planContainer } from '../../../src/cri/container-config.ts';
@@ -96,11 +97,24 @@ test('planContainer: the pod namespaces, command and args, env, mounts with prop
   assert.equal(hc.IpcMode, `container:${sandbox.Id}`);
   assert.equal(hc.Runtime, 'runsc');
   assert.deepEqual(hc.Binds, ['/tmp:/data:ro,rslave']);
-  assert.deepEqual(hc.SecurityOpt, ['no-new-privileges']);
+  // no seccomp profile asked: unconfined, as containerd (the kubelet asks RuntimeDefault explicitly)
+  assert.deepEqual(hc.SecurityOpt, ['no-new-privileges', 'seccomp=unconfined']);
   assert.deepEqual([hc.CapAdd, hc.CapDrop], [['NET_ADMIN'], ['ALL']]);
   assert.deepEqual([hc.Memory, hc.CpuShares, hc.OomScoreAdj], [1 << 26, 512, -100]);
   // a command without args drops the image's Cmd, as the kubelet means it
   assert.deepEqual((planContainer({ metadata: { name: 'a' }, command: ['x'] }, sandbox, 'i', 0).request.config as any).Cmd, []);
+});
+
+test('selinux_relabel: a no-op where SELinux is off, as containerd\'s relabel is (the kubelet and critest ask it anyway)', { skip: fs.existsSync('/sys/fs/selinux/enforce') && 'SELinux is on here' }, () => {
+  const p = planContainer({ metadata: { name: 'a' }, mounts: [{ container_path: '/data', host_path: '/tmp', selinux_relabel: true }] }, sandbox, 'i', 0);
+  assert.deepEqual((p.request.config as Record<string, any>).HostConfig.Binds, ['/tmp:/data:rw']);
+});
+
+test('a container gets its pod\'s DNS config (the pod\'s resolv.conf), as in containerd', () => {
+  const sb = { ...sandbox, HostConfig: { Dns: ['10.10.10.10'], DnsSearch: ['example.com'], DnsOptions: ['ndots:8'] } } as unknown as ContainerRecord;
+  const hc = (planContainer({ metadata: { name: 'a' } }, sb, 'i', 0).request.config as Record<string, any>).HostConfig;
+  assert.deepEqual([hc.Dns, hc.DnsSearch, hc.DnsOptions], [['10.10.10.10'], ['example.com'], ['ndots:8']]);
+  assert.equal((planContainer({ metadata: { name: 'a' } }, sandbox, 'i', 0).request.config as Record<string, any>).HostConfig.Dns, undefined);
 });
 
 test('planContainer refuses what it cannot honour', () => {

@@ -42,7 +42,10 @@ test('namespaces: ipc NODE for the pod and its containers; a container may only 
   assert.throws(() => containerNamespaces({ ipc: 'NODE' }, sandbox(), ''), /ipc NODE/);
   assert.throws(() => containerNamespaces({ ipc: 'CONTAINER' }, sandbox(), ''), /ipc CONTAINER/);
   assert.throws(() => containerNamespaces({ network: 'NODE' }, sandbox(), ''), /network NODE/);
-  assert.throws(() => containerNamespaces({ network: 'POD' }, sandbox({ NetworkMode: 'host' }), ''), /network POD/);
+  // POD is also what a container that says nothing sends (the proto's zero value): the pod's, here the host's
+  assert.equal(containerNamespaces({ network: 'POD' }, sandbox({ NetworkMode: 'host' }), '').NetworkMode, `container:${'s'.repeat(64)}`);
+  assert.equal(containerNamespaces(undefined, sandbox({ NetworkMode: 'host' }), '').NetworkMode, `container:${'s'.repeat(64)}`);
+  assert.throws(() => containerNamespaces({ network: 'CONTAINER' }, sandbox({ NetworkMode: 'host' }), ''), /network CONTAINER/);
   assert.equal(containerNamespaces({ network: 'NODE' }, sandbox({ NetworkMode: 'host' }), '').NetworkMode, `container:${'s'.repeat(64)}`);
 });
 

@@ -44,7 +44,10 @@ test('defaults follow Docker: caps, namespaces, masked/readonly paths, cgroups',
   assert.deepEqual(s.linux.devices, []);
   assert.equal(s.linux.resources!.devices![0].allow, false);
   assert.equal(s.linux.resources!.devices!.length, 8);
-  assert.deepEqual(s.linux.sysctl, { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' });
+  assert.deepEqual(s.linux.sysctl, { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' });  // a joined network namespace (container:X, maybe on the host's network) keeps its owner's settings
+  assert.deepEqual(spec({ network: { netnsPath: '/proc/1/ns/net' } }).linux.sysctl, {});
+  assert.deepEqual(spec({ network: 'host' }).linux.sysctl, {});
+  assert.equal(spec({ network: { netnsPath: '/run/netns/x', own: true } }).linux.sysctl?.['net.ipv4.ping_group_range'], '0 2147483647');
 });
 
 test('default mounts, /dev/shm size, user mounts after them sorted by depth', () => {
