@@ -24,6 +24,8 @@ const DOCKER_500S = [
   /^POST \/images\/create 500 Get http/,
   // a cp-in tar whose gzip stream ends early: dockerd "Error processing tar file(exit status 1): unexpected EOF"
   /^PUT \/containers\/\{id\}\/archive 500 unexpected end of file/,
+  // a distribution inspect of a reference on an unreachable registry: dockerd passes the dial error on as a 500
+  /^GET \/distribution\/\{name\}\/json 500 Get http/,
   // a login to an unreachable registry: dockerd 500 "Get …: dial tcp …: connection refused", Berth the same
   /^POST \/auth 500 Get /,
   // runc refusing a cgroup value (memory.memsw below memory): dockerd passes runc's error on as a 500

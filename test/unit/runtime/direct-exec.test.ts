@@ -1,7 +1,7 @@
 // An exec without stdin started by the daemon's spawner shell (direct-exec.ts), against the real
 // runc with a busybox rootfs: its stdout and stderr come through fifos, its exit status through the
 // shell. Needs root.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,75 +19,79 @@ let driver: RuncDriver;
 let id: string;
 const exits = new Map<string, () => void>();
 
-before(async () => {
-  if (!canRun) return;
-  base = tempDir('berth-direct-exec-');
-  rootfs = makeBusyboxRootfs(base);
-  useSpawner(path.join(base, 'spawn'));
-  driver = new RuncDriver({ root: path.join(base, 'runtime'), runcRoot: path.join(base, 'runc') });
-  driver.onExit((exitedId) => exits.get(exitedId)?.());
-  const s = runSpec(base, rootfs, { args: ['sleep', '100'] });
-  id = s.id;
-  await driver.create(s);
-  await driver.start(id);
-});
+// (in a describe: with --experimental-test-isolation=none, as npm test runs, a file's top-level hooks
+// belong to the whole run, and the container would be long gone when these tests come)
+describe('an exec started by the spawner shell', () => {
+  before(async () => {
+    if (!canRun) return;
+    base = tempDir('berth-direct-exec-');
+    rootfs = makeBusyboxRootfs(base);
+    useSpawner(path.join(base, 'spawn'));
+    driver = new RuncDriver({ root: path.join(base, 'runtime'), runcRoot: path.join(base, 'runc') });
+    driver.onExit((exitedId) => exits.get(exitedId)?.());
+    const s = runSpec(base, rootfs, { args: ['sleep', '100'] });
+    id = s.id;
+    await driver.create(s);
+    await driver.start(id);
+  });
 
-after(async () => {
-  if (!canRun) return;
-  await driver.delete(id, true).catch(() => {});
-  driver.close();
-  closeSpawner();
-  fs.rmSync(base, { recursive: true, force: true });
-});
+  after(async () => {
+    if (!canRun) return;
+    await driver.delete(id, true).catch(() => {});
+    driver.close();
+    closeSpawner();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
-const execSpec = (over: Partial<ExecSpec>): ExecSpec => ({ execId: testId(), args: ['true'], env: [], cwd: '/', user: '', tty: false, openStdin: false, privileged: false, ...over });
+  const execSpec = (over: Partial<ExecSpec>): ExecSpec => ({ execId: testId(), args: ['true'], env: [], cwd: '/', user: '', tty: false, openStdin: false, privileged: false, ...over });
 
-function collect(session: AttachSession): { out: () => string; ended: Promise<void> } {
-  let out = '';
-  session.onData((stream, data) => (out += (stream === 'stderr' ? 'E:' : '') + data.toString()));
-  return { out: () => out, ended: new Promise((r) => session.onEnd(r)) };
-}
-
-test('the spawner can hand over pipes here (else the Node path is what runs)', { skip }, () => {
-  assert.equal(activeSpawner()?.pipesSupported(), true);
-});
-
-test('streams apart, exit code, signals at their defaults in the process', { skip }, async () => {
-  const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'echo out; echo err >&2; grep SigIgn /proc/self/status; exit 7'] }));
-  assert.ok(h.pid > 0);
-  const c = collect(h.attach);
-  assert.equal(await h.exited, 7);
-  await c.ended;
-  // (two pipes: their order between each other is not kept)
-  assert.match(c.out(), /E:err\n/);
-  assert.equal(c.out().replace('E:err\n', ''), 'out\nSigIgn:\t0000000000000000\n');
-});
-
-test('killed by a signal: 128+n, as dockerd reports it', { skip }, async () => {
-  const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'kill -9 $$'] }));
-  const c = collect(h.attach);
-  assert.equal(await h.exited, 137);
-  await c.ended;
-});
-
-test('output beyond a pipe\'s room, read before anyone listens (a detached exec)', { skip }, async () => {
-  const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'yes 0123456789 | head -n 30000'] }));
-  assert.equal(await h.exited, 0);
-  const c = collect(h.attach);
-  await c.ended;
-  assert.equal(c.out().length, 30000 * 11);
-});
-
-test('a command that cannot run is runc\'s error, the exec of a stopped container a conflict', { skip }, async () => {
-  await assert.rejects(driver.exec(id, execSpec({ args: ['nonexist'] })), /OCI runtime exec failed: .*executable file not found/);
-  const s = runSpec(base, rootfs, { args: ['true'] });
-  const exited = new Promise<void>((r) => exits.set(s.id, r));
-  await driver.create(s);
-  await driver.start(s.id);
-  await exited;
-  try {
-    await assert.rejects(driver.exec(s.id, execSpec({})), /is not running/);
-  } finally {
-    await driver.delete(s.id, true).catch(() => {});
+  function collect(session: AttachSession): { out: () => string; ended: Promise<void> } {
+    let out = '';
+    session.onData((stream, data) => (out += (stream === 'stderr' ? 'E:' : '') + data.toString()));
+    return { out: () => out, ended: new Promise((r) => session.onEnd(r)) };
   }
+
+  test('the spawner can hand over pipes here (else the Node path is what runs)', { skip }, () => {
+    assert.equal(activeSpawner()?.pipesSupported(), true);
+  });
+
+  test('streams apart, exit code, signals at their defaults in the process', { skip }, async () => {
+    const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'echo out; echo err >&2; grep SigIgn /proc/self/status; exit 7'] }));
+    assert.ok(h.pid > 0);
+    const c = collect(h.attach);
+    assert.equal(await h.exited, 7);
+    await c.ended;
+    // (two pipes: their order between each other is not kept)
+    assert.match(c.out(), /E:err\n/);
+    assert.equal(c.out().replace('E:err\n', ''), 'out\nSigIgn:\t0000000000000000\n');
+  });
+
+  test('killed by a signal: 128+n, as dockerd reports it', { skip }, async () => {
+    const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'kill -9 $$'] }));
+    const c = collect(h.attach);
+    assert.equal(await h.exited, 137);
+    await c.ended;
+  });
+
+  test('output beyond a pipe\'s room, read before anyone listens (a detached exec)', { skip }, async () => {
+    const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'yes 0123456789 | head -n 30000'] }));
+    assert.equal(await h.exited, 0);
+    const c = collect(h.attach);
+    await c.ended;
+    assert.equal(c.out().length, 30000 * 11);
+  });
+
+  test('a command that cannot run is runc\'s error, the exec of a stopped container a conflict', { skip }, async () => {
+    await assert.rejects(driver.exec(id, execSpec({ args: ['nonexist'] })), /OCI runtime exec failed: .*executable file not found/);
+    const s = runSpec(base, rootfs, { args: ['true'] });
+    const exited = new Promise<void>((r) => exits.set(s.id, r));
+    await driver.create(s);
+    await driver.start(s.id);
+    await exited;
+    try {
+      await assert.rejects(driver.exec(s.id, execSpec({})), /is not running/);
+    } finally {
+      await driver.delete(s.id, true).catch(() => {});
+    }
+  });
 });
