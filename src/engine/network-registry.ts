@@ -125,7 +125,9 @@ export class NetworkRegistry {
    * container asking (at `client`), the aliases of its links on n ("target:alias"). */
   private resolve(n: NetworkRecord, qname: string, client?: string): string[] {
     const name = qname.replace(/\.$/, '');
-    const asker = client ? this.containers().find((c) => c.State.Running && c.NetworkSettings?.Networks[n.Name]?.IPAddress === client) : undefined;
+    // the asker may not be marked running yet: its process asks as soon as runc has started it
+    const holders = client ? this.containers().filter((c) => c.NetworkSettings?.Networks[n.Name]?.IPAddress === client) : [];
+    const asker = holders.find((c) => c.State.Running) ?? holders[0];
     const link = asker?.NetworkSettings?.Networks[n.Name]?.Links?.map((l) => l.split(':')).find(([, alias]) => alias?.toLowerCase() === name);
     if (link) return this.resolve(n, link[0]!.replace(/^\//, '').toLowerCase());
     const out: string[] = [];
