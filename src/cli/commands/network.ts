@@ -172,13 +172,27 @@ export const connect: CommandDef = {
   args: { min: 2, max: 2 },
   flags: [
     { name: 'alias', kind: 'list', usage: 'Add network-scoped alias for the container', typeName: 'strings' },
+    { name: 'driver-opt', kind: 'list', usage: 'driver options for the network', typeName: 'strings' },
+    { name: 'gw-priority', kind: 'int', usage: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.' },
     { name: 'ip', kind: 'string', usage: 'IPv4 address (e.g., "172.30.100.104")' },
     { name: 'ip6', kind: 'string', usage: 'IPv6 address (e.g., "2001:db8::33")' },
+    { name: 'link', kind: 'list', usage: 'Add link to another container' },
+    { name: 'link-local-ip', kind: 'list', usage: 'Add a link-local address for the container', typeName: 'strings' },
   ],
   async run(cli, p) {
     const v = p.values;
     const client = await cli.client();
-    await client.networks.connect(p.args[0], p.args[1], { Aliases: v.alias.length ? v.alias : undefined, IPAMConfig: v.ip || v.ip6 ? { IPv4Address: v.ip, IPv6Address: v.ip6 } : undefined });
+    const lists = (name: string) => (v[name] as string[]).flatMap((x) => x.split(',')).filter(Boolean);
+    // --driver-opt k=v as docker's: the first '=' splits (a bare key has an empty value)
+    const driverOpts = Object.fromEntries(lists('driver-opt').map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, ''])));
+    const linkLocal = lists('link-local-ip');
+    await client.networks.connect(p.args[0], p.args[1], {
+      Aliases: v.alias.length ? lists('alias') : undefined,
+      Links: v.link.length ? (v.link as string[]) : undefined,
+      DriverOpts: Object.keys(driverOpts).length ? driverOpts : undefined,
+      GwPriority: v['gw-priority'] ? Number(v['gw-priority']) : undefined,
+      IPAMConfig: v.ip || v.ip6 || linkLocal.length ? { IPv4Address: v.ip, IPv6Address: v.ip6, LinkLocalIPs: linkLocal.length ? linkLocal : undefined } : undefined,
+    });
   },
 };
 
