@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { criE2EWithImage, podConfig, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2EWithImage, runPod, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
@@ -24,13 +24,7 @@ describe(`CRI cases of critest (${CRI_TARGET})`, SUITE(skip), () => {
     const r = await rt('ExecSync', { container_id: id, cmd, timeout: 0 });
     return { out: String(r.stdout), err: String(r.stderr), code: r.exit_code };
   };
-  async function pod(name: string, edit: (cfg: Msg) => void = () => {}) {
-    await c.img.call('PullImage', { image: { image: c.image } });
-    const config = podConfig(name);
-    edit(config);
-    const id = (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
-    return { id, config };
-  }
+  const pod = (name: string, edit?: (cfg: Msg) => void) => runPod(c, name, edit);
   const ctr = (name: string, extra: Msg = {}): Msg => ({ metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sleep', '1000'], ...extra });
   async function start(p: { id: string; config: Msg }, cfg: Msg): Promise<string> {
     const id = (await rt('CreateContainer', { pod_sandbox_id: p.id, config: cfg, sandbox_config: p.config })).container_id;

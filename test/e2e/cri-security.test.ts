@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { criE2EWithImage, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
+import { criE2EWithImage, runPod, codeName, podConfig, REAL_CRI, CRI_TARGET, type Msg } from '../helpers/cri.ts';
 import { registryUnavailable } from '../helpers/registry.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
@@ -21,13 +21,7 @@ describe(`CRI security context and namespaces (${CRI_TARGET})`, SUITE(skip), () 
     return String(r.stdout);
   };
   const nsOpts = (o: Msg = {}) => ({ network: 'POD', pid: 'CONTAINER', ipc: 'POD', ...o });
-  async function pod(name: string, edit: (cfg: Msg) => void = () => {}) {
-    await c.img.call('PullImage', { image: { image: c.image } });
-    const config = podConfig(name);
-    edit(config);
-    const id = (await rt('RunPodSandbox', { config })).pod_sandbox_id as string;
-    return { id, config };
-  }
+  const pod = (name: string, edit?: (cfg: Msg) => void) => runPod(c, name, edit);
   function ctrConfig(name: string, sc: Msg = {}): Msg {
     return { metadata: { name, attempt: 0 }, image: { image: c.image }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: nsOpts(), ...sc } } };
   }

@@ -132,6 +132,15 @@ export function criE2EWithImage(o: { streamIdleTimeout?: string } = {}): CriE2EW
   return ctx;
 }
 
+/** Pull the test image and run a pod sandbox of podConfig(name), edited first by `edit`. */
+export async function runPod(c: CriE2EWithImage, name: string, edit: (cfg: Msg) => void = () => {}): Promise<{ id: string; config: Msg }> {
+  await c.img.call('PullImage', { image: { image: c.image } });
+  const config = podConfig(name);
+  edit(config);
+  const id = (await c.rt.call('RunPodSandbox', { config })).pod_sandbox_id as string;
+  return { id, config };
+}
+
 /** The gRPC status name of a rejected call ("NOT_FOUND"...). */
 export function codeName(err: unknown): string {
   const code = (err as grpc.ServiceError).code;
