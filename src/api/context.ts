@@ -7,6 +7,7 @@ import { statusOf, messageOf } from './errors.ts';
 import { parseFilters, type FilterArgs, type FilterTable } from './filters/args.ts';
 import { readBounded, parseJson, MAX_JSON_BODY } from './json-body.ts';
 import { checkBody, type BodyName } from './body-types.ts';
+import { READ_ON_BYTES } from './unread-body.ts';
 
 const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
 
@@ -207,8 +208,8 @@ export function answerHeldOn(socket: object): boolean {
 }
 
 /** How much of a body nobody read is taken in before an answer ends its connection (Go's server
- * discards up to 256 KiB too), and how long that may take. */
-const DISCARD_LIMIT = 256 * 1024;
+ * discards as much: unread-body.ts), and how long that may take. */
+const DISCARD_LIMIT = READ_ON_BYTES;
 const DISCARD_WAIT_MS = 2000;
 
 /**

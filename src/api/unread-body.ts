@@ -6,8 +6,8 @@
 // started to read, but none of one a handler began and left: the client's upload then hangs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Go's maxPostHandlerReadBytes */
-const READ_ON_BYTES = 256 * 1024;
+/** Go's maxPostHandlerReadBytes (also what an early answer waits for: context.ts) */
+export const READ_ON_BYTES = 256 * 1024;
 /** Go's rstAvoidanceDelay: the client gets this long to read the answer before the close */
 const LINGER_MS = 500;
 
