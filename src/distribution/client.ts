@@ -191,8 +191,7 @@ async function asResponse(r: Dispatcher.ResponseData): Promise<Response> {
   const body = await r.body.arrayBuffer().catch(() => new ArrayBuffer(0));
   const headers = new Headers();
   for (const [k, v] of Object.entries(r.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, x);
-  const empty = r.statusCode === 204 || r.statusCode === 304 || (r.statusCode >= 100 && r.statusCode < 200);
-  return new Response(empty ? null : body, { status: r.statusCode, statusText: STATUS_CODES[r.statusCode] ?? '', headers });
+  return new Response(r.statusCode === 204 || r.statusCode === 304 ? null : body, { status: r.statusCode, statusText: STATUS_CODES[r.statusCode] ?? '', headers });
 }
 
 /** A registry's error body ({"errors":[{code,message}]}) as a Docker-like error. */
