@@ -2,7 +2,9 @@
 // wall-clock time: on a loaded machine a pull is bound by CPU, so the ratio of these CPU times is
 // about the ratio the loaded bench runs show, whatever the load of the moment.
 //
-//   bin/node bench/pull-cpu.ts [--runs 3] [--tree /other/worktree]...   # under the e2e lock
+//   bin/node bench/pull-cpu.ts [--runs 3] [--tree /other/worktree]... [--prof DIR]   # under the e2e lock
+//
+// --prof DIR: this tree's berthd writes a V8 CPU profile (node --cpu-prof) into DIR when it stops.
 //
 // The CPU time is the daemon process's (all its threads, and its children once reaped, such as
 // dockerd's re-exec'd layer unpacker), read from /proc before and after each pull.
@@ -15,7 +17,7 @@ import { docker } from '../test/helpers/docker.ts';
 import { busyboxDockerArchive, TEST_IMAGE } from '../test/helpers/images.ts';
 import { SCENARIOS, cleanups } from './scenarios.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, tree: { type: 'string', multiple: true } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, tree: { type: 'string', multiple: true }, prof: { type: 'string' } } });
 const runs = Number(values.runs);
 const REPO = path.resolve(import.meta.dirname, '..');
 
@@ -28,7 +30,8 @@ function cpuMs(pid: number): number {
 const daemons: Array<{ name: string; pid: number; env: { DOCKER_HOST: string }; stop: () => Promise<void> }> = [];
 try {
   for (const tree of [REPO, ...(values.tree ?? [])]) {
-    const b = await startBerthd({ logLevel: 'info', binary: path.join(tree, 'bin', 'berthd') });
+    const prof = tree === REPO && values.prof ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.prof)}` } } : {};
+    const b = await startBerthd({ logLevel: 'info', binary: path.join(tree, 'bin', 'berthd'), ...prof });
     daemons.push({ name: tree === REPO ? 'berthd' : `berthd ${tree}`, pid: b.pid, env: b.env, stop: () => b.stop() });
   }
   const d = await startDockerd({});

@@ -41,8 +41,8 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
  * corrupt blob is usually not a valid gzip or tar either) the rest is drained and the digest decides
  * which error the user sees. The one sha256 pass over the download is this one. */
 async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, onBytes: (n: number) => void): Promise<{ stream: Readable; verified: Promise<Error | null> }> {
-  const res = await client.fetch('GET', `/v2/${repo}/blobs/${d.digest}`);
-  if (!res.ok || !res.body) throw await registryError(res, `blob ${d.digest}`);
+  const got = await client.getStream(`/v2/${repo}/blobs/${d.digest}`);
+  if (got.res) throw await registryError(got.res, `blob ${d.digest}`);
   const hash = crypto.createHash('sha256');
   let n = 0;
   const verify = new Transform({
@@ -59,7 +59,7 @@ async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, on
       cb();
     },
   });
-  const body = Readable.fromWeb(res.body as never);
+  const body = got.body;
   body.on('error', (e) => verify.destroy(systemError(`error pulling ${d.digest}: unexpected EOF (${e.message})`)));
   // (null only once every byte passed the check: the layer store commits nothing before)
   const verified = new Promise<Error | null>((resolve) => {

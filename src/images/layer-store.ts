@@ -54,6 +54,12 @@ export interface RegisterOptions {
   verified?: Promise<Error | null>;
 }
 
+/** What this store computed from a blob's bytes once it had checked them against the blob's digest. */
+interface BlobDiffId {
+  diffId: string;
+  tarSize: number;
+}
+
 export function chainIdOf(parent: string | undefined, diffId: string): string {
   return parent ? sha256(`${parent} ${diffId}`) : diffId;
 }
@@ -74,6 +80,8 @@ export class LayerStore {
   private readonly tmp: string;
   private readonly content: ContentStore;
   private readonly docs: Collection<LayerRecord>;
+  /** compressed blob hex → its tar's diffID, as hashed here (kept after the layer goes, as dockerd's v2 metadata) */
+  private readonly blobDiffIds: Collection<BlobDiffId>;
   private pins = new Map<string, number>();
 
   constructor(deps: { db: MetaDB; content: ContentStore; dir: string; tmp: string }) {
@@ -81,6 +89,7 @@ export class LayerStore {
     this.tmp = deps.tmp;
     this.content = deps.content;
     this.docs = deps.db.collection<LayerRecord>('layers');
+    this.blobDiffIds = deps.db.collection<BlobDiffId>('blobdiffid');
     fs.mkdirSync(path.join(this.dir, 'l'), { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.tmp, { recursive: true });
   }
@@ -161,7 +170,12 @@ export class LayerStore {
     // when they are verified, else the raw tap's, which also names the stored blob.
     const writer = opts.storeBlob ? this.content.writer(false) : undefined;
     const rawTap = new HashingTap(writer ? (c) => writer.write(c) : undefined, !opts.verified && !!(writer || opts.blob));
-    const diffTap = new HashingTap();
+    // The tar of a blob this store has hashed before is not hashed again (sha256 of the tar is a
+    // sixth of a pull's CPU): decompression is deterministic, so bytes that match the blob's digest
+    // (checked below before anything is committed) give the same tar, whose diffID is known.
+    const blobChecked = opts.blob && (opts.verified || !writer);
+    const known = blobChecked ? this.blobDiffIds.get(hexOf(opts.blob!.digest)) : undefined;
+    const diffTap = new HashingTap(undefined, !known);
     let result: { size: number };
     let compression: keyof typeof MEDIA_TYPES = 'none';
     // Not stream.pipeline for the source: on failure we must not destroy it (it may be the
@@ -185,7 +199,7 @@ export class LayerStore {
       removeLater(work);
       throw e instanceof Error && (e as any).kind ? e : systemError(`failed to register layer: ${(e as Error).message}`, e);
     }
-    const diffId = diffTap.digest();
+    const diffId = known?.diffId ?? diffTap.digest();
     if (opts.expectedDiffId && opts.expectedDiffId !== diffId) {
       writer?.abort();
       removeLater(work);
@@ -197,6 +211,8 @@ export class LayerStore {
       if (bad) throw bad;
       await writer?.flush();
       await opts.beforeCommit?.();
+      // (the same bytes cannot make a tar of another length: a guard against a wrong record, not a check of the bytes)
+      if (known && known.tarSize !== diffTap.bytes) throw systemError(`blob ${opts.blob!.digest}: its tar is ${diffTap.bytes} bytes, ${known.tarSize} when it was first unpacked`);
       if (writer) {
         const digest = writer.commitVerified(opts.verified ? opts.blob!.digest : rawTap.digest());
         blob = { digest, size: writer.size, mediaType: MEDIA_TYPES[compression] };
@@ -212,6 +228,8 @@ export class LayerStore {
       removeLater(work);
       throw e;
     }
+    // (blob.digest is that of the very bytes unpacked: checked against the caller's, or computed here)
+    if (blob && !known) this.blobDiffIds.put(hexOf(blob.digest), { diffId, tarSize: diffTap.bytes });
     return this.commit(work, parent, diffId, result.size, diffTap.bytes, blob);
   }
 

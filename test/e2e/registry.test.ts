@@ -1,7 +1,8 @@
 // End-to-end: pull and push with the real docker CLI against the reference registry (Debian's
 // docker-registry) on 127.0.0.1: shared base layers mounted across repositories, "Already exists"
 // on pull, basic auth with docker login, a multi-arch index assembled by the test, bad registries
-// (wrong digest, truncated blob, a registry that dies, a manifest that is not JSON), and interop
+// (wrong digest, truncated blob, a registry that dies, a manifest that is not JSON; a corrupt blob
+// refused again after the image was pulled and removed), and interop
 // with Debian's dockerd in both directions.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -267,6 +268,17 @@ describe('registry', SUITE(skip), () => {
       await new Promise<void>((r, j) => fake.once('error', j).listen(port, '127.0.0.1', () => r()));
       port = (fake.address() as { port: number }).port;
       ok(await dk(['pull', ref()]));
+      assert.equal(ok(await dk(['run', '--rm', '--network', 'none', ref()])), 'bad-input\n');
+      // once the image was pulled and removed, its blobs are known: a corrupt one is still refused,
+      // and the good one pulled again makes the same image
+      const id = ok(await dk(['image', 'inspect', '-f', '{{.Id}} {{.RootFS.Layers}}', ref()])).trim();
+      ok(await dk(['rmi', ref()]));
+      mode = 'digest';
+      fails(await dk(['pull', ref()]), 1, /digest|verification failed/i, 'pull again with a corrupt blob');
+      assert.equal(await imagesNamed(), '');
+      mode = 'good';
+      ok(await dk(['pull', ref()]));
+      assert.equal(ok(await dk(['image', 'inspect', '-f', '{{.Id}} {{.RootFS.Layers}}', ref()])).trim(), id);
       assert.equal(ok(await dk(['run', '--rm', '--network', 'none', ref()])), 'bad-input\n');
     } finally {
       fake.closeAllConnections();

@@ -215,3 +215,37 @@ test('bytes the caller verifies (a pull) are hashed once: the blob takes the ver
   assert.equal(rec.blob!.digest, blob.digest);
   assert.deepEqual(content.read(blob.digest), gz);
 });
+
+test("a blob unpacked before is not hashed again: its tar's diffID is the one recorded from checked bytes, and the blob is still checked", async () => {
+  const tar = await tarBuffer([{ name: 'again/file', content: 'a'.repeat(7000) }]);
+  const gz = zlib.gzipSync(tar);
+  const blob = { digest: digest(gz), size: gz.length };
+  const recorded = () => db.collection<{ diffId: string; tarSize: number }>('blobdiffid').get(blob.digest.slice(7));
+  const first = await layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(null) });
+  layers.unpin(first.chainId);
+  assert.deepEqual(recorded(), { diffId: digest(tar), tarSize: tar.length });
+  layers.release([first.chainId], new Set());
+  assert.equal(layers.get(first.chainId), undefined);
+  // bytes that fail their check commit nothing, known diffID or not
+  const before = layerDirs();
+  await assert.rejects(
+    layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(new Error('filesystem layer verification failed')) }),
+    /verification failed/,
+  );
+  assert.deepEqual(layerDirs(), before);
+  // a record that disagrees with what the bytes make is refused, not trusted
+  db.collection('blobdiffid').put(blob.digest.slice(7), { diffId: digest(tar), tarSize: tar.length + 512 });
+  await assert.rejects(layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(null) }), /when it was first unpacked/);
+  assert.deepEqual(layerDirs(), before);
+  assert.equal(content.has(blob.digest), false, 'no blob kept for a layer not made');
+  db.collection('blobdiffid').put(blob.digest.slice(7), { diffId: digest(tar), tarSize: tar.length });
+  const again = await layers.register(Readable.from([gz]), undefined, { storeBlob: true, blob, expectedDiffId: digest(tar), verified: Promise.resolve(null) });
+  layers.unpin(again.chainId);
+  assert.equal(again.diffId, digest(tar));
+  assert.equal(again.tarSize, tar.length);
+  assert.equal(fs.readFileSync(path.join(layers.diffDir(again.chainId), 'again/file'), 'utf8'), 'a'.repeat(7000));
+  // the content store's blobs (docker load) are compared with their digest as before
+  const fromStore = await layers.registerBlob({ digest: again.blob!.digest, size: again.blob!.size }, again.chainId, undefined);
+  layers.unpin(fromStore.chainId);
+  assert.equal(fromStore.diffId, digest(tar));
+});
