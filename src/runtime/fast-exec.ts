@@ -20,6 +20,7 @@ import { log } from '../util/log.ts';
 const HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/berth-exec');
 
 let helperChecked: string | null | undefined;
+let helperBuild = '';
 
 /** The helper's path, or null when execs go to runc (the reason logged the first time). */
 export function fastExecHelper(): string | null {
@@ -30,6 +31,9 @@ export function fastExecHelper(): string | null {
   }
   try {
     fs.accessSync(HELPER, fs.constants.X_OK);
+    const st = fs.statSync(HELPER);
+    // (a rebuilt helper, maybe with another libseccomp, compiles the profiles anew)
+    helperBuild = `${st.mtimeMs}:${st.size}`;
     helperChecked = HELPER;
   } catch {
     log.info(`exec: ${HELPER} is not built (gcc and libseccomp-dev are needed: sh native/build.sh), every exec runs through runc exec`);
@@ -184,7 +188,7 @@ function profileOf(sc: OciSeccomp) {
   let p = profiles.get(sc);
   if (!p) {
     p = seccompProfileText(sc);
-    if (p.text) p.hash = createHash('sha256').update(p.text).digest('hex').slice(0, 16);
+    if (p.text) p.hash = createHash('sha256').update(helperBuild).update(p.text).digest('hex').slice(0, 16);
     profiles.set(sc, p);
   }
   return p;

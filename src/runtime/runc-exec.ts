@@ -68,11 +68,13 @@ const { id, bundle, rt } = c;
   if (direct) {
     const files = { pid: path.join(bundle, `exec-${spec.execId}.pid`), log: path.join(bundle, `exec-${spec.execId}.log`) };
     const helper = fastExecHelper();
-    const fast = helper ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: files.pid, logFile: files.log }) : undefined;
+    // (the helper's own files: were it to pass the exec to runc, runc's are fresh)
+    const hf = { pid: path.join(bundle, `exec-${spec.execId}.h.pid`), log: path.join(bundle, `exec-${spec.execId}.h.log`), process: path.join(bundle, `exec-${spec.execId}.spec`) };
+    const fast = helper ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log }) : undefined;
     if (fast?.unsupported) log.debug(`exec ${spec.execId.slice(0, 12)}: through runc (${fast.unsupported})`);
     if (fast?.spec) {
       try {
-        return await directRun(c, spec, t, { ...files, process: path.join(bundle, `exec-${spec.execId}.spec`) }, fast.spec, helper!);
+        return await directRun(c, spec, t, hf, fast.spec, helper!);
       } catch (e) {
         if (!(e instanceof FallbackToRunc)) throw e;
         log.info(`exec ${spec.execId.slice(0, 12)}: the exec helper passed it to runc: ${e.message}`);
