@@ -9,6 +9,25 @@
 // or of the container's seccomp we do not know) goes to runc, never with a field dropped. When the
 // helper is not built (no gcc or libseccomp-dev when npm ci ran) runc runs every exec, said once.
 // BERTH_FAST_EXEC=0 in berthd's environment turns the helper off (tests compare both paths).
+//
+// The OCI fields that apply to an exec, and who does them:
+//   process.args, env, cwd            helper (Go 1.19's LookPath with the process's PATH; Go's
+//                                     Setenv for a repeated name; runc's chdir errors)
+//   process.user.uid/gid/additionalGids  helper (HOME from the container's /etc/passwd when unset)
+//   process.user.umask/username       runc (berthd sets neither)
+//   process.capabilities (5 sets)     helper; names runc does not know are ignored by both
+//   process.rlimits                   helper (set by the parent, as runc's prlimit)
+//   process.noNewPrivileges           helper
+//   process.oomScoreAdj               helper writes the container's, as runc 1.1 does for an exec
+//   process.terminal, consoleSize     runc (under conmon)
+//   process.apparmorProfile, selinuxLabel, ioPriority, scheduler, execCPUAffinity, anything else: runc
+//   linux.namespaces                  helper joins ipc uts net pid mnt cgroup at the init's paths
+//                                     (as runc's state has them); user (and any other type): runc
+//   linux.uid/gidMappings, personality, intelRdt, mountLabel; rootless; LSM labels in the state: runc
+//   cgroups                           helper writes the pid into every path of runc's state
+//   linux.seccomp                     helper (compiled once per profile, runc's ENOSYS stub);
+//                                     flags, listenerPath, SCMP_ACT_NOTIFY, other arches: runc
+//   session keyring (_ses.ID unless no_new_keyring)  helper
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
