@@ -513,7 +513,11 @@ static const char *lookpath(const char *file, char *found, size_t sz, char *err,
       char dir[4096];
       if (dl == 0) strcpy(dir, ".");
       else snprintf(dir, sizeof dir, "%.*s", (int)dl, p);
-      snprintf(found, sz, "%s/%s", dir, file);
+      // (as filepath.Join: no doubled slash, no "./" before a relative result)
+      size_t l = strlen(dir);
+      while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
+      if (!strcmp(dir, ".")) snprintf(found, sz, "%s", file);
+      else snprintf(found, sz, "%s/%s", dir, file);
       // (filepath.Join cleans: "./x" becomes "x", still relative)
       if (!stat(found, &st) && !S_ISDIR(st.st_mode) && (st.st_mode & 0111)) {
         if (found[0] != '/') {

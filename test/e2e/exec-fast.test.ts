@@ -63,6 +63,7 @@ const VIEW = [
 interface Side {
   env: DaemonEnv;
   stop?: () => Promise<void>;
+  logs?: () => string;
 }
 
 describe('exec through berth-exec and through runc exec: the same process', SUITE(skip), () => {
@@ -78,7 +79,7 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
       if (REAL_DOCKER) sides.runc = sides.fast;
       else {
         const d = await startBerthd({ env: { BERTH_FAST_EXEC: '0' } });
-        sides.runc = { env: d.env, stop: () => d.stop() };
+        sides.runc = { env: d.env, stop: () => d.stop(), logs: () => d.logs() };
         ok(await docker(d.env, ['load', '-i', t.archive.file], { timeoutMs: 60_000 }));
       }
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exec-fast-'));
@@ -128,6 +129,12 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     const ids = await pair([]);
     const v = await compare(ids, []);
     assert.equal(v.code, 0);
+    if (!REAL_DOCKER) {
+      // (the comparison is between the two paths: the helper on one side only)
+      assert.match(t.d.logs(), /exec: \S+\/native\/berth-exec /);
+      assert.doesNotMatch(sides.runc.logs!(), /native\/berth-exec /);
+      assert.match(sides.runc.logs!(), /exec: \S*runc .* exec --process/);
+    }
     assert.equal(field(v.stdout, 'Seccomp'), '2');
     assert.equal(field(v.stdout, 'NoNewPrivs'), '0');
     assert.equal(field(v.stdout, 'CapEff'), '00000000a80425fb');
