@@ -186,9 +186,16 @@ static void read_spec(const char *path) {
     else if (!strcmp(k, "log")) S.log = logpath = v;
     else if (!strcmp(k, "initpid")) S.initpid = (long)num(v);
     else if (!strcmp(k, "start")) S.start = num(v);
-    else if (!strcmp(k, "ns") && S.nns < 8) S.ns[S.nns++] = v;
-    else if (!strcmp(k, "cgroup") && S.ncg < 32) S.cgroups[S.ncg++] = v;
-    else if (!strcmp(k, "rlimit") && S.nrl < 32) {
+    else if (!strcmp(k, "ns")) {
+      if (S.nns == 8) fallback("too many namespaces");
+      S.ns[S.nns++] = v;
+    }
+    else if (!strcmp(k, "cgroup")) {
+      if (S.ncg == 32) fallback("too many cgroups");
+      S.cgroups[S.ncg++] = v;
+    }
+    else if (!strcmp(k, "rlimit")) {
+      if (S.nrl == 32) fallback("too many rlimits");
       char *e;
       S.rl[S.nrl].res = (int)strtol(v, &e, 10);
       S.rl[S.nrl].soft = strtoull(e, &e, 10);
@@ -199,11 +206,20 @@ static void read_spec(const char *path) {
     else if (!strcmp(k, "nnp")) S.nnp = v[0] == '1';
     else if (!strcmp(k, "uid")) S.uid = (unsigned)num(v);
     else if (!strcmp(k, "gid")) S.gid = (unsigned)num(v);
-    else if (!strcmp(k, "group") && S.ngroups < 256) S.groups[S.ngroups++] = (unsigned)num(v);
+    else if (!strcmp(k, "group")) {
+      if (S.ngroups == 256) fallback("too many groups");
+      S.groups[S.ngroups++] = (unsigned)num(v);
+    }
     else if (!strncmp(k, "cap", 3) && k[3] >= '0' && k[3] <= '4') S.cap[k[3] - '0'] = num(v);
     else if (!strcmp(k, "cwd")) S.cwd = v;
-    else if (!strcmp(k, "arg") && S.nargs < MAXV - 1) S.args[S.nargs++] = v;
-    else if (!strcmp(k, "env") && S.nenv < MAXV - 2) S.env[S.nenv++] = v;
+    else if (!strcmp(k, "arg")) {
+      if (S.nargs == MAXV - 1) fallback("too many arguments");
+      S.args[S.nargs++] = v;
+    }
+    else if (!strcmp(k, "env")) {
+      if (S.nenv == MAXV - 2) fallback("too many variables");
+      S.env[S.nenv++] = v;
+    }
     else if (!strcmp(k, "bpf")) S.bpf = v;
     else if (!strcmp(k, "seccomp")) S.profile = v;
     else fallback("unknown spec key %s", k);
@@ -336,7 +352,8 @@ static void compile_profile(const char *text, const char *out) {
       int r = seccomp_arch_add(ctx, a);
       if (r && r != -EEXIST) fallback("seccomp: adding architecture %s: %s", w[1], goerr(-r));
       arches[narch++] = w[1];
-    } else if (!strcmp(w[0], "rule") && nw >= 4 && ctx && nnames < 2048) {
+    } else if (!strcmp(w[0], "rule") && nw >= 4 && ctx) {
+      if (nnames == 2048) fallback("seccomp: too many rules");
       names[nnames++] = w[1];
       uint32_t act = (uint32_t)strtoul(w[2], NULL, 0);
       int n = atoi(w[3]);
