@@ -48,7 +48,8 @@ const PROBES = ['39', '102', '246', '435', '439', '448', '451', '452', '453', '4
 
 // What an exec reports of itself (busybox sh; /proc/self is each command's, a child of the exec's sh)
 const VIEW = [
-  "grep -E '^(Cap|NoNewPrivs|Seccomp|Uid|Gid|Groups)' /proc/self/status",
+  "grep -E '^(Cap|NoNewPrivs|Seccomp|Uid|Gid|Groups|SigBlk|SigIgn)' /proc/self/status",
+  'echo umask $(umask)',
   'echo cgroup:; cat /proc/self/cgroup; echo init:; cat /proc/1/cgroup',
   'for n in ipc mnt net pid uts cgroup user; do [ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/1/ns/$n)" ] && echo "ns $n: as init" || echo "ns $n: other"; done',
   'cat /proc/self/limits',
