@@ -83,6 +83,7 @@ interface InitState {
   unsupported?: string;
 }
 const states = new Map<string, InitState>();
+const MAX_STATES = 1024;
 
 function initState(runcRoot: string, id: string): InitState | undefined {
   const file = path.join(runcRoot, id, 'state.json');
@@ -120,7 +121,10 @@ function initState(runcRoot: string, id: string): InitState | undefined {
   }
   const cgroups = Object.values((s.cgroup_paths ?? {}) as Record<string, string>);
   const v: InitState = { key, pid, start: Number(s.init_process_start) || 0, cgroups, ns, keyring: cfg.no_new_keyring ? undefined : `_ses.${id}`, unsupported };
+  states.delete(id);
   states.set(id, v);
+  // (bounded: the oldest container's entry goes first, read again if it execs again)
+  if (states.size > MAX_STATES) states.delete(states.keys().next().value!);
   return v;
 }
 
