@@ -225,7 +225,7 @@ const PROCESS_FIELDS = ['terminal', 'user', 'args', 'env', 'cwd', 'capabilities'
  * The helper's spec (NUL-separated keys and values) for this exec, or why runc must run it.
  * `runcRoot` is runc's --root; `bundle` the container's bundle (the seccomp cache goes there).
  */
-export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; spec: OciSpec; process: OciProcess; pidFile: string; logFile: string }): { spec?: string; unsupported?: string } {
+export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; spec: OciSpec; process: OciProcess; pidFile: string; logFile: string; groupFile?: string }): { spec?: string; unsupported?: string } {
   const { spec: cspec, process: p } = o;
   if (!only(p, PROCESS_FIELDS)) return { unsupported: `process fields ${Object.keys(p).join(',')}` };
   if (p.terminal) return { unsupported: 'a terminal' };
@@ -255,6 +255,17 @@ export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; 
   if (oom !== undefined) kv.push(['oom', String(oom)]);
   if (st.keyring) kv.push(['keyring', st.keyring]);
   if (p.noNewPrivileges) kv.push(['nnp', '1']);
+  // (runc refuses ids outside 0..2^31-1, and looks the additional groups up by name first: a group
+  // named like another's number is its to resolve)
+  const ids = [p.user.uid, p.user.gid, ...(p.user.additionalGids ?? [])];
+  if (ids.some((i) => !Number.isInteger(i) || i < 0 || i > 2147483647)) return { unsupported: 'an id out of range' };
+  if (p.user.additionalGids?.length && o.groupFile) {
+    const wanted = new Set(p.user.additionalGids.map(String));
+    for (const line of o.groupFile.split('\n')) {
+      const [name, , gid] = line.trim().split(':');
+      if (name && wanted.has(name) && gid !== name) return { unsupported: `group ${name} named like a gid` };
+    }
+  }
   kv.push(['uid', p.user.uid], ['gid', p.user.gid]);
   for (const g of p.user.additionalGids ?? []) kv.push(['group', g]);
   const caps = p.capabilities ?? cspec.process?.capabilities ?? {};

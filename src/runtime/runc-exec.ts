@@ -48,8 +48,8 @@ const { id, bundle, rt } = c;
   // costs more than the exec's own files on a busy disk, 1-7 ms measured)
   if (!direct) fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
 
-  const files = rootfsUserFiles(cspec.root.path);
-  const user = ociUser(spec.user, c.groupAdd, files.passwd, files.group);
+  const userFiles = rootfsUserFiles(cspec.root.path);
+  const user = ociUser(spec.user, c.groupAdd, userFiles.passwd, userFiles.group);
   const base = cspec.process;
   const all = hostInfo().capabilities;
   const process: OciProcess = {
@@ -70,7 +70,7 @@ const { id, bundle, rt } = c;
     const helper = fastExecHelper();
     // (the helper's own files: were it to pass the exec to runc, runc's are fresh)
     const hf = { pid: path.join(bundle, `exec-${spec.execId}.h.pid`), log: path.join(bundle, `exec-${spec.execId}.h.log`), process: path.join(bundle, `exec-${spec.execId}.spec`) };
-    const fast = helper ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log }) : undefined;
+    const fast = helper ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log, groupFile: userFiles.group }) : undefined;
     if (fast?.unsupported) log.debug(`exec ${spec.execId.slice(0, 12)}: through runc (${fast.unsupported})`);
     if (fast?.spec) {
       try {

@@ -26,12 +26,12 @@ describe('the exec helper spec', () => {
 
   const proc = (o: Partial<OciProcess> = {}): OciProcess => ({ terminal: false, user: { uid: 1000, gid: 1000, additionalGids: [10] }, args: ['sh', '-c', 'x'], env: ['PATH=/bin', 'A=b'], cwd: '/w', capabilities: { bounding: ['CAP_CHOWN', 'CAP_KILL'] }, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2048 }], ...o });
   const spec = (linux: Record<string, unknown> = {}, process: Record<string, unknown> = {}) => ({ process: { oomScoreAdj: 5, ...process }, root: { path: '/' }, linux }) as unknown as OciSpec;
-  function make(st: object, p: OciProcess = proc(), s: OciSpec = spec()) {
+  function make(st: object, p: OciProcess = proc(), s: OciSpec = spec(), groupFile?: string) {
     const id = `c${++n}`;
     fs.mkdirSync(path.join(dir, id));
     fs.writeFileSync(path.join(dir, id, 'state.json'), JSON.stringify(st));
     forgetFastExec(id);
-    return fastExecSpec({ id, runcRoot: dir, bundle: dir, spec: s, process: p, pidFile: '/p', logFile: '/l' });
+    return fastExecSpec({ id, runcRoot: dir, bundle: dir, spec: s, process: p, pidFile: '/p', logFile: '/l', groupFile });
   }
   const pairs = (s: string) => {
     const body = s.slice(s.indexOf('\n') + 1).split('\0');
@@ -73,6 +73,9 @@ describe('the exec helper spec', () => {
     assert.match(make(state({ namespace_paths: { NEWNET: '/run/netns/x' } })).unsupported!, /namespace path/);
     assert.match(make(state(), proc({ rlimits: [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }] })).unsupported!, /rlimit/);
     assert.match(make(state(), proc({ env: ['A=\0'] })).unsupported!, /NUL/);
+    assert.match(make(state(), proc({ user: { uid: 2 ** 31, gid: 0 } })).unsupported!, /out of range/);
+    assert.match(make(state(), proc(), spec(), 'wheel:x:10:\n10:x:50:\n').unsupported!, /named like a gid/);
+    assert.ok(make(state(), proc(), spec(), 'wheel:x:10:\n').spec);
     assert.ok(fastExecSpec({ id: 'nosuch', runcRoot: dir, bundle: dir, spec: spec(), process: proc(), pidFile: '/p', logFile: '/l' }).unsupported);
   });
 
