@@ -11,6 +11,7 @@
 // BERTH_FAST_EXEC=0 in berthd's environment turns the helper off (tests compare both paths).
 //
 // The OCI fields that apply to an exec, and who does them:
+// Only for runc 1.1 (its version asked once), whose exec this is.
 //   process.args, env, cwd            helper (Go 1.19's LookPath with the process's PATH; Go's
 //                                     Setenv for a repeated name; runc's chdir errors)
 //   process.user.uid/gid/additionalGids  helper (HOME from the container's /etc/passwd when unset)
@@ -32,6 +33,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import type { OciProcess, OciSpec } from './oci.ts';
 import type { OciSeccomp } from './seccomp.ts';
 import { log } from '../util/log.ts';
@@ -59,6 +61,21 @@ export function fastExecHelper(): string | null {
     helperChecked = null;
   }
   return helperChecked;
+}
+
+const runcVersions = new Map<string, string>();
+
+/** The helper does what runc 1.1 does; another runc (1.2 changed what an exec gets) keeps its execs.
+ * Asked once per binary (about 10 ms, on the first exec). */
+export function runcIsOneOne(runcPath: string): boolean {
+  let v = runcVersions.get(runcPath);
+  if (v === undefined) {
+    const r = spawnSync(runcPath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    v = /^runc version (\S+)/m.exec(r.stdout ?? '')?.[1] ?? '';
+    runcVersions.set(runcPath, v);
+    if (!/^1\.1\./.test(v)) log.info(`exec: ${runcPath} is runc ${v || '(unknown version)'}, not 1.1: its execs run through runc exec`);
+  }
+  return /^1\.1\./.test(v);
 }
 
 /** runc's order of joining (configs.NamespaceTypes), in the names of /proc/PID/ns. */

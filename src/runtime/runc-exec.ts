@@ -10,7 +10,7 @@ import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid } from './conmon.ts';
 import { connectAttach } from './attach.ts';
 import { directExec, FallbackToRunc } from './direct-exec.ts';
-import { fastExecHelper, fastExecSpec } from './fast-exec.ts';
+import { fastExecHelper, fastExecSpec, runcIsOneOne } from './fast-exec.ts';
 import { log } from '../util/log.ts';
 import { writeCtl } from './conmon-ctl.ts';
 import { phases } from '../util/phases.ts';
@@ -70,7 +70,7 @@ const { id, bundle, rt } = c;
     const helper = fastExecHelper();
     // (the helper's own files: were it to pass the exec to runc, runc's are fresh)
     const hf = { pid: path.join(bundle, `exec-${spec.execId}.h.pid`), log: path.join(bundle, `exec-${spec.execId}.h.log`), process: path.join(bundle, `exec-${spec.execId}.spec`) };
-    const fast = helper ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log, groupFile: userFiles.group }) : undefined;
+    const fast = helper && runcIsOneOne(rt.path) ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log, groupFile: userFiles.group }) : undefined;
     if (fast?.unsupported) log.debug(`exec ${spec.execId.slice(0, 12)}: through runc (${fast.unsupported})`);
     if (fast?.spec) {
       try {
