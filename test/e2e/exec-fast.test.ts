@@ -202,9 +202,10 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     assert.match(ov.stdout, /^39=1$/m);
     assert.match(ov.stdout, /^102=0$/m);
     assert.match(ov.stdout, /^246=-1$/m);
-    // x32 listed: its numbers go through the ENOSYS stub and the filter, not the bad-arch kill
+    // x32 listed: its numbers go through the stub and the filter, not the bad-arch kill; x32's own
+    // syscalls go up to 547, so 462 is not "newer than the profile" there: the default errno
     assert.match(ov.stdout, /^1073741863=-38$/m);
-    assert.match(ov.stdout, /^1073742286=-38$/m);
+    assert.match(ov.stdout, /^1073742286=-1$/m);
     const mk = await compare(own, [], ['mkdir', '/x']);
     assert.notEqual(mk.code, 0);
     assert.match(mk.stderr, /Permission denied/);
