@@ -568,7 +568,7 @@ static void child(int gofd, int *nsfds, int last_cap) {
   syscall(SYS_close_range, errfd + 1, ~0U, 0);
   if (S.keyring) {
     if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, S.keyring) < 0 && errno != ENOSYS)
-      child_fail("unable to join session keyring: %s", goerr(errno));
+      child_fail("unable to join session keyring: unable to create session key: %s", goerr(errno));
   }
   // the environment, as runc's populateProcessEnvironment leaves it
   static char *env[MAXV];
@@ -579,7 +579,7 @@ static void child(int gofd, int *nsfds, int last_cap) {
     if (eq == S.env[i]) child_fail("environment variable name can't be empty: \"%s\"", S.env[i]);
     setenv_go(env, &nenv, S.env[i]);
   }
-  if (S.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) child_fail("prctl(PR_SET_NO_NEW_PRIVS): %s", goerr(errno));
+  if (S.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) child_fail("%s", goerr(errno));
   if (prog && !S.nnp) load_seccomp();
   // finalizeNamespace
   int chdir_later = 0;
@@ -592,12 +592,13 @@ static void child(int gofd, int *nsfds, int last_cap) {
   // setupUser
   char *home = passwd_home(S.uid);
   struct stat null, st;
+  static const char *const stdname[3] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
   if (stat("/dev/null", &null)) child_fail("unable to setup user: stat /dev/null: %s", goerr(errno));
   for (int fd = 0; fd < 3; fd++) {
-    if (fstat(fd, &st)) child_fail("unable to setup user: fstat fd %d: %s", fd, goerr(errno));
+    if (fstat(fd, &st)) child_fail("unable to setup user: fstat %s: %s", stdname[fd], goerr(errno));
     if (st.st_uid == S.uid || st.st_rdev == null.st_rdev) continue;
     if (fchown(fd, S.uid, st.st_gid) && errno != EINVAL && errno != EPERM && errno != EROFS)
-      child_fail("unable to setup user: chown fd %d: %s", fd, goerr(errno));
+      child_fail("unable to setup user: chown %s: %s", stdname[fd], goerr(errno));
   }
   char sg[32] = "";
   int sgfd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
@@ -611,8 +612,8 @@ static void child(int gofd, int *nsfds, int last_cap) {
     for (int i = 0; i < S.ngroups; i++) g[i] = S.groups[i];
     if (setgroups(S.ngroups, g)) child_fail("unable to setup user: setgroups: %s", goerr(errno));
   }
-  if (syscall(SYS_setgid, S.gid)) child_fail("unable to setup user: setgid: %s", goerr(errno));
-  if (syscall(SYS_setuid, S.uid)) child_fail("unable to setup user: setuid: %s", goerr(errno));
+  if (syscall(SYS_setgid, S.gid)) child_fail("unable to setup user: %s", goerr(errno));
+  if (syscall(SYS_setuid, S.uid)) child_fail("unable to setup user: %s", goerr(errno));
   const char *h = getenv_in(env, nenv, "HOME");
   if (!h || !*h) {
     static char hb[4200];
