@@ -16,60 +16,15 @@
 //     owner, groups, gid, uid, HOME; chdir again if it was refused; caps; seccomp (when NNP is on);
 //     PATH lookup; execve with exactly the spec's environment.
 // Exit status 3 with a log line carrying "berth-fallback" means nothing was started: the daemon
-// runs the exec through runc instead.
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <linux/audit.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sched.h>
-#include <seccomp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+// runs the exec through runc instead. The helper is in three parts: this file, exec-child.c and
+// exec-seccomp.c (berth-exec.h).
+#include "berth-exec.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-#define MAXV 4096
 
 extern char **environ;
 
-struct spec {
-  const char *pidfile, *log, *cwd, *keyring, *oom, *bpf, *profile;
-  long initpid;
-  unsigned long long start;
-  int nnp;
-  unsigned uid, gid;
-  const char *ns[8];
-  int nns;
-  const char *cgroups[32];
-  int ncg;
-  unsigned groups[256];
-  int ngroups;
-  struct { int res; unsigned long long soft, hard; } rl[32];
-  int nrl;
-  unsigned long long cap[5]; // bounding effective permitted inheritable ambient
-  char *args[MAXV];
-  int nargs;
-  char *env[MAXV];
-  int nenv;
-};
-
-static struct spec S;
+struct spec S;
 static const char *logpath;
 
 // ---- errors ------------------------------------------------------------------------------------
@@ -86,7 +41,7 @@ static void json_str(FILE *f, const char *s) {
 }
 
 /** The message where runc puts its own (a JSON log line), then exit: 3 = fall back to runc. */
-static void die_log(int code, const char *msg) {
+__attribute__((noreturn)) static void die_log(int code, const char *msg) {
   if (logpath) {
     FILE *f = fopen(logpath, "ae");
     if (f) {
@@ -103,7 +58,7 @@ static void die_log(int code, const char *msg) {
   exit(code);
 }
 
-static void fallback(const char *fmt, ...) {
+void fallback(const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -113,7 +68,7 @@ static void fallback(const char *fmt, ...) {
 }
 
 /** Go's words for an errno (its table is glibc's, lower-cased). */
-static const char *goerr(int e) {
+const char *goerr(int e) {
   static char b[128];
   snprintf(b, sizeof b, "%s", strerror(e));
   if (b[0] >= 'A' && b[0] <= 'Z' && !(b[1] >= 'A' && b[1] <= 'Z')) b[0] += 'a' - 'A';
@@ -227,427 +182,6 @@ static void read_spec(const char *path) {
   if (!S.pidfile || !S.initpid || !S.nargs || !S.cwd) fallback("incomplete spec");
 }
 
-// ---- seccomp -----------------------------------------------------------------------------------
-
-static struct sock_filter *prog;
-static unsigned short prog_len;
-
-/** The stub runc's patchbpf puts before libseccomp's program: a syscall numbered above the largest
- * one the profile names for its architecture is one the profile cannot know; it gets ENOSYS (so
- * that a libc falls back) instead of the default action. Same tests, our own layout. */
-static int enosys_stub(struct sock_filter *out, char **arches, int narch, char **names, int nnames) {
-  uint32_t natv[8];
-  long max[8][2]; // [native][0: plain, 1: x32]
-  int nn = 0;
-  for (int a = 0; a < narch; a++) {
-    uint32_t tok = seccomp_arch_resolve_name(arches[a]);
-    if (!tok) return -1;
-    if (!strcmp(arches[a], "native")) tok = seccomp_arch_native();
-    if (tok == SCMP_ARCH_S390 || tok == SCMP_ARCH_S390X) return -1; // (runc's multiplexer case: not here)
-    uint32_t nat = tok == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : tok;
-    int x32 = tok == SCMP_ARCH_X32;
-    int i;
-    for (i = 0; i < nn && natv[i] != nat; i++) {}
-    if (i == nn) {
-      if (nn == 8) return -1;
-      natv[nn] = nat;
-      max[nn][0] = max[nn][1] = -1;
-      nn++;
-    }
-    if (max[i][x32] != -1) continue;
-    long largest = 0;
-    for (int s = 0; s < nnames; s++) {
-      int no = seccomp_syscall_resolve_name_arch(tok, names[s]);
-      if (no == __NR_SCMP_ERROR) continue;
-      if (no > largest) largest = no;
-    }
-    max[i][x32] = largest ? largest : -1; // (runc: no syscall found, no stub for it)
-  }
-  // ld arch; per native: jeq -> its section; ja filter; sections; enosys: ret; filter: ...
-  // Built backwards is awkward in C: lay out sections first, then fix the jumps.
-  struct sock_filter sec[8][8];
-  int seclen[8], used[8], nsec = 0;
-  for (int i = 0; i < nn; i++) {
-    int p = max[i][0] != -1, x = max[i][1] != -1;
-    if (!p && !x) continue;
-    if (x && natv[i] != SCMP_ARCH_X86_64) return -1;
-    used[nsec] = i;
-    struct sock_filter *s = sec[nsec];
-    int n = 0;
-    s[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
-    // jumps to "E" (enosys) and "F" (filter) are fixed below: jt/jf 254 = E, 255 = F
-    if (natv[i] == SCMP_ARCH_X86_64) {
-      if (p && x) {
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1u << 30, 1, 0);
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max[i][0], 254, 255);
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max[i][1], 254, 255);
-      } else if (p) {
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1u << 30, 255, 0);
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max[i][0], 254, 255);
-      } else {
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1u << 30, 0, 255);
-        s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max[i][1], 254, 255);
-      }
-    } else {
-      s[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max[i][0], 254, 255);
-    }
-    seclen[nsec++] = n;
-  }
-  if (!nsec) return 0;
-  // layout: [0] ld arch, [1..nsec] jeq, [nsec+1] ja F, sections..., E: ret enosys, F = end
-  int pos = 0;
-  out[pos++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
-  int jeq0 = pos;
-  pos += nsec;
-  int jaF = pos++;
-  int start[8];
-  for (int k = 0; k < nsec; k++) {
-    start[k] = pos;
-    for (int j = 0; j < seclen[k]; j++) out[pos++] = sec[k][j];
-  }
-  int E = pos++;
-  out[E] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS));
-  int F = pos;
-  if (F > 250) return -1;
-  for (int k = 0; k < nsec; k++) {
-    out[jeq0 + k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, natv[used[k]], start[k] - (jeq0 + k) - 1, 0);
-    for (int j = 0; j < seclen[k]; j++) {
-      struct sock_filter *f = &out[start[k] + j];
-      int at = start[k] + j;
-      if (f->jt == 254) f->jt = E - at - 1;
-      else if (f->jt == 255) f->jt = F - at - 1;
-      if (f->jf == 254) f->jf = E - at - 1;
-      else if (f->jf == 255) f->jf = F - at - 1;
-    }
-  }
-  out[jaF] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, F - jaF - 1);
-  return pos;
-}
-
-/** The profile's lines: "default ACT", "stub 0|1", "arch NAME", "rule NAME ACT N [IDX OP A B]..."
- * (actions as libseccomp's numbers, ops as its scmp_compare). Compiled as runc compiles it. */
-static void compile_profile(const char *text, const char *out) {
-  char *t = strdup(text), *save = NULL;
-  char *arches[16], *names[2048];
-  int narch = 0, nnames = 0, stub = 0;
-  uint32_t def = 0;
-  int have_def = 0;
-  scmp_filter_ctx ctx = NULL;
-  for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *w[64];
-    int nw = 0;
-    char *s2 = NULL;
-    for (char *x = strtok_r(line, " ", &s2); x && nw < 64; x = strtok_r(NULL, " ", &s2)) w[nw++] = x;
-    if (!nw) continue;
-    if (!strcmp(w[0], "default") && nw == 2) {
-      def = (uint32_t)strtoul(w[1], NULL, 0);
-      have_def = 1;
-      ctx = seccomp_init(def);
-      if (!ctx) fallback("seccomp_init failed");
-      if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) fallback("seccomp: no_new_privs attribute");
-    } else if (!strcmp(w[0], "stub") && nw == 2) stub = w[1][0] == '1';
-    else if (!strcmp(w[0], "arch") && nw == 2 && ctx && narch < 16) {
-      uint32_t a = seccomp_arch_resolve_name(w[1]);
-      if (!a) fallback("seccomp: unknown architecture %s", w[1]);
-      int r = seccomp_arch_add(ctx, a);
-      if (r && r != -EEXIST) fallback("seccomp: adding architecture %s: %s", w[1], goerr(-r));
-      arches[narch++] = w[1];
-    } else if (!strcmp(w[0], "rule") && nw >= 4 && ctx) {
-      if (nnames == 2048) fallback("seccomp: too many rules");
-      names[nnames++] = w[1];
-      uint32_t act = (uint32_t)strtoul(w[2], NULL, 0);
-      int n = atoi(w[3]);
-      if (nw != 4 + 4 * n || n > 6 * 4) fallback("seccomp: bad rule for %s", w[1]);
-      if (act == def) continue;
-      int no = seccomp_syscall_resolve_name(w[1]);
-      if (no == __NR_SCMP_ERROR) continue; // (runc: unknown syscall ignored)
-      struct scmp_arg_cmp c[24];
-      int count[6] = {0}, multi = 0;
-      for (int k = 0; k < n; k++) {
-        c[k].arg = atoi(w[4 + 4 * k]);
-        c[k].op = atoi(w[5 + 4 * k]);
-        c[k].datum_a = strtoull(w[6 + 4 * k], NULL, 10);
-        c[k].datum_b = strtoull(w[7 + 4 * k], NULL, 10);
-        if (c[k].arg > 5) fallback("seccomp: bad argument index for %s", w[1]);
-        if (++count[c[k].arg] > 1) multi = 1;
-      }
-      int r = 0;
-      if (!n) r = seccomp_rule_add_array(ctx, act, no, 0, NULL);
-      else if (multi) {
-        for (int k = 0; k < n && !r; k++) r = seccomp_rule_add_array(ctx, act, no, 1, &c[k]);
-      } else r = seccomp_rule_add_array(ctx, act, no, n, c);
-      if (r) fallback("seccomp: adding the rule for %s: %s", w[1], goerr(-r));
-    } else fallback("seccomp: bad profile line %s", w[0]);
-  }
-  if (!have_def) fallback("seccomp: no default action");
-  char tmpl[4096];
-  snprintf(tmpl, sizeof tmpl, "%s.XXXXXX", out);
-  int fd = mkostemp(tmpl, O_CLOEXEC);
-  if (fd < 0) fallback("seccomp cache %s: %s", tmpl, goerr(errno));
-  struct sock_filter stubp[256];
-  int ns = stub ? enosys_stub(stubp, arches, narch, names, nnames) : 0;
-  if (ns < 0) {
-    unlink(tmpl);
-    fallback("seccomp: no ENOSYS stub for these architectures");
-  }
-  if (ns && write(fd, stubp, ns * sizeof *stubp) != (ssize_t)(ns * sizeof *stubp)) fallback("seccomp cache: %s", goerr(errno));
-  if (seccomp_export_bpf(ctx, fd)) {
-    unlink(tmpl);
-    fallback("seccomp_export_bpf failed");
-  }
-  fsync(fd);
-  close(fd);
-  if (rename(tmpl, out)) fallback("seccomp cache rename: %s", goerr(errno));
-  seccomp_release(ctx);
-  free(t);
-}
-
-static void load_bpf(void) {
-  if (!S.bpf) return;
-  int fd = open(S.bpf, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT && S.profile) {
-    compile_profile(S.profile, S.bpf);
-    fd = open(S.bpf, O_RDONLY | O_CLOEXEC);
-  }
-  if (fd < 0) fallback("seccomp cache %s: %s", S.bpf, goerr(errno));
-  struct stat st;
-  fstat(fd, &st);
-  if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) || st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) fallback("seccomp cache %s: bad size", S.bpf);
-  prog = malloc(st.st_size);
-  if (read(fd, prog, st.st_size) != st.st_size) fallback("seccomp cache %s: short read", S.bpf);
-  prog_len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
-  close(fd);
-}
-
-// ---- the child ---------------------------------------------------------------------------------
-
-static int errfd = -1;
-
-/** An error of the child: to the parent, which logs it as runc would, then the child ends. */
-static void child_fail(const char *fmt, ...) {
-  char buf[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
-  if (write(errfd, buf, n) < 0) {}
-  _exit(1);
-}
-
-static int nsflag(const char *t) {
-  if (!strcmp(t, "ipc")) return CLONE_NEWIPC;
-  if (!strcmp(t, "uts")) return CLONE_NEWUTS;
-  if (!strcmp(t, "net")) return CLONE_NEWNET;
-  if (!strcmp(t, "pid")) return CLONE_NEWPID;
-  if (!strcmp(t, "mnt")) return CLONE_NEWNS;
-  if (!strcmp(t, "cgroup")) return CLONE_NEWCGROUP;
-  return -1;
-}
-
-/** Go's os.Setenv over the spec's list: a repeated name keeps its first place and its last value. */
-static void setenv_go(char **env, int *n, char *kv) {
-  size_t kl = strchr(kv, '=') - kv;
-  for (int i = 0; i < *n; i++)
-    if (!strncmp(env[i], kv, kl) && env[i][kl] == '=') {
-      env[i] = kv;
-      return;
-    }
-  env[(*n)++] = kv;
-}
-
-static const char *getenv_in(char **env, int n, const char *k) {
-  size_t kl = strlen(k);
-  for (int i = 0; i < n; i++)
-    if (!strncmp(env[i], k, kl) && env[i][kl] == '=') return env[i] + kl + 1;
-  return NULL;
-}
-
-/** HOME of the uid in the container's /etc/passwd (runc's user.GetExecUser with "uid:gid"). */
-static char *passwd_home(unsigned uid) {
-  FILE *f = fopen("/etc/passwd", "re");
-  if (!f) return NULL;
-  char line[4096];
-  char *home = NULL;
-  while (!home && fgets(line, sizeof line, f)) {
-    line[strcspn(line, "\n")] = 0;
-    char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
-    if (!*p) continue;
-    char *fld[7] = {0};
-    int nf = 0;
-    for (char *s = p; nf < 7;) {
-      fld[nf++] = s;
-      char *c = strchr(s, ':');
-      if (!c) break;
-      *c = 0;
-      s = c + 1;
-    }
-    if (nf >= 3 && (unsigned)atoi(fld[2]) == uid) home = strdup(nf >= 6 ? fld[5] : "");
-  }
-  fclose(f);
-  return home;
-}
-
-static int has_cap(int kind, int c) { return (S.cap[kind] >> c) & 1; }
-
-static void apply_bounding(int last) {
-  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct d[2];
-  if (syscall(SYS_capget, &h, d)) child_fail("unable to apply bounding set: capget: %s", goerr(errno));
-  if (!(d[0].effective & (1u << CAP_SETPCAP))) return;
-  for (int c = 0; c <= last; c++) {
-    if (has_cap(0, c)) continue;
-    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL) child_fail("unable to apply bounding set: %s", goerr(errno));
-  }
-}
-
-static void load_seccomp(void) {
-  struct sock_fprog fp = {prog_len, prog};
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0)) child_fail("error loading seccomp filter into kernel: loading seccomp filter: %s", goerr(errno));
-}
-
-/** Go 1.19's exec.LookPath with the process's PATH; 0 and the path found, or the error text. */
-static const char *lookpath(const char *file, char *found, size_t sz, char *err, size_t esz, char **env, int nenv) {
-  struct stat st;
-  if (strchr(file, '/')) {
-    if (stat(file, &st)) {
-      snprintf(err, esz, "exec: \"%s\": stat %s: %s", file, file, goerr(errno));
-      return NULL;
-    }
-    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
-      snprintf(err, esz, "exec: \"%s\": permission denied", file);
-      return NULL;
-    }
-    return file;
-  }
-  const char *path = getenv_in(env, nenv, "PATH");
-  if (path && *path) {
-    const char *p = path;
-    for (;;) {
-      const char *e = strchr(p, ':');
-      size_t dl = e ? (size_t)(e - p) : strlen(p);
-      char dir[4096];
-      if (dl == 0) strcpy(dir, ".");
-      else snprintf(dir, sizeof dir, "%.*s", (int)dl, p);
-      // (as filepath.Join: no doubled slash, no "./" before a relative result)
-      size_t l = strlen(dir);
-      while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
-      if (!strcmp(dir, ".")) snprintf(found, sz, "%s", file);
-      else snprintf(found, sz, "%s/%s", dir, file);
-      // (filepath.Join cleans: "./x" becomes "x", still relative)
-      if (!stat(found, &st) && !S_ISDIR(st.st_mode) && (st.st_mode & 0111)) {
-        if (found[0] != '/') {
-          snprintf(err, esz, "exec: \"%s\": cannot run executable found relative to current directory", file);
-          return NULL;
-        }
-        return found;
-      }
-      if (!e) break;
-      p = e + 1;
-    }
-  }
-  snprintf(err, esz, "exec: \"%s\": executable file not found in $PATH", file);
-  return NULL;
-}
-
-static void child(int gofd, int *nsfds, int last_cap) {
-  // namespaces: runc's order (ipc, uts, net, [pid joined by the parent], mnt, cgroup)
-  for (int i = 0; i < S.nns; i++) {
-    if (nsfds[i] < 0) continue;
-    if (setns(nsfds[i], nsflag(S.ns[i]))) child_fail("failed to setns into %s namespace: %s", S.ns[i], goerr(errno));
-    close(nsfds[i]);
-  }
-  // the parent puts us in the cgroups and sets the rlimits, then lets us go
-  char go;
-  if (read(gofd, &go, 1) != 1) _exit(1);
-  close(gofd);
-  if (setsid() < 0) child_fail("setsid failed: %s", goerr(errno));
-  // only 0-2 reach the process (the error pipe is close-on-exec)
-  syscall(SYS_close_range, 3, errfd - 1, 0);
-  syscall(SYS_close_range, errfd + 1, ~0U, 0);
-  if (S.keyring) {
-    if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, S.keyring) < 0 && errno != ENOSYS)
-      child_fail("unable to join session keyring: unable to create session key: %s", goerr(errno));
-  }
-  // the environment, as runc's populateProcessEnvironment leaves it
-  static char *env[MAXV];
-  int nenv = 0;
-  for (int i = 0; i < S.nenv; i++) {
-    char *eq = strchr(S.env[i], '=');
-    if (!eq) child_fail("invalid environment variable: \"%s\"", S.env[i]);
-    if (eq == S.env[i]) child_fail("environment variable name can't be empty: \"%s\"", S.env[i]);
-    setenv_go(env, &nenv, S.env[i]);
-  }
-  if (S.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) child_fail("%s", goerr(errno));
-  if (prog && !S.nnp) load_seccomp();
-  // finalizeNamespace
-  int chdir_later = 0;
-  if (chdir(S.cwd)) {
-    if (errno == EACCES || errno == EPERM) chdir_later = 1;
-    else child_fail("chdir to cwd (\"%s\") set in config.json failed: %s", S.cwd, goerr(errno));
-  }
-  apply_bounding(last_cap);
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) child_fail("unable to set keep caps: %s", goerr(errno));
-  // setupUser
-  char *home = passwd_home(S.uid);
-  struct stat null, st;
-  static const char *const stdname[3] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
-  if (stat("/dev/null", &null)) child_fail("unable to setup user: stat /dev/null: %s", goerr(errno));
-  for (int fd = 0; fd < 3; fd++) {
-    if (fstat(fd, &st)) child_fail("unable to setup user: fstat %s: %s", stdname[fd], goerr(errno));
-    if (st.st_uid == S.uid || st.st_rdev == null.st_rdev) continue;
-    if (fchown(fd, S.uid, st.st_gid) && errno != EINVAL && errno != EPERM && errno != EROFS)
-      child_fail("unable to setup user: chown %s: %s", stdname[fd], goerr(errno));
-  }
-  char sg[32] = "";
-  int sgfd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-  if (sgfd >= 0) {
-    ssize_t n = read(sgfd, sg, sizeof sg - 1);
-    sg[n > 0 ? n : 0] = 0;
-    close(sgfd);
-  }
-  if (strncmp(sg, "deny", 4)) {
-    gid_t g[256];
-    for (int i = 0; i < S.ngroups; i++) g[i] = S.groups[i];
-    if (setgroups(S.ngroups, g)) child_fail("unable to setup user: setgroups: %s", goerr(errno));
-  }
-  if (syscall(SYS_setgid, S.gid)) child_fail("unable to setup user: %s", goerr(errno));
-  if (syscall(SYS_setuid, S.uid)) child_fail("unable to setup user: %s", goerr(errno));
-  const char *h = getenv_in(env, nenv, "HOME");
-  if (!h || !*h) {
-    static char hb[4200];
-    snprintf(hb, sizeof hb, "HOME=%s", home ? home : "/");
-    setenv_go(env, &nenv, hb);
-  }
-  if (chdir_later && chdir(S.cwd)) child_fail("chdir to cwd (\"%s\") set in config.json failed: %s", S.cwd, goerr(errno));
-  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) child_fail("unable to clear keep caps: %s", goerr(errno));
-  // capabilities: effective, permitted, inheritable, then the ambient set
-  struct __user_cap_header_struct ch = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct cd[2];
-  for (int k = 0; k < 2; k++) {
-    cd[k].effective = (uint32_t)(S.cap[1] >> (32 * k));
-    cd[k].permitted = (uint32_t)(S.cap[2] >> (32 * k));
-    cd[k].inheritable = (uint32_t)(S.cap[3] >> (32 * k));
-  }
-  if (syscall(SYS_capset, &ch, cd)) child_fail("unable to apply caps: %s", goerr(errno));
-  for (int c = 0; c <= last_cap; c++) {
-    int r = prctl(PR_CAP_AMBIENT, has_cap(4, c) ? PR_CAP_AMBIENT_RAISE : PR_CAP_AMBIENT_LOWER, c, 0, 0);
-    if (r && errno != EINVAL) child_fail("unable to apply caps: %s", goerr(errno));
-  }
-  if (prog && S.nnp) load_seccomp();
-  char found[4200], err[4400];
-  const char *bin = lookpath(S.args[0], found, sizeof found, err, sizeof err, env, nenv);
-  if (!bin) child_fail("%s", err);
-  env[nenv] = NULL;
-  S.args[S.nargs] = NULL;
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(bin, S.args, env);
-  child_fail("exec %s: %s", bin, goerr(errno));
-}
-
 // ---- the parent --------------------------------------------------------------------------------
 
 static pid_t kid;
@@ -700,7 +234,8 @@ int main(int argc, char **argv) {
     if (fd >= 0 && read(fd, b, sizeof b - 1) > 0) last_cap = atoi(b);
     if (fd >= 0) close(fd);
   }
-  load_bpf();
+  unsigned short prog_len = 0;
+  struct sock_filter *prog = seccomp_program(&prog_len);
   int nsfds[8], pidns = -1;
   for (int i = 0; i < S.nns; i++) {
     char p[128];
@@ -732,8 +267,7 @@ int main(int argc, char **argv) {
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
     close(gop[1]);
     close(errp[0]);
-    errfd = errp[1];
-    child(gop[0], nsfds, last_cap);
+    child(gop[0], errp[1], nsfds, last_cap, prog, prog_len);
   }
   close(gop[0]);
   close(errp[1]);
@@ -784,7 +318,7 @@ int main(int argc, char **argv) {
   int status = 0;
   if (got) {
     while (waitpid(kid, &status, 0) < 0 && errno == EINTR) {}
-    char full[4200];
+    char full[8300];
     snprintf(full, sizeof full, "exec failed: unable to start container process: %s", msg);
     die_log(1, full);
   }

@@ -88,7 +88,7 @@ if [ "${BERTH_SKIP_NPM:-}" != 1 ]; then
   say "Berth's node: $(bin/node --version)"
 fi
 # (npm ci runs it as the prepare script; again here for a node_modules that was up to date)
-if [ ! -x native/berth-exec ] || [ native/berth-exec.c -nt native/berth-exec ]; then
+if [ ! -x native/berth-exec ] || [ -n "$(find native -name '*.[ch]' -newer native/berth-exec)" ]; then
   say "native/berth-exec"
   sh native/build.sh
 fi
