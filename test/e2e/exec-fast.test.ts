@@ -237,6 +237,17 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
     await drop(ids);
   });
 
+  test('60 execs, 10 at a time: each its own output and exit status', T, async () => {
+    const ids = await pair([]);
+    for (const k of ['fast', 'runc'] as const) {
+      for (let round = 0; round < 6; round++) {
+        const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => dk(sides[k], ['exec', ids[k], 'sh', '-c', `echo out ${round}.${i}; echo err ${round}.${i} >&2; exit ${i}`])));
+        rs.forEach((r, i) => assert.deepEqual([r.code, r.stdout, r.stderr], [i, `out ${round}.${i}\n`, `err ${round}.${i}\n`], k));
+      }
+    }
+    await drop(ids);
+  });
+
   test('stdin, output order, exit status, ExecInspect.Pid is the host pid', T, async () => {
     const ids = await pair([]);
     const i = await compare(ids, ['-i'], ['sh', '-c', 'cat; echo done; exit 3'], 'in\n');
