@@ -21,10 +21,11 @@ fi
 # debugging. podman: the second reference for RUN --mount (test/e2e/build-podman). curl: raw API tests. python3: the pty driver for -it tests. python3-docker,
 # docker-compose: the client compatibility suites (test/compat). runsc: gVisor, the runtime of
 # --isolation=hyperv. tmux: the berth terminal test. tini: --init (tini-static as docker-init). util-linux: mount, umount, script.
+# gcc, libseccomp-dev: native/berth-exec, the exec helper (built by npm's prepare, below).
 # iproute2, iptables: networking. git, ca-certificates: npm ci.
 packages=(runc conmon busybox-static attr docker.io containerd hyperfine sqlite3 curl python3 containernetworking-plugins docker-registry apache2-utils
   python3-docker docker-compose runsc tmux tini podman
-  util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils bzip2 git ca-certificates)
+  gcc libc6-dev libseccomp-dev util-linux bsdutils iproute2 iptables procps psmisc tar xz-utils bzip2 git ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -85,4 +86,9 @@ if [ "${BERTH_SKIP_NPM:-}" != 1 ]; then
     say "node_modules: up to date"
   fi
   say "Berth's node: $(bin/node --version)"
+fi
+# (npm ci runs it as the prepare script; again here for a node_modules that was up to date)
+if [ ! -x native/berth-exec ] || [ -n "$(find native -name '*.[ch]' -newer native/berth-exec)" ]; then
+  say "native/berth-exec"
+  sh native/build.sh
 fi

@@ -42,7 +42,12 @@ export interface DirectExecOptions {
   openStdin: boolean;
   /** the daemon's spawner, when it has one that can hand over pipes (used when stdin is not open) */
   spawner?: Spawner;
+  /** native/berth-exec in place of runc: `files.process` is then its spec (fast-exec.ts) */
+  helper?: string;
 }
+
+/** The helper started nothing and asks for runc to run the exec. */
+export class FallbackToRunc extends Error {}
 
 /** runc's stdio as the daemon holds it. */
 interface Stdio {
@@ -188,8 +193,9 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
   const { pid: pidFile, log: logFile } = o.files;
   const dir = path.dirname(pidFile);
   const pidName = path.basename(pidFile);
-  const args = [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.files.process, '--pid-file', pidFile, o.containerId];
-  log.debug(`exec: ${o.runtime} ${args.join(' ')}`);
+  const cmd = o.helper ?? o.runtime;
+  const args = o.helper ? [o.files.process] : [...o.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.files.process, '--pid-file', pidFile, o.containerId];
+  log.debug(`exec: ${cmd} ${args.join(' ')}`);
   // (watching before runc starts: its pid file cannot appear unseen)
   let watcher: fs.FSWatcher | undefined;
   let onPidFile = () => {};
@@ -201,7 +207,7 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
   } catch {}
   let proc: Launched;
   try {
-    proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, o.runtime, args, dir) : launchChild(o.runtime, args, dir, o.openStdin);
+    proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, cmd, args, dir) : launchChild(cmd, args, dir, o.openStdin);
   } catch (e) {
     watcher?.close();
     throw e;
@@ -223,11 +229,12 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
     void status.then(({ error }) => {
       const p = readPidFile(pidFile);
       if (p) return done(p);
-      if (error) return done(undefined, systemError(`OCI runtime exec failed: ${o.runtime}: ${error.message}`));
+      if (error) return done(undefined, o.helper ? new FallbackToRunc(error.message) : systemError(`OCI runtime exec failed: ${cmd}: ${error.message}`));
       let text = '';
       try {
         text = fs.readFileSync(logFile, 'utf8');
       } catch {}
+      if (o.helper && text.includes('"berth-fallback":true')) return done(undefined, new FallbackToRunc(runtimeMessage(text)));
       const errors = text.split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
       const msg = runtimeMessage(errors.join('\n') || text) || 'exit status 1';
       done(undefined, /stopped container|not running|does not exist|cannot exec in a/.test(msg) ? conflict(`container ${o.containerId} is not running`) : systemError(`OCI runtime exec failed: ${msg}`));

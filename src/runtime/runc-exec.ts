@@ -9,7 +9,9 @@ import { hostInfo, rootfsUserFiles, processEnv } from './spec.ts';
 import { ociUser } from './user.ts';
 import { spawnConmon, awaitPid } from './conmon.ts';
 import { connectAttach } from './attach.ts';
-import { directExec } from './direct-exec.ts';
+import { directExec, FallbackToRunc } from './direct-exec.ts';
+import { fastExecHelper, fastExecSpec, runcIsOneOne } from './fast-exec.ts';
+import { log } from '../util/log.ts';
 import { writeCtl } from './conmon-ctl.ts';
 import { phases } from '../util/phases.ts';
 import { conflict, invalidParameter } from '../errdefs.ts';
@@ -46,8 +48,8 @@ const { id, bundle, rt } = c;
   // costs more than the exec's own files on a busy disk, 1-7 ms measured)
   if (!direct) fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
 
-  const files = rootfsUserFiles(cspec.root.path);
-  const user = ociUser(spec.user, c.groupAdd, files.passwd, files.group);
+  const userFiles = rootfsUserFiles(cspec.root.path);
+  const user = ociUser(spec.user, c.groupAdd, userFiles.passwd, userFiles.group);
   const base = cspec.process;
   const all = hostInfo().capabilities;
   const process: OciProcess = {
@@ -63,26 +65,27 @@ const { id, bundle, rt } = c;
     oomScoreAdj: base.oomScoreAdj,
   };
   if (base.apparmorProfile) process.apparmorProfile = base.apparmorProfile;
-  const processJson = toJson(process);
-  // A direct exec's runc reads its process from one of the spawner's ready fifos when it fits in the
-  // pipe: no file to create on the exec's path (0.8 ms of the daemon's thread on a busy disk)
-  const spawner = activeSpawner();
-  let fifo = direct && processJson.length < PIPE_ROOM && spawner?.pipesSupported() ? await spawner.spareFifo().catch(() => undefined) : undefined;
-  if (fifo) {
-    let written = -1;
-    try {
-      written = fs.writeSync(fifo.fd, processJson);
-    } catch {
-      // a pipe smaller than usual (the user's pipe pages used up): a file instead
+  if (direct) {
+    const files = { pid: path.join(bundle, `exec-${spec.execId}.pid`), log: path.join(bundle, `exec-${spec.execId}.log`) };
+    const helper = fastExecHelper();
+    // (the helper's own files: were it to pass the exec to runc, runc's are fresh)
+    const hf = { pid: path.join(bundle, `exec-${spec.execId}.h.pid`), log: path.join(bundle, `exec-${spec.execId}.h.log`), process: path.join(bundle, `exec-${spec.execId}.spec`) };
+    const fast = helper && runcIsOneOne(rt.path) ? fastExecSpec({ id, runcRoot: rt.root, bundle, spec: cspec, process, pidFile: hf.pid, logFile: hf.log, groupFile: userFiles.group }) : undefined;
+    if (fast?.unsupported) log.debug(`exec ${spec.execId.slice(0, 12)}: through runc (${fast.unsupported})`);
+    if (fast?.spec) {
+      try {
+        return await directRun(c, spec, t, hf, fast.spec, helper!);
+      } catch (e) {
+        if (!(e instanceof FallbackToRunc)) throw e;
+        log.info(`exec ${spec.execId.slice(0, 12)}: the exec helper passed it to runc: ${e.message}`);
+      }
     }
-    if (written !== processJson.length) {
-      fifo.release();
-      fifo = undefined;
-    }
+    return directRun(c, spec, t, { ...files, process: path.join(bundle, `exec-${spec.execId}.json`) }, toJson(process));
   }
-  const processFile = fifo ? fifo.path : direct ? path.join(bundle, `exec-${spec.execId}.json`) : path.join(execDir, 'process.json');
+  const processJson = toJson(process);
+  const processFile = path.join(execDir, 'process.json');
   // (its environment may hold secrets: for the daemon alone)
-  if (!fifo) fs.writeFileSync(processFile, processJson, { mode: 0o600 });
+  fs.writeFileSync(processFile, processJson, { mode: 0o600 });
 
   const args = [
     '--api-version',
@@ -108,26 +111,6 @@ const { id, bundle, rt } = c;
   if (spec.openStdin) args.push('-i');
   t.mark('process.json');
   const cleanup = () => setTimeout(() => fs.rm(execDir, { recursive: true, force: true }, () => {}), 100).unref();
-  if (direct) {
-    const files = { process: processFile, pid: path.join(bundle, `exec-${spec.execId}.pid`), log: path.join(bundle, `exec-${spec.execId}.log`) };
-    const forget = () => {
-      fifo?.release();
-      setTimeout(() => void [files.pid, files.log, ...(fifo ? [] : [files.process])].forEach((f) => fs.rm(f, { force: true }, () => {})), 100).unref();
-    };
-    try {
-      const h = await directExec({ runtime: rt.path, globalArgs: c.globalArgs, containerId: id, files, openStdin: spec.openStdin, spawner: spawner?.pipesSupported() ? spawner : undefined });
-      t.mark('runc exec');
-      void h.exited.then(() => {
-        t.mark('exit');
-        t.end();
-        forget();
-      });
-      return h;
-    } catch (e) {
-      forget();
-      throw e;
-    }
-  }
   const mon = spawnConmon(c.conmonPath, args, { exec: true, cwd: execDir });
   t.mark('spawn');
   let session: Awaited<ReturnType<typeof connectAttach>> | undefined;
@@ -177,6 +160,48 @@ const { id, bundle, rt } = c;
     mon.sync.close();
     mon.start?.destroy();
     cleanup();
+    throw e;
+  }
+}
+
+/** A direct exec (direct-exec.ts) of runc or of the helper, its process or spec handed over in one
+ * of the spawner's ready fifos when it fits in the pipe: no file to create on the exec's path (0.8
+ * ms of the daemon's thread on a busy disk), else in `files.process`. */
+async function directRun(c: ExecContext, spec: ExecSpec, t: ReturnType<typeof phases>, files: { process: string; pid: string; log: string }, payload: string, helper?: string): Promise<ExecHandle> {
+  const spawner = activeSpawner();
+  let fifo = Buffer.byteLength(payload) < PIPE_ROOM && spawner?.pipesSupported() ? await spawner.spareFifo().catch(() => undefined) : undefined;
+  if (fifo) {
+    let written = -1;
+    try {
+      written = fs.writeSync(fifo.fd, payload);
+    } catch {
+      // a pipe smaller than usual (the user's pipe pages used up): a file instead
+    }
+    if (written !== Buffer.byteLength(payload)) {
+      fifo.release();
+      fifo = undefined;
+    }
+  }
+  const processFile = fifo ? fifo.path : files.process;
+  // (its environment may hold secrets: for the daemon alone)
+  if (!fifo) fs.writeFileSync(processFile, payload, { mode: 0o600 });
+  t.mark('process');
+  const used = { ...files, process: processFile };
+  const forget = () => {
+    fifo?.release();
+    setTimeout(() => void [used.pid, used.log, ...(fifo ? [] : [used.process])].forEach((f) => fs.rm(f, { force: true }, () => {})), 100).unref();
+  };
+  try {
+    const h = await directExec({ runtime: c.rt.path, globalArgs: c.globalArgs, containerId: c.id, files: used, openStdin: spec.openStdin, spawner: spawner?.pipesSupported() ? spawner : undefined, helper });
+    t.mark(helper ? 'berth-exec' : 'runc exec');
+    void h.exited.then(() => {
+      t.mark('exit');
+      t.end();
+      forget();
+    });
+    return h;
+  } catch (e) {
+    forget();
     throw e;
   }
 }
