@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { docker, describeRun } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
-import { curl } from '../helpers/util.ts';
+import { curl, ok } from '../helpers/util.ts';
 import { dockerodeImage, runDockerodeSuite, suiteMissing } from '../helpers/dockerode-suite.ts';
 
 const SUITE_DIR = process.env.BERTH_DOCKERODE_SUITE;
@@ -76,6 +76,7 @@ describe('dockerode, as its own test suite uses it', SUITE(e2eSkipReason()), () 
 
   test('an export that the client does not read leaves the container running: its execs run', T, async () => {
     const dk = client();
+    const started = Date.now();
     const c = await dk.createContainer({ Image: t.image, Cmd: ['sleep', '300'] });
     try {
       await c.start();
@@ -96,6 +97,10 @@ describe('dockerode, as its own test suite uses it', SUITE(e2eSkipReason()), () 
       let size = 0;
       for await (const chunk of exported) size += (chunk as Buffer).length;
       assert.ok(size > 8 << 20, String(size));
+      // the export event is logged once the tar is written whole
+      const since = String(Math.floor(started / 1000));
+      const until = String(Math.ceil(Date.now() / 1000) + 1);
+      assert.equal(ok(await docker(t.d.env, ['events', '--since', since, '--until', until, '--filter', `container=${c.id}`, '--filter', 'event=export', '--format', '{{.Action}}'])), 'export\n');
     } finally {
       await c.remove({ force: true });
     }

@@ -213,7 +213,8 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
     tar.pipe(res);
     tar.on('error', () => res.destroy());
     res.on('close', () => tar.destroy());
-    containers.emitEvent(c.Id, 'export');
+    // (dockerd logs the event once the whole tar is written, not for an export cut short)
+    res.on('finish', () => containers.emitEvent(c.Id, 'export'));
   });
 
   r.post('/containers/prune', async (ctx) => {
