@@ -108,8 +108,8 @@ export class Daemon {
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
     });
-    registerContainerRoutes(r, { containers, images, runtime, freezer, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
-    registerArchiveRoutes(r, { containers, freezer });
+    registerContainerRoutes(r, { containers, images, runtime, freezer, spoolDir: layout(cfg).tmp, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
+    registerArchiveRoutes(r, { containers, freezer, spoolDir: layout(cfg).tmp });
     registerExecRoutes(r, { execs });
     const dist = new DistributionService({ cfg, db, images, events });
     registerImageRoutes(r, { images: imagesEngine, pull: pullHandler(dist), push: pushHandler(dist) });

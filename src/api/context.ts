@@ -90,28 +90,54 @@ export class Ctx {
     const text = buf.toString('utf8');
     return checkBody<T>(name, text.trim() === '' ? null : parseJson(text));
   }
-  private readUpgradeBody(): Promise<Buffer> {
+  /**
+   * Reads past a body the endpoint has no use for before the connection is hijacked (attach): with an
+   * upgrade the body comes on the socket ahead of stdin, and it is not stdin. dockerd drops what its
+   * server read with the request; dockerode sends its attach options as a JSON body.
+   */
+  async skipBody(): Promise<void> {
+    if (this.upgradeSocket && !this.bodyCache) this.bodyCache = this.readUpgradeBody(false);
+    await this.bodyCache;
+  }
+  /** The body of an upgrade request, kept (`keep`, up to MAX_JSON_BODY) or only read past. */
+  private readUpgradeBody(keep = true): Promise<Buffer> {
     // With an upgrade, Node hands us the socket right after the headers; the body (if any) follows on it.
     const len = Number(this.req.headers['content-length'] ?? 0);
     if (!len) return Promise.resolve(Buffer.alloc(0));
-    if (!(len <= MAX_JSON_BODY)) return Promise.reject(invalidParameter(`request body is too large: more than ${MAX_JSON_BODY} bytes`));
+    if (keep && !(len <= MAX_JSON_BODY)) return Promise.reject(invalidParameter(`request body is too large: more than ${MAX_JSON_BODY} bytes`));
     const sock = this.upgradeSocket!;
     return new Promise((resolve, reject) => {
-      let buf = this.upgradeHead;
+      const chunks: Buffer[] = [];
+      let seen = 0;
+      const take = (c: Buffer): boolean => {
+        const part = c.subarray(0, len - seen);
+        if (keep) chunks.push(part);
+        seen += part.length;
+        if (seen < len) return false;
+        this.upgradeHead = c.subarray(part.length);
+        return true;
+      };
       const finish = () => {
         sock.off('data', onData);
+        sock.off('end', gone);
+        sock.off('close', gone);
         sock.pause();
-        const body = buf.subarray(0, len);
-        const rest = buf.subarray(len);
-        this.upgradeHead = rest;
-        resolve(body);
+        resolve(Buffer.concat(chunks));
       };
       const onData = (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        if (buf.length >= len) finish();
+        if (take(c)) finish();
       };
-      if (buf.length >= len) return finish();
+      // a client that hangs up half-way through its body: what came is all there is
+      const gone = () => {
+        this.upgradeHead = Buffer.alloc(0);
+        finish();
+      };
+      const head = this.upgradeHead;
+      this.upgradeHead = Buffer.alloc(0);
+      if (take(head)) return finish();
       sock.on('data', onData);
+      sock.once('end', gone);
+      sock.once('close', gone);
       sock.once('error', reject);
       sock.resume();
     });

@@ -14,6 +14,7 @@ import { Progress } from '../distribution/progress.ts';
 import { BlobSources } from '../distribution/blob-sources.ts';
 
 /** X-Registry-Auth: base64url(JSON AuthConfig); empty or "{}" means anonymous. */
+import { searchRegistry, type SearchOptions, type SearchResult } from '../distribution/search.ts';
 export function decodeAuth(header: string | undefined): Credentials | undefined {
   if (!header) return undefined;
   try {
@@ -56,6 +57,11 @@ export class DistributionService {
    * (tag or digest; no tag means latest). */
   async inspect(ref: Reference, o: { creds?: Credentials }): Promise<DistributionInspect> {
     return inspectDistribution(this.client(ref, 'pull', o.creds), tagNameOnly(ref));
+  }
+
+  /** docker search: the v1 search of the index the term names (Docker Hub's by default) */
+  search(o: Omit<SearchOptions, 'insecureRegistries'>): Promise<SearchResult[]> {
+    return searchRegistry({ ...o, insecureRegistries: this.cfg.insecureRegistries });
   }
 
   /** docker login: the registry accepts the credentials (GET /v2/ through its challenge). */

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
-import { uniq } from '../helpers/util.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { uniq, ok, waitFor } from '../helpers/util.ts';
+import { docker } from '../helpers/docker.ts';
 
 const skip = e2eSkipReason();
 
@@ -131,12 +135,15 @@ describe('dockerode', SUITE(skip), () => {
 
 describe('testcontainers', SUITE(skip), () => {
   const t = e2e();
-
-  test('a container waited on with a log message and a listening port', T, async () => {
+  // testcontainers reads these when first imported, so import after setting them
+  const tc = async () => {
     process.env.DOCKER_HOST = t.d.env.DOCKER_HOST;
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-    // testcontainers reads these when first imported, so import after setting them
-    const { GenericContainer, Wait } = await import('testcontainers');
+    return import('testcontainers');
+  };
+
+  test('a container waited on with a log message and a listening port', T, async () => {
+    const { GenericContainer, Wait } = await tc();
     const container = await new GenericContainer(t.image)
       .withCommand(['sh', '-c', 'mkdir -p /www && echo hello-from-berth > /www/index.html && echo server ready && exec httpd -f -p 8080 -h /www'])
       .withExposedPorts(8080)
@@ -154,4 +161,114 @@ describe('testcontainers', SUITE(skip), () => {
       await container.stop();
     }
   });
+
+  test('an HTTP wait on a mapped port, files copied in before and after the start and out again, exec with its options', T, async () => {
+    const { GenericContainer, Wait } = await tc();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-'));
+    fs.writeFileSync(path.join(dir, 'app.conf'), 'port=8080\n');
+    const container = await new GenericContainer(t.image)
+      // the server comes up a second late: the wait has to retry
+      .withCommand(['sh', '-c', 'sleep 1; exec httpd -f -p 8080 -h /www'])
+      .withCopyContentToContainer([{ content: 'hello-http\n', target: '/www/index.html', mode: 0o644 }])
+      .withCopyFilesToContainer([{ source: path.join(dir, 'app.conf'), target: '/etc/app.conf' }])
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/index.html', 8080).forStatusCode(200).forResponsePredicate((body) => body === 'hello-http\n'))
+      .withStartupTimeout(60_000)
+      .start();
+    try {
+      assert.equal(await (await fetch(`http://${container.getHost()}:${container.getMappedPort(8080)}/index.html`)).text(), 'hello-http\n');
+      await container.copyContentToContainer([{ content: 'later\n', target: '/www/later.txt' }]);
+      assert.equal(await (await fetch(`http://${container.getHost()}:${container.getMappedPort(8080)}/later.txt`)).text(), 'later\n');
+      const r = await container.exec(['sh', '-c', 'echo $FOO; pwd; id -u; cat /etc/app.conf; exit 2'], { env: { FOO: 'bar' }, workingDir: '/tmp', user: '65534' });
+      assert.deepEqual([r.exitCode, r.stdout, r.stderr], [2, 'bar\n/tmp\n65534\nport=8080\n', '']);
+      const entries = await readTar(await container.copyArchiveFromContainer('/etc/app.conf'));
+      assert.deepEqual(entries, [['app.conf', 'port=8080\n']]);
+    } finally {
+      await container.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a health check waited on: the container is started once Docker calls it healthy", T, async () => {
+    const { GenericContainer, Wait } = await tc();
+    const container = await new GenericContainer(t.image)
+      .withCommand(['sh', '-c', 'sleep 2; touch /ready; exec sleep 300'])
+      .withHealthCheck({ test: ['CMD-SHELL', 'test -f /ready'], interval: 500, timeout: 2000, retries: 30 })
+      .withWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(60_000)
+      .start();
+    try {
+      assert.equal(ok(await docker(t.d.env, ['inspect', '-f', '{{.State.Health.Status}}', container.getId()])), 'healthy\n');
+      assert.equal((await container.exec(['test', '-f', '/ready'])).exitCode, 0);
+    } finally {
+      await container.stop();
+    }
+  });
+
+  test('a network with an alias another container reaches the first by', T, async () => {
+    const { GenericContainer, Network, Wait } = await tc();
+    const network = await new Network().start();
+    try {
+      const web = await new GenericContainer(t.image)
+        .withCommand(['sh', '-c', 'mkdir -p /www && echo via-alias > /www/index.html && echo serving && exec httpd -f -p 8080 -h /www'])
+        .withNetwork(network)
+        .withNetworkAliases('web')
+        .withWaitStrategy(Wait.forLogMessage('serving'))
+        .start();
+      const client = await new GenericContainer(t.image).withCommand(['sleep', '300']).withNetwork(network).start();
+      try {
+        // (with aliases testcontainers creates the container on the default network and connects it
+        // to this one; inspect lists the networks in the order Go writes a map: sorted)
+        assert.deepEqual(web.getNetworkNames(), ['bridge', network.getName()].sort());
+        assert.match(web.getIpAddress(network.getName()), /^\d+\.\d+\.\d+\.\d+$/);
+        const got = await waitFor(async () => {
+          const r = await client.exec(['wget', '-qO-', 'http://web:8080/index.html']);
+          return r.exitCode === 0 ? r.output : undefined;
+        }, 'the alias answering', 20_000, 250);
+        assert.equal(got, 'via-alias\n');
+      } finally {
+        await client.stop();
+        await web.stop();
+      }
+    } finally {
+      await network.stop();
+    }
+  });
+
+  test('withReuse(): the same configuration started twice is one container', T, async () => {
+    const { GenericContainer } = await tc();
+    const label = uniq('reuse');
+    // reuse looks the container up by a label with the hash of its create options
+    const make = () => new GenericContainer(t.image).withCommand(['sleep', '301']).withLabels({ test: label }).withReuse();
+    const first = await make().start();
+    try {
+      const second = await make().start();
+      assert.equal(second.getId(), first.getId());
+      assert.equal(ok(await docker(t.d.env, ['ps', '-aq', '--filter', `label=test=${label}`])).trim().split('\n').length, 1);
+    } finally {
+      await first.stop();
+    }
+  });
 });
+
+/** The files of a tar stream, as [name, content] pairs. */
+async function readTar(stream: NodeJS.ReadableStream): Promise<[string, string][]> {
+  const tar = (await import('tar-stream')).default;
+  const extract = tar.extract();
+  const files: [string, string][] = [];
+  extract.on('entry', (header, body, next) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c) => chunks.push(c as Buffer));
+    body.on('end', () => {
+      if (header.type === 'file') files.push([header.name, Buffer.concat(chunks).toString()]);
+      next();
+    });
+  });
+  const done = new Promise((resolve, reject) => {
+    extract.on('finish', () => resolve(undefined));
+    extract.on('error', reject);
+  });
+  stream.pipe(extract);
+  await done;
+  return files;
+}

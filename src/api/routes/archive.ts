@@ -1,5 +1,6 @@
 // Engine API: /containers/{id}/archive — the file copy endpoints behind `docker cp`.
 import { PassThrough } from 'node:stream';
+import { spool } from '../../util/spool.ts';
 import type { Router } from '../router.ts';
 import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
@@ -9,8 +10,8 @@ import { statPath, getArchive, putArchive, copyRoot, copySharers } from '../../e
 import type { MountedRoot } from '../../platform/linux/mounted-root.ts';
 import type { ContainerRecord } from '../../engine/containers/record.ts';
 
-export function registerArchiveRoutes(r: Router, d: { containers: ContainerService; freezer: CopyFreezer }): void {
-  const withRootfs = async <T>(ctx: Ctx, fn: (root: MountedRoot, c: ContainerRecord, p: string, streamed: () => void, release: () => Promise<void>) => Promise<T>): Promise<T> => {
+export function registerArchiveRoutes(r: Router, d: { containers: ContainerService; freezer: CopyFreezer; spoolDir: string }): void {
+  const withRootfs = async <T>(ctx: Ctx, fn: (root: MountedRoot, c: ContainerRecord, p: string) => Promise<T>): Promise<T> => {
     const p = ctx.q('path');
     if (!p) throw invalidParameter('path cannot be empty');
     if (p.includes('\0')) throw invalidParameter('invalid path: it contains a NUL byte');
@@ -30,16 +31,11 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
       await d.containers.releaseRootfs(c.Id);
       throw e;
     }
-    const release = async () => {
+    try {
+      return await fn(copyRoot(c, rootfs), c, p);
+    } finally {
       await thawAll();
       await d.containers.releaseRootfs(c.Id);
-    };
-    let streaming = false;
-    try {
-      return await fn(copyRoot(c, rootfs), c, p, () => (streaming = true), release);
-    } finally {
-      // a streamed answer releases the rootfs when its connection closes
-      if (!streaming) await release();
     }
   };
   const statHeader = (st: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
@@ -52,25 +48,17 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
   );
 
   r.get('/containers/:id/archive', (ctx) =>
-    withRootfs(ctx, async (root, c, p, streamed, release) => {
+    withRootfs(ctx, async (root, c, p) => {
       const st = await statPath(root, p, ctx.params.id!);
-      const tar = await getArchive(root, p, ctx.params.id!);
-      streamed();
+      // the whole tar is read while frozen, and then the container goes on: the client may take its
+      // time over the answer (spool.ts)
+      const tar = await spool(await getArchive(root, p, ctx.params.id!), d.spoolDir);
       const res = ctx.res!;
       ctx.responded = true;
       res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(st) });
       tar.pipe(res);
       tar.on('error', () => res.destroy());
-      // the whole tar is read while frozen: release when it has been written (or the client left)
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        void release();
-      };
-      tar.on('end', end);
-      tar.on('error', end);
-      res.on('close', end);
+      res.on('close', () => tar.destroy());
     }),
   );
 

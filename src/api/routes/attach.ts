@@ -16,6 +16,7 @@ export async function attachToContainer(ctx: Ctx, containers: ContainerService):
   const detachKeys = parseDetachKeys(ctx.q('detachKeys'));
   if (c.State.Paused) throw new (await import('../../errdefs.ts')).BerthError('conflict', `You cannot attach to a paused container, unpause it first`);
 
+  await ctx.skipBody();
   const conn = ctx.hijack(streamContentType(tty));
   const send = (s: 'stdout' | 'stderr', data: Buffer) => {
     if ((s === 'stdout' && !wantStdout) || (s === 'stderr' && !wantStderr)) return;

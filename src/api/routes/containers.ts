@@ -7,6 +7,8 @@ import type { ContainerRecord } from '../../engine/containers/record.ts';
 import type { ImageService } from '../../images/types.ts';
 import type { RuntimeDriver } from '../../runtime/types.ts';
 import type { CopyFreezer } from '../../runtime/copy-freeze.ts';
+import type { Readable } from 'node:stream';
+import { spool } from '../../util/spool.ts';
 import { invalidParameter, notFound, notImplemented } from '../../errdefs.ts';
 import { inspectView, listView, portList } from '../views/containers.ts';
 import { CONTAINER_LIST_FILTERS, CONTAINER_PRUNE_FILTERS, containerPruneMatcher, filterContainerList } from '../filters/containers.ts';
@@ -29,6 +31,8 @@ export interface ContainerRouteDeps {
   imageChildren: (imageId: string) => string[];
   runtime: RuntimeDriver;
   freezer: CopyFreezer;
+  /** where a copy out of a container waits for its client (spool.ts) */
+  spoolDir: string;
 }
 
 export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void {
@@ -192,27 +196,25 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
   r.get('/containers/:id/export', async (ctx) => {
     const c = containers.get(ctx.params.id!);
     await containers.rootfs(c.Id);
-    // frozen while the rootfs is read from the host (copy-freeze.ts)
-    const thaw = await d.freezer.holdStill(c.Id).catch(async (e) => {
+    let tar: Readable;
+    try {
+      // frozen while the rootfs is read from the host (copy-freeze.ts), and only that long: read
+      // whole before the answer, which the client may take its time over (spool.ts)
+      const thaw = await d.freezer.holdStill(c.Id);
+      try {
+        tar = await spool(await d.images.exportRootfs(c.Id), d.spoolDir);
+      } finally {
+        await thaw();
+      }
+    } finally {
       await containers.releaseRootfs(c.Id);
-      throw e;
-    });
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      void thaw().then(() => containers.releaseRootfs(c.Id));
-    };
-    const tar = await d.images.exportRootfs(c.Id).catch(async (e) => {
-      release();
-      throw e;
-    });
+    }
     const res = ctx.stream('application/x-tar');
     tar.pipe(res);
     tar.on('error', () => res.destroy());
-    tar.on('end', release);
-    res.on('close', release);
-    containers.emitEvent(c.Id, 'export');
+    res.on('close', () => tar.destroy());
+    // (dockerd logs the event once the whole tar is written, not for an export cut short)
+    res.on('finish', () => containers.emitEvent(c.Id, 'export'));
   });
 
   r.post('/containers/prune', async (ctx) => {

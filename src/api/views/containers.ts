@@ -89,9 +89,14 @@ function endpoint({ ifName: _i, configuredMac: _m, ...ep }: Partial<EndpointSett
   };
 }
 
+/** A JSON object in the order Go writes a map: keys sorted (clients take the first network as "the" one) */
+function goMapOrder<V>(m: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function networks(c: ContainerRecord) {
   const eps = c.NetworkSettings?.Networks;
-  if (eps) return Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, endpoint(v)]));
+  if (eps) return goMapOrder(Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, endpoint(v)])));
   return { [c.HostConfig.NetworkMode ?? 'bridge']: endpoint() };
 }
 
@@ -162,7 +167,7 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Bridge: '',
       SandboxID: '',
       SandboxKey: '',
-      Ports: c.NetworkSettings?.Ports ?? {},
+      Ports: goMapOrder(c.NetworkSettings?.Ports ?? {}),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
