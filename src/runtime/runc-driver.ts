@@ -228,7 +228,7 @@ export class RuncDriver implements RuntimeDriver {
       }
     }
     this.exits.disarm(id);
-    this.exits.clear(id);
+    await this.exits.clearAsync(id);
     const bundle = this.bundles.of(id);
     if (bundle) await unmountShm(shmDir(bundle)).catch((e) => log.warn(`unmount ${shmDir(bundle)}: ${e.message}`));
     this.runtimeById.delete(id);
