@@ -107,7 +107,8 @@ export class Bundles {
   async remove(id: string): Promise<void> {
     const b = this.of(id);
     // (the records below go once the link has: a look-up meanwhile finds both)
-    await fs.promises.rm(path.join(this.linkDir, id), { force: true });
+    if (b) await fs.promises.rm(path.join(this.linkDir, id), { force: true });
+    else fs.rmSync(path.join(this.linkDir, id), { force: true });
     this.dirs.delete(id);
     this.specs.delete(id);
     this.sidecars.delete(id);
