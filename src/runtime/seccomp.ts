@@ -107,7 +107,8 @@ function defaultFor(caps: string[]): OciSeccomp {
   const key = caps.join(',');
   let p = defaults.get(key);
   if (!p) {
-    p = deepFreeze(defaultSeccomp(caps));
+    // (a copy: the profile may hold the module's own constant lists, which are not this cache's to freeze)
+    p = deepFreeze(structuredClone(defaultSeccomp(caps)));
     if (defaults.size >= MAX_DEFAULTS) defaults.delete(defaults.keys().next().value!);
     defaults.set(key, p);
   }
