@@ -153,7 +153,7 @@ test('a container\'s default profile is the one made for its capability set, mad
   const a = containerSeccomp([], false, caps)!;
   assert.deepEqual(a, defaultSeccomp(caps));
   assert.equal(containerSeccomp(['seccomp=builtin'], false, [...caps]), a);
-  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.syscalls) && Object.isFrozen(a.syscalls[0].names));
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.syscalls) && Object.isFrozen(a.syscalls![0].names));
   assert.throws(() => (a.syscalls as unknown as unknown[]).push({}));
   const admin = containerSeccomp([], false, [...caps, 'CAP_SYS_ADMIN'])!;
   assert.notEqual(admin, a);
