@@ -13,8 +13,9 @@
 // own start-up: the `docker version` scenario shows that floor for each daemon. run-true and
 // exec-true also measure, in each iteration, the floor itself (bench/floor.ts): `docker version`
 // against berthd plus `runc run` / `runc exec` of a prepared bundle; the report gives berthd's
-// overhead above it. exec-true also times `docker exec` against a stub daemon (bench/stub-daemon.ts):
-// the CLI's exec protocol, three calls more than `docker version`, with no engine behind it.
+// overhead above it. exec-true and run-true also time `docker exec` / `docker run --rm` against a stub
+// daemon (bench/stub-daemon.ts): the CLI's own protocol, three calls more than `docker version`, with
+// no engine behind it.
 //
 // Scenarios are a list: add one to SCENARIOS in bench/scenarios.ts (pull, build, network, …).
 import os from 'node:os';
@@ -199,12 +200,10 @@ async function main() {
         // the floor again with a container's default seccomp filter, which runc compiles each time
         series['floor+seccomp'] = { ms: [], failures: [] };
         series[`  runc ${sc.floor === 'runTrue' ? 'run' : 'exec'} +seccomp`] = { ms: [], failures: [] };
-        if (sc.floor === 'execTrue') {
-          // what the docker CLI's exec protocol (five calls, a hijacked stream) costs above `docker
-          // version` with no engine behind it: the same command against the stub daemon
-          stub ??= await startStubDaemon();
-          series['  docker exec → stub'] = { ms: [], failures: [] };
-        }
+        // what the docker CLI's exec or run protocol (five calls, a hijacked stream) costs above
+        // `docker version` with no engine behind it: the same command against the stub daemon
+        stub ??= await startStubDaemon();
+        series[`  docker ${sc.floor === 'runTrue' ? 'run' : 'exec'} → stub`] = { ms: [], failures: [] };
       }
       const onceFloor = async (record: boolean) => {
         if (sc.floor === 'stub' && stub) {
@@ -218,11 +217,13 @@ async function main() {
         const v = await docker(berthd.env, ['version'], { timeoutMs: 60_000 });
         const r = await floor[sc.floor]();
         const rs = await floor[`${sc.floor}Seccomp`]();
-        const protocol = sc.floor === 'execTrue' && stub ? await docker(stub.env, ['exec', 'stub', 'true'], { timeoutMs: 60_000 }) : undefined;
+        const cli = sc.floor === 'runTrue' ? ['run', '--rm', '--network', 'none', 'stub', 'true'] : ['exec', 'stub', 'true'];
+        const protocol = stub ? await docker(stub.env, cli, { timeoutMs: 60_000 }) : undefined;
         if (!record) return;
         if (protocol) {
-          if (protocol.code === 0) series['  docker exec → stub'].ms.push(protocol.ms);
-          else series['  docker exec → stub'].failures.push(protocol);
+          const row = series[`  docker ${cli[0]} → stub`];
+          if (protocol.code === 0) row.ms.push(protocol.ms);
+          else row.failures.push(protocol);
         }
         const bad = [v, r].find((x) => x.code !== 0);
         if (bad) return void series.floor.failures.push(bad);

@@ -27,14 +27,14 @@ const args = (positionals.length ? positionals : ['run', '--rm', '--network', 'n
 const d = values.daemon === 'dockerd' ? await startDockerd() : await startBerthd({ logLevel: 'info' });
 const proxySock = path.join(path.dirname(d.socket), 'trace.sock');
 let t0 = 0n;
-const events: { at: number; text: string; last?: number }[] = [];
+const events: { at: number; text: string; last?: number; ended?: number }[] = [];
 const now = () => Number(process.hrtime.bigint() - t0) / 1e6;
 
 // half-open both ways: the docker CLI ends its side of a hijacked exec/attach stream and reads on
 const server = net.createServer({ allowHalfOpen: true }, (client) => {
   const upstream = net.connect({ path: d.socket, allowHalfOpen: true });
   let pending: { line: string; at: number } | undefined;
-  let current: { at: number; text: string; last?: number } | undefined;
+  let current: { at: number; text: string; last?: number; ended?: number } | undefined;
   let hijacked = false;
   client.on('data', (b: Buffer) => {
     if (!hijacked) {
@@ -60,7 +60,11 @@ const server = net.createServer({ allowHalfOpen: true }, (client) => {
     upstream.destroy();
   };
   client.on('end', () => upstream.end());
-  upstream.on('end', () => client.end());
+  upstream.on('end', () => {
+    // a hijacked stream (attach, exec) ends when the daemon closes it: the CLI waits for that too
+    if (current && hijacked) current.ended = now();
+    client.end();
+  });
   client.on('close', end);
   upstream.on('close', end);
   client.on('error', end);
@@ -84,7 +88,7 @@ try {
     const r = await docker(env, args);
     console.log(`\n${d.kind}: docker ${args.join(' ')} → exit ${r.code} in ${r.ms.toFixed(1)} ms${r.code ? `\n${r.stderr}` : ''}`);
     if ('logs' in d && process.env.BERTH_TRACE_PHASES) for (const l of d.logs().split('\n').filter((x) => x.includes('phases of')).slice(-4)) console.log(`  ${/msg="(.*)"/.exec(l)?.[1] ?? l}`);
-    for (const e of events.sort((x, y) => x.at - y.at)) console.log(`  +${e.at.toFixed(1).padStart(7)} ms  ${e.text}${e.last !== undefined ? `, last byte at +${e.last.toFixed(1)} ms` : ''}`);
+    for (const e of events.sort((x, y) => x.at - y.at)) console.log(`  +${e.at.toFixed(1).padStart(7)} ms  ${e.text}${e.last !== undefined ? `, last byte at +${e.last.toFixed(1)} ms` : ''}${e.ended !== undefined ? `, closed at +${e.ended.toFixed(1)} ms` : ''}`);
   }
 } finally {
   server.close();

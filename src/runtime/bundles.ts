@@ -106,7 +106,9 @@ export class Bundles {
   /** The container is deleted: its link, then its bundle directory go. */
   async remove(id: string): Promise<void> {
     const b = this.of(id);
-    fs.rmSync(path.join(this.linkDir, id), { force: true });
+    // (the records below go once the link has: a look-up meanwhile finds both)
+    if (b) await fs.promises.rm(path.join(this.linkDir, id), { force: true });
+    else fs.rmSync(path.join(this.linkDir, id), { force: true });
     this.dirs.delete(id);
     this.specs.delete(id);
     this.sidecars.delete(id);

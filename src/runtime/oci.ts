@@ -123,7 +123,25 @@ export interface OciSpec {
 
 const RLIM_INFINITY = '18446744073709551615';
 
-/** Serialize a spec (or process) for runc: RLIM_INFINITY must be written as the exact uint64 literal. */
+/** Serialize a spec (or process) for runc: RLIM_INFINITY must be written as the exact uint64 literal.
+ * (A replacer takes JSON.stringify off its fast path: 0.5 ms instead of 0.1-0.2 for a container's
+ * spec with its seccomp profile, so it is used only when there is an unlimited value to write.) */
 export function toJson(value: unknown): string {
+  if (!hasInfinity(value)) return JSON.stringify(value);
   return JSON.stringify(value, (_k, v) => (v === Number.POSITIVE_INFINITY ? '\u0000RLIM_INFINITY' : v)).replaceAll('"\\u0000RLIM_INFINITY"', RLIM_INFINITY);
+}
+
+function hasInfinity(v: unknown): boolean {
+  if (v === Number.POSITIVE_INFINITY) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  // (strings, the bulk of a spec, are skipped without a call)
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x === 'object' ? hasInfinity(x) : x === Number.POSITIVE_INFINITY) return true;
+    return false;
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' ? hasInfinity(x) : x === Number.POSITIVE_INFINITY) return true;
+  }
+  return false;
 }

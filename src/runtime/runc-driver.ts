@@ -228,8 +228,11 @@ export class RuncDriver implements RuntimeDriver {
       }
     }
     this.exits.disarm(id);
-    this.exits.clear(id);
     const bundle = this.bundles.of(id);
+    // a container with a bundle has files to unlink, off the daemon's thread; one without (the
+    // leftover check of every start) has none, and a thread pool round trip would only delay the start
+    if (bundle) await this.exits.clearAsync(id);
+    else this.exits.clear(id);
     if (bundle) await unmountShm(shmDir(bundle)).catch((e) => log.warn(`unmount ${shmDir(bundle)}: ${e.message}`));
     this.runtimeById.delete(id);
     await this.bundles.remove(id);

@@ -5,7 +5,21 @@ import path from 'node:path';
 
 /** rmdir a cgroup directory and its children (control files go with their directory); retries while busy. */
 export async function removeCgroup(dir: string): Promise<boolean> {
+  const rmdir = async (d: string): Promise<void> => {
+    try {
+      await fs.promises.rmdir(d);
+    } catch (e: any) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+  };
   const rmTree = async (d: string): Promise<void> => {
+    // as runc's RemovePath: a cgroup without children goes with one rmdir (its control files with it);
+    // reading the directory (dozens of control files per v1 hierarchy) only when that fails
+    try {
+      return await rmdir(d);
+    } catch {
+      // children, or busy: below
+    }
     let entries: fs.Dirent[] = [];
     try {
       entries = await fs.promises.readdir(d, { withFileTypes: true });
@@ -14,11 +28,7 @@ export async function removeCgroup(dir: string): Promise<boolean> {
       throw e;
     }
     for (const e of entries) if (e.isDirectory()) await rmTree(path.join(d, e.name));
-    try {
-      await fs.promises.rmdir(d);
-    } catch (e: any) {
-      if (e.code !== 'ENOENT') throw e;
-    }
+    await rmdir(d);
   };
   for (let attempt = 0, delay = 1; attempt < 6; attempt++, delay *= 2) {
     try {

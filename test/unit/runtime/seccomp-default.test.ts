@@ -147,3 +147,17 @@ test('custom profiles: Docker\'s own default.json given with --security-opt reso
   assert.equal(containerSeccomp([], true, []), undefined);
   assert.equal(containerSeccomp([], false, [])?.defaultAction, 'SCMP_ACT_ERRNO');
 });
+
+test('a container\'s default profile is the one made for its capability set, made once and shared unchangeable', () => {
+  const caps = ['CAP_CHOWN', 'CAP_KILL'];
+  const a = containerSeccomp([], false, caps)!;
+  assert.deepEqual(a, defaultSeccomp(caps));
+  assert.equal(containerSeccomp(['seccomp=builtin'], false, [...caps]), a);
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.syscalls) && Object.isFrozen(a.syscalls![0].names));
+  assert.throws(() => (a.syscalls as unknown as unknown[]).push({}));
+  const admin = containerSeccomp([], false, [...caps, 'CAP_SYS_ADMIN'])!;
+  assert.notEqual(admin, a);
+  assert.deepEqual(admin, defaultSeccomp([...caps, 'CAP_SYS_ADMIN']));
+  assert.equal(containerSeccomp(['seccomp=unconfined'], false, caps), undefined);
+  assert.equal(containerSeccomp([], true, caps), undefined);
+});

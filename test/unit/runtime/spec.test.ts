@@ -161,3 +161,11 @@ test('security options and sysctls', () => {
   assert.equal(spec({ domainname: 'example.org' }).domainname, 'example.org');
   assert.equal(spec({ mounts: [{ destination: '/m', source: '/s', type: 'bind', options: ['rbind', 'rshared'] }] }).linux.rootfsPropagation, 'shared');
 });
+
+test('toJson writes unlimited values as runc\'s uint64 literal wherever they are, and is plain JSON otherwise', () => {
+  const plain = { a: [1, 'x', { b: null, c: [true, -1] }], d: 'Infinity', e: Number.NaN };
+  assert.equal(toJson(plain), JSON.stringify(plain));
+  assert.equal(toJson({ process: { rlimits: [{ type: 'RLIMIT_CORE', soft: 0, hard: Infinity }] } }), '{"process":{"rlimits":[{"type":"RLIMIT_CORE","soft":0,"hard":18446744073709551615}]}}');
+  assert.equal(toJson([[Infinity]]), '[[18446744073709551615]]');
+  assert.equal(toJson(Infinity), '18446744073709551615');
+});
