@@ -1,10 +1,14 @@
 // End-to-end: hostile input beyond hostile-input.test.ts and bad-input.test.ts. Dockerfiles: a line
 // over Docker's 64 KiB scanner limit is refused with Docker's message; ${A:-${B:-…}} words nesting
 // ten thousand deep are expanded as Docker's lexer does, in linear time (the daemon is not frozen).
-import { describe, test } from 'node:test';
+// A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
+// endpoint answering garbage leaves the pull unauthorized, not an internal error.
+import { describe, test, before, after } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { docker } from '../helpers/docker.ts';
-import { e2e, e2eSkipReason, T, SUITE } from '../helpers/target.ts';
+import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
 import { build, contextsRemovedAfter } from '../helpers/build.ts';
 
@@ -42,5 +46,78 @@ describe('hostile input, more', SUITE(skip), () => {
     assert.ok(vars.includes('X=deep'), env);
     assert.ok(vars.includes('Y=deepx'), env);
     ok(await dk(['rmi', tag]));
+  });
+
+  describe('a hostile registry', () => {
+    let server: http.Server;
+    let host: string;
+    /** bytes of never-ending answers sent so far */
+    let streamed = 0;
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const url = req.url ?? '';
+        if (url.startsWith('/token')) {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          return res.end('garbage, not a token');
+        }
+        if (url === '/v2/') {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' });
+          return res.end('{}');
+        }
+        if (url.startsWith('/v2/tokenjunk/')) {
+          res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="fake",scope="repository:tokenjunk:pull"` });
+          return res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+        }
+        if (url.startsWith('/v2/endless/manifests/')) {
+          // a manifest that never ends (against dockerd 20.10: 6 MiB, see the test)
+          res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
+          // (and at most 512 MiB, should a daemon read on)
+          const limit = REAL_DOCKER ? 6 << 20 : 512 << 20;
+          let sent = 0;
+          const chunk = Buffer.alloc(64 << 10, 0x20);
+          res.write('{"schemaVersion":2,');
+          const more = () => {
+            while (sent < limit && !res.destroyed) {
+              sent += chunk.length;
+              streamed += chunk.length;
+              if (!res.write(chunk)) return void res.once('drain', more);
+            }
+            if (!res.destroyed) res.end('}');
+          };
+          res.on('close', () => void 0);
+          return more();
+        }
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    test('a manifest that never ends: the pull fails, the daemon does not read it into memory', T, async () => {
+      // dockerd 20.10 reads a manifest whole, whatever its size (one that never ends, until it runs out
+      // of memory: it gets 6 MiB here); registries and containerd cap manifests at 4 MiB, as Berth does
+      const r = await docker(t.d.env, ['pull', `${host}/endless:1`], { timeoutMs: 60_000 });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      if (!REAL_DOCKER) {
+        assert.match(r.stderr, new RegExp(`Error response from daemon: manifest for ${host}/endless:1 is larger than 4194304 bytes`));
+        assert.ok(streamed < 64 << 20, `${streamed} bytes were sent before the daemon stopped reading`);
+      }
+      ok(await dk(['version']));
+    });
+
+    test('a token endpoint answering garbage: the pull fails naming it, without JavaScript error text', T, async () => {
+      const r = await docker(t.d.env, ['pull', `${host}/tokenjunk:1`], { timeoutMs: 60_000 });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stderr, /SyntaxError|Unexpected token|in JSON at position|internal error/);
+      // no token: the manifest stays unauthorized. dockerd 20.10 says only "unauthorized"; Berth words
+      // it as dockerd does a 401 on a manifest
+      assert.match(r.stderr, REAL_DOCKER ? /Error response from daemon: unauthorized/ : /Error response from daemon: pull access denied for .*tokenjunk/);
+      ok(await dk(['version']));
+    });
   });
 });
