@@ -1,7 +1,7 @@
 // End-to-end: hostile input beyond hostile-input.test.ts and bad-input.test.ts. Dockerfiles: a line
 // over Docker's 64 KiB scanner limit is refused with Docker's message; ${A:-${B:-…}} words nesting
 // ten thousand deep are expanded as Docker's lexer does, in linear time (the daemon is not frozen).
-// A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
+// A build context holding a FIFO and a device is copied, never read. A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
 // endpoint answering garbage leaves the pull unauthorized, not an internal error.
 import { describe, test, before, after } from 'node:test';
 import http from 'node:http';
@@ -11,6 +11,8 @@ import { docker } from '../helpers/docker.ts';
 import { e2e, e2eSkipReason, T, SUITE, REAL_DOCKER } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
 import { build, contextsRemovedAfter } from '../helpers/build.ts';
+import { tarBuffer } from '../helpers/images.ts';
+import { curl } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
 
@@ -45,6 +47,24 @@ describe('hostile input, more', SUITE(skip), () => {
     const vars = JSON.parse(env) as string[];
     assert.ok(vars.includes('X=deep'), env);
     assert.ok(vars.includes('Y=deepx'), env);
+    ok(await dk(['rmi', tag]));
+  });
+
+  test('a build context with a FIFO and a /dev/zero device: copied as the special files they are, never read', T, async (s) => {
+    // dockerd 20.10's classic builder opens the FIFO to hash it for its cache: the build never ends
+    // (the request hangs after "Step 2/3"). Berth copies both as what they are, as its COPY (tar) would.
+    if (REAL_DOCKER) return s.skip('dockerd 20.10 hangs reading the FIFO');
+    const tag = 'berth-hostile-special:1';
+    const context = await tarBuffer([
+      { name: 'Dockerfile', content: `FROM ${t.image}\nCOPY fifo zero /ctx/\nCOPY . /all/\n` },
+      { name: 'fifo', type: 'fifo' },
+      { name: 'zero', type: 'character-device', devmajor: 1, devminor: 5, mode: 0o666 },
+    ]);
+    const r = await curl(t.d.socket, 'POST', `/build?t=${tag}&rm=1`, context, 'application/x-tar');
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.body, /Successfully tagged/, r.body);
+    const out = ok(await dk(['run', '--rm', tag, 'sh', '-c', 'stat -c "%n %F %t,%T" /ctx/fifo /ctx/zero /all/fifo /all/zero']));
+    assert.equal(out, '/ctx/fifo fifo 0,0\n/ctx/zero character special file 1,5\n/all/fifo fifo 0,0\n/all/zero character special file 1,5\n');
     ok(await dk(['rmi', tag]));
   });
 
