@@ -1,10 +1,11 @@
 // End-to-end: hostile input beyond hostile-input.test.ts and bad-input.test.ts. Dockerfiles: a line
 // over Docker's 64 KiB scanner limit is refused with Docker's message; ${A:-${B:-…}} words nesting
 // ten thousand deep are expanded as Docker's lexer does, in linear time (the daemon is not frozen).
-// A build context holding a FIFO and a device is copied, never read. A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
+// Odd API version prefixes get dockerd's version errors. A build context holding a FIFO and a device is copied, never read. A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
 // endpoint answering garbage leaves the pull unauthorized, not an internal error.
 import { describe, test, before, after } from 'node:test';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { docker } from '../helpers/docker.ts';
@@ -15,6 +16,27 @@ import { tarBuffer } from '../helpers/images.ts';
 import { curl } from '../helpers/util.ts';
 
 const skip = e2eSkipReason();
+
+/** One request written raw on the daemon's socket (no client-side URL checks); the answer's status
+ * line, headers (lower-case names) and body. */
+function raw(socket: string, requestLine: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(socket);
+    let out = '';
+    c.setTimeout(20_000, () => c.destroy(new Error(`no answer to ${requestLine}`)));
+    c.on('data', (b) => (out += b.toString('latin1')));
+    c.on('error', reject);
+    c.on('close', () => {
+      const [head = '', ...rest] = out.split('\r\n\r\n');
+      const [status = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      let body = rest.join('\r\n\r\n');
+      if (headers['transfer-encoding'] === 'chunked') body = body.replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n(\r\n)?$/, '');
+      resolve({ status: Number(status.split(' ')[1]), headers, body });
+    });
+    c.write(`${requestLine} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`);
+  });
+}
 
 describe('hostile input, more', SUITE(skip), () => {
   const t = e2e();
@@ -66,6 +88,26 @@ describe('hostile input, more', SUITE(skip), () => {
     const out = ok(await dk(['run', '--rm', tag, 'sh', '-c', 'stat -c "%n %F %t,%T" /ctx/fifo /ctx/zero /all/fifo /all/zero']));
     assert.equal(out, '/ctx/fifo fifo 0,0\n/ctx/zero character special file 1,5\n/all/fifo fifo 0,0\n/all/zero character special file 1,5\n');
     ok(await dk(['rmi', tag]));
+  });
+
+  test('odd API version prefixes are version-checked as dockerd does; a broken %-escape is a bare 400', T, async () => {
+    const tooNew = await raw(t.d.socket, 'GET /v99999999999999999999/_ping');
+    assert.equal(tooNew.status, 400, tooNew.body);
+    assert.match(JSON.parse(tooNew.body).message, /^client version 99999999999999999999 is too new\. Maximum supported API version is 1\.\d+$/);
+    // a client older than API 1.23 reads no JSON errors: dockerd answers it in plain text
+    for (const v of ['1', '1.0', '1.10.3']) {
+      const old = await raw(t.d.socket, `GET /v${v}/containers/json`);
+      assert.equal(old.status, 400, old.body);
+      assert.equal(old.headers['content-type'], 'text/plain; charset=utf-8');
+      assert.match(old.body, new RegExp(`^client version ${v.replace(/\./g, '\\.')} is too old\\. Minimum supported API version is 1\\.\\d+, please upgrade your client to a newer version\n$`));
+    }
+    // (Go's server refuses the request line itself: no JSON)
+    const bad = await raw(t.d.socket, 'GET /containers/%zz/json');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body, '400 Bad Request');
+    const fine = await raw(t.d.socket, 'GET /containers/%41bc/json');
+    assert.equal(fine.status, 404, fine.body);
+    assert.equal(JSON.parse(fine.body).message, 'No such container: Abc');
   });
 
   describe('a hostile registry', () => {
