@@ -48,6 +48,8 @@ export class ApiServer {
       url = new URL('http://localhost/');
       url.pathname = '/\0invalid';
     }
+    // a path with a broken %-escape is refused before routing, as Go's server does (400, no JSON)
+    if (/%(?![0-9A-Fa-f]{2})/.test((req.url ?? '').split('?')[0]!)) return plainAnswer(res, upgrade?.socket, '400 Bad Request', { Connection: 'close' });
     const { version, path: p } = splitVersion(url.pathname);
     const ctx = new Ctx(req, res, p, url.searchParams, version ?? API_VERSION, upgrade);
     if (res) settleUnreadBody(req, res);
@@ -55,8 +57,9 @@ export class ApiServer {
       if (version) {
         if (compareVersions(version, API_VERSION) > 0)
           throw invalidParameter(`client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
+        // (a client older than API 1.23 does not read JSON errors: dockerd answers it in plain text)
         if (compareVersions(version, MIN_API_VERSION) < 0)
-          throw invalidParameter(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+          return plainAnswer(res, upgrade?.socket, `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version\n`, { 'X-Content-Type-Options': 'nosniff' });
       }
       // (no HEAD for a GET route: dockerd's router answers any method a route lacks with its 404)
       const method = req.method ?? 'GET';
@@ -116,5 +119,17 @@ export class ApiServer {
     for (const s of this.sockets) s.destroy();
     this.server.close();
     return Promise.all(closed).then(() => undefined);
+  }
+}
+
+/** A 400 in plain text, as Go's http.Error and its answer to a request line it cannot parse. */
+function plainAnswer(res: http.ServerResponse | undefined, socket: Duplex | undefined, body: string, headers: Record<string, string>): void {
+  const all = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers };
+  if (res) {
+    res.writeHead(400, all);
+    res.end(body);
+  } else if (socket?.writable) {
+    const lines = Object.entries({ ...all, Connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
+    socket.end(`HTTP/1.1 400 Bad Request\r\n${lines.join('')}\r\n${body}`);
   }
 }

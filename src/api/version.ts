@@ -14,6 +14,8 @@ export function compareVersions(a: string, b: string): number {
 
 /** Split "/v1.41/containers/json" into ["1.41", "/containers/json"]. */
 export function splitVersion(path: string): { version?: string; path: string } {
-  const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
+  // dockerd's router takes any /v{version:[0-9.]+}/ prefix (/v1/, /v99999999999/): the version
+  // check then refuses it as too old or too new, rather than a 404
+  const m = /^\/v([0-9.]+)(\/.*)$/.exec(path);
   return m ? { version: m[1], path: m[2] } : { path };
 }

@@ -109,8 +109,25 @@ interface RawInstruction {
   heredocs: Heredoc[];
 }
 
+/** Docker's parser reads the Dockerfile with a bufio.Scanner, whose line buffer is 64 KiB: a longer
+ * physical line (bytes, without its newline) is refused with the scanner's limit. */
+const MAX_LINE_BYTES = 65535;
+
+function checkLineLengths(text: string): void {
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    // a UTF-16 unit is at most 3 UTF-8 bytes: only lines this long can be over the limit
+    if (end - start > MAX_LINE_BYTES / 3 && Buffer.byteLength(text.slice(start, end)) > MAX_LINE_BYTES) {
+      throw new DockerfileTextError(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`);
+    }
+    start = end + 1;
+  }
+}
+
 /** The logical lines: directives read, comments dropped, continuations joined, heredoc bodies taken. */
 export function logicalLines(text: string): { escape: string; syntax?: string; lines: RawInstruction[] } {
+  checkLineLengths(text);
   const src = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (src.length && src[src.length - 1] === '') src.pop();
   let escape = '\\';

@@ -1,15 +1,49 @@
 // Dockerfile word processing with Docker's rules: $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative},
 // quotes, and the escape character; and the KEY=VALUE lists of ENV, LABEL and ARG.
 
-/** Expand variables in `s` from `env` (quotes are kept; see words()). */
+/** A ${NAME<op>word} whose word is being expanded: what came before it, and how to finish it. */
+interface OpenBrace {
+  before: string;
+  inSingle: boolean;
+  name: string;
+  op: string;
+}
+
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+const BRACE_OP = /:?[-+]/y;
+
+/** Expand variables in `s` from `env` (quotes are kept; see words()). One pass over `s` with an
+ * explicit stack for nested ${A:-${B:-…}} words, so hostile nesting costs linear time and no call
+ * stack (Docker's lexer nests these too). */
 export function substitute(s: string, env: Record<string, string>, escape = '\\'): string {
+  const open: OpenBrace[] = [];
   let out = '';
   let inSingle = false;
+  const nameAt = (re: RegExp, at: number): string | undefined => {
+    re.lastIndex = at;
+    return re.exec(s)?.[0];
+  };
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
-    if (ch === escape && i + 1 < s.length && s[i + 1] === '$') {
-      out += '$';
-      i++;
+    if (ch === escape && i + 1 < s.length) {
+      if (s[i + 1] === '$') {
+        out += '$';
+        i++;
+        continue;
+      }
+      if (open.length) {
+        // inside a ${…} word an escaped character (such as \}) is kept as it is and ends nothing
+        out += ch + s[i + 1];
+        i++;
+        continue;
+      }
+    }
+    if (ch === '}' && open.length) {
+      const b = open.pop()!;
+      const val = env[b.name];
+      const set = val !== undefined && (b.op.startsWith(':') ? val !== '' : true);
+      out = b.before + (b.op.endsWith('-') ? (set ? val : out) : set ? out : '');
+      inSingle = b.inSingle;
       continue;
     }
     if (ch === "'") inSingle = !inSingle;
@@ -17,25 +51,37 @@ export function substitute(s: string, env: Record<string, string>, escape = '\\'
       out += ch;
       continue;
     }
-    const rest = s.slice(i + 1);
-    let m = /^\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])((?:[^}\\]|\\.)*))?\}/.exec(rest);
-    if (m) {
-      const [all, name, op, word = ''] = m;
-      const val = env[name!];
-      const set = val !== undefined && (op?.startsWith(':') ? val !== '' : true);
-      if (!op) out += val ?? '';
-      else if (op.endsWith('-')) out += set ? val : substitute(word, env, escape);
-      else out += set ? substitute(word, env, escape) : '';
-      i += all.length;
-      continue;
+    if (s[i + 1] === '{') {
+      const name = nameAt(NAME, i + 2);
+      if (name !== undefined) {
+        const after = i + 2 + name.length;
+        if (s[after] === '}') {
+          out += env[name] ?? '';
+          i = after;
+          continue;
+        }
+        const op = nameAt(BRACE_OP, after);
+        if (op !== undefined) {
+          open.push({ before: out, inSingle, name, op });
+          out = '';
+          inSingle = false;
+          i = after + op.length - 1;
+          continue;
+        }
+      }
     }
-    m = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
-    if (m) {
-      out += env[m[1]!] ?? '';
-      i += m[1]!.length;
+    const name = nameAt(NAME, i + 1);
+    if (name !== undefined) {
+      out += env[name] ?? '';
+      i += name.length;
       continue;
     }
     out += ch;
+  }
+  // a ${NAME<op>… never closed is kept as written (its word expanded), as before
+  while (open.length) {
+    const b = open.pop()!;
+    out = `${b.before}\${${b.name}${b.op}${out}`;
   }
   return out;
 }

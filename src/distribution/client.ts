@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { BerthError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
 import { goDialError } from './net-errors.ts';
+import { readAtMost, MAX_SMALL_BODY_BYTES } from './bounded-body.ts';
 
 export interface Credentials {
   username?: string;
@@ -176,7 +177,10 @@ export class RegistryClient {
     if (this.creds?.username) headers.Authorization = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
     const tr = await fetch(u, { headers, ...(await this.dispatch()) } as RequestInit).catch((e: Error & { cause?: Error }) => void log.warn(`token from ${u.origin}: ${e.cause?.message ?? e.message}`)); // unreachable: refused below as unauthorized
     if (!tr?.ok) return false;
-    const body = (await tr.json()) as { token?: string; access_token?: string };
+    // (garbage or a body without end: no token, so the request stays unauthorized, as dockerd's)
+    const body = await readAtMost(tr.body, MAX_SMALL_BODY_BYTES)
+      .then((b) => JSON.parse(b.toString('utf8')) as { token?: string; access_token?: string })
+      .catch(() => ({}) as { token?: string; access_token?: string });
     this.token = body.token ?? body.access_token;
     return !!this.token;
   }
@@ -188,10 +192,11 @@ let plainStreamer: Promise<Dispatcher> | undefined;
 
 /** request()'s answer (body read whole) as a fetch Response, for the paths that read errors and challenges */
 async function asResponse(r: Dispatcher.ResponseData): Promise<Response> {
-  const body = await r.body.arrayBuffer().catch(() => new ArrayBuffer(0));
+  // (an error body is read up to a limit: what is beyond it is no error message)
+  const body = await readAtMost(r.body, MAX_SMALL_BODY_BYTES).catch(() => Buffer.alloc(0));
   const headers = new Headers();
   for (const [k, v] of Object.entries(r.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, x);
-  return new Response(r.statusCode === 204 || r.statusCode === 304 ? null : body, { status: r.statusCode, statusText: STATUS_CODES[r.statusCode] ?? '', headers });
+  return new Response(r.statusCode === 204 || r.statusCode === 304 ? null : new Uint8Array(body), { status: r.statusCode, statusText: STATUS_CODES[r.statusCode] ?? '', headers });
 }
 
 /** A registry's error body ({"errors":[{code,message}]}) as a Docker-like error. */
@@ -199,7 +204,7 @@ export async function registryError(res: Response, what: string): Promise<Regist
   let code: string | undefined;
   let message = `${res.status} ${res.statusText}`;
   try {
-    const j = (await res.json()) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
+    const j = JSON.parse((await readAtMost(res.body, MAX_SMALL_BODY_BYTES)).toString('utf8')) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
     const e = j.errors?.[0];
     if (e) {
       code = e.code;

@@ -6,6 +6,7 @@ import { fetchManifest } from './pull.ts';
 import { isList, MT } from './manifests.ts';
 import type { RegistryClient } from './client.ts';
 import type { Reference } from '../images/reference.ts';
+import { readAtMost, MAX_CONFIG_BYTES } from './bounded-body.ts';
 
 /** An OCI platform as dockerd encodes it (ocispec.Platform: empty optional fields left out). */
 export interface InspectPlatform {
@@ -42,7 +43,7 @@ export async function inspectDistribution(client: RegistryClient, ref: Reference
     try {
       const res = await client.fetch('GET', `/v2/${ref.path}/blobs/${manifest.config.digest}`);
       if (res.ok) {
-        const config = JSON.parse(Buffer.from(await res.arrayBuffer()).toString('utf8')) as Record<string, unknown>;
+        const config = JSON.parse((await readAtMost(res.body, MAX_CONFIG_BYTES)).toString('utf8')) as Record<string, unknown>;
         const p = platformOf(config);
         if (p.os || p.architecture) out.Platforms = [p];
       } else await res.body?.cancel();

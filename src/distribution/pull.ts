@@ -13,6 +13,7 @@ import { RegistryClient, registryError, RegistryError } from './client.ts';
 import { ACCEPT, isList, selectManifest, platformString, type Manifest, type Platform, type Descriptor } from './manifests.ts';
 import type { Progress } from './progress.ts';
 import type { BlobSources } from './blob-sources.ts';
+import { readAtMost, MAX_MANIFEST_BYTES, MAX_CONFIG_BYTES } from './bounded-body.ts';
 
 export async function fetchManifest(client: RegistryClient, repo: string, ref: string): Promise<{ manifest: Manifest; digest: string; bytes: Buffer; mediaType: string }> {
   const res = await client.fetch('GET', `/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
@@ -22,7 +23,9 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
     if (res.status === 401) throw new RegistryError('not-found', `pull access denied for ${client.host}/${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, 401);
     throw e;
   }
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await readAtMost(res.body, MAX_MANIFEST_BYTES).catch(() => {
+    throw systemError(`manifest for ${client.host}/${repo}:${ref} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  });
   const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
   if (ref.startsWith('sha256:') && ref !== digest) throw systemError(`manifest verification failed for digest ${ref}`);
   let manifest: Manifest;
@@ -95,7 +98,9 @@ export async function pull(o: { images: ImageStoreService; client: RegistryClien
   // The config: verified by digest.
   const cres = await client.fetch('GET', `/v2/${repo}/blobs/${manifest.config.digest}`);
   if (!cres.ok) throw await registryError(cres, `config ${manifest.config.digest}`);
-  const configBytes = Buffer.from(await cres.arrayBuffer());
+  const configBytes = await readAtMost(cres.body, MAX_CONFIG_BYTES).catch(() => {
+    throw systemError(`image config ${manifest.config!.digest} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  });
   if (`sha256:${crypto.createHash('sha256').update(configBytes).digest('hex')}` !== manifest.config.digest) throw systemError(`image config verification failed for digest ${manifest.config.digest}`);
   const config = parseConfig(configBytes);
   if ((config.os || 'linux') !== 'linux') throw invalidParameter(`image operating system "${config.os}" cannot be used on this platform: operating system is not supported`);

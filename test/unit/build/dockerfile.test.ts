@@ -70,3 +70,8 @@ test('heredocs: <<EOF, <<-EOF, quoted delimiters, several on one line, in RUN/CO
   assert.deepEqual(parse('FROM x\nRUN cat << EOF\n').stages[0]!.instructions[0]!.heredocs, []);
   assert.equal(parse('FROM x\nCMD cat <<EOF\n').stages[0]!.instructions.length, 1);
 });
+
+test('a physical line over 65,535 bytes is refused with the scanner limit Docker reports', () => {
+  fails(`FROM x\nLABEL a=${'é'.repeat(32_765)}\n`, /^failed to parse Dockerfile: dockerfile line greater than max allowed size of 65535$/);
+  assert.equal(parse(`FROM x\nLABEL a=${'é'.repeat(32_763)}\n`).stages.length, 1);
+});
