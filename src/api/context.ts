@@ -8,7 +8,6 @@ import { parseFilters, type FilterArgs, type FilterTable } from './filters/args.
 import { readBounded, parseJson, MAX_JSON_BODY } from './json-body.ts';
 import { checkBody, type BodyName } from './body-types.ts';
 import { READ_ON_BYTES } from './unread-body.ts';
-import { log } from '../util/log.ts';
 
 const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
 
@@ -204,7 +203,7 @@ export class Ctx {
     res.writeHead(200, { ...baseHeaders(), 'Content-Type': contentType });
     res.flushHeaders();
     return {
-      write: (d) => (unreadTooLong(res, sock) ? false : res.write(d)),
+      write: (d) => res.write(d),
       input: this.req,
       end: () => res.end(),
       onClose: (cb) => whenClosed(sock, cb),
@@ -270,23 +269,9 @@ function afterBody(req: IncomingMessage, end: () => void): void {
   req.resume();
 }
 
-/** Output a hijacked client has not taken yet. The container's output cannot be held back (conmon's
- * attach socket is read as it comes), so a client that stops reading (dockerd blocks the container's
- * output for it, at 1 MB) is disconnected here rather than letting berthd's memory grow without end. */
-const MAX_UNREAD_OUTPUT = 16 << 20;
-
-function unreadTooLong(out: { writableLength: number }, sock: Duplex): boolean {
-  if (out.writableLength <= MAX_UNREAD_OUTPUT) return false;
-  if (!sock.destroyed) {
-    log.warn(`a hijacked client left ${out.writableLength} bytes of output unread: disconnected`);
-    sock.destroy();
-  }
-  return true;
-}
-
 function rawFromSocket(sock: Duplex): RawConn {
   return {
-    write: (d) => (sock.writable && !unreadTooLong(sock, sock) ? sock.write(d) : false),
+    write: (d) => (sock.writable ? sock.write(d) : false),
     input: sock,
     end: () => {
       if (sock.writable) sock.end();
