@@ -20,6 +20,8 @@ export interface RawConn {
   end(): void;
   /** Called when the client goes away. */
   onClose(cb: () => void): void;
+  /** Called once when output that write() could not pass on at once has gone to the client. */
+  onDrain(cb: () => void): void;
   destroy(): void;
 }
 
@@ -207,6 +209,7 @@ export class Ctx {
       input: this.req,
       end: () => res.end(),
       onClose: (cb) => whenClosed(sock, cb),
+      onDrain: (cb) => void res.once('drain', cb),
       destroy: () => sock.destroy(),
     };
   }
@@ -277,6 +280,7 @@ function rawFromSocket(sock: Duplex): RawConn {
       if (sock.writable) sock.end();
     },
     onClose: (cb) => whenClosed(sock, cb),
+    onDrain: (cb) => void sock.once('drain', cb),
     destroy: () => sock.destroy(),
   };
 }

@@ -65,6 +65,9 @@ class PipeSession implements AttachSession {
   private endCbs: (() => void)[] = [];
   private ended = false;
   private readonly child: Stdio;
+  private exited = false;
+  private paused = false;
+  private drainTimer?: NodeJS.Timeout;
 
   constructor(child: Stdio, exited: Promise<unknown>) {
     this.child = child;
@@ -81,12 +84,11 @@ class PipeSession implements AttachSession {
       });
     }
     // the process is gone: what it wrote is read, then the pipes close even if a child of it holds them
-    void exited.then(() =>
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, DRAIN_AFTER_EXIT_MS).unref(),
-    );
+    // (not while the client holds the reading back: what is left in the pipes is still to come)
+    void exited.then(() => {
+      this.exited = true;
+      this.closeAfterDrain();
+    });
     child.stdin?.on('error', () => {});
   }
 
@@ -128,12 +130,36 @@ class PipeSession implements AttachSession {
     this.child.stdin?.end();
   }
 
+  pause(): void {
+    this.paused = true;
+    this.child.stdout.pause();
+    this.child.stderr.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.child.stdout.resume();
+    this.child.stderr.resume();
+    if (this.exited) this.closeAfterDrain();
+  }
+
+  private closeAfterDrain(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (this.paused) return; // resume() starts the wait again
+      this.child.stdout.destroy();
+      this.child.stderr.destroy();
+    }, DRAIN_AFTER_EXIT_MS).unref();
+  }
+
   close(): void {
     // the client went away: the process keeps running, its output goes nowhere
+    this.paused = false;
     this.dataCbs = [];
     this.child.stdin?.destroy();
     this.child.stdout.resume();
     this.child.stderr.resume();
+    if (this.exited) this.closeAfterDrain();
     this.end();
   }
 }

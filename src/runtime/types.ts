@@ -109,6 +109,11 @@ export interface AttachSession {
   endStdin(): void;
   /** Disconnect without affecting the process. */
   close(): void;
+  /** Stop reading the process's output until resume(): a client that does not keep up holds the
+   * process back (its pipe fills), as dockerd's attach does, instead of the daemon buffering it.
+   * Only sessions that read pipes themselves have it (conmon's attach socket is read as it comes). */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface ExecSpec {

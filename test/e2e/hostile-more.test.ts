@@ -1,11 +1,13 @@
 // End-to-end: hostile input beyond hostile-input.test.ts and bad-input.test.ts. Dockerfiles: a line
 // over Docker's 64 KiB scanner limit is refused with Docker's message; ${A:-${B:-…}} words nesting
 // ten thousand deep are expanded as Docker's lexer does, in linear time (the daemon is not frozen).
-// Odd API version prefixes get dockerd's version errors. A build context holding a FIFO and a device is copied, never read. A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
+// An exec client that stops reading holds the process back, as under dockerd: the daemon does not
+// buffer its output, and every byte arrives once it reads again. Odd API version prefixes get dockerd's version errors. A build context holding a FIFO and a device is copied, never read. A hostile registry (a local fake): a manifest that never ends is not read into memory; a token
 // endpoint answering garbage leaves the pull unauthorized, not an internal error.
 import { describe, test, before, after } from 'node:test';
 import http from 'node:http';
 import net from 'node:net';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { docker } from '../helpers/docker.ts';
@@ -19,7 +21,7 @@ const skip = e2eSkipReason();
 
 /** One request written raw on the daemon's socket (no client-side URL checks); the answer's status
  * line, headers (lower-case names) and body. */
-function raw(socket: string, requestLine: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+function raw(socket: string, requestLine: string, body?: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const c = net.connect(socket);
     let out = '';
@@ -34,7 +36,8 @@ function raw(socket: string, requestLine: string): Promise<{ status: number; hea
       if (headers['transfer-encoding'] === 'chunked') body = body.replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n(\r\n)?$/, '');
       resolve({ status: Number(status.split(' ')[1]), headers, body });
     });
-    c.write(`${requestLine} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`);
+    const sent = body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+    c.write(`${requestLine} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n${sent}\r\n${body ?? ''}`);
   });
 }
 
@@ -108,6 +111,65 @@ describe('hostile input, more', SUITE(skip), () => {
     const fine = await raw(t.d.socket, 'GET /containers/%41bc/json');
     assert.equal(fine.status, 404, fine.body);
     assert.equal(JSON.parse(fine.body).message, 'No such container: Abc');
+  });
+
+  test('an exec client that stops reading: the process is held back, the daemon buffers nothing, every byte arrives later', { ...T, timeout: 180_000 }, async () => {
+    const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${t.d.pid}/status`, 'utf8'))?.[1]) / 1024);
+    const id = ok(await dk(['run', '-d', t.image, 'sleep', '300'])).trim();
+    const total = 300_000_000;
+    const created = await raw(t.d.socket, `POST /containers/${id}/exec`, JSON.stringify({ Cmd: ['head', '-c', String(total), '/dev/zero'], AttachStdout: true, AttachStderr: true }));
+    assert.equal(created.status, 201, created.body);
+    const execId = JSON.parse(created.body).Id as string;
+    const before = rssMiB();
+    const c = net.connect(t.d.socket);
+    const body = JSON.stringify({ Detach: false, Tty: false });
+    c.write(`POST /exec/${execId}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    c.pause(); // and not read for a while
+    await new Promise((r) => setTimeout(r, 6_000));
+    const grown = rssMiB() - before;
+    const inspect = await raw(t.d.socket, `GET /exec/${execId}/json`);
+    const runningWhileHeld = JSON.parse(inspect.body).Running as boolean;
+    // reading again: the 101 answer's head, then the stream's frames (8-byte header each)
+    let head: Buffer = Buffer.alloc(0);
+    let inHead = true;
+    let frame: Buffer = Buffer.alloc(0);
+    let payload = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.on('data', (d: Buffer) => {
+        if (inHead) {
+          head = Buffer.concat([head, d]);
+          const end = head.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          inHead = false;
+          d = head.subarray(end + 4);
+        }
+        frame = frame.length ? Buffer.concat([frame, d]) : d;
+        while (frame.length >= 8) {
+          const size = frame.readUInt32BE(4);
+          const have = Math.min(size, frame.length - 8);
+          if (have < size) {
+            // count what is here, keep a header for the rest
+            payload += have;
+            const rest = Buffer.from(frame.subarray(0, 8));
+            rest.writeUInt32BE(size - have, 4);
+            frame = rest;
+            return;
+          }
+          payload += size;
+          frame = frame.subarray(8 + size);
+        }
+      });
+      c.on('end', () => resolve());
+      c.on('error', reject);
+      c.resume();
+    });
+    c.destroy();
+    ok(await dk(['rm', '-f', id]));
+    assert.ok(head.toString().startsWith('HTTP/1.1 101'), head.toString());
+    // (buffered for the client, 300 MB would have grown the daemon by as much)
+    assert.ok(grown < 100, `the daemon grew by ${grown} MiB while the client did not read`);
+    assert.equal(runningWhileHeld, true);
+    assert.equal(payload, total);
   });
 
   describe('a hostile registry', () => {

@@ -57,9 +57,18 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     }
     const session = e.handle!.attach;
     let finished = false;
+    // A client that does not keep up holds the process back (its output pipe fills), as under dockerd:
+    // the daemon never holds more than the socket's buffer for it.
+    let held = false;
     session.onData((s, data) => {
       if ((s === 'stdout' && rec.config.AttachStdout === false) || (s === 'stderr' && rec.config.AttachStderr === false)) return;
-      conn.write(tty ? data : frame(s, data));
+      if (conn.write(tty ? data : frame(s, data)) || held || !session.pause || hungUp) return;
+      held = true;
+      session.pause();
+      conn.onDrain(() => {
+        held = false;
+        session.resume?.();
+      });
     });
     // The client reads the exit code right after the stream ends: close only once it is recorded.
     session.onEnd(() => {
