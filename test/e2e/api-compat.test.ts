@@ -93,6 +93,21 @@ describe('API compatibility details', SUITE(skip), () => {
       assert.equal(i.json.HostConfig.CpuPercent, 0);
     });
 
+    test('map fields as Go writes maps: an API client\'s labels, ports and volumes come back with keys sorted', T, async () => {
+      const name = uniq('maps');
+      const r = await api('POST', `/containers/create?name=${name}`, JSON.stringify({ Image: t.image, Cmd: ['true'], Labels: { zeta: '1', alpha: '2', Mid: '3' }, ExposedPorts: { '80/tcp': {}, '443/tcp': {} }, Volumes: { '/z': {}, '/a': {} } }));
+      assert.equal(r.status, 201, r.body);
+      try {
+        const i = await api('GET', `/containers/${name}/json`);
+        // the raw text, as `docker inspect` without --format prints it
+        assert.match(i.body, /"Labels":\{"Mid":"3","alpha":"2","zeta":"1"\}/);
+        assert.match(i.body, /"ExposedPorts":\{"443\/tcp":\{\},"80\/tcp":\{\}\}/);
+        assert.match(i.body, /"Volumes":\{"\/a":\{\},"\/z":\{\}\}/);
+      } finally {
+        await dk(['rm', '-f', name]);
+      }
+    });
+
     test('CpuPercent at create: discarded with the same warning', T, async () => {
       const r = await api('POST', '/containers/create', JSON.stringify({ Image: t.image, Cmd: ['true'], HostConfig: { CpuPercent: 30 } }));
       assert.equal(r.status, 201, r.body);
