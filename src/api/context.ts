@@ -8,7 +8,7 @@ import { parseFilters, type FilterArgs, type FilterTable } from './filters/args.
 import { readBounded, parseJson, MAX_JSON_BODY } from './json-body.ts';
 import { checkBody, type BodyName } from './body-types.ts';
 import { READ_ON_BYTES } from './unread-body.ts';
-import { goMapOrder } from './go-map-order.ts';
+import { goMapJson } from './go-map-order.ts';
 
 const STATUS_TEXT: Record<number, string> = { 101: 'UPGRADED', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
 
@@ -149,7 +149,7 @@ export class Ctx {
   // --- answers -------------------------------------------------------------
   send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
     this.responded = true;
-    const data = body === undefined ? '' : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body, goMapOrder) + '\n';
+    const data = body === undefined ? '' : typeof body === 'string' || Buffer.isBuffer(body) ? body : goMapJson(body) + '\n';
     const hdrs: Record<string, string | number> = { ...baseHeaders(), ...headers };
     if (body !== undefined && !hdrs['Content-Type']) hdrs['Content-Type'] = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
     if (this.res) {

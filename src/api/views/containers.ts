@@ -89,14 +89,10 @@ function endpoint({ ifName: _i, configuredMac: _m, ...ep }: Partial<EndpointSett
   };
 }
 
-/** A JSON object in the order Go writes a map: keys sorted (clients take the first network as "the" one) */
-function goMapOrder<V>(m: Record<string, V>): Record<string, V> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 function networks(c: ContainerRecord) {
   const eps = c.NetworkSettings?.Networks;
-  if (eps) return goMapOrder(Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, endpoint(v)])));
+  // (in Go's map order when sent: api/go-map-order.ts)
+  if (eps) return Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, endpoint(v)]));
   return { [c.HostConfig.NetworkMode ?? 'bridge']: endpoint() };
 }
 
@@ -167,7 +163,7 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Bridge: '',
       SandboxID: '',
       SandboxKey: '',
-      Ports: goMapOrder(c.NetworkSettings?.Ports ?? {}),
+      Ports: c.NetworkSettings?.Ports ?? {},
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
