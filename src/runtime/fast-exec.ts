@@ -35,6 +35,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import type { OciProcess, OciSpec } from './oci.ts';
+import { CAPABILITY_NAMES } from '../platform/linux/capabilities.ts';
+import { RLIMIT_TYPES } from '../platform/linux/rlimits.ts';
 import type { OciSeccomp } from './seccomp.ts';
 import { log } from '../util/log.ts';
 
@@ -149,28 +151,17 @@ export function forgetFastExec(id: string): void {
   states.delete(id);
 }
 
-const CAPS = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE',
-  'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE',
-  'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
-  'CHECKPOINT_RESTORE',
-];
 
 /** A capability list as the helper's mask; names runc does not know it ignores (with a warning), so do we. */
 function capMask(names: string[] | undefined): bigint {
   let m = 0n;
   for (const n of names ?? []) {
-    const i = CAPS.indexOf(n.toUpperCase().replace(/^CAP_/, ''));
+    const i = CAPABILITY_NAMES.indexOf(`CAP_${n.toUpperCase().replace(/^CAP_/, '')}`);
     if (i >= 0) m |= 1n << BigInt(i);
   }
   return m;
 }
 
-const RLIMITS: Record<string, number> = {
-  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
-};
 
 // ---- seccomp -------------------------------------------------------------------------------------
 
@@ -263,8 +254,8 @@ export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; 
   for (const n of st.ns) kv.push(['ns', n]);
   for (const c of st.cgroups) kv.push(['cgroup', c]);
   for (const r of p.rlimits ?? []) {
-    const res = RLIMITS[r.type];
-    if (res === undefined) return { unsupported: `rlimit ${r.type}` };
+    const res = RLIMIT_TYPES.indexOf(r.type);
+    if (res < 0) return { unsupported: `rlimit ${r.type}` };
     kv.push(['rlimit', `${res} ${BigInt(r.soft)} ${BigInt(r.hard)}`]);
   }
   // (runc writes the container's own oom_score_adj for an exec, which is what the process says)
@@ -295,9 +286,10 @@ export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; 
   if (sc && (sc.defaultAction || sc.syscalls?.length)) {
     const prof = profileOf(sc);
     if (!prof.text) return { unsupported: prof.unsupported };
-    kv.push(['bpf', path.join(o.bundle, `seccomp-${prof.hash}.bpf`)]);
+    const bpf = path.join(o.bundle, `seccomp-${prof.hash}.bpf`);
+    kv.push(['bpf', bpf]);
     // the text only for the exec that finds no cache yet (the helper compiles it then)
-    if (!fs.existsSync(path.join(o.bundle, `seccomp-${prof.hash}.bpf`))) kv.push(['seccomp', prof.text]);
+    if (!fs.existsSync(bpf)) kv.push(['seccomp', prof.text]);
   }
   for (const [k, v] of kv) if (String(v).includes('\0')) return { unsupported: `a NUL byte in ${k}` };
   const body = kv.map(([k, v]) => `${k}\0${v}\0`).join('');

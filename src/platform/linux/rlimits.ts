@@ -29,6 +29,9 @@ const NAMES: Record<string, string> = {
   'Max realtime timeout': 'RLIMIT_RTTIME',
 };
 
+/** The OCI names by resource number (RLIMIT_CPU is 0): /proc/PID/limits lists them in that order. */
+export const RLIMIT_TYPES: readonly string[] = Object.values(NAMES);
+
 export function parseLimits(text: string): Record<string, Rlimit> {
   const out: Record<string, Rlimit> = {};
   const num = (s: string) => (s === 'unlimited' ? UNLIMITED : Number(s));
