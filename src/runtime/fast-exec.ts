@@ -34,7 +34,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import type { OciProcess, OciSpec } from './oci.ts';
+import { RLIM_INFINITY, type OciProcess, type OciSpec } from './oci.ts';
 import { CAPABILITY_NAMES } from '../platform/linux/capabilities.ts';
 import { RLIMIT_TYPES } from '../platform/linux/rlimits.ts';
 import type { OciSeccomp } from './seccomp.ts';
@@ -163,6 +163,9 @@ function capMask(names: string[] | undefined): bigint {
 }
 
 
+/** A limit as the helper reads it (strtoull): unlimited is RLIM_INFINITY. */
+const rlimitValue = (n: number) => (n === Number.POSITIVE_INFINITY ? RLIM_INFINITY : BigInt(n));
+
 // ---- seccomp -------------------------------------------------------------------------------------
 
 const ACTIONS: Record<string, (errno?: number) => number> = {
@@ -256,7 +259,7 @@ export function fastExecSpec(o: { id: string; runcRoot: string; bundle: string; 
   for (const r of p.rlimits ?? []) {
     const res = RLIMIT_TYPES.indexOf(r.type);
     if (res < 0) return { unsupported: `rlimit ${r.type}` };
-    kv.push(['rlimit', `${res} ${BigInt(r.soft)} ${BigInt(r.hard)}`]);
+    kv.push(['rlimit', `${res} ${rlimitValue(r.soft)} ${rlimitValue(r.hard)}`]);
   }
   // (runc writes the container's own oom_score_adj for an exec, which is what the process says)
   const oom = cspec.process?.oomScoreAdj;

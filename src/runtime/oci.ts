@@ -121,7 +121,8 @@ export interface OciSpec {
   linux: OciLinux;
 }
 
-const RLIM_INFINITY = '18446744073709551615';
+/** RLIM_INFINITY as the uint64 runc and the exec helper read. */
+export const RLIM_INFINITY = '18446744073709551615';
 
 /** Serialize a spec (or process) for runc: RLIM_INFINITY must be written as the exact uint64 literal.
  * (A replacer takes JSON.stringify off its fast path: 0.5 ms instead of 0.1-0.2 for a container's

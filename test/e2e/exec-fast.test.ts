@@ -182,7 +182,7 @@ describe('exec through berth-exec and through runc exec: the same process', SUIT
   });
 
   test('no-new-privileges, seccomp=unconfined, a profile of our own, --ulimit, --oom-score-adj', T, async () => {
-    const n = await pair(['--security-opt', 'no-new-privileges', '--ulimit', 'nofile=512:1024', '--oom-score-adj', '300']);
+    const n = await pair(['--security-opt', 'no-new-privileges', '--ulimit', 'nofile=512:1024', '--ulimit', 'core=-1', '--oom-score-adj', '300']);
     const nv = await compare(n, []);
     assert.equal(field(nv.stdout, 'NoNewPrivs'), '1');
     assert.match(nv.stdout, /^Max open files\s+512\s+1024\s+files/m);

@@ -62,6 +62,12 @@ describe('the exec helper spec', () => {
     assert.deepEqual(get('bpf'), []);
   });
 
+  test('an unlimited rlimit (--ulimit core=-1) is RLIM_INFINITY, as runc reads it', () => {
+    const r = make(state(), proc({ rlimits: [{ type: 'RLIMIT_CORE', soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY }] }));
+    assert.ok(r.spec, r.unsupported);
+    assert.deepEqual(pairs(r.spec!).filter(([k]) => k === 'rlimit').map(([, v]) => v), ['4 18446744073709551615 18446744073709551615']);
+  });
+
   test('what runc must do: user namespace, LSM labels, a terminal, unknown fields, other namespace paths', () => {
     assert.match(make(state({}, { namespaces: [{ type: 'NEWUSER' }, { type: 'NEWNS' }] })).unsupported!, /user namespace/);
     assert.match(make(state({}, { process_label: 'x' })).unsupported!, /LSM/);
