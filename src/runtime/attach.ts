@@ -12,6 +12,11 @@ const MAX_PACKET = 16 * 1024;
 const SUN_PATH_MAX = 107;
 /** Output kept for a session nobody listens to yet. */
 const MAX_PENDING = 4 * 1024 * 1024;
+/** Output held for a listener that paused (a client that does not keep up): conmon writes to its
+ * attach sockets without blocking the container and drops what a full socket cannot take, so the
+ * process is never held back here; we hold this much for the client, then drop as conmon does,
+ * instead of buffering without bound. */
+export const MAX_HELD = 4 * 1024 * 1024;
 
 type DataCb = (stream: StreamName, data: Buffer) => void;
 
@@ -28,6 +33,13 @@ export class SeqpacketAttach implements AttachSession {
   private endGate: Promise<unknown> | undefined;
   private endResolve!: () => void;
   private readonly endReady = new Promise<void>((r) => (this.endResolve = r));
+  /** see pause() */
+  private paused = false;
+  private held: [StreamName, Buffer][] = [];
+  private heldBytes = 0;
+  /** bytes dropped for a client that fell more than MAX_HELD behind */
+  dropped = 0;
+  private afterHeld?: () => void;
 
   constructor(sock: SeqpacketSocket) {
     this.sock = sock;
@@ -36,6 +48,7 @@ export class SeqpacketAttach implements AttachSession {
       const stream: StreamName = buf[0] === STDERR ? 'stderr' : 'stdout';
       const data = buf.subarray(1);
       if (this.dataCbs.length === 0) this.buffer(stream, data);
+      else if (this.paused) this.hold(stream, data);
       else for (const cb of this.dataCbs) cb(stream, data);
     });
     const end = () => this.markEnded();
@@ -90,9 +103,44 @@ export class SeqpacketAttach implements AttachSession {
     void this.endReady.then(() =>
       setImmediate(() => {
         if (this.pending.length && this.dataCbs.length) this.flushPending();
-        cb();
+        // what is held for a paused listener goes first
+        if (this.held.length) this.afterHeld = cb;
+        else cb();
       }),
     );
+  }
+
+  private hold(stream: StreamName, data: Buffer): void {
+    if (this.heldBytes + data.length > MAX_HELD) {
+      this.dropped += data.length;
+      return;
+    }
+    this.held.push([stream, data]);
+    this.heldBytes += data.length;
+  }
+
+  /**
+   * The listener cannot take more for now (its client's socket is full): output is held, up to
+   * MAX_HELD, until resume(). The socket cannot stop being read (node-unix-socket has no pause),
+   * and conmon would not hold the container back for it anyway: beyond that, output is dropped
+   * for this session, as conmon drops it for a full attach socket. The log has all of it.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    while (!this.paused && this.held.length) {
+      const [s, d] = this.held.shift()!;
+      this.heldBytes -= d.length;
+      for (const cb of this.dataCbs) cb(s, d);
+    }
+    if (!this.held.length && this.afterHeld) {
+      const cb = this.afterHeld;
+      this.afterHeld = undefined;
+      cb();
+    }
   }
 
   write(data: Buffer): void {

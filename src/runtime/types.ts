@@ -109,9 +109,10 @@ export interface AttachSession {
   endStdin(): void;
   /** Disconnect without affecting the process. */
   close(): void;
-  /** Stop reading the process's output until resume(): a client that does not keep up holds the
+  /** Stop passing the process's output on until resume(): a client that does not keep up holds the
    * process back (its pipe fills), as dockerd's attach does, instead of the daemon buffering it.
-   * Only sessions that read pipes themselves have it (conmon's attach socket is read as it comes). */
+   * conmon's attach socket never holds the container back: there the daemon holds a bounded amount
+   * and then drops, as conmon itself does (runtime/attach.ts). */
   pause?(): void;
   resume?(): void;
 }

@@ -42,7 +42,19 @@ export async function attachToContainer(ctx: Ctx, containers: ContainerService):
   }
   if (closed) return session.close();
   containers.emitEvent(c.Id, 'attach');
-  session.onData((s, data) => send(s, data));
+  // A client that does not keep up: the session holds its output (bounded) until the socket drains,
+  // instead of the daemon queueing it all in the socket's buffer.
+  let held = false;
+  session.onData((s, data) => {
+    if ((s === 'stdout' && !wantStdout) || (s === 'stderr' && !wantStderr)) return;
+    if (conn.write(tty ? data : frame(s, data)) || held || !session.pause || closed) return;
+    held = true;
+    session.pause();
+    conn.onDrain(() => {
+      held = false;
+      session.resume?.();
+    });
+  });
   session.onEnd(() => conn.end());
 
   if (wantStdin) {
