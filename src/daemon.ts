@@ -86,7 +86,7 @@ export class Daemon {
     // the programs it runs (mount, runc, …) start from a small shell, not by forking the daemon
     useSpawner(path.join(cfg.execRoot, 'spawn'));
     const images = new ImageStoreService({ cfg, db, events });
-    const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
+    const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, spoolDir: layout(cfg).tmp, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
     const runtime = freezer.runtime;
     const networks = (this.networks = new NetworkService({ cfg, db, events, hostId: this.daemonId() }));
     await networks.init();

@@ -1,9 +1,12 @@
 // An AttachSession over conmon's attach socket: a SOCK_SEQPACKET unix socket whose packets from conmon carry
 // one byte of stream id (2 = stdout, 3 = stderr) before the data; what we write goes to the process's stdin.
 import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
 import { SeqpacketSocket } from 'node-unix-socket';
 import type { AttachSession, StreamName } from './types.ts';
 import { conflict, systemError } from '../errdefs.ts';
+import { log } from '../util/log.ts';
 
 const STDOUT = 2;
 const STDERR = 3;
@@ -12,13 +15,66 @@ const MAX_PACKET = 16 * 1024;
 const SUN_PATH_MAX = 107;
 /** Output kept for a session nobody listens to yet. */
 const MAX_PENDING = 4 * 1024 * 1024;
-/** Output held for a listener that paused (a client that does not keep up): conmon writes to its
- * attach sockets without blocking the container and drops what a full socket cannot take, so the
- * process is never held back here; we hold this much for the client, then drop as conmon does,
- * instead of buffering without bound. */
+/** Output held in memory for a listener that paused (a client that does not keep up); beyond it, in
+ * a file (see Spill), up to MAX_SPILL, then dropped. conmon writes to its attach sockets without ever
+ * holding the container back (it drops what a full socket cannot take), so the daemon must read the
+ * socket as it comes: Docker instead holds the container back for the client. Either way the client
+ * gets every byte, without the daemon's memory growing with the container's output. */
 export const MAX_HELD = 4 * 1024 * 1024;
+export const MAX_SPILL = 1024 * 1024 * 1024;
 
 type DataCb = (stream: StreamName, data: Buffer) => void;
+
+/** Output kept in an unlinked file, in order, as records: stream byte, 32-bit length, data. */
+class Spill {
+  private readonly fd: number;
+  private closed = false;
+  private writePos = 0;
+  private readPos = 0;
+
+  constructor(dir: string) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `attach-${crypto.randomUUID()}`);
+    this.fd = fs.openSync(file, 'w+', 0o600);
+    // (gone with the daemon, whatever happens to it)
+    fs.unlinkSync(file);
+  }
+
+  get size(): number {
+    return this.writePos - this.readPos;
+  }
+
+  add(stream: StreamName, data: Buffer): void {
+    const head = Buffer.alloc(5);
+    head[0] = stream === 'stderr' ? STDERR : STDOUT;
+    head.writeUInt32BE(data.length, 1);
+    for (const b of [head, data]) {
+      for (let off = 0; off < b.length; ) off += fs.writeSync(this.fd, b, off, b.length - off, this.writePos + off);
+      this.writePos += b.length;
+    }
+  }
+
+  /** The next record, or undefined when everything written has been read. */
+  next(): [StreamName, Buffer] | undefined {
+    if (this.readPos >= this.writePos) return undefined;
+    const head = Buffer.alloc(5);
+    if (fs.readSync(this.fd, head, 0, 5, this.readPos) !== 5) throw new Error('the spool file ended early');
+    const data = Buffer.allocUnsafe(head.readUInt32BE(1));
+    for (let off = 0; off < data.length; ) {
+      const n = fs.readSync(this.fd, data, off, data.length - off, this.readPos + 5 + off);
+      if (n <= 0) throw new Error('the spool file ended early');
+      off += n;
+    }
+    this.readPos += 5 + data.length;
+    return [head[0] === STDERR ? 'stderr' : 'stdout', data];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
 
 export class SeqpacketAttach implements AttachSession {
   private readonly sock: SeqpacketSocket;
@@ -37,12 +93,16 @@ export class SeqpacketAttach implements AttachSession {
   private paused = false;
   private held: [StreamName, Buffer][] = [];
   private heldBytes = 0;
-  /** bytes dropped for a client that fell more than MAX_HELD behind */
+  private spill?: Spill;
+  /** bytes dropped for a client that fell more than MAX_HELD + MAX_SPILL behind */
   dropped = 0;
   private afterHeld?: () => void;
+  /** where held output beyond MAX_HELD goes (none: it is dropped there) */
+  private readonly spoolDir?: string;
 
-  constructor(sock: SeqpacketSocket) {
+  constructor(sock: SeqpacketSocket, spoolDir?: string) {
     this.sock = sock;
+    this.spoolDir = spoolDir;
     sock.on('data', (buf: Buffer) => {
       if (buf.length === 0 || (buf[0] !== STDOUT && buf[0] !== STDERR)) return;
       const stream: StreamName = buf[0] === STDERR ? 'stderr' : 'stdout';
@@ -104,26 +164,33 @@ export class SeqpacketAttach implements AttachSession {
       setImmediate(() => {
         if (this.pending.length && this.dataCbs.length) this.flushPending();
         // what is held for a paused listener goes first
-        if (this.held.length) this.afterHeld = cb;
+        if (this.held.length || this.spill) this.afterHeld = cb;
         else cb();
       }),
     );
   }
 
   private hold(stream: StreamName, data: Buffer): void {
-    if (this.heldBytes + data.length > MAX_HELD) {
-      this.dropped += data.length;
+    // (once output went to the file, the rest follows it there: the order is kept)
+    if (!this.spill && this.heldBytes + data.length <= MAX_HELD) {
+      this.held.push([stream, data]);
+      this.heldBytes += data.length;
       return;
     }
-    this.held.push([stream, data]);
-    this.heldBytes += data.length;
+    try {
+      if (!this.spill && this.spoolDir) this.spill = new Spill(this.spoolDir);
+      if (this.spill && this.spill.size + data.length <= MAX_SPILL) return this.spill.add(stream, data);
+    } catch (e) {
+      log.warn(`attach: holding output for a slow client: ${(e as Error).message}`);
+    }
+    if (!this.dropped) log.warn(`attach: a client more than ${MAX_HELD + MAX_SPILL} bytes behind: its output is dropped`);
+    this.dropped += data.length;
   }
 
   /**
-   * The listener cannot take more for now (its client's socket is full): output is held, up to
-   * MAX_HELD, until resume(). The socket cannot stop being read (node-unix-socket has no pause),
-   * and conmon would not hold the container back for it anyway: beyond that, output is dropped
-   * for this session, as conmon drops it for a full attach socket. The log has all of it.
+   * The listener cannot take more for now (its client's socket is full): output is held until
+   * resume(), in memory and then in a file (see MAX_HELD). The socket itself cannot stop being read
+   * (node-unix-socket has no pause), and conmon would not hold the container back for it anyway.
    */
   pause(): void {
     this.paused = true;
@@ -136,7 +203,21 @@ export class SeqpacketAttach implements AttachSession {
       this.heldBytes -= d.length;
       for (const cb of this.dataCbs) cb(s, d);
     }
-    if (!this.held.length && this.afterHeld) {
+    while (!this.paused && this.spill) {
+      let r: [StreamName, Buffer] | undefined;
+      try {
+        r = this.spill.next();
+      } catch (e) {
+        log.warn(`attach: reading held output back: ${(e as Error).message}`);
+      }
+      if (!r) {
+        this.spill.close();
+        this.spill = undefined;
+        break;
+      }
+      for (const cb of this.dataCbs) cb(r[0], r[1]);
+    }
+    if (!this.held.length && !this.spill && this.afterHeld) {
       const cb = this.afterHeld;
       this.afterHeld = undefined;
       cb();
@@ -166,6 +247,9 @@ export class SeqpacketAttach implements AttachSession {
   }
 
   close(): void {
+    this.spill?.close();
+    this.spill = undefined;
+    this.held = [];
     if (this.closed) return;
     this.closed = true;
     try {
@@ -181,7 +265,7 @@ export class SeqpacketAttach implements AttachSession {
  * Connect to an attach socket. Paths longer than sun_path are reached through /proc/self/fd/N of their
  * directory, so deep state directories work.
  */
-export function connectAttach(socketPath: string, timeoutMs = 10_000): Promise<SeqpacketAttach> {
+export function connectAttach(socketPath: string, timeoutMs = 10_000, spoolDir?: string): Promise<SeqpacketAttach> {
   return new Promise((resolve, reject) => {
     let dirFd: number | undefined;
     let target = socketPath;
@@ -223,7 +307,7 @@ export function connectAttach(socketPath: string, timeoutMs = 10_000): Promise<S
         clearTimeout(timer);
         cleanup();
         sock.off('error', fail);
-        resolve(new SeqpacketAttach(sock));
+        resolve(new SeqpacketAttach(sock, spoolDir));
       });
     } catch (e) {
       fail(e as Error);

@@ -35,6 +35,8 @@ export { findExecutable } from '../util/exec.ts';
 export interface RuncDriverOptions {
   /** The driver's own state directory (exit files, bundle links). Survives daemon restarts (exec root). */
   root: string;
+  /** where an attach session keeps the output a slow client has not taken yet (runtime/attach.ts) */
+  spoolDir?: string;
   /** runc's state root (`runc --root`); default: <root>/runc. Other runtimes get <root>/<name>. */
   runcRoot?: string;
   /** Path of runc; default: found on PATH (/usr/sbin, /usr/bin, ...). */
@@ -53,6 +55,7 @@ export class RuncDriver implements RuntimeDriver {
   /** the default runtime's name */
   readonly name: string;
   readonly root: string;
+  private readonly spoolDir?: string;
   readonly runcRoot: string;
   readonly runtimePath: string;
   private readonly table = new Map<string, OciRuntime>();
@@ -69,6 +72,7 @@ export class RuncDriver implements RuntimeDriver {
 
   constructor(opts: RuncDriverOptions) {
     this.root = opts.root;
+    this.spoolDir = opts.spoolDir;
     this.runcRoot = opts.runcRoot ?? path.join(opts.root, 'runc');
     const runtimePath = opts.runtimePath ?? findExecutable('runc');
     const conmonPath = opts.conmonPath ?? findExecutable('conmon');
@@ -287,7 +291,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async attach(id: string): Promise<AttachSession> {
     try {
-      return await connectAttach(path.join(this.bundles.get(id), 'attach'));
+      return await connectAttach(path.join(this.bundles.get(id), 'attach'), undefined, this.spoolDir);
     } catch (e) {
       if (e instanceof BerthError && e.kind === 'conflict') throw conflict(`Container ${id} is not running`);
       throw e;
@@ -375,7 +379,7 @@ export class RuncDriver implements RuntimeDriver {
 
   async exec(id: string, spec: ExecSpec): Promise<ExecHandle> {
     const rt = this.runtimeOf(id);
-    return runcExec({ id, bundle: this.bundles.get(id), rt, spec: this.bundles.spec(id), groupAdd: this.bundles.sidecar(id).groupAdd, globalArgs: this.globalArgs(rt), socketDir: this.root, conmonPath: this.conmonPath }, spec);
+    return runcExec({ id, bundle: this.bundles.get(id), rt, spec: this.bundles.spec(id), groupAdd: this.bundles.sidecar(id).groupAdd, globalArgs: this.globalArgs(rt), socketDir: this.root, spoolDir: this.spoolDir, conmonPath: this.conmonPath }, spec);
   }
 
   /** Stop watching (for tests and shutdown); containers keep running under their monitors. */

@@ -33,6 +33,8 @@ export interface ExecContext {
   globalArgs: string[];
   /** where conmon makes its attach socket */
   socketDir: string;
+  /** where a slow client's output is held (runtime/attach.ts) */
+  spoolDir?: string;
   conmonPath: string;
 }
 
@@ -121,7 +123,7 @@ const { id, bundle, rt } = c;
     mon.attach!.close();
     t.mark('conmon ready');
     if (!ready) await awaitPid(mon, 'exec'); // throws conmon's or runc's error
-    session = await connectAttach(path.join(execDir, 'attach'));
+    session = await connectAttach(path.join(execDir, 'attach'), undefined, c.spoolDir);
     t.mark('attach');
     mon.start!.end('1');
     const pid = await awaitPid(mon, 'exec').catch((e: Error) => {

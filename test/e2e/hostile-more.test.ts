@@ -172,7 +172,7 @@ describe('hostile input, more', SUITE(skip), () => {
     assert.equal(payload, total);
   });
 
-  test('a container attach client that stops reading: the daemon holds a bounded amount, the stream goes on after', { ...T, timeout: 180_000 }, async () => {
+  test('a container attach client that stops reading: the daemon memory does not grow with it, every byte arrives later', { ...T, timeout: 180_000 }, async () => {
     const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${t.d.pid}/status`, 'utf8'))?.[1]) / 1024);
     const total = 400_000_000;
     // (lines: 200 MB of NUL bytes would also cost the daemon's JSON log conversion, \u0000 each, its
@@ -206,11 +206,10 @@ describe('hostile input, more', SUITE(skip), () => {
     // the stream ends with the container, with its last line
     assert.match(tail, /done\n$/);
     assert.match(logs.stdout, /^[0-9]*done\n$/);
-    // dockerd holds the container back until the client reads: every byte arrives. Berth's monitor
-    // (conmon, as under podman) never holds a container back for an attach client: once the client
-    // is 4 MiB behind, its output is dropped for that client (the log keeps all of it).
-    if (REAL_DOCKER) assert.ok(bytes > total, `${bytes} bytes`);
-    else assert.ok(bytes > 4 << 20, `${bytes} bytes`);
+    // every byte arrives: dockerd holds the container back until the client reads; Berth's monitor
+    // (conmon, as under podman) never holds a container back, so the daemon keeps what the client
+    // has not taken in a file (each 8-byte frame header adds to the bytes counted)
+    assert.ok(bytes > total, `${bytes} bytes`);
   });
 
   describe('a hostile registry', () => {
