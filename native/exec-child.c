@@ -143,10 +143,13 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
     if (setns(nsfds[i], nsflag(S.ns[i]))) child_fail("failed to setns into %s namespace: %s", S.ns[i], goerr(errno));
     close(nsfds[i]);
   }
-  // the parent puts us in the cgroups and sets the rlimits, then lets us go
+  // the parent writes our pid where we cannot go ourselves and sets the rlimits, then lets us go
   char go;
   if (read(gofd, &go, 1) != 1) _exit(1);
   close(gofd);
+  // into each v1 cgroup hierarchy by itself, before it runs anything of the container (exec-cgroup.c)
+  int failed = -1, e = cgroups_join_self(&failed);
+  if (e) child_fail(CGROUP_FAILED " %d %d", failed, e);
   if (setsid() < 0) child_fail("setsid failed: %s", goerr(errno));
   // only 0-2 reach the process (the error pipe is close-on-exec)
   syscall(SYS_close_range, 3, errfd - 1, 0);
