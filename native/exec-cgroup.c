@@ -42,19 +42,22 @@ static int v2 = -1;
 void cgroups_open(void) {
   for (int i = 0; i < S.ncg; i++) {
     how[i] = BY_PARENT;
-    fds[i] = -1;
-    int dir = open(S.cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) continue;
+    char p[4200];
+    // (a v1 hierarchy has a tasks file, cgroup2 has none)
+    snprintf(p, sizeof p, "%s/tasks", S.cgroups[i]);
+    if ((fds[i] = open(p, O_WRONLY | O_CLOEXEC)) >= 0) {
+      how[i] = BY_SELF;
+      continue;
+    }
+    if (v2 >= 0 || (fds[i] = open(S.cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) continue;
     struct statfs sf;
-    if (fstatfs(dir, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
-      if (v2 < 0) {
-        v2 = i;
-        fds[i] = dir;
-        how[i] = BY_CLONE;
-        continue;
-      }
-    } else if ((fds[i] = openat(dir, "tasks", O_WRONLY | O_CLOEXEC)) >= 0) how[i] = BY_SELF;
-    close(dir);
+    if (fstatfs(fds[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+      v2 = i;
+      how[i] = BY_CLONE;
+    } else {
+      close(fds[i]);
+      fds[i] = -1;
+    }
   }
 }
 
