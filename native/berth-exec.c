@@ -130,8 +130,8 @@ static int hold_sealed(int argc, char **argv) {
   int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   int mfd = self < 0 ? -1 : sealed_copy(self, why, sizeof why);
   if (self < 0) snprintf(why, sizeof why, "open /proc/self/exe: %s", goerr(errno));
-  if (mfd >= 0 && dup2(mfd, fd) == fd) {
-    // (dup2's copy is not close-on-exec: PROG keeps it)
+  // (not close-on-exec there: PROG keeps it)
+  if (mfd >= 0 && (mfd == fd ? fcntl(fd, F_SETFD, 0) == 0 : dup2(mfd, fd) == fd)) {
     snprintf(path, sizeof path, "/dev/fd/%d", fd);
     args[argc - 3] = path;
   } else fprintf(stderr, "berth-exec: no sealed copy to hold: %s\n", mfd < 0 ? why : goerr(errno));

@@ -57,7 +57,7 @@ export function spawnLine(id: string, cmd: string, args: string[], out: string, 
  * search through PATH, its locale); the shell's sealed program (`sealed`) from the shell's copy
  * ($2, when the shell has one).
  */
-export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err: string; cwd: string; ownSignals?: boolean; sealed?: boolean }): string {
+export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err?: string; cwd: string; ownSignals?: boolean; sealed?: boolean }): string {
   let prog: string;
   let pick = '';
   if (o.ownSignals && !o.env) {
@@ -70,7 +70,7 @@ export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Rec
   }
   const opens = [...o.fifos].map(([fd, f]) => `${fd}>${shellQuote(f)}`).join(' ');
   const body = `cd ${shellQuote(o.cwd)} && exec ${opens} && echo "${id} o" >&9 && ${pick}exec ${prog} 9>&-`;
-  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
+  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${o.err ? shellQuote(o.err) : '/dev/null'} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
 }
 
 export interface SpawnerOptions {
@@ -217,7 +217,9 @@ export class Spawner {
    */
   startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string; ownSignals?: boolean }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
     const id = `${process.pid}-${this.n++}`;
-    const err = path.join(this.dir, `${id}.err`);
+    // (stderr a fifo: no file to make, read and remove on the program's way; the shell's own
+    // messages, were it unable to start it, go nowhere, as its exit status tells)
+    const err = opts.fds.includes(2) ? undefined : path.join(this.dir, `${id}.err`);
     let settle!: (fds: Map<number, number> | undefined) => void;
     const pipes = new Promise<Map<number, number> | undefined>((resolve) => (settle = resolve));
     let onPid!: (pid: number) => void;
@@ -260,8 +262,10 @@ export class Spawner {
           onExit: (code) => {
             let stderr = '';
             try {
-              stderr = fs.readFileSync(err, 'utf8');
-              fs.rmSync(err, { force: true });
+              if (err) {
+                stderr = fs.readFileSync(err, 'utf8');
+                fs.rmSync(err, { force: true });
+              }
             } catch {}
             if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
             // exited before its fifos were open: nothing will come on them
@@ -271,7 +275,7 @@ export class Spawner {
           },
           onError: (e) => {
             cleanup();
-            fs.rmSync(err, { force: true });
+            if (err) fs.rmSync(err, { force: true });
             noPid(e);
             settle(undefined);
             reject(e);
