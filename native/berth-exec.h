@@ -61,6 +61,11 @@ const char *goerr(int e);
 /** The BPF program for S (from the cache, compiled into it first if missing); NULL without seccomp. */
 struct sock_filter *seccomp_program(unsigned short *len);
 
+/** Run from a sealed copy of this binary (exec-sealed.c): returns when already running from one. */
+void ensure_sealed(char **argv);
+/** berth-exec --hold-sealed FD PROG ARGS...: see exec-sealed.c. */
+int hold_sealed(int argc, char **argv);
+
 /** The container's cgroups (exec-cgroup.c): their descriptors opened on the host, before any setns. */
 void cgroups_open(void);
 /** The process, born in the container's cgroup2 group when the kernel allows it (else a plain fork). */

@@ -178,7 +178,9 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
   apply_bounding(last_cap);
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) child_fail("unable to set keep caps: %s", goerr(errno));
   // setupUser
-  char *home = passwd_home(S.uid);
+  // (read while still root, as runc does; only when HOME is to come from it: the daemon sets HOME)
+  const char *h = getenv_in(env, nenv, "HOME");
+  char *home = !h || !*h ? passwd_home(S.uid) : NULL;
   struct stat null, st;
   static const char *const stdname[3] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
   if (stat("/dev/null", &null)) child_fail("unable to setup user: stat /dev/null: %s", goerr(errno));
@@ -202,7 +204,6 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
   }
   if (syscall(SYS_setgid, S.gid)) child_fail("unable to setup user: %s", goerr(errno));
   if (syscall(SYS_setuid, S.uid)) child_fail("unable to setup user: %s", goerr(errno));
-  const char *h = getenv_in(env, nenv, "HOME");
   if (!h || !*h) {
     static char hb[4200];
     snprintf(hb, sizeof hb, "HOME=%s", home ? home : "/");
