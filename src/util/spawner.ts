@@ -83,6 +83,15 @@ export interface SpawnerOptions {
   sealed?: string;
 }
 
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A fifo made ahead of time, and the daemon's O_RDWR descriptor that keeps it open. */
 interface SpareFifo {
   path: string;
@@ -117,6 +126,8 @@ export class Spawner {
     // (its directory as $1: ps and the memory bench tell whose spawner it is; the sealed copy's
     // path as $2, added by the program that makes it)
     const shArgs = ['/bin/sh', '-s', '--', this.dir];
+    // (a program gone since: the shell alone, rather than every program's failure)
+    if (this.sealed && !isExecutable(this.sealed)) this.sealed = undefined;
     const sealed = this.sealed;
     const sh = sealed ? spawn(sealed, ['--hold-sealed', String(SEALED_FD), ...shArgs], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env }) : spawn(shArgs[0]!, shArgs.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
     this.sh = sh;
