@@ -78,6 +78,8 @@ describe('an exec started by the spawner shell', () => {
       assert.equal(fs.readlinkSync(`/proc/${helper}/exe`), '/memfd:berth-exec (deleted)');
       assert.equal(fs.statSync(`/proc/${helper}/exe`).ino, fs.statSync(`/proc/${shell}/fd/7`).ino);
       assert.match(fs.readFileSync(`/proc/${shell}/cmdline`, 'utf8'), /^\/bin\/sh\0-s\0--\0.*\0\/dev\/fd\/7\0$/);
+      // (its listing first: killed before it ran, it would have written nothing)
+      for (let i = 0; i < 100 && !c.out().endsWith('\n3\n'); i++) await new Promise((r) => setTimeout(r, 20));
     } finally {
       h.kill?.('SIGKILL');
       await h.exited;
