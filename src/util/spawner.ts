@@ -246,7 +246,8 @@ export class Spawner {
       const cleanup = () => {
         for (const f of taken.splice(0)) {
           fs.closeSync(f.holder);
-          fs.rmSync(f.path, { force: true });
+          // (the name alone: off the event loop, which is busy starting the program)
+          fs.rm(f.path, { force: true }, () => {});
         }
       };
       return new Promise<SpawnedResult>((resolve, reject) => {
