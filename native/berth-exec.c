@@ -7,8 +7,8 @@
 //
 // The steps and their order are runc's (libcontainer/process_linux.go setnsProcess.start,
 // nsenter/nsexec.c, setns_init_linux.go, init_linux.go finalizeNamespace/setupUser):
-//   parent (stays on the host): oom_score_adj, non-dumpable, setns(pid), fork; the child's pid into
-//     every cgroup of the container's init, its rlimits; then it lets the child go, waits for its
+//   parent (stays on the host): oom_score_adj, non-dumpable, setns(pid), fork (the child into every
+//     cgroup of the container's init: exec-cgroup.c), its rlimits; then it lets the child go, waits for its
 //     exec (its sync pipe closes) or its error, writes the pid file, forwards signals and exits with
 //     the process's status (128+n when killed by signal n), as runc does.
 //   child: setns ipc, uts, net, mnt, cgroup; waits; setsid; fds >= 3 closed; session keyring;
@@ -16,13 +16,9 @@
 //     owner, groups, gid, uid, HOME; chdir again if it was refused; caps; seccomp (when NNP is on);
 //     PATH lookup; execve with exactly the spec's environment.
 // Exit status 3 with a log line carrying "berth-fallback" means nothing was started: the daemon
-// runs the exec through runc instead. The helper is in three parts: this file, exec-child.c and
-// exec-seccomp.c (berth-exec.h).
+// runs the exec through runc instead. The helper is in five parts: this file, exec-child.c,
+// exec-cgroup.c, exec-seccomp.c and exec-sealed.c (berth-exec.h).
 #include "berth-exec.h"
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-extern char **environ;
 
 struct spec S;
 static const char *logpath;
@@ -75,34 +71,6 @@ const char *goerr(int e) {
   return b;
 }
 
-// ---- running from a sealed copy ----------------------------------------------------------------
-
-/** Run from a sealed memfd copy of this binary (CVE-2019-5736: a container's root must not be able
- * to write the host's binary through /proc/PID/exe of a process that joined its namespaces). */
-static void ensure_sealed(char **argv) {
-  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (self < 0) fallback("open /proc/self/exe: %s", goerr(errno));
-  int seals = fcntl(self, F_GET_SEALS);
-  if (seals >= 0 && (seals & SEALS) == SEALS) {
-    close(self);
-    return;
-  }
-  int mfd = memfd_create("berth-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (mfd < 0) fallback("memfd_create: %s", goerr(errno));
-  struct stat st;
-  if (fstat(self, &st) < 0) fallback("stat /proc/self/exe: %s", goerr(errno));
-  off_t left = st.st_size;
-  while (left > 0) {
-    ssize_t n = sendfile(mfd, self, NULL, left);
-    if (n <= 0) fallback("copying /proc/self/exe: %s", goerr(errno));
-    left -= n;
-  }
-  close(self);
-  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) fallback("sealing the copy: %s", goerr(errno));
-  fexecve(mfd, argv, environ);
-  fallback("fexecve: %s", goerr(errno));
-}
-
 // ---- the spec ----------------------------------------------------------------------------------
 
 static unsigned long long num(const char *s) { return strtoull(s, NULL, 10); }
@@ -123,6 +91,7 @@ static void read_spec(const char *path) {
     len = len * 10 + (c - '0');
   }
   char *buf = malloc(len + 1);
+  if (!buf) fallback("read %s: %s", path, goerr(errno));
   for (size_t got = 0; got < len;) {
     ssize_t n = read(fd, buf + got, len - got);
     if (n < 0 && errno == EINTR) continue;
@@ -219,7 +188,53 @@ static int write_file(const char *path, const char *data) {
   return n < 0 ? -1 : 0;
 }
 
+/** "DIR/.NAME" for the file DIR/NAME, or with `dir`, "dir/.NAME". */
+static void dotted(char *out, size_t sz, const char *path, const char *dir) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (dir) snprintf(out, sz, "%s/.%s", dir, name);
+  else snprintf(out, sz, "%.*s.%s", slash ? (int)(slash - path + 1) : 0, path, name);
+}
+
+/** The pid file, written whole under another name and renamed into place, as runc does. That name is
+ * in the spec's directory (the daemon's spawner directory when the spec came through its fifo)
+ * rather than beside the pid file: the daemon watches the pid file's directory, and a file made
+ * there wakes it, which then runs in our place, before the pid is in (2-3 ms under load, measured).
+ * Another filesystem there (EXDEV): beside the pid file. */
+static void write_pidfile(const char *spec, pid_t pid) {
+  char num[32], tmp[4200], dir[4096];
+  int n = snprintf(num, sizeof num, "%d", pid);
+  const char *slash = strrchr(spec, '/');
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - spec) : 1, slash ? spec : ".");
+  for (int beside = 0; beside < 2; beside++) {
+    dotted(tmp, sizeof tmp, S.pidfile, beside ? NULL : dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) continue;
+    if (write(fd, num, n) < 0) {}
+    close(fd);
+    if (!rename(tmp, S.pidfile)) return;
+    unlink(tmp);
+  }
+}
+
+static int errpipe = -1;
+
+/** The exec failed after its process was forked: the process is killed, and the message logged is
+ * the process's own error when it had reported one (the real cause), else `msg`. */
+__attribute__((noreturn)) static void kill_and_die(char *msg, size_t sz) {
+  kill(kid, SIGKILL);
+  while (waitpid(kid, NULL, 0) < 0 && errno == EINTR) {}
+  char child[4096];
+  ssize_t n = errpipe < 0 ? 0 : read(errpipe, child, sizeof child - 1);
+  if (n > 0) {
+    child[n] = 0;
+    snprintf(msg, sz, "exec failed: unable to start container process: %s", child);
+  }
+  die_log(1, msg);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "--hold-sealed")) return hold_sealed(argc, argv);
   if (argc != 2) {
     fprintf(stderr, "usage: berth-exec SPEC\n");
     return 2;
@@ -256,12 +271,13 @@ int main(int argc, char **argv) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) fallback("failed to set process as non-dumpable");
   int gop[2], errp[2];
   if (pipe2(gop, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) fallback("pipe: %s", goerr(errno));
+  cgroups_open();
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
   if (pidns >= 0 && setns(pidns, CLONE_NEWPID)) fallback("failed to setns into pid namespace: %s", goerr(errno));
   if (pidns >= 0) close(pidns);
-  kid = fork();
+  kid = cgroups_fork();
   if (kid < 0) fallback("fork: %s", goerr(errno));
   if (kid == 0) {
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
@@ -271,33 +287,21 @@ int main(int argc, char **argv) {
   }
   close(gop[0]);
   close(errp[1]);
+  errpipe = errp[0];
   for (int i = 0; i < S.nns; i++)
     if (nsfds[i] >= 0) close(nsfds[i]);
   char msg[8192];
-  char kidpid[32];
-  snprintf(kidpid, sizeof kidpid, "%d", kid);
-  for (int i = 0; i < S.ncg; i++) {
-    char p[4200];
-    snprintf(p, sizeof p, "%s/cgroup.procs", S.cgroups[i]);
-    if (write_file(p, kidpid)) {
-      int e = errno;
-      kill(kid, SIGKILL);
-      waitpid(kid, NULL, 0);
-      snprintf(msg, sizeof msg, "exec failed: error adding pid %d to cgroups: write %s: %s", kid, p, goerr(e));
-      die_log(1, msg);
-    }
-  }
+  if (cgroups_join_parent(msg, sizeof msg, kid)) kill_and_die(msg, sizeof msg);
+  cgroups_close();
   for (int i = 0; i < S.nrl; i++) {
     struct rlimit r = {S.rl[i].soft, S.rl[i].hard};
     if (prlimit(kid, S.rl[i].res, &r, NULL)) {
-      int e = errno;
-      kill(kid, SIGKILL);
-      waitpid(kid, NULL, 0);
-      snprintf(msg, sizeof msg, "exec failed: error setting rlimits for process: error setting rlimit type %d: %s", S.rl[i].res, goerr(e));
-      die_log(1, msg);
+      snprintf(msg, sizeof msg, "exec failed: error setting rlimits for process: error setting rlimit type %d: %s", S.rl[i].res, goerr(errno));
+      kill_and_die(msg, sizeof msg);
     }
   }
-  if (write(gop[1], "g", 1) != 1) fallback("sync: %s", goerr(errno));
+  // (a child that failed already is gone: its message follows on the error pipe)
+  if (write(gop[1], "g", 1) != 1 && errno != EPIPE) fallback("sync: %s", goerr(errno));
   close(gop[1]);
   // forward what we are sent, as runc does (not SIGCHLD, not SIGWINCH: no terminal)
   struct sigaction sa = {0};
@@ -319,21 +323,13 @@ int main(int argc, char **argv) {
   if (got) {
     while (waitpid(kid, &status, 0) < 0 && errno == EINTR) {}
     char full[8300];
-    snprintf(full, sizeof full, "exec failed: unable to start container process: %s", msg);
+    int cg, e;
+    if (sscanf(msg, CGROUP_FAILED " %d %d", &cg, &e) == 2) cgroups_failed(full, sizeof full, kid, cg, e);
+    else snprintf(full, sizeof full, "exec failed: unable to start container process: %s", msg);
     die_log(1, full);
   }
-  // running: the pid file, renamed into place as runc writes it
-  if (S.pidfile) {
-    char tmp[4200];
-    const char *slash = strrchr(S.pidfile, '/');
-    snprintf(tmp, sizeof tmp, "%.*s.%s", slash ? (int)(slash - S.pidfile + 1) : 0, S.pidfile, slash ? slash + 1 : S.pidfile);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      if (write(fd, kidpid, strlen(kidpid)) < 0) {}
-      close(fd);
-      rename(tmp, S.pidfile);
-    }
-  }
+  // running
+  write_pidfile(argv[1], kid);
   while (waitpid(kid, &status, 0) < 0 && errno == EINTR) {}
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);

@@ -61,6 +61,25 @@ const char *goerr(int e);
 /** The BPF program for S (from the cache, compiled into it first if missing); NULL without seccomp. */
 struct sock_filter *seccomp_program(unsigned short *len);
 
+/** Run from a sealed copy of this binary (exec-sealed.c): returns when already running from one. */
+void ensure_sealed(char **argv);
+/** berth-exec --hold-sealed FD PROG ARGS...: see exec-sealed.c. */
+int hold_sealed(int argc, char **argv);
+
+/** The container's cgroups (exec-cgroup.c): their descriptors opened on the host, before any setns. */
+void cgroups_open(void);
+/** The process, born in the container's cgroup2 group when the kernel allows it (else a plain fork). */
+pid_t cgroups_fork(void);
+/** The child moves itself into each v1 hierarchy: 0, or an errno and the index of the cgroup. */
+int cgroups_join_self(int *failed);
+/** The parent writes the process's pid where the child could not go itself: 0, or -1 and msg. */
+int cgroups_join_parent(char *msg, size_t sz, pid_t kid);
+void cgroups_close(void);
+/** runc's message for cgroup i that process kid could not join. */
+void cgroups_failed(char *msg, size_t sz, pid_t kid, int i, int e);
+/** What the child writes on its error pipe when it could not join a cgroup: the parent words it. */
+#define CGROUP_FAILED "\001cgroup"
+
 /** The child: joins the namespaces, waits for the parent's go, sets the process up, execs. */
 void child(int gofd, int errfd, int *nsfds, int last_cap, struct sock_filter *prog, unsigned short prog_len) __attribute__((noreturn));
 int nsflag(const char *t);

@@ -8,6 +8,6 @@ if ! command -v gcc >/dev/null 2>&1 || [ ! -e /usr/include/seccomp.h ]; then
   exit 0
 fi
 flags="-s -O2 -Wall -Wextra -Wno-unused-parameter -D_FORTIFY_SOURCE=2"
-gcc $flags -static -o berth-exec.tmp berth-exec.c exec-child.c exec-seccomp.c -lseccomp 2>/dev/null ||
-  gcc $flags -o berth-exec.tmp berth-exec.c exec-child.c exec-seccomp.c -lseccomp || { echo "native/build.sh: build failed; berthd will use runc exec" >&2; rm -f berth-exec.tmp; exit 0; }
+gcc $flags -static -o berth-exec.tmp berth-exec.c exec-child.c exec-cgroup.c exec-seccomp.c exec-sealed.c -lseccomp 2>/dev/null ||
+  gcc $flags -o berth-exec.tmp berth-exec.c exec-child.c exec-cgroup.c exec-seccomp.c exec-sealed.c -lseccomp || { echo "native/build.sh: build failed; berthd will use runc exec" >&2; rm -f berth-exec.tmp; exit 0; }
 mv berth-exec.tmp berth-exec

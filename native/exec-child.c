@@ -143,10 +143,13 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
     if (setns(nsfds[i], nsflag(S.ns[i]))) child_fail("failed to setns into %s namespace: %s", S.ns[i], goerr(errno));
     close(nsfds[i]);
   }
-  // the parent puts us in the cgroups and sets the rlimits, then lets us go
+  // the parent writes our pid where we cannot go ourselves and sets the rlimits, then lets us go
   char go;
   if (read(gofd, &go, 1) != 1) _exit(1);
   close(gofd);
+  // into each v1 cgroup hierarchy by itself, before it runs anything of the container (exec-cgroup.c)
+  int failed = -1, e = cgroups_join_self(&failed);
+  if (e) child_fail(CGROUP_FAILED " %d %d", failed, e);
   if (setsid() < 0) child_fail("setsid failed: %s", goerr(errno));
   // only 0-2 reach the process (the error pipe is close-on-exec)
   syscall(SYS_close_range, 3, errfd - 1, 0);
@@ -175,7 +178,9 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
   apply_bounding(last_cap);
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) child_fail("unable to set keep caps: %s", goerr(errno));
   // setupUser
-  char *home = passwd_home(S.uid);
+  // (read while still root, as runc does; only when HOME is to come from it: the daemon sets HOME)
+  const char *h = getenv_in(env, nenv, "HOME");
+  char *home = !h || !*h ? passwd_home(S.uid) : NULL;
   struct stat null, st;
   static const char *const stdname[3] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
   if (stat("/dev/null", &null)) child_fail("unable to setup user: stat /dev/null: %s", goerr(errno));
@@ -199,7 +204,6 @@ void child(int gofd, int efd, int *nsfds, int last_cap, struct sock_filter *p, u
   }
   if (syscall(SYS_setgid, S.gid)) child_fail("unable to setup user: %s", goerr(errno));
   if (syscall(SYS_setuid, S.uid)) child_fail("unable to setup user: %s", goerr(errno));
-  const char *h = getenv_in(env, nenv, "HOME");
   if (!h || !*h) {
     static char hb[4200];
     snprintf(hb, sizeof hb, "HOME=%s", home ? home : "/");

@@ -35,6 +35,7 @@ import { ImagesEngine } from './engine/images.ts';
 import { RuncDriver, findExecutable } from './runtime/runc-driver.ts';
 import { CopyFreezer } from './runtime/copy-freeze.ts';
 import { isGvisor } from './runtime/oci-runtimes.ts';
+import { fastExecHelper } from './runtime/fast-exec.ts';
 import { newId } from './util/ids.ts';
 import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
@@ -83,8 +84,9 @@ export class Daemon {
     const { cfg, db, events } = this;
     // refused before any work, as dockerd refuses its listeners: unauthenticated TCP, bad certificates
     await this.api.prepare({ hosts: cfg.hosts ?? [`unix://${cfg.socketPath}`], socketGroup: cfg.socketGroup, tls: cfg.tls, tlsChosen: cfg.tlsChosen });
-    // the programs it runs (mount, runc, …) start from a small shell, not by forking the daemon
-    useSpawner(path.join(cfg.execRoot, 'spawn'));
+    // the programs it runs (mount, runc, …) start from a small shell, not by forking the daemon;
+    // the exec helper from the sealed copy of it that the shell holds (fast-exec.ts)
+    useSpawner(path.join(cfg.execRoot, 'spawn'), { sealed: fastExecHelper() ?? undefined });
     const images = new ImageStoreService({ cfg, db, events });
     const freezer = new CopyFreezer(new RuncDriver({ root: layout(cfg).runtimeState, spoolDir: layout(cfg).tmp, runcRoot: path.join(cfg.execRoot, 'runc'), runtimes: [...builtinRuntimes(cfg), ...(cfg.runtimes ?? [])], defaultRuntime: cfg.defaultRuntime }));
     const runtime = freezer.runtime;

@@ -189,9 +189,11 @@ function launchChild(cmd: string, args: string[], cwd: string, openStdin: boolea
   return { status, stdio: Promise.resolve({ stdin: child.stdin ?? undefined, stdout: child.stdout!, stderr: child.stderr! }), kill: () => child.kill('SIGKILL') };
 }
 
-/** runc started by the spawner shell, its stdout and stderr fifos (stdin /dev/null). */
-function launchSpawned(sp: Spawner, cmd: string, args: string[], cwd: string): Launched {
-  const m = sp.startWithPipes(cmd, args, { fds: [1, 2], cwd });
+/** runc started by the spawner shell, its stdout and stderr fifos (stdin /dev/null). The helper
+ * (`ownSignals`) is exec'd without env(1) in front: its child sets every signal back to its default
+ * and its own handlers replace the SIGINT/SIGQUIT a background job of sh ignores. */
+function launchSpawned(sp: Spawner, cmd: string, args: string[], cwd: string, ownSignals: boolean): Launched {
+  const m = sp.startWithPipes(cmd, args, { fds: [1, 2], cwd, ownSignals });
   let pid = 0;
   void m.started.then((p) => (pid = p), () => {});
   // the shell reports 128+n for a program killed by signal n, as the child's exit above
@@ -233,7 +235,7 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
   } catch {}
   let proc: Launched;
   try {
-    proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, cmd, args, dir) : launchChild(cmd, args, dir, o.openStdin);
+    proc = !o.openStdin && o.spawner ? launchSpawned(o.spawner, cmd, args, dir, !!o.helper) : launchChild(cmd, args, dir, o.openStdin);
   } catch (e) {
     watcher?.close();
     throw e;

@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemError } from '../errdefs.ts';
 import { log } from './log.ts';
-import { Spawner } from './spawner.ts';
+import { Spawner, type SpawnerOptions } from './spawner.ts';
 
 let spawner: Spawner | undefined;
 /** The daemon starts its programs through a shell from here on (spawner.ts: why); `dir` holds their output. */
-export function useSpawner(dir: string): void {
-  spawner ??= new Spawner(dir);
+export function useSpawner(dir: string, opts: SpawnerOptions = {}): void {
+  spawner ??= new Spawner(dir, opts);
 }
 /** The spawner, when the daemon uses one. */
 export function activeSpawner(): Spawner | undefined {

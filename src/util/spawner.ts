@@ -35,10 +35,14 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The descriptor on which the shell holds its sealed program (see SpawnerOptions.sealed): no other
+ * program gets it. */
+export const SEALED_FD = 7;
+
 /** The line the shell runs for one program: its pid, then its exit status, on the shell's stdout. */
 export function spawnLine(id: string, cmd: string, args: string[], out: string, err: string, cwd?: string): string {
   const prog = [cmd, ...args].map(shellQuote).join(' ');
-  const body = `${cwd ? `cd ${shellQuote(cwd)} && ` : ''}exec ${prog}`;
+  const body = `${cwd ? `cd ${shellQuote(cwd)} && ` : ''}exec ${prog} ${SEALED_FD}<&-`;
   return `{ { ${body}; } </dev/null >${shellQuote(out)} 2>${shellQuote(err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
 }
 
@@ -48,14 +52,44 @@ export function spawnLine(id: string, cmd: string, args: string[], out: string, 
  * of time (see Spawner.fifos) and held open by the daemon, so that the shell's opens for writing go
  * through at once. Once they are open (o) it execs the program with SIGINT/SIGQUIT back at their
  * defaults (a background job of sh ignores them, and the container's processes would inherit that);
- * with `env`, exactly that environment.
+ * with `env`, exactly that environment. A program that sets every signal's disposition itself
+ * (`ownSignals`: the exec helper) is exec'd as it is, without env(1)'s start-up (about 1 ms: its
+ * search through PATH, its locale); the shell's sealed program (`sealed`) from the shell's copy
+ * ($2, when the shell has one).
  */
-export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err: string; cwd: string }): string {
-  const vars = o.env ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : [];
-  const prog = ['env', ...(o.env ? ['-i'] : []), '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ');
+export function fifoLine(id: string, cmd: string, args: string[], o: { env?: Record<string, string>; fifos: Map<number, string>; err?: string; cwd: string; ownSignals?: boolean; sealed?: boolean }): string {
+  let prog: string;
+  let pick = '';
+  if (o.ownSignals && !o.env) {
+    // (an assignment: the default neither split nor globbed, its quotes removed)
+    if (o.sealed) pick = `h=\${2:-${shellQuote(cmd)}} && `;
+    prog = [o.sealed ? '"$h"' : shellQuote(cmd), ...args.map(shellQuote)].join(' ');
+  } else {
+    const vars = o.env ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : [];
+    prog = ['env', ...(o.env ? ['-i'] : []), '--default-signal=INT,QUIT', ...vars, cmd, ...args].map(shellQuote).join(' ') + ` ${SEALED_FD}<&-`;
+  }
   const opens = [...o.fifos].map(([fd, f]) => `${fd}>${shellQuote(f)}`).join(' ');
-  const body = `cd ${shellQuote(o.cwd)} && exec ${opens} && echo "${id} o" >&9 && exec ${prog} 9>&-`;
-  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${shellQuote(o.err)} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
+  const body = `cd ${shellQuote(o.cwd)} && exec ${opens} && echo "${id} o" >&9 && ${pick}exec ${prog} 9>&-`;
+  return `{ { ${body}; } 9>&1 </dev/null >/dev/null 2>${o.err ? shellQuote(o.err) : '/dev/null'} & p=$!; echo "${id} p $p"; wait $p; echo "${id} x $?"; } &\n`;
+}
+
+export interface SpawnerOptions {
+  /**
+   * A program that keeps a sealed in-memory copy of itself for the shell (`PROG --hold-sealed FD sh
+   * ARGS...` makes it on FD and runs sh with its path as one more argument), which the shell then
+   * runs in its place: native/berth-exec runs only from such a copy (CVE-2019-5736), and made one on
+   * every exec otherwise (about 2 ms). Like this, the copy is made once, when the shell starts.
+   */
+  sealed?: string;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fifo made ahead of time, and the daemon's O_RDWR descriptor that keeps it open. */
@@ -76,8 +110,12 @@ export class Spawner {
   private readonly spare: SpareFifo[] = [];
   private making = false;
 
-  constructor(dir: string) {
+  /** the program the shell holds a sealed copy of (SpawnerOptions.sealed), while it does */
+  private sealed?: string;
+
+  constructor(dir: string, opts: SpawnerOptions = {}) {
     this.dir = dir;
+    this.sealed = opts.sealed;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // what a daemon killed meanwhile left (output files, fifos): ids carry the pid, nothing here is ours yet
     for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
@@ -85,8 +123,13 @@ export class Spawner {
 
   private shell(): ChildProcess {
     if (this.sh) return this.sh;
-    // (its directory as $1: ps and the memory bench tell whose spawner it is)
-    const sh = spawn('/bin/sh', ['-s', '--', this.dir], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
+    // (its directory as $1: ps and the memory bench tell whose spawner it is; the sealed copy's
+    // path as $2, added by the program that makes it)
+    const shArgs = ['/bin/sh', '-s', '--', this.dir];
+    // (a program gone since: the shell alone, rather than every program's failure)
+    if (this.sealed && !isExecutable(this.sealed)) this.sealed = undefined;
+    const sealed = this.sealed;
+    const sh = sealed ? spawn(sealed, ['--hold-sealed', String(SEALED_FD), ...shArgs], { stdio: ['pipe', 'pipe', 'ignore'], env: process.env }) : spawn(shArgs[0]!, shArgs.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], env: process.env });
     this.sh = sh;
     sh.stdout!.setEncoding('utf8');
     sh.stdout!.on('data', (chunk: string) => {
@@ -113,8 +156,15 @@ export class Spawner {
       for (const p of this.pending.values()) p.onError(new Error(`spawner shell ${why}`));
       this.pending.clear();
     };
-    sh.on('exit', (code, signal) => gone(`exited (${signal ?? code})`));
-    sh.on('error', (e) => gone(e.message));
+    // (a shell that could not be started through the sealed program is started alone next time)
+    sh.on('exit', (code, signal) => {
+      if (sealed && code === 127) this.sealed = undefined;
+      gone(`exited (${signal ?? code})`);
+    });
+    sh.on('error', (e) => {
+      if (sealed) this.sealed = undefined;
+      gone(e.message);
+    });
     sh.stdin!.on('error', () => {});
     // the shell keeps the process alive only while a program it started runs (see idle())
     sh.unref();
@@ -176,9 +226,11 @@ export class Spawner {
    * the process started (conmon's first one exits once it has forked the monitor) and its stderr
    * (when 2 is not among `fds`).
    */
-  startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
+  startWithPipes(cmd: string, args: string[], opts: { fds: number[]; env?: Record<string, string>; cwd: string; ownSignals?: boolean }): { pipes: Promise<Map<number, number> | undefined>; started: Promise<number>; done: Promise<SpawnedResult> } {
     const id = `${process.pid}-${this.n++}`;
-    const err = path.join(this.dir, `${id}.err`);
+    // (stderr a fifo: no file to make, read and remove on the program's way; the shell's own
+    // messages, were it unable to start it, go nowhere, as its exit status tells)
+    const err = opts.fds.includes(2) ? undefined : path.join(this.dir, `${id}.err`);
     let settle!: (fds: Map<number, number> | undefined) => void;
     const pipes = new Promise<Map<number, number> | undefined>((resolve) => (settle = resolve));
     let onPid!: (pid: number) => void;
@@ -194,7 +246,8 @@ export class Spawner {
       const cleanup = () => {
         for (const f of taken.splice(0)) {
           fs.closeSync(f.holder);
-          fs.rmSync(f.path, { force: true });
+          // (the name alone: off the event loop, which is busy starting the program)
+          fs.rm(f.path, { force: true }, () => {});
         }
       };
       return new Promise<SpawnedResult>((resolve, reject) => {
@@ -221,8 +274,10 @@ export class Spawner {
           onExit: (code) => {
             let stderr = '';
             try {
-              stderr = fs.readFileSync(err, 'utf8');
-              fs.rmSync(err, { force: true });
+              if (err) {
+                stderr = fs.readFileSync(err, 'utf8');
+                fs.rmSync(err, { force: true });
+              }
             } catch {}
             if (p.pid === undefined) noPid(new Error(`${cmd}: did not start`));
             // exited before its fifos were open: nothing will come on them
@@ -232,7 +287,7 @@ export class Spawner {
           },
           onError: (e) => {
             cleanup();
-            fs.rmSync(err, { force: true });
+            if (err) fs.rmSync(err, { force: true });
             noPid(e);
             settle(undefined);
             reject(e);
@@ -241,7 +296,7 @@ export class Spawner {
         this.pending.set(id, p);
         const sh = this.shell();
         (sh.stdout as unknown as { ref?: () => void }).ref?.();
-        sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd }));
+        sh.stdin!.write(fifoLine(id, cmd, args, { env: opts.env, fifos, err, cwd: opts.cwd, ownSignals: opts.ownSignals, sealed: this.sealed !== undefined && cmd === this.sealed }));
       });
     })();
     done.catch(() => {

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuncDriver } from '../../../src/runtime/runc-driver.ts';
 import type { AttachSession, ExecSpec } from '../../../src/runtime/types.ts';
-import { useSpawner, closeSpawner, activeSpawner } from '../../../src/util/exec.ts';
+import { useSpawner, closeSpawner, activeSpawner, run } from '../../../src/util/exec.ts';
+import { fastExecHelper } from '../../../src/runtime/fast-exec.ts';
 import { makeBusyboxRootfs, tempDir, runSpec, testId } from './rootfs.ts';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync('/bin/busybox');
@@ -26,7 +27,8 @@ describe('an exec started by the spawner shell', () => {
     if (!canRun) return;
     base = tempDir('berth-direct-exec-');
     rootfs = makeBusyboxRootfs(base);
-    useSpawner(path.join(base, 'spawn'));
+    // (as the daemon has it: the shell holds the helper's sealed copy)
+    useSpawner(path.join(base, 'spawn'), { sealed: fastExecHelper() ?? undefined });
     driver = new RuncDriver({ root: path.join(base, 'runtime'), runcRoot: path.join(base, 'runc') });
     driver.onExit((exitedId) => exits.get(exitedId)?.());
     const s = runSpec(base, rootfs, { args: ['sleep', '100'] });
@@ -64,6 +66,29 @@ describe('an exec started by the spawner shell', () => {
     // (two pipes: their order between each other is not kept)
     assert.match(c.out(), /E:err\n/);
     assert.equal(c.out().replace('E:err\n', ''), 'out\nSigIgn:\t0000000000000000\n');
+  });
+
+  test('the helper runs from the sealed copy the shell holds, made once (CVE-2019-5736), and only it gets that copy', { skip: skip || (!fastExecHelper() && 'the exec helper is not built') }, async () => {
+    const h = await driver.exec(id, execSpec({ args: ['sh', '-c', 'ls /proc/self/fd; sleep 5'] }));
+    const c = collect(h.attach);
+    try {
+      const ppid = (p: number) => Number(/^PPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))![1]);
+      const helper = ppid(h.pid);
+      const shell = ppid(ppid(helper));
+      assert.equal(fs.readlinkSync(`/proc/${helper}/exe`), '/memfd:berth-exec (deleted)');
+      assert.equal(fs.statSync(`/proc/${helper}/exe`).ino, fs.statSync(`/proc/${shell}/fd/7`).ino);
+      assert.match(fs.readFileSync(`/proc/${shell}/cmdline`, 'utf8'), /^\/bin\/sh\0-s\0--\0.*\0\/dev\/fd\/7\0$/);
+      // (its listing first: killed before it ran, it would have written nothing)
+      for (let i = 0; i < 100 && !c.out().endsWith('\n3\n'); i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      h.kill?.('SIGKILL');
+      await h.exited;
+      await c.ended;
+    }
+    // (the process's own descriptors: 0-2 and ls's directory)
+    assert.equal(c.out(), '0\n1\n2\n3\n');
+    const other = await run('sh', ['-c', 'ls /proc/$$/fd']);
+    assert.ok(!other.stdout.trim().split('\n').includes('7'), other.stdout);
   });
 
   test('killed by a signal: 128+n, as dockerd reports it', { skip }, async () => {

@@ -102,3 +102,14 @@ test('a monitor started by the spawner writes to its fifo as to a pipe, with a c
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a sealed program that is gone: the shell starts alone and runs the programs', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spawner-'));
+  const sp = new Spawner(path.join(dir, 'out'), { sealed: path.join(dir, 'no-such-helper') });
+  try {
+    assert.deepEqual(await sp.run('echo', ['hi']).done, { code: 0, stdout: 'hi\n', stderr: '' });
+  } finally {
+    sp.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
