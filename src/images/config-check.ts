@@ -18,12 +18,12 @@ interface Struct {
 
 const HEALTH: Struct = {
   name: 'HealthConfig',
-  goType: '*container.HealthConfig',
+  goType: 'container.HealthConfig',
   fields: { Test: { a: 'string' }, Interval: 'int', Timeout: 'int', StartPeriod: 'int', StartInterval: 'int', Retries: 'int' },
 };
 const CONFIG: Struct = {
   name: 'Config',
-  goType: '*container.Config',
+  goType: 'container.Config',
   fields: {
     Hostname: 'string', Domainname: 'string', User: 'string', AttachStdin: 'bool', AttachStdout: 'bool', AttachStderr: 'bool',
     ExposedPorts: { m: 'struct{}' }, Tty: 'bool', OpenStdin: 'bool', StdinOnce: 'bool', Env: { a: 'string' }, Cmd: 'strslice',
@@ -37,12 +37,12 @@ const HISTORY: Struct = {
   goType: 'image.History',
   fields: { created: 'time', author: 'string', created_by: 'string', comment: 'string', empty_layer: 'bool' },
 };
-const ROOTFS: Struct = { name: 'RootFS', goType: '*image.RootFS', fields: { type: 'string', diff_ids: { a: 'diffID' } } };
+const ROOTFS: Struct = { name: 'RootFS', goType: 'image.RootFS', fields: { type: 'string', diff_ids: { a: 'diffID' } } };
 const IMAGE: Struct = {
   name: 'Image',
   goType: 'image.Image',
   fields: {
-    id: 'string', parent: 'string', comment: 'string', created: 'time', container: 'string', container_config: { ...CONFIG, goType: 'container.Config' },
+    id: 'string', parent: 'string', comment: 'string', created: 'time', container: 'string', container_config: CONFIG,
     docker_version: 'string', author: 'string', config: CONFIG, architecture: 'string', variant: 'string', os: 'string', size: 'int',
     rootfs: ROOTFS, history: { a: HISTORY }, 'os.version': 'string', 'os.features': { a: 'string' },
   },
