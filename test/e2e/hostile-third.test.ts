@@ -9,6 +9,7 @@
 // dockerd's 500). Build ulimits that are no int64 are refused. After each, the daemon works.
 import { describe, test, after } from 'node:test';
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,72 @@ describe('hostile input, third', SUITE(skip), () => {
     }
     return '';
   };
+
+  describe('API', () => {
+    const socketPath = () => t.d.env.DOCKER_HOST.replace(/^unix:\/\//, '');
+    /** one raw request; the status line's code and the body */
+    const raw = (text: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const c = net.connect(socketPath());
+        let out = '';
+        c.setTimeout(20_000, () => c.destroy(new Error('no answer')));
+        c.on('data', (b) => (out += b.toString('latin1')));
+        c.on('error', reject);
+        c.on('close', () => resolve({ status: Number(out.split(' ')[1]), body: out.split('\r\n\r\n').slice(1).join('\r\n\r\n') }));
+        c.write(text);
+      });
+    const create = (body: object) => {
+      const json = JSON.stringify(body);
+      return raw(`POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    };
+    const countContainers = async () => ok(await dk(['ps', '-aq'])).trim().split('\n').filter(Boolean).length;
+
+    test('create with port numbers that are no 16-bit ports: 400 naming the value, nothing created', T, async () => {
+      const before = await countContainers();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ '80/tcp': [{ HostPort: '99999' }] }, '99999'],
+        [{ '80/tcp': [{ HostPort: '-1' }] }, '-1'],
+        [{ '80/tcp': [{ HostPort: '90-80' }] }, '90-80'],
+        [{ '80/tcp': [{ HostPort: 'http' }] }, 'http'],
+        [{ '99999/tcp': [{ HostPort: '80' }] }, '99999'],
+        [{ 'x/tcp': [] }, 'x'],
+      ];
+      for (const [PortBindings, bad] of cases) {
+        const r = await create({ Image: t.image, HostConfig: { PortBindings } });
+        assert.equal(r.status, 400, `${JSON.stringify(PortBindings)}: ${r.body}`);
+        assert.equal(JSON.parse(r.body).message, `invalid port specification: ${JSON.stringify(bad)}`);
+      }
+      assert.equal(await countContainers(), before);
+      // a range and an empty host port are fine
+      const good = await create({ Image: t.image, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8000-8010' }, { HostPort: '' }] } } });
+      assert.equal(good.status, 201, good.body);
+      ok(await dk(['rm', JSON.parse(good.body).Id]));
+    });
+
+    test('a -v source with a NUL byte or below a file: refused (dockerd 20.10: created, failing at start), never a 500', T, async () => {
+      for (const src of ['/tmp/hostile3\u0000x', '/etc/hostname/below']) {
+        const r = await create({ Image: t.image, HostConfig: { Binds: [`${src}:/x`] } });
+        if (REAL_DOCKER) {
+          // dockerd makes the source at start: create answers 201, start 500 ("error while creating mount source path")
+          assert.equal(r.status, 201, r.body);
+          ok(await dk(['rm', JSON.parse(r.body).Id]));
+        } else {
+          assert.equal(r.status, 400, r.body);
+          assert.match(JSON.parse(r.body).message, /^error while creating mount source path '.*': mkdir .*: (invalid argument|not a directory)$/);
+        }
+      }
+      await stillWorks();
+    });
+
+    test('headers over 1 MiB: 431 as Go\'s server answers; the daemon goes on', T, async () => {
+      const r = await raw(`GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: ${'a'.repeat(1_100_000)}\r\nConnection: close\r\n\r\n`);
+      assert.equal(r.status, 431);
+      assert.equal(r.body, '431 Request Header Fields Too Large');
+      // (Go's limit is 1 MiB plus 4096 bytes of slop: a header just under 1 MiB is taken)
+      const near = await raw(`GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: ${'a'.repeat((1 << 20) - 100)}\r\nConnection: close\r\n\r\n`);
+      assert.equal(near.status, 200);
+    });
+  });
 
   describe('docker load: manifest.json and image config of the wrong JSON types', () => {
     const layer = tarBuffer(busyboxEntries().slice(0, 6));
