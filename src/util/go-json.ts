@@ -37,10 +37,26 @@ export function parseJson(text: string): unknown {
   const deep = depthExceededAt(text);
   if (deep >= 0) throw invalidParameter(`invalid character ${quoteChar(text[deep]!)} exceeded max depth`);
   try {
-    return JSON.parse(text);
+    // (only a text with a 19-digit run can hold such a literal: the reviver costs a call per value)
+    return /\d{19}/.test(text) ? JSON.parse(text, keepInt64Max) : JSON.parse(text);
   } catch (e) {
     throw invalidParameter(syntaxMessage(text, (e as Error).message));
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+/** The largest double below 2^63: what an int64 literal that a double would round up to 2^63 becomes. */
+const BELOW_2_63 = 2 ** 63 - 1024;
+
+/**
+ * Integer literals up to 2^63-1 round to the double 2^63, which the int64 checks refuse as Go
+ * refuses 9223372036854775808: such an in-range literal (PidsLimit 9223372036854775807, which
+ * dockerd takes) is read as the largest double below 2^63 instead.
+ */
+function keepInt64Max(this: unknown, _key: string, value: unknown, ctx?: { source?: string }): unknown {
+  if (typeof value !== 'number' || Math.abs(value) !== 2 ** 63 || !ctx?.source || !/^-?\d+$/.test(ctx.source)) return value;
+  const n = BigInt(ctx.source);
+  return n <= INT64_MAX && n >= -INT64_MAX - 1n ? Math.sign(value) * BELOW_2_63 : value;
 }
 
 /** Go-style wording for a JSON syntax error, from V8's message (which names the position). */
