@@ -23,7 +23,8 @@ export class ApiServer {
   constructor() {
     // headers up to 1 MiB, as Go's http.Server (DefaultMaxHeaderBytes): an X-Registry-Auth with a large
     // identity token is over node's 16 KiB default, and dockerd takes it
-    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 1 << 20 }, (req, res) => {
+    // (maxHeaderSize: Go's MaxHeaderBytes, 1 MiB, plus the 4096 bytes of bufio slop its server allows)
+    this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: (1 << 20) + 4096 }, (req, res) => {
       void this.dispatch(req, res);
     });
     this.server.on('upgrade', (req, socket, head) => {
@@ -35,7 +36,12 @@ export class ApiServer {
     });
     this.server.on('clientError', (err, socket) => {
       if (answerHeldOn(socket)) return;
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      if (!socket.writable) return;
+      // headers over the limit: Go's server answers 431 with its text, as dockerd does
+      if ((err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW') {
+        const text = '431 Request Header Fields Too Large';
+        socket.end(`HTTP/1.1 ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+      } else socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
   }
 

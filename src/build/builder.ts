@@ -13,7 +13,7 @@ import type { ImageConfigFile, ContainerConfig, ImageRecord } from '../images/ty
 import type { Collection } from '../store/db.ts';
 import { goArch, goTime, serializeConfig } from '../images/image-config.ts';
 import { parseNormalizedNamed, tagNameOnly, familiarString } from '../images/reference.ts';
-import { BerthError, invalidParameter, notFound } from '../errdefs.ts';
+import { BerthError, invalidParameter, notFound, systemError } from '../errdefs.ts';
 import { secureJoin } from '../platform/linux/securejoin.ts';
 import { parseDockerfile, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.ts';
 import { substitute, keyValues } from './vars.ts';
@@ -129,6 +129,8 @@ export class Builder {
       // no .dockerignore: nothing is excluded
     }
     if (ignoreText !== undefined) {
+      // dockerd reads it with Go's bufio.Scanner, whose lines end at 64 KiB (an untyped error: 500)
+      if (ignoreText.split('\n').some((l) => Buffer.byteLength(l) > 65_535)) throw systemError('error reading .dockerignore: bufio.Scanner: token too long');
       const ignored = excluder(ignoreText.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
       for (const f of [path.posix.normalize(name).replace(/^\/+/, ''), '.dockerignore']) if (ignored(f)) this.hidden.add(f);
     }

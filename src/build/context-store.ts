@@ -169,7 +169,8 @@ async function extractTo(tarStream: Readable, dir: string): Promise<string> {
   );
   tarStream.once('error', (e) => complete.destroy(e));
   try {
-    await extractTar(complete, { dest: dir });
+    // (dockerd unpacks a context chrooted into its directory: `../x` lands at x, symlinks stay as they are)
+    await extractTar(complete, { dest: dir, chrooted: true });
   } catch (e) {
     removeLater(dir);
     throw e;

@@ -19,11 +19,17 @@ export function resolveSources(root: string, src: string, what = 'build context'
   const abs = path.resolve(realRoot, rel);
   if (!inside(realRoot, abs)) throw invalidParameter(`COPY failed: forbidden path outside the ${what}: ${src} ()`);
   let matches: string[];
+  // (existence is checked with symlinks resolved inside root: the host's own resolution of a link
+  // such as a/b/etc -> ../../../../etc names a host file, and would tell whether one exists)
+  const existsInside = (p: string) => fs.existsSync(secureJoin(realRoot, path.relative(realRoot, p)));
   if (GLOB.test(rel)) {
-    matches = (fs.globSync(rel, { cwd: realRoot }) as string[]).map((m) => path.resolve(realRoot, m)).sort();
+    matches = (fs.globSync(rel, { cwd: realRoot }) as string[])
+      .map((m) => path.resolve(realRoot, m))
+      .filter(existsInside)
+      .sort();
     if (!matches.length) throw invalidParameter(`COPY failed: no source files were specified`);
   } else {
-    if (!fs.existsSync(abs) && !isLink(abs)) throw invalidParameter(`COPY failed: file not found in ${what} or excluded by .dockerignore: stat ${rel}: file does not exist`);
+    if (!existsInside(abs) && !isLink(path.join(secureJoin(realRoot, path.dirname(rel)), path.basename(rel)))) throw invalidParameter(`COPY failed: file not found in ${what} or excluded by .dockerignore: stat ${rel}: file does not exist`);
     matches = [abs];
   }
   return matches.map((m) => {

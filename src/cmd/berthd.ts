@@ -4,6 +4,13 @@ import { BerthError } from '../errdefs.ts';
 import { parseDaemonOptions, OptionsError, USAGE, type DaemonOptions } from '../daemon-options.ts';
 import { log, type Level } from '../util/log.ts';
 import { leave } from '../util/leave.ts';
+import v8 from 'node:v8';
+
+// Patterns that clients send are compiled to JavaScript regexes (dockerignore and --exclude
+// globs, ps/images filters, log-opt regexes); Go's RE2 runs them in linear time, V8's backtracker
+// can take exponential time (`**/` repeated, `(a+)+$`), freezing the daemon's only thread. V8
+// switches a regex to its linear-time engine once it backtracks too much.
+v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 function parse(argv: string[]): DaemonOptions {
   try {

@@ -17,6 +17,7 @@ import { chainIdOf } from './layer-store.ts';
 import { familiarString, parseNormalizedNamed, tagNameOnly, type Reference } from './reference.ts';
 import { patchTarStream, type TarHeader } from './tar-pax.ts';
 import { decompress } from './compression.ts';
+import { parseJson } from '../util/go-json.ts';
 
 patchTarStream();
 
@@ -235,11 +236,12 @@ class ArchiveContents {
   }
 
   json(name: string): any {
-    try {
-      return JSON.parse(this.bytes(this.must(name)).toString('utf8'));
-    } catch (e) {
-      throw invalidParameter(`invalid archive: failed to decode ${name}: ${(e as Error).message}`);
-    }
+    return this.parse(this.bytes(this.must(name)));
+  }
+
+  /** JSON as Go decodes it: bounded nesting, Go's wording for syntax errors. */
+  parse(bytes: Buffer): any {
+    return parseJson(bytes.toString('utf8'));
   }
 
   /** The blob holding a layer file (small in-memory ones are stored now). */
@@ -257,29 +259,41 @@ class ArchiveContents {
   dockerImages(): ImageToLoad[] {
     const manifest = this.json('manifest.json');
     if (manifest === null) throw invalidParameter('invalid manifest, manifest cannot be null (but can be [])');
-    if (!Array.isArray(manifest)) throw invalidParameter('invalid archive: failed to decode manifest.json: not a list');
-    return manifest.map((m: { Config: string; RepoTags?: string[] | null; Layers?: string[]; Parent?: string }) => ({
-      config: this.bytes(this.must(m.Config)),
-      layers: (m.Layers ?? []).map((l) => this.must(l)),
-      repoTags: m.RepoTags ?? [],
-      parent: m.Parent || undefined,
-    }));
+    if (!Array.isArray(manifest)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(manifest)} into Go value of type []tarexport.manifestItem`);
+    for (const m of manifest) checkManifestItem(m);
+    return manifest.map((item: { Config?: string; RepoTags?: string[] | null; Layers?: string[] | null; Parent?: string } | null) => {
+      const m = caseFolded(item ?? {}, ['Config', 'RepoTags', 'Layers', 'Parent']);
+      return {
+        config: this.bytes(this.must(m.Config ?? '')),
+        layers: (m.Layers ?? []).map((l) => this.must(l)),
+        repoTags: m.RepoTags ?? [],
+        parent: m.Parent || undefined,
+      };
+    });
   }
 
   /** Images of an OCI image layout (index.json → manifests, following nested indexes, for this platform). */
   ociImages(): ImageToLoad[] {
     const out: ImageToLoad[] = [];
-    const blob = (desc: { digest: string }) => {
-      const [alg, hex] = String(desc.digest).split(':');
-      return this.must(`blobs/${alg}/${hex}`);
+    const blob = (desc: unknown) => {
+      const digest = (desc as { digest?: unknown } | null)?.digest;
+      const m = typeof digest === 'string' ? /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(digest) : null;
+      if (!m) throw invalidParameter(`invalid archive: invalid descriptor digest ${JSON.stringify(digest ?? null)}`);
+      return this.must(`blobs/${m[1]}/${m[2]}`);
+    };
+    const list = (v: unknown, what: string): any[] => {
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${what} of type []v1.Descriptor`);
+      return v;
     };
     const visit = (desc: any, names: string[], depth: number): void => {
       if (depth > 4) return;
       const mt = desc.mediaType;
-      const doc = JSON.parse(this.bytes(blob(desc)).toString('utf8'));
+      const doc = this.parse(this.bytes(blob(desc)));
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(doc)} into Go value of type v1.Manifest`);
       const isIndex = mt === 'application/vnd.oci.image.index.v1+json' || mt === 'application/vnd.docker.distribution.manifest.list.v2+json' || (!mt && Array.isArray(doc.manifests));
       if (isIndex) {
-        const candidates = (doc.manifests ?? []).filter((m: any) => !isAttestation(m));
+        const candidates = list(doc.manifests, 'Index.manifests').filter((m: any) => !isAttestation(m));
         const pick = candidates.find((m: any) => m.platform?.os === 'linux' && m.platform?.architecture === goArch()) ?? (candidates.length === 1 ? candidates[0] : undefined);
         if (!pick) throw invalidParameter(`no image for platform linux/${goArch()} in the archive`);
         visit(pick, names, depth + 1);
@@ -287,14 +301,16 @@ class ArchiveContents {
       }
       out.push({
         config: this.bytes(blob(doc.config)),
-        layers: (doc.layers ?? []).map((l: any) => blob(l)),
+        layers: list(doc.layers, 'Manifest.layers').map((l: any) => blob(l)),
         repoTags: names,
       });
     };
     const index = this.json('index.json');
-    for (const m of index.manifests ?? []) {
+    if (typeof index !== 'object' || index === null || Array.isArray(index)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(index)} into Go value of type v1.Index`);
+    for (const m of list(index.manifests, 'Index.manifests')) {
+      if (typeof m !== 'object' || m === null) throw invalidParameter(`json: cannot unmarshal ${jsonKind(m)} into Go struct field Index.manifests of type v1.Descriptor`);
       if (isAttestation(m)) continue;
-      visit(m, ociNames(m.annotations ?? {}), 0);
+      visit(m, ociNames(typeof m.annotations === 'object' && m.annotations ? m.annotations : {}), 0);
     }
     // Several index entries (one per tag) may point at the same image.
     const merged = new Map<string, ImageToLoad>();
@@ -317,16 +333,52 @@ class ArchiveContents {
   }
 }
 
+/** Go's field matching: a key names a field ignoring case (the exact spelling first). */
+function caseFolded<T extends object>(v: T, fields: (keyof T & string)[]): T {
+  const out = { ...v };
+  for (const f of fields) {
+    if (out[f] !== undefined) continue;
+    const k = Object.keys(v).find((key) => key.toLowerCase() === f.toLowerCase());
+    if (k) out[f] = (v as Record<string, unknown>)[k] as T[typeof f];
+  }
+  return out;
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/** dockerd decodes manifest.json into []manifestItem: the same type errors, before any field is used. */
+function checkManifestItem(m: unknown): void {
+  if (m === null) return;
+  if (typeof m !== 'object' || Array.isArray(m)) throw invalidParameter(`json: cannot unmarshal ${jsonKind(m)} into Go value of type tarexport.manifestItem`);
+  const fail = (field: string, v: unknown, type: string) => {
+    throw invalidParameter(`json: cannot unmarshal ${jsonKind(v)} into Go struct field manifestItem.${field} of type ${type}`);
+  };
+  for (const [k, v] of Object.entries(m)) {
+    if (v === null) continue;
+    const field = ['Config', 'RepoTags', 'Layers', 'Parent'].find((f) => f.toLowerCase() === k.toLowerCase());
+    if (field === 'Config' || field === 'Parent') {
+      if (typeof v !== 'string') fail(field, v, field === 'Parent' ? 'image.ID' : 'string');
+    } else if (field) {
+      if (!Array.isArray(v)) fail(field, v, '[]string');
+      for (const x of v as unknown[]) if (typeof x !== 'string') fail(field, x, 'string');
+    }
+  }
+}
+
 function isAttestation(m: any): boolean {
   return m?.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (m?.platform?.os === 'unknown' && m?.platform?.architecture === 'unknown');
 }
 
 /** Names of an OCI index entry: containerd's full name, or a ref.name that is itself a full reference. */
-function ociNames(a: Record<string, string>): string[] {
+function ociNames(a: Record<string, unknown>): string[] {
   const full = a['io.containerd.image.name'];
-  if (full) return [full];
+  if (full && typeof full === 'string') return [full];
   const ref = a['org.opencontainers.image.ref.name'];
-  if (ref && /[:/]/.test(ref)) {
+  if (ref && typeof ref === 'string' && /[:/]/.test(ref)) {
     try {
       const r = parseNormalizedNamed(ref);
       if (r.tag && !r.digest) return [ref];

@@ -1,6 +1,8 @@
 // Image config JSON as dockerd writes it (field order and omitempty rules of Go's structs), so
 // images made here look like Docker's; and the views of it the API shows.
 import type { ContainerConfig, HistoryEntry, ImageConfigFile } from './types.ts';
+import { parseJson } from '../util/go-json.ts';
+import { checkImageConfig } from './config-check.ts';
 
 /** Go's time.Time in RFC3339Nano (trailing zeros of the fraction dropped), UTC. */
 export function goTime(d: Date = new Date()): string {
@@ -100,14 +102,10 @@ export function serializeConfig(cfg: ImageConfigFile & { parent?: string }): Buf
 
 /** Parse and sanity-check image config bytes (from a load or a pull). */
 export function parseConfig(bytes: Buffer): ImageConfigFile {
-  let cfg: ImageConfigFile;
-  try {
-    cfg = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new Error(`invalid image JSON: ${(e as Error).message}`);
-  }
-  if (!cfg || typeof cfg !== 'object') throw new Error('invalid image JSON');
-  if (!cfg.rootfs) throw new Error('invalid image JSON, no RootFS key');
+  // Go's decoding: its syntax and nesting errors, then its type errors (config-check.ts)
+  const cfg = parseJson(bytes.toString('utf8')) as ImageConfigFile;
+  checkImageConfig(cfg);
+  if (!cfg?.rootfs) throw new Error('invalid image JSON, no RootFS key');
   if (cfg.rootfs.type !== 'layers') throw new Error(`invalid image JSON, unknown rootfs type ${JSON.stringify(cfg.rootfs.type)}`);
   cfg.rootfs.diff_ids ??= [];
   cfg.config ??= {};

@@ -292,7 +292,7 @@ export class ImageStoreService implements ImageService {
     const parentChain = chainIds(parentDiffs);
     const upper = this.rw.paths(o.containerId).upper;
     const tar = packDir(upper, { overlayToOCI: { opaque: await opaqueDirs(upper) } });
-    const layer = await this.layers.register(tar, parentChain[parentChain.length - 1], { storeBlob: true });
+    const layer = await this.layers.register(tar, parentChain[parentChain.length - 1], { storeBlob: true, ownFiles: true });
     try {
       const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
       const created = goTime();

@@ -41,6 +41,9 @@ export interface RegisterOptions {
   storeBlob?: boolean;
   /** The blob the bytes come from, when reading from the content store (verified). */
   blob?: { digest: string; size: number; mediaType?: string };
+  /** A layer packed here from a container's own files (commit): symlinks may point anywhere, as
+   * they may in the container (see ExtractOptions.chrooted). Not for bytes from outside. */
+  ownFiles?: boolean;
   /** Fail unless the uncompressed tar has this digest (load, pull). */
   expectedDiffId?: string;
   /** Awaited after unpacking, before the layer is recorded: parallel pulls unpack out of order
@@ -189,7 +192,7 @@ export class LayerStore {
       compression = dec.compression;
       dec.stream.on('error', (e) => diffTap.destroy(e));
       dec.stream.pipe(diffTap);
-      result = await extractTar(diffTap, { dest: path.join(work, 'diff'), overlayWhiteouts: true });
+      result = await extractTar(diffTap, { dest: path.join(work, 'diff'), overlayWhiteouts: true, chrooted: opts.ownFiles });
       if (!rawTap.readableEnded) await finished(rawTap);
     } catch (e) {
       src.unpipe(rawTap);

@@ -36,6 +36,14 @@ export interface ExtractOptions {
    * extracts into the mounted container. `rel` is the mount point relative to dest.
    */
   mounts?: BelowMount[];
+  /**
+   * As dockerd's chrootarchive extracts (build contexts, ADD of a local tar) or as a layer made
+   * here from a container's own files (commit): dest is the root, so `..` at the top stays at the
+   * root, and a symlink may point anywhere (when followed, it resolves inside root). Otherwise an
+   * entry climbing out is refused, and so is a symlink whose target climbs out of dest, as dockerd
+   * refuses them in layers it applies (load, pull, import).
+   */
+  chrooted?: boolean;
 }
 
 export interface BelowMount {
@@ -135,7 +143,7 @@ export class Extractor {
 
   /** Clean an entry name as Docker does; undefined for the root itself. Refuses names climbing out. */
   private clean(name: string): string | undefined {
-    return cleanEntryName(name, this.dest);
+    return cleanEntryName(this.opts.chrooted ? path.posix.join('/', name) : name, this.dest);
   }
 
   private ids(h: TarHeader): [number, number] {
@@ -197,7 +205,7 @@ export class Extractor {
       case 'symlink': {
         const target = h.linkname ?? '';
         const logical = path.join(this.dest, path.dirname(rel), target);
-        if (!inside(this.dest, logical)) throw invalidParameter(`invalid symlink ${JSON.stringify(path.join(this.dest, rel))} -> ${JSON.stringify(target)}`);
+        if (!this.opts.chrooted && !inside(this.dest, logical)) throw invalidParameter(`invalid symlink ${JSON.stringify(path.join(this.dest, rel))} -> ${JSON.stringify(target)}`);
         this.create(abs, rel, () => fs.symlinkSync(target, abs));
         fs.lchownSync(abs, uid, gid);
         fs.lutimesSync(abs, atime, mtime);

@@ -15,6 +15,7 @@
 //                                        (BuildKit's gRPC channel) cannot be opened over this API: 400
 //   X-Berth-Build-Secrets (header)       Berth's own: the build's secrets (`berth build --secret`),
 //                                        base64 JSON of id → base64 value; dockerd has no such channel
+import { parseJson } from '../../util/go-json.ts';
 import type { BuildOptions } from '../../build/builder.ts';
 import { invalidParameter } from '../../errdefs.ts';
 
@@ -49,7 +50,11 @@ const objectOf = (go: string, fields: Record<string, [kind: string, goType: stri
   if (kindOf(x) !== 'object') return refuse(x, go);
   for (const [k, [want, goType]] of Object.entries(fields)) {
     const f = (x as Record<string, unknown>)[k];
-    if (f !== undefined && f !== null && kindOf(f) !== want) return `json: cannot unmarshal ${kindOf(f)} into Go struct field ${go.split('.').pop()}.${k} of type ${goType}`;
+    if (f === undefined || f === null) continue;
+    const field = `Go struct field ${go.split('.').pop()}.${k} of type ${goType}`;
+    if (kindOf(f) !== want) return `json: cannot unmarshal ${kindOf(f)} into ${field}`;
+    // (a number that is no int64: 1.5, 1e30)
+    if (goType === 'int64' && (!Number.isInteger(f) || Math.abs(f as number) >= 2 ** 63)) return `json: cannot unmarshal number ${f} into ${field}`;
   }
   return undefined;
 };
@@ -69,7 +74,7 @@ function json<T>(v: string | undefined, what: string | undefined, shape: Shape, 
   const fail = (m: string) => invalidParameter(what ? `error reading ${what}: ${m}` : m);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(v);
+    parsed = parseJson(v);
   } catch (e) {
     throw fail((e as Error).message);
   }

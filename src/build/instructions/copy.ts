@@ -17,6 +17,30 @@ import { log } from '../../util/log.ts';
 import { newContainer } from './run.ts';
 import { fetchUrl, isGitSource, isUrl } from './add-url.ts';
 import { excluder } from './exclude.ts';
+import { spawn } from 'node:child_process';
+import { extractTar } from '../../images/tar-extract.ts';
+import { decompress, detectCompression } from '../../images/compression.ts';
+
+/**
+ * ADD of a local tar: unpacked as dockerd's chrootarchive does, into `target` as if it were the
+ * root (`../` entries land inside it, symlinks in the archive resolve inside it), owners kept.
+ * GNU tar refused such archives with its own error text and wrote every file as root.
+ */
+async function extractLocalTar(file: string, target: string): Promise<void> {
+  const head = Buffer.alloc(6);
+  const fd = fs.openSync(file, 'r');
+  const n = fs.readSync(fd, head, 0, 6, 0);
+  fs.closeSync(fd);
+  const kind = detectCompression(head.subarray(0, n));
+  // (bzip2 and xz, which layers never use, through the system's tools)
+  const raw = kind === 'bzip2' || kind === 'xz' ? spawn(kind, ['-dc', file], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout! : fs.createReadStream(file);
+  const { stream } = await decompress(raw);
+  try {
+    await extractTar(stream, { dest: target, root: target, chrooted: true });
+  } catch (e) {
+    throw new BuildError(`failed to extract ${path.basename(file)}: ${(e as Error).message}`);
+  }
+}
 
 interface Source {
   /** the file or directory on this machine */
@@ -111,7 +135,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, sub
         const stat = fs.statSync(src.abs);
         if (isAdd && !src.url && stat.isFile() && /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/.test(src.abs)) {
           fs.mkdirSync(target, { recursive: true });
-          await run('tar', ['-xf', src.abs, '-C', target, '--no-same-owner']);
+          await extractLocalTar(src.abs, target);
           continue;
         }
         if (stat.isDirectory()) {

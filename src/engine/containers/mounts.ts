@@ -77,7 +77,7 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     const propagation = opts.find((o) => PROPAGATIONS.includes(o)) ?? 'rprivate';
     // Docker creates a missing bind source directory for -v (not for --mount).
     // An existing source of any type (a file too) is mounted as it is.
-    if (!fs.existsSync(src)) fs.mkdirSync(src, { recursive: true });
+    if (!fs.existsSync(src)) makeBindSource(src);
     add(
       { destination: dst, source: src, type: 'bind', options: ['rbind', ro ? 'ro' : 'rw', propagation] },
       { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !ro, Propagation: propagation },
@@ -128,4 +128,23 @@ export function resolveMounts(hc: HostConfig, src: MountSources = {}): ResolvedM
     addVolume(undefined, dst, false, '', false);
   }
   return { specs, points };
+}
+
+/** What Go's os.MkdirAll says for these errnos (dockerd's "error while creating mount source path"). */
+const MKDIR_ERRORS: Record<string, string> = { ENOTDIR: 'not a directory', EACCES: 'permission denied', EROFS: 'read-only file system', ENOSPC: 'no space left on device', EEXIST: 'file exists', ENAMETOOLONG: 'file name too long', ELOOP: 'too many levels of symbolic links' };
+
+/**
+ * A missing -v source directory, made as dockerd makes it. A path it cannot be (a NUL byte, below a
+ * file) is the request's fault: a 400 with dockerd's words, not a TypeError's 500.
+ */
+function makeBindSource(src: string): void {
+  const fail = (why: string) => invalidParameter(`error while creating mount source path '${src}': mkdir ${src}: ${why}`);
+  if (src.includes('\0')) throw fail('invalid argument');
+  try {
+    fs.mkdirSync(src, { recursive: true });
+  } catch (e) {
+    const why = MKDIR_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
+    if (why) throw fail(why);
+    throw e;
+  }
 }

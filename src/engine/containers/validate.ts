@@ -24,6 +24,27 @@ export function validateConfig(cfg: ContainerConfig, hc: HostConfig): void {
   // dockerd's validateCapabilities, at create (whether the kernel has them is checked at start)
   checkCapabilityNames(hc.CapAdd, 'CapAdd');
   checkCapabilityNames(hc.CapDrop, 'CapDrop');
+  checkPortSpecs(hc.PortBindings);
+}
+
+/** dockerd's verifyContainerSettings on PortBindings (go-connections/nat): each container port a
+ * 16-bit number, each HostPort empty, a 16-bit number or a rising range; else a 400 at create (a
+ * HostPort of 99999 or -1 had been taken, to fail only at start). */
+function checkPortSpecs(bindings: HostConfig['PortBindings']): void {
+  const u16 = (s: string) => /^\d+$/.test(s) && Number(s) <= 65535;
+  const portOf = (raw: string) => (raw.split('/')[0] ?? '');
+  for (const [key, list] of Object.entries(bindings ?? {})) {
+    const port = portOf(key);
+    if (port !== '' && !u16(port)) throw invalidParameter(`invalid port specification: ${JSON.stringify(port)}`);
+    for (const b of list ?? []) {
+      const host = portOf(b?.HostPort ?? '');
+      if (host === '') continue;
+      // (as Go's nat.ParsePortRange: what follows a second '-' is not looked at)
+      const [lo = '', hi] = host.split('-');
+      const ok = hi === undefined ? u16(lo) : u16(lo) && u16(hi) && Number(hi) >= Number(lo);
+      if (!ok) throw invalidParameter(`invalid port specification: ${JSON.stringify(b.HostPort)}`);
+    }
+  }
 }
 
 /** Docker's NormalizeLegacyCapabilities without the host check: known names, any case, CAP_ optional. */

@@ -23,9 +23,14 @@ test('an identical context is reused; a changed one is unpacked afresh', async (
   assert.equal(fs.readFileSync(path.join(changed.dir, 'f.txt'), 'utf8'), 'two\n');
   again.release();
   changed.release();
-  // a context that escapes is refused and nothing is kept
-  const bad = await tarBuffer([{ name: '../../escape.txt', content: 'x' }]);
-  await assert.rejects(store.unpack(Readable.from([bad]), disk), /outside/);
+  // a context whose names climb out lands inside it, as dockerd's chrooted unpack puts it
+  const bad = await tarBuffer([{ name: '../../escape.txt', content: 'x' }, { name: 'up', type: 'symlink', linkname: '../../..' }, { name: 'up/escape2.txt', content: 'y' }]);
+  const contained = await store.unpack(Readable.from([bad]), disk);
+  assert.equal(fs.readFileSync(path.join(contained.dir, 'escape.txt'), 'utf8'), 'x');
+  assert.equal(fs.readFileSync(path.join(contained.dir, 'escape2.txt'), 'utf8'), 'y');
+  assert.equal(fs.readlinkSync(path.join(contained.dir, 'up')), '../../..');
+  assert.ok(!fs.existsSync(path.join(path.dirname(disk), 'escape.txt')) && !fs.existsSync(path.join(path.dirname(disk), 'escape2.txt')));
+  contained.release();
   store.close();
   fs.rmSync(disk, { recursive: true, force: true });
 });

@@ -22,7 +22,9 @@ test('JSON query parameters of the wrong shape: 400 with Go decoding message', (
     [{ cachefrom: '[1]' }, /cannot unmarshal number into Go value of type string/],
     [{ ulimits: '{"Name":"nofile"}' }, /^error reading ulimit settings: json: cannot unmarshal object into Go value of type \[\]\*units.Ulimit$/],
     [{ ulimits: '[{"Name":"nofile","Soft":"1"}]' }, /^error reading ulimit settings: json: cannot unmarshal string into Go struct field Ulimit.Soft of type int64$/],
-    [{ labels: '{' }, /^error reading labels: /],
+    [{ labels: '{' }, /^error reading labels: unexpected EOF$/],
+    [{ ulimits: '[{"Name":"nofile","Soft":1e30,"Hard":5}]' }, /^error reading ulimit settings: json: cannot unmarshal number 1e\+30 into Go struct field Ulimit.Soft of type int64$/],
+    [{ ulimits: '[{"Name":"nofile","Soft":1,"Hard":2.5}]' }, /cannot unmarshal number 2.5 into Go struct field Ulimit.Hard of type int64$/],
   ];
   for (const [q, re] of cases) {
     assert.throws(() => options(q), (e: any) => e.kind === 'invalid-parameter' && re.test(e.message), JSON.stringify(q));
