@@ -20,7 +20,7 @@ export function findCri(containers: ContainerService, type: CriType, id: string)
   const matches = criObjects(containers, type).filter((c) => c.Id.startsWith(id));
   const exact = matches.find((c) => c.Id === id);
   if (exact) return exact;
-  if (matches.length > 1) throw new CriError(Status.UNKNOWN, `${what(type, id)}: multiple IDs found with provided prefix: ${id}`);
+  if (matches.length > 1) throw new CriError(Status.UNKNOWN, `${what(type, id)}: Multiple IDs found with provided prefix: ${id}`);
   return matches[0];
 }
 

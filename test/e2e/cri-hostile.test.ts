@@ -66,7 +66,7 @@ describe(`CRI hostile input (${CRI_TARGET})`, SUITE(skip), () => {
         ids.push(id);
       }
       assert.equal((await rt('ContainerStatus', { container_id: ids[0]!.slice(0, 10) })).status.id, ids[0]);
-      await assert.rejects(rt('ContainerStatus', { container_id: shared }), rejects('UNKNOWN', /multiple IDs found with provided prefix/));
+      await assert.rejects(rt('ContainerStatus', { container_id: shared }), rejects('UNKNOWN', /Multiple IDs found with provided prefix/));
     } finally {
       await remove(p.id);
     }
@@ -209,8 +209,9 @@ describe(`CRI hostile input (${CRI_TARGET})`, SUITE(skip), () => {
         create(p, ctr('late')),
         rt('RemovePodSandbox', { pod_sandbox_id: p.id }),
       ]);
-      // the removals are OK (or NotFound once the pod is gone), never anything else
-      for (const r of results) if (r.status === 'rejected') assert.ok(['NOT_FOUND'].includes(codeName(r.reason)), `${codeName(r.reason)} ${r.reason.details}`);
+      // a call that loses the race: NotFound once the pod is gone, or containerd's plain error for a
+      // removal under way (berthd waits for that removal and answers OK); never anything else
+      for (const r of results) if (r.status === 'rejected') assert.ok(codeName(r.reason) === 'NOT_FOUND' || (codeName(r.reason) === 'UNKNOWN' && /already in removing state/.test(r.reason.details)), `${codeName(r.reason)} ${r.reason.details}`);
       await rt('RemovePodSandbox', { pod_sandbox_id: p.id });
       const pods = new Set((await rt('ListPodSandbox', {})).items.map((i: Msg) => i.id));
       for (const x of (await rt('ListContainers', {})).containers as Msg[]) assert.ok(pods.has(x.pod_sandbox_id), `container ${x.metadata.name} listed without its pod`);
