@@ -25,7 +25,7 @@ const skip = e2eSkipReason() || registryUnavailable() || (REAL_CRI && 'berthd on
 type Op = 'RunPodSandbox' | 'CreateContainer' | 'StartContainer' | 'RemovePodSandbox';
 const OPS: Op[] = ['RunPodSandbox', 'CreateContainer', 'StartContainer', 'RemovePodSandbox'];
 /** where in the uncut call's time the daemon is killed */
-const FRACTIONS = [0.15, 0.45, 0.8];
+const FRACTIONS = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
 
 describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
   let d: Berthd;
@@ -66,20 +66,32 @@ describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
     return () => rt('RemovePodSandbox', { pod_sandbox_id: pod });
   }
 
-  async function crashDuring(call: () => Promise<Msg>, afterMs: number): Promise<void> {
+  /** kills the daemon `afterMs` into the call; says whether the call had answered by then */
+  async function crashDuring(call: () => Promise<Msg>, afterMs: number): Promise<string> {
+    let answered = 'cut short';
     const p = call().then(
       (r) => {
+        answered = 'answered before the kill';
         for (const v of Object.values(r ?? {})) if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) known.add(v);
       },
       () => {},
     );
     await sleep(afterMs);
+    const at = answered;
     await d.stopDaemon({ signal: 'SIGKILL' });
     await p;
     cri.rt.close();
     cri.img.close();
     await d.startDaemon();
     cri = criClients(`unix://${d.root}/cri.sock`);
+    return at;
+  }
+
+  /** pods and containers as the kubelet lists them, for the test's diagnostics */
+  async function listed(): Promise<string> {
+    const pods = ((await rt('ListPodSandbox', {})).items as Msg[]).map((p) => p.state.replace('SANDBOX_', ''));
+    const ctrs = ((await rt('ListContainers', {})).containers as Msg[]).map((c) => c.state.replace('CONTAINER_', ''));
+    return `pods [${pods.join(' ')}] containers [${ctrs.join(' ')}]`;
   }
 
   /** What the kubelet would find wrong after the restart; [] when nothing. */
@@ -137,7 +149,7 @@ describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
   }
 
   for (const op of OPS) {
-    test(`kill -9 during ${op}: afterwards listed, in the right states, removable, nothing left`, { ...T, timeout: 300_000 }, async () => {
+    test(`kill -9 during ${op}: afterwards listed, in the right states, removable, nothing left`, { ...T, timeout: 300_000 }, async (t) => {
       // the uncut call's time
       const call = await prepare(op, `${op}-t`);
       const t0 = Date.now();
@@ -148,7 +160,8 @@ describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
       for (const f of FRACTIONS) {
         const at = Math.max(1, Math.round(took * f));
         const cut = await prepare(op, `${op}-${f}`);
-        await crashDuring(cut, at);
+        const when = await crashDuring(cut, at);
+        t.diagnostic(`${op} killed after ${at} of ${took} ms (${when}): ${await listed()}`);
         for (const p of await kubeletView()) failures.push(`${op} killed after ${at} of ${took} ms: ${p}`);
         for (const p of await removeAllAndAudit()) failures.push(`${op} killed after ${at} of ${took} ms: ${p}`);
       }
