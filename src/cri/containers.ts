@@ -116,7 +116,13 @@ export function containerHandlers(d: ContainerDeps): Handlers {
       const res = req.linux ?? {};
       refuseUnsupportedResources(res);
       if (Number(res.oom_score_adj ?? 0) !== 0) throw invalidParameter('berthd cannot change the oom_score_adj of a created container');
-      await d.containers.update(c.Id, resources(res));
+      try {
+        await d.containers.update(c.Id, resources(res));
+      } catch (e) {
+        // the engine's "conflict" (limits at odds with those set) is no name in use: containerd's plain error
+        if (isKind(e, 'conflict')) throw new CriError(status.UNKNOWN, `failed to update resources: ${(e as Error).message}`, { cause: e });
+        throw e;
+      }
       return {};
     },
   };
@@ -194,7 +200,26 @@ export function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
     annotations: readJsonLabel(labels, L.annotations, {}),
     mounts: c.Mounts.filter((m) => m.Type === 'bind').map((m) => ({ container_path: m.Destination, host_path: m.Source, readonly: !m.RW, propagation: m.Propagation === 'rshared' ? 'PROPAGATION_BIDIRECTIONAL' : m.Propagation === 'rslave' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE' })),
     log_path: labels[L.logPath] ?? '',
+    resources: { linux: linuxResources(c) },
     ...(c.Config.StopSignal ? { stop_signal: c.Config.StopSignal } : {}),
+  };
+}
+
+/** The resources a container runs with (created with, or updated to), as containerd answers them
+ * from its spec: the kubelet's in-place resize reads them back. */
+function linuxResources(c: ContainerRecord): Msg {
+  const h = c.HostConfig;
+  return {
+    cpu_period: String(h.CpuPeriod ?? 0),
+    cpu_quota: String(h.CpuQuota ?? 0),
+    cpu_shares: String(h.CpuShares ?? 0),
+    memory_limit_in_bytes: String(h.Memory ?? 0),
+    oom_score_adj: String(h.OomScoreAdj ?? 0),
+    cpuset_cpus: h.CpusetCpus ?? '',
+    cpuset_mems: h.CpusetMems ?? '',
+    hugepage_limits: [],
+    unified: {},
+    memory_swap_limit_in_bytes: String(h.MemorySwap ?? 0),
   };
 }
 

@@ -197,6 +197,27 @@ describe(`CRI hostile input (${CRI_TARGET})`, SUITE(skip), () => {
     }
   });
 
+  test('UpdateContainerResources: odd values refused (a plain error in containerd, at runc), the container runs on, status shows what was set', T, async () => {
+    const p = await runPod(c, 'update');
+    try {
+      const id = await start(p, ctr('app'));
+      const update = (linux: Msg) => rt('UpdateContainerResources', { container_id: id, linux });
+      for (const linux of [{ cpu_shares: -5 }, { cpu_period: 10, cpu_quota: 5 }, { cpuset_cpus: 'abc' }, { memory_limit_in_bytes: 4096 }]) {
+        // berthd refuses these before runc is asked (INVALID_ARGUMENT); containerd's runc update fails (UNKNOWN)
+        await assert.rejects(update(linux), (e) => ['UNKNOWN', 'INVALID_ARGUMENT'].includes(codeName(e)), JSON.stringify(linux));
+      }
+      await update({ cpu_shares: 512, memory_limit_in_bytes: 64 << 20, memory_swap_limit_in_bytes: 64 << 20 });
+      await update({});
+      const s = (await rt('ContainerStatus', { container_id: id })).status;
+      assert.equal(s.state, 'CONTAINER_RUNNING');
+      assert.equal(s.resources.linux.cpu_shares, '512');
+      assert.equal(s.resources.linux.memory_limit_in_bytes, String(64 << 20));
+      assert.equal(String((await rt('ExecSync', { container_id: id, cmd: ['echo', 'on'] })).stdout), 'on\n');
+    } finally {
+      await remove(p.id);
+    }
+  });
+
   test('racing stop, remove and create on one pod: no container left without its pod, everything removable', T, async () => {
     for (let round = 0; round < 3; round++) {
       const p = await runPod(c, `race${round}`);
