@@ -24,6 +24,27 @@ const rejects = (code: string, msg?: RegExp) => (e: unknown) => {
   return true;
 };
 
+/** Runs a streaming exec URL to its end as client-go's websocket executor does (v4.channel.k8s.io):
+ * bytes per output channel, and the final status. */
+async function wsExec(url: string): Promise<{ out: number; err: number; status: Msg; text: string }> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+  ws.binaryType = 'arraybuffer';
+  const r = { out: 0, err: 0, status: undefined as Msg, text: '' };
+  ws.onmessage = (ev) => {
+    const b = Buffer.from(ev.data as ArrayBuffer);
+    if (b[0] === 1) {
+      r.out += b.length - 1;
+      if (r.text.length < 1000) r.text += b.subarray(1).toString();
+    } else if (b[0] === 2) r.err += b.length - 1;
+    else if (b[0] === 3) r.status = JSON.parse(b.subarray(1).toString());
+  };
+  await new Promise<void>((resolve, reject) => {
+    ws.onclose = () => resolve();
+    ws.onerror = () => reject(new Error(`websocket to ${url} failed`));
+  });
+  return r;
+}
+
 describe(`CRI hostile input (${CRI_TARGET})`, SUITE(skip), () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cri-hostile-'));
   const c = criE2EWithImage();
@@ -123,6 +144,28 @@ describe(`CRI hostile input (${CRI_TARGET})`, SUITE(skip), () => {
       assert.equal((await rt('ContainerStatus', { container_id: id })).status.state, 'CONTAINER_EXITED');
     } finally {
       big.close();
+      await remove(p.id);
+    }
+  });
+
+  test('streaming Exec: 20 MiB arrive whole, a missing program and a container stopped meanwhile end with a Failure status', T, async () => {
+    const p = await runPod(c, 'streamexec');
+    try {
+      const id = await start(p, ctr('app'));
+      const exec = async (cmd: string[]) => wsExec((await rt('Exec', { container_id: id, cmd, stdout: true, stderr: true })).url);
+      let r = await exec(['sh', '-c', 'head -c 20971520 /dev/zero; echo e >&2']);
+      assert.deepEqual([r.out, r.err, r.status?.status], [20 << 20, 2, 'Success']);
+      r = await exec(['/nonexistent']);
+      assert.equal(r.status?.status, 'Failure');
+      assert.match(r.status.message, /nonexistent/);
+      const during = exec(['sh', '-c', 'echo started; sleep 60']);
+      await new Promise((res) => setTimeout(res, 1000));
+      await rt('StopContainer', { container_id: id, timeout: 0 });
+      r = await during;
+      assert.equal(r.text, 'started\n');
+      assert.equal(r.status?.reason, 'NonZeroExitCode');
+      assert.deepEqual(r.status.details.causes, [{ reason: 'ExitCode', message: '137' }]);
+    } finally {
       await remove(p.id);
     }
   });
