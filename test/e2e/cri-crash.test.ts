@@ -130,6 +130,19 @@ describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
     const pods = (await rt('ListPodSandbox', {})).items.length;
     const ctrs = (await rt('ListContainers', {})).containers.length;
     if (pods || ctrs) problems.push(`after removing everything: ${pods} pods, ${ctrs} containers listed`);
+    // a removal answers once the object is gone for every client; its files, mounts and namespace
+    // go right after, in the background: given a few seconds
+    let left = hostLeftovers();
+    for (let i = 0; i < 50 && left.length; i++) {
+      await sleep(100);
+      left = hostLeftovers();
+    }
+    return [...problems, ...left];
+  }
+
+  /** what is left on the host of the objects this daemon showed */
+  function hostLeftovers(): string[] {
+    const problems: string[] = [];
     const runc = spawnSync('runc', ['--root', path.join(d.execRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' });
     for (const id of runc.stdout.split('\n').filter(Boolean)) problems.push(`runtime container ${id} is left`);
     for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
