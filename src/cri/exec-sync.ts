@@ -58,10 +58,13 @@ export function execSyncHandlers(d: { containers: ContainerService; execs: ExecS
       try {
         const r = await Promise.race([h.exited, timedOut]);
         if (r === 'timeout') {
-          // as containerd: the command is killed and its end awaited before the answer
-          h.kill?.('SIGKILL');
-          await Promise.race([h.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-          await drained();
+          // as containerd: the command is killed and its end awaited before the answer (a gVisor
+          // sandbox's process cannot be signalled from the host: nothing to wait for then)
+          if (h.kill) {
+            h.kill('SIGKILL');
+            await Promise.race([h.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+            await drained();
+          }
           throw new CriError(Status.DEADLINE_EXCEEDED, `failed to exec in container: timeout ${timeoutS}s exceeded: context deadline exceeded`);
         }
         // the output may still be on its way when the exit is known
