@@ -51,8 +51,11 @@ export function planContainer(config: Msg, sandbox: ContainerRecord, imageId: st
     if (m.uidMappings?.length || m.gidMappings?.length) throw invalidParameter(`mount ${m.container_path}: id-mapped mounts are not supported`);
     if (m.recursive_read_only) throw invalidParameter(`mount ${m.container_path}: recursive_read_only is not supported`);
     if (m.image?.image) throw invalidParameter(`mount ${m.container_path}: image volumes are not supported`);
-    // containerd makes a missing host path a directory, as docker -v does
-    fs.mkdirSync(m.host_path, { recursive: true });
+    // an absolute path, never a name: the engine would take a bare name for a named volume
+    if (!path.isAbsolute(m.host_path)) throw invalidParameter(`mount ${m.container_path}: host_path must be an absolute path: ${JSON.stringify(m.host_path)}`);
+    // containerd makes a missing host path a directory, as docker -v does; an existing file (the
+    // kubelet's etc-hosts, termination-log) or directory is mounted as it is
+    if (!fs.existsSync(m.host_path)) fs.mkdirSync(m.host_path, { recursive: true });
     binds.push(`${m.host_path}:${m.container_path}:${[m.readonly ? 'ro' : 'rw', prop].filter(Boolean).join(',')}`);
   }
 
@@ -143,12 +146,16 @@ function selinuxEnabled(): boolean {
 /** LinuxContainerResources as Docker's HostConfig resource fields (also for UpdateContainerResources). */
 export function resources(res: Msg, oom?: number): Record<string, unknown> {
   const n = (v: unknown) => Number(v ?? 0);
+  // a memory limit beyond what a double holds exactly (the int64 maximum the kubelet sends for
+  // none) is the kernel's "no limit" all the same; as a JSON number it would not fit runc's int64
+  const bytes = (v: unknown) => (n(v) > Number.MAX_SAFE_INTEGER ? -1 : n(v));
   return {
     ...(n(res.cpu_period) ? { CpuPeriod: n(res.cpu_period) } : {}),
     ...(n(res.cpu_quota) ? { CpuQuota: n(res.cpu_quota) } : {}),
     ...(n(res.cpu_shares) ? { CpuShares: n(res.cpu_shares) } : {}),
-    ...(n(res.memory_limit_in_bytes) ? { Memory: n(res.memory_limit_in_bytes) } : {}),
-    ...(n(res.memory_swap_limit_in_bytes) ? { MemorySwap: n(res.memory_swap_limit_in_bytes) } : {}),
+    // -1 (as runc reads it) and the int64 maximum are no limit, as none is
+    ...(n(res.memory_limit_in_bytes) && bytes(res.memory_limit_in_bytes) !== -1 ? { Memory: bytes(res.memory_limit_in_bytes) } : {}),
+    ...(n(res.memory_swap_limit_in_bytes) ? { MemorySwap: bytes(res.memory_swap_limit_in_bytes) } : {}),
     ...(res.cpuset_cpus ? { CpusetCpus: res.cpuset_cpus } : {}),
     ...(res.cpuset_mems ? { CpusetMems: res.cpuset_mems } : {}),
     ...(oom !== undefined ? { OomScoreAdj: oom } : {}),

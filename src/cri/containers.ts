@@ -1,13 +1,13 @@
 // The CRI's container calls over Berth's container service: a CRI container is a Berth container
 // that joins its pod's network and IPC namespaces, logs in the CRI format where the kubelet says.
 import fs from 'node:fs';
-import type { ContainerService } from '../engine/containers/service.ts';
+import type { ContainerService, CreateRequest } from '../engine/containers/service.ts';
 import type { ImagesEngine } from '../engine/images.ts';
 import type { ContainerRecord } from '../engine/containers/record.ts';
-import { invalidParameter, isKind, notFound, conflict } from '../errdefs.ts';
+import { invalidParameter, isKind, notFound } from '../errdefs.ts';
 import { planContainer, resources, refuseUnsupportedResources } from './container-config.ts';
 import { L, readJsonLabel, matchesSelector, nanos, stringMap } from './labels.ts';
-import { criObjects, findCri, getCri, killNow } from './lookup.ts';
+import { criObjects, criStateName, findCri, getCri, killNow, removeGone, serialPerPod } from './lookup.ts';
 import { criImage } from './image-view.ts';
 import type { Handlers, Msg } from './server.ts';
 import { status } from '@grpc/grpc-js';
@@ -23,31 +23,38 @@ export interface ContainerDeps {
 export function containerHandlers(d: ContainerDeps): Handlers {
   return {
     async CreateContainer(req) {
-      const sb = getCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
-      if (!req.config) throw invalidParameter('container config must not be empty');
-      if (!sb.State.Running) throw conflict(`sandbox ${sb.Id} is not ready`);
-      const imageName = String(req.config.image?.image ?? '');
-      let imageId: string;
-      try {
-        imageId = d.images.resolve(imageName).id;
-      } catch (e) {
-        throw notFound(`failed to resolve image "${imageName}": not found`, e);
-      }
-      const ns = req.config.linux?.security_context?.namespace_options;
-      let targetId = '';
-      if (ns?.pid === 'TARGET' && ns.target_id) {
-        const target = getCri(d.containers, 'container', String(ns.target_id));
-        if (target.Config.Labels?.[L.sandboxId] !== sb.Id) throw invalidParameter(`target container ${target.Id} is not in sandbox ${sb.Id}`);
-        targetId = target.Id;
-      }
-      const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj(), targetId, (d.gvisorHandlers?.() ?? []).includes(sb.HostConfig.Runtime ?? ''));
-      const { Id } = await d.containers.create(plan.request);
-      return { container_id: Id };
+      const podId = String(req.pod_sandbox_id ?? '');
+      const found = getCri(d.containers, 'sandbox', podId);
+      // containerd's words and code (plain errors)
+      if (!req.config?.metadata) throw new CriError(status.UNKNOWN, 'container config must include metadata');
+      // one at a time with the pod's stop and removal: never a container made in a pod they went past
+      return serialPerPod(found.Id, async () => {
+        const sb = d.containers.find(found.Id);
+        if (!sb) throw notFound(`failed to find sandbox id ${JSON.stringify(podId)}: not found`);
+        if (!sb.State.Running) throw notFound(`failed to get sandbox container task: no running task found: task ${sb.Id} not found: not found`);
+        const imageName = String(req.config.image?.image ?? '');
+        let imageId: string;
+        try {
+          imageId = d.images.resolve(imageName).id;
+        } catch (e) {
+          throw notFound(`failed to resolve image "${imageName}": not found`, e);
+        }
+        const ns = req.config.linux?.security_context?.namespace_options;
+        let targetId = '';
+        if (ns?.pid === 'TARGET' && ns.target_id) {
+          const target = getCri(d.containers, 'container', String(ns.target_id));
+          if (target.Config.Labels?.[L.sandboxId] !== sb.Id) throw invalidParameter(`target container ${target.Id} is not in sandbox ${sb.Id}`);
+          targetId = target.Id;
+        }
+        const plan = planContainer(req.config, sb, imageId, ownOomScoreAdj(), targetId, (d.gvisorHandlers?.() ?? []).includes(sb.HostConfig.Runtime ?? ''));
+        const { Id } = await createNamed(d.containers, plan.request, 'container');
+        return { container_id: Id };
+      });
     },
 
     async StartContainer(req) {
       const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
-      if (c.State.Status !== 'created') throw invalidParameter(`container ${c.Id} is in ${stateOf(c)} state, not CONTAINER_CREATED`);
+      if (c.State.Status !== 'created') throw new CriError(status.UNKNOWN, `failed to set starting state for container ${JSON.stringify(c.Id)}: container is in ${stateOf(c)} state`);
       await d.containers.start(c.Id);
       return {};
     },
@@ -68,12 +75,7 @@ export function containerHandlers(d: ContainerDeps): Handlers {
 
     async RemoveContainer(req) {
       const c = findCri(d.containers, 'container', String(req.container_id ?? ''));
-      if (!c) return {};
-      try {
-        await d.containers.remove(c.Id, { force: true });
-      } catch (e) {
-        if (!isKind(e, 'not-found')) throw e;
-      }
+      if (c) await removeGone(d.containers, c.Id);
       return {};
     },
 
@@ -114,10 +116,30 @@ export function containerHandlers(d: ContainerDeps): Handlers {
       const res = req.linux ?? {};
       refuseUnsupportedResources(res);
       if (Number(res.oom_score_adj ?? 0) !== 0) throw invalidParameter('berthd cannot change the oom_score_adj of a created container');
-      await d.containers.update(c.Id, resources(res));
+      try {
+        await d.containers.update(c.Id, resources(res));
+      } catch (e) {
+        // the engine's "conflict" (limits at odds with those set) is no name in use: containerd's plain error
+        if (isKind(e, 'conflict')) throw new CriError(status.UNKNOWN, `failed to update resources: ${(e as Error).message}`, { cause: e });
+        throw e;
+      }
       return {};
     },
   };
+}
+
+/** Create a Berth container for a sandbox or CRI container; a name in use is containerd's answer
+ * (a plain error) for a name reserved, not the Engine API's conflict. */
+export async function createNamed(containers: ContainerService, request: CreateRequest, type: 'sandbox' | 'container'): Promise<{ Id: string }> {
+  const name = request.name ?? '';
+  const reserved = () => new CriError(status.UNKNOWN, `failed to reserve ${type} name ${JSON.stringify(name)}: name ${JSON.stringify(name)} is reserved for ${JSON.stringify(containers.find(name)?.Id ?? '')}`);
+  if (name && containers.find(name)) throw reserved();
+  try {
+    return await containers.create(request);
+  } catch (e) {
+    if (isKind(e, 'conflict') && /already in use/.test((e as Error).message)) throw reserved();
+    throw e;
+  }
 }
 
 /** The daemon's own oom_score_adj: the floor for its children without CAP_SYS_RESOURCE. */
@@ -129,20 +151,8 @@ function ownOomScoreAdj(): number {
   }
 }
 
-export function stateOf(c: ContainerRecord): 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN' {
-  switch (c.State.Status) {
-    case 'created':
-      return 'CONTAINER_CREATED';
-    case 'running':
-    case 'paused':
-    case 'restarting':
-      return 'CONTAINER_RUNNING';
-    case 'exited':
-      return 'CONTAINER_EXITED';
-    default:
-      return 'CONTAINER_UNKNOWN';
-  }
-}
+/** The CRI state of a container (CONTAINER_CREATED...). */
+export const stateOf = criStateName;
 
 function imageRefs(d: ContainerDeps, c: ContainerRecord): { spec: string; ref: string } {
   const img = d.images.store.images.get(c.Image);
@@ -190,7 +200,26 @@ export function containerStatus(d: ContainerDeps, c: ContainerRecord): Msg {
     annotations: readJsonLabel(labels, L.annotations, {}),
     mounts: c.Mounts.filter((m) => m.Type === 'bind').map((m) => ({ container_path: m.Destination, host_path: m.Source, readonly: !m.RW, propagation: m.Propagation === 'rshared' ? 'PROPAGATION_BIDIRECTIONAL' : m.Propagation === 'rslave' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE' })),
     log_path: labels[L.logPath] ?? '',
+    resources: { linux: linuxResources(c) },
     ...(c.Config.StopSignal ? { stop_signal: c.Config.StopSignal } : {}),
+  };
+}
+
+/** The resources a container runs with (created with, or updated to), as containerd answers them
+ * from its spec: the kubelet's in-place resize reads them back. */
+function linuxResources(c: ContainerRecord): Msg {
+  const h = c.HostConfig;
+  return {
+    cpu_period: String(h.CpuPeriod ?? 0),
+    cpu_quota: String(h.CpuQuota ?? 0),
+    cpu_shares: String(h.CpuShares ?? 0),
+    memory_limit_in_bytes: String(h.Memory ?? 0),
+    oom_score_adj: String(h.OomScoreAdj ?? 0),
+    cpuset_cpus: h.CpusetCpus ?? '',
+    cpuset_mems: h.CpusetMems ?? '',
+    hugepage_limits: [],
+    unified: {},
+    memory_swap_limit_in_bytes: String(h.MemorySwap ?? 0),
   };
 }
 

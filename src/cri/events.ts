@@ -18,7 +18,7 @@ export function eventHandlers(d: { events: EventsService; containers: ContainerS
     const kind = e.Actor.Attributes[L.type];
     if (!type || (kind !== 'container' && kind !== 'sandbox')) return undefined;
     const sandboxId = kind === 'sandbox' ? e.Actor.ID : (e.Actor.Attributes[L.sandboxId] ?? '');
-    const sb = findCri(d.containers, 'sandbox', sandboxId);
+    const sb = sandboxId ? findCri(d.containers, 'sandbox', sandboxId) : undefined;
     const members = sb ? criObjects(d.containers, 'container').filter((c) => c.Config.Labels?.[L.sandboxId] === sb.Id) : [];
     return {
       container_id: e.Actor.ID,

@@ -1,55 +1,78 @@
 // ExecSync: run a command in a container and answer its output and exit code (the kubelet's exec
-// probes). Output is bounded as containerd bounds it; a timeout kills the command.
+// probes). Output is capped as containerd caps it; a timeout kills the command.
 import { status as Status } from '@grpc/grpc-js';
 import type { ExecService } from '../engine/exec.ts';
 import type { ContainerService } from '../engine/containers/service.ts';
-import { invalidParameter } from '../errdefs.ts';
 import { CriError } from './errors.ts';
-import { getCri } from './lookup.ts';
+import { getCri, notRunning } from './lookup.ts';
 import type { Handlers } from './server.ts';
 
-/** containerd's limit on each of stdout and stderr of ExecSync */
+/** containerd's cap on each of stdout and stderr of ExecSync: what is beyond it is dropped. A full
+ * 16 MiB is then more than the 16 MiB a gRPC answer may be, and the call fails RESOURCE_EXHAUSTED,
+ * as containerd's does. */
 export const MAX_EXEC_SYNC_OUTPUT = 16 << 20;
+/** once the command has exited, how long output still held open (by a child it left behind) is read */
+const DRAIN_MS = 2000;
+
+/** Keeps the first MAX_EXEC_SYNC_OUTPUT bytes written to it. */
+class Capped {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+  add(data: Buffer): void {
+    const room = MAX_EXEC_SYNC_OUTPUT - this.size;
+    if (room <= 0) return;
+    const part = data.length > room ? data.subarray(0, room) : data;
+    this.parts.push(part);
+    this.size += part.length;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
 
 export function execSyncHandlers(d: { containers: ContainerService; execs: ExecService }): Handlers {
   return {
     async ExecSync(req) {
       const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      // containerd's words and codes (plain errors), checked in its order
+      if (!c.State.Running) throw notRunning(c, 'failed to exec in container: ');
       const cmd: string[] = req.cmd ?? [];
-      if (!cmd.length) throw invalidParameter('no command given to ExecSync');
+      if (!cmd.length) throw new CriError(Status.UNKNOWN, 'failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: args must not be empty: unknown');
       const timeoutS = Number(req.timeout ?? 0);
-      const id = d.execs.create(c.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
-      const e = await d.execs.start(id);
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
-      const ended = new Promise<void>((resolve) => e.handle!.attach.onEnd(resolve));
-      e.handle!.attach.onData((stream, data) => {
-        if (stream === 'stderr') {
-          if (errLen + data.length <= MAX_EXEC_SYNC_OUTPUT) err.push(data);
-          errLen += data.length;
-        } else {
-          if (outLen + data.length <= MAX_EXEC_SYNC_OUTPUT) out.push(data);
-          outLen += data.length;
-        }
-      });
+      let e;
+      try {
+        e = await d.execs.start(d.execs.create(c.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+      } catch (err) {
+        throw new CriError(Status.UNKNOWN, `failed to exec in container: ${(err as Error).message}`, { cause: err });
+      }
+      const h = e.handle!;
+      const out = new Capped();
+      const err = new Capped();
+      const ended = new Promise<void>((resolve) => h.attach.onEnd(resolve));
+      h.attach.onData((stream, data) => (stream === 'stderr' ? err : out).add(data));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         if (timeoutS > 0) timer = setTimeout(() => resolve('timeout'), timeoutS * 1000);
       });
+      const drained = () => Promise.race([ended, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
       try {
-        const r = await Promise.race([e.handle!.exited, timedOut]);
+        const r = await Promise.race([h.exited, timedOut]);
         if (r === 'timeout') {
-          e.handle!.kill?.('SIGKILL');
-          throw new CriError(Status.DEADLINE_EXCEEDED, `command ${JSON.stringify(cmd.join(' '))} timed out after ${timeoutS}s`);
+          // as containerd: the command is killed and its end awaited before the answer (a gVisor
+          // sandbox's process cannot be signalled from the host: nothing to wait for then)
+          if (h.kill) {
+            h.kill('SIGKILL');
+            await Promise.race([h.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+            await drained();
+          }
+          throw new CriError(Status.DEADLINE_EXCEEDED, `failed to exec in container: timeout ${timeoutS}s exceeded: context deadline exceeded`);
         }
         // the output may still be on its way when the exit is known
-        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
-        return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit_code: r };
+        await drained();
+        return { stdout: out.bytes(), stderr: err.bytes(), exit_code: r };
       } finally {
         clearTimeout(timer);
-        e.handle!.attach.close();
+        h.attach.close();
       }
     },
   };

@@ -2,7 +2,8 @@
 // Berth containers, named as the kubelet's dockershim (and cri-dockerd) named them, so `docker ps`
 // shows them; what the CRI must give back exactly (its metadata, labels, annotations) is kept in
 // labels of Berth's own, beside the pod's labels as plain Docker labels.
-import { invalidParameter } from '../errdefs.ts';
+import { status } from '@grpc/grpc-js';
+import { CriError } from './errors.ts';
 import type { Msg } from './server.ts';
 
 export const L = {
@@ -34,20 +35,18 @@ export interface ContainerMetadata {
   attempt: number;
 }
 
-/** The sandbox's metadata, required in full as containerd requires it. */
+/** The sandbox's metadata: required, as containerd requires it (a plain error); its fields may be
+ * empty there, and here too (the name made of them stays unique per pod attempt). */
 export function podMetadata(config: Msg): PodMetadata {
   const m = config?.metadata;
-  if (!m) throw invalidParameter('sandbox config must include metadata');
-  if (!m.name) throw invalidParameter('sandbox config must include metadata.name');
-  if (!m.namespace) throw invalidParameter('sandbox config must include metadata.namespace');
-  if (!m.uid) throw invalidParameter('sandbox config must include metadata.uid');
-  return { name: m.name, uid: m.uid, namespace: m.namespace, attempt: Number(m.attempt ?? 0) };
+  if (!m) throw new CriError(status.UNKNOWN, 'sandbox config must include metadata');
+  return { name: String(m.name ?? ''), uid: String(m.uid ?? ''), namespace: String(m.namespace ?? ''), attempt: Number(m.attempt ?? 0) };
 }
 
 export function containerMetadata(config: Msg): ContainerMetadata {
   const m = config?.metadata;
-  if (!m?.name) throw invalidParameter('container config must include metadata and metadata.name');
-  return { name: m.name, attempt: Number(m.attempt ?? 0) };
+  if (!m) throw new CriError(status.UNKNOWN, 'container config must include metadata');
+  return { name: String(m.name ?? ''), attempt: Number(m.attempt ?? 0) };
 }
 
 /** A Docker container name may not hold every character a pod name may (none today, but keep it safe). */

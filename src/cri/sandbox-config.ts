@@ -1,5 +1,6 @@
 // A PodSandboxConfig as the create request of its holder container (pure). Each field is honoured
 // or refused: what Berth cannot do yet is an INVALID_ARGUMENT naming the field, never ignored.
+import net from 'node:net';
 import { invalidParameter } from '../errdefs.ts';
 import type { CreateRequest } from '../engine/containers/service.ts';
 import { L, podMetadata, sandboxName, stringMap, type PodMetadata } from './labels.ts';
@@ -40,8 +41,10 @@ export function planSandbox(config: Msg, runtimeHandler: string, image: string, 
     if (!proto) throw invalidParameter(`unknown port mapping protocol ${pm.protocol}`);
     const cport = Number(pm.container_port);
     if (!(cport > 0 && cport < 65536)) throw invalidParameter(`invalid container port ${pm.container_port}`);
-    // a mapping without a host port only documents the port, as the kubelet sends for every containerPort
-    if (!pm.host_port) continue;
+    // a mapping without a host port (0, or below: containerd skips those too) only documents the
+    // port, as the kubelet sends for every containerPort
+    if (!(Number(pm.host_port) > 0)) continue;
+    if (pm.host_ip && net.isIP(pm.host_ip) === 0) throw invalidParameter(`invalid host_ip ${JSON.stringify(pm.host_ip)} in port mapping ${cport}`);
     if (hostNetwork) continue; // the pod is on the host's ports already (containerd skips them too)
     const key = `${cport}/${proto}`;
     exposed[key] = {};

@@ -3,13 +3,16 @@
 // Berth container, or the host's), IPC and UTS namespaces, which the pod's containers join.
 import type { ContainerService } from '../engine/containers/service.ts';
 import type { ImagesEngine } from '../engine/images.ts';
-import { invalidParameter, isKind } from '../errdefs.ts';
+
 import type { ContainerRecord } from '../engine/containers/record.ts';
 import { ensurePauseImage } from './pause-image.ts';
 import { planSandbox } from './sandbox-config.ts';
 import { applyPodResources } from './pod-resources.ts';
 import { L, readJsonLabel, matchesSelector, nanos, stringMap } from './labels.ts';
-import { criObjects, findCri, getCri, killNow } from './lookup.ts';
+import { criObjects, findCri, getCri, killNow, removeGone, serialPerPod } from './lookup.ts';
+import { createNamed } from './containers.ts';
+import { CriError } from './errors.ts';
+import { status as Status } from '@grpc/grpc-js';
 import type { Handlers, Msg } from './server.ts';
 
 export interface SandboxDeps {
@@ -21,7 +24,8 @@ export interface SandboxDeps {
 }
 
 export function checkRuntimeHandler(h: string, known: string[]): void {
-  if (h && !known.includes(h)) throw invalidParameter(`failed to get sandbox runtime: no runtime for "${h}" is configured`);
+  // containerd's words and code (a plain error)
+  if (h && !known.includes(h)) throw new CriError(Status.UNKNOWN, `failed to get sandbox runtime: no runtime for "${h}" is configured`);
 }
 
 export function sandboxHandlers(d: SandboxDeps): Handlers {
@@ -31,13 +35,13 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
     async RunPodSandbox(req) {
       const handler = String(req.runtime_handler ?? '');
       checkRuntimeHandler(handler, d.runtimeHandlers());
-      if (!req.config) throw invalidParameter('sandbox config must not be empty');
+      if (!req.config?.metadata) throw new CriError(Status.UNKNOWN, 'sandbox config must include metadata');
       const image = await ensurePauseImage(d.images);
       const plan = planSandbox(req.config, handler, image, d.gvisorHandlers().includes(handler));
       // the pod's cgroup is held to its resources before anything runs in it
       const linux = req.config.linux ?? {};
       applyPodResources(String(plan.request.config.HostConfig?.CgroupParent ?? ''), linux.resources, linux.overhead);
-      const { Id } = await d.containers.create(plan.request);
+      const { Id } = await createNamed(d.containers, plan.request, 'sandbox');
       try {
         await d.containers.start(Id);
       } catch (e) {
@@ -50,17 +54,24 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
 
     async StopPodSandbox(req) {
       const sb = getCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
-      for (const c of podContainers(sb.Id)) await killNow(d.containers, c.Id);
-      await killNow(d.containers, sb.Id);
-      return {};
+      return serialPerPod(sb.Id, async () => {
+        for (const c of podContainers(sb.Id)) await killNow(d.containers, c.Id);
+        await killNow(d.containers, sb.Id);
+        return {};
+      });
     },
 
     async RemovePodSandbox(req) {
-      const sb = findCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
-      if (!sb) return {};
-      for (const c of podContainers(sb.Id)) await removeGone(d.containers, c.Id);
-      await removeGone(d.containers, sb.Id);
-      return {};
+      const id = String(req.pod_sandbox_id ?? '');
+      const sb = findCri(d.containers, 'sandbox', id);
+      // (a pod already gone may have left containers a crash or a race kept: given its full id, they go too)
+      const sandboxId = sb?.Id ?? (/^[0-9a-f]{64}$/.test(id) ? id : '');
+      if (!sandboxId) return {};
+      return serialPerPod(sandboxId, async () => {
+        for (const c of podContainers(sandboxId)) await removeGone(d.containers, c.Id);
+        if (sb) await removeGone(d.containers, sb.Id);
+        return {};
+      });
     },
 
     UpdatePodSandboxResources(req) {
@@ -86,14 +97,6 @@ export function sandboxHandlers(d: SandboxDeps): Handlers {
       return { items: items.map(sandboxView) };
     },
   };
-}
-
-async function removeGone(containers: ContainerService, id: string): Promise<void> {
-  try {
-    await containers.remove(id, { force: true });
-  } catch (e) {
-    if (!isKind(e, 'not-found')) throw e;
-  }
 }
 
 export function sandboxState(c: ContainerRecord): 'SANDBOX_READY' | 'SANDBOX_NOTREADY' {

@@ -1,8 +1,8 @@
 // Attach over the streaming server: the container's own stdio on the channels of v4.channel.k8s.io,
 // until the container's output ends (it exited) or the client goes away (the container keeps running).
 import type { ContainerService } from '../../engine/containers/service.ts';
-import { invalidParameter, conflict } from '../../errdefs.ts';
-import { getCri } from '../lookup.ts';
+import { invalidParameter } from '../../errdefs.ts';
+import { getCri, notRunning } from '../lookup.ts';
 import type { Handlers } from '../server.ts';
 import type { StreamingServer } from './server.ts';
 import { ERROR, STDERR, STDOUT, holdInput, type ChannelSession } from './sessions.ts';
@@ -12,9 +12,10 @@ export function attachStreamHandlers(d: { containers: ContainerService; streamin
   return {
     Attach(req) {
       const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
-      if (!req.stdin && !req.stdout && !req.stderr) throw invalidParameter('one of stdin, stdout, or stderr must be set');
+      // containerd's order: the container's state (a plain error), then the request
+      if (!c.State.Running) throw notRunning(c);
+      if (!req.stdin && !req.stdout && !req.stderr) throw invalidParameter('one of stdin, stdout, and stderr must be set');
       if (req.tty && req.stderr) throw invalidParameter('tty and stderr cannot both be true');
-      if (!c.State.Running) throw conflict(`container ${c.Id} is in ${c.State.Status} state`);
       if (req.stdin && !c.Config.OpenStdin) throw invalidParameter('tty and stdin are only allowed for a container created with stdin');
       if (!!req.tty !== !!c.Config.Tty) throw invalidParameter(`tty must be ${!!c.Config.Tty}, as the container was created with`);
       const o = { stdin: !!req.stdin, stdout: !!req.stdout, stderr: !!req.stderr, tty: !!req.tty };

@@ -2,8 +2,8 @@
 // the command with its streams on the channels of v4.channel.k8s.io, ending with its status.
 import type { ExecService } from '../../engine/exec.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
-import { invalidParameter, conflict } from '../../errdefs.ts';
-import { getCri } from '../lookup.ts';
+import { invalidParameter } from '../../errdefs.ts';
+import { getCri, notRunning } from '../lookup.ts';
 import type { Handlers } from '../server.ts';
 import type { StreamingServer } from './server.ts';
 import { ERROR, STDERR, STDOUT, holdInput, type ChannelSession } from './sessions.ts';
@@ -13,11 +13,12 @@ export function execStreamHandlers(d: { containers: ContainerService; execs: Exe
   return {
     Exec(req) {
       const c = getCri(d.containers, 'container', String(req.container_id ?? ''));
+      // containerd's order: the container's state (a plain error), then the request
+      if (!c.State.Running) throw notRunning(c);
       const cmd: string[] = req.cmd ?? [];
       if (!cmd.length) throw invalidParameter('cmd must not be empty');
       if (!req.stdin && !req.stdout && !req.stderr) throw invalidParameter('one of stdin, stdout, or stderr must be set');
       if (req.tty && req.stderr) throw invalidParameter('tty and stderr cannot both be true');
-      if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
       const o = { cmd, tty: !!req.tty, stdin: !!req.stdin, stdout: !!req.stdout, stderr: !!req.stderr };
       return { url: d.streaming.url({ kind: 'exec', streams: o, serve: (s) => void serveExec(d, c.Id, o, s) }) };
     },

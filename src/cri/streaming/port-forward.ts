@@ -4,7 +4,8 @@
 // enter another network namespace itself).
 import { spawn } from 'node:child_process';
 import type { ContainerService } from '../../engine/containers/service.ts';
-import { conflict } from '../../errdefs.ts';
+import { status as Status } from '@grpc/grpc-js';
+import { CriError } from '../errors.ts';
 import { getCri } from '../lookup.ts';
 import { BUSYBOX } from '../pause-image.ts';
 import type { Handlers } from '../server.ts';
@@ -15,7 +16,8 @@ export function portForwardHandlers(d: { containers: ContainerService; streaming
   return {
     PortForward(req) {
       const sb = getCri(d.containers, 'sandbox', String(req.pod_sandbox_id ?? ''));
-      if (!sb.State.Running || !sb.State.Pid) throw conflict(`sandbox ${sb.Id} is not running`);
+      // containerd's words and code (a plain error)
+      if (!sb.State.Running || !sb.State.Pid) throw new CriError(Status.UNKNOWN, 'sandbox container is not running');
       return { url: d.streaming.url({ kind: 'portforward', serve: (s) => serve(d.containers, sb.Id, s) }) };
     },
   };

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { conflict, notFound } from '../../errdefs.ts';
 import { log } from '../../util/log.ts';
+import { shmDir, unmountShm } from '../../runtime/shm.ts';
 import type { ContainerRecord } from './record.ts';
 import { cancelRestart } from './restart.ts';
 import { teardown } from './exit.ts';
@@ -98,6 +99,9 @@ export async function removeFiles(ctx: Ctx, id: string, c?: ContainerRecord): Pr
   ctx.runtime.forgetLog?.(id);
   await ctx.images.removeRWLayer(id).catch((e) => log.warn(`remove rw layer ${id}: ${e.message}`));
   await fs.promises.rm(containerDir(ctx, id), { recursive: true, force: true });
+  // a shareable /dev/shm mounted by a start that a kill -9 cut short before the runtime recorded the
+  // bundle (the runtime unmounts it only for a bundle it knows): it would outlive the container
+  await unmountShm(shmDir(runtimeDir(ctx, id))).catch((e) => log.warn(`unmount the /dev/shm of ${id}: ${e.message}`));
   await fs.promises.rm(runtimeDir(ctx, id), { recursive: true, force: true });
 }
 
