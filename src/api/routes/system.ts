@@ -10,6 +10,7 @@ import type { EventsService, EngineEvent } from '../../events/bus.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { DaemonConfig } from '../../config.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';
+import { goMapJson } from '../go-map-order.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { parseTime } from './time.ts';
 import { EVENT_FILTERS, eventMatcher } from '../filters/events.ts';
@@ -186,7 +187,7 @@ function events(ctx: Ctx, d: SystemRouteDeps): void {
       return;
     }
     dropped = 0;
-    res.write(JSON.stringify(e) + '\n');
+    res.write(goMapJson(e) + '\n');
   };
   if (since !== undefined) for (const e of d.events.history(since, until)) write(e);
   const nowSec = Date.now() / 1000;
