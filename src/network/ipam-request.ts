@@ -69,7 +69,7 @@ function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: Netw
     const n = parseIp(ip);
     return n === undefined ? undefined : contains(subnet, n);
   }, cidrString(subnet), gateway);
-  return { Subnet: cidrString(subnet), Gateway: gateway, ...(cfg?.IPRange ? { IPRange: cfg.IPRange } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
+  return { Subnet: cidrString(subnet), Gateway: gateway, ...(cfg?.IPRange ? { IPRange: cfg.IPRange } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}), ...(cfg?.Subnet && !cfg.Gateway ? { gatewayImplicit: true } : {}) };
 }
 
 function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[]): IpamConfig {
@@ -93,7 +93,7 @@ function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[])
     range = cidr6String(r);
   }
   const aux = auxAddresses(name, cfg.AuxiliaryAddresses, inPool, cidr6String(subnet), gateway);
-  return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
+  return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}), ...(cfg.Gateway ? {} : { gatewayImplicit: true }) };
 }
 
 /** The next free prefix of the default IPv6 pools, its gateway the first address after the anycast one. */

@@ -1,6 +1,7 @@
 // Container records → the Engine API's JSON shapes (inspect and list).
 import type { ContainerRecord, EndpointSettings } from '../../engine/containers/record.ts';
 import { humanDuration } from '../../util/units.ts';
+import { cgroupLayout } from '../../platform/linux/cgroups.ts';
 
 const HOSTCONFIG_DEFAULTS = {
   Binds: null,
@@ -13,6 +14,8 @@ const HOSTCONFIG_DEFAULTS = {
   VolumeDriver: '',
   VolumesFrom: null,
   ConsoleSize: [0, 0],
+  // (undefined: an omitempty field's place in Go's struct order, taken when the container has it)
+  Annotations: undefined,
   CapAdd: null,
   CapDrop: null,
   CgroupnsMode: 'host',
@@ -30,9 +33,12 @@ const HOSTCONFIG_DEFAULTS = {
   PublishAllPorts: false,
   ReadonlyRootfs: false,
   SecurityOpt: null,
+  StorageOpt: undefined,
+  Tmpfs: undefined,
   UTSMode: '',
   UsernsMode: '',
   ShmSize: 67108864,
+  Sysctls: undefined,
   Runtime: 'runc',
   Isolation: '',
   CpuShares: 0,
@@ -54,6 +60,7 @@ const HOSTCONFIG_DEFAULTS = {
   Devices: [],
   DeviceCgroupRules: null,
   DeviceRequests: null,
+  KernelMemoryTCP: undefined,
   MemoryReservation: 0,
   MemorySwap: 0,
   MemorySwappiness: null,
@@ -64,9 +71,21 @@ const HOSTCONFIG_DEFAULTS = {
   CpuPercent: 0,
   IOMaximumIOps: 0,
   IOMaximumBandwidth: 0,
+  Mounts: undefined,
   MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
   ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+  Init: undefined,
 };
+
+/** HostConfig's and Config's omitempty fields: Go leaves out an empty map, list, string or zero. */
+const OMIT_EMPTY = new Set(['Annotations', 'StorageOpt', 'Tmpfs', 'Sysctls', 'Runtime', 'KernelMemoryTCP', 'Mounts', 'ExposedPorts', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'StopSignal', 'Shell']);
+/** omitempty pointers: left out only when nil (a false Init or a 0 StopTimeout is written) */
+const OMIT_NIL = new Set(['Init', 'Healthcheck', 'StopTimeout']);
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v as object).length === 0);
+function omitEmpty<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if ((OMIT_EMPTY.has(k) && isEmpty(o[k])) || (OMIT_NIL.has(k) && o[k] === null)) (o as Record<string, unknown>)[k] = undefined;
+  return o;
+}
 
 function endpoint({ ifName: _i, configuredMac: _m, ...ep }: Partial<EndpointSettings> = {}) {
   return {
@@ -99,7 +118,8 @@ function networks(c: ContainerRecord) {
 /** The default-bridge fields at the top of NetworkSettings (Docker fills them from the `bridge` endpoint). */
 function bridgeTop(c: ContainerRecord) {
   const ep = c.NetworkSettings?.Networks.bridge;
-  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '', GlobalIPv6Address: ep?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0, IPv6Gateway: ep?.IPv6Gateway ?? '' };
+  // (DefaultNetworkSettings' field order)
+  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', GlobalIPv6Address: ep?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0, IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, IPv6Gateway: ep?.IPv6Gateway ?? '', MacAddress: ep?.MacAddress ?? '' };
 }
 
 /** The container's ports as docker ps lists them (also what its publish/expose filters match). */
@@ -109,6 +129,27 @@ export function portList(c: ContainerRecord) {
     const [p, proto = 'tcp'] = k.split('/');
     if (!list?.length) out.push({ PrivatePort: Number(p), Type: proto });
     else for (const b of list) out.push({ IP: b.HostIp, PrivatePort: Number(p), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return out;
+}
+
+/** What dockerd writes into a new container's HostConfig where the client left the daemon's default
+ * (moby adaptContainerSettings and friends): the CLI sends ShmSize 0, IpcMode "", MemorySwappiness -1,
+ * PidsLimit 0 and MaskedPaths null, and `docker inspect` shows the values in effect. */
+function daemonDefaults(hc: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...hc };
+  if (!out.ShmSize) out.ShmSize = 64 * 1024 * 1024;
+  if (!out.IpcMode) out.IpcMode = 'private';
+  // private on cgroup v2 (what runtime/spec.ts does with ""), host on v1
+  if (!out.CgroupnsMode) out.CgroupnsMode = cgroupLayout().version === 2 ? 'private' : 'host';
+  // no swappiness on cgroup v2: dockerd drops the field; -1 is the CLI's "unset"
+  if (out.MemorySwappiness === -1 || cgroupLayout().version === 2) out.MemorySwappiness = null;
+  // zero or negative: unlimited
+  if (typeof out.PidsLimit === 'number' && out.PidsLimit <= 0) out.PidsLimit = null;
+  if (out.OomKillDisable === null || out.OomKillDisable === undefined) out.OomKillDisable = false;
+  if (!out.Privileged) {
+    if (out.MaskedPaths === null || out.MaskedPaths === undefined) out.MaskedPaths = HOSTCONFIG_DEFAULTS.MaskedPaths;
+    if (out.ReadonlyPaths === null || out.ReadonlyPaths === undefined) out.ReadonlyPaths = HOSTCONFIG_DEFAULTS.ReadonlyPaths;
   }
   return out;
 }
@@ -135,30 +176,39 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: c.ExecIDs.length ? c.ExecIDs : null,
-    HostConfig: { ...HOSTCONFIG_DEFAULTS, ...hcRest, Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) },
+    HostConfig: omitEmpty({ ...HOSTCONFIG_DEFAULTS, ...daemonDefaults(hcRest), Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) }),
     GraphDriver: { Data: graph, Name: 'overlay2' },
     Mounts: c.Mounts,
-    Config: {
+    // Go's struct order (undefined: an omitempty field's place)
+    Config: omitEmpty({
       Hostname: '',
       Domainname: '',
       User: '',
       AttachStdin: false,
       AttachStdout: false,
       AttachStderr: false,
+      ExposedPorts: undefined,
       Tty: false,
       OpenStdin: false,
       StdinOnce: false,
       Env: null,
       Cmd: null,
+      Healthcheck: undefined,
+      ArgsEscaped: undefined,
       Image: '',
       Volumes: null,
       WorkingDir: '',
       Entrypoint: null,
+      NetworkDisabled: undefined,
+      MacAddress: undefined,
       OnBuild: null,
       Labels: {},
+      StopSignal: undefined,
+      StopTimeout: undefined,
+      Shell: undefined,
       // (an unset field keeps its default: Docker always sends these keys)
       ...Object.fromEntries(Object.entries(c.Config).filter(([, v]) => v !== undefined)),
-    },
+    }),
     NetworkSettings: {
       Bridge: '',
       SandboxID: '',
