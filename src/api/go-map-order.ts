@@ -4,8 +4,8 @@
 //   JSON as it came; some clients also take the first key of a map (testcontainers' network names).
 //   A JavaScript object lists integer-like keys ("9", "10") first, in numeric order, whatever order
 //   they were added in, so a map with such keys is written by hand, not by JSON.stringify.
-// - strings are HTML-safe: Go's encoder writes <, >, & as \u003c, \u003e, \u0026 (and U+2028/2029
-//   escaped), so a Cmd of `a && b` reads "a \u0026\u0026 b" in `docker inspect`.
+// - U+2028 and U+2029 are written escaped, as Go's encoder always does. (<, > and & are not: dockerd's
+//   httputils.WriteJSON turns Go's HTML escaping off, so `docker inspect` shows a Cmd of `a && b` as is.)
 import { randomBytes } from 'node:crypto';
 
 /** Field names that are Go maps wherever the API has them as objects (as arrays they are left alone:
@@ -34,7 +34,7 @@ const PLACEHOLDER = new RegExp(`"\\\\u0000gomap${NONCE}:(\\d+)"`, 'g');
  * slower, so the replacer is used only for an answer that has a map to sort.) */
 export function goMapJson(body: unknown): string {
   const json = body !== null && typeof body === 'object' && hasUnsortedMap(body) ? withSortedMaps(body) : JSON.stringify(body);
-  return htmlSafe(json);
+  return escapeSeparators(json);
 }
 
 function withSortedMaps(body: object): string {
@@ -73,11 +73,10 @@ function hasUnsortedMap(v: object): boolean {
   return false;
 }
 
-const HTML_UNSAFE = /[<>&\u2028\u2029]/;
-const HTML_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const SEPARATORS = /[\u2028\u2029]/;
 
-/** Go's HTML-safe escaping of JSON text. These characters appear in JSON only inside strings, so the
- * whole text can be rewritten. */
-export function htmlSafe(json: string): string {
-  return HTML_UNSAFE.test(json) ? json.replace(/[<>&\u2028\u2029]/g, (c) => HTML_ESCAPES[c]!) : json;
+/** Go's escaping of the line and paragraph separators. They appear in JSON only inside strings, so
+ * the whole text can be rewritten. */
+export function escapeSeparators(json: string): string {
+  return SEPARATORS.test(json) ? json.replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029')) : json;
 }
