@@ -2,6 +2,9 @@
 import type { ContainerRecord, EndpointSettings } from '../../engine/containers/record.ts';
 import { humanDuration } from '../../util/units.ts';
 import { cgroupLayout } from '../../platform/linux/cgroups.ts';
+import { netnsPath } from '../../platform/linux/netns.ts';
+import { netnsName } from '../../engine/containers/context.ts';
+import { createHash } from 'node:crypto';
 
 const HOSTCONFIG_DEFAULTS = {
   Binds: null,
@@ -156,6 +159,7 @@ function daemonDefaults(hc: Record<string, unknown>): Record<string, unknown> {
 
 export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }) {
   const { Privileged: _p, ...hcRest } = c.HostConfig;
+  const neverStarted = c.State.StartedAt.startsWith('0001-');
   return {
     Id: c.Id,
     Created: c.Created,
@@ -163,11 +167,12 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     Args: c.Args,
     State: c.State,
     Image: c.Image,
-    ResolvConfPath: c.ResolvConfPath,
-    HostnamePath: c.HostnamePath,
-    HostsPath: c.HostsPath,
-    // Docker sets it when the logger starts (moby container.StartLogger): empty before the first start
-    LogPath: c.State.StartedAt.startsWith('0001-') ? '' : c.LogPath,
+    // Docker sets these when the container's network and logger are first set up (moby
+    // initializeNetworking, container.StartLogger): empty before the first start
+    ResolvConfPath: neverStarted ? '' : c.ResolvConfPath,
+    HostnamePath: neverStarted ? '' : c.HostnamePath,
+    HostsPath: neverStarted ? '' : c.HostsPath,
+    LogPath: neverStarted ? '' : c.LogPath,
     Name: c.Name,
     RestartCount: c.RestartCount,
     Driver: 'overlay2',
@@ -178,7 +183,7 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     ExecIDs: c.ExecIDs.length ? c.ExecIDs : null,
     HostConfig: omitEmpty({ ...HOSTCONFIG_DEFAULTS, ...daemonDefaults(hcRest), Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) }),
     GraphDriver: { Data: graph, Name: 'overlay2' },
-    Mounts: c.Mounts,
+    Mounts: mountPoints(c),
     // Go's struct order (undefined: an omitempty field's place)
     Config: omitEmpty({
       Hostname: '',
@@ -208,11 +213,12 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Shell: undefined,
       // (an unset field keeps its default: Docker always sends these keys)
       ...Object.fromEntries(Object.entries(c.Config).filter(([, v]) => v !== undefined)),
+      // moby merges the image's volumes into an empty set (container.Merge): none there, null
+      ...(c.Config.Volumes && Object.keys(c.Config.Volumes).length === 0 ? { Volumes: null } : {}),
     }),
     NetworkSettings: {
       Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
+      ...sandbox(c),
       Ports: c.NetworkSettings?.Ports ?? {},
       HairpinMode: false,
       LinkLocalIPv6Address: '',
@@ -223,6 +229,22 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Networks: networks(c),
     },
   };
+}
+
+/** A running container's network sandbox as dockerd shows it: an id, and the network namespace's
+ * path (a container that shares the host's or another container's namespace has none of its own). */
+function sandbox(c: ContainerRecord): { SandboxID: string; SandboxKey: string } {
+  const mode = c.HostConfig.NetworkMode ?? '';
+  if (!c.State.Running || mode === 'host' || mode.startsWith('container:')) return { SandboxID: '', SandboxKey: '' };
+  return { SandboxID: createHash('sha256').update(`sandbox:${c.Id}`).digest('hex'), SandboxKey: netnsPath(netnsName(c.Id)) };
+}
+
+/** The container's mount points as dockerd lists them: a --tmpfs (HostConfig.Tmpfs) is mounted by
+ * the runtime spec alone and is no mount point (a --mount type=tmpfs is). */
+function mountPoints(c: ContainerRecord) {
+  const tmpfs = c.HostConfig.Tmpfs;
+  if (!tmpfs || !Object.keys(tmpfs).length) return c.Mounts;
+  return c.Mounts.filter((m) => !(m.Type === 'tmpfs' && Object.hasOwn(tmpfs, m.Destination)));
 }
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -264,6 +286,6 @@ export function listView(c: ContainerRecord) {
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'bridge' },
     NetworkSettings: { Networks: networks(c) },
-    Mounts: c.Mounts.map((m) => ({ ...m })),
+    Mounts: mountPoints(c).map((m) => ({ ...m })),
   };
 }
