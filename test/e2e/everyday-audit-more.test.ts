@@ -31,7 +31,12 @@ function keysAt(text: string, start: number): string[] {
   }
   return keys;
 }
-const keysOf = (text: string, field: string) => keysAt(text, text.indexOf(`"${field}": {`));
+/** the keys of the field of that name at that depth (8 spaces: a top-level field of an inspected object) */
+const keysOf = (text: string, field: string, indent = 8) => {
+  const at = text.indexOf(`\n${' '.repeat(indent)}"${field}": {`);
+  assert.ok(at >= 0, `no ${field} at indent ${indent}`);
+  return keysAt(text, at);
+};
 /** keys in this order (others may sit between them) */
 const inOrder = (keys: string[], want: string[]) => assert.deepEqual(keys.filter((k) => want.includes(k)), want, keys.join(','));
 
@@ -50,7 +55,7 @@ describe('everyday CLI output as dockerd prints it (more)', SUITE(skip), () => {
       for (const k of ['StopSignal', 'Shell', 'ArgsEscaped', 'MacAddress']) assert.ok(!keysOf(text, 'Config').includes(k), k);
       for (const k of ['Tmpfs', 'Sysctls', 'Mounts', 'Init', 'Annotations', 'StorageOpt']) assert.ok(!keysOf(text, 'HostConfig').includes(k), k);
       // map keys as Go sorts strings: "10" before "9", upper case before lower
-      inOrder(keysOf(text, 'Labels'), ['10', '9', 'B', 'a']);
+      inOrder(keysOf(text, 'Labels', 12), ['10', '9', 'B', 'a']);
       // dockerd writes <, > and & as they are (httputils.WriteJSON: SetEscapeHTML(false)), and docker
       // inspect prints the daemon's bytes
       assert.ok(text.includes('"echo a && echo \\"<b>\\""'), text);
@@ -78,7 +83,7 @@ describe('everyday CLI output as dockerd prints it (more)', SUITE(skip), () => {
 
   test('network inspect: Containers before Options and Labels; the IPAM config as the client gave it', T, async () => {
     const [a, b] = [uniq('nw'), uniq('nw')];
-    ok(await dk(['network', 'create', '--subnet', '10.252.41.0/24', '--ip-range', '10.252.41.128/25', '-l', '10=a', '-l', '9=b', a]));
+    ok(await dk(['network', 'create', '--subnet', '10.252.41.0/24', '--ip-range', '10.252.41.128/25', '--label', '10=a', '--label', '9=b', a]));
     ok(await dk(['network', 'create', '--subnet', '10.252.42.0/24', '--gateway', '10.252.42.254', b]));
     try {
       const text = ok(await dk(['network', 'inspect', a]));
