@@ -31,6 +31,16 @@ export interface PackItem {
   mounts?: Map<string, string>;
 }
 
+/** A tar-stream pack whose headers are the bytes Go's archive/tar writes. (tar-stream's own encoder
+ * pads numbers differently; its one per-pack hook, _encode, writes Docker's bytes instead: a header
+ * and, when needed, its PAX records.) */
+export function goPack(): Pack {
+  const pack = tar.pack();
+  const p = pack as unknown as { _encode(h: GoTarHeader): void; push(b: Buffer): boolean };
+  p._encode = (h) => void p.push(goTarHeader(h));
+  return pack;
+}
+
 /** The contents of dir (not dir itself), names relative to it, like `docker export`. */
 export function packDir(dir: string, opts: PackOptions = {}): Readable {
   return packWith(async (p) => {
@@ -44,11 +54,7 @@ export function packPath(item: PackItem, opts: PackOptions = {}): Readable {
 }
 
 function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions, mounts?: Map<string, string>): Readable {
-  const pack = tar.pack();
-  // tar-stream's own header encoder pads numbers differently from Go's archive/tar; its one
-  // per-pack hook (_encode) writes Docker's bytes instead (a header and, when needed, its PAX records)
-  const p = pack as unknown as { _encode(h: GoTarHeader): void; push(b: Buffer): boolean };
-  p._encode = (h) => void p.push(goTarHeader(h));
+  const pack = goPack();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const packer = new Packer(pack, opts, mounts);
   produce(packer).then(
