@@ -157,7 +157,8 @@ function daemonDefaults(hc: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }) {
+/** sizes: SizeRw and SizeRootFs (inspect ?size=1), written after GraphDriver as Go's struct has them */
+export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }, sizes?: Record<string, number>) {
   const { Privileged: _p, ...hcRest } = c.HostConfig;
   const neverStarted = c.State.StartedAt.startsWith('0001-');
   return {
@@ -183,6 +184,7 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     ExecIDs: c.ExecIDs.length ? c.ExecIDs : null,
     HostConfig: omitEmpty({ ...HOSTCONFIG_DEFAULTS, ...daemonDefaults(hcRest), Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) }),
     GraphDriver: { Data: graph, Name: 'overlay2' },
+    ...sizes,
     Mounts: mountPoints(c),
     // Go's struct order (undefined: an omitempty field's place)
     Config: omitEmpty({
@@ -270,7 +272,8 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   }
 }
 
-export function listView(c: ContainerRecord) {
+/** sizes: SizeRw and SizeRootFs (?size=1), after Ports as Go's struct has them */
+export function listView(c: ContainerRecord, sizes?: Record<string, number>) {
   // as moby's container view: arguments holding a space in single quotes, the path as it is
   const quote = (a: string) => (a.includes(' ') ? `'${a}'` : a);
   return {
@@ -281,6 +284,7 @@ export function listView(c: ContainerRecord) {
     Command: c.Args.length ? `${c.Path} ${c.Args.map(quote).join(' ')}` : c.Path,
     Created: Math.floor(Date.parse(c.Created) / 1000),
     Ports: portList(c),
+    ...sizes,
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c),
