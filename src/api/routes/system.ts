@@ -16,6 +16,10 @@ import { parseTime } from './time.ts';
 import { EVENT_FILTERS, eventMatcher } from '../filters/events.ts';
 import { boolKey, type FilterTable } from '../filters/args.ts';
 import { listView } from '../views/containers.ts';
+import { volumeView } from './volumes.ts';
+import { dirSize } from '../../util/fs.ts';
+import type { VolumeService } from '../../engine/volumes.ts';
+import type { ContainerRecord } from '../../engine/containers/record.ts';
 
 export const BERTH_VERSION = '0.1.0';
 
@@ -29,6 +33,10 @@ export interface SystemRouteDeps {
   imageCount(): number;
   /** Images and layer sizes for /system/df. */
   diskUsage(): Promise<{ LayersSize: number; Images: unknown[] }>;
+  /** a container's SizeRw and SizeRootFs, for /system/df */
+  containerSizes?(c: ContainerRecord): { SizeRw: number; SizeRootFs: number };
+  /** the volumes, for /system/df */
+  volumes?: VolumeService;
 }
 
 /** moby's acceptedPluginFilterTags (enabled is read as a boolean) */
@@ -142,11 +150,17 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
     ctx.ok({
       LayersSize: img.LayersSize,
       Images: img.Images,
-      Containers: d.containers.list().map((c) => ({ ...listView(c), SizeRw: 0, SizeRootFs: 0 })),
-      Volumes: [],
+      Containers: d.containers.list().map((c) => listView(c, d.containerSizes?.(c) ?? { SizeRw: 0, SizeRootFs: 0 })),
+      Volumes: d.volumes ? volumeUsage(d.volumes) : [],
       BuildCache: [],
     });
   });
+}
+
+/** Each volume with its UsageData, as moby's LocalVolumesSize: the size of what is in it (each inode
+ * once, a symlink its own length), the containers that reference it. */
+function volumeUsage(volumes: VolumeService): unknown[] {
+  return volumes.all().map((v) => ({ ...volumeView(v), UsageData: { Size: dirSize(v.Mountpoint), RefCount: volumes.users(v.Name).length } }));
 }
 
 function osName(): string {
