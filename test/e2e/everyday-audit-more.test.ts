@@ -144,4 +144,25 @@ describe('everyday CLI output as dockerd prints it (more)', SUITE(skip), () => {
       await dk(['rm', '-f', c]);
     }
   });
+
+  test('system df: the volumes with their size and links; docker cp out of a container is an archive-path event', T, async () => {
+    const v = uniq('dfvol');
+    const c = uniq('dfc');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // 2 bytes of file, a 9-byte symlink (its own length counts), in a directory
+    ok(await dk(['run', '--name', c, '-v', `${v}:/data`, t.image, 'sh', '-c', 'mkdir /data/d && echo x > /data/d/f && ln -s /data/d/f /data/l']));
+    try {
+      const vols = JSON.parse(ok(await dk(['system', 'df', '-v', '--format', '{{json .Volumes}}']))) as { Name: string; Links: string; Size: string }[];
+      const mine = vols.find((x) => x.Name === v);
+      assert.deepEqual([mine?.Links, mine?.Size], ['1', '11B'], JSON.stringify(vols));
+      const line = ok(await dk(['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}'])).split('\n').find((l) => l.startsWith('Local Volumes'));
+      assert.equal(line, `Local Volumes ${vols.length} ${vols.filter((x) => x.Links !== '0').length}`);
+      ok(await dk(['cp', `${c}:/data/d/f`, '-']));
+      const events = ok(await dk(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `container=${c}`, '--filter', 'event=archive-path', '--format', '{{.Action}}']));
+      assert.equal(events, 'archive-path\n');
+    } finally {
+      await dk(['rm', '-f', c]);
+      await dk(['volume', 'rm', v]);
+    }
+  });
 });
