@@ -1,6 +1,7 @@
 // Differential audit, third round: both daemons up, the commands of a JSON list (test/audit/round3-commands/)
 // run on each, full outputs (and binary stdout of {"bin": true} steps) saved side by side for diff:
 //   flock /tmp/berth-e2e.lock bin/node test/audit/round3.ts test/audit/round3-commands/c1.json /tmp/out
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { startBerthd } from '../helpers/berthd.ts';
 import { startDockerd } from '../helpers/dockerd.ts';
