@@ -165,4 +165,20 @@ describe('everyday CLI output as dockerd prints it (more)', SUITE(skip), () => {
       await dk(['volume', 'rm', v]);
     }
   });
+
+  test('exec of what cannot start: dockerd\'s message with containerd\'s ": unknown", 127 for a missing command, 126 for a missing working directory', T, async () => {
+    const c = uniq('execerr');
+    ok(await dk(['run', '-d', '--name', c, t.image, 'sleep', '60']));
+    try {
+      const r = await dk(['exec', c, '/nosuch']);
+      assert.equal(r.stderr, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory: unknown\n');
+      // dockerd 20.10 overwrote every start failure's code with 126; current dockerd keeps the 127 it set
+      assert.equal(r.code, REAL_DOCKER ? 126 : 127);
+      const w = await dk(['exec', '-w', '/nosuch', c, 'true']);
+      assert.equal(w.stderr, 'OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd ("/nosuch") set in config.json failed: no such file or directory: unknown\n');
+      assert.equal(w.code, 126);
+    } finally {
+      await dk(['rm', '-f', c]);
+    }
+  });
 });
