@@ -171,11 +171,12 @@ describe('everyday CLI output as dockerd prints it (more)', SUITE(skip), () => {
     ok(await dk(['run', '-d', '--name', c, t.image, 'sleep', '60']));
     try {
       const r = await dk(['exec', c, '/nosuch']);
-      assert.equal(r.stderr, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory: unknown\n');
+      // (written into the attached stream: the CLI prints it on stdout)
+      assert.deepEqual([r.stdout, r.stderr], ['OCI runtime exec failed: exec failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory: unknown\r\n', '']);
       // dockerd 20.10 overwrote every start failure's code with 126; current dockerd keeps the 127 it set
       assert.equal(r.code, REAL_DOCKER ? 126 : 127);
       const w = await dk(['exec', '-w', '/nosuch', c, 'true']);
-      assert.equal(w.stderr, 'OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd ("/nosuch") set in config.json failed: no such file or directory: unknown\n');
+      assert.deepEqual([w.stdout, w.stderr], ['OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd ("/nosuch") set in config.json failed: no such file or directory: unknown\r\n', '']);
       assert.equal(w.code, 126);
     } finally {
       await dk(['rm', '-f', c]);
