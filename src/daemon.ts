@@ -41,6 +41,7 @@ import { log } from './util/log.ts';
 import { writeFileAtomic } from './util/fs.ts';
 import { useSpawner, closeSpawner } from './util/exec.ts';
 import { lockDataRoot } from './store/daemon-lock.ts';
+import { containerSizes } from './engine/containers/size.ts';
 import { createCriServer, criAddress } from './cri/index.ts';
 import type { CriFrontEnd } from './cri/index.ts';
 
@@ -109,6 +110,16 @@ export class Daemon {
       defaultRuntime: runtime.name,
       imageCount: () => imagesEngine.count(),
       diskUsage: () => imagesEngine.diskUsage(),
+      containerSizes: (c) => {
+        let imageSize = 0;
+        try {
+          imageSize = images.resolve(c.Image).size;
+        } catch {
+          // the image was removed (rmi -f): its size counts as 0
+        }
+        return containerSizes(images.graphDriverData?.(c.Id)?.UpperDir ?? '', imageSize);
+      },
+      volumes,
     });
     registerContainerRoutes(r, { containers, images, runtime, freezer, spoolDir: layout(cfg).tmp, imageChildren: (id) => images.images.children(id).map((i) => i.id) });
     registerArchiveRoutes(r, { containers, freezer, spoolDir: layout(cfg).tmp });

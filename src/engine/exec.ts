@@ -104,9 +104,16 @@ export class ExecService {
       privileged: !!e.config.Privileged,
     });
     } catch (err) {
-      // As dockerd: a command that cannot be run ends the exec with 127 (not found) or 126.
+      // As dockerd (translateContainerdStartErr, then 126 when it set none): 127 when the message names
+      // the command as not found, 126 for permission denied, 127 for "not a directory", else 126 (a
+      // missing working directory is 126: the message does not name the command)
       const msg = (err as Error).message;
-      e.exitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : 126;
+      const cmd = e.config.Cmd?.[0] ?? '';
+      let code = 126;
+      if (cmd && msg.includes(cmd) && /executable file not found|no such file or directory/.test(msg)) code = 127;
+      if (msg.includes('permission denied')) code = 126;
+      if (msg.includes('not a directory')) code = 127;
+      e.exitCode = code;
       setTimeout(() => this.execs.delete(id), 5 * 60_000).unref();
       throw err;
     }

@@ -180,14 +180,16 @@ export class NetworkRegistry {
   }
 
   inspectView(n: NetworkRecord): Record<string, unknown> {
-    const { bridge: _b, vlan: _v, ...rest } = n;
     const Containers: Record<string, unknown> = {};
     for (const c of this.members(n)) {
       const ep = c.NetworkSettings?.Networks[n.Name];
       if (!c.State.Running || !ep) continue;
       Containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '' };
     }
-    return { ...rest, Containers };
+    // Go's struct order (network.Inspect: Containers before Options and Labels; IPAMConfig: IPRange before Gateway)
+    const IPAM = { ...n.IPAM, Config: n.IPAM.Config.map((c) => ({ Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.gatewayImplicit ? undefined : c.Gateway, AuxiliaryAddresses: c.AuxiliaryAddresses })) };
+    const { Name, Id, Created, Scope, Driver, EnableIPv4, EnableIPv6, Internal, Attachable, Ingress, ConfigFrom, ConfigOnly, Options, Labels } = n;
+    return { Name, Id, Created, Scope, Driver, EnableIPv4, EnableIPv6, IPAM, Internal, Attachable, Ingress, ConfigFrom, ConfigOnly, Containers, Options, Labels };
   }
 
   // --- create / remove -----------------------------------------------------

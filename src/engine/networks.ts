@@ -116,7 +116,7 @@ export class NetworkService extends NetworkRegistry {
         if (i === 0 && bridged) await this.proxies.start(c.Id, proxiedMappings(mappings, firstHasV6), (firstHasV6 && got.ip6) || got.ip).catch((e: Error) => {
           throw new BerthError('system', `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${ep.EndpointID}): ${e.message}`);
         });
-        if (n.Name !== 'bridge') ep.DNSNames = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])];
+        if (n.Name !== 'bridge') ep.DNSNames = endpointDnsNames(c, ep.Aliases);
       }
       ns.Ports = firstHasV6 ? withV6Listing(mappings, ports) : bridged && hostHasV6() ? withV6Listing(mappings, ports, ['tcp', 'udp']) : ports;
       await dns;
@@ -183,7 +183,7 @@ export class NetworkService extends NetworkRegistry {
     try {
       const got = await this.driver(n)!.connect(n, { containerId: c.Id, netns, ifName: ep.ifName, ip: ep.IPAMConfig?.IPv4Address, ip6: ep.IPAMConfig?.IPv6Address, mac: ep.configuredMac });
       if (ep.IPAMConfig?.LinkLocalIPs) await addLinkLocal(netns, ep.ifName, ep.IPAMConfig.LinkLocalIPs);
-      Object.assign(ep, addressesOf(got), { EndpointID: newId(), DNSNames: [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])] });
+      Object.assign(ep, addressesOf(got), { EndpointID: newId(), DNSNames: endpointDnsNames(c, ep.Aliases) });
       await this.netnsDns.open(c, netns, true);
     } catch (e) {
       await this.driver(n)!.disconnect(n, { containerId: c.Id, netns, ifName: ep.ifName, ports: [] }).catch((err) => log.warn(`undoing the connect of ${c.Id} to ${n.Name}: ${err.message}`)); // the connect error below is the one reported
@@ -230,4 +230,11 @@ export class NetworkService extends NetworkRegistry {
 /** What an endpoint got from the driver, as EndpointSettings' address fields. */
 function addressesOf(got: Endpoint): Partial<EndpointSettings> {
   return { IPAddress: got.ip, IPPrefixLen: got.prefixLen, Gateway: got.gateway, GlobalIPv6Address: got.ip6, GlobalIPv6PrefixLen: got.prefixLen6, IPv6Gateway: got.gateway6, MacAddress: got.mac };
+}
+
+/** An endpoint's DNS names as moby's buildEndpointDNSNames lists them: the name, the aliases, the short
+ * id, the hostname, each once (the first is the one reverse lookups answer). */
+function endpointDnsNames(c: ContainerRecord, aliases: string[] | null | undefined): string[] {
+  const names = [c.Name.slice(1), ...(aliases ?? []), c.Id.slice(0, 12), ...(c.Config.Hostname ? [c.Config.Hostname] : [])];
+  return [...new Set(names.filter(Boolean))];
 }

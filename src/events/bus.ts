@@ -20,13 +20,18 @@ const KEEP = 1024;
 
 export class EventsService {
   private log: EngineEvent[] = [];
+  private lastNs = 0n;
   private bus = new EventEmitter();
   constructor() {
     this.bus.setMaxListeners(0);
   }
 
   publish(type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string> = {}): void {
-    const nowNs = BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000);
+    // the wall clock's milliseconds with hrtime's nanoseconds, never before the previous event's time:
+    // two events of one millisecond could otherwise come out of order (a stop before its die)
+    let nowNs = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    if (nowNs <= this.lastNs) nowNs = this.lastNs + 1n;
+    this.lastNs = nowNs;
     const ev: EngineEvent = {
       Type: type,
       Action: action,

@@ -5,7 +5,8 @@
 // the archive streams straight from the content store, entries in sorted order as Docker's.
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar, { type Pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
+import { goPack } from './tar-pack.ts';
 import { createHash } from 'node:crypto';
 import { notFound, systemError } from '../errdefs.ts';
 import type { ImageStoreService } from './image-service.ts';
@@ -138,7 +139,7 @@ export function saveArchive(svc: ImageStoreService, selection: SaveSelection[]):
   }
 
   const epoch = new Date(0);
-  const pack = tar.pack();
+  const pack = goPack();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const write = async () => {
     await entry(pack, { name: 'blobs/', type: 'directory', mode: 0o755, mtime: epoch });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar, { type Pack } from 'tar-stream';
-import type { TarHeader } from './tar-pax.ts';
+import { goTarHeader, type GoTarHeader } from './go-tar-header.ts';
 import { log } from '../util/log.ts';
 
 export interface PackOptions {
@@ -31,6 +31,16 @@ export interface PackItem {
   mounts?: Map<string, string>;
 }
 
+/** A tar-stream pack whose headers are the bytes Go's archive/tar writes. (tar-stream's own encoder
+ * pads numbers differently; its one per-pack hook, _encode, writes Docker's bytes instead: a header
+ * and, when needed, its PAX records.) */
+export function goPack(): Pack {
+  const pack = tar.pack();
+  const p = pack as unknown as { _encode(h: GoTarHeader): void; push(b: Buffer): boolean };
+  p._encode = (h) => void p.push(goTarHeader(h));
+  return pack;
+}
+
 /** The contents of dir (not dir itself), names relative to it, like `docker export`. */
 export function packDir(dir: string, opts: PackOptions = {}): Readable {
   return packWith(async (p) => {
@@ -44,7 +54,7 @@ export function packPath(item: PackItem, opts: PackOptions = {}): Readable {
 }
 
 function packWith(produce: (p: Packer) => Promise<void>, opts: PackOptions, mounts?: Map<string, string>): Readable {
-  const pack = tar.pack();
+  const pack = goPack();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const packer = new Packer(pack, opts, mounts);
   produce(packer).then(
@@ -118,7 +128,7 @@ class Packer {
     }
   }
 
-  private entry(h: TarHeader, body?: Buffer): Promise<void> {
+  private entry(h: GoTarHeader, body?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
       // A file entry without a body would wait for one: give empty files an empty body.
@@ -130,9 +140,10 @@ class Packer {
 
   private async add(abs: string, name: string, st: fs.Stats, rel: string): Promise<void> {
     if (st.isSocket()) return;
-    const base: TarHeader = {
+    const base: GoTarHeader = {
       name,
       mode: st.mode & 0o7777,
+      exactMode: st.mode & 0o7777,
       // host ids on disk, container ids in the archive (they differ with --userns-remap)
       uid: toContainer(st.uid, 'uid'),
       gid: toContainer(st.gid, 'gid'),
@@ -142,12 +153,12 @@ class Packer {
     if (st.isCharacterDevice() && st.rdev === 0 && ov) {
       const dir = path.posix.dirname(name);
       const wh = (dir === '.' ? '' : dir + '/') + '.wh.' + path.posix.basename(name);
-      return this.entry({ ...base, name: wh, type: 'file', mode: 0o600, size: 0 });
+      return this.entry({ ...base, name: wh, type: 'file', mode: 0o600, exactMode: 0o600, size: 0 });
     }
     if (st.isDirectory()) {
       await this.entry({ ...base, name: name.endsWith('/') ? name : name + '/', type: 'directory' });
       if (ov && ov.opaque.has(rel)) {
-        await this.entry({ ...base, name: `${name}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, size: 0 });
+        await this.entry({ ...base, name: `${name}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, exactMode: st.mode & 0o777, size: 0 });
       }
       return;
     }
@@ -169,7 +180,7 @@ class Packer {
   }
 
   /** Exactly header.size bytes: a file that shrank meanwhile is padded, one that grew is cut. */
-  private async file(abs: string, h: TarHeader): Promise<void> {
+  private async file(abs: string, h: GoTarHeader): Promise<void> {
     const size = h.size ?? 0;
     let fd: fs.promises.FileHandle;
     try {

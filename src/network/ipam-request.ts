@@ -5,7 +5,7 @@
 // IPv6 pools, a ULA prefix unless configured, as dockerd 27+ allocates; dockerd 20.10 had none). Overlapping pools, addresses outside their pool and unparsable input are
 // refused before anything is made.
 import { BerthError, invalidParameter, systemError } from '../errdefs.ts';
-import { parseCidr, cidrString, pickPool, firstHost, parseIp, contains, overlaps, type Cidr } from './ipam.ts';
+import { parseCidr, cidrString, pickPool, firstHost, parseIp, ipString, contains, overlaps, type Cidr } from './ipam.ts';
 import { parseCidr6, cidr6String, parseIp6, ip6String, contains6, overlaps6, firstHost6, isV6, pickPool6, type Cidr6, type Pool6 } from './ipam6.ts';
 import type { IpamConfig, NetworkRecord } from './types.ts';
 
@@ -57,7 +57,9 @@ function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: Netw
     subnet = parseCidr(cfg.Subnet);
     if (subnet.bits > 30) throw invalidParameter(`invalid subnet ${cfg.Subnet}: too small`);
     if (used.some((o) => overlaps(o, subnet))) throw OVERLAP();
-    gateway = cfg.Gateway || firstHost(subnet);
+    // no gateway given: libnetwork's allocator hands out the first free address of the pool, which with
+    // an --ip-range is the range's first (its network address included, unless it is the subnet's)
+    gateway = cfg.Gateway || (cfg.IPRange ? firstOfRange(subnet, cfg.IPRange) : firstHost(subnet));
     const g = parseIp(gateway);
     if (g === undefined || !contains(subnet, g)) throw invalidParameter(`invalid gateway ${gateway}: not in subnet ${cidrString(subnet)}`);
   } else {
@@ -69,7 +71,7 @@ function v4Pool(name: string, cfg: IpamConfigRequest | undefined, existing: Netw
     const n = parseIp(ip);
     return n === undefined ? undefined : contains(subnet, n);
   }, cidrString(subnet), gateway);
-  return { Subnet: cidrString(subnet), Gateway: gateway, ...(cfg?.IPRange ? { IPRange: cfg.IPRange } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
+  return { Subnet: cidrString(subnet), Gateway: gateway, ...(cfg?.IPRange ? { IPRange: cfg.IPRange } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}), ...(cfg?.Subnet && !cfg.Gateway ? { gatewayImplicit: true } : {}) };
 }
 
 function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[]): IpamConfig {
@@ -83,7 +85,8 @@ function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[])
     const n = parseIp6(ip);
     return n === undefined ? undefined : contains6(subnet, n);
   };
-  const gateway = cfg.Gateway ? canonical6(cfg.Gateway, `invalid gateway ${cfg.Gateway}`) : firstHost6(subnet);
+  const r6 = cfg.IPRange ? parseCidr6(cfg.IPRange) : undefined;
+  const gateway = cfg.Gateway ? canonical6(cfg.Gateway, `invalid gateway ${cfg.Gateway}`) : r6 && r6.base > subnet.base ? ip6String(r6.base) : firstHost6(subnet);
   if (!inPool(gateway)) throw invalidParameter(`invalid gateway ${gateway}: not in subnet ${cidr6String(subnet)}`);
   let range: string | undefined;
   if (cfg.IPRange) {
@@ -93,7 +96,7 @@ function v6Pool(name: string, cfg: IpamConfigRequest, existing: NetworkRecord[])
     range = cidr6String(r);
   }
   const aux = auxAddresses(name, cfg.AuxiliaryAddresses, inPool, cidr6String(subnet), gateway);
-  return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}) };
+  return { Subnet: cidr6String(subnet), Gateway: gateway, ...(range ? { IPRange: range } : {}), ...(aux ? { AuxiliaryAddresses: aux } : {}), ...(cfg.Gateway ? {} : { gatewayImplicit: true }) };
 }
 
 /** The next free prefix of the default IPv6 pools, its gateway the first address after the anycast one. */
@@ -124,4 +127,15 @@ function auxAddresses(network: string, given: Record<string, string> | undefined
     taken.add(v);
   }
   return { ...given };
+}
+
+/** The first address libnetwork allocates from an IPv4 range of the subnet (a range that does not
+ * parse, or lies elsewhere, is refused later by the checks of the range itself). */
+function firstOfRange(subnet: Cidr, range: string): string {
+  try {
+    const r = parseCidr(range);
+    return r.base > subnet.base ? ipString(r.base) : firstHost(subnet);
+  } catch {
+    return firstHost(subnet);
+  }
 }

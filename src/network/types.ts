@@ -30,6 +30,9 @@ export interface IpamConfig {
   Gateway: string;
   IPRange?: string;
   AuxiliaryAddresses?: Record<string, string>;
+  /** a subnet the client gave without a gateway: the gateway is the subnet's first address, and (as
+   * dockerd keeps the client's IPAM config) inspect shows none */
+  gatewayImplicit?: boolean;
 }
 
 /** One host address and port a container port is published on (Docker's PortBinding). */

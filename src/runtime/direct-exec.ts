@@ -265,7 +265,8 @@ export async function directExec(o: DirectExecOptions, timeoutMs = 60_000): Prom
       if (o.helper && text.includes('"berth-fallback":true')) return done(undefined, new FallbackToRunc(runtimeMessage(text)));
       const errors = text.split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
       const msg = runtimeMessage(errors.join('\n') || text) || 'exit status 1';
-      done(undefined, /stopped container|not running|does not exist|cannot exec in a/.test(msg) ? conflict(`container ${o.containerId} is not running`) : systemError(`OCI runtime exec failed: ${msg}`));
+      // (": unknown": containerd's gRPC code, which dockerd's message ends with, current and 20.10 alike)
+      done(undefined, /stopped container|not running|does not exist|cannot exec in a/.test(msg) ? conflict(`container ${o.containerId} is not running`) : systemError(`OCI runtime exec failed: ${msg}: unknown`));
     });
   }).catch((e) => {
     proc.kill();

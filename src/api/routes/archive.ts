@@ -53,6 +53,8 @@ export function registerArchiveRoutes(r: Router, d: { containers: ContainerServi
       // the whole tar is read while frozen, and then the container goes on: the client may take its
       // time over the answer (spool.ts)
       const tar = await spool(await getArchive(root, p, ctx.params.id!), d.spoolDir);
+      // as moby's containerArchivePath, once the archive is there to send
+      d.containers.emitEvent(c.Id, 'archive-path');
       const res = ctx.res!;
       ctx.responded = true;
       res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(st) });

@@ -76,14 +76,13 @@ export function registerContainerRoutes(r: Router, d: ContainerRouteDeps): void 
       ports: portList,
     });
     const withSize = ctx.qBool('size');
-    ctx.ok(containerListFor(ctx.version, renderEach(shown, (c) => (withSize ? { ...listView(c), ...sizesOf(c) } : listView(c)), 'containers')));
+    ctx.ok(containerListFor(ctx.version, renderEach(shown, (c) => listView(c, withSize ? sizesOf(c) : undefined), 'containers')));
   });
 
   r.get('/containers/:id/json', (ctx) => {
     const c = containers.get(ctx.params.id!);
     const graph = d.images.graphDriverData?.(c.Id) ?? { UpperDir: '', MergedDir: '', WorkDir: '' };
-    const view: any = inspectView(c, graph);
-    if (ctx.qBool('size')) Object.assign(view, sizesOf(c));
+    const view: any = inspectView(c, graph, ctx.qBool('size') ? sizesOf(c) : undefined);
     ctx.ok(containerInspectFor(ctx.version, view));
   });
 

@@ -10,11 +10,16 @@ import type { EventsService, EngineEvent } from '../../events/bus.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { DaemonConfig } from '../../config.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';
+import { goMapJson } from '../go-map-order.ts';
 import { invalidParameter } from '../../errdefs.ts';
 import { parseTime } from './time.ts';
 import { EVENT_FILTERS, eventMatcher } from '../filters/events.ts';
 import { boolKey, type FilterTable } from '../filters/args.ts';
 import { listView } from '../views/containers.ts';
+import { volumeView } from './volumes.ts';
+import { dirSize } from '../../util/fs.ts';
+import type { VolumeService } from '../../engine/volumes.ts';
+import type { ContainerRecord } from '../../engine/containers/record.ts';
 
 export const BERTH_VERSION = '0.1.0';
 
@@ -28,6 +33,10 @@ export interface SystemRouteDeps {
   imageCount(): number;
   /** Images and layer sizes for /system/df. */
   diskUsage(): Promise<{ LayersSize: number; Images: unknown[] }>;
+  /** a container's SizeRw and SizeRootFs, for /system/df */
+  containerSizes?(c: ContainerRecord): { SizeRw: number; SizeRootFs: number };
+  /** the volumes, for /system/df */
+  volumes?: VolumeService;
 }
 
 /** moby's acceptedPluginFilterTags (enabled is read as a boolean) */
@@ -141,11 +150,17 @@ export function registerSystemRoutes(r: Router, d: SystemRouteDeps): void {
     ctx.ok({
       LayersSize: img.LayersSize,
       Images: img.Images,
-      Containers: d.containers.list().map((c) => ({ ...listView(c), SizeRw: 0, SizeRootFs: 0 })),
-      Volumes: [],
+      Containers: d.containers.list().map((c) => listView(c, d.containerSizes?.(c) ?? { SizeRw: 0, SizeRootFs: 0 })),
+      Volumes: d.volumes ? volumeUsage(d.volumes) : [],
       BuildCache: [],
     });
   });
+}
+
+/** Each volume with its UsageData, as moby's LocalVolumesSize: the size of what is in it (each inode
+ * once, a symlink its own length), the containers that reference it. */
+function volumeUsage(volumes: VolumeService): unknown[] {
+  return volumes.all().map((v) => ({ ...volumeView(v), UsageData: { Size: dirSize(v.Mountpoint), RefCount: volumes.users(v.Name).length } }));
 }
 
 function osName(): string {
@@ -186,7 +201,7 @@ function events(ctx: Ctx, d: SystemRouteDeps): void {
       return;
     }
     dropped = 0;
-    res.write(JSON.stringify(e) + '\n');
+    res.write(goMapJson(e) + '\n');
   };
   if (since !== undefined) for (const e of d.events.history(since, until)) write(e);
   const nowSec = Date.now() / 1000;

@@ -1,6 +1,10 @@
 // Container records → the Engine API's JSON shapes (inspect and list).
 import type { ContainerRecord, EndpointSettings } from '../../engine/containers/record.ts';
 import { humanDuration } from '../../util/units.ts';
+import { cgroupLayout } from '../../platform/linux/cgroups.ts';
+import { netnsPath } from '../../platform/linux/netns.ts';
+import { netnsName } from '../../engine/containers/context.ts';
+import { createHash } from 'node:crypto';
 
 const HOSTCONFIG_DEFAULTS = {
   Binds: null,
@@ -13,6 +17,8 @@ const HOSTCONFIG_DEFAULTS = {
   VolumeDriver: '',
   VolumesFrom: null,
   ConsoleSize: [0, 0],
+  // (undefined: an omitempty field's place in Go's struct order, taken when the container has it)
+  Annotations: undefined,
   CapAdd: null,
   CapDrop: null,
   CgroupnsMode: 'host',
@@ -30,9 +36,12 @@ const HOSTCONFIG_DEFAULTS = {
   PublishAllPorts: false,
   ReadonlyRootfs: false,
   SecurityOpt: null,
+  StorageOpt: undefined,
+  Tmpfs: undefined,
   UTSMode: '',
   UsernsMode: '',
   ShmSize: 67108864,
+  Sysctls: undefined,
   Runtime: 'runc',
   Isolation: '',
   CpuShares: 0,
@@ -54,6 +63,7 @@ const HOSTCONFIG_DEFAULTS = {
   Devices: [],
   DeviceCgroupRules: null,
   DeviceRequests: null,
+  KernelMemoryTCP: undefined,
   MemoryReservation: 0,
   MemorySwap: 0,
   MemorySwappiness: null,
@@ -64,9 +74,21 @@ const HOSTCONFIG_DEFAULTS = {
   CpuPercent: 0,
   IOMaximumIOps: 0,
   IOMaximumBandwidth: 0,
+  Mounts: undefined,
   MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
   ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+  Init: undefined,
 };
+
+/** HostConfig's and Config's omitempty fields: Go leaves out an empty map, list, string or zero. */
+const OMIT_EMPTY = new Set(['Annotations', 'StorageOpt', 'Tmpfs', 'Sysctls', 'Runtime', 'KernelMemoryTCP', 'Mounts', 'ExposedPorts', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'StopSignal', 'Shell']);
+/** omitempty pointers: left out only when nil (a false Init or a 0 StopTimeout is written) */
+const OMIT_NIL = new Set(['Init', 'Healthcheck', 'StopTimeout']);
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v as object).length === 0);
+function omitEmpty<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if ((OMIT_EMPTY.has(k) && isEmpty(o[k])) || (OMIT_NIL.has(k) && o[k] === null)) (o as Record<string, unknown>)[k] = undefined;
+  return o;
+}
 
 function endpoint({ ifName: _i, configuredMac: _m, ...ep }: Partial<EndpointSettings> = {}) {
   return {
@@ -99,7 +121,8 @@ function networks(c: ContainerRecord) {
 /** The default-bridge fields at the top of NetworkSettings (Docker fills them from the `bridge` endpoint). */
 function bridgeTop(c: ContainerRecord) {
   const ep = c.NetworkSettings?.Networks.bridge;
-  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, MacAddress: ep?.MacAddress ?? '', GlobalIPv6Address: ep?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0, IPv6Gateway: ep?.IPv6Gateway ?? '' };
+  // (DefaultNetworkSettings' field order)
+  return { EndpointID: ep?.EndpointID ?? '', Gateway: ep?.Gateway ?? '', GlobalIPv6Address: ep?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0, IPAddress: ep?.IPAddress ?? '', IPPrefixLen: ep?.IPPrefixLen ?? 0, IPv6Gateway: ep?.IPv6Gateway ?? '', MacAddress: ep?.MacAddress ?? '' };
 }
 
 /** The container's ports as docker ps lists them (also what its publish/expose filters match). */
@@ -113,8 +136,31 @@ export function portList(c: ContainerRecord) {
   return out;
 }
 
-export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }) {
+/** What dockerd writes into a new container's HostConfig where the client left the daemon's default
+ * (moby adaptContainerSettings and friends): the CLI sends ShmSize 0, IpcMode "", MemorySwappiness -1,
+ * PidsLimit 0 and MaskedPaths null, and `docker inspect` shows the values in effect. */
+function daemonDefaults(hc: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...hc };
+  if (!out.ShmSize) out.ShmSize = 64 * 1024 * 1024;
+  if (!out.IpcMode) out.IpcMode = 'private';
+  // private on cgroup v2 (what runtime/spec.ts does with ""), host on v1
+  if (!out.CgroupnsMode) out.CgroupnsMode = cgroupLayout().version === 2 ? 'private' : 'host';
+  // no swappiness on cgroup v2: dockerd drops the field; -1 is the CLI's "unset"
+  if (out.MemorySwappiness === -1 || cgroupLayout().version === 2) out.MemorySwappiness = null;
+  // zero or negative: unlimited
+  if (typeof out.PidsLimit === 'number' && out.PidsLimit <= 0) out.PidsLimit = null;
+  if (out.OomKillDisable === null || out.OomKillDisable === undefined) out.OomKillDisable = false;
+  if (!out.Privileged) {
+    if (out.MaskedPaths === null || out.MaskedPaths === undefined) out.MaskedPaths = HOSTCONFIG_DEFAULTS.MaskedPaths;
+    if (out.ReadonlyPaths === null || out.ReadonlyPaths === undefined) out.ReadonlyPaths = HOSTCONFIG_DEFAULTS.ReadonlyPaths;
+  }
+  return out;
+}
+
+/** sizes: SizeRw and SizeRootFs (inspect ?size=1), written after GraphDriver as Go's struct has them */
+export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; UpperDir: string; MergedDir: string; WorkDir: string }, sizes?: Record<string, number>) {
   const { Privileged: _p, ...hcRest } = c.HostConfig;
+  const neverStarted = c.State.StartedAt.startsWith('0001-');
   return {
     Id: c.Id,
     Created: c.Created,
@@ -122,11 +168,12 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     Args: c.Args,
     State: c.State,
     Image: c.Image,
-    ResolvConfPath: c.ResolvConfPath,
-    HostnamePath: c.HostnamePath,
-    HostsPath: c.HostsPath,
-    // Docker sets it when the logger starts (moby container.StartLogger): empty before the first start
-    LogPath: c.State.StartedAt.startsWith('0001-') ? '' : c.LogPath,
+    // Docker sets these when the container's network and logger are first set up (moby
+    // initializeNetworking, container.StartLogger): empty before the first start
+    ResolvConfPath: neverStarted ? '' : c.ResolvConfPath,
+    HostnamePath: neverStarted ? '' : c.HostnamePath,
+    HostsPath: neverStarted ? '' : c.HostsPath,
+    LogPath: neverStarted ? '' : c.LogPath,
     Name: c.Name,
     RestartCount: c.RestartCount,
     Driver: 'overlay2',
@@ -135,34 +182,45 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: c.ExecIDs.length ? c.ExecIDs : null,
-    HostConfig: { ...HOSTCONFIG_DEFAULTS, ...hcRest, Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) },
+    HostConfig: omitEmpty({ ...HOSTCONFIG_DEFAULTS, ...daemonDefaults(hcRest), Privileged: !!c.HostConfig.Privileged, ...(c.HostConfig.Privileged ? { MaskedPaths: null, ReadonlyPaths: null } : {}) }),
     GraphDriver: { Data: graph, Name: 'overlay2' },
-    Mounts: c.Mounts,
-    Config: {
+    ...sizes,
+    Mounts: mountPoints(c),
+    // Go's struct order (undefined: an omitempty field's place)
+    Config: omitEmpty({
       Hostname: '',
       Domainname: '',
       User: '',
       AttachStdin: false,
       AttachStdout: false,
       AttachStderr: false,
+      ExposedPorts: undefined,
       Tty: false,
       OpenStdin: false,
       StdinOnce: false,
       Env: null,
       Cmd: null,
+      Healthcheck: undefined,
+      ArgsEscaped: undefined,
       Image: '',
       Volumes: null,
       WorkingDir: '',
       Entrypoint: null,
+      NetworkDisabled: undefined,
+      MacAddress: undefined,
       OnBuild: null,
       Labels: {},
+      StopSignal: undefined,
+      StopTimeout: undefined,
+      Shell: undefined,
       // (an unset field keeps its default: Docker always sends these keys)
       ...Object.fromEntries(Object.entries(c.Config).filter(([, v]) => v !== undefined)),
-    },
+      // moby merges the image's volumes into an empty set (container.Merge): none there, null
+      ...(c.Config.Volumes && Object.keys(c.Config.Volumes).length === 0 ? { Volumes: null } : {}),
+    }),
     NetworkSettings: {
       Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
+      ...sandbox(c),
       Ports: c.NetworkSettings?.Ports ?? {},
       HairpinMode: false,
       LinkLocalIPv6Address: '',
@@ -173,6 +231,22 @@ export function inspectView(c: ContainerRecord, graph: { LowerDir?: string; Uppe
       Networks: networks(c),
     },
   };
+}
+
+/** A running container's network sandbox as dockerd shows it: an id, and the network namespace's
+ * path (a container that shares the host's or another container's namespace has none of its own). */
+function sandbox(c: ContainerRecord): { SandboxID: string; SandboxKey: string } {
+  const mode = c.HostConfig.NetworkMode ?? '';
+  if (!c.State.Running || mode === 'host' || mode.startsWith('container:')) return { SandboxID: '', SandboxKey: '' };
+  return { SandboxID: createHash('sha256').update(`sandbox:${c.Id}`).digest('hex'), SandboxKey: netnsPath(netnsName(c.Id)) };
+}
+
+/** The container's mount points as dockerd lists them: a --tmpfs (HostConfig.Tmpfs) is mounted by
+ * the runtime spec alone and is no mount point (a --mount type=tmpfs is). */
+function mountPoints(c: ContainerRecord) {
+  const tmpfs = c.HostConfig.Tmpfs;
+  if (!tmpfs || !Object.keys(tmpfs).length) return c.Mounts;
+  return c.Mounts.filter((m) => !(m.Type === 'tmpfs' && Object.hasOwn(tmpfs, m.Destination)));
 }
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -198,7 +272,8 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   }
 }
 
-export function listView(c: ContainerRecord) {
+/** sizes: SizeRw and SizeRootFs (?size=1), after Ports as Go's struct has them */
+export function listView(c: ContainerRecord, sizes?: Record<string, number>) {
   // as moby's container view: arguments holding a space in single quotes, the path as it is
   const quote = (a: string) => (a.includes(' ') ? `'${a}'` : a);
   return {
@@ -209,11 +284,12 @@ export function listView(c: ContainerRecord) {
     Command: c.Args.length ? `${c.Path} ${c.Args.map(quote).join(' ')}` : c.Path,
     Created: Math.floor(Date.parse(c.Created) / 1000),
     Ports: portList(c),
+    ...sizes,
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'bridge' },
     NetworkSettings: { Networks: networks(c) },
-    Mounts: c.Mounts.map((m) => ({ ...m })),
+    Mounts: mountPoints(c).map((m) => ({ ...m })),
   };
 }

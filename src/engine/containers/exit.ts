@@ -21,6 +21,9 @@ export async function handleExit(ctx: Ctx, id: string, code: number, finishedAt?
     const c = ctx.store.update(id, (x) => {
       x.State = { ...x.State, Status: removing ? 'removing' : restart ? 'restarting' : 'exited', Running: false, Restarting: restart, Paused: false, OOMKilled: oomKilled, Pid: 0, ExitCode: code, FinishedAt: (finishedAt ?? new Date()).toISOString() };
       if (x.Intent === 'stop') delete x.Intent;
+      // as moby's CloseMonitorChannel: a stopped health monitor leaves the status "unhealthy"
+      const health = (x.State as { Health?: { Status: string } }).Health;
+      if (health) health.Status = 'unhealthy';
     });
     if (restart) scheduleRestart(ctx, c);
     // A container removed on exit (docker run --rm) is torn down by its removal, off the client's path.

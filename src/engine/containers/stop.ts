@@ -66,7 +66,9 @@ export async function stop(ctx: Ctx, ref: string, opts: { timeout?: number; sign
     await ctx.runtime.kill(c.Id, 9, true).catch((e) => log.debug(`SIGKILL ${c.Id}: ${e.message}`));
     if (c.State.Paused) await ctx.runtime.resume(c.Id).catch((e) => log.debug(`resume ${c.Id}: ${e.message}`));
   };
-  if (timeout !== 0 || sig === 9) {
+  // the stop signal goes first even with no grace period (`stop -t 0`), as moby's containerStop sends
+  // it before waiting: the events show kill 15 then kill 9
+  {
     emit(ctx, c, 'kill', { signal: String(sig) });
     // a signal that cannot be delivered (the process just exited) is answered by the wait below
     await ctx.runtime.kill(c.Id, sig).catch((e) => log.debug(`signal ${sig} to ${c.Id}: ${e.message}`));

@@ -10,7 +10,8 @@ test('dual-stack pools: an IPv4 pool always, the IPv6 one as given (canonical, g
   const got = ipamConfigs('n', [{ Subnet: 'FD00:DB8:1::7/64' }], true, [net([{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }])], []);
   assert.equal(got.length, 2);
   assert.equal(got[0]!.Subnet, '172.18.0.0/16');
-  assert.deepEqual(got[1], { Subnet: 'fd00:db8:1::/64', Gateway: 'fd00:db8:1::1' });
+  // a subnet given without a gateway: inspect shows none (gatewayImplicit), as dockerd
+  assert.deepEqual(got[1], { Subnet: 'fd00:db8:1::/64', Gateway: 'fd00:db8:1::1', gatewayImplicit: true });
   const both = ipamConfigs('n', [{ Subnet: 'fd00:db8:2::/64', Gateway: 'fd00:db8:2::fe', IPRange: 'fd00:db8:2::100/120', AuxiliaryAddresses: { a: 'fd00:db8:2::5' } }, { Subnet: '10.9.0.0/24' }], true, []);
   assert.deepEqual(both.map((c) => c.Subnet), ['10.9.0.0/24', 'fd00:db8:2::/64']);
   assert.equal(both[1]!.Gateway, 'fd00:db8:2::fe');
@@ -35,7 +36,7 @@ test('IPv6 pools refused as dockerd refuses them', () => {
 test('EnableIPv6 without an IPv6 subnet: the next free /64 of the default IPv6 pools, as dockerd 27+ allocates', () => {
   const pools = { pools: [ulaPool('')], reserved: [] };
   const got = ipamConfigs('n', [{ Subnet: '10.9.0.0/24' }], true, [net([{ Subnet: 'fd42:98fc:1c14::/64', Gateway: 'fd42:98fc:1c14::1' }])], [], pools);
-  assert.deepEqual(got, [{ Subnet: '10.9.0.0/24', Gateway: '10.9.0.1' }, { Subnet: 'fd42:98fc:1c14:1::/64', Gateway: 'fd42:98fc:1c14:1::1' }]);
+  assert.deepEqual(got, [{ Subnet: '10.9.0.0/24', Gateway: '10.9.0.1', gatewayImplicit: true }, { Subnet: 'fd42:98fc:1c14:1::/64', Gateway: 'fd42:98fc:1c14:1::1' }]);
   // no pool at all asked for: both families from the defaults
   assert.deepEqual(ipamConfigs('n', undefined, true, [], [], pools).map((c) => c.Subnet), ['172.18.0.0/16', 'fd42:98fc:1c14::/64']);
   // without EnableIPv6 no IPv6 pool is taken
