@@ -3,6 +3,7 @@ import type { Ctx } from '../context.ts';
 import type { ContainerService } from '../../engine/containers/service.ts';
 import type { AttachSession } from '../../runtime/types.ts';
 import { frame, streamContentType } from '../stdcopy.ts';
+import { heldWriter } from '../held-output.ts';
 import { parseDetachKeys, DetachScanner } from '../detach-keys.ts';
 
 export async function attachToContainer(ctx: Ctx, containers: ContainerService): Promise<void> {
@@ -42,18 +43,12 @@ export async function attachToContainer(ctx: Ctx, containers: ContainerService):
   }
   if (closed) return session.close();
   containers.emitEvent(c.Id, 'attach');
-  // A client that does not keep up: the session holds its output (bounded) until the socket drains,
+  // A client that does not keep up: the session keeps its output aside until the socket drains,
   // instead of the daemon queueing it all in the socket's buffer.
-  let held = false;
+  const pass = heldWriter(conn, session, () => closed);
   session.onData((s, data) => {
     if ((s === 'stdout' && !wantStdout) || (s === 'stderr' && !wantStderr)) return;
-    if (conn.write(tty ? data : frame(s, data)) || held || !session.pause || closed) return;
-    held = true;
-    session.pause();
-    conn.onDrain(() => {
-      held = false;
-      session.resume?.();
-    });
+    pass(tty ? data : frame(s, data));
   });
   session.onEnd(() => conn.end());
 

@@ -1,4 +1,5 @@
 // Engine API: exec create/start/resize/inspect.
+import { heldWriter } from '../held-output.ts';
 import { messageOf } from '../errors.ts';
 import type { Router } from '../router.ts';
 import type { ExecService, ExecConfig } from '../../engine/exec.ts';
@@ -59,16 +60,10 @@ export function registerExecRoutes(r: Router, d: { execs: ExecService }): void {
     let finished = false;
     // A client that does not keep up holds the process back (its output pipe fills), as under dockerd:
     // the daemon never holds more than the socket's buffer for it.
-    let held = false;
+    const pass = heldWriter(conn, session, () => hungUp);
     session.onData((s, data) => {
       if ((s === 'stdout' && rec.config.AttachStdout === false) || (s === 'stderr' && rec.config.AttachStderr === false)) return;
-      if (conn.write(tty ? data : frame(s, data)) || held || !session.pause || hungUp) return;
-      held = true;
-      session.pause();
-      conn.onDrain(() => {
-        held = false;
-        session.resume?.();
-      });
+      pass(tty ? data : frame(s, data));
     });
     // The client reads the exit code right after the stream ends: close only once it is recorded.
     session.onEnd(() => {
