@@ -307,7 +307,7 @@ async function main() {
       // a speedup the floor itself forbids: even a daemon that cost nothing on top of runc would miss
       // it (berthd's exec helper does not run runc: there the floor bounds only runc's execs)
       if (fl && d && d.n && b && sc.target.minSpeedup > 0 && d.median / sc.target.minSpeedup < fl.median && b.median >= fl.median)
-        notes.push(`${sc.name}: ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd means ≤ ${fmt(d.median / sc.target.minSpeedup)}, below the floor (${fmt(fl.median)}): at most ${(d.median / fl.median).toFixed(2)}x is possible with runc on this machine now`);
+        notes.push(`${sc.name}: ${sc.target.minSpeedup.toFixed(2)}x faster than dockerd means ≤ ${fmt(d.median / sc.target.minSpeedup)}, below the floor (${fmt(fl.median)}): at most ${(d.median / fl.median).toFixed(2)}x is possible on this machine now`);
       const okMedian = !!b && b.n > 0 && b.median <= bound;
       const okRatio = sc.target.minSpeedup === 0 ? true : Number.isFinite(ratio) ? ratio >= sc.target.minSpeedup : undefined;
       const met = okMedian && okRatio !== false && (b?.failed ?? 1) === 0;
