@@ -5,8 +5,8 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { criClients, codeName, podConfig, REAL_CRI, type Msg } from '../helpers/cri.ts';
 import { startBerthd, type Berthd } from '../helpers/berthd.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { registryUnavailable, type Registry } from '../helpers/registry.ts';
+import { startCriBerthd, stopCriBerthd } from '../helpers/cri-berthd.ts';
 import { docker } from '../helpers/docker.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 import { ok } from '../helpers/util.ts';
@@ -24,19 +24,9 @@ describe('CRI on berthd: one state, restarts, runtime handlers', SUITE(skip), ()
   const ctr = (name: string, args: string[]) => ({ metadata: { name, attempt: 0 }, image: { image }, command: ['sh', '-c'], args, linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } });
 
   test('setup', T, async () => {
-    reg = await startRegistry();
-    await pushImage(reg.host, 'cri/busybox', 'v1');
-    image = `${reg.host}/cri/busybox:v1`;
-    d = await startBerthd();
-    cri = criClients(`unix://${d.root}/cri.sock`);
-    await cri.img.call('PullImage', { image: { image } });
+    ({ d, reg, image, cri } = await startCriBerthd());
   });
-  after(async () => {
-    cri?.rt.close();
-    cri?.img.close();
-    await d?.stop();
-    await reg?.stop();
-  });
+  after(async () => await stopCriBerthd({ d, reg, cri }));
 
   test('pods and containers keep running and listed across a berthd restart', T, async () => {
     const config = podConfig('survivor');

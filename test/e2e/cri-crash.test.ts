@@ -16,8 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { criClients, podConfig, REAL_CRI, type Msg } from '../helpers/cri.ts';
 import { startBerthd, type Berthd } from '../helpers/berthd.ts';
-import { startRegistry, registryUnavailable, type Registry } from '../helpers/registry.ts';
-import { pushImage } from '../helpers/registry-push.ts';
+import { registryUnavailable, type Registry } from '../helpers/registry.ts';
+import { startCriBerthd, stopCriBerthd } from '../helpers/cri-berthd.ts';
 import { e2eSkipReason, T, SUITE } from '../helpers/target.ts';
 
 const skip = e2eSkipReason() || registryUnavailable() || (REAL_CRI && 'berthd only: it kills the daemon and inspects its data root, exec root and runtime');
@@ -38,19 +38,9 @@ describe('CRI: kill -9 of berthd in the middle of a call', SUITE(skip), () => {
   const ctr = (name: string): Msg => ({ metadata: { name, attempt: 0 }, image: { image }, command: ['sleep', '100000'] });
 
   test('setup', T, async () => {
-    reg = await startRegistry();
-    await pushImage(reg.host, 'cri/busybox', 'v1');
-    image = `${reg.host}/cri/busybox:v1`;
-    d = await startBerthd();
-    cri = criClients(`unix://${d.root}/cri.sock`);
-    await cri.img.call('PullImage', { image: { image } });
+    ({ d, reg, image, cri } = await startCriBerthd());
   });
-  after(async () => {
-    cri?.rt.close();
-    cri?.img.close();
-    await d?.stop();
-    await reg?.stop();
-  });
+  after(async () => await stopCriBerthd({ d, reg, cri }));
 
   /** what the call under test needs made first; returns the call itself */
   async function prepare(op: Op, n: string): Promise<() => Promise<Msg>> {
