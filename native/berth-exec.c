@@ -178,7 +178,7 @@ static unsigned long long start_time(long pid) {
 }
 
 /** 0, or errno set. */
-static int write_file(const char *path, const char *data) {
+int write_file(const char *path, const char *data) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = write(fd, data, strlen(data));

@@ -57,6 +57,8 @@ extern struct spec S;
 void fallback(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /** Go's words for an errno. */
 const char *goerr(int e);
+/** 0, or -1 with errno set: `data` written to the file at `path`. */
+int write_file(const char *path, const char *data);
 
 /** The BPF program for S (from the cache, compiled into it first if missing); NULL without seccomp. */
 struct sock_filter *seccomp_program(unsigned short *len);

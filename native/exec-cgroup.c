@@ -100,14 +100,10 @@ int cgroups_join_parent(char *msg, size_t sz, pid_t kid) {
     if (how[i] != BY_PARENT) continue;
     char p[4200];
     snprintf(p, sizeof p, "%s/cgroup.procs", S.cgroups[i]);
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, pid, strlen(pid)) < 0) {
-      int e = errno;
-      if (fd >= 0) close(fd);
-      cgroups_failed(msg, sz, kid, i, e);
+    if (write_file(p, pid)) {
+      cgroups_failed(msg, sz, kid, i, errno);
       return -1;
     }
-    close(fd);
   }
   return 0;
 }

@@ -38,6 +38,9 @@ export function goPack(): Pack {
   const pack = tar.pack();
   const p = pack as unknown as { _encode(h: GoTarHeader): void; push(b: Buffer): boolean };
   p._encode = (h) => void p.push(goTarHeader(h));
+  // (the mode as given: tar-stream's entry() replaces a 0 mode by a default one before _encode)
+  const entry = pack.entry.bind(pack) as (h: GoTarHeader, ...rest: unknown[]) => ReturnType<Pack['entry']>;
+  pack.entry = ((h: GoTarHeader, ...rest: unknown[]) => entry({ ...h, exactMode: h.mode }, ...rest)) as unknown as Pack['entry'];
   return pack;
 }
 
@@ -143,7 +146,6 @@ class Packer {
     const base: GoTarHeader = {
       name,
       mode: st.mode & 0o7777,
-      exactMode: st.mode & 0o7777,
       // host ids on disk, container ids in the archive (they differ with --userns-remap)
       uid: toContainer(st.uid, 'uid'),
       gid: toContainer(st.gid, 'gid'),
@@ -153,12 +155,12 @@ class Packer {
     if (st.isCharacterDevice() && st.rdev === 0 && ov) {
       const dir = path.posix.dirname(name);
       const wh = (dir === '.' ? '' : dir + '/') + '.wh.' + path.posix.basename(name);
-      return this.entry({ ...base, name: wh, type: 'file', mode: 0o600, exactMode: 0o600, size: 0 });
+      return this.entry({ ...base, name: wh, type: 'file', mode: 0o600, size: 0 });
     }
     if (st.isDirectory()) {
       await this.entry({ ...base, name: name.endsWith('/') ? name : name + '/', type: 'directory' });
       if (ov && ov.opaque.has(rel)) {
-        await this.entry({ ...base, name: `${name}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, exactMode: st.mode & 0o777, size: 0 });
+        await this.entry({ ...base, name: `${name}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, size: 0 });
       }
       return;
     }

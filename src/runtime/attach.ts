@@ -1,12 +1,11 @@
 // An AttachSession over conmon's attach socket: a SOCK_SEQPACKET unix socket whose packets from conmon carry
 // one byte of stream id (2 = stdout, 3 = stderr) before the data; what we write goes to the process's stdin.
 import fs from 'node:fs';
-import path from 'node:path';
-import crypto from 'node:crypto';
 import { SeqpacketSocket } from 'node-unix-socket';
 import type { AttachSession, StreamName } from './types.ts';
 import { conflict, systemError } from '../errdefs.ts';
 import { log } from '../util/log.ts';
+import { openUnlinkedSync } from '../util/spool.ts';
 
 const STDOUT = 2;
 const STDERR = 3;
@@ -33,11 +32,8 @@ class Spill {
   private readPos = 0;
 
   constructor(dir: string) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `attach-${crypto.randomUUID()}`);
-    this.fd = fs.openSync(file, 'w+', 0o600);
-    // (gone with the daemon, whatever happens to it)
-    fs.unlinkSync(file);
+    // (unlinked: gone with the daemon, whatever happens to it)
+    this.fd = openUnlinkedSync(dir);
   }
 
   get size(): number {

@@ -48,6 +48,15 @@ async function openUnlinked(dir: string): Promise<FileHandle> {
   return fh;
 }
 
+/** openUnlinked for a caller that cannot wait (its data comes in an event handler, in order): a descriptor. */
+export function openUnlinkedSync(dir: string): number {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `spool-${crypto.randomUUID()}`);
+  const fd = fs.openSync(file, 'w+', 0o600);
+  fs.unlinkSync(file);
+  return fd;
+}
+
 async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
   for (let off = 0; off < data.length; ) off += (await fh.write(data, off)).bytesWritten;
 }
